@@ -1,0 +1,65 @@
+/*
+ * bw_util.h - small scanning helpers shared by parsers (and usable by the
+ * analyzer): numbers, IP addresses, in-place unescaping, views.
+ * Pure functions over caller memory; nothing here allocates.
+ */
+#ifndef BW_UTIL_H
+#define BW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "event.h"
+
+static inline bw_str bw_str_make(const char *p, size_t n)
+{
+	bw_str s = { p, n };
+	return s;
+}
+
+static inline int bw_str_eq(bw_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.p && s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+/* ASCII case-insensitive equality of a view and a C string. */
+int bw_str_ieq(bw_str s, const char *lit);
+
+/* @return 1 when s starts with the literal prefix. */
+static inline int bw_str_starts(bw_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.p && s.n >= n && memcmp(s.p, lit, n) == 0;
+}
+
+/* Find a byte string inside a view. @return pointer or NULL. */
+const char *bw_memmem(const char *hay, size_t hn, const char *needle, size_t nn);
+
+/* Parse an unsigned decimal of up to 19 digits at [p, end).
+ * @return number of digits consumed (0 = not a number); value in *v. */
+size_t bw_parse_u64(const char *p, const char *end, uint64_t *v);
+
+/* Parse exactly `digits` decimal digits. @return value, or -1. */
+int bw_parse_fixed(const char *p, size_t digits);
+
+/* Parse a textual IPv4 or IPv6 address (IPv6 may carry a %zone, which is
+ * dropped; [brackets] are accepted). @return 1 on success, 0 if not an
+ * address. Never reads past p + n. */
+int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
+
+/* Format an address into buf (>= 46 bytes). @return length written. */
+size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap);
+
+/* Make an IPv4 address from a host-order 32-bit value. */
+void bw_ip_from_v4(bw_ip *ip, uint32_t v4);
+
+/* @return 1 for loopback, RFC 1918, link-local, ULA and CGNAT ranges. */
+int bw_ip_is_private(const bw_ip *ip);
+
+/* Unescape \" \\ and \xHH in place (Apache and nginx log escaping).
+ * @return the new length (<= n). */
+size_t bw_unescape_inplace(char *p, size_t n);
+
+#endif /* BW_UTIL_H */

@@ -1,0 +1,237 @@
+/*
+ * event.c - enum names, the field table, and view relocation for the
+ * event model. Field order in the table is the output order of
+ * `breachwatch parse` only through output_json.c, which lists its own.
+ */
+#include "event.h"
+
+#include <string.h>
+
+static const bw_event blank = {
+	.repeat = 1,
+	.http_bytes = BW_NUM_ABSENT,
+	.bytes_out = BW_NUM_ABSENT,
+	.bytes_in = BW_NUM_ABSENT,
+	.duration_ms = BW_NUM_ABSENT,
+};
+
+void bw_event_clear(bw_event *ev)
+{
+	*ev = blank;
+}
+
+static const char *const source_names[BW_SRC__COUNT] = {
+	"none", "web", "proxy", "vpn", "auth",
+};
+static const char *const kind_names[BW_KIND__COUNT] = {
+	"none", "request", "login", "logout", "session_start", "session_end",
+	"privilege", "address_assign", "connection", "lockout", "probe", "other",
+};
+static const char *const outcome_names[BW_OUTCOME__COUNT] = {
+	"unknown", "success", "failure",
+};
+
+const char *bw_source_name(unsigned v)
+{
+	return v < BW_SRC__COUNT ? source_names[v] : "none";
+}
+
+const char *bw_kind_name(unsigned v)
+{
+	return v < BW_KIND__COUNT ? kind_names[v] : "none";
+}
+
+const char *bw_outcome_name(unsigned v)
+{
+	return v < BW_OUTCOME__COUNT ? outcome_names[v] : "unknown";
+}
+
+static int lookup(const char *const *names, int count, const char *s, size_t n)
+{
+	for (int i = 0; i < count; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+int bw_source_from_name(const char *s, size_t n)
+{
+	return lookup(source_names, BW_SRC__COUNT, s, n);
+}
+
+int bw_kind_from_name(const char *s, size_t n)
+{
+	return lookup(kind_names, BW_KIND__COUNT, s, n);
+}
+
+int bw_outcome_from_name(const char *s, size_t n)
+{
+	return lookup(outcome_names, BW_OUTCOME__COUNT, s, n);
+}
+
+static void rebase(bw_str *s, const char *old_base, size_t len, const char *new_base)
+{
+	if (s->p && s->p >= old_base && s->p <= old_base + len)
+		s->p = new_base + (s->p - old_base);
+}
+
+void bw_event_relocate(bw_event *ev, const char *old_base, size_t len,
+		       const char *new_base)
+{
+	bw_str *views[] = {
+		&ev->user, &ev->user_domain, &ev->auth_method, &ev->action,
+		&ev->reason, &ev->session_id, &ev->src_host, &ev->host,
+		&ev->program, &ev->forwarded_for, &ev->http_method,
+		&ev->url_path, &ev->url_query, &ev->http_version,
+		&ev->referrer, &ev->user_agent, &ev->vhost, &ev->request,
+		&ev->line,
+	};
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		rebase(views[i], old_base, len, new_base);
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct bw_field_desc fields[BW_F__COUNT] = {
+	[BW_F_TS] = { "ts", "@timestamp", BW_FT_TIME },
+	[BW_F_SOURCE] = { "source", "event.category", BW_FT_ENUM },
+	[BW_F_KIND] = { "kind", "event.type", BW_FT_ENUM },
+	[BW_F_OUTCOME] = { "outcome", "event.outcome", BW_FT_ENUM },
+	[BW_F_REPEAT] = { "repeat", "event.count", BW_FT_INT },
+	[BW_F_FORMAT] = { "format", "event.dataset", BW_FT_STR },
+	[BW_F_USER] = { "user", "user.name", BW_FT_STR },
+	[BW_F_USER_DOMAIN] = { "user.domain", "user.domain", BW_FT_STR },
+	[BW_F_AUTH_METHOD] = { "auth.method", "breachwatch.auth_method", BW_FT_STR },
+	[BW_F_ACTION] = { "action", "event.action", BW_FT_STR },
+	[BW_F_REASON] = { "reason", "event.reason", BW_FT_STR },
+	[BW_F_SESSION_ID] = { "session.id", "session.id", BW_FT_STR },
+	[BW_F_SRC_IP] = { "src.ip", "source.ip", BW_FT_IP },
+	[BW_F_DST_IP] = { "dst.ip", "destination.ip", BW_FT_IP },
+	[BW_F_ASSIGNED_IP] = { "assigned.ip", "source.nat.ip", BW_FT_IP },
+	[BW_F_SRC_PORT] = { "src.port", "source.port", BW_FT_INT },
+	[BW_F_DST_PORT] = { "dst.port", "destination.port", BW_FT_INT },
+	[BW_F_SRC_HOST] = { "src.host", "source.address", BW_FT_STR },
+	[BW_F_HOST] = { "host", "host.name", BW_FT_STR },
+	[BW_F_PROGRAM] = { "program", "process.name", BW_FT_STR },
+	[BW_F_FORWARDED_FOR] = { "forwarded_for", "http.request.forwarded_for", BW_FT_STR },
+	[BW_F_HTTP_METHOD] = { "http.method", "http.request.method", BW_FT_STR },
+	[BW_F_URL_PATH] = { "url.path", "url.path", BW_FT_STR },
+	[BW_F_URL_QUERY] = { "url.query", "url.query", BW_FT_STR },
+	[BW_F_HTTP_VERSION] = { "http.version", "http.version", BW_FT_STR },
+	[BW_F_REFERRER] = { "http.referrer", "http.request.referrer", BW_FT_STR },
+	[BW_F_USER_AGENT] = { "user.agent", "user_agent.original", BW_FT_STR },
+	[BW_F_VHOST] = { "vhost", "url.domain", BW_FT_STR },
+	[BW_F_REQUEST] = { "request", "breachwatch.request", BW_FT_STR },
+	[BW_F_HTTP_STATUS] = { "http.status", "http.response.status_code", BW_FT_INT },
+	[BW_F_HTTP_BYTES] = { "http.bytes", "http.response.body.bytes", BW_FT_INT },
+	[BW_F_BYTES_OUT] = { "bytes_out", "breachwatch.bytes_out", BW_FT_INT },
+	[BW_F_BYTES_IN] = { "bytes_in", "breachwatch.bytes_in", BW_FT_INT },
+	[BW_F_DURATION] = { "duration", "event.duration", BW_FT_INT },
+	[BW_F_INPUT] = { "input", "breachwatch.input", BW_FT_INT },
+	[BW_F_LINE_NO] = { "line", "log.file.line", BW_FT_INT },
+};
+
+const struct bw_field_desc *bw_field_desc(enum bw_field_id id)
+{
+	return &fields[id];
+}
+
+int bw_field_lookup(const char *name, size_t n)
+{
+	for (int i = 0; i < BW_F__COUNT; i++) {
+		const struct bw_field_desc *f = &fields[i];
+		if ((strlen(f->name) == n && memcmp(f->name, name, n) == 0) ||
+		    (strlen(f->ecs) == n && memcmp(f->ecs, name, n) == 0))
+			return i;
+	}
+	return -1;
+}
+
+int bw_field_get_str(const bw_event *ev, enum bw_field_id id, bw_str *s)
+{
+	const bw_str *v;
+	switch (id) {
+	case BW_F_SOURCE:
+		s->p = bw_source_name(ev->source);
+		s->n = strlen(s->p);
+		return 1;
+	case BW_F_KIND:
+		s->p = bw_kind_name(ev->kind);
+		s->n = strlen(s->p);
+		return 1;
+	case BW_F_OUTCOME:
+		s->p = bw_outcome_name(ev->outcome);
+		s->n = strlen(s->p);
+		return 1;
+	case BW_F_FORMAT:
+		if (!ev->format)
+			return 0;
+		s->p = ev->format;
+		s->n = strlen(ev->format);
+		return 1;
+	case BW_F_USER: v = &ev->user; break;
+	case BW_F_USER_DOMAIN: v = &ev->user_domain; break;
+	case BW_F_AUTH_METHOD: v = &ev->auth_method; break;
+	case BW_F_ACTION: v = &ev->action; break;
+	case BW_F_REASON: v = &ev->reason; break;
+	case BW_F_SESSION_ID: v = &ev->session_id; break;
+	case BW_F_SRC_HOST: v = &ev->src_host; break;
+	case BW_F_HOST: v = &ev->host; break;
+	case BW_F_PROGRAM: v = &ev->program; break;
+	case BW_F_FORWARDED_FOR: v = &ev->forwarded_for; break;
+	case BW_F_HTTP_METHOD: v = &ev->http_method; break;
+	case BW_F_URL_PATH: v = &ev->url_path; break;
+	case BW_F_URL_QUERY: v = &ev->url_query; break;
+	case BW_F_HTTP_VERSION: v = &ev->http_version; break;
+	case BW_F_REFERRER: v = &ev->referrer; break;
+	case BW_F_USER_AGENT: v = &ev->user_agent; break;
+	case BW_F_VHOST: v = &ev->vhost; break;
+	case BW_F_REQUEST: v = &ev->request; break;
+	default:
+		return 0;
+	}
+	if (!v->p)
+		return 0;
+	*s = *v;
+	return 1;
+}
+
+int bw_field_get_int(const bw_event *ev, enum bw_field_id id, int64_t *out)
+{
+	int64_t v;
+	switch (id) {
+	case BW_F_TS: v = ev->ts_ms; break;
+	case BW_F_REPEAT: v = ev->repeat; break;
+	case BW_F_SRC_PORT: v = ev->src_port ? ev->src_port : BW_NUM_ABSENT; break;
+	case BW_F_DST_PORT: v = ev->dst_port ? ev->dst_port : BW_NUM_ABSENT; break;
+	case BW_F_HTTP_STATUS: v = ev->http_status ? ev->http_status : BW_NUM_ABSENT; break;
+	case BW_F_HTTP_BYTES: v = ev->http_bytes; break;
+	case BW_F_BYTES_OUT: v = ev->bytes_out; break;
+	case BW_F_BYTES_IN: v = ev->bytes_in; break;
+	case BW_F_DURATION: v = ev->duration_ms; break;
+	case BW_F_INPUT: v = ev->input_id; break;
+	case BW_F_LINE_NO: v = (int64_t)ev->line_no; break;
+	default:
+		return 0;
+	}
+	if (v == BW_NUM_ABSENT)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int bw_field_get_ip(const bw_event *ev, enum bw_field_id id, const bw_ip **ip)
+{
+	const bw_ip *v;
+	switch (id) {
+	case BW_F_SRC_IP: v = &ev->src_ip; break;
+	case BW_F_DST_IP: v = &ev->dst_ip; break;
+	case BW_F_ASSIGNED_IP: v = &ev->assigned_ip; break;
+	default:
+		return 0;
+	}
+	if (!v->family)
+		return 0;
+	*ip = v;
+	return 1;
+}

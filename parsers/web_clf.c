@@ -1,0 +1,441 @@
+/*
+ * web_clf.c - NCSA common / combined access logs and their common
+ * descendants: Apache vhost_combined, nginx `main` (trailing
+ * "$http_x_forwarded_for"), Traefik CLF (trailing request count, router,
+ * backend and duration), and proxies that prepend X-Forwarded-For lists.
+ *
+ *   [vhost[:port]] client ident user [dd/Mon/yyyy:HH:MM:SS +zzzz]
+ *       "request" status bytes ["referer" "user-agent" ["xff"] [extra...]]
+ *
+ * One hand scanner serves every variant because real files mix them
+ * (Apache writes common and combined lines into one file); the variant
+ * seen is reported as the event's format. Never allocates; unescapes
+ * Apache's \" and nginx's \xHH in place, so views stay inside the line.
+ */
+#include "parser.h"
+#include "bw_time.h"
+#include "bw_util.h"
+
+enum clf_variant { V_COMMON, V_COMBINED, V_VHOST, V_NGINX };
+
+static const char *const variant_name[] = {
+	"common", "combined", "vhost_combined", "nginx",
+};
+
+/* Result of the structural scan: raw (still escaped) field spans. */
+struct clf_scan {
+	enum clf_variant variant;
+	bw_str vhost, client, xff_lead, ident, user, time, request;
+	bw_str referrer, agent, xff_tail, extra;
+	int status;
+	int64_t bytes; /* BW_NUM_ABSENT for "-" */
+	const char *reason;
+};
+
+/* Find the closing quote of a field whose opening quote is at p[-1]:
+ * a '"' not escaped by a backslash. @return pointer to it or NULL. */
+static const char *close_quote(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return NULL;
+		size_t bs = 0;
+		for (const char *b = q; b > p && b[-1] == '\\'; b--)
+			bs++;
+		if ((bs & 1) == 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
+}
+
+/* Scan a quoted field at *pp (which must point at '"'); on success store
+ * its content, advance past the closing quote and one following space. */
+static int quoted(const char **pp, const char *end, bw_str *out)
+{
+	const char *p = *pp;
+	if (p >= end || *p != '"')
+		return 0;
+	const char *q = close_quote(p + 1, end);
+	if (!q)
+		return 0;
+	out->p = p + 1;
+	out->n = (size_t)(q - p - 1);
+	p = q + 1;
+	if (p < end && *p == ' ')
+		p++;
+	*pp = p;
+	return 1;
+}
+
+static const char *token_end(const char *p, const char *end)
+{
+	const char *s = memchr(p, ' ', (size_t)(end - p));
+	return s ? s : end;
+}
+
+static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
+{
+	const char *end = line + n;
+	const char *p = line;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->bytes = BW_NUM_ABSENT;
+	sc->variant = V_COMMON;
+
+	/* The prefix before " [" holds [vhost] client ident user. */
+	const char *br = NULL;
+	for (const char *s = p; s < end;) {
+		s = memchr(s, '[', (size_t)(end - s));
+		if (!s)
+			break;
+		if (s > line && s[-1] == ' ' && s + 28 <= end && s[27] == ']') {
+			br = s;
+			break;
+		}
+		s++;
+	}
+	if (!br) {
+		sc->reason = "no [time] field";
+		return 0;
+	}
+	sc->time.p = br + 1;
+	sc->time.n = 26;
+
+	/* Walk the prefix backwards: user, ident, then the client part. */
+	const char *pe = br - 1; /* the space before '[' */
+	const char *s = pe;
+	while (s > line && s[-1] != ' ')
+		s--;
+	sc->user = bw_str_make(s, (size_t)(pe - s));
+	if (s == line) {
+		sc->reason = "missing ident/user fields";
+		return 0;
+	}
+	pe = s - 1;
+	s = pe;
+	while (s > line && s[-1] != ' ')
+		s--;
+	sc->ident = bw_str_make(s, (size_t)(pe - s));
+	if (s == line) {
+		sc->reason = "missing client field";
+		return 0;
+	}
+	const char *cend = s - 1; /* end of the client part */
+
+	/* A leading quoted X-Forwarded-For list. */
+	if (*p == '"') {
+		if (!quoted(&p, cend, &sc->xff_lead)) {
+			sc->reason = "unterminated leading quote";
+			return 0;
+		}
+	}
+	/* Groups of the client part, split on spaces; a token ending in ','
+	 * continues a forwarded list ("a, b, c" is one group). One group is
+	 * the client; with more, the first is the vhost and the last the
+	 * client. */
+	bw_str groups[2] = { BW_STR_NULL, BW_STR_NULL };
+	size_t ng = 0;
+	const char *gstart = p;
+	while (p < cend) {
+		const char *t = token_end(p, cend);
+		if (t < cend && t > p && t[-1] == ',') {
+			p = t + 1;
+			continue;
+		}
+		bw_str g = bw_str_make(gstart, (size_t)(t - gstart));
+		if (ng < 2)
+			groups[ng] = g;
+		else
+			groups[1] = g;
+		ng++;
+		p = t < cend ? t + 1 : cend;
+		gstart = p;
+	}
+	if (ng == 1) {
+		sc->client = groups[0];
+	} else if (ng >= 2) {
+		sc->vhost = groups[0];
+		sc->client = groups[1];
+		sc->variant = V_VHOST;
+	}
+	if (sc->client.n == 0) {
+		sc->reason = "empty client field";
+		return 0;
+	}
+
+	/* After "] ": "request" status bytes */
+	p = br + 28;
+	if (p >= end || *p != ' ') {
+		sc->reason = "no request after time";
+		return 0;
+	}
+	p++;
+	if (!quoted(&p, end, &sc->request)) {
+		sc->reason = "unterminated request quote";
+		return 0;
+	}
+	uint64_t v;
+	size_t k = bw_parse_u64(p, end, &v);
+	if (k != 3 || (p + 3 < end && p[3] != ' ')) {
+		sc->reason = "bad status code";
+		return 0;
+	}
+	sc->status = (int)v;
+	p += 3;
+	if (p < end)
+		p++;
+	if (p < end && *p == '-') {
+		p++;
+	} else {
+		k = bw_parse_u64(p, end, &v);
+		if (k == 0) {
+			sc->reason = "bad byte count";
+			return 0;
+		}
+		sc->bytes = (int64_t)v;
+		p += k;
+	}
+	if (p < end && *p != ' ') {
+		sc->reason = "bad byte count";
+		return 0;
+	}
+	if (p < end)
+		p++;
+	if (p >= end)
+		return 1;
+
+	/* Combined: "referer" "agent"; Traefik writes a bare - for referer. */
+	if (*p == '-' && (p + 1 == end || p[1] == ' ')) {
+		sc->referrer = bw_str_make(p, 1);
+		p += p + 1 < end ? 2 : 1;
+	} else if (!quoted(&p, end, &sc->referrer)) {
+		sc->extra = bw_str_make(p, (size_t)(end - p));
+		return 1;
+	}
+	if (p < end && !quoted(&p, end, &sc->agent)) {
+		sc->reason = "unterminated user-agent quote";
+		return 0;
+	}
+	if (sc->variant == V_COMMON)
+		sc->variant = V_COMBINED;
+	if (p < end && *p == '"') {
+		const char *save = p;
+		bw_str x;
+		if (quoted(&p, end, &x) && p >= end) {
+			sc->xff_tail = x;
+			if (sc->variant == V_COMBINED)
+				sc->variant = V_NGINX;
+		} else {
+			p = save;
+		}
+	}
+	if (p < end)
+		sc->extra = bw_str_make(p, (size_t)(end - p));
+	return 1;
+}
+
+static int is_dash(bw_str s)
+{
+	return s.n == 1 && s.p[0] == '-';
+}
+
+/* Split "METHOD target HTTP/x.y" into the event. @return 1 if it is a
+ * well-formed HTTP request line. */
+static int split_request(char *p, size_t n, bw_event *ev)
+{
+	char *end = p + n;
+	char *sp1 = memchr(p, ' ', n);
+	if (!sp1 || sp1 == p)
+		return 0;
+	for (char *c = p; c < sp1; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || *c == '-' || *c == '_'))
+			return 0;
+	char *target = sp1 + 1;
+	char *sp2 = NULL;
+	/* The version is after the last space; targets may hold spaces
+	 * when clients send them raw. */
+	for (char *c = end; c > target; c--)
+		if (c[-1] == ' ') {
+			sp2 = c - 1;
+			break;
+		}
+	bw_str version = BW_STR_NULL;
+	char *tend = end;
+	if (sp2 && end - sp2 > 6 && memcmp(sp2 + 1, "HTTP/", 5) == 0) {
+		version = bw_str_make(sp2 + 6, (size_t)(end - sp2 - 6));
+		tend = sp2;
+	} else if (sp2) {
+		return 0;
+	}
+	if (tend == target)
+		return 0;
+	ev->http_method = bw_str_make(p, (size_t)(sp1 - p));
+	ev->http_version = version;
+	char *q = memchr(target, '?', (size_t)(tend - target));
+	if (q) {
+		ev->url_path = bw_str_make(target, (size_t)(q - target));
+		ev->url_query = bw_str_make(q + 1, (size_t)(tend - q - 1));
+	} else {
+		ev->url_path = bw_str_make(target, (size_t)(tend - target));
+	}
+	return 1;
+}
+
+/* Unescape a field in place; the view shrinks, the line does not move. */
+static bw_str unescape(bw_str s)
+{
+	if (s.p && memchr(s.p, '\\', s.n))
+		s.n = bw_unescape_inplace((char *)(uintptr_t)s.p, s.n);
+	return s;
+}
+
+/* Choose the client address: the first public address of a forwarded
+ * list, else its first entry (what Filebeat's pipeline does). */
+static void set_client(bw_event *ev, bw_str client)
+{
+	const char *p = client.p, *end = client.p + client.n;
+	bw_ip first = { 0 };
+	bw_str first_s = BW_STR_NULL;
+	int many = memchr(p, ',', client.n) != NULL;
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		const char *e = c ? c : end;
+		bw_ip ip;
+		if (bw_ip_parse(p, (size_t)(e - p), &ip)) {
+			if (!first.family) {
+				first = ip;
+				first_s = bw_str_make(p, (size_t)(e - p));
+			}
+			if (!many || !bw_ip_is_private(&ip)) {
+				ev->src_ip = ip;
+				if (many)
+					ev->forwarded_for = client;
+				return;
+			}
+		} else if (!first_s.p) {
+			first_s = bw_str_make(p, (size_t)(e - p));
+		}
+		if (!c)
+			break;
+		p = c + 1;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	if (first.family) {
+		ev->src_ip = first;
+		if (many)
+			ev->forwarded_for = client;
+	} else {
+		ev->src_host = first_s;
+	}
+}
+
+static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
+				  size_t n, bw_event *ev)
+{
+	struct clf_scan sc;
+	if (!clf_scan(line, n, &sc)) {
+		ctx->reason = sc.reason;
+		return BW_PARSE_MALFORMED;
+	}
+	if (!bw_time_parse_clf(sc.time.p, sc.time.n, &ev->ts_ms)) {
+		ctx->reason = "bad timestamp";
+		return BW_PARSE_MALFORMED;
+	}
+	ev->source = BW_SRC_WEB;
+	ev->kind = BW_KIND_REQUEST;
+	ev->format = variant_name[sc.variant];
+	set_client(ev, sc.client);
+	if (sc.xff_lead.p) {
+		/* Leading quoted list: the proxy chain's original client. */
+		bw_ip ip;
+		ev->forwarded_for = sc.xff_lead;
+		const char *c = memchr(sc.xff_lead.p, ',', sc.xff_lead.n);
+		size_t fn = c ? (size_t)(c - sc.xff_lead.p) : sc.xff_lead.n;
+		if (bw_ip_parse(sc.xff_lead.p, fn, &ip)) {
+			ev->src_ip = ip;
+			ev->src_host = BW_STR_NULL;
+		}
+	}
+	if (sc.xff_tail.p && !is_dash(sc.xff_tail))
+		ev->forwarded_for = sc.xff_tail;
+	if (sc.vhost.p) {
+		bw_str vh = sc.vhost;
+		const char *colon = memchr(vh.p, ':', vh.n);
+		if (colon && !memchr(colon + 1, ':', (size_t)(vh.p + vh.n - colon - 1))) {
+			uint64_t port;
+			size_t k = bw_parse_u64(colon + 1, vh.p + vh.n, &port);
+			if (k && colon + 1 + k == vh.p + vh.n && port < 65536)
+				ev->dst_port = (uint16_t)port;
+			vh.n = (size_t)(colon - vh.p);
+		}
+		ev->vhost = vh;
+	}
+	if (!is_dash(sc.user))
+		ev->user = unescape(sc.user);
+
+	bw_str req = unescape(sc.request);
+	if (!split_request((char *)(uintptr_t)req.p, req.n, ev))
+		ev->request = req;
+	ev->http_status = sc.status;
+	ev->http_bytes = sc.bytes;
+	ev->bytes_out = sc.bytes;
+	if (sc.referrer.p && !is_dash(sc.referrer))
+		ev->referrer = unescape(sc.referrer);
+	if (sc.agent.p && !is_dash(sc.agent))
+		ev->user_agent = unescape(sc.agent);
+
+	/* Traefik: ... "agent" <requests> "router" "backend" <N>ms */
+	if (sc.extra.p && sc.extra.n > 2 &&
+	    memcmp(sc.extra.p + sc.extra.n - 2, "ms", 2) == 0) {
+		const char *e = sc.extra.p + sc.extra.n - 2, *b = e;
+		while (b > sc.extra.p && b[-1] >= '0' && b[-1] <= '9')
+			b--;
+		uint64_t ms;
+		if (b < e && (b == sc.extra.p || b[-1] == ' ') &&
+		    bw_parse_u64(b, e, &ms) == (size_t)(e - b))
+			ev->duration_ms = (int64_t)ms;
+	}
+	return BW_PARSE_OK;
+}
+
+static int sniff_variant(const char *line, size_t n, enum clf_variant want)
+{
+	struct clf_scan sc;
+	if (!clf_scan(line, n, &sc))
+		return 0;
+	int64_t ms;
+	if (!bw_time_parse_clf(sc.time.p, sc.time.n, &ms))
+		return 10;
+	return sc.variant == want ? 100 : 60;
+}
+
+static int sniff_common(const char *l, size_t n) { return sniff_variant(l, n, V_COMMON); }
+static int sniff_combined(const char *l, size_t n)
+{
+	/* combined is the general fallback: a hair above the others when the
+	 * line is some other variant. */
+	int s = sniff_variant(l, n, V_COMBINED);
+	return s == 60 ? 61 : s;
+}
+static int sniff_vhost(const char *l, size_t n) { return sniff_variant(l, n, V_VHOST); }
+static int sniff_nginx(const char *l, size_t n) { return sniff_variant(l, n, V_NGINX); }
+
+const struct bw_parser bw_parser_common = {
+	"common", "NCSA common log format (Apache %h %l %u %t \"%r\" %>s %b)",
+	BW_SRC_WEB, sniff_common, clf_parse, 0,
+};
+const struct bw_parser bw_parser_combined = {
+	"combined", "NCSA combined (Apache/nginx/Traefik; also accepts common, vhost, XFF lists)",
+	BW_SRC_WEB, sniff_combined, clf_parse, 0,
+};
+const struct bw_parser bw_parser_vhost_combined = {
+	"vhost_combined", "Apache vhost_combined (%v:%p before the combined fields)",
+	BW_SRC_WEB, sniff_vhost, clf_parse, 0,
+};
+const struct bw_parser bw_parser_nginx = {
+	"nginx", "nginx main/combined with trailing \"$http_x_forwarded_for\"",
+	BW_SRC_WEB, sniff_nginx, clf_parse, 0,
+};
