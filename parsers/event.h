@@ -163,6 +163,12 @@ int bw_outcome_from_name(const char *s, size_t n);
 void bw_event_relocate(bw_event *ev, const char *old_base, size_t len,
 		       const char *new_base);
 
+/* Copy an event so that it no longer borrows anything: the line and every
+ * view outside it are copied into buf. @return the bytes needed; the copy
+ * is made only when that fits in cap (call with cap 0 to size). The event
+ * is valid as long as buf is. */
+size_t bw_event_copy(bw_event *dst, const bw_event *src, char *buf, size_t cap);
+
 /* ------------------------------------------------------------------ */
 /* Field table: the names rules and outputs use to reach event fields.  */
 
