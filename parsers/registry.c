@@ -9,16 +9,29 @@
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
 	bw_parser_vhost_combined, bw_parser_nginx;
+/* auth (issue 3) */
+extern const struct bw_parser bw_parser_syslog;
+extern const struct bw_msg_parser bw_msg_sshd, bw_msg_sudo, bw_msg_su,
+	bw_msg_login, bw_msg_dovecot, bw_msg_postfix, bw_msg_pam;
 
 const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_combined,
 	&bw_parser_common,
 	&bw_parser_vhost_combined,
 	&bw_parser_nginx,
+	&bw_parser_syslog,
 	NULL,
 };
 
 const struct bw_msg_parser *const bw_msg_parsers[] = {
+	/* auth: by programme name, then generic PAM (programs == NULL) */
+	&bw_msg_sshd,
+	&bw_msg_sudo,
+	&bw_msg_su,
+	&bw_msg_login,
+	&bw_msg_dovecot,
+	&bw_msg_postfix,
+	&bw_msg_pam,
 	NULL,
 };
 
