@@ -457,5 +457,5 @@ static int syslog_sniff(const char *line, size_t n)
 const struct bw_parser bw_parser_syslog = {
 	"syslog",
 	"syslog (RFC 3164/BSD, rsyslog RFC 3339, RFC 5424) with sshd, PAM, sudo, su, login, dovecot, postfix SASL",
-	BW_SRC_AUTH, syslog_sniff, syslog_parse, sizeof(struct syslog_state),
+	BW_SRC_AUTH, syslog_sniff, syslog_parse, sizeof(struct syslog_state), NULL,
 };

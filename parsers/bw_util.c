@@ -138,9 +138,19 @@ size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap)
 		return 0;
 	}
 	if (ip->family == 4) {
-		int k = snprintf(buf, cap, "%u.%u.%u.%u", ip->addr[12], ip->addr[13],
-				 ip->addr[14], ip->addr[15]);
-		return k > 0 ? (size_t)k : 0;
+		size_t w = 0;
+		for (int i = 12; i < 16; i++) {
+			unsigned v = ip->addr[i];
+			if (i > 12)
+				buf[w++] = '.';
+			if (v >= 100)
+				buf[w++] = (char)('0' + v / 100);
+			if (v >= 10)
+				buf[w++] = (char)('0' + v / 10 % 10);
+			buf[w++] = (char)('0' + v % 10);
+		}
+		buf[w] = '\0';
+		return w;
 	}
 	if (!inet_ntop(AF_INET6, ip->addr, buf, (socklen_t)cap)) {
 		buf[0] = '\0';

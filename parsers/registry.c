@@ -8,7 +8,7 @@
 #include <string.h>
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
-	bw_parser_vhost_combined, bw_parser_nginx;
+	bw_parser_vhost_combined, bw_parser_nginx, bw_parser_apache_ssl;
 /* auth (issue 3) */
 extern const struct bw_parser bw_parser_syslog, bw_parser_journald,
 	bw_parser_windows, bw_parser_okta, bw_parser_entra;
@@ -20,6 +20,7 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_common,
 	&bw_parser_vhost_combined,
 	&bw_parser_nginx,
+	&bw_parser_apache_ssl,
 	&bw_parser_syslog,
 	&bw_parser_journald,
 	&bw_parser_windows,
