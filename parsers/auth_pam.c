@@ -19,6 +19,7 @@
  *          U to T on tty | BAD SU U to T on tty          -> privilege
  *   login: FAILED LOGIN (N) on 'tty' [FROM 'h'] FOR 'U', reason |
  *          ROOT LOGIN on 'tty' [FROM h] | LOGIN ON tty BY U -> login
+ *   useradd/usermod: new user: name=U | add 'U' to group 'G'
  *
  * For PAM services sudo and su an authentication failure is a failed
  * privilege change (kind privilege), not a login. The PAM summary
@@ -391,11 +392,50 @@ static enum bw_parse_rc login_parse(struct bw_parse_ctx *ctx, bw_str program,
 	return BW_PARSE_IGNORED;
 }
 
+/* ------------------------------------------------------------------ */
+
+/* Account changes that matter after a breach (persistence):
+ *   useradd: new user: name=U, UID=N, ...     -> other, "user_created"
+ *   usermod: add 'U' to group 'G'             -> privilege, "group_add"
+ *   usermod: add 'U' to shadow group 'G'      -> (same) */
+static enum bw_parse_rc account_parse(struct bw_parse_ctx *ctx, bw_str program,
+				      char *msg, size_t n, bw_event *ev)
+{
+	(void)program;
+	struct bw_cur c = bw_cur_make(msg, n);
+	bw_cur_skip_spaces(&c);
+	bw_str v;
+	if (BW_LIT(&c, "new user: ") && bw_kv_get(c.p, bw_cur_left(&c), "name", &v) && v.n) {
+		ev->kind = BW_KIND_OTHER;
+		ev->outcome = BW_OUTCOME_SUCCESS;
+		ev->action = BW_STR_LIT("user_created");
+		ev->user = v;
+		return BW_PARSE_OK;
+	}
+	if (BW_LIT(&c, "add '")) {
+		const char *q = memchr(c.p, '\'', bw_cur_left(&c));
+		const char *g = q ? bw_memmem(q, (size_t)(c.end - q), "group '", 7) : NULL;
+		const char *ge = g ? memchr(g + 7, '\'', (size_t)(c.end - g - 7)) : NULL;
+		if (ge) {
+			ev->kind = BW_KIND_PRIVILEGE;
+			ev->outcome = BW_OUTCOME_SUCCESS;
+			ev->action = BW_STR_LIT("group_add");
+			ev->user = bw_str_make(c.p, (size_t)(q - c.p));
+			ev->target_user = bw_str_make(g + 7, (size_t)(ge - g - 7));
+			return BW_PARSE_OK;
+		}
+	}
+	ctx->reason = "account tools: message not modelled";
+	return BW_PARSE_IGNORED;
+}
+
+static const char *const account_programs[] = { "useradd", "adduser", "usermod", NULL };
 static const char *const sudo_programs[] = { "sudo", NULL };
 static const char *const su_programs[] = { "su", "su-l", NULL };
 static const char *const login_programs[] = { "login", NULL };
 
 const struct bw_msg_parser bw_msg_pam = { "pam", NULL, bw_pam_message };
+const struct bw_msg_parser bw_msg_account = { "account", account_programs, account_parse };
 const struct bw_msg_parser bw_msg_sudo = { "sudo", sudo_programs, sudo_parse };
 const struct bw_msg_parser bw_msg_su = { "su", su_programs, su_parse };
 const struct bw_msg_parser bw_msg_login = { "login", login_programs, login_parse };

@@ -94,6 +94,38 @@ static const char *last_addr(const char *p, const char *end, const char *sep,
 	return NULL;
 }
 
+/* sshd with UseDNS logs a host name instead of an address: find the last
+ * "<sep>NAME port P" (or "<sep>NAME" at the end) and keep NAME as
+ * src_host. @return the start of sep, or NULL. */
+static const char *last_host(const char *p, const char *end, const char *sep,
+			     size_t sn, bw_event *ev)
+{
+	const char *f = bw_memrmem(p, (size_t)(end - p), sep, sn);
+	while (f) {
+		const char *a = f + sn, *e = a;
+		while (e < end && *e != ' ')
+			e++;
+		const char *pe = e;
+		int ok = e == end;
+		if (!ok && (size_t)(end - e) > 6 && memcmp(e, " port ", 6) == 0) {
+			uint64_t v;
+			size_t k = bw_parse_u64(e + 6, end, &v);
+			pe = e + 6 + k;
+			ok = k > 0 && v <= 65535 && (pe == end || *pe == ' ');
+			if (ok)
+				ev->src_port = (uint16_t)v;
+		}
+		if (ok && e > a) {
+			ev->src_host = bw_str_make(a, (size_t)(e - a));
+			return f;
+		}
+		if (f == p)
+			break;
+		f = bw_memrmem(p, (size_t)(f - p) + sn - 1, sep, sn);
+	}
+	return NULL;
+}
+
 static void set_login(bw_event *ev, int ok, const char *reason)
 {
 	ev->kind = BW_KIND_LOGIN;
@@ -143,6 +175,8 @@ static enum bw_parse_rc auth_attempt(struct bw_parse_ctx *ctx, struct bw_cur c,
 	/* The user runs to the last " from " that is followed by an address. */
 	const char *u = c.p;
 	const char *f = last_addr(u - 1, c.end, " from ", 6, ev);
+	if (!f)
+		f = last_host(u - 1, c.end, " from ", 6, ev);
 	if (!f || f < u - 1) {
 		ctx->reason = "sshd: no source address";
 		return BW_PARSE_MALFORMED;
@@ -233,6 +267,8 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 			const char *u = c.p;
 			const char *end = strip_preauth(c.p, c.end);
 			const char *f = last_addr(u - 1, end, " from ", 6, ev);
+			if (!f)
+				f = last_host(u - 1, end, " from ", 6, ev);
 			if (!f) {
 				ctx->reason = "sshd: Invalid user without address";
 				return BW_PARSE_MALFORMED;
@@ -264,7 +300,12 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 		if (BW_LIT(&c, "maximum authentication attempts exceeded for ")) {
 			BW_LIT(&c, "invalid user ");
 			const char *u = c.p;
-			const char *f = last_addr(u - 1, c.end, " from ", 6, ev);
+			const char *end = strip_preauth(c.p, c.end);
+			if (end - u > 5 && memcmp(end - 5, " ssh2", 5) == 0)
+				end -= 5;
+			const char *f = last_addr(u - 1, end, " from ", 6, ev);
+			if (!f)
+				f = last_host(u - 1, end, " from ", 6, ev);
 			if (!f) {
 				ctx->reason = "sshd: no source address";
 				return BW_PARSE_MALFORMED;

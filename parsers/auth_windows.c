@@ -32,6 +32,7 @@ struct win_ctx {
 	const json_t *data;   /* EventData object, or NULL */
 	const json_t *list;   /* EventData.Data array of {@Name, #text} */
 	const json_t *root;   /* flat shape: fields at the top */
+	const json_t *ecs;    /* Winlogbeat document (source.ip lives here) */
 	struct bw_jpack pk;
 };
 
@@ -73,6 +74,12 @@ static bw_str fstr(struct win_ctx *w, const char *name)
 static void set_addr(struct win_ctx *w, bw_event *ev)
 {
 	const json_t *ip = field(w, "IpAddress");
+	const json_t *port_v = field(w, "IpPort");
+	if (!ip && w->ecs) {
+		/* Winlogbeat's ingest moves IpAddress/IpPort to ECS source.* */
+		ip = bw_json_get(w->ecs, "source.ip");
+		port_v = bw_json_get(w->ecs, "source.port");
+	}
 	const char *s = ip && json_is_string(ip) ? json_string_value(ip) : NULL;
 	if (!s || !*s || strcmp(s, "-") == 0) {
 		ev->src_host = BW_STR_LIT("local");
@@ -89,7 +96,7 @@ static void set_addr(struct win_ctx *w, bw_event *ev)
 	    (ev->src_ip.family == 6 && memcmp(ev->src_ip.addr, v6lo, 16) == 0))
 		ev->src_host = BW_STR_LIT("local");
 	int64_t port;
-	if (bw_json_int(field(w, "IpPort"), &port) && port > 0 && port < 65536)
+	if (bw_json_int(port_v, &port) && port > 0 && port < 65536)
 		ev->src_port = (uint16_t)port;
 }
 
@@ -223,6 +230,7 @@ static enum bw_parse_rc windows_parse(struct bw_parse_ctx *ctx, char *line, size
 		if (!idv)
 			idv = bw_json_get(root, "event.code");
 		w.data = bw_json_get(root, "winlog.event_data");
+		w.ecs = root;
 		host = bw_json_get(root, "winlog.computer_name");
 		if (!host)
 			host = bw_json_get(root, "host.name");
