@@ -46,7 +46,7 @@ static void mail_login(bw_event *ev, int ok, const char *action)
 static void dovecot_fields(struct bw_cur c, bw_event *ev)
 {
 	bw_str v;
-	if (bw_kv_get(c.p, bw_cur_left(&c), "user", &v))
+	if (bw_kv_get(c.p, bw_cur_left(&c), "user", &v) && angle(v).n)
 		ev->user = angle(v);
 	if (bw_kv_get(c.p, bw_cur_left(&c), "method", &v) && v.n)
 		ev->auth_method = v;

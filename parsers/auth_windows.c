@@ -80,8 +80,10 @@ static void set_addr(struct win_ctx *w, bw_event *ev)
 		ip = bw_json_get(w->ecs, "source.ip");
 		port_v = bw_json_get(w->ecs, "source.port");
 	}
-	const char *s = ip && json_is_string(ip) ? json_string_value(ip) : NULL;
-	if (!s || !*s || strcmp(s, "-") == 0) {
+	if (!ip || !json_is_string(ip))
+		return; /* not logged: unknown, not local */
+	const char *s = json_string_value(ip);
+	if (!*s || strcmp(s, "-") == 0) {
 		ev->src_host = BW_STR_LIT("local");
 		return;
 	}
