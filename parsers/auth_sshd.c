@@ -16,6 +16,8 @@
  *   [fatal: ]Timeout before authentication for IP port P
  *   ssh_dispatch_run_fatal: Connection from IP port P: ...
  *   refused connect from HOST (IP)
+ *   Disconnecting {invalid|authenticating} user U IP port P: Too many authentication failures
+ *   kex_exchange_identification: ...; Address IP maps to ..., POSSIBLE BREAK-IN ATTEMPT!
  *
  * User names are attacker controlled (they may contain " from 1.2.3.4
  * port 22"), so the address is always taken from the *last* well-formed
@@ -257,6 +259,14 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 	case 'A':
 		if (BW_LIT(&c, "Accepted "))
 			return auth_attempt(ctx, c, 1, ev);
+		if (BW_LIT(&c, "Address ") &&
+		    bw_memmem(c.p, bw_cur_left(&c), "POSSIBLE BREAK-IN ATTEMPT", 25)) {
+			/* "Address IP maps to NAME, but this does not map back" */
+			bw_str a = bw_cur_word(&c);
+			bw_ip_from_view(a, &ev->src_ip);
+			set_probe(ev, "reverse_dns_mismatch");
+			return BW_PARSE_OK;
+		}
 		break;
 	case 'F':
 		if (BW_LIT(&c, "Failed "))
@@ -328,6 +338,24 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 			return disconnect(ctx, c, ev);
 		if (BW_LIT(&c, "Did not receive identification string"))
 			return probe_from(ctx, c, "from ", "no_ident", ev);
+		if (BW_LIT(&c, "Disconnecting ") &&
+		    (BW_AT(&c, "invalid user ") || BW_AT(&c, "authenticating user "))) {
+			/* OpenSSH >= 7.x: "Disconnecting authenticating user U IP
+			 * port P: Too many authentication failures [preauth]" */
+			const char *col = bw_memmem(c.p, bw_cur_left(&c), ": ", 2);
+			struct bw_cur r = { c.p, col ? col : c.end };
+			if (!BW_LIT(&r, "invalid user "))
+				(void)BW_LIT(&r, "authenticating user ");
+			const char *u = r.p;
+			const char *f = last_addr(u - 1, r.end, " ", 1, ev);
+			if (f && f >= u)
+				ev->user = bw_str_make(u, (size_t)(f - u));
+			if (col && bw_memmem(col, (size_t)(c.end - col), "Too many authentication failures", 32))
+				set_login(ev, 0, "max_attempts");
+			else
+				set_probe(ev, "preauth_disconnect");
+			return BW_PARSE_OK;
+		}
 		if (BW_LIT(&c, "Disconnecting: ")) {
 			if (BW_AT(&c, "Too many authentication failures")) {
 				const char *u = c.p;
@@ -353,6 +381,12 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 				ev->outcome = BW_OUTCOME_SUCCESS;
 				ev->action = BW_STR_LIT("ssh_logout");
 			}
+			return BW_PARSE_OK;
+		}
+		break;
+	case 'k':
+		if (BW_LIT(&c, "kex_exchange_identification: ")) {
+			set_probe(ev, "banner_exchange");
 			return BW_PARSE_OK;
 		}
 		break;

@@ -250,6 +250,11 @@ static const struct msg_case cases[] = {
 	{ H "sshd[1]: fatal: Timeout before authentication for 192.168.9.212 port 47056", OK, PROBE, FAIL, NULL, "192.168.9.212", 47056, NULL, "auth_timeout", NULL, 1 },
 	{ H "sshd[1]: ssh_dispatch_run_fatal: Connection from 192.168.9.213 port 48680: message authentication code incorrect [preauth]", OK, PROBE, FAIL, NULL, "192.168.9.213", 48680, NULL, "dispatch_fatal", NULL, 1 },
 	{ H "sshd[1]: refused connect from example.com (192.168.1.1)", OK, PROBE, FAIL, NULL, "192.168.1.1", 0, NULL, "refused", NULL, 1 },
+	{ H "sshd[1]: Disconnecting authenticating user root 61.177.172.1 port 33010: Too many authentication failures [preauth]", OK, LOGIN, FAIL, "root", "61.177.172.1", 33010, NULL, "max_attempts", NULL, 1 },
+	{ H "sshd[1]: Disconnecting invalid user a b 61.177.172.2 port 33011: Change of username or service not allowed: (a b,ssh-connection) -> (c,ssh-connection) [preauth]", OK, PROBE, FAIL, "a b", "61.177.172.2", 33011, NULL, "preauth_disconnect", NULL, 1 },
+	{ H "sshd[1]: error: kex_exchange_identification: Connection closed by remote host", OK, PROBE, FAIL, NULL, "", 0, NULL, "banner_exchange", NULL, 1 },
+	{ H "sshd[1]: Address 192.168.18.54 maps to nmap.example, but this does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!", OK, PROBE, FAIL, NULL, "192.168.18.54", 0, NULL, "reverse_dns_mismatch", NULL, 1 },
+	{ H "sshd[1]: Failed password for root from host.attacker.example port 2200 ssh2", OK, LOGIN, FAIL, "root", "", 2200, "password", "bad_password", NULL, 1 },
 	{ H "sshd[1]: subsystem request for sftp by user vagrant", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: PAM 4 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=202.109.143.106  user=root", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	/* PAM */

@@ -24,13 +24,13 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	const char *format = "syslog", *tzname = "UTC", *path = NULL;
+	const char *format = "syslog", *zone_name = "UTC", *path = NULL;
 	int year = 2025, runs = 3;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
 			format = argv[++i];
 		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc)
-			tzname = argv[++i];
+			zone_name = argv[++i];
 		else if (strcmp(argv[i], "--year") == 0 && i + 1 < argc)
 			year = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 			path = argv[i];
 	}
 	const struct bw_parser *p = bw_parser_find(format);
-	const struct bw_tz *tz = bw_tz_get(tzname);
+	const struct bw_tz *tz = bw_tz_get(zone_name);
 	if (!path || !p || !tz) {
 		fprintf(stderr, "usage: bench_auth [--format NAME] [--tz ZONE] [--year Y] [--runs N] FILE\n");
 		return 2;
