@@ -353,7 +353,44 @@ static void test_messages(void)
 	auth_run_fini(&R);
 }
 
+/* Every message case, cut at every length and with bytes flipped: the
+ * parsers must stay inside the line (ASan builds check that). */
+static void test_mutations(void)
+{
+	static char buf[2048];
+	unsigned seed = 7;
+	auth_run_init(&R, "syslog", "UTC", 2026);
+	for (const struct msg_case *t = cases; t->line; t++) {
+		size_t n = strlen(t->line);
+		for (size_t cut = 0; cut <= n; cut++) {
+			/* run on an exact-size heap copy so overreads are caught */
+			char *h = malloc(cut ? cut : 1);
+			memcpy(h, t->line, cut);
+			bw_event_clear(&R.ev);
+			R.ev.line = bw_str_make(h, cut);
+			(void)R.parser->parse(&R.ctx, h, cut, &R.ev);
+			free(h);
+		}
+		for (int k = 0; k < 200; k++) {
+			memcpy(buf, t->line, n);
+			for (int j = 0; j < 3; j++) {
+				seed = seed * 1103515245u + 12345u;
+				size_t at = 16 + (seed >> 8) % (n - 16);
+				static const char pool[] = " :[]()<>=,;'\"0@\\x\0\xff";
+				buf[at] = pool[(seed >> 20) % (sizeof(pool) - 1)];
+			}
+			char *h = malloc(n);
+			memcpy(h, buf, n);
+			bw_event_clear(&R.ev);
+			(void)R.parser->parse(&R.ctx, h, n, &R.ev);
+			free(h);
+		}
+	}
+	auth_run_fini(&R);
+}
+
 static const struct bw_test tests[] = {
+	{ "mutations", test_mutations },
 	{ "bsd_frame", test_bsd_frame },
 	{ "iso_and_5424", test_iso_and_5424 },
 	{ "year_rollover", test_year_rollover },
