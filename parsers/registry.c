@@ -9,6 +9,11 @@
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
 	bw_parser_vhost_combined, bw_parser_nginx, bw_parser_apache_ssl;
+/* auth (issue 3) */
+extern const struct bw_parser bw_parser_syslog, bw_parser_journald,
+	bw_parser_windows, bw_parser_okta, bw_parser_entra;
+extern const struct bw_msg_parser bw_msg_sshd, bw_msg_sudo, bw_msg_su,
+	bw_msg_login, bw_msg_dovecot, bw_msg_postfix, bw_msg_account, bw_msg_pam;
 
 const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_combined,
@@ -16,10 +21,24 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_vhost_combined,
 	&bw_parser_nginx,
 	&bw_parser_apache_ssl,
+	&bw_parser_syslog,
+	&bw_parser_journald,
+	&bw_parser_windows,
+	&bw_parser_okta,
+	&bw_parser_entra,
 	NULL,
 };
 
 const struct bw_msg_parser *const bw_msg_parsers[] = {
+	/* auth: by programme name, then generic PAM (programs == NULL) */
+	&bw_msg_sshd,
+	&bw_msg_sudo,
+	&bw_msg_su,
+	&bw_msg_login,
+	&bw_msg_dovecot,
+	&bw_msg_postfix,
+	&bw_msg_account,
+	&bw_msg_pam,
 	NULL,
 };
 
