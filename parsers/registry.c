@@ -11,9 +11,10 @@ extern const struct bw_parser bw_parser_combined, bw_parser_common,
 	bw_parser_vhost_combined, bw_parser_nginx;
 /* VPN (issue 4) */
 extern const struct bw_parser bw_parser_openvpn, bw_parser_openvpn_status,
-	bw_parser_cisco_asa, bw_parser_fortigate;
-extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_cisco_asa,
-	bw_msg_fortigate;
+	bw_parser_cisco_asa, bw_parser_fortigate, bw_parser_panos,
+	bw_parser_ivanti, bw_parser_charon;
+extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_charon,
+	bw_msg_cisco_asa, bw_msg_fortigate, bw_msg_panos, bw_msg_ivanti;
 
 const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_combined,
@@ -24,14 +25,20 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_openvpn_status,
 	&bw_parser_cisco_asa,
 	&bw_parser_fortigate,
+	&bw_parser_panos,
+	&bw_parser_ivanti,
+	&bw_parser_charon,
 	NULL,
 };
 
 const struct bw_msg_parser *const bw_msg_parsers[] = {
 	&bw_msg_openvpn,
+	&bw_msg_charon,
 	/* programs == NULL: tried on every programme, cheap prefix checks */
 	&bw_msg_cisco_asa,
 	&bw_msg_fortigate,
+	&bw_msg_panos,
+	&bw_msg_ivanti,
 	NULL,
 };
 
