@@ -8,7 +8,7 @@
 #include <string.h>
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
-	bw_parser_vhost_combined, bw_parser_nginx;
+	bw_parser_vhost_combined, bw_parser_nginx, bw_parser_apache_ssl;
 /* VPN (issue 4) */
 extern const struct bw_parser bw_parser_openvpn, bw_parser_openvpn_status,
 	bw_parser_cisco_asa, bw_parser_fortigate, bw_parser_panos,
@@ -21,6 +21,7 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_common,
 	&bw_parser_vhost_combined,
 	&bw_parser_nginx,
+	&bw_parser_apache_ssl,
 	&bw_parser_openvpn,
 	&bw_parser_openvpn_status,
 	&bw_parser_cisco_asa,
