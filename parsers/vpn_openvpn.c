@@ -158,6 +158,17 @@ static enum bw_parse_rc ovpn_msg(struct bw_parse_ctx *ctx, bw_str program,
 		ev->action = BW_STR_LIT("auth-user-pass");
 		return BW_PARSE_OK;
 	}
+	if ((q = bw_vpn_after(body, end, "SENT CONTROL [")) &&
+	    bw_vpn_find(q, end, "AUTH_FAILED")) {
+		/* The server telling the client about a failure it has
+		 * already logged ("TLS Auth Error"): not a second attempt. */
+		t = bw_vpn_until(q, end, "]");
+		set_user(ev, t);
+		ev->kind = BW_KIND_OTHER;
+		ev->outcome = BW_OUTCOME_FAILURE;
+		ev->action = BW_STR_LIT("auth-failed-sent");
+		return BW_PARSE_OK;
+	}
 	if (bw_vpn_find(body, end, "Username/Password verification failed") ||
 	    bw_vpn_find(body, end, "authentication failed for username '") ||
 	    bw_vpn_find(body, end, "TLS Auth Error") ||
@@ -241,10 +252,12 @@ static size_t ovpn_stamp(const char *line, size_t n, const struct bw_tz *tz,
 	k++;
 	if (end - (line + k) > 3 && memcmp(line + k, "us=", 3) == 0) {
 		const char *s = line + k + 3;
-		while (s < end && *s >= '0' && *s <= '9')
-			s++;
-		if (s < end && *s == ' ')
-			k = (size_t)(s + 1 - line);
+		uint64_t us = 0;
+		size_t d = bw_parse_u64(s, end, &us);
+		if (d && d <= 6 && s + d < end && s[d] == ' ') {
+			*ms += (int64_t)(us / 1000);
+			k = (size_t)(s + d + 1 - line);
+		}
 	}
 	return k;
 }

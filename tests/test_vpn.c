@@ -36,11 +36,20 @@ static void test_openvpn_auth(void)
 	CHECK(!vt_ev.user.p);
 
 	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
-		"client1/192.168.1.13:54321 SENT CONTROL [client1]: 'AUTH_FAILED' (status=1)"),
+		"client1/192.168.1.13:54321 AUTH: Received control message: AUTH_FAILED"),
 		BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_LOGIN);
 	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_FAILURE);
 	CHECK_STR_VIEW(vt_ev.user, "client1");
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "192.168.1.13");
+
+	/* the server's notice to the client repeats a failure already logged */
+	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
+		"bob/198.51.100.66:40001 SENT CONTROL [bob]: 'AUTH_FAILED' (status=1)"),
+		BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_FAILURE);
+	CHECK_STR_VIEW(vt_ev.user, "bob");
 }
 
 static void test_openvpn_session(void)
@@ -107,7 +116,7 @@ static void test_openvpn_logfile(void)
 	const char *l1 = "2024-01-05 10:00:00 us=123456 alice/203.0.113.5:51234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)";
 	CHECK(bw_parser_openvpn.sniff(l1, strlen(l1)) > 50);
 	CHECK_EQ_INT(vt_line(&bw_parser_openvpn, l1), BW_PARSE_OK);
-	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2024, 1, 5, 10, 0, 0));
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2024, 1, 5, 10, 0, 0) + 123); /* us=123456 */
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_ADDRESS_ASSIGN);
 	CHECK_STR_VIEW(vt_ev.program, "openvpn");
 	CHECK_EQ_STR(vt_ev.format, "openvpn");
