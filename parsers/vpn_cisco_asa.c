@@ -344,6 +344,26 @@ static size_t skip_pri(const char *line, size_t n)
 	return 0;
 }
 
+/* Zone names ASA admins commonly set with "clock timezone" and that
+ * Filebeat also honours; anything else falls back to the input's zone.
+ * @return 1 and the offset east of UTC in seconds when known. */
+static int zone_abbr(bw_str t, int64_t *off)
+{
+	static const struct { const char *name; int hours; } z[] = {
+		{ "UTC", 0 }, { "GMT", 0 }, { "EST", -5 }, { "EDT", -4 },
+		{ "CST", -6 }, { "CDT", -5 }, { "MST", -7 }, { "MDT", -6 },
+		{ "PST", -8 }, { "PDT", -7 }, { "CET", 1 }, { "CEST", 2 },
+	};
+	if (t.n && t.p[t.n - 1] == ':')
+		t.n--;
+	for (size_t i = 0; i < sizeof(z) / sizeof(z[0]); i++)
+		if (bw_str_eq(t, z[i].name)) {
+			*off = (int64_t)z[i].hours * 3600;
+			return 1;
+		}
+	return 0;
+}
+
 /* Locate the pieces; @return pointer to '%' or NULL. */
 static const char *asa_frame(const char *line, size_t n, const struct bw_tz *tz,
 			     int64_t *ms, bw_str *host)
@@ -362,10 +382,17 @@ static const char *asa_frame(const char *line, size_t n, const struct bw_tz *tz,
 		if (p < end && *p == '%')
 			return p;
 		bw_str t = bw_vpn_until(p, end, " ");
+		int64_t off;
 		if (t.n == 0)
 			return NULL;
-		if (!host->p && t.p[t.n - 1] != ':' && t.p[t.n - 1] != ']')
+		if (i == 0 && zone_abbr(t, &off)) {
+			/* the stamp was read in the input's zone: redo it */
+			int64_t local;
+			bw_vpn_time_mdy(line + skip_pri(line, n), end, NULL, &local);
+			*ms = local - off * 1000;
+		} else if (!host->p && t.p[t.n - 1] != ':' && t.p[t.n - 1] != ']') {
 			*host = t;
+		}
 		p += t.n;
 	}
 	return NULL;

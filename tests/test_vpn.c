@@ -318,6 +318,7 @@ static void test_asa_line(void)
 	CHECK_STR_VIEW(vt_ev.host, "fw01");
 	CHECK_STR_VIEW(vt_ev.user, "alice");
 	CHECK_EQ_INT(vt_line(p, c), BW_PARSE_IGNORED);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2014, 4, 15, 13, 34, 34)); /* EDT = -4h */
 	const char *web = "203.0.113.5 - - [05/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 12";
 	const char *sys = "Jan  5 10:00:00 host sshd[1]: Accepted password for alice from 203.0.113.5 port 22 ssh2";
 	CHECK_EQ_INT(p->sniff(web, strlen(web)), 0);
