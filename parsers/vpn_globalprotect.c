@@ -96,6 +96,8 @@ static void ip_of(bw_str s, bw_ip *ip)
 /* "Key: value," inside a SYSTEM description. */
 static bw_str desc_value(bw_str d, const char *key)
 {
+	if (!d.p)
+		return BW_STR_NULL;
 	const char *q = bw_vpn_after(d.p, d.p + d.n, key);
 	if (!q)
 		return BW_STR_NULL;
