@@ -101,8 +101,7 @@ static enum bw_parse_rc ovpn_msg(struct bw_parse_ctx *ctx, bw_str program,
 	bw_str t;
 
 	ev->source = BW_SRC_VPN;
-	if (!ev->format)
-		ev->format = F_OVPN;
+	ev->format = F_OVPN; /* the product, also behind a syslog frame */
 	/* peer prefix */
 	t = bw_vpn_until(p, end, " ");
 	if (t.n > 0 && t.n < (size_t)(end - p) && (memchr(t.p, ':', t.n) || memchr(t.p, '.', t.n)) &&

@@ -90,8 +90,7 @@ static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
 	bw_str t;
 	const char *q;
 	ev->source = BW_SRC_VPN;
-	if (!ev->format)
-		ev->format = F_CHARON;
+	ev->format = F_CHARON; /* the product, also behind a syslog frame */
 	/* "06[IKE] " thread and group */
 	if (end - p > 7 && digit(p[0]) && digit(p[1]) && p[2] == '[') {
 		const char *rb = memchr(p, ']', (size_t)(end - p) < 10 ? (size_t)(end - p) : 10);

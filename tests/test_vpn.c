@@ -26,6 +26,7 @@ static void test_openvpn_auth(void)
 	CHECK_EQ_INT(vt_ev.src_port, 51234);
 	CHECK_STR_VIEW(vt_ev.session_id, "203.0.113.5:51234");
 	CHECK_EQ_INT(vt_ev.source, BW_SRC_VPN);
+	CHECK_EQ_STR(vt_ev.format, "openvpn");
 
 	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
 		"203.0.113.9:4000 TLS Auth Error: Auth Username/Password verification failed for peer"),

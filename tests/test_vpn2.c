@@ -175,6 +175,8 @@ static void test_charon(void)
 	CHECK_STR_VIEW(vt_ev.user, "alice@example.org");
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "203.0.113.5");
 	CHECK_STR_VIEW(vt_ev.session_id, "rw|5");
+	CHECK_EQ_STR(vt_ev.format, "charon");
+	CHECK_EQ_INT(vt_ev.source, BW_SRC_VPN);
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "10[IKE] IKE_SA rw[6] established between 198.51.100.1[gw]...203.0.113.6[203.0.113.6]"), BW_PARSE_OK);
 	CHECK_STR_VIEW(vt_ev.session_id, "rw[6]");

@@ -53,6 +53,8 @@ static inline enum bw_parse_rc vt_msg(const struct bw_msg_parser *p,
 	memcpy(vt_buf, msg, n);
 	bw_event_clear(&vt_ev);
 	vt_ev.ts_ms = 1700000000000;
+	vt_ev.source = BW_SRC_AUTH; /* what the syslog framer presets */
+	vt_ev.format = "syslog";
 	vt_ev.host = BW_STR_LIT("gw1");
 	vt_ev.program = bw_str_make(program, strlen(program));
 	vt_ctx.reason = NULL;
