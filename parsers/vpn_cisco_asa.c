@@ -108,7 +108,7 @@ static void num(bw_str s, int64_t *out)
 static size_t asa_header(const char *p, size_t n, long *id)
 {
 	const char *end = p + n;
-	if (n < 16 || p[0] != '%')
+	if (n < 14 || p[0] != '%')
 		return 0;
 	if (memcmp(p + 1, "ASA-", 4) && memcmp(p + 1, "FTD-", 4) && memcmp(p + 1, "PIX-", 4))
 		return 0;
@@ -120,7 +120,7 @@ static size_t asa_header(const char *p, size_t n, long *id)
 			return 0;
 		q++;
 	}
-	if (end - q < 10 || !(*q >= '0' && *q <= '7') || q[1] != '-')
+	if (end - q < 9 || !(*q >= '0' && *q <= '7') || q[1] != '-')
 		return 0;
 	q += 2;
 	uint64_t v;
@@ -314,10 +314,36 @@ static enum bw_parse_rc asa_msg_at(struct bw_parse_ctx *ctx, const char *p,
 	return asa_body(ctx, id, p + k, p + n, ev);
 }
 
+static int asa_tag(bw_str s)
+{
+	return s.p && s.n >= 5 && s.p[0] == '%' &&
+	       (!memcmp(s.p + 1, "ASA-", 4) || !memcmp(s.p + 1, "FTD-", 4) ||
+		!memcmp(s.p + 1, "PIX-", 4));
+}
+
+/* A syslog framer reads "host %ASA-6-113004: text" as programme
+ * "%ASA-6-113004" with message "text", and "host : %ASA-..." as an
+ * empty tag with message ": %ASA-...": accept all three shapes. */
 static enum bw_parse_rc asa_msg(struct bw_parse_ctx *ctx, bw_str program,
 				char *msg, size_t n, bw_event *ev)
 {
-	(void)program;
+	if (asa_tag(program) && program.n < 48) {
+		char hdr[64];
+		long id;
+		memcpy(hdr, program.p, program.n);
+		memcpy(hdr + program.n, ": ", 2);
+		size_t k = asa_header(hdr, program.n + 2, &id);
+		if (k != program.n + 2)
+			return BW_PARSE_NOT_MINE;
+		ev->format = F_ASA;
+		ev->action = bw_str_make(program.p + program.n - 6, 6);
+		ev->program = BW_STR_NULL; /* a message tag, not a programme */
+		return asa_body(ctx, id, msg, msg + n, ev);
+	}
+	while (n > 0 && (*msg == ':' || *msg == ' ')) {
+		msg++;
+		n--;
+	}
 	if (n < 5 || msg[0] != '%')
 		return BW_PARSE_NOT_MINE;
 	return asa_msg_at(ctx, msg, n, ev);

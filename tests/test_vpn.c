@@ -288,6 +288,31 @@ static void test_asa_session(void)
 	CHECK_EQ_INT(vt_ev.duration_ms, 605000);
 }
 
+/* How a syslog framer hands ASA lines over. */
+static void test_asa_framed(void)
+{
+	vt_open();
+	const struct bw_msg_parser *m = &bw_msg_cisco_asa;
+	/* "host %ASA-6-113004: text": the tag read as the programme */
+	size_t n = strlen("AAA user authentication Successful : server = 10.1.1.10 : user = alice");
+	memcpy(vt_buf, "AAA user authentication Successful : server = 10.1.1.10 : user = alice", n);
+	bw_event_clear(&vt_ev);
+	vt_ev.program = BW_STR_LIT("%ASA-6-113004");
+	CHECK_EQ_INT(m->parse(&vt_ctx, vt_ev.program, vt_buf, n, &vt_ev), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_LOGIN);
+	CHECK_STR_VIEW(vt_ev.user, "alice");
+	CHECK_STR_VIEW(vt_ev.action, "113004");
+	CHECK(!vt_ev.program.p);
+	bw_event_clear(&vt_ev);
+	CHECK_EQ_INT(m->parse(&vt_ctx, BW_STR_LIT("%ASA-6-1130"), vt_buf, n, &vt_ev), BW_PARSE_NOT_MINE);
+	/* "host : %ASA-...": empty tag, the colon left in the message */
+	CHECK_EQ_INT(vt_msg(m, "", ": %ASA-4-113039: Group <G> User <bob> IP <198.51.100.9> AnyConnect parent session started."), BW_PARSE_OK);
+	CHECK_STR_VIEW(vt_ev.user, "bob");
+	/* the shortest header */
+	CHECK_EQ_INT(vt_msg(m, "", "%ASA-6-113008:"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+}
+
 static void test_asa_reject(void)
 {
 	vt_open();
@@ -472,6 +497,7 @@ static const struct bw_test tests[] = {
 	{ "openvpn_status_v2_v3", test_openvpn_status_v2_v3 },
 	{ "asa_auth", test_asa_auth },
 	{ "asa_session", test_asa_session },
+	{ "asa_framed", test_asa_framed },
 	{ "asa_reject", test_asa_reject },
 	{ "asa_line", test_asa_line },
 	{ "fortigate_vpn", test_fortigate_vpn },
