@@ -299,9 +299,11 @@ static enum bw_parse_rc fgt_line(struct bw_parse_ctx *ctx, char *line,
 static enum bw_parse_rc fgt_msg(struct bw_parse_ctx *ctx, bw_str program,
 				char *msg, size_t n, bw_event *ev)
 {
-	(void)program;
 	if (!fgt_prefix(msg, n))
 		return BW_PARSE_NOT_MINE;
+	/* no tag: a framer's "programme" would be the first key=value */
+	if (program.p == msg)
+		ev->program = BW_STR_NULL;
 	return fgt_parse(ctx, msg, msg + n, ev);
 }
 

@@ -243,9 +243,12 @@ static enum bw_parse_rc pan_csv(struct bw_parse_ctx *ctx, const char *p,
 static enum bw_parse_rc pan_msg(struct bw_parse_ctx *ctx, bw_str program,
 				char *msg, size_t n, bw_event *ev)
 {
-	(void)program;
 	if (!pan_prefix(msg, n))
 		return BW_PARSE_NOT_MINE;
+	/* PAN-OS sends no tag: a framer that took the first CSV word for
+	 * a programme name left it overlapping the message. */
+	if (program.p == msg)
+		ev->program = BW_STR_NULL;
 	return pan_csv(ctx, msg, msg + n, ev);
 }
 

@@ -80,6 +80,14 @@ static void test_gp_system(void)
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_ADDRESS_ASSIGN);
 	CHECK_EQ_STR(vt_ip(&vt_ev.assigned_ip), "10.20.0.15");
 
+	/* a framer that took "1,2024/03/01" for the programme: dropped */
+	size_t n = strlen(cfg);
+	memcpy(vt_buf, cfg, n);
+	bw_event_clear(&vt_ev);
+	vt_ev.program = bw_str_make(vt_buf, 12);
+	CHECK_EQ_INT(bw_msg_panos.parse(&vt_ctx, vt_ev.program, vt_buf, n, &vt_ev), BW_PARSE_OK);
+	CHECK(!vt_ev.program.p);
+
 	/* other PAN-OS records are recognised but not modelled */
 	const char *cfglog = "Mar 25 23:59:02 1,2013/03/25 23:59:02,1606001116,SYSTEM,vpn,0,2012/02/25 00:53:56,,ike-config-p1-success,,0,0,general,informational,IKE daemon configuration load phase-1 succeeded.,0,0x0";
 	CHECK(p->sniff(cfglog, strlen(cfglog)) > 0);
