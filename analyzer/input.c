@@ -286,12 +286,12 @@ static ssize_t fill_zstd(struct bw_input *in, char *out, size_t room)
  * -1 on error (after which nothing more is decoded). */
 static ssize_t fill(struct bw_input *in)
 {
-	if (in->dec_eof)
-		return 0;
-	if (in->failed) {
+	if (in->failed) { /* sticky: every later call reports it */
 		in->dec_eof = 1;
 		return -1;
 	}
+	if (in->dec_eof)
+		return 0;
 	if (in->start > 0) {
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
 		in->end -= in->start;

@@ -140,7 +140,8 @@ typedef struct bw_event {
 	uint32_t input_id;   /* index of the input on the command line */
 	uint64_t line_no;    /* 1-based line number in the decoded input */
 	uint64_t offset;     /* byte offset of the line in the decoded input */
-	bw_str line;         /* the whole raw line (after CRLF strip / cut) */
+	bw_str line;         /* the whole line (after CRLF strip / cut); parsers
+	                        may have unescaped fields inside it in place */
 } bw_event;
 
 /* Reset an event to "nothing known": every view absent, every number

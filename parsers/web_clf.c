@@ -16,10 +16,10 @@
 #include "bw_time.h"
 #include "bw_util.h"
 
-enum clf_variant { V_COMMON, V_COMBINED, V_VHOST, V_NGINX };
+enum clf_variant { V_COMMON, V_COMBINED, V_VHOST, V_NGINX, V_SSL };
 
 static const char *const variant_name[] = {
-	"common", "combined", "vhost_combined", "nginx",
+	"common", "combined", "vhost_combined", "nginx", "apache_ssl",
 };
 
 /* Result of the structural scan: raw (still escaped) field spans. */
@@ -27,6 +27,7 @@ struct clf_scan {
 	enum clf_variant variant;
 	bw_str vhost, client, xff_lead, ident, user, time, request;
 	bw_str referrer, agent, xff_tail, extra;
+	bw_str tls_protocol, tls_cipher;
 	int status;
 	int64_t bytes; /* BW_NUM_ABSENT for "-" */
 	const char *reason;
@@ -84,6 +85,41 @@ static int looks_like_ip_list(bw_str g)
 	return bw_ip_parse(g.p, n, &ip);
 }
 
+/* Apache mod_ssl's ssl_request_log (Debian's default-ssl site):
+ *   [time] client protocol cipher "request" bytes */
+static int ssl_scan(const char *line, size_t n, struct clf_scan *sc)
+{
+	const char *end = line + n, *p = line + 29, *t;
+	sc->variant = V_SSL;
+	sc->time = bw_str_make(line + 1, 26);
+	bw_str *f[3] = { &sc->client, &sc->tls_protocol, &sc->tls_cipher };
+	for (int i = 0; i < 3; i++) {
+		t = token_end(p, end);
+		if (t == p || t >= end) {
+			sc->reason = "truncated ssl_request line";
+			return 0;
+		}
+		*f[i] = bw_str_make(p, (size_t)(t - p));
+		p = t + 1;
+	}
+	if (!quoted(&p, end, &sc->request)) {
+		sc->reason = "unterminated request quote";
+		return 0;
+	}
+	uint64_t v;
+	size_t k = bw_parse_u64(p, end, &v);
+	if (p < end && *p == '-') {
+		k = 1;
+	} else if (k) {
+		sc->bytes = (int64_t)v;
+	}
+	if (k == 0 || p + k != end) {
+		sc->reason = "bad byte count";
+		return 0;
+	}
+	return 1;
+}
+
 static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 {
 	const char *end = line + n;
@@ -92,6 +128,8 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	memset(sc, 0, sizeof(*sc));
 	sc->bytes = BW_NUM_ABSENT;
 	sc->variant = V_COMMON;
+	if (n > 30 && line[0] == '[' && line[27] == ']' && line[28] == ' ')
+		return ssl_scan(line, n, sc);
 
 	/* The prefix before " [" holds [vhost] client ident user. */
 	const char *br = NULL;
@@ -126,12 +164,15 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	s = pe;
 	while (s > line && s[-1] != ' ')
 		s--;
-	sc->ident = bw_str_make(s, (size_t)(pe - s));
+	const char *cend;
 	if (s == line) {
-		sc->reason = "missing client field";
-		return 0;
+		/* "client user [time]": some configurations drop %l. */
+		sc->ident = BW_STR_NULL;
+		cend = pe;
+	} else {
+		sc->ident = bw_str_make(s, (size_t)(pe - s));
+		cend = s - 1; /* end of the client part */
 	}
-	const char *cend = s - 1; /* end of the client part */
 
 	/* A leading quoted X-Forwarded-For list. */
 	if (*p == '"') {
@@ -189,13 +230,19 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		return 0;
 	}
 	uint64_t v;
-	size_t k = bw_parse_u64(p, end, &v);
-	if (k != 3 || (p + 3 < end && p[3] != ' ')) {
-		sc->reason = "bad status code";
-		return 0;
+	size_t k;
+	if (p + 1 <= end && *p == '-' && (p + 1 == end || p[1] == ' ')) {
+		sc->status = 0; /* Traefik: no response (client gave up) */
+		p += 1;
+	} else {
+		k = bw_parse_u64(p, end, &v);
+		if (k != 3 || (p + 3 < end && p[3] != ' ')) {
+			sc->reason = "bad status code";
+			return 0;
+		}
+		sc->status = (int)v;
+		p += 3;
 	}
-	sc->status = (int)v;
-	p += 3;
 	if (p < end)
 		p++;
 	if (p < end && *p == '-') {
@@ -421,6 +468,7 @@ static int sniff_combined(const char *l, size_t n)
 }
 static int sniff_vhost(const char *l, size_t n) { return sniff_variant(l, n, V_VHOST); }
 static int sniff_nginx(const char *l, size_t n) { return sniff_variant(l, n, V_NGINX); }
+static int sniff_ssl(const char *l, size_t n) { return sniff_variant(l, n, V_SSL); }
 
 const struct bw_parser bw_parser_common = {
 	"common", "NCSA common log format (Apache %h %l %u %t \"%r\" %>s %b)",
@@ -433,6 +481,10 @@ const struct bw_parser bw_parser_combined = {
 const struct bw_parser bw_parser_vhost_combined = {
 	"vhost_combined", "Apache vhost_combined (%v:%p before the combined fields)",
 	BW_SRC_WEB, sniff_vhost, clf_parse, 0, NULL,
+};
+const struct bw_parser bw_parser_apache_ssl = {
+	"apache_ssl", "Apache mod_ssl ssl_request_log ([%t] %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b)",
+	BW_SRC_WEB, sniff_ssl, clf_parse, 0, NULL,
 };
 const struct bw_parser bw_parser_nginx = {
 	"nginx", "nginx main/combined with trailing \"$http_x_forwarded_for\"",
