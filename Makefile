@@ -17,6 +17,8 @@ PKGS      := libpcre2-8 libzstd jansson libmaxminddb zlib
 # Debian packages that provide $(PKGS), plus build and test tools.
 DEB_LIBS  := libpcre2-dev libzstd-dev libjansson-dev libmaxminddb-dev zlib1g-dev
 DEB_TOOLS := pkg-config zstd gzip tzdata
+# Only `make test` needs these: clang for the sanitizer and fuzz builds.
+DEB_TEST  := clang libclang-rt-14-dev
 
 CC      ?= cc
 ifeq ($(origin CC),default)
@@ -128,6 +130,7 @@ tools: check-deps $(TOOL_BIN)
 # tests/run.sh runs every stage, sums them, and ends with
 # "N passed, N failed". It rebuilds the sanitizer tree itself.
 test: check-deps
+	@sh tests/deps.sh $(DEB_LIBS) $(DEB_TOOLS) $(DEB_TEST)
 	@$(MAKE) --no-print-directory tests
 	@sh tests/run.sh
 

@@ -54,17 +54,6 @@ size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
 	return i;
 }
 
-int bw_parse_fixed(const char *p, size_t digits)
-{
-	int x = 0;
-	for (size_t i = 0; i < digits; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		x = x * 10 + (p[i] - '0');
-	}
-	return x;
-}
-
 void bw_ip_from_v4(bw_ip *ip, uint32_t v4)
 {
 	memset(ip->addr, 0, 10);
@@ -138,9 +127,19 @@ size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap)
 		return 0;
 	}
 	if (ip->family == 4) {
-		int k = snprintf(buf, cap, "%u.%u.%u.%u", ip->addr[12], ip->addr[13],
-				 ip->addr[14], ip->addr[15]);
-		return k > 0 ? (size_t)k : 0;
+		size_t w = 0;
+		for (int i = 12; i < 16; i++) {
+			unsigned v = ip->addr[i];
+			if (i > 12)
+				buf[w++] = '.';
+			if (v >= 100)
+				buf[w++] = (char)('0' + v / 100);
+			if (v >= 10)
+				buf[w++] = (char)('0' + v / 10 % 10);
+			buf[w++] = (char)('0' + v % 10);
+		}
+		buf[w] = '\0';
+		return w;
 	}
 	if (!inet_ntop(AF_INET6, ip->addr, buf, (socklen_t)cap)) {
 		buf[0] = '\0';

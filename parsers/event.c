@@ -69,25 +69,62 @@ int bw_outcome_from_name(const char *s, size_t n)
 	return lookup(outcome_names, BW_OUTCOME__COUNT, s, n);
 }
 
-static void rebase(bw_str *s, const char *old_base, size_t len, const char *new_base)
-{
-	if (s->p && s->p >= old_base && s->p <= old_base + len)
-		s->p = new_base + (s->p - old_base);
-}
+/* The views of an event, for relocation and copying. Keep in step with
+ * struct bw_event. */
+#define EVENT_VIEWS(ev)                                                     \
+	&(ev)->user, &(ev)->user_domain, &(ev)->auth_method, &(ev)->action, \
+	&(ev)->reason, &(ev)->session_id, &(ev)->src_host, &(ev)->host,      \
+	&(ev)->program, &(ev)->forwarded_for, &(ev)->http_method,            \
+	&(ev)->url_path, &(ev)->url_query, &(ev)->http_version,              \
+	&(ev)->referrer, &(ev)->user_agent, &(ev)->vhost, &(ev)->request,    \
+	&(ev)->line
 
 void bw_event_relocate(bw_event *ev, const char *old_base, size_t len,
 		       const char *new_base)
 {
-	bw_str *views[] = {
-		&ev->user, &ev->user_domain, &ev->auth_method, &ev->action,
-		&ev->reason, &ev->session_id, &ev->src_host, &ev->host,
-		&ev->program, &ev->forwarded_for, &ev->http_method,
-		&ev->url_path, &ev->url_query, &ev->http_version,
-		&ev->referrer, &ev->user_agent, &ev->vhost, &ev->request,
-		&ev->line,
-	};
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-		rebase(views[i], old_base, len, new_base);
+	bw_str *views[] = { EVENT_VIEWS(ev) };
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		bw_str *s = views[i];
+		if (s->p && s->p >= old_base && s->p <= old_base + len)
+			s->p = new_base + (s->p - old_base);
+	}
+}
+
+size_t bw_event_copy(bw_event *dst, const bw_event *src, char *buf, size_t cap)
+{
+	const char *lb = src->line.p;
+	size_t ln = src->line.p ? src->line.n : 0;
+	size_t need = ln;
+	bw_event tmp = *src;
+	bw_str *views[] = { EVENT_VIEWS(&tmp) };
+	const size_t nviews = sizeof(views) / sizeof(views[0]);
+
+	for (size_t i = 0; i + 1 < nviews; i++) { /* the last view is line */
+		const bw_str *s = views[i];
+		if (s->p && !(lb && s->p >= lb && s->p + s->n <= lb + ln))
+			need += s->n;
+	}
+	if (need > cap || !dst)
+		return need;
+	if (ln)
+		memcpy(buf, lb, ln);
+	size_t w = ln;
+	for (size_t i = 0; i + 1 < nviews; i++) {
+		bw_str *s = views[i];
+		if (!s->p)
+			continue;
+		if (lb && s->p >= lb && s->p + s->n <= lb + ln) {
+			s->p = buf + (s->p - lb);
+		} else {
+			memcpy(buf + w, s->p, s->n);
+			s->p = buf + w;
+			w += s->n;
+		}
+	}
+	if (lb)
+		tmp.line.p = buf;
+	*dst = tmp;
+	return need;
 }
 
 /* ------------------------------------------------------------------ */

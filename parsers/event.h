@@ -140,7 +140,8 @@ typedef struct bw_event {
 	uint32_t input_id;   /* index of the input on the command line */
 	uint64_t line_no;    /* 1-based line number in the decoded input */
 	uint64_t offset;     /* byte offset of the line in the decoded input */
-	bw_str line;         /* the whole raw line (after CRLF strip / cut) */
+	bw_str line;         /* the whole line (after CRLF strip / cut); parsers
+	                        may have unescaped fields inside it in place */
 } bw_event;
 
 /* Reset an event to "nothing known": every view absent, every number
@@ -162,6 +163,12 @@ int bw_outcome_from_name(const char *s, size_t n);
  * (merge reorder buffer): the caller copies the line, then relocates. */
 void bw_event_relocate(bw_event *ev, const char *old_base, size_t len,
 		       const char *new_base);
+
+/* Copy an event so that it no longer borrows anything: the line and every
+ * view outside it are copied into buf. @return the bytes needed; the copy
+ * is made only when that fits in cap (call with cap 0 to size). The event
+ * is valid as long as buf is. */
+size_t bw_event_copy(bw_event *dst, const bw_event *src, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ */
 /* Field table: the names rules and outputs use to reach event fields.  */

@@ -57,6 +57,9 @@ struct bw_parser {
 	enum bw_parse_rc (*parse)(struct bw_parse_ctx *ctx, char *line,
 				  size_t n, bw_event *ev);
 	size_t state_size;       /* bytes of per-input private state, or 0 */
+	/* Release what the state holds (e.g. the last line's JSON tree);
+	 * NULL when there is nothing to release. */
+	void (*state_fini)(void *state);
 };
 
 struct bw_msg_parser {

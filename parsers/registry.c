@@ -8,13 +8,14 @@
 #include <string.h>
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
-	bw_parser_vhost_combined, bw_parser_nginx;
+	bw_parser_vhost_combined, bw_parser_nginx, bw_parser_apache_ssl;
 
 const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_combined,
 	&bw_parser_common,
 	&bw_parser_vhost_combined,
 	&bw_parser_nginx,
+	&bw_parser_apache_ssl,
 	NULL,
 };
 

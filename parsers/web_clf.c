@@ -16,10 +16,10 @@
 #include "bw_time.h"
 #include "bw_util.h"
 
-enum clf_variant { V_COMMON, V_COMBINED, V_VHOST, V_NGINX };
+enum clf_variant { V_COMMON, V_COMBINED, V_VHOST, V_NGINX, V_SSL };
 
 static const char *const variant_name[] = {
-	"common", "combined", "vhost_combined", "nginx",
+	"common", "combined", "vhost_combined", "nginx", "apache_ssl",
 };
 
 /* Result of the structural scan: raw (still escaped) field spans. */
@@ -27,6 +27,7 @@ struct clf_scan {
 	enum clf_variant variant;
 	bw_str vhost, client, xff_lead, ident, user, time, request;
 	bw_str referrer, agent, xff_tail, extra;
+	bw_str tls_protocol, tls_cipher;
 	int status;
 	int64_t bytes; /* BW_NUM_ABSENT for "-" */
 	const char *reason;
@@ -75,6 +76,50 @@ static const char *token_end(const char *p, const char *end)
 	return s ? s : end;
 }
 
+/* The first element of a group is an address (not host:port). */
+static int looks_like_ip_list(bw_str g)
+{
+	const char *c = memchr(g.p, ',', g.n);
+	size_t n = c ? (size_t)(c - g.p) : g.n;
+	bw_ip ip;
+	return bw_ip_parse(g.p, n, &ip);
+}
+
+/* Apache mod_ssl's ssl_request_log (Debian's default-ssl site):
+ *   [time] client protocol cipher "request" bytes */
+static int ssl_scan(const char *line, size_t n, struct clf_scan *sc)
+{
+	const char *end = line + n, *p = line + 29, *t;
+	sc->variant = V_SSL;
+	sc->time = bw_str_make(line + 1, 26);
+	bw_str *f[3] = { &sc->client, &sc->tls_protocol, &sc->tls_cipher };
+	for (int i = 0; i < 3; i++) {
+		t = token_end(p, end);
+		if (t == p || t >= end) {
+			sc->reason = "truncated ssl_request line";
+			return 0;
+		}
+		*f[i] = bw_str_make(p, (size_t)(t - p));
+		p = t + 1;
+	}
+	if (!quoted(&p, end, &sc->request)) {
+		sc->reason = "unterminated request quote";
+		return 0;
+	}
+	uint64_t v;
+	size_t k = bw_parse_u64(p, end, &v);
+	if (p < end && *p == '-') {
+		k = 1;
+	} else if (k) {
+		sc->bytes = (int64_t)v;
+	}
+	if (k == 0 || p + k != end) {
+		sc->reason = "bad byte count";
+		return 0;
+	}
+	return 1;
+}
+
 static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 {
 	const char *end = line + n;
@@ -83,6 +128,8 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	memset(sc, 0, sizeof(*sc));
 	sc->bytes = BW_NUM_ABSENT;
 	sc->variant = V_COMMON;
+	if (n > 30 && line[0] == '[' && line[27] == ']' && line[28] == ' ')
+		return ssl_scan(line, n, sc);
 
 	/* The prefix before " [" holds [vhost] client ident user. */
 	const char *br = NULL;
@@ -117,12 +164,15 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	s = pe;
 	while (s > line && s[-1] != ' ')
 		s--;
-	sc->ident = bw_str_make(s, (size_t)(pe - s));
+	const char *cend;
 	if (s == line) {
-		sc->reason = "missing client field";
-		return 0;
+		/* "client user [time]": some configurations drop %l. */
+		sc->ident = BW_STR_NULL;
+		cend = pe;
+	} else {
+		sc->ident = bw_str_make(s, (size_t)(pe - s));
+		cend = s - 1; /* end of the client part */
 	}
-	const char *cend = s - 1; /* end of the client part */
 
 	/* A leading quoted X-Forwarded-For list. */
 	if (*p == '"') {
@@ -136,6 +186,7 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	 * the client; with more, the first is the vhost and the last the
 	 * client. */
 	bw_str groups[2] = { BW_STR_NULL, BW_STR_NULL };
+	const char *gstart_all = p;
 	size_t ng = 0;
 	const char *gstart = p;
 	while (p < cend) {
@@ -153,12 +204,14 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		p = t < cend ? t + 1 : cend;
 		gstart = p;
 	}
-	if (ng == 1) {
-		sc->client = groups[0];
-	} else if (ng >= 2) {
+	if (ng >= 2 && !looks_like_ip_list(groups[0])) {
 		sc->vhost = groups[0];
 		sc->client = groups[1];
 		sc->variant = V_VHOST;
+	} else {
+		/* One group, or proxies' address lists written without commas
+		 * ("a, b c"): all of it is the client list. */
+		sc->client = bw_str_make(gstart_all, (size_t)(cend - gstart_all));
 	}
 	if (sc->client.n == 0) {
 		sc->reason = "empty client field";
@@ -177,13 +230,19 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		return 0;
 	}
 	uint64_t v;
-	size_t k = bw_parse_u64(p, end, &v);
-	if (k != 3 || (p + 3 < end && p[3] != ' ')) {
-		sc->reason = "bad status code";
-		return 0;
+	size_t k;
+	if (p + 1 <= end && *p == '-' && (p + 1 == end || p[1] == ' ')) {
+		sc->status = 0; /* Traefik: no response (client gave up) */
+		p += 1;
+	} else {
+		k = bw_parse_u64(p, end, &v);
+		if (k != 3 || (p + 3 < end && p[3] != ' ')) {
+			sc->reason = "bad status code";
+			return 0;
+		}
+		sc->status = (int)v;
+		p += 3;
 	}
-	sc->status = (int)v;
-	p += 3;
 	if (p < end)
 		p++;
 	if (p < end && *p == '-') {
@@ -291,45 +350,43 @@ static bw_str unescape(bw_str s)
 	return s;
 }
 
-/* Choose the client address: the first public address of a forwarded
- * list, else its first entry (what Filebeat's pipeline does). */
-static void set_client(bw_event *ev, bw_str client)
+/* Choose the client address from a forwarded list (the leading quoted
+ * list, then the client field; elements separated by commas and/or
+ * spaces): the first public address, else the first address (what
+ * Filebeat's nginx pipeline does). A client that is no address at all
+ * ("localhost", "unix:") is kept as source.address. */
+static void set_client(bw_event *ev, bw_str lead, bw_str client)
 {
-	const char *p = client.p, *end = client.p + client.n;
+	bw_str lists[2] = { lead, client };
 	bw_ip first = { 0 };
-	bw_str first_s = BW_STR_NULL;
-	int many = memchr(p, ',', client.n) != NULL;
-	while (p < end) {
-		const char *c = memchr(p, ',', (size_t)(end - p));
-		const char *e = c ? c : end;
-		bw_ip ip;
-		if (bw_ip_parse(p, (size_t)(e - p), &ip)) {
-			if (!first.family) {
-				first = ip;
-				first_s = bw_str_make(p, (size_t)(e - p));
+	int elements = 0;
+	for (int l = 0; l < 2; l++) {
+		const char *p = lists[l].p, *end = p ? p + lists[l].n : NULL;
+		while (p && p < end) {
+			while (p < end && (*p == ' ' || *p == ','))
+				p++;
+			const char *e = p;
+			while (e < end && *e != ' ' && *e != ',')
+				e++;
+			if (e == p)
+				break;
+			elements++;
+			bw_ip ip;
+			if (bw_ip_parse(p, (size_t)(e - p), &ip)) {
+				if (!first.family)
+					first = ip;
+				if (!bw_ip_is_private(&ip) && !ev->src_ip.family)
+					ev->src_ip = ip;
 			}
-			if (!many || !bw_ip_is_private(&ip)) {
-				ev->src_ip = ip;
-				if (many)
-					ev->forwarded_for = client;
-				return;
-			}
-		} else if (!first_s.p) {
-			first_s = bw_str_make(p, (size_t)(e - p));
+			p = e;
 		}
-		if (!c)
-			break;
-		p = c + 1;
-		while (p < end && *p == ' ')
-			p++;
 	}
-	if (first.family) {
+	if (!ev->src_ip.family && first.family)
 		ev->src_ip = first;
-		if (many)
-			ev->forwarded_for = client;
-	} else {
-		ev->src_host = first_s;
-	}
+	if (elements > 1)
+		ev->forwarded_for = lead.p ? lead : client;
+	if (!ev->src_ip.family)
+		ev->src_host = client;
 }
 
 static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
@@ -347,18 +404,7 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = variant_name[sc.variant];
-	set_client(ev, sc.client);
-	if (sc.xff_lead.p) {
-		/* Leading quoted list: the proxy chain's original client. */
-		bw_ip ip;
-		ev->forwarded_for = sc.xff_lead;
-		const char *c = memchr(sc.xff_lead.p, ',', sc.xff_lead.n);
-		size_t fn = c ? (size_t)(c - sc.xff_lead.p) : sc.xff_lead.n;
-		if (bw_ip_parse(sc.xff_lead.p, fn, &ip)) {
-			ev->src_ip = ip;
-			ev->src_host = BW_STR_NULL;
-		}
-	}
+	set_client(ev, sc.xff_lead, sc.client);
 	if (sc.xff_tail.p && !is_dash(sc.xff_tail))
 		ev->forwarded_for = sc.xff_tail;
 	if (sc.vhost.p) {
@@ -422,20 +468,25 @@ static int sniff_combined(const char *l, size_t n)
 }
 static int sniff_vhost(const char *l, size_t n) { return sniff_variant(l, n, V_VHOST); }
 static int sniff_nginx(const char *l, size_t n) { return sniff_variant(l, n, V_NGINX); }
+static int sniff_ssl(const char *l, size_t n) { return sniff_variant(l, n, V_SSL); }
 
 const struct bw_parser bw_parser_common = {
 	"common", "NCSA common log format (Apache %h %l %u %t \"%r\" %>s %b)",
-	BW_SRC_WEB, sniff_common, clf_parse, 0,
+	BW_SRC_WEB, sniff_common, clf_parse, 0, NULL,
 };
 const struct bw_parser bw_parser_combined = {
 	"combined", "NCSA combined (Apache/nginx/Traefik; also accepts common, vhost, XFF lists)",
-	BW_SRC_WEB, sniff_combined, clf_parse, 0,
+	BW_SRC_WEB, sniff_combined, clf_parse, 0, NULL,
 };
 const struct bw_parser bw_parser_vhost_combined = {
 	"vhost_combined", "Apache vhost_combined (%v:%p before the combined fields)",
-	BW_SRC_WEB, sniff_vhost, clf_parse, 0,
+	BW_SRC_WEB, sniff_vhost, clf_parse, 0, NULL,
+};
+const struct bw_parser bw_parser_apache_ssl = {
+	"apache_ssl", "Apache mod_ssl ssl_request_log ([%t] %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b)",
+	BW_SRC_WEB, sniff_ssl, clf_parse, 0, NULL,
 };
 const struct bw_parser bw_parser_nginx = {
 	"nginx", "nginx main/combined with trailing \"$http_x_forwarded_for\"",
-	BW_SRC_WEB, sniff_nginx, clf_parse, 0,
+	BW_SRC_WEB, sniff_nginx, clf_parse, 0, NULL,
 };

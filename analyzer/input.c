@@ -1,0 +1,470 @@
+/*
+ * input.c - open, decode and frame one input. See input.h for the buffer
+ * layout. Never allocates after open; never treats a decode error as the
+ * end of the world: lines before it are delivered, the error is kept for
+ * the caller to report with the file name and compressed byte offset.
+ */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#define ZBUF_SIZE (128u * 1024u)
+
+struct bw_input {
+	char *name;
+	int fd;
+	int owns_fd;
+	int is_stream;
+	int64_t mtime;
+
+	enum bw_codec codec;
+	int codec_known;
+
+	/* raw (compressed) bytes read from fd, not yet decoded */
+	unsigned char *zbuf;
+	size_t zstart, zend;
+	int raw_eof;
+	uint64_t raw_consumed; /* compressed bytes fed to the decoder */
+
+	z_stream zs;
+	int z_init;
+	int z_in_member; /* inside a gzip member (not at a boundary) */
+	ZSTD_DCtx *zd;
+	size_t zstd_hint; /* last ZSTD_decompressStream result: 0 = frame end */
+	int zstd_in_frame;
+
+	/* decoded bytes, framed into lines */
+	char *buf;
+	size_t cap, start, end;
+	uint64_t base_offset; /* decoded offset of buf[0] */
+	size_t max_line;
+	int skipping;         /* discarding the rest of an over-long line */
+	int dec_eof;          /* decoder has nothing more */
+	int failed;
+	char err[320];
+
+	uint64_t raw_bytes, decoded_bytes, line_no, cut_lines, tail_dropped;
+
+	void (*before_block)(void *);
+	void *before_block_arg;
+};
+
+const char *bw_codec_name(enum bw_codec c)
+{
+	switch (c) {
+	case BW_CODEC_GZIP: return "gzip";
+	case BW_CODEC_ZSTD: return "zstd";
+	default: return "plain";
+	}
+}
+
+struct bw_input *bw_input_open(const char *path, size_t max_line, char *err,
+			       size_t errlen)
+{
+	struct bw_input *in = calloc(1, sizeof(*in));
+	if (!in) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	in->fd = -1;
+	in->max_line = max_line ? max_line : BW_MAX_LINE_DEFAULT;
+	in->cap = in->max_line + BW_INPUT_BLOCK + 1;
+	in->name = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	in->buf = malloc(in->cap);
+	in->zbuf = malloc(ZBUF_SIZE);
+	if (!in->name || !in->buf || !in->zbuf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if (strcmp(path, "-") == 0) {
+		in->fd = STDIN_FILENO;
+	} else {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		in->owns_fd = 1;
+	}
+	struct stat st;
+	if (fstat(in->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory", path);
+			goto fail;
+		}
+		in->is_stream = !S_ISREG(st.st_mode);
+		in->mtime = S_ISREG(st.st_mode) ? (int64_t)st.st_mtime : 0;
+	}
+	return in;
+fail:
+	bw_input_free(in);
+	return NULL;
+}
+
+void bw_input_set_before_block(struct bw_input *in, void (*fn)(void *), void *arg)
+{
+	in->before_block = fn;
+	in->before_block_arg = arg;
+}
+
+static void set_error(struct bw_input *in, const char *what)
+{
+	in->failed = 1;
+	snprintf(in->err, sizeof(in->err), "%s: %s at compressed byte offset %llu "
+		 "(%llu bytes decoded)", in->name, what,
+		 (unsigned long long)in->raw_consumed,
+		 (unsigned long long)in->decoded_bytes);
+}
+
+/* Read raw bytes into zbuf (after compacting it). @return bytes read,
+ * 0 at EOF, -1 on error. */
+static ssize_t read_raw(struct bw_input *in)
+{
+	if (in->zstart > 0) {
+		memmove(in->zbuf, in->zbuf + in->zstart, in->zend - in->zstart);
+		in->zend -= in->zstart;
+		in->zstart = 0;
+	}
+	if (in->zend == ZBUF_SIZE)
+		return 1; /* full: nothing read; the caller consumes first */
+	if (in->is_stream && in->before_block)
+		in->before_block(in->before_block_arg);
+	for (;;) {
+		ssize_t r = read(in->fd, in->zbuf + in->zend, ZBUF_SIZE - in->zend);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			in->failed = 1;
+			snprintf(in->err, sizeof(in->err), "%s: read error: %s",
+				 in->name, strerror(errno));
+			return -1;
+		}
+		if (r == 0)
+			in->raw_eof = 1;
+		in->zend += (size_t)r;
+		in->raw_bytes += (uint64_t)r;
+		return r;
+	}
+}
+
+static int detect_codec(struct bw_input *in)
+{
+	static const unsigned char gz[2] = { 0x1f, 0x8b };
+	static const unsigned char zst[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	while (!in->raw_eof && in->zend - in->zstart < 4) {
+		size_t have = in->zend - in->zstart;
+		const unsigned char *p = in->zbuf + in->zstart;
+		/* A short read that can no longer become a magic: plain. */
+		if (have > 0 && memcmp(p, gz, have < 2 ? have : 2) != 0 &&
+		    memcmp(p, zst, have) != 0)
+			break;
+		if (read_raw(in) < 0)
+			return -1;
+	}
+	size_t have = in->zend - in->zstart;
+	const unsigned char *p = in->zbuf + in->zstart;
+	if (have >= 2 && memcmp(p, gz, 2) == 0) {
+		in->codec = BW_CODEC_GZIP;
+		if (inflateInit2(&in->zs, 15 + 16) != Z_OK) {
+			set_error(in, "cannot initialise zlib");
+			return -1;
+		}
+		in->z_init = 1;
+	} else if (have >= 4 && memcmp(p, zst, 4) == 0) {
+		in->codec = BW_CODEC_ZSTD;
+		in->zd = ZSTD_createDCtx();
+		if (!in->zd) {
+			set_error(in, "cannot initialise zstd");
+			return -1;
+		}
+	} else {
+		in->codec = BW_CODEC_PLAIN;
+	}
+	in->codec_known = 1;
+	return 0;
+}
+
+/* Decode gzip into out. @return bytes produced (> 0), 0 at clean end,
+ * -1 on error. */
+static ssize_t fill_gzip(struct bw_input *in, char *out, size_t room)
+{
+	for (;;) {
+		if (in->zstart == in->zend) {
+			if (in->raw_eof) {
+				if (in->z_in_member) {
+					set_error(in, "truncated gzip stream");
+					return -1;
+				}
+				return 0;
+			}
+			if (read_raw(in) < 0)
+				return -1;
+			continue;
+		}
+		if (!in->z_in_member) {
+			/* At a member boundary: logrotate and `cat a.gz b.gz`
+			 * make multi-member files; zero padding ends them. */
+			size_t k = in->zstart;
+			while (k < in->zend && in->zbuf[k] == 0)
+				k++;
+			in->raw_consumed += k - in->zstart;
+			in->zstart = k;
+			if (in->zstart == in->zend)
+				continue;
+			if (inflateReset(&in->zs) != Z_OK) {
+				set_error(in, "zlib reset failed");
+				return -1;
+			}
+			in->z_in_member = 1;
+		}
+		in->zs.next_in = in->zbuf + in->zstart;
+		in->zs.avail_in = (uInt)(in->zend - in->zstart);
+		in->zs.next_out = (Bytef *)out;
+		in->zs.avail_out = (uInt)room;
+		int rc = inflate(&in->zs, Z_NO_FLUSH);
+		size_t used = (in->zend - in->zstart) - in->zs.avail_in;
+		size_t made = room - in->zs.avail_out;
+		in->zstart += used;
+		in->raw_consumed += used;
+		if (rc == Z_STREAM_END)
+			in->z_in_member = 0;
+		else if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_MEM_ERROR) {
+			set_error(in, in->zs.msg ? in->zs.msg : "corrupt gzip data");
+			if (made)
+				return (ssize_t)made; /* deliver what decoded; error next */
+			return -1;
+		}
+		if (made)
+			return (ssize_t)made;
+		if (rc == Z_BUF_ERROR && in->zstart != in->zend && !used) {
+			set_error(in, "gzip decoder made no progress");
+			return -1;
+		}
+	}
+}
+
+static ssize_t fill_zstd(struct bw_input *in, char *out, size_t room)
+{
+	for (;;) {
+		if (in->zstart == in->zend) {
+			if (in->raw_eof) {
+				if (in->zstd_in_frame) {
+					set_error(in, "truncated zstd stream");
+					return -1;
+				}
+				return 0;
+			}
+			if (read_raw(in) < 0)
+				return -1;
+			continue;
+		}
+		ZSTD_inBuffer ib = { in->zbuf + in->zstart, in->zend - in->zstart, 0 };
+		ZSTD_outBuffer ob = { out, room, 0 };
+		size_t r = ZSTD_decompressStream(in->zd, &ob, &ib);
+		in->zstart += ib.pos;
+		in->raw_consumed += ib.pos;
+		if (ZSTD_isError(r)) {
+			set_error(in, ZSTD_getErrorName(r));
+			return ob.pos ? (ssize_t)ob.pos : -1;
+		}
+		in->zstd_in_frame = r != 0;
+		if (ob.pos)
+			return (ssize_t)ob.pos;
+	}
+}
+
+/* Append decoded bytes at buf[end]. @return bytes added, 0 at the end,
+ * -1 on error (after which nothing more is decoded). */
+static ssize_t fill(struct bw_input *in)
+{
+	if (in->failed) { /* sticky: every later call reports it */
+		in->dec_eof = 1;
+		return -1;
+	}
+	if (in->dec_eof)
+		return 0;
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->base_offset += in->start;
+		in->start = 0;
+	}
+	if (!in->codec_known && detect_codec(in) < 0) {
+		in->dec_eof = 1;
+		return -1;
+	}
+	char *out = in->buf + in->end;
+	size_t room = in->cap - in->end;
+	ssize_t r;
+	switch (in->codec) {
+	case BW_CODEC_GZIP:
+		r = fill_gzip(in, out, room);
+		break;
+	case BW_CODEC_ZSTD:
+		r = fill_zstd(in, out, room);
+		break;
+	default:
+		/* Plain: drain what codec detection read, then read directly
+		 * into the line buffer (no copy). */
+		if (in->zstart < in->zend) {
+			size_t k = in->zend - in->zstart;
+			if (k > room)
+				k = room;
+			memcpy(out, in->zbuf + in->zstart, k);
+			in->zstart += k;
+			in->raw_consumed += k;
+			r = (ssize_t)k;
+			break;
+		}
+		if (in->raw_eof) {
+			r = 0;
+			break;
+		}
+		if (in->is_stream && in->before_block)
+			in->before_block(in->before_block_arg);
+		do
+			r = read(in->fd, out, room);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			in->failed = 1;
+			snprintf(in->err, sizeof(in->err), "%s: read error: %s",
+				 in->name, strerror(errno));
+		} else {
+			in->raw_bytes += (uint64_t)r;
+			in->raw_consumed += (uint64_t)r;
+			if (r == 0)
+				in->raw_eof = 1;
+		}
+		break;
+	}
+	if (r > 0) {
+		in->end += (size_t)r;
+		in->decoded_bytes += (uint64_t)r;
+	} else {
+		in->dec_eof = 1;
+	}
+	return r;
+}
+
+static void emit(struct bw_input *in, struct bw_line *line, char *p, size_t n,
+		 int cut)
+{
+	if (!cut && n > 0 && p[n - 1] == '\r')
+		n--;
+	line->p = p;
+	line->n = n;
+	line->cut = cut;
+	line->offset = in->base_offset + (uint64_t)(p - in->buf);
+	line->line_no = ++in->line_no;
+	if (cut)
+		in->cut_lines++;
+}
+
+int bw_input_next(struct bw_input *in, struct bw_line *line)
+{
+	for (;;) {
+		char *s = in->buf + in->start;
+		size_t pending = in->end - in->start;
+		char *nl = pending ? memchr(s, '\n', pending) : NULL;
+
+		if (in->skipping) {
+			if (nl) {
+				in->start = (size_t)(nl + 1 - in->buf);
+				in->skipping = 0;
+				continue;
+			}
+			in->start = in->end;
+		} else if (nl) {
+			size_t n = (size_t)(nl - s);
+			in->start = (size_t)(nl + 1 - in->buf);
+			if (n > in->max_line)
+				emit(in, line, s, in->max_line, 1);
+			else
+				emit(in, line, s, n, 0);
+			return 1;
+		} else if (pending >= in->max_line) {
+			emit(in, line, s, in->max_line, 1);
+			in->start += in->max_line;
+			in->skipping = 1;
+			return 1;
+		}
+
+		ssize_t r = fill(in);
+		if (r > 0)
+			continue;
+		s = in->buf + in->start;
+		pending = in->end - in->start;
+		if (r < 0) {
+			/* An incomplete line before a decode error is not a
+			 * line: count it, do not invent its end. */
+			if (!in->skipping)
+				in->tail_dropped += pending;
+			in->start = in->end;
+			return -1;
+		}
+		if (pending && !in->skipping) {
+			in->start = in->end;
+			emit(in, line, s, pending, 0);
+			return 1;
+		}
+		return 0;
+	}
+}
+
+size_t bw_input_peek(struct bw_input *in, char **lines, size_t *lens, size_t max)
+{
+	if (in->start == in->end && !in->dec_eof)
+		(void)fill(in);
+	size_t k = 0;
+	char *p = in->buf + in->start, *end = in->buf + in->end;
+	while (k < max && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *e = nl ? nl : end;
+		if (!nl && !in->dec_eof)
+			break; /* incomplete: not a line yet */
+		size_t n = (size_t)(e - p);
+		if (n > in->max_line)
+			n = in->max_line;
+		if (n && p[n - 1] == '\r')
+			n--;
+		lines[k] = p;
+		lens[k] = n;
+		k++;
+		p = nl ? nl + 1 : end;
+	}
+	return k;
+}
+
+const char *bw_input_name(const struct bw_input *in) { return in->name; }
+const char *bw_input_error(const struct bw_input *in) { return in->failed ? in->err : NULL; }
+enum bw_codec bw_input_codec(const struct bw_input *in) { return in->codec; }
+int bw_input_is_stream(const struct bw_input *in) { return in->is_stream; }
+int64_t bw_input_mtime(const struct bw_input *in) { return in->mtime; }
+uint64_t bw_input_raw_bytes(const struct bw_input *in) { return in->raw_bytes; }
+uint64_t bw_input_decoded_bytes(const struct bw_input *in) { return in->decoded_bytes; }
+uint64_t bw_input_cut_lines(const struct bw_input *in) { return in->cut_lines; }
+uint64_t bw_input_tail_dropped(const struct bw_input *in) { return in->tail_dropped; }
+
+void bw_input_free(struct bw_input *in)
+{
+	if (!in)
+		return;
+	if (in->owns_fd && in->fd >= 0)
+		close(in->fd);
+	if (in->z_init)
+		inflateEnd(&in->zs);
+	ZSTD_freeDCtx(in->zd);
+	free(in->buf);
+	free(in->zbuf);
+	free(in->name);
+	free(in);
+}

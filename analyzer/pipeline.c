@@ -1,0 +1,666 @@
+/*
+ * pipeline.c - drive inputs through sniffing and parsing, merge them by
+ * event time, and hand events to the caller.
+ *
+ * Zero-copy on the common path: each input holds one parsed "head" event
+ * whose views point into that input's own line buffer; the merge emits
+ * the earliest head, then advances only that input. Only the optional
+ * reorder window copies events (into reused slot buffers).
+ *
+ * Never fatal on a bad line: every line is either an event, ignored with
+ * a reason, or skipped with a reason (and a few input:line samples kept).
+ */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bw_time.h"
+#include "input.h"
+#include "parser.h"
+
+#define MAX_REASONS 24
+#define MAX_SAMPLES 5
+#define SNIFF_LINES 32
+#define REORDER_MAX_SLOTS 65536
+#define REORDER_MAX_BYTES (16u * 1024u * 1024u)
+
+struct reason_count {
+	const char *reason; /* static string */
+	uint64_t count;
+};
+
+struct sample {
+	uint64_t line_no;
+	const char *reason;
+};
+
+struct pin {
+	uint32_t id;
+	const char *path;         /* as given */
+	struct bw_input *in;
+	const struct bw_parser *parser;
+	int format_forced;
+	struct bw_parse_ctx ctx;
+	bw_event ev;              /* head event when has_ev */
+	int has_ev;
+	int done;
+	int failed;               /* open or decode error */
+	int sniffed;
+
+	uint64_t lines, events, skipped, ignored, empty, fallback;
+	struct reason_count skip_reasons[MAX_REASONS];
+	struct reason_count ignore_reasons[MAX_REASONS];
+	struct sample samples[MAX_SAMPLES];
+	size_t nsamples;
+	double seconds;
+};
+
+struct slot {
+	bw_event ev;
+	uint64_t seq;
+	char *buf;
+	size_t cap;
+};
+
+struct bw_pipeline {
+	struct bw_pipeline_opts o;
+	struct pin *pins;
+	size_t npins;
+	struct pin **heap; /* inputs with a head event, by (ts, id) */
+	size_t nheap;
+
+	int64_t window_ms;
+	struct slot **rheap; /* reorder buffer, by (ts, seq) */
+	size_t nrheap;
+	struct slot **free_slots;
+	size_t nfree, nslots;
+	size_t rbytes;
+	uint64_t seq;
+	int64_t newest_ms, last_out_ms;
+	int have_out;
+	uint64_t late;
+
+	int status;
+	int stopped;
+	double seconds;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void count_reason(struct reason_count *rc, const char *reason)
+{
+	if (!reason)
+		reason = "unspecified";
+	for (size_t i = 0; i < MAX_REASONS; i++) {
+		if (rc[i].reason == reason || (rc[i].reason && strcmp(rc[i].reason, reason) == 0)) {
+			rc[i].count++;
+			return;
+		}
+		if (!rc[i].reason) {
+			rc[i].reason = reason;
+			rc[i].count = 1;
+			return;
+		}
+	}
+	rc[MAX_REASONS - 1].reason = "other reasons";
+	rc[MAX_REASONS - 1].count++;
+}
+
+/* ------------------------------------------------------------ open */
+
+static void pin_set_parser(struct pin *p, const struct bw_parser *parser)
+{
+	if (p->parser && p->parser->state_fini && p->ctx.state)
+		p->parser->state_fini(p->ctx.state);
+	free(p->ctx.state);
+	p->ctx.state = NULL;
+	p->parser = parser;
+	if (parser && parser->state_size)
+		p->ctx.state = calloc(1, parser->state_size);
+}
+
+static int year_of(int64_t secs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
+				    size_t nspecs,
+				    const struct bw_pipeline_opts *opts,
+				    char *err, size_t errlen)
+{
+	struct bw_pipeline *pl = calloc(1, sizeof(*pl));
+	if (!pl) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pl->o = *opts;
+	if (!pl->o.diag)
+		pl->o.diag = stderr;
+	pl->pins = calloc(nspecs ? nspecs : 1, sizeof(*pl->pins));
+	pl->heap = calloc(nspecs ? nspecs : 1, sizeof(*pl->heap));
+	if (!pl->pins || !pl->heap) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	pl->npins = nspecs;
+	int any_stream = 0;
+	for (size_t i = 0; i < nspecs; i++) {
+		struct pin *p = &pl->pins[i];
+		const struct bw_input_spec *s = &specs[i];
+		p->id = (uint32_t)i;
+		p->path = s->path;
+		p->ctx.input_id = (uint32_t)i;
+		p->ctx.year = s->year;
+		p->ctx.tz = bw_tz_get(s->tz);
+		if (!p->ctx.tz) {
+			snprintf(err, errlen, "unknown time zone '%s' (an IANA name "
+				 "such as Europe/Amsterdam, or UTC)", s->tz);
+			goto fail;
+		}
+		if (s->format) {
+			const struct bw_parser *parser = bw_parser_find(s->format);
+			if (!parser) {
+				snprintf(err, errlen, "unknown format '%s' "
+					 "(see `breachwatch formats`)", s->format);
+				goto fail;
+			}
+			pin_set_parser(p, parser);
+			p->format_forced = 1;
+		}
+		char oerr[512];
+		p->in = bw_input_open(s->path, pl->o.max_line, oerr, sizeof(oerr));
+		if (!p->in) {
+			fprintf(pl->o.diag, "breachwatch: %s\n", oerr);
+			p->failed = 1;
+			p->done = 1;
+			pl->status = 2;
+			continue;
+		}
+		if (pl->o.flush)
+			bw_input_set_before_block(p->in, pl->o.flush, pl->o.arg);
+		any_stream |= bw_input_is_stream(p->in);
+		int64_t mt = bw_input_mtime(p->in);
+		p->ctx.default_year = year_of(mt ? mt : (int64_t)time(NULL));
+	}
+	pl->window_ms = pl->o.reorder_ms;
+	if (pl->window_ms < 0)
+		pl->window_ms = (nspecs > 1 && !any_stream) ? 2000 : 0;
+	return pl;
+fail:
+	bw_pipeline_free(pl);
+	return NULL;
+}
+
+/* ------------------------------------------------------- per input */
+
+static void sniff(struct pin *p)
+{
+	char *lines[SNIFF_LINES];
+	size_t lens[SNIFF_LINES];
+	size_t n = bw_input_peek(p->in, lines, lens, SNIFF_LINES);
+	bw_str views[SNIFF_LINES];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (lens[i])
+			views[k++] = (bw_str){ lines[i], lens[i] };
+	if (k)
+		pin_set_parser(p, bw_parser_sniff(views, k));
+}
+
+static void skip_line(struct bw_pipeline *pl, struct pin *p,
+		      const struct bw_line *line, const char *reason)
+{
+	p->skipped++;
+	count_reason(p->skip_reasons, reason);
+	if (p->nsamples < MAX_SAMPLES)
+		p->samples[p->nsamples++] = (struct sample){ line->line_no, reason };
+	if (pl->o.strict && !pl->stopped) {
+		fprintf(pl->o.diag, "breachwatch: %s:%llu: %s (--strict)\n",
+			bw_input_name(p->in), (unsigned long long)line->line_no,
+			reason ? reason : "unparsable line");
+		pl->stopped = 1;
+		pl->status = 2;
+	}
+}
+
+/* Try the other parsers on a line the chosen one disowns (files that are
+ * concatenations of formats). Does not change the input's parser. */
+static enum bw_parse_rc parse_fallback(struct pin *p, char *line, size_t n,
+				       bw_event *ev, const char **reason)
+{
+	const struct bw_parser *best = NULL;
+	int best_score = 49;
+	for (size_t i = 0; bw_parsers[i]; i++) {
+		if (bw_parsers[i] == p->parser || bw_parsers[i]->state_size)
+			continue; /* stateful parsers need their own state */
+		int s = bw_parsers[i]->sniff(line, n);
+		if (s > best_score) {
+			best_score = s;
+			best = bw_parsers[i];
+		}
+	}
+	if (!best)
+		return BW_PARSE_NOT_MINE;
+	struct bw_parse_ctx ctx = p->ctx;
+	ctx.state = NULL;
+	ctx.reason = NULL;
+	enum bw_parse_rc rc = best->parse(&ctx, line, n, ev);
+	*reason = ctx.reason;
+	if (rc == BW_PARSE_OK && !ev->format)
+		ev->format = best->name;
+	return rc;
+}
+
+/* Read lines until one becomes an event (head) or the input ends. */
+static void pin_advance(struct bw_pipeline *pl, struct pin *p)
+{
+	struct bw_line line;
+	p->has_ev = 0;
+	if (!p->parser && !p->sniffed && !p->done) {
+		sniff(p); /* on the first buffered lines, before consuming */
+		p->sniffed = 1;
+	}
+	while (!p->done && !pl->stopped) {
+		int r = bw_input_next(p->in, &line);
+		if (r <= 0) {
+			if (r < 0) {
+				fprintf(pl->o.diag, "breachwatch: %s\n", bw_input_error(p->in));
+				p->failed = 1;
+				pl->status = 2;
+			}
+			p->done = 1;
+			return;
+		}
+		p->lines++;
+		if (line.n == 0) {
+			p->empty++;
+			continue;
+		}
+		if (!p->parser) {
+			bw_str v = { line.p, line.n };
+			pin_set_parser(p, bw_parser_sniff(&v, 1));
+		}
+		if (!p->parser) {
+			skip_line(pl, p, &line, "unknown format");
+			continue;
+		}
+		bw_event *ev = &p->ev;
+		bw_event_clear(ev);
+		ev->input_id = p->id;
+		ev->line_no = line.line_no;
+		ev->offset = line.offset;
+		ev->line = (bw_str){ line.p, line.n };
+		if (line.cut)
+			ev->flags |= BW_EF_LINE_CUT;
+		p->ctx.reason = NULL;
+		enum bw_parse_rc rc = p->parser->parse(&p->ctx, line.p, line.n, ev);
+		const char *reason = p->ctx.reason;
+		if (rc == BW_PARSE_NOT_MINE && !p->format_forced) {
+			rc = parse_fallback(p, line.p, line.n, ev, &reason);
+			if (rc == BW_PARSE_OK)
+				p->fallback++;
+		}
+		switch (rc) {
+		case BW_PARSE_OK:
+			if (!ev->format)
+				ev->format = p->parser->name;
+			p->events++;
+			p->has_ev = 1;
+			return;
+		case BW_PARSE_IGNORED:
+			p->ignored++;
+			count_reason(p->ignore_reasons, reason);
+			break;
+		case BW_PARSE_NOT_MINE:
+			skip_line(pl, p, &line, line.cut ? "line cut at --max-line" :
+				  "not in the input's format");
+			break;
+		default:
+			skip_line(pl, p, &line, line.cut ? "line cut at --max-line" : reason);
+			break;
+		}
+	}
+}
+
+/* ----------------------------------------------------------- merge */
+
+static int pin_before(const struct pin *a, const struct pin *b)
+{
+	if (a->ev.ts_ms != b->ev.ts_ms)
+		return a->ev.ts_ms < b->ev.ts_ms;
+	return a->id < b->id;
+}
+
+static void heap_push(struct bw_pipeline *pl, struct pin *p)
+{
+	size_t i = pl->nheap++;
+	pl->heap[i] = p;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!pin_before(pl->heap[i], pl->heap[up]))
+			break;
+		struct pin *t = pl->heap[i];
+		pl->heap[i] = pl->heap[up];
+		pl->heap[up] = t;
+		i = up;
+	}
+}
+
+static struct pin *heap_pop(struct bw_pipeline *pl)
+{
+	struct pin *top = pl->heap[0];
+	pl->heap[0] = pl->heap[--pl->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < pl->nheap && pin_before(pl->heap[l], pl->heap[m]))
+			m = l;
+		if (r < pl->nheap && pin_before(pl->heap[r], pl->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct pin *t = pl->heap[i];
+		pl->heap[i] = pl->heap[m];
+		pl->heap[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+/* --------------------------------------------------------- reorder */
+
+static int slot_before(const struct slot *a, const struct slot *b)
+{
+	if (a->ev.ts_ms != b->ev.ts_ms)
+		return a->ev.ts_ms < b->ev.ts_ms;
+	return a->seq < b->seq;
+}
+
+static void deliver(struct bw_pipeline *pl, bw_event *ev)
+{
+	if (pl->have_out && ev->ts_ms < pl->last_out_ms) {
+		ev->flags |= BW_EF_LATE;
+		pl->late++;
+	} else {
+		pl->last_out_ms = ev->ts_ms;
+		pl->have_out = 1;
+	}
+	pl->o.on_event(pl->o.arg, ev);
+}
+
+static void rheap_sift_down(struct bw_pipeline *pl, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < pl->nrheap && slot_before(pl->rheap[l], pl->rheap[m]))
+			m = l;
+		if (r < pl->nrheap && slot_before(pl->rheap[r], pl->rheap[m]))
+			m = r;
+		if (m == i)
+			return;
+		struct slot *t = pl->rheap[i];
+		pl->rheap[i] = pl->rheap[m];
+		pl->rheap[m] = t;
+		i = m;
+	}
+}
+
+static void release_one(struct bw_pipeline *pl)
+{
+	struct slot *s = pl->rheap[0];
+	pl->rheap[0] = pl->rheap[--pl->nrheap];
+	rheap_sift_down(pl, 0);
+	pl->rbytes -= s->ev.line.n;
+	deliver(pl, &s->ev);
+	pl->free_slots[pl->nfree++] = s;
+}
+
+static int reorder_init(struct bw_pipeline *pl)
+{
+	pl->rheap = calloc(REORDER_MAX_SLOTS, sizeof(*pl->rheap));
+	pl->free_slots = calloc(REORDER_MAX_SLOTS, sizeof(*pl->free_slots));
+	return pl->rheap && pl->free_slots ? 0 : -1;
+}
+
+static void reorder_push(struct bw_pipeline *pl, bw_event *ev)
+{
+	if (ev->ts_ms > pl->newest_ms)
+		pl->newest_ms = ev->ts_ms;
+	/* Already older than what went out: nothing to sort it against. */
+	if (pl->have_out && ev->ts_ms < pl->last_out_ms) {
+		deliver(pl, ev);
+		return;
+	}
+	struct slot *s = NULL;
+	if (pl->nfree) {
+		s = pl->free_slots[--pl->nfree];
+	} else if (pl->nslots < REORDER_MAX_SLOTS) {
+		s = calloc(1, sizeof(*s));
+		if (s)
+			pl->nslots++;
+	}
+	size_t need = bw_event_copy(NULL, ev, NULL, 0);
+	if (s && need > s->cap) {
+		char *nb = realloc(s->buf, need);
+		if (nb) {
+			s->buf = nb;
+			s->cap = need;
+		}
+	}
+	if (!s || need > s->cap) { /* out of memory: pass it on unsorted */
+		if (s)
+			pl->free_slots[pl->nfree++] = s;
+		deliver(pl, ev);
+		return;
+	}
+	bw_event_copy(&s->ev, ev, s->buf, s->cap);
+	s->seq = pl->seq++;
+	pl->rbytes += s->ev.line.n;
+	size_t i = pl->nrheap++;
+	pl->rheap[i] = s;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!slot_before(pl->rheap[i], pl->rheap[up]))
+			break;
+		struct slot *t = pl->rheap[i];
+		pl->rheap[i] = pl->rheap[up];
+		pl->rheap[up] = t;
+		i = up;
+	}
+	while (pl->nrheap &&
+	       (pl->rheap[0]->ev.ts_ms <= pl->newest_ms - pl->window_ms ||
+		pl->nrheap >= REORDER_MAX_SLOTS || pl->rbytes > REORDER_MAX_BYTES))
+		release_one(pl);
+}
+
+/* ------------------------------------------------------------- run */
+
+int bw_pipeline_run(struct bw_pipeline *pl)
+{
+	double t0 = now_s();
+	int timed = pl->npins > 1;
+	if (pl->window_ms > 0 && reorder_init(pl) < 0)
+		pl->window_ms = 0;
+	pl->newest_ms = INT64_MIN;
+
+	for (size_t i = 0; i < pl->npins; i++) {
+		struct pin *p = &pl->pins[i];
+		if (p->done)
+			continue;
+		double a = timed ? now_s() : 0;
+		pin_advance(pl, p);
+		if (timed)
+			p->seconds += now_s() - a;
+		if (p->has_ev)
+			heap_push(pl, p);
+	}
+	while (pl->nheap && !pl->stopped) {
+		struct pin *p = heap_pop(pl);
+		if (pl->window_ms > 0)
+			reorder_push(pl, &p->ev);
+		else
+			deliver(pl, &p->ev);
+		double a = timed ? now_s() : 0;
+		pin_advance(pl, p);
+		if (timed)
+			p->seconds += now_s() - a;
+		if (p->has_ev)
+			heap_push(pl, p);
+	}
+	while (pl->nrheap)
+		release_one(pl);
+	if (pl->o.flush)
+		pl->o.flush(pl->o.arg);
+	pl->seconds = now_s() - t0;
+	if (!timed && pl->npins == 1)
+		pl->pins[0].seconds = pl->seconds;
+	for (size_t i = 0; i < pl->npins; i++) {
+		struct pin *p = &pl->pins[i];
+		if (p->ctx.warnings)
+			fprintf(pl->o.diag, "breachwatch: %s: %llu warning(s), last: %s\n",
+				p->in ? bw_input_name(p->in) : p->path,
+				(unsigned long long)p->ctx.warnings,
+				p->ctx.warning ? p->ctx.warning : "?");
+	}
+	return pl->status;
+}
+
+/* ----------------------------------------------------------- stats */
+
+static void print_rate(FILE *f, uint64_t lines, uint64_t bytes, double secs)
+{
+	if (secs <= 0)
+		secs = 1e-9;
+	fprintf(f, "  %.3f s, %.0f lines/s, %.1f MB/s\n", secs,
+		(double)lines / secs, (double)bytes / 1e6 / secs);
+}
+
+static void print_reasons(FILE *f, const char *what, const struct reason_count *rc)
+{
+	for (size_t i = 0; i < MAX_REASONS && rc[i].reason; i++)
+		fprintf(f, "    %s: %s: %llu\n", what, rc[i].reason,
+			(unsigned long long)rc[i].count);
+}
+
+void bw_pipeline_print_stats(const struct bw_pipeline *pl, FILE *f)
+{
+	uint64_t tl = 0, te = 0, ts = 0, ti = 0, tb = 0, tr = 0, tc = 0, tm = 0;
+	for (size_t i = 0; i < pl->npins; i++) {
+		const struct pin *p = &pl->pins[i];
+		uint64_t db = p->in ? bw_input_decoded_bytes(p->in) : 0;
+		uint64_t rb = p->in ? bw_input_raw_bytes(p->in) : 0;
+		uint64_t cut = p->in ? bw_input_cut_lines(p->in) : 0;
+		fprintf(f, "input %u: %s", p->id, p->in ? bw_input_name(p->in) : p->path);
+		if (p->in)
+			fprintf(f, " [%s, format %s, tz %s]", bw_codec_name(bw_input_codec(p->in)),
+				p->parser ? p->parser->name : "unknown",
+				bw_tz_name(p->ctx.tz));
+		fprintf(f, "%s\n", p->failed ? " (ERROR)" : "");
+		fprintf(f, "  lines %llu, events %llu, ignored %llu, skipped %llu, "
+			"empty %llu, cut %llu\n",
+			(unsigned long long)p->lines, (unsigned long long)p->events,
+			(unsigned long long)p->ignored, (unsigned long long)p->skipped,
+			(unsigned long long)p->empty, (unsigned long long)cut);
+		if (p->fallback)
+			fprintf(f, "  parsed by another format: %llu\n",
+				(unsigned long long)p->fallback);
+		fprintf(f, "  bytes %llu decoded, %llu read\n", (unsigned long long)db,
+			(unsigned long long)rb);
+		if (p->in && bw_input_tail_dropped(p->in))
+			fprintf(f, "  incomplete last line before the error: %llu bytes\n",
+				(unsigned long long)bw_input_tail_dropped(p->in));
+		print_reasons(f, "skipped", p->skip_reasons);
+		print_reasons(f, "ignored", p->ignore_reasons);
+		for (size_t k = 0; k < p->nsamples; k++)
+			fprintf(f, "    sample: %s:%llu: %s\n",
+				p->in ? bw_input_name(p->in) : p->path,
+				(unsigned long long)p->samples[k].line_no,
+				p->samples[k].reason ? p->samples[k].reason : "?");
+		print_rate(f, p->lines, db, p->seconds);
+		tl += p->lines;
+		te += p->events;
+		ts += p->skipped;
+		ti += p->ignored;
+		tb += db;
+		tr += rb;
+		tc += cut;
+		tm += p->empty;
+	}
+	fprintf(f, "total: %zu input(s), lines %llu, events %llu, ignored %llu, "
+		"skipped %llu, empty %llu, cut %llu, late %llu\n", pl->npins,
+		(unsigned long long)tl, (unsigned long long)te, (unsigned long long)ti,
+		(unsigned long long)ts, (unsigned long long)tm, (unsigned long long)tc,
+		(unsigned long long)pl->late);
+	fprintf(f, "  bytes %llu decoded, %llu read; reorder window %lld ms\n",
+		(unsigned long long)tb, (unsigned long long)tr, (long long)pl->window_ms);
+	print_rate(f, tl, tb, pl->seconds);
+}
+
+size_t bw_pipeline_ninputs(const struct bw_pipeline *pl) { return pl->npins; }
+
+const char *bw_pipeline_input_name(const struct bw_pipeline *pl, uint32_t id)
+{
+	if (id >= pl->npins)
+		return "?";
+	const struct pin *p = &pl->pins[id];
+	return p->in ? bw_input_name(p->in) : p->path;
+}
+
+uint64_t bw_pipeline_lines(const struct bw_pipeline *pl)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < pl->npins; i++)
+		n += pl->pins[i].lines;
+	return n;
+}
+
+uint64_t bw_pipeline_events(const struct bw_pipeline *pl)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < pl->npins; i++)
+		n += pl->pins[i].events;
+	return n;
+}
+
+uint64_t bw_pipeline_skipped(const struct bw_pipeline *pl)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < pl->npins; i++)
+		n += pl->pins[i].skipped;
+	return n;
+}
+
+void bw_pipeline_free(struct bw_pipeline *pl)
+{
+	if (!pl)
+		return;
+	for (size_t i = 0; i < pl->npins; i++) {
+		struct pin *p = &pl->pins[i];
+		pin_set_parser(p, NULL);
+		bw_input_free(p->in);
+	}
+	for (size_t i = 0; i < pl->nrheap; i++) {
+		free(pl->rheap[i]->buf);
+		free(pl->rheap[i]);
+	}
+	for (size_t i = 0; i < pl->nfree; i++) {
+		free(pl->free_slots[i]->buf);
+		free(pl->free_slots[i]);
+	}
+	free(pl->rheap);
+	free(pl->free_slots);
+	free(pl->heap);
+	free(pl->pins);
+	free(pl);
+}

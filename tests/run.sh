@@ -1,0 +1,86 @@
+#!/bin/sh
+# run.sh [STAGE] - run every test stage of `make test` and sum them.
+#
+# Stages: unit (tests/test_*.c programs, incl. real-corpus tests),
+# golden (tests/golden.sh), scripts (tests/*.sh shell tests), san (the
+# unit and golden stages again under ASan+UBSan), fuzz (short libFuzzer
+# runs and corpus replay). Each stage prints "NAME: N passed, M failed";
+# the last line is the total. Exit status 1 when anything failed.
+cd "$(dirname "$0")/.." || exit 2
+only=$1
+total_pass=0 total_fail=0
+MAKE=${MAKE:-make}
+
+# Add a stage's "N passed, M failed" (last such line of its output).
+tally() {
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	p=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\2/')
+	f=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\3/')
+	[ -z "$line" ] && { p=0; f=1; echo "run: $2 printed no result line: counted as a failure"; }
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+stage_unit() { # $1 = build dir
+	for t in "$1"/tests/test_*; do
+		[ -x "$t" ] || continue
+		out=$(mktemp)
+		"$t" >"$out" 2>&1
+		rc=$?
+		cat "$out"
+		if [ $rc -gt 1 ]; then
+			echo "run: $t exited with status $rc (crash?)"
+			total_fail=$((total_fail + 1))
+		fi
+		tally "$out" "$t"
+		rm -f "$out"
+	done
+}
+
+stage_golden() { # $1 = breachwatch binary
+	out=$(mktemp)
+	sh tests/golden.sh "$1" >"$out" 2>&1
+	cat "$out"
+	tally "$out" golden
+	rm -f "$out"
+}
+
+stage_scripts() { # $1 = breachwatch binary
+	for s in tests/test_*.sh; do
+		[ -f "$s" ] || continue
+		out=$(mktemp)
+		BW="$1" sh "$s" >"$out" 2>&1
+		cat "$out"
+		tally "$out" "$s"
+		rm -f "$out"
+	done
+}
+
+if [ -z "$only" ] || [ "$only" = unit ]; then stage_unit build; fi
+if [ -z "$only" ] || [ "$only" = golden ]; then stage_golden ./breachwatch; fi
+if [ -z "$only" ] || [ "$only" = scripts ] || [ "$only" = golden ]; then stage_scripts ./breachwatch; fi
+if [ -z "$only" ] || [ "$only" = san ]; then
+	# clang here, gcc above: both compilers build the tree in every run.
+	san_cc=clang
+	command -v clang >/dev/null 2>&1 || san_cc=${CC:-cc}
+	echo "run: building with CC=$san_cc SANITIZE=address,undefined"
+	if $MAKE --no-print-directory CC=$san_cc SANITIZE=address,undefined tests >/dev/null; then
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		stage_unit build-san
+		stage_golden build-san/breachwatch
+		stage_scripts build-san/breachwatch
+	else
+		echo "run: sanitizer build failed"
+		total_fail=$((total_fail + 1))
+	fi
+fi
+if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ -f tests/fuzz/fuzz.sh ]; then
+	out=$(mktemp)
+	sh tests/fuzz/fuzz.sh >"$out" 2>&1
+	cat "$out"
+	tally "$out" fuzz
+	rm -f "$out"
+fi
+echo "$total_pass passed, $total_fail failed"
+[ $total_fail = 0 ]

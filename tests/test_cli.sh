@@ -1,0 +1,105 @@
+#!/bin/sh
+# test_cli.sh - command-line behaviour of the whole program: exit codes,
+# --stats reasons, --strict, positional options, merging, streaming.
+# BW names the binary (default ./breachwatch). Ends "cli: N passed, M failed".
+BW=${BW:-./breachwatch}
+case "$BW" in /*) ;; *) BW="$(pwd)/$BW" ;; esac
+cd "$(dirname "$0")/.." || exit 2
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; [ -n "$writer" ] && kill "$writer" 2>/dev/null' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "cli: FAIL $*"; }
+check() { # description, command...
+	d=$1; shift
+	if "$@"; then ok; else bad "$d"; fi
+}
+
+line() { # ip second path
+	printf '%s - - [27/Nov/2026:12:00:%02d +0000] "GET %s HTTP/1.1" 200 10 "-" "-"\n' "$1" "$2" "$3"
+}
+
+# --- exit codes and usage -------------------------------------------------
+$BW >/dev/null 2>&1; check "no command exits 2" [ $? = 2 ]
+$BW frobnicate >/dev/null 2>&1; check "unknown command exits 2" [ $? = 2 ]
+$BW parse --bogus x >/dev/null 2>&1; check "unknown option exits 2" [ $? = 2 ]
+$BW parse --format nope x >/dev/null 2>&1; check "unknown format exits 2" [ $? = 2 ]
+$BW parse --tz Mars/Olympus x >/dev/null 2>"$tmp/err"; check "unknown zone exits 2" [ $? = 2 ]
+check "unknown zone is named" grep -q "Mars/Olympus" "$tmp/err"
+$BW --help | grep -q "exit status"; check "--help documents exit status" [ $? = 0 ]
+$BW formats | grep -q "^combined"; check "formats lists combined" [ $? = 0 ]
+
+# --- a missing file: error named, other files still processed, status 2 ---
+line 192.0.2.1 1 /a >"$tmp/a.log"
+$BW parse "$tmp/missing.log" "$tmp/a.log" >"$tmp/out" 2>"$tmp/err"
+check "missing file exits 2" [ $? = 2 ]
+check "missing file named" grep -q "missing.log" "$tmp/err"
+check "other file still parsed" grep -q '"url.path":"/a"' "$tmp/out"
+
+# --- --stats: skipped lines counted by reason, with samples -------------
+$BW parse --stats testdata/web/hostile.log >/dev/null 2>"$tmp/err"
+check "hostile file exits 0" [ $? = 0 ]
+check "stats: 9 lines" grep -q "lines 9, events 4, ignored 0, skipped 5" "$tmp/err"
+check "stats: bad timestamp reason" grep -q "skipped: bad timestamp: 1" "$tmp/err"
+check "stats: bad status reason" grep -q "skipped: bad status code: 2" "$tmp/err"
+check "stats: sample input:line" grep -q "sample: testdata/web/hostile.log:2:" "$tmp/err"
+check "stats: lines/s and MB/s" grep -q "lines/s, .* MB/s" "$tmp/err"
+check "stats: no raw escape bytes reach the terminal" sh -c "! grep -q \"$(printf '\033')\" '$tmp/err'"
+
+# --- --strict makes a skipped line fatal, naming file:line ---------------
+$BW parse --strict testdata/web/hostile.log >"$tmp/out" 2>"$tmp/err"
+check "--strict exits 2" [ $? = 2 ]
+check "--strict names file:line" grep -q "hostile.log:2:" "$tmp/err"
+check "--strict stops at the bad line" [ "$(wc -l <"$tmp/out")" = 1 ]
+
+# --- long line: cut, flagged, counted, nothing lost after it ------------
+$BW parse --stats testdata/web/long-line.log.gz >"$tmp/out" 2>"$tmp/err"
+check "long line counted as cut" grep -q "cut 1" "$tmp/err"
+check "line after the long one parsed" [ "$(grep -c '"/after"' "$tmp/out")" = 2 ]
+
+# --- merge by event time across inputs, any order on the command line ---
+{ line 192.0.2.1 1 /a1; line 192.0.2.1 5 /a5; line 192.0.2.1 9 /a9; } >"$tmp/m1.log"
+{ line 192.0.2.2 2 /b2; line 192.0.2.2 6 /b6; } >"$tmp/m2.log"
+$BW parse "$tmp/m2.log" "$tmp/m1.log" | sed -n 's/.*"url.path":"\([^"]*\)".*/\1/p' | tr '\n' ' ' >"$tmp/order"
+check "merged in event-time order" [ "$(cat "$tmp/order")" = "/a1 /b2 /a5 /b6 /a9 " ]
+
+# --- reorder window sorts small disorder between inputs ------------------
+{ line 192.0.2.1 3 /late; line 192.0.2.1 1 /early; } >"$tmp/r1.log"
+line 192.0.2.2 2 /mid >"$tmp/r2.log"
+$BW parse --reorder 5s "$tmp/r1.log" "$tmp/r2.log" | sed -n 's/.*"url.path":"\([^"]*\)".*/\1/p' | tr '\n' ' ' >"$tmp/order"
+check "reorder window sorts" [ "$(cat "$tmp/order")" = "/early /mid /late " ]
+
+# --- positional --format applies to the files after it -------------------
+printf '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" 200 2326\n' >"$tmp/c.log"
+$BW parse "$tmp/a.log" --format common "$tmp/c.log" >"$tmp/out"
+check "positional --format" [ "$(grep -c '"event.dataset":"common"' "$tmp/out")" = 1 ]
+
+# --- gzip and zstd by magic, whatever the name ---------------------------
+gzip -c "$tmp/a.log" >"$tmp/gz.txt"
+zstd -q -c "$tmp/a.log" >"$tmp/zs.txt"
+check "gzip by magic" sh -c "'$BW' parse '$tmp/gz.txt' | grep -q '/a'"
+check "zstd by magic" sh -c "'$BW' parse '$tmp/zs.txt' | grep -q '/a'"
+
+# --- output is byte-identical across runs ---------------------------------
+$BW parse testdata/web/combined.log >"$tmp/o1"
+$BW parse testdata/web/combined.log >"$tmp/o2"
+check "byte-identical output" cmp -s "$tmp/o1" "$tmp/o2"
+
+# --- streaming: one line on a FIFO that stays open -> its event at once ---
+mkfifo "$tmp/in" "$tmp/outfifo"
+# The writer keeps the FIFO open (no EOF) for 20 s after its line.
+( line 192.0.2.9 1 /live; sleep 20 ) >"$tmp/in" &
+writer=$!
+"$BW" parse - <"$tmp/in" >"$tmp/outfifo" &
+reader=$!
+# Read exactly one line of output with a timeout; no EOF has happened.
+got=$(timeout 10 head -n 1 "$tmp/outfifo")
+check "streaming: event before EOF" sh -c "echo '$got' | grep -q '\"url.path\":\"/live\"'"
+check "streaming: input still open" kill -0 "$writer"
+kill "$writer" "$reader" 2>/dev/null
+wait 2>/dev/null
+writer=""
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]

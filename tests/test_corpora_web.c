@@ -1,0 +1,428 @@
+/*
+ * test_corpora_web.c - real access logs from other projects, read from
+ * ../shared/corpora (skipped with a message when absent):
+ *  - Filebeat's nginx/apache/traefik access test files: source.ip,
+ *    http.response.status_code and the URL path must equal the expected
+ *    documents (matched by log.offset);
+ *  - the crowdsec hub's web-log tests: every line its http-logs parser
+ *    decodes (parser.assert) must give the same remote address, status
+ *    and request target;
+ *  - over all of them, at least 99% of the access-log lines accepted.
+ */
+#include "bw_test.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "bw_util.h"
+#include "pipeline.h"
+
+#define CORPORA "../shared/corpora"
+#define MAX_EV 4096
+
+struct ev_copy {
+	uint64_t offset;
+	char line[2048];
+	bw_ip ip;
+	char host[128];
+	int status;
+	char target[1024]; /* path[?query] */
+	char path[1024];
+	char request[2048]; /* the request line when it is not HTTP */
+	size_t request_n;   /* it may hold NUL bytes */
+};
+
+static struct ev_copy evs[MAX_EV];
+static size_t nev;
+/* Raw lines of the file being run, by line number: parsers unescape
+ * fields in place, so the event's own view of its line is not raw. */
+static char *raw_lines[MAX_EV];
+static size_t nraw;
+static uint64_t total_lines, total_events, total_excluded;
+
+static void copy_view(char *dst, size_t cap, bw_str s)
+{
+	size_t n = s.p ? (s.n < cap - 1 ? s.n : cap - 1) : 0;
+	if (n)
+		memcpy(dst, s.p, n);
+	dst[n] = 0;
+}
+
+static void on_event(void *arg, bw_event *ev)
+{
+	(void)arg;
+	if (nev >= MAX_EV)
+		return;
+	struct ev_copy *c = &evs[nev++];
+	c->offset = ev->offset;
+	if (ev->line_no >= 1 && ev->line_no <= nraw)
+		snprintf(c->line, sizeof(c->line), "%s", raw_lines[ev->line_no - 1]);
+	c->ip = ev->src_ip;
+	copy_view(c->host, sizeof(c->host), ev->src_host);
+	c->status = ev->http_status;
+	copy_view(c->path, sizeof(c->path), ev->url_path);
+	copy_view(c->request, sizeof(c->request), ev->request);
+	c->request_n = ev->request.n < sizeof(c->request) ? ev->request.n : 0;
+	copy_view(c->target, sizeof(c->target), ev->url_path);
+	if (ev->url_query.p) {
+		size_t k = strlen(c->target);
+		if (k + 1 + ev->url_query.n < sizeof(c->target)) {
+			c->target[k] = '?';
+			memcpy(c->target + k + 1, ev->url_query.p, ev->url_query.n);
+			c->target[k + 1 + ev->url_query.n] = 0;
+		}
+	}
+}
+
+/* Lines in these shapes are other log types mixed into the test files
+ * (nginx/apache error logs); they are not access-log lines. */
+static int is_error_log_line(const char *l)
+{
+	return (strlen(l) > 11 && l[4] == '/' && l[7] == '/' && l[10] == ' ') ||
+	       (l[0] == '[' && l[4] == ' ' && l[1] >= 'A' && l[1] <= 'Z');
+}
+
+static void load_raw(const char *path)
+{
+	for (size_t i = 0; i < nraw; i++)
+		free(raw_lines[i]);
+	nraw = 0;
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while (f && nraw < MAX_EV && (n = getline(&line, &cap, f)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		raw_lines[nraw++] = strdup(line);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+static int run_file(const char *path)
+{
+	load_raw(path);
+	struct bw_input_spec spec = { path, NULL, "UTC", 0 };
+	struct bw_pipeline_opts o = { .on_event = on_event, .reorder_ms = 0 };
+	char err[256];
+	FILE *devnull = fopen("/dev/null", "w");
+	o.diag = devnull;
+	nev = 0;
+	struct bw_pipeline *pl = bw_pipeline_new(&spec, 1, &o, err, sizeof(err));
+	if (!pl) {
+		fclose(devnull);
+		return -1;
+	}
+	int rc = bw_pipeline_run(pl);
+	/* Count access-log lines: every non-empty line but error-log ones. */
+	FILE *f = fopen(path, "r");
+	char buf[65536];
+	uint64_t lines = 0, excluded = 0;
+	while (f && fgets(buf, sizeof(buf), f)) {
+		if (buf[0] == '\n')
+			continue;
+		if (is_error_log_line(buf))
+			excluded++;
+		else
+			lines++;
+	}
+	if (f)
+		fclose(f);
+	total_lines += lines;
+	total_excluded += excluded;
+	total_events += bw_pipeline_events(pl);
+	bw_pipeline_free(pl);
+	fclose(devnull);
+	return rc;
+}
+
+static int ip_eq_text(const bw_ip *ip, const char *text)
+{
+	bw_ip want;
+	if (!bw_ip_parse(text, strlen(text), &want))
+		return 0;
+	return ip->family == want.family && memcmp(ip->addr, want.addr, 16) == 0;
+}
+
+static int have_corpora(void)
+{
+	struct stat st;
+	if (stat(CORPORA, &st) != 0) {
+		printf("corpora_web: SKIP: %s is absent\n", CORPORA);
+		return 0;
+	}
+	return 1;
+}
+
+static void check_elastic_file(const char *log)
+{
+	char exp[1200];
+	snprintf(exp, sizeof(exp), "%s-expected.json", log);
+	if (run_file(log) < 0) {
+		CHECK(0 && "pipeline failed");
+		return;
+	}
+	json_error_t jerr;
+	json_t *docs = json_load_file(exp, 0, &jerr);
+	CHECK(docs && json_is_array(docs));
+	size_t i;
+	json_t *d;
+	int mismatches = 0;
+	json_array_foreach(docs, i, d) {
+		uint64_t off = (uint64_t)json_integer_value(json_object_get(d, "log.offset"));
+		struct ev_copy *e = NULL;
+		for (size_t k = 0; k < nev; k++)
+			if (evs[k].offset == off)
+				e = &evs[k];
+		if (!e) {
+			fprintf(stderr, "  %s@%llu: line not accepted\n", log,
+				(unsigned long long)off);
+			mismatches++;
+			continue;
+		}
+		const char *sip = json_string_value(json_object_get(d, "source.ip"));
+		const char *saddr = json_string_value(json_object_get(d, "source.address"));
+		if (sip && !ip_eq_text(&e->ip, sip)) {
+			fprintf(stderr, "  %s@%llu: source.ip, expected %s\n", log,
+				(unsigned long long)off, sip);
+			mismatches++;
+		}
+		if (!sip && saddr && strcmp(saddr, e->host) != 0 &&
+		    strncmp(saddr, e->host, strlen(e->host)) != 0) {
+			fprintf(stderr, "  %s@%llu: source.address %s, expected %s\n",
+				log, (unsigned long long)off, e->host, saddr);
+			mismatches++;
+		}
+		json_t *st = json_object_get(d, "http.response.status_code");
+		if (st && json_integer_value(st) != e->status) {
+			fprintf(stderr, "  %s@%llu: status %d, expected %lld\n", log,
+				(unsigned long long)off, e->status,
+				(long long)json_integer_value(st));
+			mismatches++;
+		}
+		const char *url = json_string_value(json_object_get(d, "url.original"));
+		if (url && strcmp(url, e->target) != 0) {
+			fprintf(stderr, "  %s@%llu: url %s, expected %s\n", log,
+				(unsigned long long)off, e->target, url);
+			mismatches++;
+		}
+	}
+	CHECK_EQ_INT(mismatches, 0);
+	json_decref(docs);
+}
+
+static void test_elastic(void)
+{
+	if (!have_corpora())
+		return;
+	static const char *const dirs[] = {
+		CORPORA "/elastic-beats-2019/filebeat/module/nginx/access/test",
+		CORPORA "/elastic-beats-2019/filebeat/module/apache/access/test",
+		CORPORA "/elastic-beats-2019/filebeat/module/traefik/access/test",
+	};
+	int files = 0;
+	for (size_t d = 0; d < 3; d++) {
+		DIR *dir = opendir(dirs[d]);
+		CHECK(dir != NULL);
+		struct dirent *de;
+		while (dir && (de = readdir(dir))) {
+			size_t n = strlen(de->d_name);
+			if (n < 5 || strcmp(de->d_name + n - 4, ".log") != 0)
+				continue;
+			char path[1024];
+			snprintf(path, sizeof(path), "%s/%s", dirs[d], de->d_name);
+			check_elastic_file(path);
+			files++;
+		}
+		if (dir)
+			closedir(dir);
+	}
+	CHECK(files >= 7);
+}
+
+/* Decode a Go string literal starting after its opening quote. */
+static const char *go_string(const char *p, char *out, size_t cap)
+{
+	size_t w = 0;
+	while (*p && *p != '"') {
+		char c = *p++;
+		if (c == '\\' && *p)
+			c = *p++;
+		if (w + 1 < cap)
+			out[w++] = c;
+	}
+	out[w] = 0;
+	return *p == '"' ? p + 1 : p;
+}
+
+struct hub_line {
+	char message[2048], addr[64], status[8], request[1024];
+};
+
+static void check_hub_dir(const char *dir, int *checked, int *mismatches)
+{
+	char path[2400];
+	snprintf(path, sizeof(path), "%s/parser.assert", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		f = fopen("/dev/null", "r");
+	static struct hub_line hl[512];
+	memset(hl, 0, sizeof(hl));
+	size_t maxn = 0;
+	char buf[8192];
+	const char *pfx = "results[\"s02-enrich\"][\"crowdsecurity/http-logs\"][";
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strncmp(buf, pfx, strlen(pfx)) != 0)
+			continue;
+		char *p = buf + strlen(pfx);
+		size_t idx = strtoul(p, &p, 10);
+		if (idx >= 512)
+			continue;
+		char *key;
+		char *dst = NULL;
+		size_t cap = 0;
+		if ((key = strstr(p, "Parsed[\"message\"] == \""))) {
+			dst = hl[idx].message;
+			cap = sizeof(hl[idx].message);
+		} else if ((key = strstr(p, "Parsed[\"remote_addr\"] == \""))) {
+			dst = hl[idx].addr;
+			cap = sizeof(hl[idx].addr);
+		} else if ((key = strstr(p, "Parsed[\"status\"] == \""))) {
+			dst = hl[idx].status;
+			cap = sizeof(hl[idx].status);
+		} else if ((key = strstr(p, "Parsed[\"request\"] == \""))) {
+			dst = hl[idx].request;
+			cap = sizeof(hl[idx].request);
+		}
+		if (!dst)
+			continue;
+		go_string(strstr(key, "== \"") + 4, dst, cap);
+		if (idx + 1 > maxn)
+			maxn = idx + 1;
+	}
+	fclose(f);
+	/* The log file(s) of the test (all count towards acceptance). */
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	nev = 0;
+	static struct ev_copy all[MAX_EV];
+	size_t nall = 0;
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".log") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		run_file(path);
+		for (size_t k = 0; k < nev && nall < MAX_EV; k++)
+			all[nall++] = evs[k];
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < maxn; i++) {
+		if (!hl[i].message[0] || !hl[i].addr[0])
+			continue;
+		/* Only access-log lines (with a [dd/Mon/yyyy: stamp). */
+		const char *br = strchr(hl[i].message, '[');
+		if (!br || strlen(br) < 12 || br[3] != '/' || br[7] != '/')
+			continue;
+		const char *m = hl[i].message;
+		struct ev_copy *e = NULL;
+		for (size_t k = 0; k < nall && !e; k++)
+			if (strcmp(all[k].line, m) == 0 ||
+			    (strlen(all[k].line) > strlen(m) && strstr(all[k].line, m)))
+				e = &all[k];
+		(*checked)++;
+		if (!e) {
+			fprintf(stderr, "  %s: not accepted: %.120s\n", dir, m);
+			(*mismatches)++;
+			continue;
+		}
+		int bad = 0;
+		if (!ip_eq_text(&e->ip, hl[i].addr) && strcmp(e->host, hl[i].addr) != 0)
+			bad = 1;
+		if (hl[i].status[0] && atoi(hl[i].status) != e->status)
+			bad = 1;
+		if (hl[i].request[0] && strcmp(hl[i].request, e->target) != 0 &&
+		    strcmp(hl[i].request, e->path) != 0) {
+			/* Not HTTP: the hub keeps nginx's \xHH escapes, we
+			 * decode them. */
+			size_t k = bw_unescape_inplace(hl[i].request, strlen(hl[i].request));
+			if (k != e->request_n || memcmp(hl[i].request, e->request, k))
+				bad = 1;
+		}
+		if (bad) {
+			fprintf(stderr, "  %s: mismatch on %.100s: got %s %d %s\n", dir, m,
+				e->host[0] ? e->host : "(ip)", e->status, e->target);
+			(*mismatches)++;
+		}
+	}
+}
+
+static void test_crowdsec(void)
+{
+	if (!have_corpora())
+		return;
+	const char *base = CORPORA "/crowdsec-hub/.tests";
+	DIR *d = opendir(base);
+	CHECK(d != NULL);
+	struct dirent *de;
+	int checked = 0, mismatches = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		/* Custom log_format (nginx-proxy-manager), JSON (caddy,
+		 * traefik_json) and haproxy syslog are other formats. */
+		if (strstr(de->d_name, "proxy-manager") || strstr(de->d_name, "caddy") ||
+		    strstr(de->d_name, "catch-npm") ||
+		    strstr(de->d_name, "traefik_json") || strstr(de->d_name, "haproxy"))
+			continue;
+		char dir[1024], cfg[1200], buf[256];
+		snprintf(dir, sizeof(dir), "%s/%s", base, de->d_name);
+		snprintf(cfg, sizeof(cfg), "%s/config.yaml", dir);
+		FILE *c = fopen(cfg, "r");
+		int web = 0;
+		while (c && fgets(buf, sizeof(buf), c))
+			if (strncmp(buf, "log_type: ", 10) == 0 &&
+			    (strncmp(buf + 10, "nginx\n", 6) == 0 ||
+			     strncmp(buf + 10, "apache2\n", 8) == 0 ||
+			     strncmp(buf + 10, "traefik\n", 8) == 0))
+				web = 1;
+		if (c)
+			fclose(c);
+		if (web)
+			check_hub_dir(dir, &checked, &mismatches);
+	}
+	if (d)
+		closedir(d);
+	printf("corpora_web: crowdsec hub: %d asserted access-log lines, %d mismatches\n",
+	       checked, mismatches);
+	CHECK(checked >= 15);
+	CHECK_EQ_INT(mismatches, 0);
+}
+
+static void test_acceptance_rate(void)
+{
+	if (!have_corpora())
+		return;
+	double rate = total_lines ? (double)total_events / (double)total_lines : 0;
+	printf("corpora_web: accepted %llu of %llu access-log lines (%.2f%%); "
+	       "%llu error-log lines excluded\n", (unsigned long long)total_events,
+	       (unsigned long long)total_lines, rate * 100,
+	       (unsigned long long)total_excluded);
+	CHECK(total_lines > 100);
+	CHECK(rate >= 0.99);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct bw_test tests[] = {
+		{ "elastic", test_elastic },
+		{ "crowdsec", test_crowdsec },
+		{ "acceptance_rate", test_acceptance_rate },
+		{ NULL, NULL },
+	};
+	return bw_test_main("corpora_web", tests, argc, argv);
+}
