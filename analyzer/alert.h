@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "event.h"
 
 #define BW_ALERT_MAX_EVIDENCE 20
@@ -51,29 +52,13 @@ struct bw_alert {
 	size_t ninputs;
 };
 
-/* A growable output buffer, reused across alerts. */
-struct bw_buf {
-	char *p;
-	size_t len, cap;
-	int oom;          /* an append failed; contents truncated */
-};
-
-void bw_buf_reset(struct bw_buf *b);
-void bw_buf_put(struct bw_buf *b, const char *s, size_t n);
-void bw_buf_puts(struct bw_buf *b, const char *s);
-void bw_buf_printf(struct bw_buf *b, const char *fmt, ...)
+/* printf into a buffer (bw_buf from buf.h has no printf of its own). */
+void bw_alert_bprintf(struct bw_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void bw_buf_fini(struct bw_buf *b);
-/* Append s as a JSON string (quotes included; invalid UTF-8 bytes and
- * control bytes as \u00XX). */
-void bw_buf_json_str(struct bw_buf *b, const char *s, size_t n);
-/* Append s for a terminal: printable ASCII and valid UTF-8 as is, every
- * other byte (controls, DEL, invalid UTF-8) as \xHH, backslash as \\. */
-void bw_buf_text_str(struct bw_buf *b, const char *s, size_t n);
-/* Append an RFC 3339 UTC stamp with milliseconds. */
-void bw_buf_time(struct bw_buf *b, int64_t ms);
+/* Append s as a quoted JSON string. */
+void bw_alert_json_str(struct bw_buf *b, const char *s, size_t n);
 
-/* Render a into b (replacing its contents), ending with '\n'. */
+/* Append a to b, ending with '\n'. */
 void bw_alert_render_json(const struct bw_alert *a, struct bw_buf *b);
 void bw_alert_render_text(const struct bw_alert *a, struct bw_buf *b);
 

@@ -452,10 +452,10 @@ static void fmt_duration(struct bw_buf *b, int64_t ms)
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		if (ms >= u[i].ms && ms % u[i].ms == 0) {
-			bw_buf_printf(b, "%lld%s", (long long)(ms / u[i].ms), u[i].u);
+			bw_alert_bprintf(b, "%lld%s", (long long)(ms / u[i].ms), u[i].u);
 			return;
 		}
-	bw_buf_printf(b, "%lldms", (long long)ms);
+	bw_alert_bprintf(b, "%lldms", (long long)ms);
 }
 
 static void render_message(struct bw_engine *e, const struct bw_rule *r,
@@ -465,9 +465,9 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 	struct bw_buf *b = &e->msg;
 	bw_buf_reset(b);
 	if (!r->nmsg) {
-		bw_buf_puts(b, r->title);
+		bw_buf_adds(b, r->title);
 		if (g && r->kind == BW_RK_THRESHOLD) {
-			bw_buf_printf(b, ": %llu events in ", (unsigned long long)g->count);
+			bw_alert_bprintf(b, ": %llu events in ", (unsigned long long)g->count);
 			fmt_duration(b, r->window_ms);
 		}
 		return;
@@ -475,13 +475,13 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 	for (int i = 0; i < r->nmsg; i++) {
 		const struct bw_rmsg_part *p = &r->msg[i];
 		switch (p->kind) {
-		case 0: bw_buf_put(b, p->text, p->len); break;
+		case 0: bw_buf_add(b, p->text, p->len); break;
 		case 1:
 			if (!bw_alert_field_text(b, ev, p->field))
-				bw_buf_puts(b, "-");
+				bw_buf_adds(b, "-");
 			break;
-		case 2: bw_buf_printf(b, "%llu", (unsigned long long)(g ? g->count : 1)); break;
-		case 3: bw_buf_printf(b, "%llu", (unsigned long long)(g ? g->dist[p->slot] : 1)); break;
+		case 2: bw_alert_bprintf(b, "%llu", (unsigned long long)(g ? g->count : 1)); break;
+		case 3: bw_alert_bprintf(b, "%llu", (unsigned long long)(g ? g->dist[p->slot] : 1)); break;
 		case 4: {
 			int64_t v = g ? g->sum[p->slot] : 0;
 			if (!g) {
@@ -489,10 +489,10 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 				if (bw_field_get_int(ev, (enum bw_field_id)r->sum_field[p->slot], &x))
 					v = x;
 			}
-			bw_buf_printf(b, "%lld", (long long)v);
+			bw_alert_bprintf(b, "%lld", (long long)v);
 			break;
 		}
-		case 5: bw_buf_printf(b, "%llu", (unsigned long long)suppressed); break;
+		case 5: bw_alert_bprintf(b, "%llu", (unsigned long long)suppressed); break;
 		case 6: fmt_duration(b, r->window_ms); break;
 		}
 	}
@@ -513,7 +513,7 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev,
 			sev = r->esc[i].severity;
 	if (message) {
 		bw_buf_reset(&e->msg);
-		bw_buf_puts(&e->msg, message);
+		bw_buf_adds(&e->msg, message);
 	} else {
 		render_message(e, r, ev, g, suppressed);
 	}
@@ -544,7 +544,7 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev,
 		.nsum = g ? r->nsum : 0,
 		.suppressed = suppressed,
 		.message = e->msg.p ? e->msg.p : "",
-		.message_len = e->msg.len,
+		.message_len = e->msg.n,
 		.evidence = evd,
 		.nevidence = nevd,
 		.evidence_count = evcount,
@@ -556,11 +556,12 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev,
 	if (sev > e->st.max_severity)
 		e->st.max_severity = sev;
 	if (e->cfg.out) {
+		bw_buf_reset(&e->out);
 		if (e->cfg.json)
 			bw_alert_render_json(&a, &e->out);
 		else
 			bw_alert_render_text(&a, &e->out);
-		fwrite(e->out.p, 1, e->out.len, e->cfg.out);
+		bw_buf_write(&e->out, e->cfg.out);
 		if (e->cfg.flush)
 			fflush(e->cfg.out);
 	}
@@ -1134,8 +1135,9 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 	struct bw_engine_stats s;
 	bw_engine_get_stats(e, &s);
 	if (json) {
-		struct bw_buf b = { 0 };
-		bw_buf_printf(&b, "{\"breachwatch.summary\":{\"events\":%llu,"
+		struct bw_buf b;
+		bw_buf_init(&b);
+		bw_alert_bprintf(&b, "{\"breachwatch.summary\":{\"events\":%llu,"
 			      "\"alerts\":%llu,\"suppressed\":%llu,\"allowed\":%llu,"
 			      "\"keys_peak\":%llu,\"evictions\":%llu,\"expired\":%llu,"
 			      "\"window_drops\":%llu,\"regex_limit\":%llu,\"late\":%llu,"
@@ -1155,19 +1157,18 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 			const struct rrun *rr = &e->run[i];
 			if (!rr->alerts && !rr->suppressed && !rr->rx_limit)
 				continue;
-			bw_buf_printf(&b, "%s{\"rule.id\":", first ? "" : ",");
-			bw_buf_json_str(&b, e->rs->rules[i].id,
+			bw_alert_bprintf(&b, "%s{\"rule.id\":", first ? "" : ",");
+			bw_alert_json_str(&b, e->rs->rules[i].id,
 					strlen(e->rs->rules[i].id));
-			bw_buf_printf(&b, ",\"alerts\":%llu,\"suppressed\":%llu,"
+			bw_alert_bprintf(&b, ",\"alerts\":%llu,\"suppressed\":%llu,"
 				      "\"regex_limit\":%llu}",
 				      (unsigned long long)rr->alerts,
 				      (unsigned long long)rr->suppressed,
 				      (unsigned long long)rr->rx_limit);
 			first = 0;
 		}
-		bw_buf_puts(&b, "]}}\n");
-		if (b.p)
-			fwrite(b.p, 1, b.len, f);
+		bw_buf_adds(&b, "]}}\n");
+		bw_buf_write(&b, f);
 		bw_buf_fini(&b);
 		return;
 	}

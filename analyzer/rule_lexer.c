@@ -68,9 +68,11 @@ static int is_word_start(int c)
 	       (c >= '0' && c <= '9') || c == '_' || c == ':';
 }
 
+/* '*' continues a word so globs (web.*-cve-*) are words; write the
+ * multiplication with spaces around it. */
 static int is_word(int c)
 {
-	return is_word_start(c) || c == '.' || c == '-';
+	return is_word_start(c) || c == '.' || c == '-' || c == '*';
 }
 
 static int is_digit(int c)
