@@ -837,8 +837,9 @@ struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
 		free(names[i]);
 	}
 	free(names);
-	if (!err->count)
-		bw_ruleset_compile(rs, err);
+	/* compile even after parse errors, so regex and reference errors are
+	 * reported in the same run */
+	bw_ruleset_compile(rs, err);
 	return rs;
 }
 

@@ -25,6 +25,8 @@ struct P {
 	int bad;        /* an error was reported on this directive */
 	int r;          /* current rule index, -1 before the first rule */
 	int in_step;    /* parsing a sequence step (alert() allowed) */
+	int rule_bad;   /* the current rule had an error: skip the checks
+	                   that need the whole rule (they would only echo it) */
 };
 
 static void err_at(struct P *ps, const struct bw_rtoken *t, const char *fmt,
@@ -35,6 +37,7 @@ static void err_at(struct P *ps, const struct bw_rtoken *t, const char *fmt,
 	if (ps->bad)
 		return;
 	ps->bad = 1;
+	ps->rule_bad = 1;
 	char msg[400];
 	va_list ap;
 	va_start(ap, fmt);
@@ -559,6 +562,7 @@ static int32_t parse_primary(struct P *ps)
 		return parse_hour(ps);
 	if (is_word(ps, "recent")) {
 		/* recent(rule.id, 3h) */
+		struct bw_rtoken rt = ps->tok;
 		advance(ps);
 		if (ps->tok.t != RT_LP) {
 			expected(ps, "'('");
@@ -573,6 +577,8 @@ static int32_t parse_primary(struct P *ps)
 			return -1;
 		}
 		ND(n).ref = tok_dup(&ps->tok);
+		ND(n).line = rt.line;
+		ND(n).col = rt.col;
 		advance(ps);
 		if (ps->tok.t != RT_COMMA) {
 			expected(ps, "','");
@@ -1081,7 +1087,7 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 				if (f < 0 || (sum && bw_field_desc((enum bw_field_id)f)->type !=
 							     BW_FT_INT)) {
 					bw_rerr_add(ps->err, ps->lx.file, line,
-						    col + 2 + (int)i,
+						    col + 1 + (int)i,
 						    "unknown or non-numeric field in '{%.*s}'",
 						    (int)nl, nm);
 					ps->bad = 1;
@@ -1096,7 +1102,7 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 				int f = bw_field_lookup(nm, nl);
 				if (f < 0) {
 					bw_rerr_add(ps->err, ps->lx.file, line,
-						    col + 2 + (int)i,
+						    col + 1 + (int)i,
 						    "unknown placeholder '{%.*s}'",
 						    (int)nl, nm);
 					ps->bad = 1;
@@ -1416,7 +1422,7 @@ static void directive(struct P *ps)
 /* Checks that need the whole rule. */
 static void finish_rule(struct P *ps)
 {
-	if (ps->r < 0)
+	if (ps->r < 0 || ps->rule_bad)
 		return;
 	struct bw_rule *r = &RULE;
 	const char *f = ps->lx.file;
@@ -1461,6 +1467,7 @@ void bw_rule_parse(struct bw_ruleset *rs, const char *file, const char *src,
 			if (have_rule)
 				finish_rule(&ps);
 			have_rule = 1;
+			ps.rule_bad = 0;
 			new_rule(&ps);
 		} else if (ps.r < 0) {
 			if (!have_rule)

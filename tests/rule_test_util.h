@@ -18,6 +18,7 @@
 #include "event.h"
 
 #define MAX_GOT 256
+#define RT_UNUSED __attribute__((unused))
 
 struct got_alert {
 	char rule[96];
@@ -32,7 +33,7 @@ struct got_alert {
 static struct got_alert got[MAX_GOT];
 static int ngot;
 
-static void collect(void *ctx, const struct bw_alert *a)
+RT_UNUSED static void collect(void *ctx, const struct bw_alert *a)
 {
 	(void)ctx;
 	if (ngot >= MAX_GOT)
@@ -54,7 +55,7 @@ static void collect(void *ctx, const struct bw_alert *a)
 static char tdir[256];
 
 /* Create a fresh rules dir holding one file "t.rules" with text. */
-static void rules_dir(const char *text)
+RT_UNUSED static void rules_dir(const char *text)
 {
 	snprintf(tdir, sizeof(tdir), "/tmp/bwrt.XXXXXX");
 	if (!mkdtemp(tdir)) {
@@ -72,15 +73,15 @@ static void rules_dir(const char *text)
 	fclose(f);
 }
 
-static void rules_file(const char *rel, const char *text)
+RT_UNUSED static void rules_file(const char *rel, const char *text)
 {
 	char p[512];
 	snprintf(p, sizeof(p), "%s/%s", tdir, rel);
-	char *slash = strrchr(p, '/');
-	if (slash) {
-		*slash = 0;
+	/* mkdir -p of the parents below tdir */
+	for (char *q = p + strlen(tdir) + 1; (q = strchr(q, '/')) != NULL; q++) {
+		*q = 0;
 		mkdir(p, 0755);
-		*slash = '/';
+		*q = '/';
 	}
 	FILE *f = fopen(p, "w");
 	if (!f) {
@@ -91,7 +92,7 @@ static void rules_file(const char *rel, const char *text)
 	fclose(f);
 }
 
-static void rules_dir_rm(void)
+RT_UNUSED static void rules_dir_rm(void)
 {
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
@@ -101,7 +102,7 @@ static void rules_dir_rm(void)
 
 static char errbuf[8192];
 
-static struct bw_engine *engine_with(const char *text, uint64_t max_keys)
+RT_UNUSED static struct bw_engine *engine_with(const char *text, uint64_t max_keys)
 {
 	ngot = 0;
 	rules_dir(text);
@@ -119,7 +120,7 @@ static struct bw_engine *engine_with(const char *text, uint64_t max_keys)
 	return e;
 }
 
-static bw_event mkev(int64_t ts_s, int src, int kind, int outcome,
+RT_UNUSED static bw_event mkev(int64_t ts_s, int src, int kind, int outcome,
 		     const char *ip, const char *user, uint64_t line)
 {
 	bw_event ev;
@@ -136,7 +137,7 @@ static bw_event mkev(int64_t ts_s, int src, int kind, int outcome,
 	return ev;
 }
 
-static bw_event mkweb(int64_t ts_s, const char *ip, const char *path,
+RT_UNUSED static bw_event mkweb(int64_t ts_s, const char *ip, const char *path,
 		      const char *query, int status, uint64_t line)
 {
 	bw_event ev = mkev(ts_s, BW_SRC_WEB, BW_KIND_REQUEST, BW_OUTCOME_NONE, ip,
@@ -148,7 +149,7 @@ static bw_event mkweb(int64_t ts_s, const char *ip, const char *path,
 	return ev;
 }
 
-static int count_rule(const char *id)
+RT_UNUSED static int count_rule(const char *id)
 {
 	int n = 0;
 	for (int i = 0; i < ngot; i++)
