@@ -89,7 +89,8 @@ struct bw_engine_stats {
 	uint64_t expired;       /* state keys expired on event time */
 	uint64_t keys;          /* state keys live now */
 	uint64_t keys_peak;
-	uint64_t window_drops;  /* window entries dropped (per-key cap) */
+	uint64_t window_drops;  /* window records folded into time buckets */
+	uint64_t distinct_drops;/* distinct values dropped at a set's cap */
 	uint64_t regex_limit;   /* regex match/depth limit hits */
 	uint64_t late;          /* events older than the newest seen */
 	int max_severity;       /* highest alert severity, 0 = none */

@@ -527,8 +527,9 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 			 const char *file, struct bw_rerr *err)
 {
-	uint32_t opts = (uint32_t)nd->ival | PCRE2_NO_AUTO_CAPTURE | PCRE2_UTF |
-			PCRE2_MATCH_INVALID_UTF;
+	/* byte mode, not UTF: log text is bytes (URLs percent-encoded), and
+	 * caseless matching without UTF is a plain table lookup */
+	uint32_t opts = (uint32_t)nd->ival | PCRE2_NO_AUTO_CAPTURE;
 	int ec;
 	PCRE2_SIZE off;
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)nd->str, nd->slen, opts, &ec,

@@ -24,7 +24,10 @@
 
 #define REGEX_MATCH_LIMIT 200000u
 #define REGEX_DEPTH_LIMIT 2000u
-#define WINDOW_MAX_EVENTS 16384u  /* records kept per key and window */
+#define WINDOW_MAX_RECORDS 64u    /* exact records per key; older ones in
+                                     the window are folded into buckets */
+#define DISTINCT_MAX 4096u        /* values per distinct set, unless the
+                                     trigger needs fewer (dist_cap) */
 #define KEY_MAX 512
 #define ALERT_DEPTH_MAX 4          /* alert -> sequence -> alert ... */
 
@@ -58,6 +61,7 @@ struct rrun {
 	struct bw_wtable recent;   /* last alert per key, when referenced */
 	int64_t recent_keep;       /* longest recent() window on this rule */
 	uint32_t maxruns;
+	uint32_t dist_cap;         /* values kept per distinct set */
 	uint64_t alerts, suppressed, rx_limit;
 };
 
@@ -665,11 +669,15 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	}
 	for (int i = 0; i < r->ndist; i++)
 		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
-	bw_wring_expire(&s->ring, cutoff, r->nsum, r->ndist);
-	int rc = bw_wring_push(&s->ring, &rec, r->nsum, r->ndist,
-			       WINDOW_MAX_EVENTS, &e->budget);
-	if (rc > 0)
+	if (created)
+		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms);
+	bw_wring_expire(&s->ring, cutoff);
+	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS,
+			       e->run[ri].dist_cap, &e->budget);
+	if (rc > 0 && (rc & 1))
 		e->st.window_drops++;
+	if (rc > 0 && (rc & 2))
+		e->st.distinct_drops++;
 	struct agg g;
 	g.count = s->ring.count;
 	for (int i = 0; i < r->ndist; i++)
@@ -679,21 +687,20 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	if (r->trigger >= 0 ? !atrue(e->rs, r->trigger, &g) : g.count < 1)
 		return;
 	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ev->ts_ms)) {
-		bw_wring_clear(&s->ring, r->ndist);
+		bw_wring_clear(&s->ring);
 		return;
 	}
 	struct bw_evidence evd[BW_ALERT_MAX_EVIDENCE];
 	size_t nevd = 0;
 	for (uint32_t i = 0; i < s->ring.len && nevd < BW_ALERT_MAX_EVIDENCE; i++) {
-		const struct bw_wrec *x = bw_wring_at(&s->ring, i);
-		evd[nevd].input_id = x->input_id;
-		evd[nevd].line_no = x->line_no;
+		evd[nevd].input_id = bw_wring_rec_input(&s->ring, i);
+		evd[nevd].line_no = bw_wring_rec_line(&s->ring, i);
 		nevd++;
 	}
 	uint64_t sup = s->suppressed;
 	s->suppressed = 0;
 	/* the window starts over: one alert per burst */
-	bw_wring_clear(&s->ring, r->ndist);
+	bw_wring_clear(&s->ring);
 	emit(e, ri, ev, &g, evd, nevd, g.count, sup, NULL);
 }
 
@@ -886,6 +893,54 @@ static void thr_fini(void *state, struct bw_wbudget *b)
 	bw_wring_fini(&s->ring, b);
 }
 
+/* How many values a distinct set must hold for the trigger to be exact:
+ * when every distinct(f) only meets constants in >= / > / < / <= compares,
+ * the largest such constant + 1 suffices (more values cannot change the
+ * outcome); otherwise (ratios, sums of them) DISTINCT_MAX. */
+static int dist_uses_ok(const struct bw_ruleset *rs, int32_t ni, double *maxc)
+{
+	if (ni < 0)
+		return 1;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND:
+	case RN_OR:
+		return dist_uses_ok(rs, n->a, maxc) && dist_uses_ok(rs, n->b, maxc);
+	case RN_NOT:
+		return dist_uses_ok(rs, n->a, maxc);
+	case RN_A_CMP: {
+		const struct bw_rnode *a = &rs->nodes[n->a], *b = &rs->nodes[n->b];
+		int simple_a = a->op == RN_A_DISTINCT && b->op == RN_A_NUM;
+		int simple_b = b->op == RN_A_DISTINCT && a->op == RN_A_NUM;
+		if ((simple_a || simple_b) && n->cmp != RC_EQ && n->cmp != RC_NE) {
+			double c = simple_a ? b->dval : a->dval;
+			if (c > *maxc)
+				*maxc = c;
+			return 1;
+		}
+		return dist_uses_ok(rs, n->a, maxc) && dist_uses_ok(rs, n->b, maxc);
+	}
+	case RN_A_DISTINCT:
+		return 0; /* used inside arithmetic */
+	case RN_A_ADD: case RN_A_SUB: case RN_A_MUL: case RN_A_DIV:
+		return dist_uses_ok(rs, n->a, maxc) && dist_uses_ok(rs, n->b, maxc);
+	default:
+		return 1;
+	}
+}
+
+static uint32_t dist_cap(const struct bw_ruleset *rs, const struct bw_rule *r)
+{
+	double maxc = 0;
+	if (!r->ndist || r->kind != BW_RK_THRESHOLD)
+		return DISTINCT_MAX;
+	/* a message printing {distinct(f)} then shows at most the cap: the
+	 * trigger's threshold + 1, enough to say "at least" */
+	if (!dist_uses_ok(rs, r->trigger, &maxc) || maxc + 1 > DISTINCT_MAX)
+		return DISTINCT_MAX;
+	return (uint32_t)maxc + 1;
+}
+
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
 {
 	const struct bw_ruleset *rs = e->rs;
@@ -1063,6 +1118,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 				       seed ^ (i * 0x9e37u), keep, &e->budget, thr_fini);
 		}
 	}
+	for (size_t i = 0; i < e->rs->nrules; i++)
+		e->run[i].dist_cap = dist_cap(e->rs, &e->rs->rules[i]);
 	/* recent() targets keep their last alert per key */
 	for (size_t i = 0; i < e->rs->nnodes; i++) {
 		const struct bw_rnode *n = &e->rs->nodes[i];

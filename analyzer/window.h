@@ -9,10 +9,10 @@
  * clock.
  *
  * bw_wring: the events of one key inside a sliding window (now - W, now]:
- * a ring of records (time, provenance, summed values, distinct-value
- * hashes) plus running count, sums and distinct sets with reference counts,
- * so each event costs O(1) amortized and no allocation once the ring and
- * sets have grown to the key's working size.
+ * a ring of exact records (time, provenance, summed values), time buckets
+ * for what overflows it, running count and sums, and distinct sets keyed
+ * by last-seen time, so each event costs O(1) amortized and nothing is
+ * allocated once the ring and sets have grown to the key's working size.
  */
 #ifndef BW_WINDOW_H
 #define BW_WINDOW_H
@@ -73,47 +73,93 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k);
 
 /* ----------------------------------------------------------- windows */
 
-/* Distinct value hashes with reference counts. */
-struct bw_dset {
-	uint64_t *h;     /* 0 = empty slot */
-	uint32_t *c;
-	uint32_t cap, n;
-};
-
 #define BW_WRING_MAX_AGG 4
 
-struct bw_wrec {
-	int64_t ts;      /* ms */
-	uint32_t input_id;
-	uint32_t repeat;
-	uint64_t line_no;
-	int64_t sum[BW_WRING_MAX_AGG];
-	uint64_t dh[BW_WRING_MAX_AGG];
+/* Distinct values of one field in a window: value hash -> last time seen,
+ * in a hash table threaded on a list ordered by that time, so values
+ * leave the set when their last sighting leaves the window. At most `cap`
+ * values are kept (the least recently seen goes first, counted). */
+struct bw_dent {
+	uint64_t h;          /* 0 = empty slot */
+	int64_t last;        /* ms */
+	uint32_t prev, next; /* list by time; UINT32_MAX = none */
 };
 
+struct bw_dset {
+	struct bw_dent *e;
+	uint32_t cap, n;     /* slots, values */
+	uint32_t head, tail; /* head = most recently seen */
+};
+
+/* Time-bucket of events that overflowed the exact record ring. */
+struct bw_wbucket {
+	int64_t start;       /* ms, multiple of the ring's width */
+	uint64_t count;
+	int64_t sum[BW_WRING_MAX_AGG];
+};
+
+/* A key's sliding window (now - W, now]. The newest max_records events
+ * are kept exactly (time, provenance, values); older ones in the window
+ * are folded into time buckets W/256 wide, which expire when their whole
+ * span is out, so a key with more events than max_records may count up
+ * to one bucket width of events too many - never too few. */
 struct bw_wring {
-	struct bw_wrec *rec;
+	uint64_t *rec;       /* records of `stride` words: ts, input<<32 |
+	                        repeat, line, sums... */
 	uint32_t head, len, cap;
-	uint64_t count;                   /* sum of repeat in the window */
+	uint32_t stride;
+	int nsum, ndist;
+	int64_t width;       /* bucket width, ms */
+	struct bw_wbucket *bk;
+	uint32_t bhead, blen, bcap;
+	uint64_t count;      /* events in the window (sum of repeat) */
+	int64_t oldest;      /* ms: nothing expires before the cutoff reaches
+	                        this, so expiry stops without touching records */
 	int64_t sum[BW_WRING_MAX_AGG];
 	struct bw_dset dist[BW_WRING_MAX_AGG];
 };
 
-/* Add an event. nsum / ndist say how many sum / dh values are used.
- * When the ring holds max_events records the oldest is dropped first.
- * @return number of records dropped (0 or 1), -1 when out of memory. */
-int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r, int nsum,
-		  int ndist, uint32_t max_events, struct bw_wbudget *b);
-/* Drop records with ts <= cutoff from the front (the window is
- * (now - W, now], so cutoff = now - W). */
-void bw_wring_expire(struct bw_wring *w, int64_t cutoff, int nsum, int ndist);
-/* Forget everything (after an alert: the window starts over). */
-void bw_wring_clear(struct bw_wring *w, int ndist);
+struct bw_wrec {
+	int64_t ts;          /* ms */
+	uint32_t input_id;
+	uint32_t repeat;
+	uint64_t line_no;
+	int64_t sum[BW_WRING_MAX_AGG];
+	uint64_t dh[BW_WRING_MAX_AGG]; /* distinct value hashes, 0 = absent */
+};
+
+/* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
+ * window of window_ms. */
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
+/* Add an event. @return bit 1 when an old record was folded into a
+ * bucket, bit 2 when a distinct value was dropped at max_distinct,
+ * -1 when out of memory. */
+int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
+		  uint32_t max_records, uint32_t max_distinct,
+		  struct bw_wbudget *b);
+/* Forget events with ts <= cutoff (cutoff = now - W). */
+void bw_wring_expire(struct bw_wring *w, int64_t cutoff);
+/* Forget everything (after an alert the window starts over). */
+void bw_wring_clear(struct bw_wring *w);
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);
-static inline const struct bw_wrec *bw_wring_at(const struct bw_wring *w,
-						uint32_t i)
+/* Record i (0 = oldest exact record): time and provenance. */
+static inline const uint64_t *bw_wring_rec(const struct bw_wring *w, uint32_t i)
 {
-	return &w->rec[(w->head + i) & (w->cap - 1)];
+	return w->rec + (size_t)((w->head + i) & (w->cap - 1)) * w->stride;
 }
+static inline int64_t bw_wring_rec_ts(const struct bw_wring *w, uint32_t i)
+{
+	return (int64_t)bw_wring_rec(w, i)[0];
+}
+static inline uint32_t bw_wring_rec_input(const struct bw_wring *w, uint32_t i)
+{
+	return (uint32_t)(bw_wring_rec(w, i)[1] >> 32);
+}
+static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
+{
+	return bw_wring_rec(w, i)[2];
+}
+/* Events in buckets (older than every exact record). */
+uint64_t bw_wring_bucketed(const struct bw_wring *w);
 
 #endif /* BW_WINDOW_H */

@@ -107,13 +107,14 @@ static void push(struct bw_wring *w, int64_t ts, int64_t sum, uint64_t dh,
 	r.repeat = 1;
 	r.sum[0] = sum;
 	r.dh[0] = dh;
-	bw_wring_push(w, &r, 1, 1, max, NULL);
+	bw_wring_push(w, &r, max, 1000, NULL);
 }
 
 static void test_ring_window(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 1, 1, 500);
 	for (int i = 0; i < 10; i++)
 		push(&w, i * 100, 10, (uint64_t)(i % 3) + 1, 1000);
 	CHECK_EQ_INT(w.count, 10);
@@ -121,15 +122,15 @@ static void test_ring_window(void)
 	CHECK_EQ_INT(w.dist[0].n, 3);
 	/* window (now - W, now] with now = 900, W = 500: cutoff 400 keeps
 	 * 500..900 */
-	bw_wring_expire(&w, 400, 1, 1);
+	bw_wring_expire(&w, 400);
 	CHECK_EQ_INT(w.count, 5);
 	CHECK_EQ_INT(w.sum[0], 50);
-	CHECK_EQ_INT(bw_wring_at(&w, 0)->ts, 500);
+	CHECK_EQ_INT(bw_wring_rec_ts(&w, 0), 500);
 	CHECK_EQ_INT(w.dist[0].n, 3);
-	bw_wring_expire(&w, 800, 1, 1); /* keeps 900 only: value 9%3+1 = 1 */
+	bw_wring_expire(&w, 800); /* keeps 900 only: value 9%3+1 = 1 */
 	CHECK_EQ_INT(w.count, 1);
 	CHECK_EQ_INT(w.dist[0].n, 1);
-	bw_wring_clear(&w, 1);
+	bw_wring_clear(&w);
 	CHECK_EQ_INT(w.count, 0);
 	CHECK_EQ_INT(w.dist[0].n, 0);
 	push(&w, 1000, 1, 5, 1000);
@@ -137,24 +138,66 @@ static void test_ring_window(void)
 	bw_wring_fini(&w, NULL);
 }
 
-static void test_ring_cap(void)
+/* Past max_records, old records fold into W/256 buckets: totals stay
+ * exact while events are in the window; a bucket leaves once all of its
+ * span is out (never early). */
+static void test_ring_buckets(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	int dropped = 0;
+	bw_wring_setup(&w, 1, 1, 256000); /* buckets of 1000 ms */
+	int folded = 0;
 	for (int i = 0; i < 100; i++) {
+		struct bw_wrec r;
+		memset(&r, 0, sizeof(r));
+		r.ts = i * 100;
+		r.repeat = 1;
+		r.sum[0] = 2;
+		r.dh[0] = (uint64_t)i + 1;
+		r.line_no = (uint64_t)i + 1;
+		folded += bw_wring_push(&w, &r, 16, 1000, NULL) & 1;
+	}
+	CHECK_EQ_INT(folded, 84);
+	CHECK_EQ_INT(w.len, 16);
+	CHECK_EQ_INT(w.count, 100);
+	CHECK_EQ_INT(w.sum[0], 200);
+	CHECK_EQ_INT(w.dist[0].n, 100);
+	CHECK_EQ_INT(bw_wring_bucketed(&w), 84);
+	CHECK_EQ_INT(bw_wring_rec_line(&w, 0), 85);
+	/* cutoff 950: events 0..900 are out, but bucket [0, 1000) holds them
+	 * and is only partly out: kept */
+	bw_wring_expire(&w, 950);
+	CHECK_EQ_INT(w.count, 100);
+	CHECK_EQ_INT(w.dist[0].n, 90);
+	bw_wring_expire(&w, 999); /* the whole first bucket is out */
+	CHECK_EQ_INT(w.count, 90);
+	CHECK_EQ_INT(w.sum[0], 180);
+	bw_wring_expire(&w, 1000000);
+	CHECK_EQ_INT(w.count, 0);
+	CHECK_EQ_INT(w.sum[0], 0);
+	CHECK_EQ_INT(w.dist[0].n, 0);
+	CHECK_EQ_INT(w.len, 0);
+	bw_wring_fini(&w, NULL);
+}
+
+/* A distinct set keeps at most its cap, dropping the least recently seen. */
+static void test_distinct_cap(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 0, 1, 100000);
+	int dropped = 0;
+	for (int i = 0; i < 50; i++) {
 		struct bw_wrec r;
 		memset(&r, 0, sizeof(r));
 		r.ts = i;
 		r.repeat = 1;
-		r.dh[0] = (uint64_t)i + 1;
-		dropped += bw_wring_push(&w, &r, 0, 1, 16, NULL);
+		r.dh[0] = (uint64_t)(i % 25) + 1;
+		dropped += (bw_wring_push(&w, &r, 1000, 10, NULL) & 2) != 0;
 	}
-	CHECK_EQ_INT(dropped, 84);
-	CHECK_EQ_INT(w.len, 16);
-	CHECK_EQ_INT(w.count, 16);
-	CHECK_EQ_INT(w.dist[0].n, 16);
-	CHECK_EQ_INT(bw_wring_at(&w, 0)->ts, 84);
+	CHECK_EQ_INT(w.dist[0].n, 10);
+	CHECK_EQ_INT(dropped, 40);
+	CHECK_EQ_INT(w.count, 50);
 	bw_wring_fini(&w, NULL);
 }
 
@@ -163,7 +206,8 @@ static const struct bw_test tests[] = {
 	{ "table_cap_lru", test_table_cap_lru },
 	{ "table_expiry", test_table_expiry },
 	{ "ring_window", test_ring_window },
-	{ "ring_cap", test_ring_cap },
+	{ "ring_buckets", test_ring_buckets },
+	{ "distinct_cap", test_distinct_cap },
 	{ NULL, NULL },
 };
 
