@@ -936,7 +936,9 @@ static uint32_t dist_cap(const struct bw_ruleset *rs, const struct bw_rule *r)
 		return DISTINCT_MAX;
 	/* a message printing {distinct(f)} then shows at most the cap: the
 	 * trigger's threshold + 1, enough to say "at least" */
-	if (!dist_uses_ok(rs, r->trigger, &maxc) || maxc + 1 > DISTINCT_MAX)
+	/* maxc == 0: distinct() only in the message, which wants real counts */
+	if (!dist_uses_ok(rs, r->trigger, &maxc) || maxc <= 0 ||
+	    maxc + 1 > DISTINCT_MAX)
 		return DISTINCT_MAX;
 	return (uint32_t)maxc + 1;
 }
