@@ -135,13 +135,30 @@ struct bw_rset {
 	int lower;              /* compare lowercased (allow agents) */
 };
 
+/* A literal some match must contain, lowercased (case-folded superset). */
+struct bw_rlit {
+	char *s;
+	size_t n;
+};
+
 struct bw_regex {
 	pcre2_code *code;
-	char *lit;              /* required literal (prefilter) or NULL */
+	char *lit;              /* one literal every match contains (prefilter
+	                           by memmem) or NULL */
 	size_t litlen;
 	int lit_icase;          /* lit is lowercased; search case-insensitively */
 	int jit;                /* JIT compiled */
+	/* Every match contains at least one of these (from the alternation
+	 * branches); checked first against the field's byte set and bigram
+	 * bloom, so most subjects never reach PCRE2. nreq = 0: unknown. */
+	struct bw_rlit *req;
+	size_t nreq;
 };
+
+/* The requirement list of a regex (see bw_regex.req). @return the number
+ * of literals (malloc'd into *out), 0 when nothing is certain. */
+size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
+			     struct bw_rlit **out);
 
 /* Message template piece: literal text or a placeholder. */
 struct bw_rmsg_part {

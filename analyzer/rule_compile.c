@@ -524,6 +524,282 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 	*litlen = bestn;
 }
 
+/* ------------------------------------------- regex requirement lists */
+
+#define REQ_MAX 64
+
+struct reqlist {
+	struct bw_rlit v[REQ_MAX];
+	size_t n;
+	int known;
+};
+
+static void req_free(struct reqlist *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].s);
+	r->n = 0;
+	r->known = 0;
+}
+
+static size_t req_minlen(const struct reqlist *r)
+{
+	size_t m = SIZE_MAX;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].n < m)
+			m = r->v[i].n;
+	return r->n ? m : 0;
+}
+
+/* Is candidate a better requirement than best? Longer shortest literal
+ * first, then fewer alternatives. */
+static int req_better(const struct reqlist *a, const struct reqlist *best)
+{
+	if (!a->known)
+		return 0;
+	if (!best->known)
+		return 1;
+	size_t ma = req_minlen(a), mb = req_minlen(best);
+	return ma > mb || (ma == mb && a->n < best->n);
+}
+
+static void req_take(struct reqlist *dst, struct reqlist *src)
+{
+	req_free(dst);
+	*dst = *src;
+	src->n = 0;
+	src->known = 0;
+}
+
+static void req_one(struct reqlist *r, const char *s, size_t n)
+{
+	r->n = 0;
+	r->known = 0;
+	char *c = malloc(n + 1);
+	if (!c)
+		return;
+	for (size_t i = 0; i < n; i++)
+		c[i] = lc(s[i]);
+	c[n] = 0;
+	r->v[0].s = c;
+	r->v[0].n = n;
+	r->n = 1;
+	r->known = 1;
+}
+
+/* End of the group or class starting at p[i] ('(' or '['). */
+static size_t skip_group(const char *p, size_t n, size_t i)
+{
+	int depth = 0, inclass = 0;
+	for (; i < n; i++) {
+		char c = p[i];
+		if (c == '\\') {
+			i++;
+			continue;
+		}
+		if (inclass) {
+			if (c == ']' && !(inclass == 1 && 0))
+				inclass = 0;
+			continue;
+		}
+		if (c == '[') {
+			inclass = 1;
+			if (i + 1 < n && p[i + 1] == '^')
+				i++;
+			if (i + 1 < n && p[i + 1] == ']')
+				i++; /* []...] : ']' first is literal */
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (--depth == 0)
+				return i;
+		}
+	}
+	return n;
+}
+
+static void req_alt(const char *p, size_t n, struct reqlist *out, int depth);
+
+/* One branch (no top-level '|'). */
+static void req_seq(const char *p, size_t n, struct reqlist *out, int depth)
+{
+	struct reqlist best = { .known = 0 }, cand = { .known = 0 };
+	char run[256];
+	size_t rl = 0;
+	out->n = 0;
+	out->known = 0;
+	for (size_t i = 0; i < n;) {
+		int litc = -1;  /* a literal byte, or -1 */
+		int group = 0;  /* cand holds a group's requirement */
+		size_t next;
+		char c = p[i];
+		if (c == '\\' && i + 1 < n) {
+			char e = p[i + 1];
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+			    (e >= '0' && e <= '9'))
+				litc = -1;
+			else
+				litc = (unsigned char)e;
+			next = i + 2;
+		} else if (c == '(') {
+			size_t end = skip_group(p, n, i);
+			if (end >= n) {
+				req_free(&best);
+				return;
+			}
+			const char *in = p + i + 1;
+			size_t inn = end - i - 1;
+			if (inn && in[0] == '?') {
+				if (inn >= 2 && in[1] == ':') {
+					in += 2;
+					inn -= 2;
+					req_alt(in, inn, &cand, depth + 1);
+					group = cand.known;
+				} else {
+					req_free(&cand); /* lookaround, inline flags */
+				}
+			} else {
+				req_alt(in, inn, &cand, depth + 1);
+				group = cand.known;
+			}
+			next = end + 1;
+		} else if (c == '[') {
+			next = skip_group(p, n, i) + 1;
+		} else if (strchr(".^$", c)) {
+			next = i + 1;
+		} else if (strchr("*+?{|)", c)) {
+			/* stray quantifier: give up on this branch */
+			req_free(&best);
+			req_free(&cand);
+			return;
+		} else {
+			litc = (unsigned char)c;
+			next = i + 1;
+		}
+		/* quantifier? */
+		int optional = 0, repeat = 0;
+		if (next < n) {
+			char q = p[next];
+			if (q == '?' || q == '*') {
+				optional = 1;
+				next++;
+			} else if (q == '+') {
+				repeat = 1;
+				next++;
+			} else if (q == '{') {
+				size_t k = next + 1;
+				unsigned lo = 0;
+				int digits = 0;
+				while (k < n && p[k] >= '0' && p[k] <= '9') {
+					lo = lo * 10 + (unsigned)(p[k] - '0');
+					k++;
+					digits++;
+				}
+				while (k < n && p[k] != '}')
+					k++;
+				if (digits) {
+					optional = lo == 0;
+					repeat = 1;
+					next = k + 1;
+				}
+			}
+			if ((optional || repeat) && next < n &&
+			    (p[next] == '?' || p[next] == '+'))
+				next++; /* lazy / possessive */
+		}
+		if (litc >= 0 && !optional) {
+			if (rl < sizeof(run))
+				run[rl++] = (char)litc;
+			if (repeat) {
+				/* run ends after one copy */
+				struct reqlist r = { .known = 0 };
+				req_one(&r, run, rl);
+				if (req_better(&r, &best))
+					req_take(&best, &r);
+				req_free(&r);
+				rl = 0;
+			}
+		} else {
+			if (rl) {
+				struct reqlist r = { .known = 0 };
+				req_one(&r, run, rl);
+				if (req_better(&r, &best))
+					req_take(&best, &r);
+				req_free(&r);
+				rl = 0;
+			}
+			if (group && !optional && req_better(&cand, &best))
+				req_take(&best, &cand);
+			req_free(&cand);
+		}
+		i = next;
+	}
+	if (rl) {
+		struct reqlist r = { .known = 0 };
+		req_one(&r, run, rl);
+		if (req_better(&r, &best))
+			req_take(&best, &r);
+		req_free(&r);
+	}
+	*out = best;
+}
+
+static void req_alt(const char *p, size_t n, struct reqlist *out, int depth)
+{
+	out->n = 0;
+	out->known = 0;
+	if (depth > 8)
+		return;
+	struct reqlist acc = { .known = 1 };
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n) {
+			char c = p[i];
+			if (c == '\\') {
+				i++;
+				continue;
+			}
+			if (c == '(' || c == '[') {
+				i = skip_group(p, n, i);
+				continue;
+			}
+			if (c != '|')
+				continue;
+		}
+		struct reqlist b;
+		req_seq(p + start, i - start, &b, depth);
+		if (!b.known || acc.n + b.n > REQ_MAX) {
+			req_free(&b);
+			req_free(&acc);
+			return;
+		}
+		for (size_t k = 0; k < b.n; k++)
+			acc.v[acc.n++] = b.v[k];
+		b.n = 0;
+		start = i + 1;
+	}
+	*out = acc;
+}
+
+size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
+			     struct bw_rlit **out)
+{
+	*out = NULL;
+	if (flags & PCRE2_EXTENDED)
+		return 0;
+	struct reqlist r;
+	req_alt(re, n, &r, 0);
+	if (!r.known || !r.n)
+		return 0;
+	*out = malloc(r.n * sizeof(**out));
+	if (!*out) {
+		req_free(&r);
+		return 0;
+	}
+	memcpy(*out, r.v, r.n * sizeof(**out));
+	return r.n;
+}
+
 static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 			 const char *file, struct bw_rerr *err)
 {
@@ -558,6 +834,8 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 	x->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	regex_literal(nd->str, nd->slen, (uint32_t)nd->ival, &x->lit, &x->litlen);
 	x->lit_icase = (nd->ival & PCRE2_CASELESS) != 0;
+	x->nreq = bw_regex_requirements(nd->str, nd->slen, (uint32_t)nd->ival,
+					&x->req);
 	nd->a = (int32_t)rs->nrx++;
 	return 0;
 }
@@ -872,6 +1150,9 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 	for (size_t i = 0; i < rs->nrx; i++) {
 		pcre2_code_free(rs->rx[i].code);
 		free(rs->rx[i].lit);
+		for (size_t k = 0; k < rs->rx[i].nreq; k++)
+			free(rs->rx[i].req[k].s);
+		free(rs->rx[i].req);
 	}
 	free(rs->rx);
 	for (int s = 0; s < BW_SRC__COUNT; s++)

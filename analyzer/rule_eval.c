@@ -65,8 +65,20 @@ struct rrun {
 	uint64_t alerts, suppressed, rx_limit;
 };
 
+/* Byte set and bigram bloom of one field's lowercased value, computed at
+ * most once per event and field, shared by every regex on that field. */
+struct fmemo {
+	const char *p;      /* the value it describes (identity) */
+	size_t n;
+	uint64_t gen;
+	uint64_t bytes[4];
+	uint64_t bloom[16]; /* 1024 bits */
+};
+
 struct bw_engine {
 	struct bw_ruleset *rs;
+	uint64_t gen;              /* bumped per event: invalidates memos */
+	struct fmemo memo[BW_F__COUNT];
 	struct bw_engine_config cfg;
 	struct rrun *run;
 	struct bw_wbudget budget;
@@ -177,11 +189,76 @@ static int64_t local_hour(struct bw_engine *e, int64_t ms)
 	return h < 0 ? h + 24 : h;
 }
 
+static const unsigned char lower_tab[256] = {
+#define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
+#define R16(b) R4(b), R4(b + 4), R4(b + 8), R4(b + 12)
+	R16(0), R16(16), R16(32), R16(48), R16(64), R16(80), R16(96), R16(112),
+	R16(128), R16(144), R16(160), R16(176), R16(192), R16(208), R16(224),
+	R16(240),
+#undef R16
+#undef R4
+#undef L
+};
+
+static inline unsigned bigram(unsigned a, unsigned b)
+{
+	return (a * 251u + b * 31u) & 1023u;
+}
+
+static const struct fmemo *field_memo(struct bw_engine *e, int field,
+				      const char *p, size_t n)
+{
+	struct fmemo *m = &e->memo[field];
+	if (m->gen == e->gen && m->p == p && m->n == n)
+		return m;
+	m->gen = e->gen;
+	m->p = p;
+	m->n = n;
+	memset(m->bytes, 0, sizeof(m->bytes));
+	memset(m->bloom, 0, sizeof(m->bloom));
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned prev = n ? lower_tab[u[0]] : 0;
+	if (n)
+		m->bytes[prev >> 6] |= 1ull << (prev & 63);
+	for (size_t i = 1; i < n; i++) {
+		unsigned c = lower_tab[u[i]];
+		m->bytes[c >> 6] |= 1ull << (c & 63);
+		unsigned h = bigram(prev, c);
+		m->bloom[h >> 6] |= 1ull << (h & 63);
+		prev = c;
+	}
+	return m;
+}
+
+/* @return 0 when no required literal can be in the subject. */
+static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
+{
+	for (size_t i = 0; i < rx->nreq; i++) {
+		const unsigned char *s = (const unsigned char *)rx->req[i].s;
+		size_t n = rx->req[i].n;
+		unsigned c0 = s[0];
+		if (!(m->bytes[c0 >> 6] & (1ull << (c0 & 63))))
+			continue;
+		size_t k = 1;
+		for (; k < n; k++) {
+			unsigned h = bigram(s[k - 1], s[k]);
+			if (!(m->bloom[h >> 6] & (1ull << (h & 63))))
+				break;
+		}
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
 static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 		     size_t len)
 {
 	struct bw_engine *e = x->e;
 	const struct bw_regex *rx = &e->rs->rx[n->a];
+	if (rx->nreq && !req_maybe(field_memo(e, n->field, p, len), rx))
+		return 0;
 	if (rx->lit) {
 		if (rx->lit_icase ? !ci_find(p, len, rx->lit, rx->litlen) :
 				    !bw_memmem(p, len, rx->lit, rx->litlen))
@@ -962,6 +1039,7 @@ static int is_allowed(struct bw_engine *e, const bw_event *ev)
 void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 {
 	e->st.events++;
+	e->gen++;
 	if (ev->ts_ms > e->clock)
 		e->clock = ev->ts_ms;
 	else if (ev->ts_ms < e->clock)

@@ -250,6 +250,52 @@ static void test_regex_prefilter(void)
 	bw_rerr_fini(&err);
 }
 
+static int has_req(const struct bw_rlit *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].s, s) == 0)
+			return 1;
+	return 0;
+}
+
+static void free_req(struct bw_rlit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].s);
+	free(v);
+}
+
+static void test_regex_requirements(void)
+{
+	struct bw_rlit *v;
+	const char *re = "sqlmap|nikto|\\bnmap\\b|fuzz faster u fool";
+	size_t n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 4);
+	CHECK(has_req(v, n, "sqlmap") && has_req(v, n, "nmap") &&
+	      has_req(v, n, "fuzz faster u fool"));
+	free_req(v, n);
+	/* a group of alternatives inside a branch; case folded */
+	re = "^\\/api\\/v1\\/(totp\\/User-backup-code|cav\\/client)\\/";
+	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "totp/user-backup-code") && has_req(v, n, "cav/client"));
+	free_req(v, n);
+	/* optional parts never count; a branch with nothing certain kills it */
+	re = "ab?c|x*";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 0);
+	re = "(jndi)+:|%24%7b";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "jndi") && has_req(v, n, "%24%7b"));
+	free_req(v, n);
+	re = "(?=abc)def";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 1);
+	CHECK(has_req(v, n, "def"));
+	free_req(v, n);
+}
+
 static void test_glob(void)
 {
 	CHECK(bw_glob_match("web.*-cve-*", "web.fortinet-cve-2018-13379", 27, 0));
@@ -278,6 +324,7 @@ static const struct bw_test tests[] = {
 	{ "trigger_types", test_trigger_types },
 	{ "message_placeholders", test_message_placeholders },
 	{ "regex_prefilter", test_regex_prefilter },
+	{ "regex_requirements", test_regex_requirements },
 	{ "glob", test_glob },
 	{ "hash_seeded", test_hash_seeded },
 	{ NULL, NULL },
