@@ -189,17 +189,10 @@ static int64_t local_hour(struct bw_engine *e, int64_t ms)
 	return h < 0 ? h + 24 : h;
 }
 
-static const unsigned char lower_tab[256] = {
-#define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
-#define R4(b) L(b), L(b + 1), L(b + 2), L(b + 3)
-#define R16(b) R4(b), R4(b + 4), R4(b + 8), R4(b + 12)
-	R16(0), R16(16), R16(32), R16(48), R16(64), R16(80), R16(96), R16(112),
-	R16(128), R16(144), R16(160), R16(176), R16(192), R16(208), R16(224),
-	R16(240),
-#undef R16
-#undef R4
-#undef L
-};
+static inline unsigned lower_u(unsigned c)
+{
+	return c - 'A' < 26u ? c + 32 : c;
+}
 
 static inline unsigned bigram(unsigned a, unsigned b)
 {
@@ -218,11 +211,11 @@ static const struct fmemo *field_memo(struct bw_engine *e, int field,
 	memset(m->bytes, 0, sizeof(m->bytes));
 	memset(m->bloom, 0, sizeof(m->bloom));
 	const unsigned char *u = (const unsigned char *)p;
-	unsigned prev = n ? lower_tab[u[0]] : 0;
+	unsigned prev = n ? lower_u(u[0]) : 0;
 	if (n)
 		m->bytes[prev >> 6] |= 1ull << (prev & 63);
 	for (size_t i = 1; i < n; i++) {
-		unsigned c = lower_tab[u[i]];
+		unsigned c = lower_u(u[i]);
 		m->bytes[c >> 6] |= 1ull << (c & 63);
 		unsigned h = bigram(prev, c);
 		m->bloom[h >> 6] |= 1ull << (h & 63);
