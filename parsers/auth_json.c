@@ -178,3 +178,95 @@ int bw_json_sniff_key(const char *line, size_t n, const char *key)
 		return 0;
 	return bw_memmem(line, n, key, strlen(key)) != NULL;
 }
+
+static int hex4(const char *p, unsigned *v)
+{
+	unsigned x = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+			     (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (unsigned)((c | 0x20) - 'a' + 10) :
+			     16;
+		if (d > 15)
+			return 0;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return 1;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+size_t bw_json_unescape_inplace(char *p, size_t n)
+{
+	char *bs = memchr(p, '\\', n);
+	size_t w = bs ? (size_t)(bs - p) : n, r = w;
+	for (size_t i = 0; i < w; i++)
+		if ((unsigned char)p[i] < 0x20)
+			return (size_t)-1;
+	while (r < n) {
+		char c = p[r];
+		if ((unsigned char)c < 0x20)
+			return (size_t)-1;
+		if (c != '\\') {
+			p[w++] = c;
+			r++;
+			continue;
+		}
+		if (r + 1 >= n)
+			return (size_t)-1;
+		char e = p[r + 1];
+		r += 2;
+		switch (e) {
+		case '"': p[w++] = '"'; break;
+		case '\\': p[w++] = '\\'; break;
+		case '/': p[w++] = '/'; break;
+		case 'b': p[w++] = '\b'; break;
+		case 'f': p[w++] = '\f'; break;
+		case 'n': p[w++] = '\n'; break;
+		case 'r': p[w++] = '\r'; break;
+		case 't': p[w++] = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+			if (r + 4 > n || !hex4(p + r, &cp))
+				return (size_t)-1;
+			r += 4;
+			if (cp >= 0xD800 && cp < 0xDC00 && r + 6 <= n && p[r] == '\\' &&
+			    p[r + 1] == 'u' && hex4(p + r + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				r += 6;
+			} else if (cp >= 0xD800 && cp < 0xE000) {
+				cp = 0xFFFD;
+			}
+			/* 6 (or 12) source bytes always cover the 1..4 written */
+			w += put_utf8(p + w, cp);
+			break;
+		}
+		default:
+			return (size_t)-1;
+		}
+	}
+	return w;
+}

@@ -58,6 +58,11 @@ int bw_json_int(const json_t *v, int64_t *out);
 enum bw_parse_rc bw_json_line(struct bw_parse_ctx *ctx, const char *line, size_t n,
 			      json_t **root);
 
+/* Decode the JSON string body [p, p+n) (between the quotes) in place.
+ * @return the decoded length (<= n), or (size_t)-1 on a bad escape or a
+ * raw control character. Lone surrogates become U+FFFD. */
+size_t bw_json_unescape_inplace(char *p, size_t n);
+
 /* Cheap sniff helper: @return 1 when the line looks like a JSON object
  * (after optional array framing) that contains the byte string key. */
 int bw_json_sniff_key(const char *line, size_t n, const char *key);

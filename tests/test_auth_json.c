@@ -31,6 +31,20 @@ static void test_journald(void)
 	CHECK_EQ_INT(auth_run(&R, "{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":[73,110,118,97,108,105,100,32,117,115,101,114,32,255,32,102,114,111,109,32,49,46,50,46,51,46,52]}"), BW_PARSE_OK);
 	CHECK_EQ_INT(R.ev.user.n, 1);
 	CHECK_EQ_STR(auth_ip(&R.ev), "1.2.3.4");
+	/* fast path: \u escapes (BMP, surrogate pair, lone surrogate), \/ and
+	 * numbers/null; the views stay in the line, which keeps its length */
+	static const char esc[] = "{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"_PID\":812,\"X\":null,\"_HOSTNAME\":\"h\\/1\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":\"Invalid user J\\u00f6rg\\ud83d\\ude00\\ud800x from 10.0.0.1 port 7\"}";
+	CHECK_EQ_INT(auth_run(&R, esc), BW_PARSE_OK);
+	CHECK_STR_VIEW(R.ev.user, "J\xc3\xb6rg\xf0\x9f\x98\x80\xef\xbf\xbdx");
+	CHECK_STR_VIEW(R.ev.host, "h/1");
+	CHECK_EQ_INT(R.ev.src_port, 7);
+	CHECK_EQ_INT(R.ev.line.n, sizeof(esc) - 1);
+	CHECK(R.ev.user.p >= R.buf && R.ev.user.p < R.buf + sizeof(esc));
+	/* a bad escape is malformed, not guessed */
+	CHECK_EQ_INT(auth_run(&R, "{\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":\"bad \\q escape\"}"), BW_PARSE_MALFORMED);
+	/* array framing around a journald object */
+	CHECK_EQ_INT(auth_run(&R, "[{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":\"Invalid user q from 10.0.0.2\"},"), BW_PARSE_OK);
+	CHECK_STR_VIEW(R.ev.user, "q");
 	/* unclaimed messages and broken lines */
 	CHECK_EQ_INT(auth_run(&R, "{\"__REALTIME_TIMESTAMP\":\"1\",\"SYSLOG_IDENTIFIER\":\"kernel\",\"MESSAGE\":\"usb 1-1\"}"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(auth_run(&R, "{\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":"), BW_PARSE_MALFORMED);
@@ -185,13 +199,17 @@ static void test_hostile_json(void)
 	static const char *const fmts[] = { "journald", "windows", "okta", "entra" };
 	unsigned seed = 99;
 	static const char base[] = "{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":\"Failed password for root from 1.2.3.4 port 22 ssh2\",\"winlog\":{\"event_id\":4625,\"event_data\":{\"TargetUserName\":\"x\"}},\"@timestamp\":\"2026-11-27T13:00:00Z\",\"eventType\":\"user.session.start\",\"published\":\"2026-11-27T13:05:00Z\",\"createdDateTime\":\"2026-11-27T13:04:01Z\",\"status\":{\"errorCode\":1}}";
+	/* journald's fast path only takes flat objects: fuzz that shape too */
+	static const char flat[] = "{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"_HOSTNAME\":\"h\\u00e9\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"_PID\":1,\"MESSAGE\":\"Failed password for r\\\"oot from 1.2.3.4 port 22 ssh2\"}";
 	char buf[sizeof(base)];
-	for (size_t f = 0; f < 4; f++) {
-		auth_run_init(&R, fmts[f], "UTC", 0);
-		CHECK_EQ_INT(auth_run(&R, base), BW_PARSE_OK);
+	for (size_t f = 0; f < 5; f++) {
+		const char *b = f == 4 ? flat : base;
+		size_t bn = strlen(b);
+		auth_run_init(&R, fmts[f == 4 ? 0 : f], "UTC", 0);
+		CHECK_EQ_INT(auth_run(&R, b), BW_PARSE_OK);
 		for (int i = 0; i < 3000; i++) {
-			memcpy(buf, base, sizeof(base));
-			size_t n = sizeof(base) - 1;
+			memcpy(buf, b, bn);
+			size_t n = bn;
 			for (int k = 0; k < 3; k++) {
 				seed = seed * 1103515245u + 12345u;
 				buf[(seed >> 8) % n] = (char)(seed >> 20);
