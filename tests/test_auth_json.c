@@ -229,7 +229,50 @@ static void test_hostile_json(void)
 	}
 }
 
+/* Each JSON parser is sure of its own lines, silent on the others' and
+ * on access-log and syslog lines; whole-sample sniffing picks right. */
+static void test_sniff(void)
+{
+	static const struct { const char *fmt, *line; } own[] = {
+		{ "journald", "{\"__REALTIME_TIMESTAMP\":\"1\",\"_HOSTNAME\":\"h\",\"MESSAGE\":\"x\"}" },
+		{ "windows", "{\"@timestamp\":\"2026-11-27T13:00:00Z\",\"winlog\":{\"event_id\":4624,\"event_data\":{}}}" },
+		{ "windows", "{\"Event\":{\"System\":{\"EventID\":4624},\"EventData\":{\"TargetUserName\":\"a\"}}}" },
+		{ "okta", "{\"actor\":{\"alternateId\":\"a\"},\"eventType\":\"user.session.start\",\"published\":\"2026-11-27T13:00:00Z\"}," },
+		{ "entra", "{\"createdDateTime\":\"2026-11-27T13:04:01Z\",\"userPrincipalName\":\"a@b\",\"appDisplayName\":\"x\",\"status\":{\"errorCode\":0}}" },
+		{ "syslog", "Nov 27 13:04:01 host sshd[1]: Accepted password for a from 1.2.3.4 port 2 ssh2" },
+		{ "combined", "127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] \"GET /a.gif HTTP/1.0\" 200 2326 \"http://x/\" \"Mozilla/4.08\"" },
+	};
+	static const char *const mine[] = { "journald", "windows", "okta", "entra", "syslog" };
+	const size_t nown = sizeof(own) / sizeof(own[0]);
+	for (size_t m = 0; m < 5; m++) {
+		const struct bw_parser *p = bw_parser_find(mine[m]);
+		CHECK(p != NULL);
+		if (!p)
+			continue;
+		for (size_t i = 0; i < nown; i++) {
+			int score = p->sniff(own[i].line, strlen(own[i].line));
+			int same = strcmp(own[i].fmt, mine[m]) == 0;
+			if (same ? score < 80 : score != 0) {
+				fprintf(stderr, "  %s sniffs %d on a %s line\n", mine[m], score, own[i].fmt);
+				bw_test_failed_now = 1;
+			}
+		}
+	}
+	for (size_t i = 0; i < nown; i++) {
+		bw_str sample[3];
+		for (int k = 0; k < 3; k++)
+			sample[k] = bw_str_make(own[i].line, strlen(own[i].line));
+		const struct bw_parser *best = bw_parser_sniff(sample, 3);
+		CHECK(best != NULL);
+		if (best && strcmp(best->name, own[i].fmt) != 0) {
+			fprintf(stderr, "  sniffing a %s sample picked %s\n", own[i].fmt, best->name);
+			bw_test_failed_now = 1;
+		}
+	}
+}
+
 static const struct bw_test tests[] = {
+	{ "sniff", test_sniff },
 	{ "journald", test_journald },
 	{ "windows_ecs", test_windows_ecs },
 	{ "windows_evtx", test_windows_evtx },
