@@ -278,7 +278,8 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 		ctx->reason = "RFC 5424 line without a time stamp";
 		return BW_PARSE_MALFORMED;
 	}
-	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-') {
+	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-' &&
+	    (c.p[10] == 'T' || rfc5424)) {
 		size_t k = bw_time_parse_iso(c.p, bw_cur_left(&c), ctx->tz, &ev->ts_ms);
 		if (k == 0 || c.p + k >= c.end || c.p[k] != ' ') {
 			ctx->reason = "bad RFC 3339 time stamp";
@@ -412,9 +413,19 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 	return bw_syslog_dispatch(ctx, prog, msg, (size_t)(c.end - c.p), ev);
 }
 
-/* Confidence that a line is syslog: stamps at the very start. Access-log
- * lines start with a client address, never a month name or an ISO date
- * followed by a host and "prog:". */
+/* @return 1 when the word at c (up to a space) is a "prog[pid]:" or
+ * "prog:" tag. */
+static int tag_word(struct bw_cur c)
+{
+	bw_str prog, pid;
+	return parse_tag(&c, &prog, &pid);
+}
+
+/* Confidence that a line is syslog: a stamp at the very start, then a
+ * host and a "prog[pid]:" tag. Access-log lines start with a client
+ * address; application logs with "2024-12-15 14:10:00" (a space, not
+ * RFC 3339's 'T') are not syslog either. Without a tag (PAN-OS, MikroTik
+ * over syslog) the confidence stays low so a product parser wins. */
 static int syslog_sniff(const char *line, size_t n)
 {
 	struct bw_cur c = bw_cur_make(line, n);
@@ -429,7 +440,7 @@ static int syslog_sniff(const char *line, size_t n)
 	}
 	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-') {
 		int64_t ms;
-		size_t k = bw_time_parse_iso(c.p, bw_cur_left(&c), NULL, &ms);
+		size_t k = c.p[10] == 'T' ? bw_time_parse_iso(c.p, bw_cur_left(&c), NULL, &ms) : 0;
 		if (!k || c.p + k >= c.end || c.p[k] != ' ')
 			return 0;
 		c.p += k + 1;
@@ -443,15 +454,21 @@ static int syslog_sniff(const char *line, size_t n)
 		if (!BW_LIT(&c, " ") || bw_cur_left(&c) < 9 || c.p[2] != ':' || c.p[5] != ':')
 			return 0;
 		c.p += 8;
+		while (c.p < c.end && *c.p != ' ')
+			c.p++; /* fraction */
+		if (c.p < c.end)
+			c.p++;
 		score += 50;
 	} else {
 		return 0;
 	}
-	/* A "prog[pid]:" or "prog:" tag within the next two words. */
-	const char *colon = memchr(c.p, ':', bw_cur_left(&c) < 128 ? bw_cur_left(&c) : 128);
-	if (colon)
-		score += 30;
-	return score > 90 ? 90 : score + 10;
+	/* The tag is the first word (no host) or the second. */
+	if (tag_word(c))
+		return 90;
+	(void)bw_cur_word(&c);
+	if (c.p < c.end && tag_word(c))
+		return 90;
+	return score + 10;
 }
 
 const struct bw_parser bw_parser_syslog = {

@@ -199,6 +199,18 @@ static void test_sniff(void)
 	CHECK(p->sniff(s2, sizeof(s2) - 1) >= 70);
 	static const char s3[] = "{\"MESSAGE\":\"x\"}";
 	CHECK_EQ_INT(p->sniff(s3, sizeof(s3) - 1), 0);
+	/* application logs with a space-separated ISO date are not syslog */
+	static const char s4[] = "2024-12-15 14:10:00 OpenVPN 2.6.3 x86_64-linux-gnu started";
+	CHECK_EQ_INT(p->sniff(s4, sizeof(s4) - 1), 0);
+	/* syslog-framed but untagged (PAN-OS): framed, low confidence */
+	static const char s5[] = "2023-07-06T08:11:40+02:00 paloalto.test.host 1,2023/07/06 08:11:40,016401002737,THREAT";
+	CHECK(p->sniff(s5, sizeof(s5) - 1) > 0 && p->sniff(s5, sizeof(s5) - 1) <= 60);
+	auth_run_init(&R, "syslog", "UTC", 2026);
+	CHECK_EQ_INT(auth_run(&R, s4), BW_PARSE_MALFORMED);
+	CHECK_EQ_INT(auth_run(&R, s5), BW_PARSE_IGNORED);
+	CHECK_STR_VIEW(R.ev.host, "paloalto.test.host");
+	CHECK(!bw_str_present(R.ev.program));
+	auth_run_fini(&R);
 }
 
 /* ------------------------------------------------ programme messages */
