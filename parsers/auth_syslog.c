@@ -220,8 +220,9 @@ static int parse_pri(struct bw_cur *c)
 	return 1;
 }
 
-/* Split "prog[pid]: msg" (and the macOS / no-colon variants) at c.
- * @return 1 when a programme tag was found. */
+/* Split "prog[pid]: msg" (and the macOS variants) at c.
+ * @return 1 when a programme tag was found; only then are *prog, *pid
+ * and the cursor set. */
 static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 {
 	const char *s = c->p, *q = c->p;
@@ -229,14 +230,14 @@ static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 		q++;
 	if (q == s || q >= c->end)
 		return 0;
-	*prog = bw_str_make(s, (size_t)(q - s));
+	bw_str name = bw_str_make(s, (size_t)(q - s)), id = BW_STR_NULL;
 	if (*q == '[') {
 		const char *ps = q + 1, *pe = ps;
 		while (pe < c->end && *pe != ']')
 			pe++;
 		if (pe >= c->end)
 			return 0;
-		*pid = bw_str_make(ps, (size_t)(pe - ps));
+		id = bw_str_make(ps, (size_t)(pe - ps));
 		q = pe + 1;
 	}
 	/* macOS ASL "<Notice>" or launchd "(subsystem)" before the colon. */
@@ -252,6 +253,8 @@ static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 	if (q < c->end && *q == ' ')
 		q++;
 	c->p = q;
+	*prog = name;
+	*pid = id;
 	return 1;
 }
 
