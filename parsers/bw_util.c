@@ -54,17 +54,6 @@ size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
 	return i;
 }
 
-int bw_parse_fixed(const char *p, size_t digits)
-{
-	int x = 0;
-	for (size_t i = 0; i < digits; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		x = x * 10 + (p[i] - '0');
-	}
-	return x;
-}
-
 void bw_ip_from_v4(bw_ip *ip, uint32_t v4)
 {
 	memset(ip->addr, 0, 10);

@@ -42,7 +42,16 @@ const char *bw_memmem(const char *hay, size_t hn, const char *needle, size_t nn)
 size_t bw_parse_u64(const char *p, const char *end, uint64_t *v);
 
 /* Parse exactly `digits` decimal digits. @return value, or -1. */
-int bw_parse_fixed(const char *p, size_t digits);
+static inline int bw_parse_fixed(const char *p, size_t digits)
+{
+	int x = 0;
+	for (size_t i = 0; i < digits; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		x = x * 10 + (p[i] - '0');
+	}
+	return x;
+}
 
 /* Parse a textual IPv4 or IPv6 address (IPv6 may carry a %zone, which is
  * dropped; [brackets] are accepted). @return 1 on success, 0 if not an
