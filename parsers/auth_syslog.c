@@ -50,9 +50,14 @@ bw_str bw_syslog_program_base(bw_str program)
 
 static int program_listed(const char *const *list, bw_str base)
 {
-	for (; *list; list++)
-		if (strlen(*list) == base.n && memcmp(*list, base.p, base.n) == 0)
+	for (; *list; list++) {
+		const char *l = *list;
+		size_t i = 0;
+		while (i < base.n && l[i] && l[i] == base.p[i])
+			i++;
+		if (i == base.n && l[i] == '\0')
 			return 1;
+	}
 	return 0;
 }
 
