@@ -84,7 +84,7 @@ static enum bw_parse_rc dovecot_parse(struct bw_parse_ctx *ctx, bw_str program,
 		struct bw_cur r = { af + 14, c.end };
 		uint64_t tries;
 		if (bw_cur_uint(&r, &tries) && tries > 1)
-			ev->repeat = tries > UINT32_MAX ? UINT32_MAX : (uint32_t)tries;
+			bw_repeat_times(ev, tries);
 		const char *fc = bw_memmem(af, (size_t)(c.end - af), "): ", 3);
 		if (fc)
 			dovecot_fields((struct bw_cur){ fc + 3, c.end }, ev);

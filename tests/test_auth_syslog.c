@@ -136,6 +136,10 @@ static void test_repeated(void)
 	CHECK_STR_VIEW(R.ev.user, "root");
 	CHECK_EQ_STR(auth_ip(&R.ev), "198.51.100.4");
 	CHECK_EQ_INT(R.ev.src_port, 2222);
+	/* a line that itself reports N attempts, repeated M times: N * M */
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:01 h sudo: message repeated 2 times: [     mike : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/ls]"), BW_PARSE_OK);
+	CHECK_EQ_INT(R.ev.repeat, 6);
+	CHECK_STR_VIEW(R.ev.command, "/bin/ls");
 	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:02 h sshd[5]: last message repeated 2 times"), BW_PARSE_IGNORED);
 	CHECK(R.ctx.reason != NULL);
 	auth_run_fini(&R);
