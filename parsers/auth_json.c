@@ -270,3 +270,126 @@ size_t bw_json_unescape_inplace(char *p, size_t n)
 	}
 	return w;
 }
+
+/* The closing quote of a string whose body starts at v. @return it or NULL. */
+static const char *string_end(const char *v, const char *end)
+{
+	const char *p = v;
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return NULL;
+		size_t bs = 0;
+		for (const char *b = q; b > v && b[-1] == '\\'; b--)
+			bs++;
+		if ((bs & 1) == 0)
+			return q;
+		p = q + 1;
+	}
+}
+
+int bw_json_walk(const char *line, size_t n, bw_jwalk_fn fn, void *ud)
+{
+	const char *p = line, *end = line + n;
+	char kind[BW_JWALK_DEPTH];
+	bw_str path[BW_JWALK_DEPTH];
+	int depth = 0;
+#define WS() while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++
+	frame(&p, &n);
+	end = p + n;
+	WS();
+	if (p >= end || *p != '{')
+		return 0;
+	kind[0] = 'o';
+	path[0] = BW_STR_NULL;
+	depth = 1;
+	p++;
+	WS();
+	if (p < end && *p == '}') {
+		p++;
+		goto done;
+	}
+	for (;;) {
+		/* at a member (object) or an element (array) */
+		WS();
+		if (kind[depth - 1] == 'o') {
+			if (p >= end || *p != '"')
+				return 0;
+			const char *k = ++p;
+			while (p < end && *p != '"' && *p != '\\')
+				p++;
+			if (p >= end || *p != '"')
+				return 0;
+			path[depth - 1] = bw_str_make(k, (size_t)(p - k));
+			p++;
+			WS();
+			if (p >= end || *p != ':')
+				return 0;
+			p++;
+			WS();
+		} else {
+			path[depth - 1] = BW_STR_NULL;
+		}
+		if (p >= end)
+			return 0;
+		char c = *p;
+		if (c == '{' || c == '[') {
+			if (depth >= BW_JWALK_DEPTH)
+				return 0;
+			char close = c == '{' ? '}' : ']';
+			kind[depth] = c == '{' ? 'o' : 'a';
+			path[depth] = BW_STR_NULL;
+			depth++;
+			p++;
+			WS();
+			if (p < end && *p == close) {
+				p++;
+				depth--; /* empty: a finished value */
+			} else {
+				continue;
+			}
+		} else if (c == '"') {
+			const char *v = p + 1, *q = string_end(v, end);
+			if (!q)
+				return 0;
+			fn(ud, path, depth, bw_str_make(v, (size_t)(q - v)), 's');
+			p = q + 1;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			const char *v = p;
+			while (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
+					   *p == '.' || *p == 'e' || *p == 'E'))
+				p++;
+			fn(ud, path, depth, bw_str_make(v, (size_t)(p - v)), 'n');
+		} else if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+			fn(ud, path, depth, bw_str_make(p, 4), 't');
+			p += 4;
+		} else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+			fn(ud, path, depth, bw_str_make(p, 5), 'f');
+			p += 5;
+		} else if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+			fn(ud, path, depth, bw_str_make(p, 4), 'z');
+			p += 4;
+		} else {
+			return 0;
+		}
+		/* after a value: a comma, or close containers */
+		for (;;) {
+			WS();
+			if (p >= end)
+				return 0;
+			if (*p == ',') {
+				p++;
+				break;
+			}
+			if (*p != (kind[depth - 1] == 'o' ? '}' : ']'))
+				return 0;
+			p++;
+			if (--depth == 0)
+				goto done;
+		}
+	}
+done:
+	WS();
+	return p == end;
+#undef WS
+}

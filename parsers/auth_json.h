@@ -63,6 +63,19 @@ enum bw_parse_rc bw_json_line(struct bw_parse_ctx *ctx, const char *line, size_t
  * raw control character. Lone surrogates become U+FFFD. */
 size_t bw_json_unescape_inplace(char *p, size_t n);
 
+/* A structural walk over one JSON object without building a tree, for
+ * the hot JSON formats: fn is called for every scalar with the key path
+ * leading to it (path[0] is the top-level key, path[depth - 1] the
+ * value's own key; array elements have an absent key). type is 's'
+ * (value = the raw, still escaped text between the quotes), 'n', 't',
+ * 'f' or 'z' (null). Keys with escapes, nesting deeper than
+ * BW_JWALK_DEPTH and anything not well formed make the walk give up.
+ * @return 1 when the whole line (after array framing) was one object. */
+#define BW_JWALK_DEPTH 12
+typedef void (*bw_jwalk_fn)(void *ud, const bw_str *path, int depth, bw_str value,
+			    int type);
+int bw_json_walk(const char *line, size_t n, bw_jwalk_fn fn, void *ud);
+
 /* Cheap sniff helper: @return 1 when the line looks like a JSON object
  * (after optional array framing) that contains the byte string key. */
 int bw_json_sniff_key(const char *line, size_t n, const char *key);

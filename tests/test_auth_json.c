@@ -5,6 +5,7 @@
  */
 #include "bw_test.h"
 #include "auth_test_util.h"
+#include "auth_json.h"
 
 static struct auth_run R;
 
@@ -201,11 +202,12 @@ static void test_hostile_json(void)
 	static const char base[] = "{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":\"Failed password for root from 1.2.3.4 port 22 ssh2\",\"winlog\":{\"event_id\":4625,\"event_data\":{\"TargetUserName\":\"x\"}},\"@timestamp\":\"2026-11-27T13:00:00Z\",\"eventType\":\"user.session.start\",\"published\":\"2026-11-27T13:05:00Z\",\"createdDateTime\":\"2026-11-27T13:04:01Z\",\"status\":{\"errorCode\":1}}";
 	/* journald's fast path only takes flat objects: fuzz that shape too */
 	static const char flat[] = "{\"__REALTIME_TIMESTAMP\":\"1764248641000000\",\"_HOSTNAME\":\"h\\u00e9\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"_PID\":1,\"MESSAGE\":\"Failed password for r\\\"oot from 1.2.3.4 port 22 ssh2\"}";
+	static const char evtx[] = "{\"Event\":{\"System\":{\"EventID\":{\"#text\":\"4625\"},\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2026-11-27T10:00:00Z\"}},\"Computer\":\"w\\u00e9\"},\"EventData\":{\"TargetUserName\":\"a\\\\b\",\"IpAddress\":\"::1\",\"Status\":\"0xc000006a\"}}}";
 	char buf[sizeof(base)];
-	for (size_t f = 0; f < 5; f++) {
-		const char *b = f == 4 ? flat : base;
+	for (size_t f = 0; f < 6; f++) {
+		const char *b = f == 4 ? flat : f == 5 ? evtx : base;
 		size_t bn = strlen(b);
-		auth_run_init(&R, fmts[f == 4 ? 0 : f], "UTC", 0);
+		auth_run_init(&R, fmts[f == 4 ? 0 : f == 5 ? 1 : f], "UTC", 0);
 		CHECK_EQ_INT(auth_run(&R, b), BW_PARSE_OK);
 		for (int i = 0; i < 3000; i++) {
 			memcpy(buf, b, bn);
@@ -271,7 +273,71 @@ static void test_sniff(void)
 	}
 }
 
+/* The structural walk: paths, types, framing, and refusal of anything
+ * malformed (which then goes to Jansson). */
+struct seen {
+	char buf[1024];
+	size_t n;
+};
+
+static void record(void *ud, const bw_str *path, int depth, bw_str v, int type)
+{
+	struct seen *s = ud;
+	for (int i = 0; i < depth; i++) {
+		int k = snprintf(s->buf + s->n, sizeof(s->buf) - s->n, "%s%.*s", i ? "." : "",
+				 path[i].p ? (int)path[i].n : 2, path[i].p ? path[i].p : "[]");
+		s->n += (size_t)k;
+	}
+	int k = snprintf(s->buf + s->n, sizeof(s->buf) - s->n, "=%c:%.*s;", type, (int)v.n, v.p);
+	s->n += (size_t)k;
+}
+
+static const char *walk(const char *json)
+{
+	static struct seen s;
+	memset(&s, 0, sizeof(s));
+	if (!bw_json_walk(json, strlen(json), record, &s))
+		return "(refused)";
+	return s.buf;
+}
+
+static void test_json_walk(void)
+{
+	CHECK_EQ_STR(walk("{\"a\":1,\"b\":{\"c\":\"x\\\"y\",\"d\":[true,null,{\"e\":-2.5e3}],\"f\":{}},\"g\":[]}"),
+		     "a=n:1;b.c=s:x\\\"y;b.d.[]=t:true;b.d.[]=z:null;b.d.[].e=n:-2.5e3;");
+	CHECK_EQ_STR(walk("  [{\"a\":\"\"}, "), "a=s:;");
+	CHECK_EQ_STR(walk("{}"), "");
+	CHECK_EQ_STR(walk("{\"a\":1,}"), "(refused)");
+	CHECK_EQ_STR(walk("{\"a\":1"), "(refused)");
+	CHECK_EQ_STR(walk("{\"a\":1}}"), "(refused)");
+	CHECK_EQ_STR(walk("{\"a\":[1,2}"), "(refused)");
+	CHECK_EQ_STR(walk("{\"a\":\"unterminated}"), "(refused)");
+	CHECK_EQ_STR(walk("{\"k\\u0041\":1}"), "(refused)"); /* escaped key */
+	CHECK_EQ_STR(walk("{\"a\":tru}"), "(refused)");
+	CHECK_EQ_STR(walk("[1,2]"), "(refused)");
+	CHECK_EQ_STR(walk("{\"a\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]}"), "(refused)"); /* too deep */
+}
+
+static void test_windows_escapes(void)
+{
+	auth_run_init(&R, "windows", "UTC", 0);
+	/* escaped values are decoded in place on the fast path */
+	CHECK_EQ_INT(auth_run(&R, "{\"@timestamp\":\"2026-11-27T13:00:00Z\",\"winlog\":{\"computer_name\":\"dc\\u00e9\",\"event_id\":4625,\"event_data\":{\"TargetUserName\":\"J\\u00f6rg \\\"x\\\"\",\"TargetDomainName\":\"CORP\\\\SUB\",\"Status\":\"0xc000006a\"}}}"), BW_PARSE_OK);
+	CHECK_STR_VIEW(R.ev.user, "J\xc3\xb6rg \"x\"");
+	CHECK_STR_VIEW(R.ev.user_domain, "CORP\\SUB");
+	CHECK_STR_VIEW(R.ev.host, "dc\xc3\xa9");
+	CHECK_STR_VIEW(R.ev.reason, "bad_password");
+	CHECK(R.ev.user.p >= R.buf && R.ev.user.p < R.buf + sizeof(R.buf));
+	CHECK_EQ_INT(auth_run(&R, "{\"@timestamp\":\"2026-11-27T13:00:00Z\",\"winlog\":{\"event_id\":4625,\"event_data\":{\"TargetUserName\":\"bad \\q\"}}}"), BW_PARSE_MALFORMED);
+	/* ECS event.code alone is enough for an id */
+	CHECK_EQ_INT(auth_run(&R, "{\"@timestamp\":\"2026-11-27T13:00:00Z\",\"event\":{\"code\":\"4634\"},\"winlog\":{\"event_data\":{\"TargetUserName\":\"a\"}}}"), BW_PARSE_OK);
+	CHECK_EQ_INT(R.ev.kind, BW_KIND_LOGOUT);
+	auth_run_fini(&R);
+}
+
 static const struct bw_test tests[] = {
+	{ "json_walk", test_json_walk },
+	{ "windows_escapes", test_windows_escapes },
 	{ "sniff", test_sniff },
 	{ "journald", test_journald },
 	{ "windows_ecs", test_windows_ecs },
