@@ -393,3 +393,83 @@ done:
 	return p == end;
 #undef WS
 }
+
+struct pick {
+	const char *const *paths;
+	size_t np;
+	bw_str *out;
+	char *type;
+};
+
+/* @return 1 when the key path path[0..depth) spells the dotted spec. */
+static int path_is(const bw_str *path, int depth, const char *spec)
+{
+	for (int i = 0; i < depth; i++) {
+		const char *dot = strchr(spec, '.');
+		size_t sn = dot ? (size_t)(dot - spec) : strlen(spec);
+		if (!path[i].p || path[i].n != sn || memcmp(path[i].p, spec, sn) != 0)
+			return 0;
+		if (i + 1 == depth)
+			return dot == NULL;
+		if (!dot)
+			return 0;
+		spec = dot + 1;
+	}
+	return 0;
+}
+
+static void pick_fn(void *ud, const bw_str *path, int depth, bw_str v, int type)
+{
+	struct pick *pk = ud;
+	if (type == 'z' || !path[0].p)
+		return;
+	for (size_t i = 0; i < pk->np; i++) {
+		if (pk->paths[i][0] == path[0].p[0] && path_is(path, depth, pk->paths[i])) {
+			pk->out[i] = v;
+			pk->type[i] = (char)type;
+		}
+	}
+}
+
+enum bw_parse_rc bw_json_pick(struct bw_parse_ctx *ctx, char *line, size_t n,
+			      const char *const *paths, size_t np, bw_str *out, bw_event *ev)
+{
+	char type[64];
+	if (np > sizeof(type))
+		return BW_PARSE_MALFORMED;
+	memset(type, 0, np);
+	for (size_t i = 0; i < np; i++)
+		out[i] = BW_STR_NULL;
+	struct pick pk = { paths, np, out, type };
+	if (bw_json_walk(line, n, pick_fn, &pk)) {
+		for (size_t i = 0; i < np; i++) {
+			if (type[i] != 's' || !memchr(out[i].p, '\\', out[i].n))
+				continue;
+			size_t k = bw_json_unescape_inplace(line + (out[i].p - line), out[i].n);
+			if (k == (size_t)-1) {
+				ctx->reason = "bad JSON string escape";
+				return BW_PARSE_MALFORMED;
+			}
+			out[i].n = k;
+		}
+		return BW_PARSE_OK;
+	}
+	for (size_t i = 0; i < np; i++)
+		out[i] = BW_STR_NULL;
+	json_t *root;
+	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
+	if (rc != BW_PARSE_OK) {
+		if (rc == BW_PARSE_NOT_MINE) {
+			ctx->reason = "not a JSON object";
+			rc = BW_PARSE_MALFORMED;
+		}
+		return rc;
+	}
+	struct bw_jpack jp;
+	bw_jpack_init(&jp, line, n);
+	for (size_t i = 0; i < np; i++)
+		out[i] = bw_jpack_str(&jp, bw_json_get(root, paths[i]));
+	bw_jpack_finish(&jp, ev);
+	json_decref(root);
+	return BW_PARSE_OK;
+}

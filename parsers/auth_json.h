@@ -76,6 +76,16 @@ typedef void (*bw_jwalk_fn)(void *ud, const bw_str *path, int depth, bw_str valu
 			    int type);
 int bw_json_walk(const char *line, size_t n, bw_jwalk_fn fn, void *ud);
 
+/* Fill out[i] with the value at the dotted path paths[i] of one JSON
+ * line: strings decoded, numbers and true/false as their text, null,
+ * objects and arrays absent. The allocation-free walk is tried first
+ * (strings decoded in place); anything it refuses goes to Jansson (values
+ * packed at the line's tail, ev->line shortened to the intact head).
+ * @return OK; IGNORED for array framing; MALFORMED (ctx->reason) for a
+ * line that is not one JSON object. */
+enum bw_parse_rc bw_json_pick(struct bw_parse_ctx *ctx, char *line, size_t n,
+			      const char *const *paths, size_t np, bw_str *out, bw_event *ev);
+
 /* Cheap sniff helper: @return 1 when the line looks like a JSON object
  * (after optional array framing) that contains the byte string key. */
 int bw_json_sniff_key(const char *line, size_t n, const char *key);

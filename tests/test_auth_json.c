@@ -169,6 +169,15 @@ static void test_okta(void)
 	CHECK_STR_VIEW(R.ev.reason, "mfa_push_denied");
 	CHECK_EQ_INT(auth_run(&R, "{\"eventType\":\"group.user_membership.add\",\"published\":\"2026-11-27T13:05:00Z\"}"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(auth_run(&R, "]"), BW_PARSE_IGNORED);
+	/* a shape the walk refuses (escaped key) gives the same event via
+	 * Jansson, strings packed at the line's tail */
+	static const char esc_key[] = "{\"actor\":{\"alternateId\":\"d\\u00e9@x\"},\"debug\\u0041\":1,\"eventType\":\"user.session.start\",\"outcome\":{\"result\":\"FAILURE\",\"reason\":\"VERIFICATION_ERROR\"},\"published\":\"2026-11-27T13:05:00Z\",\"client\":{\"ipAddress\":\"192.0.2.1\"}}";
+	CHECK_EQ_INT(auth_run(&R, esc_key), BW_PARSE_OK);
+	CHECK_STR_VIEW(R.ev.user, "d\xc3\xa9@x");
+	CHECK_STR_VIEW(R.ev.reason, "VERIFICATION_ERROR");
+	CHECK_EQ_STR(auth_ip(&R.ev), "192.0.2.1");
+	CHECK(R.ev.line.n < sizeof(esc_key) - 1);
+	CHECK(R.ev.user.p >= R.buf && R.ev.user.p < R.buf + sizeof(esc_key));
 	auth_run_fini(&R);
 }
 
@@ -192,6 +201,11 @@ static void test_entra(void)
 	CHECK_STR_VIEW(R.ev.reason, "Odd");
 	CHECK_EQ_INT(auth_run(&R, "{\"time\":\"2026-11-27T13:10:00Z\",\"category\":\"AuditLogs\",\"properties\":{}}"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(auth_run(&R, "{\"createdDateTime\":\"2026-11-27T13:04:01Z\",\"userPrincipalName\":\"c@x\"}"), BW_PARSE_MALFORMED);
+	/* deeper than the walk goes: Jansson reads it the same */
+	CHECK_EQ_INT(auth_run(&R, "{\"createdDateTime\":\"2026-11-27T13:04:01Z\",\"userPrincipalName\":\"deep@x\",\"status\":{\"errorCode\":50053},\"x\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}"), BW_PARSE_OK);
+	CHECK_STR_VIEW(R.ev.user, "deep@x");
+	CHECK_STR_VIEW(R.ev.reason, "account_locked");
+	CHECK_EQ_INT(auth_run(&R, "{\"createdDateTime\":\"2026-11-27T13:04:01Z\",\"userPrincipalName\":\"a\\qb\",\"status\":{\"errorCode\":0}}"), BW_PARSE_MALFORMED);
 	auth_run_fini(&R);
 }
 
@@ -315,7 +329,8 @@ static void test_json_walk(void)
 	CHECK_EQ_STR(walk("{\"k\\u0041\":1}"), "(refused)"); /* escaped key */
 	CHECK_EQ_STR(walk("{\"a\":tru}"), "(refused)");
 	CHECK_EQ_STR(walk("[1,2]"), "(refused)");
-	CHECK_EQ_STR(walk("{\"a\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]}"), "(refused)"); /* too deep */
+	CHECK_EQ_STR(walk("{\"a\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}"), "(refused)"); /* too deep */
+	CHECK_EQ_STR(walk("{\"a\":[[[[[[[[[[1]]]]]]]]]]}"), "a.[].[].[].[].[].[].[].[].[].[]=n:1;");
 }
 
 static void test_windows_escapes(void)
