@@ -1,14 +1,19 @@
 /*
  * auth_json.h - shared plumbing for the JSON-lines authentication parsers
  * (journald, Windows Security, Okta, Entra ID): line framing for JSON
- * array files, dotted-path lookup, and "packing" decoded strings back
- * into the line buffer.
+ * array files, a structural walk, dotted-path picking, and Jansson as
+ * the fallback.
  *
- * Jansson allocates a tree per line (accepted for JSON inputs only); the
- * tree is freed before parse() returns, so nothing leaks and no cleanup
- * hook is needed. Event views must stay inside the line buffer (the merge
- * relocates them with the line), so each string the event keeps is
- * copied from the tree into the *tail* of the line buffer:
+ * Two readers. The walk (bw_json_walk, bw_json_pick) builds no tree and
+ * allocates nothing: it finds the spans of the wanted values and decodes
+ * the strings in place, so event views point into the line like every
+ * other parser's. What the walk refuses (escaped keys, very deep nesting,
+ * broken JSON) goes to Jansson, which allocates a tree per line (accepted
+ * for JSON inputs only) and reports the errors; the tree is freed before
+ * parse() returns, so no cleanup hook is needed. Event views must stay
+ * inside the line buffer (the merge relocates them with the line), so on
+ * that path each string the event keeps is copied from the tree into the
+ * *tail* of the line buffer:
  *
  *   line buffer:  [ raw JSON, left intact ......... | packed strings ]
  *                 ^ ev->line now covers only this part ^ n - used

@@ -274,6 +274,8 @@ static const struct msg_case cases[] = {
 	{ H "sshd[1]: error: kex_exchange_identification: Connection closed by remote host", OK, PROBE, FAIL, NULL, "", 0, NULL, "banner_exchange", NULL, 1 },
 	{ H "sshd[1]: Address 192.168.18.54 maps to nmap.example, but this does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!", OK, PROBE, FAIL, NULL, "192.168.18.54", 0, NULL, "reverse_dns_mismatch", NULL, 1 },
 	{ H "sshd[1]: Failed password for root from host.attacker.example port 2200 ssh2", OK, LOGIN, FAIL, "root", "", 2200, "password", "bad_password", NULL, 1 },
+	{ H "sshd[1]: Disconnecting: Too many authentication failures for root [preauth]", OK, LOGIN, FAIL, "root", "", 0, NULL, "max_attempts", NULL, 1 },
+	{ H "sshd[1]: Close session: user ansible from 10.1.2.3 port 40022 id 0", OK, BW_KIND_SESSION_END, SUCC, "ansible", "10.1.2.3", 40022, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: subsystem request for sftp by user vagrant", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: PAM 4 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=202.109.143.106  user=root", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	/* PAM */
