@@ -266,7 +266,9 @@ static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
 				     bw_event *ev)
 {
-	struct syslog_state *st = ctx->state;
+	struct syslog_state scratch = { 0 };
+	struct syslog_state *st = ctx->state ? ctx->state : &scratch; /* no state:
+		each line on its own, no rollover tracking */
 	struct bw_cur c = bw_cur_make(line, n);
 	int rfc5424 = 0;
 
@@ -406,7 +408,7 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 			c = t;
 	}
 	ev->program = bw_syslog_program_base(prog);
-	(void)pid;
+	(void)pid; /* split off, but the event model has no pid field */
 
 	/* Solaris message ids: "[ID 800047 auth.notice] ". */
 	if (BW_AT(&c, "[ID ")) {
