@@ -158,12 +158,15 @@ static enum bw_parse_rc postfix_parse(struct bw_parse_ctx *ctx, bw_str program,
 	bw_str v;
 	if (BW_LIT(&c, "warning: ")) {
 		const char *sasl = bw_memmem(c.p, bw_cur_left(&c), "]: SASL ", 8);
-		const char *failed = sasl ? bw_memmem(sasl, (size_t)(c.end - sasl),
+		/* the mechanism follows "SASL " (the search starts after it, so
+		 * "]: SASL authentication failed" cannot overlap it) */
+		const char *failed = sasl ? bw_memmem(sasl + 7, (size_t)(c.end - sasl - 7),
 						      " authentication failed", 22) : NULL;
 		if (!failed)
 			goto ignored;
 		client_addr(c.p, sasl + 1, ev);
-		ev->auth_method = bw_str_make(sasl + 8, (size_t)(failed - sasl - 8));
+		if (failed > sasl + 8)
+			ev->auth_method = bw_str_make(sasl + 8, (size_t)(failed - sasl - 8));
 		mail_login(ev, 0, "smtp_auth");
 		if (bw_kv_get(failed, (size_t)(c.end - failed), "sasl_username", &v) && v.n)
 			ev->user = v;

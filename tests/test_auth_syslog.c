@@ -321,6 +321,7 @@ static const struct msg_case cases[] = {
 	/* postfix */
 	{ H "postfix/smtpd[1]: warning: unknown[45.1.2.3]: SASL LOGIN authentication failed: UGFzc3dvcmQ6", OK, LOGIN, FAIL, NULL, "45.1.2.3", 0, "LOGIN", "auth_failed", NULL, 1 },
 	{ H "postfix/submission/smtpd[1]: warning: mx.bad.example[45.1.2.4]: SASL PLAIN authentication failed: authentication failure, sasl_username=frank@corp.example", OK, LOGIN, FAIL, "frank@corp.example", "45.1.2.4", 0, "PLAIN", "auth_failed", NULL, 1 },
+	{ H "postfix/smtpd[1]: warning: unknown[45.1.2.3]: SASL authentication failedLLLL", OK, LOGIN, FAIL, NULL, "45.1.2.3", 0, NULL, "auth_failed", NULL, 1 },
 	{ H "postfix/smtpd[1]: 4F1A2B: client=mail.example[192.0.2.44], sasl_method=PLAIN, sasl_username=gina", OK, LOGIN, SUCC, "gina", "192.0.2.44", 0, "PLAIN", NULL, NULL, 1 },
 	/* account changes */
 	{ H "useradd[6995]: new user: name=apache, UID=48, GID=48, home=/usr/share/httpd, shell=/sbin/nologin", OK, BW_KIND_OTHER, SUCC, "apache", "", 0, NULL, NULL, NULL, 1 },
