@@ -251,6 +251,12 @@ size_t bw_identity_normalize(const struct bw_identity *id, bw_str user, bw_str d
 	return n;
 }
 
+size_t bw_identity_of_event(const struct bw_identity *id, const bw_event *ev, char *out,
+			    size_t cap)
+{
+	return bw_identity_normalize(id, ev->user, ev->user_domain, out, cap);
+}
+
 int bw_identity_add_alias(struct bw_identity *id, const char *from, const char *to)
 {
 	char k[512], v[512];

@@ -64,4 +64,9 @@ int bw_identity_load_aliases(struct bw_identity *id, const char *path, char *err
 size_t bw_identity_normalize(const struct bw_identity *id, bw_str user, bw_str domain,
 			     char *out, size_t cap);
 
+/* The identity of an event's user (ev->user with ev->user_domain), as
+ * bw_identity_normalize. @return its length, 0 when there is none. */
+size_t bw_identity_of_event(const struct bw_identity *id, const bw_event *ev, char *out,
+			    size_t cap);
+
 #endif /* BW_IDENTITY_H */

@@ -26,7 +26,6 @@
 #include "bw_time.h"
 #include "bw_util.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static const char *error_reason(int64_t code)
@@ -51,81 +50,72 @@ static const char *error_reason(int64_t code)
 	return NULL;
 }
 
+/* Each field twice: at the top (Graph) and under "properties"
+ * (diagnostic settings); the latter wins. */
+enum {
+	E_CREATED, E_UPN, E_CODE, E_FAILURE, E_IP, E_APP, E_CLIENT, E_CORR, E_UA, E__F
+};
+#define E_PROPS E__F
+enum { E_TIME = 2 * E__F, E_RESULT, E_CALLER_IP, E_IDENTITY, E_CATEGORY, E__N };
+static const char *const entra_paths[E__N] = {
+	"createdDateTime", "userPrincipalName", "status.errorCode", "status.failureReason",
+	"ipAddress", "appDisplayName", "clientAppUsed", "correlationId", "userAgent",
+	"properties.createdDateTime", "properties.userPrincipalName",
+	"properties.status.errorCode", "properties.status.failureReason",
+	"properties.ipAddress", "properties.appDisplayName", "properties.clientAppUsed",
+	"properties.correlationId", "properties.userAgent",
+	"time", "resultType", "callerIpAddress", "identity", "category",
+};
+
 static enum bw_parse_rc entra_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
 				    bw_event *ev)
 {
-	json_t *root;
-	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
-	if (rc != BW_PARSE_OK) {
-		if (rc == BW_PARSE_NOT_MINE) {
-			ctx->reason = "not a JSON object";
-			rc = BW_PARSE_MALFORMED;
-		}
+	bw_str all[E__N];
+	enum bw_parse_rc rc = bw_json_pick(ctx, line, n, entra_paths, E__N, all, ev);
+	if (rc != BW_PARSE_OK)
 		return rc;
-	}
 	ev->source = BW_SRC_AUTH;
 	ev->format = "entra";
-	struct bw_jpack pk;
-	bw_jpack_init(&pk, line, n);
-
-	const json_t *rec = json_object_get(root, "properties");
-	if (!json_is_object(rec))
-		rec = root;
-	const json_t *cat = json_object_get(root, "category");
-	if (json_is_string(cat) && !strstr(json_string_value(cat), "SignInLogs")) {
+	bw_str v[E__F];
+	for (int i = 0; i < E__F; i++)
+		v[i] = all[E_PROPS + i].p ? all[E_PROPS + i] : all[i];
+	bw_str cat = all[E_CATEGORY];
+	if (cat.p && !bw_memmem(cat.p, cat.n, "SignInLogs", 10)) {
 		ctx->reason = "entra: not a sign-in record";
-		rc = BW_PARSE_IGNORED;
-		goto out;
+		return BW_PARSE_IGNORED;
 	}
-	const json_t *t = json_object_get(rec, "createdDateTime");
-	if (!t)
-		t = json_object_get(root, "time");
-	if (!json_is_string(t) ||
-	    !bw_time_parse_iso(json_string_value(t), json_string_length(t), NULL, &ev->ts_ms)) {
+	bw_str t = v[E_CREATED].p ? v[E_CREATED] : all[E_TIME];
+	if (!t.p || !bw_time_parse_iso(t.p, t.n, NULL, &ev->ts_ms)) {
 		ctx->reason = "entra: no createdDateTime/time";
-		rc = BW_PARSE_MALFORMED;
-		goto out;
+		return BW_PARSE_MALFORMED;
 	}
-	int64_t code;
-	if (!bw_json_int(bw_json_get(rec, "status.errorCode"), &code) &&
-	    !bw_json_int(json_object_get(root, "resultType"), &code)) {
+	uint64_t code;
+	bw_str cv = v[E_CODE].p ? v[E_CODE] : all[E_RESULT];
+	if (!cv.p || !cv.n || bw_parse_u64(cv.p, cv.p + cv.n, &code) != cv.n) {
 		ctx->reason = "entra: no status.errorCode/resultType";
-		rc = BW_PARSE_MALFORMED;
-		goto out;
+		return BW_PARSE_MALFORMED;
 	}
-	const json_t *upn = json_object_get(rec, "userPrincipalName");
-	if (!upn)
-		upn = json_object_get(root, "identity");
 	ev->kind = BW_KIND_LOGIN;
 	ev->outcome = code == 0 ? BW_OUTCOME_SUCCESS : BW_OUTCOME_FAILURE;
 	ev->action = BW_STR_LIT("signin");
-	ev->user = bw_jpack_str(&pk, upn);
+	ev->user = v[E_UPN].p ? v[E_UPN] : all[E_IDENTITY];
 	if (code != 0) {
-		const char *r = error_reason(code);
-		if (r) {
+		const char *r = error_reason(code > INT64_MAX ? -1 : (int64_t)code);
+		if (r)
 			ev->reason = bw_str_make(r, strlen(r));
-		} else {
-			ev->reason = bw_jpack_str(&pk, bw_json_get(rec, "status.failureReason"));
-			if (!ev->reason.n) {
-				json_t *num = json_integer(code);
-				ev->reason = bw_jpack_str(&pk, num);
-				json_decref(num);
-			}
-		}
+		else if (v[E_FAILURE].n)
+			ev->reason = v[E_FAILURE];
+		else
+			ev->reason = cv; /* the code itself */
 	}
-	const json_t *ip = json_object_get(rec, "ipAddress");
-	if (!ip)
-		ip = json_object_get(root, "callerIpAddress");
-	if (json_is_string(ip) && !bw_ip_parse(json_string_value(ip), json_string_length(ip), &ev->src_ip))
+	bw_str ip = v[E_IP].p ? v[E_IP] : all[E_CALLER_IP];
+	if (ip.p && !bw_ip_parse(ip.p, ip.n, &ev->src_ip))
 		memset(&ev->src_ip, 0, sizeof(ev->src_ip));
-	ev->auth_method = bw_jpack_str(&pk, json_object_get(rec, "clientAppUsed"));
-	ev->program = bw_jpack_str(&pk, json_object_get(rec, "appDisplayName"));
-	ev->session_id = bw_jpack_str(&pk, json_object_get(rec, "correlationId"));
-	ev->user_agent = bw_jpack_str(&pk, json_object_get(rec, "userAgent"));
-out:
-	bw_jpack_finish(&pk, ev);
-	json_decref(root);
-	return rc;
+	ev->auth_method = v[E_CLIENT];
+	ev->program = v[E_APP];
+	ev->session_id = v[E_CORR];
+	ev->user_agent = v[E_UA];
+	return BW_PARSE_OK;
 }
 
 static int entra_sniff(const char *line, size_t n)

@@ -1,14 +1,19 @@
 /*
  * auth_json.h - shared plumbing for the JSON-lines authentication parsers
  * (journald, Windows Security, Okta, Entra ID): line framing for JSON
- * array files, dotted-path lookup, and "packing" decoded strings back
- * into the line buffer.
+ * array files, a structural walk, dotted-path picking, and Jansson as
+ * the fallback.
  *
- * Jansson allocates a tree per line (accepted for JSON inputs only); the
- * tree is freed before parse() returns, so nothing leaks and no cleanup
- * hook is needed. Event views must stay inside the line buffer (the merge
- * relocates them with the line), so each string the event keeps is
- * copied from the tree into the *tail* of the line buffer:
+ * Two readers. The walk (bw_json_walk, bw_json_pick) builds no tree and
+ * allocates nothing: it finds the spans of the wanted values and decodes
+ * the strings in place, so event views point into the line like every
+ * other parser's. What the walk refuses (escaped keys, very deep nesting,
+ * broken JSON) goes to Jansson, which allocates a tree per line (accepted
+ * for JSON inputs only) and reports the errors; the tree is freed before
+ * parse() returns, so no cleanup hook is needed. Event views must stay
+ * inside the line buffer (the merge relocates them with the line), so on
+ * that path each string the event keeps is copied from the tree into the
+ * *tail* of the line buffer:
  *
  *   line buffer:  [ raw JSON, left intact ......... | packed strings ]
  *                 ^ ev->line now covers only this part ^ n - used
@@ -57,6 +62,34 @@ int bw_json_int(const json_t *v, int64_t *out);
  * when it is broken JSON. */
 enum bw_parse_rc bw_json_line(struct bw_parse_ctx *ctx, const char *line, size_t n,
 			      json_t **root);
+
+/* Decode the JSON string body [p, p+n) (between the quotes) in place.
+ * @return the decoded length (<= n), or (size_t)-1 on a bad escape or a
+ * raw control character. Lone surrogates become U+FFFD. */
+size_t bw_json_unescape_inplace(char *p, size_t n);
+
+/* A structural walk over one JSON object without building a tree, for
+ * the hot JSON formats: fn is called for every scalar with the key path
+ * leading to it (path[0] is the top-level key, path[depth - 1] the
+ * value's own key; array elements have an absent key). type is 's'
+ * (value = the raw, still escaped text between the quotes), 'n', 't',
+ * 'f' or 'z' (null). Keys with escapes, nesting deeper than
+ * BW_JWALK_DEPTH and anything not well formed make the walk give up.
+ * @return 1 when the whole line (after array framing) was one object. */
+#define BW_JWALK_DEPTH 12
+typedef void (*bw_jwalk_fn)(void *ud, const bw_str *path, int depth, bw_str value,
+			    int type);
+int bw_json_walk(const char *line, size_t n, bw_jwalk_fn fn, void *ud);
+
+/* Fill out[i] with the value at the dotted path paths[i] of one JSON
+ * line: strings decoded, numbers and true/false as their text, null,
+ * objects and arrays absent. The allocation-free walk is tried first
+ * (strings decoded in place); anything it refuses goes to Jansson (values
+ * packed at the line's tail, ev->line shortened to the intact head).
+ * @return OK; IGNORED for array framing; MALFORMED (ctx->reason) for a
+ * line that is not one JSON object. */
+enum bw_parse_rc bw_json_pick(struct bw_parse_ctx *ctx, char *line, size_t n,
+			      const char *const *paths, size_t np, bw_str *out, bw_event *ev);
 
 /* Cheap sniff helper: @return 1 when the line looks like a JSON object
  * (after optional array framing) that contains the byte string key. */

@@ -84,7 +84,7 @@ static enum bw_parse_rc dovecot_parse(struct bw_parse_ctx *ctx, bw_str program,
 		struct bw_cur r = { af + 14, c.end };
 		uint64_t tries;
 		if (bw_cur_uint(&r, &tries) && tries > 1)
-			ev->repeat = tries > UINT32_MAX ? UINT32_MAX : (uint32_t)tries;
+			bw_repeat_times(ev, tries);
 		const char *fc = bw_memmem(af, (size_t)(c.end - af), "): ", 3);
 		if (fc)
 			dovecot_fields((struct bw_cur){ fc + 3, c.end }, ev);
@@ -158,7 +158,9 @@ static enum bw_parse_rc postfix_parse(struct bw_parse_ctx *ctx, bw_str program,
 	bw_str v;
 	if (BW_LIT(&c, "warning: ")) {
 		const char *sasl = bw_memmem(c.p, bw_cur_left(&c), "]: SASL ", 8);
-		const char *failed = sasl ? bw_memmem(sasl, (size_t)(c.end - sasl),
+		/* the mechanism follows "SASL " (the search starts after it, so
+		 * "]: SASL authentication failed" cannot overlap it) */
+		const char *failed = sasl ? bw_memmem(sasl + 7, (size_t)(c.end - sasl - 7),
 						      " authentication failed", 22) : NULL;
 		if (!failed)
 			goto ignored;

@@ -23,49 +23,47 @@
 
 #include <string.h>
 
-static int starts(const char *s, const char *lit)
+enum {
+	O_PUBLISHED, O_TYPE, O_RESULT, O_REASON, O_ACTOR, O_IP, O_UA, O_CRED, O_SESSION, O__N
+};
+static const char *const okta_paths[O__N] = {
+	"published", "eventType", "outcome.result", "outcome.reason", "actor.alternateId",
+	"client.ipAddress", "client.userAgent.rawUserAgent",
+	"authenticationContext.credentialType", "authenticationContext.externalSessionId",
+};
+
+static int starts(bw_str s, const char *lit)
 {
-	return strncmp(s, lit, strlen(lit)) == 0;
+	size_t n = strlen(lit);
+	return s.n >= n && memcmp(s.p, lit, n) == 0;
 }
 
 static enum bw_parse_rc okta_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
 				   bw_event *ev)
 {
-	json_t *root;
-	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
-	if (rc != BW_PARSE_OK) {
-		if (rc == BW_PARSE_NOT_MINE) {
-			ctx->reason = "not a JSON object";
-			rc = BW_PARSE_MALFORMED;
-		}
+	bw_str v[O__N];
+	enum bw_parse_rc rc = bw_json_pick(ctx, line, n, okta_paths, O__N, v, ev);
+	if (rc != BW_PARSE_OK)
 		return rc;
-	}
 	ev->source = BW_SRC_AUTH;
 	ev->format = "okta";
-	struct bw_jpack pk;
-	bw_jpack_init(&pk, line, n);
-
-	const json_t *type = json_object_get(root, "eventType");
-	const json_t *pub = json_object_get(root, "published");
-	if (!json_is_string(type) || !json_is_string(pub) ||
-	    !bw_time_parse_iso(json_string_value(pub), json_string_length(pub), NULL, &ev->ts_ms)) {
+	bw_str t = v[O_TYPE], result = v[O_RESULT];
+	if (!t.p || !v[O_PUBLISHED].p ||
+	    !bw_time_parse_iso(v[O_PUBLISHED].p, v[O_PUBLISHED].n, NULL, &ev->ts_ms)) {
 		ctx->reason = "okta: no eventType or published time";
-		rc = BW_PARSE_MALFORMED;
-		goto out;
+		return BW_PARSE_MALFORMED;
 	}
-	const char *t = json_string_value(type);
-	const char *result = json_string_value(bw_json_get(root, "outcome.result"));
-	int fail = result && (strcmp(result, "FAILURE") == 0 || strcmp(result, "DENY") == 0);
-	int ok = result && (strcmp(result, "SUCCESS") == 0 || strcmp(result, "ALLOW") == 0);
+	int fail = bw_str_eq(result, "FAILURE") || bw_str_eq(result, "DENY");
+	int ok = bw_str_eq(result, "SUCCESS") || bw_str_eq(result, "ALLOW");
 
-	if (strcmp(t, "user.session.start") == 0 || starts(t, "user.authentication.")) {
+	if (bw_str_eq(t, "user.session.start") || starts(t, "user.authentication.")) {
 		ev->kind = BW_KIND_LOGIN;
-	} else if (strcmp(t, "user.session.end") == 0) {
+	} else if (bw_str_eq(t, "user.session.end")) {
 		ev->kind = BW_KIND_LOGOUT;
 	} else if (starts(t, "user.account.lock")) {
 		ev->kind = BW_KIND_LOCKOUT;
 		fail = 1, ok = 0;
-	} else if (strcmp(t, "user.mfa.okta_verify.deny_push") == 0) {
+	} else if (bw_str_eq(t, "user.mfa.okta_verify.deny_push")) {
 		ev->kind = BW_KIND_LOGIN;
 		fail = 1, ok = 0;
 		ev->reason = BW_STR_LIT("mfa_push_denied");
@@ -73,25 +71,20 @@ static enum bw_parse_rc okta_parse(struct bw_parse_ctx *ctx, char *line, size_t 
 		ev->kind = BW_KIND_PRIVILEGE;
 	} else {
 		ctx->reason = "okta: event type not modelled";
-		rc = BW_PARSE_IGNORED;
-		goto out;
+		return BW_PARSE_IGNORED;
 	}
 	ev->outcome = fail ? BW_OUTCOME_FAILURE : ok ? BW_OUTCOME_SUCCESS : BW_OUTCOME_NONE;
-	ev->action = bw_jpack_str(&pk, type);
+	ev->action = t;
 	if (!bw_str_present(ev->reason))
-		ev->reason = bw_jpack_str(&pk, bw_json_get(root, "outcome.reason"));
-	ev->user = bw_jpack_str(&pk, bw_json_get(root, "actor.alternateId"));
-	const json_t *ip = bw_json_get(root, "client.ipAddress");
-	if (json_is_string(ip) && !bw_ip_parse(json_string_value(ip), json_string_length(ip), &ev->src_ip))
+		ev->reason = v[O_REASON];
+	ev->user = v[O_ACTOR];
+	if (v[O_IP].p && !bw_ip_parse(v[O_IP].p, v[O_IP].n, &ev->src_ip))
 		memset(&ev->src_ip, 0, sizeof(ev->src_ip));
-	ev->user_agent = bw_jpack_str(&pk, bw_json_get(root, "client.userAgent.rawUserAgent"));
-	ev->auth_method = bw_jpack_str(&pk, bw_json_get(root, "authenticationContext.credentialType"));
-	ev->session_id = bw_jpack_str(&pk, bw_json_get(root, "authenticationContext.externalSessionId"));
+	ev->user_agent = v[O_UA];
+	ev->auth_method = v[O_CRED];
+	ev->session_id = v[O_SESSION];
 	ev->program = BW_STR_LIT("okta");
-out:
-	bw_jpack_finish(&pk, ev);
-	json_decref(root);
-	return rc;
+	return BW_PARSE_OK;
 }
 
 static int okta_sniff(const char *line, size_t n)

@@ -220,7 +220,7 @@ static enum bw_parse_rc sudo_parse(struct bw_parse_ctx *ctx, bw_str program,
 		struct bw_cur w = bw_cur_make(what.p, what.n);
 		if (bw_cur_uint(&w, &tries) && BW_LIT(&w, " incorrect password attempt")) {
 			ev->reason = BW_STR_LIT("bad_password");
-			ev->repeat = tries ? (uint32_t)tries : 1;
+			bw_repeat_times(ev, tries);
 		} else if (bw_str_eq(what, "user NOT in sudoers")) {
 			ev->reason = BW_STR_LIT("not_in_sudoers");
 		} else if (bw_str_eq(what, "command not allowed")) {

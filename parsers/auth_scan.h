@@ -126,6 +126,14 @@ static inline int bw_kv_get(const char *p, size_t n, const char *key, bw_str *va
 	return 0;
 }
 
+/* Multiply an event's repeat count by n (a line that reports n attempts
+ * inside rsyslog's "message repeated N times"), saturating. */
+static inline void bw_repeat_times(bw_event *ev, uint64_t n)
+{
+	uint64_t r = (uint64_t)(ev->repeat ? ev->repeat : 1) * (n ? n : 1);
+	ev->repeat = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
 /* Fill an address from a view; on failure leave ip absent. @return 1/0. */
 static inline int bw_ip_from_view(bw_str s, bw_ip *ip)
 {

@@ -328,6 +328,19 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 	case 'C':
 		if (BW_LIT(&c, "Connection closed by ") || BW_LIT(&c, "Connection reset by "))
 			return disconnect(ctx, c, ev);
+		if (BW_LIT(&c, "Close session: user ")) {
+			/* LogLevel VERBOSE: "Close session: user U from IP port P id N" */
+			const char *id = bw_memrmem(c.p, bw_cur_left(&c), " id ", 4);
+			const char *u = c.p;
+			const char *f = last_addr(u - 1, id ? id : c.end, " from ", 6, ev);
+			if (f) {
+				ev->user = bw_str_make(u, f >= u ? (size_t)(f - u) : 0);
+				ev->kind = BW_KIND_SESSION_END;
+				ev->outcome = BW_OUTCOME_SUCCESS;
+				ev->action = BW_STR_LIT("ssh_session_close");
+				return BW_PARSE_OK;
+			}
+		}
 		if (BW_LIT(&c, "Corrupted MAC on input")) {
 			set_probe(ev, "corrupted_mac");
 			return BW_PARSE_OK;
@@ -357,9 +370,15 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 			return BW_PARSE_OK;
 		}
 		if (BW_LIT(&c, "Disconnecting: ")) {
-			if (BW_AT(&c, "Too many authentication failures")) {
-				const char *u = c.p;
-				(void)u;
+			if (BW_LIT(&c, "Too many authentication failures")) {
+				/* OpenSSH 5-6: "... for [invalid user ]U [preauth]" */
+				if (BW_LIT(&c, " for ")) {
+					if (!BW_LIT(&c, "invalid user "))
+						(void)BW_LIT(&c, "illegal user ");
+					const char *e = strip_preauth(c.p, c.end);
+					if (e > c.p)
+						ev->user = bw_str_make(c.p, (size_t)(e - c.p));
+				}
 				set_login(ev, 0, "max_attempts");
 				return BW_PARSE_OK;
 			}

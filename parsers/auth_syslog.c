@@ -50,9 +50,14 @@ bw_str bw_syslog_program_base(bw_str program)
 
 static int program_listed(const char *const *list, bw_str base)
 {
-	for (; *list; list++)
-		if (strlen(*list) == base.n && memcmp(*list, base.p, base.n) == 0)
+	for (; *list; list++) {
+		const char *l = *list;
+		size_t i = 0;
+		while (i < base.n && l[i] && l[i] == base.p[i])
+			i++;
+		if (i == base.n && l[i] == '\0')
 			return 1;
+	}
 	return 0;
 }
 
@@ -220,8 +225,9 @@ static int parse_pri(struct bw_cur *c)
 	return 1;
 }
 
-/* Split "prog[pid]: msg" (and the macOS / no-colon variants) at c.
- * @return 1 when a programme tag was found. */
+/* Split "prog[pid]: msg" (and the macOS variants) at c.
+ * @return 1 when a programme tag was found; only then are *prog, *pid
+ * and the cursor set. */
 static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 {
 	const char *s = c->p, *q = c->p;
@@ -229,14 +235,14 @@ static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 		q++;
 	if (q == s || q >= c->end)
 		return 0;
-	*prog = bw_str_make(s, (size_t)(q - s));
+	bw_str name = bw_str_make(s, (size_t)(q - s)), id = BW_STR_NULL;
 	if (*q == '[') {
 		const char *ps = q + 1, *pe = ps;
 		while (pe < c->end && *pe != ']')
 			pe++;
 		if (pe >= c->end)
 			return 0;
-		*pid = bw_str_make(ps, (size_t)(pe - ps));
+		id = bw_str_make(ps, (size_t)(pe - ps));
 		q = pe + 1;
 	}
 	/* macOS ASL "<Notice>" or launchd "(subsystem)" before the colon. */
@@ -252,13 +258,17 @@ static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 	if (q < c->end && *q == ' ')
 		q++;
 	c->p = q;
+	*prog = name;
+	*pid = id;
 	return 1;
 }
 
 static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
 				     bw_event *ev)
 {
-	struct syslog_state *st = ctx->state;
+	struct syslog_state scratch = { 0 };
+	struct syslog_state *st = ctx->state ? ctx->state : &scratch; /* no state:
+		each line on its own, no rollover tracking */
 	struct bw_cur c = bw_cur_make(line, n);
 	int rfc5424 = 0;
 
@@ -278,7 +288,8 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 		ctx->reason = "RFC 5424 line without a time stamp";
 		return BW_PARSE_MALFORMED;
 	}
-	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-') {
+	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-' &&
+	    (c.p[10] == 'T' || rfc5424)) {
 		size_t k = bw_time_parse_iso(c.p, bw_cur_left(&c), ctx->tz, &ev->ts_ms);
 		if (k == 0 || c.p + k >= c.end || c.p[k] != ' ') {
 			ctx->reason = "bad RFC 3339 time stamp";
@@ -397,7 +408,7 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 			c = t;
 	}
 	ev->program = bw_syslog_program_base(prog);
-	(void)pid;
+	(void)pid; /* split off, but the event model has no pid field */
 
 	/* Solaris message ids: "[ID 800047 auth.notice] ". */
 	if (BW_AT(&c, "[ID ")) {
@@ -412,9 +423,19 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 	return bw_syslog_dispatch(ctx, prog, msg, (size_t)(c.end - c.p), ev);
 }
 
-/* Confidence that a line is syslog: stamps at the very start. Access-log
- * lines start with a client address, never a month name or an ISO date
- * followed by a host and "prog:". */
+/* @return 1 when the word at c (up to a space) is a "prog[pid]:" or
+ * "prog:" tag. */
+static int tag_word(struct bw_cur c)
+{
+	bw_str prog, pid;
+	return parse_tag(&c, &prog, &pid);
+}
+
+/* Confidence that a line is syslog: a stamp at the very start, then a
+ * host and a "prog[pid]:" tag. Access-log lines start with a client
+ * address; application logs with "2024-12-15 14:10:00" (a space, not
+ * RFC 3339's 'T') are not syslog either. Without a tag (PAN-OS, MikroTik
+ * over syslog) the confidence stays low so a product parser wins. */
 static int syslog_sniff(const char *line, size_t n)
 {
 	struct bw_cur c = bw_cur_make(line, n);
@@ -429,7 +450,7 @@ static int syslog_sniff(const char *line, size_t n)
 	}
 	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-') {
 		int64_t ms;
-		size_t k = bw_time_parse_iso(c.p, bw_cur_left(&c), NULL, &ms);
+		size_t k = c.p[10] == 'T' ? bw_time_parse_iso(c.p, bw_cur_left(&c), NULL, &ms) : 0;
 		if (!k || c.p + k >= c.end || c.p[k] != ' ')
 			return 0;
 		c.p += k + 1;
@@ -443,15 +464,21 @@ static int syslog_sniff(const char *line, size_t n)
 		if (!BW_LIT(&c, " ") || bw_cur_left(&c) < 9 || c.p[2] != ':' || c.p[5] != ':')
 			return 0;
 		c.p += 8;
+		while (c.p < c.end && *c.p != ' ')
+			c.p++; /* fraction */
+		if (c.p < c.end)
+			c.p++;
 		score += 50;
 	} else {
 		return 0;
 	}
-	/* A "prog[pid]:" or "prog:" tag within the next two words. */
-	const char *colon = memchr(c.p, ':', bw_cur_left(&c) < 128 ? bw_cur_left(&c) : 128);
-	if (colon)
-		score += 30;
-	return score > 90 ? 90 : score + 10;
+	/* The tag is the first word (no host) or the second. */
+	if (tag_word(c))
+		return 90;
+	(void)bw_cur_word(&c);
+	if (c.p < c.end && tag_word(c))
+		return 90;
+	return score + 10;
 }
 
 const struct bw_parser bw_parser_syslog = {

@@ -20,6 +20,13 @@
  * are IGNORED. IpAddress "-" (and loopback) is the local machine:
  * src_host "local". User names are TargetDomainName\TargetUserName as
  * user/user_domain; identity mapping happens in the analyzer.
+ *
+ * Two readers fill one record (struct win_rec) that one function turns
+ * into the event: a structural walk (bw_json_walk) that takes the wanted
+ * values' spans and unescapes them in place, with no allocation, for the
+ * common shapes; and Jansson, for the rest (python-evtx's Data arrays,
+ * escaped keys) and for reporting broken JSON. Domain controllers log
+ * millions of 4624/4634 events, so the walk matters.
  */
 #include "parser.h"
 #include "auth_json.h"
@@ -28,68 +35,90 @@
 
 #include <string.h>
 
-struct win_ctx {
-	const json_t *data;   /* EventData object, or NULL */
-	const json_t *list;   /* EventData.Data array of {@Name, #text} */
-	const json_t *root;   /* flat shape: fields at the top */
-	const json_t *ecs;    /* Winlogbeat document (source.ip lives here) */
-	struct bw_jpack pk;
+
+/* The EventData fields the events use. */
+enum wf {
+	WF_TARGET_USER, WF_TARGET_DOMAIN, WF_SUBJECT_USER, WF_SUBJECT_DOMAIN,
+	WF_LOGON_TYPE, WF_IP, WF_PORT, WF_WORKSTATION_NAME, WF_WORKSTATION,
+	WF_TARGET_LOGON_ID, WF_SUBJECT_LOGON_ID, WF_STATUS, WF_SUBSTATUS, WF__N
+};
+static const char *const wf_names[WF__N] = {
+	"TargetUserName", "TargetDomainName", "SubjectUserName", "SubjectDomainName",
+	"LogonType", "IpAddress", "IpPort", "WorkstationName", "Workstation",
+	"TargetLogonId", "SubjectLogonId", "Status", "SubStatus",
 };
 
-static const json_t *field(const struct win_ctx *w, const char *name)
+/* One event's values as text views (absent = not logged). */
+struct win_rec {
+	int has_id;
+	int64_t id;
+	bw_str time;
+	int time_local;   /* NXLog EventTime: no zone, use --tz */
+	bw_str host;
+	bw_str f[WF__N];
+	bw_str ecs_ip, ecs_port; /* Winlogbeat moves IpAddress/IpPort here */
+};
+
+static int wf_lookup(bw_str key)
 {
-	if (w->data) {
-		const json_t *v = json_object_get(w->data, name);
-		if (v)
-			return v;
-	}
-	if (w->list) {
-		size_t i;
-		const json_t *it;
-		json_array_foreach(w->list, i, it) {
-			const json_t *nm = json_object_get(it, "@Name");
-			if (!nm)
-				nm = json_object_get(it, "Name");
-			if (nm && json_is_string(nm) && strcmp(json_string_value(nm), name) == 0) {
-				const json_t *t = json_object_get(it, "#text");
-				return t ? t : json_object_get(it, "text");
-			}
+	for (int i = 0; i < WF__N; i++)
+		if (strlen(wf_names[i]) == key.n && memcmp(wf_names[i], key.p, key.n) == 0)
+			return i;
+	return -1;
+}
+
+/* A decimal or 0x-hex integer in a view. @return 1 and *v. */
+static int view_int(bw_str s, int64_t *v)
+{
+	if (!s.p || !s.n)
+		return 0;
+	uint64_t x = 0;
+	if (s.n > 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X')) {
+		if (s.n > 18)
+			return 0;
+		for (size_t i = 2; i < s.n; i++) {
+			char c = s.p[i];
+			unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+				     (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (unsigned)((c | 0x20) - 'a' + 10) :
+				     99;
+			if (d > 15)
+				return 0;
+			x = x << 4 | d;
 		}
+		*v = (int64_t)x;
+		return 1;
 	}
-	if (w->root)
-		return json_object_get(w->root, name);
-	return NULL;
+	if (bw_parse_u64(s.p, s.p + s.n, &x) != s.n || x > INT64_MAX)
+		return 0;
+	*v = (int64_t)x;
+	return 1;
 }
 
 /* A field's text, with Windows' "-" placeholder as absent. */
-static bw_str fstr(struct win_ctx *w, const char *name)
+static bw_str fstr(const struct win_rec *r, enum wf f)
 {
-	const json_t *v = field(w, name);
-	if (!v || (json_is_string(v) && (json_string_length(v) == 0 ||
-					 strcmp(json_string_value(v), "-") == 0)))
+	bw_str v = r->f[f];
+	if (!v.p || v.n == 0 || (v.n == 1 && v.p[0] == '-'))
 		return BW_STR_NULL;
-	return bw_jpack_str(&w->pk, v);
+	return v;
 }
 
-static void set_addr(struct win_ctx *w, bw_event *ev)
+static void set_addr(const struct win_rec *r, bw_event *ev)
 {
-	const json_t *ip = field(w, "IpAddress");
-	const json_t *port_v = field(w, "IpPort");
-	if (!ip && w->ecs) {
-		/* Winlogbeat's ingest moves IpAddress/IpPort to ECS source.* */
-		ip = bw_json_get(w->ecs, "source.ip");
-		port_v = bw_json_get(w->ecs, "source.port");
+	bw_str ip = r->f[WF_IP], port = r->f[WF_PORT];
+	if (!ip.p) {
+		ip = r->ecs_ip;
+		port = r->ecs_port;
 	}
-	if (!ip || !json_is_string(ip))
+	if (!ip.p)
 		return; /* not logged: unknown, not local */
-	const char *s = json_string_value(ip);
-	if (!*s || strcmp(s, "-") == 0) {
+	if (ip.n == 0 || (ip.n == 1 && ip.p[0] == '-')) {
 		ev->src_host = BW_STR_LIT("local");
 		return;
 	}
-	if (!bw_ip_parse(s, json_string_length(ip), &ev->src_ip)) {
+	if (!bw_ip_parse(ip.p, ip.n, &ev->src_ip)) {
 		memset(&ev->src_ip, 0, sizeof(ev->src_ip));
-		ev->src_host = bw_jpack_str(&w->pk, ip);
+		ev->src_host = ip;
 		return;
 	}
 	static const uint8_t v4lo[4] = { 127, 0, 0, 1 };
@@ -97,16 +126,16 @@ static void set_addr(struct win_ctx *w, bw_event *ev)
 	if ((ev->src_ip.family == 4 && memcmp(ev->src_ip.addr + 12, v4lo, 4) == 0) ||
 	    (ev->src_ip.family == 6 && memcmp(ev->src_ip.addr, v6lo, 16) == 0))
 		ev->src_host = BW_STR_LIT("local");
-	int64_t port;
-	if (bw_json_int(port_v, &port) && port > 0 && port < 65536)
-		ev->src_port = (uint16_t)port;
+	int64_t pv;
+	if (view_int(port, &pv) && pv > 0 && pv < 65536)
+		ev->src_port = (uint16_t)pv;
 }
 
-static void set_user(struct win_ctx *w, bw_event *ev, const char *user, const char *dom)
+static void set_user(const struct win_rec *r, bw_event *ev, enum wf user, int dom)
 {
-	ev->user = fstr(w, user);
-	if (dom)
-		ev->user_domain = fstr(w, dom);
+	ev->user = fstr(r, user);
+	if (dom >= 0)
+		ev->user_domain = fstr(r, (enum wf)dom);
 }
 
 static const char *logon_type_name(int64_t t)
@@ -125,16 +154,6 @@ static const char *logon_type_name(int64_t t)
 	case 13: return "cached_unlock";
 	}
 	return NULL;
-}
-
-static void set_logon_type(struct win_ctx *w, bw_event *ev)
-{
-	int64_t t;
-	if (bw_json_int(field(w, "LogonType"), &t)) {
-		const char *name = logon_type_name(t);
-		if (name)
-			ev->auth_method = bw_str_make(name, strlen(name));
-	}
 }
 
 /* NTSTATUS of a failed logon -> short reason. */
@@ -181,11 +200,285 @@ static void set_reason(bw_event *ev, const char *r)
 }
 
 /* The event time: ECS @timestamp, EVTX TimeCreated, NXLog EventTime. */
-static int event_time(struct bw_parse_ctx *ctx, const json_t *root, const json_t *sys,
-		      int64_t *ms)
+
+static void set_logon_type(const struct win_rec *r, bw_event *ev)
+{
+	int64_t t;
+	if (view_int(r->f[WF_LOGON_TYPE], &t)) {
+		const char *name = logon_type_name(t);
+		if (name)
+			ev->auth_method = bw_str_make(name, strlen(name));
+	}
+}
+
+/* Turn a filled record into the event. @return OK or IGNORED. */
+static enum bw_parse_rc win_build(struct bw_parse_ctx *ctx, const struct win_rec *r,
+				  bw_event *ev)
+{
+	int64_t st = 0, sub = 0;
+	switch (r->id) {
+	case 4624:
+		ev->kind = BW_KIND_LOGIN;
+		ev->outcome = BW_OUTCOME_SUCCESS;
+		ev->action = BW_STR_LIT("4624");
+		set_user(r, ev, WF_TARGET_USER, WF_TARGET_DOMAIN);
+		set_logon_type(r, ev);
+		set_addr(r, ev);
+		ev->session_id = fstr(r, WF_TARGET_LOGON_ID);
+		if (!ev->src_ip.family && !bw_str_present(ev->src_host))
+			ev->src_host = fstr(r, WF_WORKSTATION_NAME);
+		break;
+	case 4625:
+		ev->kind = BW_KIND_LOGIN;
+		ev->outcome = BW_OUTCOME_FAILURE;
+		ev->action = BW_STR_LIT("4625");
+		set_user(r, ev, WF_TARGET_USER, WF_TARGET_DOMAIN);
+		set_logon_type(r, ev);
+		set_addr(r, ev);
+		view_int(r->f[WF_STATUS], &st);
+		view_int(r->f[WF_SUBSTATUS], &sub);
+		if (((uint32_t)st == 0xC000006D || (uint32_t)st == 0xC000006E) && sub != 0)
+			st = sub;
+		set_reason(ev, ntstatus_reason(st));
+		break;
+	case 4634:
+	case 4647:
+		ev->kind = BW_KIND_LOGOUT;
+		ev->outcome = BW_OUTCOME_SUCCESS;
+		ev->action = r->id == 4634 ? BW_STR_LIT("4634") : BW_STR_LIT("4647");
+		set_user(r, ev, WF_TARGET_USER, WF_TARGET_DOMAIN);
+		set_logon_type(r, ev);
+		ev->session_id = fstr(r, WF_TARGET_LOGON_ID);
+		break;
+	case 4648:
+		ev->kind = BW_KIND_LOGIN;
+		ev->action = BW_STR_LIT("4648");
+		ev->auth_method = BW_STR_LIT("explicit_credentials");
+		set_user(r, ev, WF_SUBJECT_USER, WF_SUBJECT_DOMAIN);
+		ev->target_user = fstr(r, WF_TARGET_USER);
+		set_addr(r, ev);
+		break;
+	case 4672:
+		ev->kind = BW_KIND_PRIVILEGE;
+		ev->outcome = BW_OUTCOME_SUCCESS;
+		ev->action = BW_STR_LIT("4672");
+		set_user(r, ev, WF_SUBJECT_USER, WF_SUBJECT_DOMAIN);
+		ev->session_id = fstr(r, WF_SUBJECT_LOGON_ID);
+		break;
+	case 4740:
+		ev->kind = BW_KIND_LOCKOUT;
+		ev->outcome = BW_OUTCOME_FAILURE;
+		ev->action = BW_STR_LIT("4740");
+		ev->reason = BW_STR_LIT("account_locked");
+		ev->user = fstr(r, WF_TARGET_USER);
+		/* In 4740 TargetDomainName is the caller computer. */
+		ev->src_host = fstr(r, WF_TARGET_DOMAIN);
+		break;
+	case 4768:
+	case 4771: {
+		ev->kind = BW_KIND_LOGIN;
+		ev->action = r->id == 4768 ? BW_STR_LIT("4768") : BW_STR_LIT("4771");
+		ev->auth_method = BW_STR_LIT("kerberos");
+		set_user(r, ev, WF_TARGET_USER, r->id == 4768 ? WF_TARGET_DOMAIN : -1);
+		set_addr(r, ev);
+		if (!view_int(r->f[WF_STATUS], &st))
+			st = r->id == 4771 ? 0x18 : 0;
+		const char *why = kerberos_reason(st);
+		if (r->id == 4771 && !why)
+			why = "bad_password";
+		ev->outcome = why ? BW_OUTCOME_FAILURE : BW_OUTCOME_SUCCESS;
+		if (why)
+			set_reason(ev, why);
+		break;
+	}
+	case 4776:
+		ev->kind = BW_KIND_LOGIN;
+		ev->action = BW_STR_LIT("4776");
+		ev->auth_method = BW_STR_LIT("ntlm");
+		ev->user = fstr(r, WF_TARGET_USER);
+		ev->src_host = fstr(r, WF_WORKSTATION);
+		view_int(r->f[WF_STATUS], &st);
+		ev->outcome = st == 0 ? BW_OUTCOME_SUCCESS : BW_OUTCOME_FAILURE;
+		if (st)
+			set_reason(ev, ntstatus_reason(st));
+		break;
+	default:
+		ctx->reason = "windows: event id not modelled";
+		return BW_PARSE_IGNORED;
+	}
+	if (r->host.p && r->host.n)
+		ev->host = r->host;
+	ev->program = BW_STR_LIT("security");
+	return BW_PARSE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reader 1: the structural walk.                                      */
+
+struct walk {
+	struct win_rec *r;
+	bw_str code;        /* ECS event.code, used when winlog.event_id is absent */
+	bw_str id;          /* the event id's text */
+	bw_str host2;       /* host.name */
+	int shape;          /* 0 unknown, 'w' winlogbeat, 'e' evtx, 'f' flat */
+	int need_jansson;   /* a shape only Jansson reads (Data arrays) */
+};
+
+static int key_is(bw_str k, const char *lit)
+{
+	size_t n = strlen(lit);
+	return k.p && k.n == n && memcmp(k.p, lit, n) == 0;
+}
+
+static void walk_fn(void *ud, const bw_str *path, int depth, bw_str v, int type)
+{
+	struct walk *w = ud;
+	struct win_rec *r = w->r;
+	if (type != 's' && type != 'n') {
+		return;
+	}
+	bw_str k0 = path[0];
+	if (depth == 1) {
+		if (key_is(k0, "@timestamp")) {
+			r->time = v;
+		} else if (key_is(k0, "EventID")) {
+			w->id = v;
+			w->shape = w->shape ? w->shape : 'f';
+		} else if (key_is(k0, "EventTime")) {
+			if (!r->time.p) {
+				r->time = v;
+				r->time_local = 1;
+			}
+		} else if (key_is(k0, "Hostname") || key_is(k0, "Computer")) {
+			w->host2 = v;
+		} else {
+			int f = wf_lookup(k0);
+			if (f >= 0)
+				r->f[f] = v; /* flat shape */
+		}
+		return;
+	}
+	bw_str k1 = path[1];
+	if (key_is(k0, "winlog")) {
+		w->shape = 'w';
+		if (depth == 2 && key_is(k1, "event_id"))
+			w->id = v;
+		else if (depth == 2 && key_is(k1, "computer_name"))
+			r->host = v;
+		else if (depth == 3 && key_is(k1, "event_data")) {
+			int f = wf_lookup(path[2]);
+			if (f >= 0)
+				r->f[f] = v;
+		}
+	} else if (depth == 2 && key_is(k0, "event") && key_is(k1, "code")) {
+		w->code = v;
+	} else if (depth == 2 && key_is(k0, "host") && key_is(k1, "name")) {
+		w->host2 = v;
+	} else if (depth == 2 && key_is(k0, "source")) {
+		if (key_is(k1, "ip"))
+			r->ecs_ip = v;
+		else if (key_is(k1, "port"))
+			r->ecs_port = v;
+	} else if (key_is(k0, "Event")) {
+		w->shape = 'e';
+		if (key_is(k1, "System")) {
+			bw_str k2 = depth > 2 ? path[2] : BW_STR_NULL;
+			if (key_is(k2, "EventID") &&
+			    (depth == 3 || (depth == 4 && key_is(path[3], "#text"))))
+				w->id = v;
+			else if (depth == 3 && key_is(k2, "Computer"))
+				r->host = v;
+			else if (key_is(k2, "TimeCreated") &&
+				 ((depth == 4 && (key_is(path[3], "@SystemTime") ||
+						  key_is(path[3], "SystemTime"))) ||
+				  (depth == 5 && key_is(path[4], "SystemTime"))))
+				r->time = v;
+		} else if (key_is(k1, "EventData") && depth >= 3) {
+			if (depth == 3) {
+				int f = wf_lookup(path[2]);
+				if (f >= 0)
+					r->f[f] = v;
+			} else {
+				w->need_jansson = 1; /* {"Data":[{"@Name":..}]} */
+			}
+		}
+	}
+}
+
+/* @return 1 with r filled (strings decoded in place), 0 to use Jansson,
+ * -1 on a bad escape (ctx->reason set). */
+static int win_walk(struct bw_parse_ctx *ctx, char *line, size_t n, struct win_rec *r)
+{
+	struct walk w = { .r = r };
+	if (!bw_json_walk(line, n, walk_fn, &w) || w.need_jansson)
+		return 0;
+	bw_str id = w.id.p ? w.id : w.code;
+	if (!view_int(id, &r->id))
+		return 0;
+	r->has_id = 1;
+	if (!r->host.p)
+		r->host = w.host2;
+	/* Decode the kept strings in place; every view is a distinct value. */
+	bw_str *keep[WF__N + 4];
+	size_t nk = 0;
+	keep[nk++] = &r->time;
+	keep[nk++] = &r->host;
+	keep[nk++] = &r->ecs_ip;
+	keep[nk++] = &r->ecs_port;
+	for (int i = 0; i < WF__N; i++)
+		keep[nk++] = &r->f[i];
+	for (size_t i = 0; i < nk; i++) {
+		bw_str *v = keep[i];
+		if (!v->p || !memchr(v->p, '\\', v->n))
+			continue;
+		size_t k = bw_json_unescape_inplace(line + (v->p - line), v->n);
+		if (k == (size_t)-1) {
+			ctx->reason = "windows: bad string escape";
+			return -1;
+		}
+		v->n = k;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reader 2: Jansson, for every other shape.                           */
+
+struct jctx {
+	const json_t *data, *list, *root;
+	struct bw_jpack pk;
+};
+
+static const json_t *jfield(const struct jctx *j, const char *name)
+{
+	if (j->data) {
+		const json_t *v = json_object_get(j->data, name);
+		if (v)
+			return v;
+	}
+	if (j->list) {
+		size_t i;
+		const json_t *it;
+		json_array_foreach(j->list, i, it) {
+			const json_t *nm = json_object_get(it, "@Name");
+			if (!nm)
+				nm = json_object_get(it, "Name");
+			if (nm && json_is_string(nm) && strcmp(json_string_value(nm), name) == 0) {
+				const json_t *t = json_object_get(it, "#text");
+				return t ? t : json_object_get(it, "text");
+			}
+		}
+	}
+	if (j->root)
+		return json_object_get(j->root, name);
+	return NULL;
+}
+
+/* The event time: ECS @timestamp, EVTX TimeCreated, NXLog EventTime. */
+static const json_t *jtime(const json_t *root, const json_t *sys, int *local)
 {
 	const json_t *t = json_object_get(root, "@timestamp");
-	const struct bw_tz *tz = NULL; /* stamps carry Z; NXLog's do not */
+	*local = 0;
 	if (!t && sys) {
 		const json_t *tc = json_object_get(sys, "TimeCreated");
 		t = bw_json_get(tc, "#attributes.SystemTime");
@@ -198,17 +491,14 @@ static int event_time(struct bw_parse_ctx *ctx, const json_t *root, const json_t
 	}
 	if (!t) {
 		t = json_object_get(root, "EventTime");
-		tz = ctx->tz;
+		*local = t != NULL;
 	}
-	if (!t)
-		t = json_object_get(root, "TimeCreated");
-	if (!t || !json_is_string(t))
-		return 0;
-	return bw_time_parse_iso(json_string_value(t), json_string_length(t), tz, ms) != 0;
+	return t;
 }
 
-static enum bw_parse_rc windows_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
-				      bw_event *ev)
+/* @return OK with r filled, or MALFORMED / IGNORED (ctx->reason). */
+static enum bw_parse_rc win_jansson(struct bw_parse_ctx *ctx, char *line, size_t n,
+				    struct win_rec *r, bw_event *ev)
 {
 	json_t *root;
 	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
@@ -219,20 +509,16 @@ static enum bw_parse_rc windows_parse(struct bw_parse_ctx *ctx, char *line, size
 		}
 		return rc;
 	}
-	ev->source = BW_SRC_AUTH;
-	ev->format = "windows";
-
-	struct win_ctx w = { 0 };
-	bw_jpack_init(&w.pk, line, n);
-	const json_t *sys = NULL, *idv = NULL, *host = NULL;
-	const json_t *winlog = json_object_get(root, "winlog");
+	struct jctx j = { 0 };
+	bw_jpack_init(&j.pk, line, n);
+	const json_t *sys = NULL, *idv = NULL, *host = NULL, *ecs = NULL;
 	const json_t *evt = json_object_get(root, "Event");
-	if (winlog || json_object_get(root, "winlog.event_id")) {
+	if (json_object_get(root, "winlog") || json_object_get(root, "winlog.event_id")) {
 		idv = bw_json_get(root, "winlog.event_id");
 		if (!idv)
 			idv = bw_json_get(root, "event.code");
-		w.data = bw_json_get(root, "winlog.event_data");
-		w.ecs = root;
+		j.data = bw_json_get(root, "winlog.event_data");
+		ecs = root;
 		host = bw_json_get(root, "winlog.computer_name");
 		if (!host)
 			host = bw_json_get(root, "host.name");
@@ -247,126 +533,58 @@ static enum bw_parse_rc windows_parse(struct bw_parse_ctx *ctx, char *line, size
 		const json_t *ed = json_object_get(evt, "EventData");
 		const json_t *data = json_object_get(ed, "Data");
 		if (json_is_array(data))
-			w.list = data;
+			j.list = data;
 		else
-			w.data = ed;
+			j.data = ed;
 	} else if ((idv = json_object_get(root, "EventID")) != NULL) {
-		w.root = root;
+		j.root = root;
 		host = json_object_get(root, "Hostname");
 		if (!host)
 			host = json_object_get(root, "Computer");
 	}
-	int64_t id;
-	if (!bw_json_int(idv, &id)) {
+	if (!bw_json_int(idv, &r->id)) {
 		ctx->reason = "windows: no event id";
 		rc = BW_PARSE_MALFORMED;
 		goto out;
 	}
-	if (!event_time(ctx, root, sys, &ev->ts_ms)) {
-		ctx->reason = "windows: no or bad event time";
-		rc = BW_PARSE_MALFORMED;
-		goto out;
+	r->has_id = 1;
+	r->time = bw_jpack_str(&j.pk, jtime(root, sys, &r->time_local));
+	r->host = bw_jpack_str(&j.pk, host);
+	for (int i = 0; i < WF__N; i++)
+		r->f[i] = bw_jpack_str(&j.pk, jfield(&j, wf_names[i]));
+	if (ecs) {
+		r->ecs_ip = bw_jpack_str(&j.pk, bw_json_get(ecs, "source.ip"));
+		r->ecs_port = bw_jpack_str(&j.pk, bw_json_get(ecs, "source.port"));
 	}
-
-	int64_t st = 0, sub = 0;
 	rc = BW_PARSE_OK;
-	switch (id) {
-	case 4624:
-		ev->kind = BW_KIND_LOGIN;
-		ev->outcome = BW_OUTCOME_SUCCESS;
-		ev->action = BW_STR_LIT("4624");
-		set_user(&w, ev, "TargetUserName", "TargetDomainName");
-		set_logon_type(&w, ev);
-		set_addr(&w, ev);
-		ev->session_id = fstr(&w, "TargetLogonId");
-		if (!ev->src_ip.family && !bw_str_present(ev->src_host))
-			ev->src_host = fstr(&w, "WorkstationName");
-		break;
-	case 4625:
-		ev->kind = BW_KIND_LOGIN;
-		ev->outcome = BW_OUTCOME_FAILURE;
-		ev->action = BW_STR_LIT("4625");
-		set_user(&w, ev, "TargetUserName", "TargetDomainName");
-		set_logon_type(&w, ev);
-		set_addr(&w, ev);
-		bw_json_int(field(&w, "Status"), &st);
-		bw_json_int(field(&w, "SubStatus"), &sub);
-		if (((uint32_t)st == 0xC000006D || (uint32_t)st == 0xC000006E) && sub != 0)
-			st = sub;
-		set_reason(ev, ntstatus_reason(st));
-		break;
-	case 4634:
-	case 4647:
-		ev->kind = BW_KIND_LOGOUT;
-		ev->outcome = BW_OUTCOME_SUCCESS;
-		ev->action = id == 4634 ? BW_STR_LIT("4634") : BW_STR_LIT("4647");
-		set_user(&w, ev, "TargetUserName", "TargetDomainName");
-		set_logon_type(&w, ev);
-		ev->session_id = fstr(&w, "TargetLogonId");
-		break;
-	case 4648:
-		ev->kind = BW_KIND_LOGIN;
-		ev->action = BW_STR_LIT("4648");
-		ev->auth_method = BW_STR_LIT("explicit_credentials");
-		set_user(&w, ev, "SubjectUserName", "SubjectDomainName");
-		ev->target_user = fstr(&w, "TargetUserName");
-		set_addr(&w, ev);
-		break;
-	case 4672:
-		ev->kind = BW_KIND_PRIVILEGE;
-		ev->outcome = BW_OUTCOME_SUCCESS;
-		ev->action = BW_STR_LIT("4672");
-		set_user(&w, ev, "SubjectUserName", "SubjectDomainName");
-		ev->session_id = fstr(&w, "SubjectLogonId");
-		break;
-	case 4740:
-		ev->kind = BW_KIND_LOCKOUT;
-		ev->outcome = BW_OUTCOME_FAILURE;
-		ev->action = BW_STR_LIT("4740");
-		ev->reason = BW_STR_LIT("account_locked");
-		ev->user = fstr(&w, "TargetUserName");
-		/* In 4740 TargetDomainName is the caller computer. */
-		ev->src_host = fstr(&w, "TargetDomainName");
-		break;
-	case 4768:
-	case 4771: {
-		ev->kind = BW_KIND_LOGIN;
-		ev->action = id == 4768 ? BW_STR_LIT("4768") : BW_STR_LIT("4771");
-		ev->auth_method = BW_STR_LIT("kerberos");
-		set_user(&w, ev, "TargetUserName", id == 4768 ? "TargetDomainName" : NULL);
-		set_addr(&w, ev);
-		if (!bw_json_int(field(&w, "Status"), &st))
-			st = id == 4771 ? 0x18 : 0;
-		const char *r = kerberos_reason(st);
-		if (id == 4771 && !r)
-			r = "bad_password";
-		ev->outcome = r ? BW_OUTCOME_FAILURE : BW_OUTCOME_SUCCESS;
-		if (r)
-			set_reason(ev, r);
-		break;
-	}
-	case 4776:
-		ev->kind = BW_KIND_LOGIN;
-		ev->action = BW_STR_LIT("4776");
-		ev->auth_method = BW_STR_LIT("ntlm");
-		ev->user = fstr(&w, "TargetUserName");
-		ev->src_host = fstr(&w, "Workstation");
-		bw_json_int(field(&w, "Status"), &st);
-		ev->outcome = st == 0 ? BW_OUTCOME_SUCCESS : BW_OUTCOME_FAILURE;
-		if (st)
-			set_reason(ev, ntstatus_reason(st));
-		break;
-	default:
-		ctx->reason = "windows: event id not modelled";
-		rc = BW_PARSE_IGNORED;
-		goto out;
-	}
-	ev->host = bw_jpack_str(&w.pk, host);
-	ev->program = BW_STR_LIT("security");
 out:
-	bw_jpack_finish(&w.pk, ev);
+	bw_jpack_finish(&j.pk, ev);
 	json_decref(root);
 	return rc;
+}
+
+static enum bw_parse_rc windows_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
+				      bw_event *ev)
+{
+	struct win_rec r;
+	memset(&r, 0, sizeof(r));
+	ev->source = BW_SRC_AUTH;
+	ev->format = "windows";
+	int w = win_walk(ctx, line, n, &r);
+	if (w < 0)
+		return BW_PARSE_MALFORMED;
+	if (w == 0) {
+		memset(&r, 0, sizeof(r));
+		enum bw_parse_rc rc = win_jansson(ctx, line, n, &r, ev);
+		if (rc != BW_PARSE_OK)
+			return rc;
+	}
+	if (!r.time.p ||
+	    !bw_time_parse_iso(r.time.p, r.time.n, r.time_local ? ctx->tz : NULL, &ev->ts_ms)) {
+		ctx->reason = "windows: no or bad event time";
+		return BW_PARSE_MALFORMED;
+	}
+	return win_build(ctx, &r, ev);
 }
 
 static int windows_sniff(const char *line, size_t n)

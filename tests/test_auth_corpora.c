@@ -374,6 +374,120 @@ static void crowdsec_dir(const char *dir, const char *name, const char *parser, 
 	free(log);
 }
 
+/* Framing: crowdsec's syslog-logs stage (s00-raw) says which lines are
+ * syslog and what their programme and machine are. */
+static void crowdsec_frames(const char *dir, const char *name, int *checked)
+{
+	char path[1024];
+	size_t n;
+	snprintf(path, sizeof(path), "%.300s/%.200s/parser.assert", dir, name);
+	char *as = slurp(path, &n);
+	if (!as)
+		return;
+	static const char key[] = "results[\"s00-raw\"][\"crowdsecurity/syslog-logs\"][";
+	static struct { int has, success; char prog[64], host[128]; } ex[MAX_IDX];
+	memset(ex, 0, sizeof(ex));
+	int any = 0;
+	for (char *l = as; l && *l;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		char *k = strstr(l, key);
+		if (k) {
+			int idx = atoi(k + sizeof(key) - 1);
+			char *rest = strchr(k + sizeof(key) - 1, ']');
+			char *eq = rest ? strstr(rest, "== ") : NULL;
+			if (idx >= 0 && idx < MAX_IDX && eq) {
+				if (strstr(rest, ".Success ==")) {
+					ex[idx].has = 1;
+					ex[idx].success = strstr(rest, "true") != NULL;
+					any = 1;
+				} else if (strstr(rest, "Parsed[\"program\"]")) {
+					copy_val(ex[idx].prog, sizeof(ex[idx].prog), eq + 3);
+				} else if (strstr(rest, "Meta[\"machine\"]")) {
+					copy_val(ex[idx].host, sizeof(ex[idx].host), eq + 3);
+				}
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	free(as);
+	if (!any)
+		return;
+	char logname[300];
+	snprintf(logname, sizeof(logname), "%.200s.log", name);
+	snprintf(path, sizeof(path), "%.300s/%.200s/config.yaml", dir, name);
+	char *cfg = slurp(path, &n);
+	if (cfg) {
+		char *lf = strstr(cfg, "log_file:");
+		if (lf) {
+			lf += 9;
+			while (*lf == ' ')
+				lf++;
+			size_t k = 0;
+			while (lf[k] && lf[k] != '\n' && lf[k] != ' ' && k + 1 < sizeof(logname))
+				k++;
+			memcpy(logname, lf, k);
+			logname[k] = '\0';
+		}
+		free(cfg);
+	}
+	snprintf(path, sizeof(path), "%.300s/%.200s/%.300s", dir, name, logname);
+	char *log = slurp(path, &n);
+	if (!log)
+		return;
+	auth_run_init(&R, "syslog", "UTC", 2026);
+	int idx = 0;
+	for (char *l = log; l && *l && idx < MAX_IDX; idx++) {
+		char *nl = strchr(l, '\n');
+		size_t ln = nl ? (size_t)(nl - l) : strlen(l);
+		int rc = auth_run_n(&R, l, ln);
+		if (ex[idx].has) {
+			(*checked)++;
+			if (ex[idx].success && rc == BW_PARSE_MALFORMED)
+				MISMATCH("%s[%d]: syslog line not framed (%s): %.*s", name, idx,
+					 R.ctx.reason, (int)ln, l);
+			else if (!ex[idx].success && rc == BW_PARSE_OK)
+				MISMATCH("%s[%d]: not syslog, but an event: %.*s", name, idx, (int)ln, l);
+			else if (ex[idx].success) {
+				if (ex[idx].prog[0] && strcmp(auth_s(R.ev.program), ex[idx].prog) != 0)
+					MISMATCH("%s[%d]: program '%s', expected %s", name, idx,
+						 auth_s(R.ev.program), ex[idx].prog);
+				if (ex[idx].host[0] && strcmp(auth_s(R.ev.host), ex[idx].host) != 0)
+					MISMATCH("%s[%d]: host '%s', expected %s", name, idx,
+						 auth_s(R.ev.host), ex[idx].host);
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	auth_run_fini(&R);
+	free(log);
+}
+
+static void test_crowdsec_frames(void)
+{
+	const char *base = corpora();
+	if (!base) {
+		printf("  skip: ../shared/corpora absent\n");
+		return;
+	}
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/crowdsec-hub/.tests", base);
+	DIR *d = opendir(dir);
+	if (!d) {
+		printf("  skip: %s absent\n", dir);
+		return;
+	}
+	struct dirent *de;
+	int checked = 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			crowdsec_frames(dir, de->d_name, &checked);
+	closedir(d);
+	printf("  crowdsec syslog framing: %d lines checked\n", checked);
+	CHECK(checked >= 50);
+}
+
 static void test_crowdsec(void)
 {
 	const char *base = corpora();
@@ -463,6 +577,7 @@ static const struct bw_test tests[] = {
 	{ "elastic_system_auth", test_elastic_system_auth },
 	{ "winlogbeat_golden", test_winlogbeat_golden },
 	{ "crowdsec", test_crowdsec },
+	{ "crowdsec_frames", test_crowdsec_frames },
 	{ "ossec", test_ossec },
 	{ NULL, NULL },
 };

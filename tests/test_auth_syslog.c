@@ -136,6 +136,10 @@ static void test_repeated(void)
 	CHECK_STR_VIEW(R.ev.user, "root");
 	CHECK_EQ_STR(auth_ip(&R.ev), "198.51.100.4");
 	CHECK_EQ_INT(R.ev.src_port, 2222);
+	/* a line that itself reports N attempts, repeated M times: N * M */
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:01 h sudo: message repeated 2 times: [     mike : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/ls]"), BW_PARSE_OK);
+	CHECK_EQ_INT(R.ev.repeat, 6);
+	CHECK_STR_VIEW(R.ev.command, "/bin/ls");
 	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:02 h sshd[5]: last message repeated 2 times"), BW_PARSE_IGNORED);
 	CHECK(R.ctx.reason != NULL);
 	auth_run_fini(&R);
@@ -199,6 +203,21 @@ static void test_sniff(void)
 	CHECK(p->sniff(s2, sizeof(s2) - 1) >= 70);
 	static const char s3[] = "{\"MESSAGE\":\"x\"}";
 	CHECK_EQ_INT(p->sniff(s3, sizeof(s3) - 1), 0);
+	/* application logs with a space-separated ISO date are not syslog */
+	static const char s4[] = "2024-12-15 14:10:00 OpenVPN 2.6.3 x86_64-linux-gnu started";
+	CHECK_EQ_INT(p->sniff(s4, sizeof(s4) - 1), 0);
+	/* syslog-framed but untagged (PAN-OS): framed, low confidence */
+	static const char s5[] = "2023-07-06T08:11:40+02:00 paloalto.test.host 1,2023/07/06 08:11:40,016401002737,THREAT";
+	CHECK(p->sniff(s5, sizeof(s5) - 1) > 0 && p->sniff(s5, sizeof(s5) - 1) <= 60);
+	auth_run_init(&R, "syslog", "UTC", 2026);
+	CHECK_EQ_INT(auth_run(&R, s4), BW_PARSE_MALFORMED);
+	/* (the PAN-OS message parser may judge the cut-short CSV itself) */
+	CHECK(auth_run(&R, s5) != BW_PARSE_OK);
+	static const char s6[] = "2023-03-18T20:35:05.734637+01:00 10.120.127.1 firewall,info drop-in input: in:ether1-WAN";
+	CHECK_EQ_INT(auth_run(&R, s6), BW_PARSE_IGNORED);
+	CHECK_STR_VIEW(R.ev.host, "10.120.127.1");
+	CHECK(!bw_str_present(R.ev.program));
+	auth_run_fini(&R);
 }
 
 /* ------------------------------------------------ programme messages */
@@ -255,6 +274,8 @@ static const struct msg_case cases[] = {
 	{ H "sshd[1]: error: kex_exchange_identification: Connection closed by remote host", OK, PROBE, FAIL, NULL, "", 0, NULL, "banner_exchange", NULL, 1 },
 	{ H "sshd[1]: Address 192.168.18.54 maps to nmap.example, but this does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!", OK, PROBE, FAIL, NULL, "192.168.18.54", 0, NULL, "reverse_dns_mismatch", NULL, 1 },
 	{ H "sshd[1]: Failed password for root from host.attacker.example port 2200 ssh2", OK, LOGIN, FAIL, "root", "", 2200, "password", "bad_password", NULL, 1 },
+	{ H "sshd[1]: Disconnecting: Too many authentication failures for root [preauth]", OK, LOGIN, FAIL, "root", "", 0, NULL, "max_attempts", NULL, 1 },
+	{ H "sshd[1]: Close session: user ansible from 10.1.2.3 port 40022 id 0", OK, BW_KIND_SESSION_END, SUCC, "ansible", "10.1.2.3", 40022, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: subsystem request for sftp by user vagrant", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: PAM 4 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=202.109.143.106  user=root", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	/* PAM */
@@ -300,6 +321,7 @@ static const struct msg_case cases[] = {
 	/* postfix */
 	{ H "postfix/smtpd[1]: warning: unknown[45.1.2.3]: SASL LOGIN authentication failed: UGFzc3dvcmQ6", OK, LOGIN, FAIL, NULL, "45.1.2.3", 0, "LOGIN", "auth_failed", NULL, 1 },
 	{ H "postfix/submission/smtpd[1]: warning: mx.bad.example[45.1.2.4]: SASL PLAIN authentication failed: authentication failure, sasl_username=frank@corp.example", OK, LOGIN, FAIL, "frank@corp.example", "45.1.2.4", 0, "PLAIN", "auth_failed", NULL, 1 },
+	{ H "postfix/smtpd[1]: warning: unknown[45.1.2.3]: SASL authentication failedLLLL", OK, LOGIN, FAIL, NULL, "45.1.2.3", 0, NULL, "auth_failed", NULL, 1 },
 	{ H "postfix/smtpd[1]: 4F1A2B: client=mail.example[192.0.2.44], sasl_method=PLAIN, sasl_username=gina", OK, LOGIN, SUCC, "gina", "192.0.2.44", 0, "PLAIN", NULL, NULL, 1 },
 	/* account changes */
 	{ H "useradd[6995]: new user: name=apache, UID=48, GID=48, home=/usr/share/httpd, shell=/sbin/nologin", OK, BW_KIND_OTHER, SUCC, "apache", "", 0, NULL, NULL, NULL, 1 },

@@ -127,7 +127,26 @@ static void test_alias_file(void)
 	bw_identity_free(id);
 }
 
+static void test_event(void)
+{
+	struct bw_identity *id = bw_identity_new();
+	bw_identity_set_domain(id, "corp.example");
+	bw_event ev;
+	bw_event_clear(&ev);
+	char out[64];
+	CHECK_EQ_INT(bw_identity_of_event(id, &ev, out, sizeof(out)), 0);
+	ev.user = BW_STR_LIT("Alice");
+	ev.user_domain = BW_STR_LIT("CORP");
+	CHECK_EQ_INT(bw_identity_of_event(id, &ev, out, sizeof(out)), 5);
+	CHECK_EQ_STR(out, "alice");
+	ev.user_domain = BW_STR_LIT("WKS-9");
+	CHECK_EQ_INT(bw_identity_of_event(id, &ev, out, sizeof(out)), 11);
+	CHECK_EQ_STR(out, "alice@wks-9");
+	bw_identity_free(id);
+}
+
 static const struct bw_test tests[] = {
+	{ "event", test_event },
 	{ "no_config", test_no_config },
 	{ "home_domain", test_home_domain },
 	{ "aliases", test_aliases },
