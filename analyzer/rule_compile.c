@@ -233,6 +233,27 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 			goto oom;
 		memcpy(g, v, n);
 		g[n] = 0;
+		if (lower)
+			for (size_t i = 0; i < n; i++)
+				g[i] = lc(g[i]);
+		uint8_t *k = realloc(set->gkind, (set->nglobs + 1) * sizeof(*k));
+		if (!k) {
+			free(g);
+			goto oom;
+		}
+		set->gkind = k;
+		/* where the stars are decides a cheaper test than the matcher */
+		size_t stars = 0;
+		for (size_t i = 0; i < n; i++)
+			stars += g[i] == '*';
+		uint8_t kind = 0;
+		if (stars == 1 && g[n - 1] == '*')
+			kind = 1;
+		else if (stars == 1 && g[0] == '*')
+			kind = 2;
+		else if (stars == 2 && n > 2 && g[0] == '*' && g[n - 1] == '*')
+			kind = 3;
+		set->gkind[set->nglobs] = kind;
 		set->globs[set->nglobs++] = g;
 		return 0;
 	}
@@ -242,6 +263,17 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 oom:
 	snprintf(msg, msglen, "out of memory");
 	return -1;
+}
+
+/* Compare n bytes; b is lowercased when icase. */
+static int mem_eq(const char *a, const char *b, size_t n, int icase)
+{
+	if (!icase)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (lc(a[i]) != b[i])
+			return 0;
+	return 1;
 }
 
 int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
@@ -256,9 +288,32 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 			j = (j + 1) & (set->hcap - 1);
 		}
 	}
-	for (size_t i = 0; i < set->nglobs; i++)
-		if (bw_glob_match(set->globs[i], p, n, set->lower))
-			return 1;
+	for (size_t i = 0; i < set->nglobs; i++) {
+		const char *g = set->globs[i];
+		size_t gl;
+		switch (set->gkind[i]) {
+		case 1:
+			gl = strlen(g) - 1;
+			if (n >= gl && mem_eq(p, g, gl, set->lower))
+				return 1;
+			break;
+		case 2:
+			gl = strlen(g) - 1;
+			if (n >= gl && mem_eq(p + n - gl, g + 1, gl, set->lower))
+				return 1;
+			break;
+		case 3:
+			gl = strlen(g) - 2;
+			for (size_t k = 0; k + gl <= n; k++)
+				if (lc(p[k]) == g[1] || p[k] == g[1])
+					if (mem_eq(p + k, g + 1, gl, set->lower))
+						return 1;
+			break;
+		default:
+			if (bw_glob_match(g, p, n, set->lower))
+				return 1;
+		}
+	}
 	return 0;
 }
 
@@ -296,6 +351,7 @@ void bw_rset_fini(struct bw_rset *set)
 	for (size_t i = 0; i < set->nglobs; i++)
 		free(set->globs[i]);
 	free(set->globs);
+	free(set->gkind);
 	free(set->ints);
 	free(set->nets);
 	memset(set, 0, sizeof(*set));
@@ -836,6 +892,26 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 	x->lit_icase = (nd->ival & PCRE2_CASELESS) != 0;
 	x->nreq = bw_regex_requirements(nd->str, nd->slen, (uint32_t)nd->ival,
 					&x->req);
+	if (x->nreq) {
+		size_t words = 0;
+		for (size_t k = 0; k < x->nreq; k++)
+			words += 1 + x->req[k].n;
+		x->reqcode = malloc(words * sizeof(*x->reqcode));
+		if (!x->reqcode) {
+			x->nreq = 0; /* no filter: still correct */
+		} else {
+			size_t w = 0;
+			for (size_t k = 0; k < x->nreq; k++) {
+				const unsigned char *l =
+					(const unsigned char *)x->req[k].s;
+				x->reqcode[w++] = (uint16_t)x->req[k].n;
+				x->reqcode[w++] = l[0];
+				for (size_t j = 1; j < x->req[k].n; j++)
+					x->reqcode[w++] = (uint16_t)bw_bigram(l[j - 1], l[j]);
+			}
+			x->nreqcode = w;
+		}
+	}
 	nd->a = (int32_t)rs->nrx++;
 	return 0;
 }
@@ -918,7 +994,7 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	switch (n->op) {
 	case RN_TRUE: case RN_FALSE: c = 0; break;
 	case RN_CMP_ENUM: case RN_CMP_INT: case RN_EXISTS: case RN_HOUR: c = 1; break;
-	case RN_CMP_STR: case RN_CMP_IP: c = 2; break;
+	case RN_CMP_STR: c = 2; break;
 	case RN_STARTS: case RN_ENDS: c = 3; break;
 	case RN_IN: case RN_CONTAINS: c = 4; break;
 	case RN_RECENT: c = 5; break;
@@ -999,14 +1075,14 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 					compile_regex(rs, nd, r->file, err);
 					break;
 				case RN_RECENT: {
-					int t = find_rule(rs, nd->ref);
+					int t = find_rule(rs, nd->str);
 					if (t < 0) {
 						bw_rerr_add(err, r->file, nd->line, nd->col,
-							    "recent(): no rule '%s'", nd->ref);
+							    "recent(): no rule '%s'", nd->str);
 					} else if (rs->rules[t].ngroup == 0) {
 						bw_rerr_add(err, r->file, nd->line, nd->col,
 							    "recent(): rule '%s' has no group or "
-							    "sequence key", nd->ref);
+							    "sequence key", nd->str);
 					}
 					nd->a = t;
 					break;
@@ -1141,7 +1217,6 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 	free(rs->rules);
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		free(rs->nodes[i].str);
-		free(rs->nodes[i].ref);
 	}
 	free(rs->nodes);
 	for (size_t i = 0; i < rs->nsets; i++)
@@ -1153,6 +1228,7 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 		for (size_t k = 0; k < rs->rx[i].nreq; k++)
 			free(rs->rx[i].req[k].s);
 		free(rs->rx[i].req);
+		free(rs->rx[i].reqcode);
 	}
 	free(rs->rx);
 	for (int s = 0; s < BW_SRC__COUNT; s++)

@@ -12,6 +12,7 @@
  */
 #include "rule.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -31,11 +32,13 @@
 #define KEY_MAX 512
 #define ALERT_DEPTH_MAX 4          /* alert -> sequence -> alert ... */
 
-/* Per-key state of a threshold or signature rule. */
+/* Per-key state of a threshold rule; signatures and baselines keep only
+ * the first two fields (the table's state size says how much exists), and
+ * the ring holds only the rule's distinct sets (bw_wring_size). */
 struct thr_state {
 	int64_t suppress_until;  /* ms; alerts before this are suppressed */
 	uint64_t suppressed;     /* held back since the last alert */
-	struct bw_wring ring;
+	struct bw_wring ring;    /* must stay last */
 };
 
 /* Per-key state of a sequence rule. The run stamps and evidence follow
@@ -194,11 +197,6 @@ static inline unsigned lower_u(unsigned c)
 	return c - 'A' < 26u ? c + 32 : c;
 }
 
-static inline unsigned bigram(unsigned a, unsigned b)
-{
-	return (a * 251u + b * 31u) & 1023u;
-}
-
 static const struct fmemo *field_memo(struct bw_engine *e, int field,
 				      const char *p, size_t n)
 {
@@ -217,7 +215,7 @@ static const struct fmemo *field_memo(struct bw_engine *e, int field,
 	for (size_t i = 1; i < n; i++) {
 		unsigned c = lower_u(u[i]);
 		m->bytes[c >> 6] |= 1ull << (c & 63);
-		unsigned h = bigram(prev, c);
+		unsigned h = bw_bigram(prev, c);
 		m->bloom[h >> 6] |= 1ull << (h & 63);
 		prev = c;
 	}
@@ -227,20 +225,18 @@ static const struct fmemo *field_memo(struct bw_engine *e, int field,
 /* @return 0 when no required literal can be in the subject. */
 static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
 {
-	for (size_t i = 0; i < rx->nreq; i++) {
-		const unsigned char *s = (const unsigned char *)rx->req[i].s;
-		size_t n = rx->req[i].n;
-		unsigned c0 = s[0];
-		if (!(m->bytes[c0 >> 6] & (1ull << (c0 & 63))))
-			continue;
-		size_t k = 1;
-		for (; k < n; k++) {
-			unsigned h = bigram(s[k - 1], s[k]);
-			if (!(m->bloom[h >> 6] & (1ull << (h & 63))))
-				break;
+	const uint16_t *c = rx->reqcode, *end = c + rx->nreqcode;
+	while (c < end) {
+		unsigned n = c[0], b = c[1];
+		const uint16_t *next = c + 1 + n;
+		if (m->bytes[b >> 6] & (1ull << (b & 63))) {
+			const uint16_t *g = c + 2;
+			while (g < next && (m->bloom[*g >> 6] & (1ull << (*g & 63))))
+				g++;
+			if (g == next)
+				return 1;
 		}
-		if (k == n)
-			return 1;
+		c = next;
 	}
 	return 0;
 }
@@ -336,8 +332,6 @@ static int eval(struct ectx *x, int32_t ni)
 						 memcmp(s.p, n->str, s.n) == 0);
 		return eq == (n->cmp == RC_EQ);
 	}
-	case RN_CMP_IP:
-		return 0;
 	case RN_STARTS:
 		if (!str_field(ev, n->field, &s) || s.n < n->slen)
 			return 0;
@@ -1186,9 +1180,13 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			rr->maxruns = mr;
 			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+		} else if (r->kind == BW_RK_THRESHOLD) {
+			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring) +
+				       bw_wring_size(r->ndist), seed ^ (i * 0x9e37u),
+				       keep, &e->budget, thr_fini);
 		} else {
-			bw_wtable_init(&rr->tab, sizeof(struct thr_state),
-				       seed ^ (i * 0x9e37u), keep, &e->budget, thr_fini);
+			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring),
+				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
 		}
 	}
 	for (size_t i = 0; i < e->rs->nrules; i++)

@@ -576,7 +576,7 @@ static int32_t parse_primary(struct P *ps)
 			expected(ps, "a rule id");
 			return -1;
 		}
-		ND(n).ref = tok_dup(&ps->tok);
+		ND(n).str = tok_dup(&ps->tok);
 		ND(n).line = rt.line;
 		ND(n).col = rt.col;
 		advance(ps);

@@ -362,7 +362,7 @@ void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms)
 	w->stride = 3 + (uint32_t)nsum;
 	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
 	w->oldest = INT64_MAX;
-	for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+	for (int i = 0; i < ndist; i++)
 		w->dist[i].head = w->dist[i].tail = NIL;
 }
 
@@ -519,12 +519,13 @@ void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 	if (b) {
 		b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
 		b->bytes -= w->bcap * sizeof(struct bw_wbucket);
-		for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+		for (int i = 0; i < w->ndist; i++)
 			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
 	}
 	free(w->rec);
 	free(w->bk);
-	for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+	for (int i = 0; i < w->ndist; i++)
 		free(w->dist[i].e);
-	memset(w, 0, sizeof(*w));
+	/* only ndist sets exist: the owner may have sized the struct so */
+	memset(w, 0, bw_wring_size(w->ndist));
 }

@@ -128,6 +128,11 @@ struct bw_wrec {
 	uint64_t dh[BW_WRING_MAX_AGG]; /* distinct value hashes, 0 = absent */
 };
 
+/* Bytes of a bw_wring with only ndist distinct sets: the sets are the
+ * last member, so a state embedding the ring last may be sized this way. */
+#define bw_wring_size(ndist) \
+	(offsetof(struct bw_wring, dist) + (size_t)(ndist) * sizeof(struct bw_dset))
+
 /* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
  * window of window_ms. */
 void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
