@@ -159,12 +159,17 @@ struct bw_regex {
 	 * n, first byte, n - 1 bigram bloom indices. */
 	uint16_t *reqcode;
 	size_t nreqcode;
+	/* When there are many literals, all of two bytes or more: the union
+	 * of their first bigrams, for a 16-word quick reject. */
+	int all2;
+	uint64_t first[16];
 };
 
-/* Bloom index of a lowercased byte pair (shared by compiler and engine). */
+/* Bloom index of a pair of lowercased bytes (shared by the compiler and
+ * the engine). */
 static inline unsigned bw_bigram(unsigned a, unsigned b)
 {
-	return (a * 251u + b * 31u) & 1023u;
+	return ((a * 33u) ^ b) & 1023u;
 }
 
 /* The requirement list of a regex (see bw_regex.req). @return the number
@@ -228,6 +233,10 @@ struct bw_rule {
 	const struct bw_baseline_ops *bops;
 	void *bstate;
 	int noallow;            /* `allowlist off`: allowlists do not apply */
+	/* A regex every event passing `when` must match (an AND-conjunct),
+	 * checked against the literal filter before eval(): -1 = none. */
+	int32_t pre_rx;
+	int16_t pre_field;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */
 };
 

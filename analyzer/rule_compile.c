@@ -906,10 +906,18 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 					(const unsigned char *)x->req[k].s;
 				x->reqcode[w++] = (uint16_t)x->req[k].n;
 				x->reqcode[w++] = l[0];
+				if (x->req[k].n >= 2) {
+					unsigned g = bw_bigram(l[0], l[1]);
+					x->first[g >> 6] |= 1ull << (g & 63);
+				}
 				for (size_t j = 1; j < x->req[k].n; j++)
 					x->reqcode[w++] = (uint16_t)bw_bigram(l[j - 1], l[j]);
 			}
 			x->nreqcode = w;
+			x->all2 = x->nreq >= 8;
+			for (size_t k = 0; k < x->nreq; k++)
+				if (x->req[k].n < 2)
+					x->all2 = 0;
 		}
 	}
 	nd->a = (int32_t)rs->nrx++;
@@ -1018,6 +1026,49 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	return c;
 }
 
+/* The best regex conjunct of an AND tree: one with a literal filter,
+ * whose shortest literal is longest. */
+static void pre_walk(const struct bw_ruleset *rs, int32_t ni, int32_t *best,
+		     size_t *bestlen)
+{
+	if (ni < 0)
+		return;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	if (n->op == RN_AND) {
+		pre_walk(rs, n->a, best, bestlen);
+		pre_walk(rs, n->b, best, bestlen);
+		return;
+	}
+	if (n->op != RN_REGEX || n->cmp != RC_EQ || n->a < 0)
+		return;
+	const struct bw_regex *rx = &rs->rx[n->a];
+	if (!rx->nreq)
+		return;
+	size_t m = SIZE_MAX;
+	for (size_t k = 0; k < rx->nreq; k++)
+		if (rx->req[k].n < m)
+			m = rx->req[k].n;
+	if (*best < 0 || m > *bestlen) {
+		*best = ni;
+		*bestlen = m;
+	}
+}
+
+static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
+{
+	int32_t best = -1;
+	size_t bl = 0;
+	r->pre_rx = -1;
+	r->pre_field = -1;
+	if (r->kind == BW_RK_SEQUENCE)
+		return; /* `when` is not all that decides: steps have their own */
+	pre_walk(rs, r->when, &best, &bl);
+	if (best < 0)
+		return;
+	r->pre_rx = rs->nodes[best].a;
+	r->pre_field = rs->nodes[best].field;
+}
+
 static int find_rule(const struct bw_ruleset *rs, const char *id)
 {
 	for (size_t i = 0; i < rs->nrules; i++)
@@ -1101,6 +1152,8 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 	}
 	if (err->count != before)
 		return -1;
+	for (size_t ri = 0; ri < rs->nrules; ri++)
+		pick_pre(rs, &rs->rules[ri]);
 	/* the source/kind index */
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		struct bw_rule *r = &rs->rules[ri];

@@ -74,8 +74,8 @@ struct fmemo {
 	const char *p;      /* the value it describes (identity) */
 	size_t n;
 	uint64_t gen;
-	uint64_t bytes[4];
-	uint64_t bloom[16]; /* 1024 bits */
+	uint64_t bytes[4];  /* lowercased bytes present */
+	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
 };
 
 struct bw_engine {
@@ -192,11 +192,15 @@ static int64_t local_hour(struct bw_engine *e, int64_t ms)
 	return h < 0 ? h + 24 : h;
 }
 
-static inline unsigned lower_u(unsigned c)
+static unsigned char lowtab[256]; /* ASCII lowercase, filled at start */
+
+static void lowtab_init(void)
 {
-	return c - 'A' < 26u ? c + 32 : c;
+	for (unsigned c = 0; c < 256; c++)
+		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
+__attribute__((noinline))
 static const struct fmemo *field_memo(struct bw_engine *e, int field,
 				      const char *p, size_t n)
 {
@@ -209,11 +213,11 @@ static const struct fmemo *field_memo(struct bw_engine *e, int field,
 	memset(m->bytes, 0, sizeof(m->bytes));
 	memset(m->bloom, 0, sizeof(m->bloom));
 	const unsigned char *u = (const unsigned char *)p;
-	unsigned prev = n ? lower_u(u[0]) : 0;
+	unsigned prev = n ? lowtab[u[0]] : 0;
 	if (n)
 		m->bytes[prev >> 6] |= 1ull << (prev & 63);
 	for (size_t i = 1; i < n; i++) {
-		unsigned c = lower_u(u[i]);
+		unsigned c = lowtab[u[i]];
 		m->bytes[c >> 6] |= 1ull << (c & 63);
 		unsigned h = bw_bigram(prev, c);
 		m->bloom[h >> 6] |= 1ull << (h & 63);
@@ -225,6 +229,13 @@ static const struct fmemo *field_memo(struct bw_engine *e, int field,
 /* @return 0 when no required literal can be in the subject. */
 static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
 {
+	if (rx->all2) {
+		uint64_t any = 0;
+		for (int i = 0; i < 16; i++)
+			any |= m->bloom[i] & rx->first[i];
+		if (!any)
+			return 0;
+	}
 	const uint16_t *c = rx->reqcode, *end = c + rx->nreqcode;
 	while (c < end) {
 		unsigned n = c[0], b = c[1];
@@ -241,6 +252,8 @@ static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
 	return 0;
 }
 
+/* Out of line: keeps eval()'s frame small for the cheap node kinds. */
+__attribute__((noinline))
 static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 		     size_t len)
 {
@@ -297,33 +310,16 @@ static int alert_matches(const struct bw_ruleset *rs, const struct bw_rset *set,
 	return 0;
 }
 
-static int eval(struct ectx *x, int32_t ni)
+/* Node kinds that read strings, sets or regexes: out of line, so eval()
+ * stays a small frame for the enum/int tests and the AND/OR walk. */
+__attribute__((noinline))
+static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 {
 	struct bw_engine *e = x->e;
-	const struct bw_rnode *n = &e->rs->nodes[ni];
 	const bw_event *ev = x->ev;
 	bw_str s;
 	int64_t v;
 	switch ((enum bw_rop)n->op) {
-	case RN_TRUE: return 1;
-	case RN_FALSE: return 0;
-	case RN_AND: return eval(x, n->a) && eval(x, n->b);
-	case RN_OR: return eval(x, n->a) || eval(x, n->b);
-	case RN_NOT: return !eval(x, n->a);
-	case RN_CMP_ENUM: {
-		int64_t have = n->field == BW_F_SOURCE ? ev->source :
-			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
-		return (have == n->ival) == (n->cmp == RC_EQ);
-	}
-	case RN_CMP_INT:
-		if (n->field == BW_F_HTTP_STATUS) {
-			if (!ev->http_status)
-				return 0;
-			return cmp_int(n->cmp, ev->http_status, n->ival);
-		}
-		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
-			return 0;
-		return cmp_int(n->cmp, v, n->ival);
 	case RN_CMP_STR: {
 		if (!str_field(ev, n->field, &s))
 			return n->cmp == RC_NE;
@@ -407,6 +403,36 @@ static int eval(struct ectx *x, int32_t ni)
 		       alert_matches(e->rs, &e->rs->sets[n->a], x->alert_rule);
 	default:
 		return 0;
+	}
+}
+
+static int eval(struct ectx *x, int32_t ni)
+{
+	const struct bw_rnode *n = &x->e->rs->nodes[ni];
+	const bw_event *ev = x->ev;
+	int64_t v;
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return 1;
+	case RN_FALSE: return 0;
+	case RN_AND: return eval(x, n->a) && eval(x, n->b);
+	case RN_OR: return eval(x, n->a) || eval(x, n->b);
+	case RN_NOT: return !eval(x, n->a);
+	case RN_CMP_ENUM: {
+		int64_t have = n->field == BW_F_SOURCE ? ev->source :
+			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
+		return (have == n->ival) == (n->cmp == RC_EQ);
+	}
+	case RN_CMP_INT:
+		if (n->field == BW_F_HTTP_STATUS) {
+			if (!ev->http_status)
+				return 0;
+			return cmp_int(n->cmp, ev->http_status, n->ival);
+		}
+		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
+			return 0;
+		return cmp_int(n->cmp, v, n->ival);
+	default:
+		return eval_slow(x, n);
 	}
 }
 
@@ -1056,6 +1082,14 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			if (allowed)
 				continue;
 		}
+		if (r->pre_rx >= 0) {
+			/* a regex the rule needs: its literals must be there */
+			bw_str v;
+			if (!str_field(ev, r->pre_field, &v) ||
+			    !req_maybe(field_memo(e, r->pre_field, v.p, v.n),
+				       &e->rs->rx[r->pre_rx]))
+				continue;
+		}
 		struct ectx x = { e, ri, ev, NULL };
 		if (r->when >= 0 && !eval(&x, r->when))
 			continue;
@@ -1124,6 +1158,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		e->cfg.max_keys = BW_ENGINE_DEFAULT_MAX_KEYS;
 	e->budget.max_keys = e->cfg.max_keys;
 	e->tz_hour_base = INT64_MIN;
+	lowtab_init();
 	uint64_t seed = cfg->seed ? cfg->seed : random_seed();
 	e->rs = bw_ruleset_load(e->cfg.rules_dir, seed, &re);
 	if (!e->rs) {
