@@ -25,7 +25,7 @@
 
 #define REGEX_MATCH_LIMIT 200000u
 #define REGEX_DEPTH_LIMIT 2000u
-#define WINDOW_MAX_RECORDS 64u    /* exact records per key; older ones in
+#define WINDOW_MAX_RECORDS 20u    /* exact records per key; older ones in
                                      the window are folded into buckets */
 #define DISTINCT_MAX 4096u        /* values per distinct set, unless the
                                      trigger needs fewer (dist_cap) */
