@@ -135,6 +135,7 @@ struct bw_rset {
 	struct { uint8_t addr[16]; uint8_t bits; } *nets; /* v4 as mapped /96+ */
 	size_t nnets;
 	int lower;              /* compare lowercased (allow agents) */
+	int ftype;              /* field type of a @list set (shared by name) */
 };
 
 /* A literal some match must contain, lowercased (case-folded superset). */
@@ -237,6 +238,8 @@ struct bw_rule {
 	 * checked against the literal filter before eval(): -1 = none. */
 	int32_t pre_rx;
 	int16_t pre_field;
+	/* Fields (bit = 1 << bw_field_id) every event passing `when` has. */
+	uint64_t need_fields;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */
 };
 

@@ -18,44 +18,58 @@
 
 /* ------------------------------------------------------------- hash */
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                           \
-	do {                                                               \
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                     \
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                     \
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-	} while (0)
-
-/* SipHash-1-3 with key (seed, ~seed): attackers pick our keys (addresses,
- * user names), so the table hash must be keyed. */
-uint64_t bw_hash64(uint64_t seed, const void *p, size_t n)
+/* Seeded multiply-mix hash (wyhash style): attackers pick our keys
+ * (addresses, user names), so the table hash depends on a random seed
+ * they cannot see; one 64x64->128 multiply per 16 bytes keeps it cheap on
+ * the short keys the engine hashes several times per event. */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-	const uint8_t *in = p;
-	uint64_t k0 = seed, k1 = ~seed * 0x9e3779b97f4a7c15ull;
-	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
-	uint64_t b = (uint64_t)n << 56;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t m;
-		memcpy(&m, in + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+uint64_t bw_hash64(uint64_t seed, const void *key, size_t n)
+{
+	static const uint64_t s0 = 0xa0761d6478bd642full, s1 = 0xe7037ed1a0b428dbull,
+			      s2 = 0x8ebc6af09c88c6e3ull;
+	const uint8_t *p = key;
+	uint64_t h = seed ^ mum(seed ^ s0, (uint64_t)n ^ s1);
+	uint64_t a, b;
+	if (n <= 16) {
+		if (n >= 4) {
+			a = rd32(p) << 32 | rd32(p + ((n >> 3) << 2));
+			b = rd32(p + n - 4) << 32 | rd32(p + n - 4 - ((n >> 3) << 2));
+		} else if (n > 0) {
+			a = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+			b = 0;
+		} else {
+			a = b = 0;
+		}
+	} else {
+		size_t i = n;
+		while (i > 16) {
+			h = mum(rd64(p) ^ s1, rd64(p + 8) ^ h);
+			p += 16;
+			i -= 16;
+		}
+		a = rd64(p + i - 16);
+		b = rd64(p + i - 8);
 	}
-	uint64_t t = 0;
-	for (size_t k = 0; i + k < n; k++)
-		t |= (uint64_t)in[i + k] << (8 * k);
-	b |= t;
-	v3 ^= b;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	return mum(s1 ^ (uint64_t)n, mum(a ^ s1, b ^ h) ^ s2);
 }
 
 static char lc(char c)
@@ -449,6 +463,7 @@ int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
 			 strerror(errno));
 		return -1;
 	}
+	free(set->name);
 	set->name = strdup(name);
 	struct list_ctx x = { rs, set, field_type == BW_FT_ENUM ? BW_FT_STR :
 					field_type, msg, msglen, path };
@@ -1054,8 +1069,35 @@ static void pre_walk(const struct bw_ruleset *rs, int32_t ni, int32_t *best,
 	}
 }
 
+/* Fields a node cannot be true without. */
+static uint64_t need_of(const struct bw_ruleset *rs, int32_t ni)
+{
+	if (ni < 0)
+		return 0;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND:
+		return need_of(rs, n->a) | need_of(rs, n->b);
+	case RN_OR:
+		return need_of(rs, n->a) & need_of(rs, n->b);
+	case RN_CMP_STR:
+	case RN_REGEX:
+		return n->cmp == RC_EQ && n->field >= 0 ? 1ull << n->field : 0;
+	case RN_CMP_INT:
+	case RN_IN:
+	case RN_STARTS:
+	case RN_ENDS:
+	case RN_CONTAINS:
+	case RN_EXISTS:
+		return n->field >= 0 && n->field != BW_F_TS ? 1ull << n->field : 0;
+	default:
+		return 0;
+	}
+}
+
 static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 {
+	r->need_fields = r->kind == BW_RK_SEQUENCE ? 0 : need_of(rs, r->when);
 	int32_t best = -1;
 	size_t bl = 0;
 	r->pre_rx = -1;

@@ -78,9 +78,17 @@ struct fmemo {
 	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
 };
 
+/* A @list set's answer for one field of the current event. */
+struct smemo {
+	uint64_t gen;
+	int16_t field;
+	int8_t res;
+};
+
 struct bw_engine {
 	struct bw_ruleset *rs;
 	uint64_t gen;              /* bumped per event: invalidates memos */
+	struct smemo *smemo;       /* per set */
 	struct fmemo memo[BW_F__COUNT];
 	struct bw_engine_config cfg;
 	struct rrun *run;
@@ -168,7 +176,9 @@ static int str_field(const bw_event *ev, int f, bw_str *s)
 	case BW_F_URL_PATH: *s = ev->url_path; return s->p != NULL;
 	case BW_F_URL_QUERY: *s = ev->url_query; return s->p != NULL;
 	case BW_F_USER_AGENT: *s = ev->user_agent; return s->p != NULL;
-	case BW_F_USER: *s = ev->user; return s->p != NULL;
+	case BW_F_USER: /* the normalized identity when known (event.h) */
+		*s = ev->identity.p ? ev->identity : ev->user;
+		return s->p != NULL;
 	default: return bw_field_get_str(ev, (enum bw_field_id)f, s);
 	}
 }
@@ -310,6 +320,31 @@ static int alert_matches(const struct bw_ruleset *rs, const struct bw_rset *set,
 	return 0;
 }
 
+static int eval_in(struct ectx *x, const struct bw_rnode *n,
+		   const struct bw_rset *set)
+{
+	struct bw_engine *e = x->e;
+	const bw_event *ev = x->ev;
+	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)n->field);
+	int64_t v;
+	bw_str s;
+	if (n->field == BW_F_TS)
+		return bw_rset_has_int(set, local_hour(e, ev->ts_ms));
+	if (d->type == BW_FT_IP) {
+		const bw_ip *ip;
+		return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip) &&
+		       bw_rset_has_ip(set, ip);
+	}
+	if (d->type == BW_FT_INT) {
+		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
+			return 0;
+		return bw_rset_has_int(set, v);
+	}
+	if (!str_field(ev, n->field, &s))
+		return 0;
+	return bw_rset_has_str(e->rs, set, s.p, s.n);
+}
+
 /* Node kinds that read strings, sets or regexes: out of line, so eval()
  * stays a small frame for the enum/int tests and the AND/OR walk. */
 __attribute__((noinline))
@@ -366,23 +401,16 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 	}
 	case RN_IN: {
 		const struct bw_rset *set = &e->rs->sets[n->a];
-		const struct bw_field_desc *d =
-			bw_field_desc((enum bw_field_id)n->field);
-		if (n->field == BW_F_TS)
-			return bw_rset_has_int(set, local_hour(e, ev->ts_ms));
-		if (d->type == BW_FT_IP) {
-			const bw_ip *ip;
-			return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip) &&
-			       bw_rset_has_ip(set, ip);
+		struct smemo *sm = &e->smemo[n->a];
+		if (set->name && sm->gen == e->gen && sm->field == n->field)
+			return sm->res;
+		int res = eval_in(x, n, set);
+		if (set->name) {
+			sm->gen = e->gen;
+			sm->field = n->field;
+			sm->res = (int8_t)res;
 		}
-		if (d->type == BW_FT_INT) {
-			if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
-				return 0;
-			return bw_rset_has_int(set, v);
-		}
-		if (!str_field(ev, n->field, &s))
-			return 0;
-		return bw_rset_has_str(e->rs, set, s.p, s.n);
+		return res;
 	}
 	case RN_EXISTS: {
 		const struct bw_field_desc *d =
@@ -1042,6 +1070,9 @@ static int is_allowed(struct bw_engine *e, const bw_event *ev)
 	if (ev->user.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
 	    bw_rset_has_str(rs, &rs->allow_user, ev->user.p, ev->user.n))
 		return 1;
+	if (ev->identity.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
+	    bw_rset_has_str(rs, &rs->allow_user, ev->identity.p, ev->identity.n))
+		return 1;
 	if (ev->user_agent.p && (rs->allow_agent.hn || rs->allow_agent.nglobs) &&
 	    bw_rset_has_str(rs, &rs->allow_agent, ev->user_agent.p,
 			    ev->user_agent.n))
@@ -1057,14 +1088,55 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 		e->clock = ev->ts_ms;
 	else if (ev->ts_ms < e->clock)
 		e->st.late++;
-	/* expire idle keys about once per event-time second */
-	if (e->clock - e->last_expire >= 1000) {
+	/* Expire idle keys every 10 s of event time. Only memory depends on
+	 * it: windows, sequences and suppression check their own times when
+	 * a key is used, so a key kept a little longer changes no alert. */
+	if (e->clock - e->last_expire >= 10000) {
 		e->last_expire = e->clock;
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			bw_wtable_expire(&e->run[i].tab, e->clock);
-			bw_wtable_expire(&e->run[i].recent, e->clock);
+			if (e->run[i].tab.tail)
+				bw_wtable_expire(&e->run[i].tab, e->clock);
+			if (e->run[i].recent.tail)
+				bw_wtable_expire(&e->run[i].recent, e->clock);
 		}
 	}
+	/* which fields the event has: rules needing others are skipped.
+	 * Fields not listed here (added to the model later) count as present,
+	 * which only costs a full evaluation. */
+	uint64_t have = ~0ull;
+#define HAVE(f, cond) have &= ~((uint64_t)((cond) == 0) << (f))
+	HAVE(BW_F_FORMAT, ev->format != NULL);
+	HAVE(BW_F_USER, ev->user.p != NULL || ev->identity.p != NULL);
+	HAVE(BW_F_IDENTITY, ev->identity.p != NULL);
+	HAVE(BW_F_USER_DOMAIN, ev->user_domain.p != NULL);
+	HAVE(BW_F_AUTH_METHOD, ev->auth_method.p != NULL);
+	HAVE(BW_F_ACTION, ev->action.p != NULL);
+	HAVE(BW_F_REASON, ev->reason.p != NULL);
+	HAVE(BW_F_SESSION_ID, ev->session_id.p != NULL);
+	HAVE(BW_F_SRC_IP, ev->src_ip.family);
+	HAVE(BW_F_DST_IP, ev->dst_ip.family);
+	HAVE(BW_F_ASSIGNED_IP, ev->assigned_ip.family);
+	HAVE(BW_F_SRC_PORT, ev->src_port);
+	HAVE(BW_F_DST_PORT, ev->dst_port);
+	HAVE(BW_F_SRC_HOST, ev->src_host.p != NULL);
+	HAVE(BW_F_HOST, ev->host.p != NULL);
+	HAVE(BW_F_PROGRAM, ev->program.p != NULL);
+	HAVE(BW_F_FORWARDED_FOR, ev->forwarded_for.p != NULL);
+	HAVE(BW_F_HTTP_METHOD, ev->http_method.p != NULL);
+	HAVE(BW_F_URL_PATH, ev->url_path.p != NULL);
+	HAVE(BW_F_URL_QUERY, ev->url_query.p != NULL);
+	HAVE(BW_F_HTTP_VERSION, ev->http_version.p != NULL);
+	HAVE(BW_F_REFERRER, ev->referrer.p != NULL);
+	HAVE(BW_F_USER_AGENT, ev->user_agent.p != NULL);
+	HAVE(BW_F_VHOST, ev->vhost.p != NULL);
+	HAVE(BW_F_REQUEST, ev->request.p != NULL);
+	HAVE(BW_F_HTTP_STATUS, ev->http_status);
+	HAVE(BW_F_HTTP_BYTES, ev->http_bytes != BW_NUM_ABSENT);
+	HAVE(BW_F_BYTES_OUT, ev->bytes_out != BW_NUM_ABSENT);
+	HAVE(BW_F_BYTES_IN, ev->bytes_in != BW_NUM_ABSENT);
+	HAVE(BW_F_DURATION, ev->duration_ms != BW_NUM_ABSENT);
+	HAVE(BW_F_TARGET_USER, ev->target_user.p != NULL);
+#undef HAVE
 	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
 	const uint32_t *idx = e->rs->index[src][kind];
@@ -1073,6 +1145,8 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	for (uint32_t i = 0; i < n; i++) {
 		int ri = (int)idx[i];
 		const struct bw_rule *r = &e->rs->rules[ri];
+		if (r->need_fields & ~have)
+			continue;
 		if (e->rs->has_allow && !r->noallow) {
 			if (allowed < 0) {
 				allowed = is_allowed(e, ev);
@@ -1237,6 +1311,9 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		bw_wtable_init(&e->run[i].recent, sizeof(struct recent_state),
 			       seed ^ 0x5bd1e995u ^ i, e->run[i].recent_keep,
 			       &e->budget, NULL);
+	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
+	if (!e->smemo)
+		goto oom;
 	e->md = pcre2_match_data_create(1, NULL);
 	e->mctx = pcre2_match_context_create(NULL);
 	e->jstack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
@@ -1398,6 +1475,7 @@ void bw_engine_free(struct bw_engine *e)
 	bw_buf_fini(&e->msg);
 	bw_buf_fini(&e->tmp);
 	free(e->low);
+	free(e->smemo);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	free(e->names);

@@ -561,7 +561,36 @@ static void test_lists_and_sets(void)
 	rules_dir_rm();
 }
 
+/* `user` in rules is the normalized identity when the pipeline set one;
+ * a rule needing a field the event lacks never fires (and is skipped). */
+static void test_identity_and_needed_fields(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule u\n  when user == alice and outcome == failure\n\n"
+		"rule q\n  when url.query == \"a=1\" or url.query ~ /b=2/\n\n"
+		"rule n\n  when not exists(url.query) and kind == login\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "192.0.2.1", "CORP\\Alice", 1);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(count_rule("u"), 0);
+	ev.identity = BW_STR_LIT("alice");
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(count_rule("u"), 1);
+	CHECK_EQ_INT(count_rule("n"), 2);
+	CHECK_EQ_INT(count_rule("q"), 0);
+	bw_event w = mkweb(T0, "192.0.2.1", "/", "x=1&b=2", 200, 2);
+	bw_engine_event(e, &w);
+	CHECK_EQ_INT(count_rule("q"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
+	{ "identity_and_needed_fields", test_identity_and_needed_fields },
 	{ "threshold_fires", test_threshold_fires },
 	{ "window_edge", test_window_edge },
 	{ "out_of_order", test_out_of_order },
