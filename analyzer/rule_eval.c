@@ -68,14 +68,31 @@ struct rrun {
 	uint64_t alerts, suppressed, rx_limit;
 };
 
-/* Byte set and bigram bloom of one field's lowercased value, computed at
- * most once per event and field, shared by every regex on that field. */
+/* Byte set and bigram bloom of a lowercased value. */
+struct mbits {
+	uint64_t bytes[4];  /* lowercased bytes present */
+	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
+};
+
+/* The filter bits of one field of the current event, computed at most
+ * once per event and field, shared by every regex on that field. */
 struct fmemo {
 	const char *p;      /* the value it describes (identity) */
 	size_t n;
 	uint64_t gen;
-	uint64_t bytes[4];  /* lowercased bytes present */
-	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
+	const struct mbits *bits;
+	struct mbits own;   /* for values the cache does not keep */
+};
+
+/* Values repeat across events (user agents, referrers, popular paths):
+ * a direct-mapped cache of their filter bits, keyed by content. */
+#define MCACHE_SLOTS 1024
+#define MCACHE_MAX 200      /* longer values are not cached */
+struct mcache {
+	uint64_t h;
+	uint32_t n;             /* 0 = empty */
+	struct mbits bits;
+	char text[MCACHE_MAX];
 };
 
 /* A @list set's answer for one field of the current event. */
@@ -90,6 +107,7 @@ struct bw_engine {
 	uint64_t gen;              /* bumped per event: invalidates memos */
 	struct smemo *smemo;       /* per set */
 	struct fmemo memo[BW_F__COUNT];
+	struct mcache *mcache;     /* MCACHE_SLOTS */
 	struct bw_engine_config cfg;
 	struct rrun *run;
 	struct bw_wbudget budget;
@@ -210,18 +228,9 @@ static void lowtab_init(void)
 		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
-__attribute__((noinline))
-static const struct fmemo *field_memo(struct bw_engine *e, int field,
-				      const char *p, size_t n)
+static void mbits_fill(struct mbits *m, const char *p, size_t n)
 {
-	struct fmemo *m = &e->memo[field];
-	if (m->gen == e->gen && m->p == p && m->n == n)
-		return m;
-	m->gen = e->gen;
-	m->p = p;
-	m->n = n;
-	memset(m->bytes, 0, sizeof(m->bytes));
-	memset(m->bloom, 0, sizeof(m->bloom));
+	memset(m, 0, sizeof(*m));
 	const unsigned char *u = (const unsigned char *)p;
 	unsigned prev = n ? lowtab[u[0]] : 0;
 	if (n)
@@ -233,11 +242,37 @@ static const struct fmemo *field_memo(struct bw_engine *e, int field,
 		m->bloom[h >> 6] |= 1ull << (h & 63);
 		prev = c;
 	}
-	return m;
+}
+
+__attribute__((noinline))
+static const struct mbits *field_bits(struct bw_engine *e, int field,
+				      const char *p, size_t n)
+{
+	struct fmemo *m = &e->memo[field];
+	if (m->gen == e->gen && m->p == p && m->n == n)
+		return m->bits;
+	m->gen = e->gen;
+	m->p = p;
+	m->n = n;
+	if (n && n <= MCACHE_MAX && e->mcache) {
+		uint64_t h = bw_hash64(e->rs->seed, p, n);
+		struct mcache *c = &e->mcache[h & (MCACHE_SLOTS - 1)];
+		if (c->h != h || c->n != n || memcmp(c->text, p, n) != 0) {
+			c->h = h;
+			c->n = (uint32_t)n;
+			memcpy(c->text, p, n);
+			mbits_fill(&c->bits, p, n);
+		}
+		m->bits = &c->bits;
+		return m->bits;
+	}
+	mbits_fill(&m->own, p, n);
+	m->bits = &m->own;
+	return m->bits;
 }
 
 /* @return 0 when no required literal can be in the subject. */
-static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
+static int req_maybe(const struct mbits *m, const struct bw_regex *rx)
 {
 	if (rx->all2) {
 		uint64_t any = 0;
@@ -269,7 +304,7 @@ static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 {
 	struct bw_engine *e = x->e;
 	const struct bw_regex *rx = &e->rs->rx[n->a];
-	if (rx->nreq && !req_maybe(field_memo(e, n->field, p, len), rx))
+	if (rx->nreq && !req_maybe(field_bits(e, n->field, p, len), rx))
 		return 0;
 	if (rx->lit) {
 		if (rx->lit_icase ? !ci_find(p, len, rx->lit, rx->litlen) :
@@ -1160,7 +1195,7 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			/* a regex the rule needs: its literals must be there */
 			bw_str v;
 			if (!str_field(ev, r->pre_field, &v) ||
-			    !req_maybe(field_memo(e, r->pre_field, v.p, v.n),
+			    !req_maybe(field_bits(e, r->pre_field, v.p, v.n),
 				       &e->rs->rx[r->pre_rx]))
 				continue;
 		}
@@ -1311,6 +1346,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		bw_wtable_init(&e->run[i].recent, sizeof(struct recent_state),
 			       seed ^ 0x5bd1e995u ^ i, e->run[i].recent_keep,
 			       &e->budget, NULL);
+	e->mcache = calloc(MCACHE_SLOTS, sizeof(*e->mcache));
 	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
 	if (!e->smemo)
 		goto oom;
@@ -1476,6 +1512,7 @@ void bw_engine_free(struct bw_engine *e)
 	bw_buf_fini(&e->tmp);
 	free(e->low);
 	free(e->smemo);
+	free(e->mcache);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	free(e->names);
