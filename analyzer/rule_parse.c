@@ -1410,6 +1410,7 @@ static void directive(struct P *ps)
 			expected(ps, "a detector name");
 			return;
 		}
+		free(r->baseline); /* a repeated directive: the last wins */
 		r->baseline = tok_dup(&ps->tok);
 		advance(ps);
 	} else if (is_word(ps, "allowlist")) {
