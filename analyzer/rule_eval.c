@@ -69,9 +69,13 @@ struct rrun {
 };
 
 /* Byte set and bigram bloom of a lowercased value. */
+#define RXMEMO_MAX 256 /* regexes whose filter answer is remembered */
 struct mbits {
 	uint64_t bytes[4];  /* lowercased bytes present */
 	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
+	/* the literal filter's answer per regex for this value, once asked
+	 * (it depends on nothing else, so a cached value keeps them) */
+	uint64_t done[RXMEMO_MAX / 64], res[RXMEMO_MAX / 64];
 };
 
 /* The filter bits of one field of the current event, computed at most
@@ -80,7 +84,9 @@ struct fmemo {
 	const char *p;      /* the value it describes (identity) */
 	size_t n;
 	uint64_t gen;
-	const struct mbits *bits;
+	struct mbits *bits;
+	struct mcache *slot; /* cache slot bits points into, or NULL */
+	uint64_t h;          /* the value's hash when slot is set */
 	struct mbits own;   /* for values the cache does not keep */
 };
 
@@ -245,11 +251,13 @@ static void mbits_fill(struct mbits *m, const char *p, size_t n)
 }
 
 __attribute__((noinline))
-static const struct mbits *field_bits(struct bw_engine *e, int field,
+static struct mbits *field_bits(struct bw_engine *e, int field,
 				      const char *p, size_t n)
 {
 	struct fmemo *m = &e->memo[field];
-	if (m->gen == e->gen && m->p == p && m->n == n)
+	/* a slot may since have been taken by another field's value */
+	if (m->gen == e->gen && m->p == p && m->n == n &&
+	    (!m->slot || (m->slot->h == m->h && m->slot->n == n)))
 		return m->bits;
 	m->gen = e->gen;
 	m->p = p;
@@ -264,11 +272,32 @@ static const struct mbits *field_bits(struct bw_engine *e, int field,
 			mbits_fill(&c->bits, p, n);
 		}
 		m->bits = &c->bits;
+		m->slot = c;
+		m->h = h;
 		return m->bits;
 	}
 	mbits_fill(&m->own, p, n);
 	m->bits = &m->own;
+	m->slot = NULL;
 	return m->bits;
+}
+
+static int req_maybe(const struct mbits *m, const struct bw_regex *rx);
+
+/* req_maybe() for regex idx, remembered in m. */
+static int rx_maybe(struct mbits *m, const struct bw_regex *rx, int idx)
+{
+	if (idx >= RXMEMO_MAX)
+		return req_maybe(m, rx);
+	unsigned w = (unsigned)idx >> 6;
+	uint64_t bit = 1ull << (idx & 63);
+	if (m->done[w] & bit)
+		return (m->res[w] & bit) != 0;
+	int r = req_maybe(m, rx);
+	m->done[w] |= bit;
+	if (r)
+		m->res[w] |= bit;
+	return r;
 }
 
 /* @return 0 when no required literal can be in the subject. */
@@ -304,7 +333,7 @@ static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 {
 	struct bw_engine *e = x->e;
 	const struct bw_regex *rx = &e->rs->rx[n->a];
-	if (rx->nreq && !req_maybe(field_bits(e, n->field, p, len), rx))
+	if (rx->nreq && !rx_maybe(field_bits(e, n->field, p, len), rx, n->a))
 		return 0;
 	if (rx->lit) {
 		if (rx->lit_icase ? !ci_find(p, len, rx->lit, rx->litlen) :
@@ -1195,8 +1224,8 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			/* a regex the rule needs: its literals must be there */
 			bw_str v;
 			if (!str_field(ev, r->pre_field, &v) ||
-			    !req_maybe(field_bits(e, r->pre_field, v.p, v.n),
-				       &e->rs->rx[r->pre_rx]))
+			    !rx_maybe(field_bits(e, r->pre_field, v.p, v.n),
+				      &e->rs->rx[r->pre_rx], r->pre_rx))
 				continue;
 		}
 		struct ectx x = { e, ri, ev, NULL };

@@ -6,6 +6,7 @@
  */
 #include "bw_test.h"
 #include "rule_test_util.h"
+#include "rule.h"
 
 #include <jansson.h>
 
@@ -711,7 +712,42 @@ static void test_baseline_hook(void)
 	rules_dir_rm();
 }
 
+/* Two fields of one event whose values share a slot of the filter cache:
+ * the second must not make the first's filter answer stale. */
+static void test_filter_cache_slot_reuse(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule c\n  when url.path ~ /fgt_lang/ and user.agent ~ /ua-/ and "
+		"url.path ~ /remote/\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	/* find a path and an agent in the same slot (seed 42, 1024 slots) */
+	static char path[64], ua[64];
+	int found = 0;
+	for (int i = 0; i < 4000 && !found; i++) {
+		snprintf(path, sizeof(path), "/remote/fgt_lang%d", i);
+		uint64_t hp = bw_hash64(42, path, strlen(path)) & 1023;
+		for (int k = 0; k < 4000; k++) {
+			snprintf(ua, sizeof(ua), "ua-%d", k);
+			if ((bw_hash64(42, ua, strlen(ua)) & 1023) == hp) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	CHECK(found);
+	bw_event a = mkweb(T0, "192.0.2.1", path, NULL, 200, 1);
+	a.user_agent = bw_str_make(ua, strlen(ua));
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("c"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
+	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
