@@ -85,7 +85,6 @@ enum bw_rop {
 	RN_CMP_ENUM,               /* field ==/!= ival (source/kind/outcome) */
 	RN_CMP_INT,                /* field cmp ival (ints, time, ports) */
 	RN_CMP_STR,                /* field ==/!=/</.. str (RNF_LOWER) */
-	RN_CMP_IP,                 /* field ==/!= ip */
 	RN_STARTS, RN_CONTAINS, RN_ENDS, /* field, str (RNF_LOWER) */
 	RN_REGEX,                  /* field ~ rx[a]; cmp NE for !~ */
 	RN_IN,                     /* field in set[a] */
@@ -104,6 +103,7 @@ enum bw_rcmp { RC_EQ, RC_NE, RC_LT, RC_LE, RC_GT, RC_GE };
 
 enum { RNF_LOWER = 1 };
 
+/* 48 bytes: the fields eval() reads first share one cache line. */
 struct bw_rnode {
 	uint8_t op;     /* enum bw_rop */
 	uint8_t cmp;    /* enum bw_rcmp */
@@ -111,13 +111,14 @@ struct bw_rnode {
 	uint8_t cost;   /* evaluation cost class, cheaper first in AND/OR */
 	int16_t field;  /* enum bw_field_id, or -1 */
 	int32_t a, b;   /* children / table indices, -1 = none */
-	int64_t ival;   /* ints, enums, ms, hour */
-	double dval;    /* RN_A_NUM */
-	char *str;      /* literal (lowercased when RNF_LOWER), owned */
+	union {
+		int64_t ival; /* ints, enums, ms, hour, regex flags */
+		double dval;  /* RN_A_NUM */
+	};
+	char *str;      /* literal (lowercased when RNF_LOWER), or the rule id
+	                   of RN_RECENT until compiled; owned */
 	size_t slen;
-	bw_ip ip;
 	int line, col;  /* for errors reported after parsing */
-	char *ref;      /* RN_RECENT: rule id to resolve at compile, owned */
 };
 
 /* A set of values: exact strings (hash), string globs with '*', integer
@@ -127,12 +128,14 @@ struct bw_rset {
 	uint64_t *hash;         /* open addressing of exact string hashes */
 	uint32_t hcap, hn;
 	char **globs;           /* patterns containing '*' */
+	uint8_t *gkind;         /* 0 general, 1 "lit*", 2 "*lit", 3 "*lit*" */
 	size_t nglobs;
 	int64_t *ints;
 	size_t nints;
 	struct { uint8_t addr[16]; uint8_t bits; } *nets; /* v4 as mapped /96+ */
 	size_t nnets;
 	int lower;              /* compare lowercased (allow agents) */
+	int ftype;              /* field type of a @list set (shared by name) */
 };
 
 /* A literal some match must contain, lowercased (case-folded superset). */
@@ -153,7 +156,22 @@ struct bw_regex {
 	 * bloom, so most subjects never reach PCRE2. nreq = 0: unknown. */
 	struct bw_rlit *req;
 	size_t nreq;
+	/* The same, precompiled for the filter, one literal after another:
+	 * n, first byte, n - 1 bigram bloom indices. */
+	uint16_t *reqcode;
+	size_t nreqcode;
+	/* When there are many literals, all of two bytes or more: the union
+	 * of their first bigrams, for a 16-word quick reject. */
+	int all2;
+	uint64_t first[16];
 };
+
+/* Bloom index of a pair of lowercased bytes (shared by the compiler and
+ * the engine). */
+static inline unsigned bw_bigram(unsigned a, unsigned b)
+{
+	return ((a * 33u) ^ b) & 1023u;
+}
 
 /* The requirement list of a regex (see bw_regex.req). @return the number
  * of literals (malloc'd into *out), 0 when nothing is certain. */
@@ -216,6 +234,12 @@ struct bw_rule {
 	const struct bw_baseline_ops *bops;
 	void *bstate;
 	int noallow;            /* `allowlist off`: allowlists do not apply */
+	/* A regex every event passing `when` must match (an AND-conjunct),
+	 * checked against the literal filter before eval(): -1 = none. */
+	int32_t pre_rx;
+	int16_t pre_field;
+	/* Fields (bit = 1 << bw_field_id) every event passing `when` has. */
+	uint64_t need_fields;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */
 };
 

@@ -18,44 +18,58 @@
 
 /* ------------------------------------------------------------- hash */
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                           \
-	do {                                                               \
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                     \
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                     \
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-	} while (0)
-
-/* SipHash-1-3 with key (seed, ~seed): attackers pick our keys (addresses,
- * user names), so the table hash must be keyed. */
-uint64_t bw_hash64(uint64_t seed, const void *p, size_t n)
+/* Seeded multiply-mix hash (wyhash style): attackers pick our keys
+ * (addresses, user names), so the table hash depends on a random seed
+ * they cannot see; one 64x64->128 multiply per 16 bytes keeps it cheap on
+ * the short keys the engine hashes several times per event. */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-	const uint8_t *in = p;
-	uint64_t k0 = seed, k1 = ~seed * 0x9e3779b97f4a7c15ull;
-	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
-	uint64_t b = (uint64_t)n << 56;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t m;
-		memcpy(&m, in + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+uint64_t bw_hash64(uint64_t seed, const void *key, size_t n)
+{
+	static const uint64_t s0 = 0xa0761d6478bd642full, s1 = 0xe7037ed1a0b428dbull,
+			      s2 = 0x8ebc6af09c88c6e3ull;
+	const uint8_t *p = key;
+	uint64_t h = seed ^ mum(seed ^ s0, (uint64_t)n ^ s1);
+	uint64_t a, b;
+	if (n <= 16) {
+		if (n >= 4) {
+			a = rd32(p) << 32 | rd32(p + ((n >> 3) << 2));
+			b = rd32(p + n - 4) << 32 | rd32(p + n - 4 - ((n >> 3) << 2));
+		} else if (n > 0) {
+			a = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+			b = 0;
+		} else {
+			a = b = 0;
+		}
+	} else {
+		size_t i = n;
+		while (i > 16) {
+			h = mum(rd64(p) ^ s1, rd64(p + 8) ^ h);
+			p += 16;
+			i -= 16;
+		}
+		a = rd64(p + i - 16);
+		b = rd64(p + i - 8);
 	}
-	uint64_t t = 0;
-	for (size_t k = 0; i + k < n; k++)
-		t |= (uint64_t)in[i + k] << (8 * k);
-	b |= t;
-	v3 ^= b;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	return mum(s1 ^ (uint64_t)n, mum(a ^ s1, b ^ h) ^ s2);
 }
 
 static char lc(char c)
@@ -233,6 +247,27 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 			goto oom;
 		memcpy(g, v, n);
 		g[n] = 0;
+		if (lower)
+			for (size_t i = 0; i < n; i++)
+				g[i] = lc(g[i]);
+		uint8_t *k = realloc(set->gkind, (set->nglobs + 1) * sizeof(*k));
+		if (!k) {
+			free(g);
+			goto oom;
+		}
+		set->gkind = k;
+		/* where the stars are decides a cheaper test than the matcher */
+		size_t stars = 0;
+		for (size_t i = 0; i < n; i++)
+			stars += g[i] == '*';
+		uint8_t kind = 0;
+		if (stars == 1 && g[n - 1] == '*')
+			kind = 1;
+		else if (stars == 1 && g[0] == '*')
+			kind = 2;
+		else if (stars == 2 && n > 2 && g[0] == '*' && g[n - 1] == '*')
+			kind = 3;
+		set->gkind[set->nglobs] = kind;
 		set->globs[set->nglobs++] = g;
 		return 0;
 	}
@@ -242,6 +277,17 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 oom:
 	snprintf(msg, msglen, "out of memory");
 	return -1;
+}
+
+/* Compare n bytes; b is lowercased when icase. */
+static int mem_eq(const char *a, const char *b, size_t n, int icase)
+{
+	if (!icase)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (lc(a[i]) != b[i])
+			return 0;
+	return 1;
 }
 
 int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
@@ -256,9 +302,32 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 			j = (j + 1) & (set->hcap - 1);
 		}
 	}
-	for (size_t i = 0; i < set->nglobs; i++)
-		if (bw_glob_match(set->globs[i], p, n, set->lower))
-			return 1;
+	for (size_t i = 0; i < set->nglobs; i++) {
+		const char *g = set->globs[i];
+		size_t gl;
+		switch (set->gkind[i]) {
+		case 1:
+			gl = strlen(g) - 1;
+			if (n >= gl && mem_eq(p, g, gl, set->lower))
+				return 1;
+			break;
+		case 2:
+			gl = strlen(g) - 1;
+			if (n >= gl && mem_eq(p + n - gl, g + 1, gl, set->lower))
+				return 1;
+			break;
+		case 3:
+			gl = strlen(g) - 2;
+			for (size_t k = 0; k + gl <= n; k++)
+				if (lc(p[k]) == g[1] || p[k] == g[1])
+					if (mem_eq(p + k, g + 1, gl, set->lower))
+						return 1;
+			break;
+		default:
+			if (bw_glob_match(g, p, n, set->lower))
+				return 1;
+		}
+	}
 	return 0;
 }
 
@@ -296,6 +365,7 @@ void bw_rset_fini(struct bw_rset *set)
 	for (size_t i = 0; i < set->nglobs; i++)
 		free(set->globs[i]);
 	free(set->globs);
+	free(set->gkind);
 	free(set->ints);
 	free(set->nets);
 	memset(set, 0, sizeof(*set));
@@ -393,6 +463,7 @@ int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
 			 strerror(errno));
 		return -1;
 	}
+	free(set->name);
 	set->name = strdup(name);
 	struct list_ctx x = { rs, set, field_type == BW_FT_ENUM ? BW_FT_STR :
 					field_type, msg, msglen, path };
@@ -836,6 +907,34 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 	x->lit_icase = (nd->ival & PCRE2_CASELESS) != 0;
 	x->nreq = bw_regex_requirements(nd->str, nd->slen, (uint32_t)nd->ival,
 					&x->req);
+	if (x->nreq) {
+		size_t words = 0;
+		for (size_t k = 0; k < x->nreq; k++)
+			words += 1 + x->req[k].n;
+		x->reqcode = malloc(words * sizeof(*x->reqcode));
+		if (!x->reqcode) {
+			x->nreq = 0; /* no filter: still correct */
+		} else {
+			size_t w = 0;
+			for (size_t k = 0; k < x->nreq; k++) {
+				const unsigned char *l =
+					(const unsigned char *)x->req[k].s;
+				x->reqcode[w++] = (uint16_t)x->req[k].n;
+				x->reqcode[w++] = l[0];
+				if (x->req[k].n >= 2) {
+					unsigned g = bw_bigram(l[0], l[1]);
+					x->first[g >> 6] |= 1ull << (g & 63);
+				}
+				for (size_t j = 1; j < x->req[k].n; j++)
+					x->reqcode[w++] = (uint16_t)bw_bigram(l[j - 1], l[j]);
+			}
+			x->nreqcode = w;
+			x->all2 = x->nreq >= 8;
+			for (size_t k = 0; k < x->nreq; k++)
+				if (x->req[k].n < 2)
+					x->all2 = 0;
+		}
+	}
 	nd->a = (int32_t)rs->nrx++;
 	return 0;
 }
@@ -918,7 +1017,7 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	switch (n->op) {
 	case RN_TRUE: case RN_FALSE: c = 0; break;
 	case RN_CMP_ENUM: case RN_CMP_INT: case RN_EXISTS: case RN_HOUR: c = 1; break;
-	case RN_CMP_STR: case RN_CMP_IP: c = 2; break;
+	case RN_CMP_STR: c = 2; break;
 	case RN_STARTS: case RN_ENDS: c = 3; break;
 	case RN_IN: case RN_CONTAINS: c = 4; break;
 	case RN_RECENT: c = 5; break;
@@ -940,6 +1039,76 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	}
 	rs->nodes[ni].cost = (uint8_t)c;
 	return c;
+}
+
+/* The best regex conjunct of an AND tree: one with a literal filter,
+ * whose shortest literal is longest. */
+static void pre_walk(const struct bw_ruleset *rs, int32_t ni, int32_t *best,
+		     size_t *bestlen)
+{
+	if (ni < 0)
+		return;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	if (n->op == RN_AND) {
+		pre_walk(rs, n->a, best, bestlen);
+		pre_walk(rs, n->b, best, bestlen);
+		return;
+	}
+	if (n->op != RN_REGEX || n->cmp != RC_EQ || n->a < 0)
+		return;
+	const struct bw_regex *rx = &rs->rx[n->a];
+	if (!rx->nreq)
+		return;
+	size_t m = SIZE_MAX;
+	for (size_t k = 0; k < rx->nreq; k++)
+		if (rx->req[k].n < m)
+			m = rx->req[k].n;
+	if (*best < 0 || m > *bestlen) {
+		*best = ni;
+		*bestlen = m;
+	}
+}
+
+/* Fields a node cannot be true without. */
+static uint64_t need_of(const struct bw_ruleset *rs, int32_t ni)
+{
+	if (ni < 0)
+		return 0;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND:
+		return need_of(rs, n->a) | need_of(rs, n->b);
+	case RN_OR:
+		return need_of(rs, n->a) & need_of(rs, n->b);
+	case RN_CMP_STR:
+	case RN_REGEX:
+		return n->cmp == RC_EQ && n->field >= 0 ? 1ull << n->field : 0;
+	case RN_CMP_INT:
+	case RN_IN:
+	case RN_STARTS:
+	case RN_ENDS:
+	case RN_CONTAINS:
+	case RN_EXISTS:
+		return n->field >= 0 && n->field != BW_F_TS ? 1ull << n->field : 0;
+	default:
+		return 0;
+	}
+}
+
+static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
+{
+	r->need_fields = r->kind == BW_RK_SEQUENCE ? 0 : need_of(rs, r->when);
+	int32_t best = -1;
+	size_t bl = 0;
+	r->pre_rx = -1;
+	r->pre_field = -1;
+	if (r->kind == BW_RK_SEQUENCE)
+		return; /* `when` is not all that decides: steps have their own */
+	pre_walk(rs, r->when, &best, &bl);
+	if (best < 0)
+		return;
+	r->pre_rx = rs->nodes[best].a;
+	r->pre_field = rs->nodes[best].field;
 }
 
 static int find_rule(const struct bw_ruleset *rs, const char *id)
@@ -999,14 +1168,14 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 					compile_regex(rs, nd, r->file, err);
 					break;
 				case RN_RECENT: {
-					int t = find_rule(rs, nd->ref);
+					int t = find_rule(rs, nd->str);
 					if (t < 0) {
 						bw_rerr_add(err, r->file, nd->line, nd->col,
-							    "recent(): no rule '%s'", nd->ref);
+							    "recent(): no rule '%s'", nd->str);
 					} else if (rs->rules[t].ngroup == 0) {
 						bw_rerr_add(err, r->file, nd->line, nd->col,
 							    "recent(): rule '%s' has no group or "
-							    "sequence key", nd->ref);
+							    "sequence key", nd->str);
 					}
 					nd->a = t;
 					break;
@@ -1025,6 +1194,8 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 	}
 	if (err->count != before)
 		return -1;
+	for (size_t ri = 0; ri < rs->nrules; ri++)
+		pick_pre(rs, &rs->rules[ri]);
 	/* the source/kind index */
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		struct bw_rule *r = &rs->rules[ri];
@@ -1141,7 +1312,6 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 	free(rs->rules);
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		free(rs->nodes[i].str);
-		free(rs->nodes[i].ref);
 	}
 	free(rs->nodes);
 	for (size_t i = 0; i < rs->nsets; i++)
@@ -1153,6 +1323,7 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 		for (size_t k = 0; k < rs->rx[i].nreq; k++)
 			free(rs->rx[i].req[k].s);
 		free(rs->rx[i].req);
+		free(rs->rx[i].reqcode);
 	}
 	free(rs->rx);
 	for (int s = 0; s < BW_SRC__COUNT; s++)

@@ -12,6 +12,7 @@
  */
 #include "rule.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -24,18 +25,20 @@
 
 #define REGEX_MATCH_LIMIT 200000u
 #define REGEX_DEPTH_LIMIT 2000u
-#define WINDOW_MAX_RECORDS 64u    /* exact records per key; older ones in
+#define WINDOW_MAX_RECORDS 20u    /* exact records per key; older ones in
                                      the window are folded into buckets */
 #define DISTINCT_MAX 4096u        /* values per distinct set, unless the
                                      trigger needs fewer (dist_cap) */
 #define KEY_MAX 512
 #define ALERT_DEPTH_MAX 4          /* alert -> sequence -> alert ... */
 
-/* Per-key state of a threshold or signature rule. */
+/* Per-key state of a threshold rule; signatures and baselines keep only
+ * the first two fields (the table's state size says how much exists), and
+ * the ring holds only the rule's distinct sets (bw_wring_size). */
 struct thr_state {
 	int64_t suppress_until;  /* ms; alerts before this are suppressed */
 	uint64_t suppressed;     /* held back since the last alert */
-	struct bw_wring ring;
+	struct bw_wring ring;    /* must stay last */
 };
 
 /* Per-key state of a sequence rule. The run stamps and evidence follow
@@ -65,20 +68,52 @@ struct rrun {
 	uint64_t alerts, suppressed, rx_limit;
 };
 
-/* Byte set and bigram bloom of one field's lowercased value, computed at
- * most once per event and field, shared by every regex on that field. */
+/* Byte set and bigram bloom of a lowercased value. */
+#define RXMEMO_MAX 256 /* regexes whose filter answer is remembered */
+struct mbits {
+	uint64_t bytes[4];  /* lowercased bytes present */
+	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
+	/* the literal filter's answer per regex for this value, once asked
+	 * (it depends on nothing else, so a cached value keeps them) */
+	uint64_t done[RXMEMO_MAX / 64], res[RXMEMO_MAX / 64];
+};
+
+/* The filter bits of one field of the current event, computed at most
+ * once per event and field, shared by every regex on that field. */
 struct fmemo {
 	const char *p;      /* the value it describes (identity) */
 	size_t n;
 	uint64_t gen;
-	uint64_t bytes[4];
-	uint64_t bloom[16]; /* 1024 bits */
+	struct mbits *bits;
+	struct mcache *slot; /* cache slot bits points into, or NULL */
+	uint64_t h;          /* the value's hash when slot is set */
+	struct mbits own;   /* for values the cache does not keep */
+};
+
+/* Values repeat across events (user agents, referrers, popular paths):
+ * a direct-mapped cache of their filter bits, keyed by content. */
+#define MCACHE_SLOTS 1024
+#define MCACHE_MAX 200      /* longer values are not cached */
+struct mcache {
+	uint64_t h;
+	uint32_t n;             /* 0 = empty */
+	struct mbits bits;
+	char text[MCACHE_MAX];
+};
+
+/* A @list set's answer for one field of the current event. */
+struct smemo {
+	uint64_t gen;
+	int16_t field;
+	int8_t res;
 };
 
 struct bw_engine {
 	struct bw_ruleset *rs;
 	uint64_t gen;              /* bumped per event: invalidates memos */
+	struct smemo *smemo;       /* per set */
 	struct fmemo memo[BW_F__COUNT];
+	struct mcache *mcache;     /* MCACHE_SLOTS */
 	struct bw_engine_config cfg;
 	struct rrun *run;
 	struct bw_wbudget budget;
@@ -165,7 +200,9 @@ static int str_field(const bw_event *ev, int f, bw_str *s)
 	case BW_F_URL_PATH: *s = ev->url_path; return s->p != NULL;
 	case BW_F_URL_QUERY: *s = ev->url_query; return s->p != NULL;
 	case BW_F_USER_AGENT: *s = ev->user_agent; return s->p != NULL;
-	case BW_F_USER: *s = ev->user; return s->p != NULL;
+	case BW_F_USER: /* the normalized identity when known (event.h) */
+		*s = ev->identity.p ? ev->identity : ev->user;
+		return s->p != NULL;
 	default: return bw_field_get_str(ev, (enum bw_field_id)f, s);
 	}
 }
@@ -189,68 +226,114 @@ static int64_t local_hour(struct bw_engine *e, int64_t ms)
 	return h < 0 ? h + 24 : h;
 }
 
-static inline unsigned lower_u(unsigned c)
+static unsigned char lowtab[256]; /* ASCII lowercase, filled at start */
+
+static void lowtab_init(void)
 {
-	return c - 'A' < 26u ? c + 32 : c;
+	for (unsigned c = 0; c < 256; c++)
+		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
-static inline unsigned bigram(unsigned a, unsigned b)
+static void mbits_fill(struct mbits *m, const char *p, size_t n)
 {
-	return (a * 251u + b * 31u) & 1023u;
-}
-
-static const struct fmemo *field_memo(struct bw_engine *e, int field,
-				      const char *p, size_t n)
-{
-	struct fmemo *m = &e->memo[field];
-	if (m->gen == e->gen && m->p == p && m->n == n)
-		return m;
-	m->gen = e->gen;
-	m->p = p;
-	m->n = n;
-	memset(m->bytes, 0, sizeof(m->bytes));
-	memset(m->bloom, 0, sizeof(m->bloom));
+	memset(m, 0, sizeof(*m));
 	const unsigned char *u = (const unsigned char *)p;
-	unsigned prev = n ? lower_u(u[0]) : 0;
+	unsigned prev = n ? lowtab[u[0]] : 0;
 	if (n)
 		m->bytes[prev >> 6] |= 1ull << (prev & 63);
 	for (size_t i = 1; i < n; i++) {
-		unsigned c = lower_u(u[i]);
+		unsigned c = lowtab[u[i]];
 		m->bytes[c >> 6] |= 1ull << (c & 63);
-		unsigned h = bigram(prev, c);
+		unsigned h = bw_bigram(prev, c);
 		m->bloom[h >> 6] |= 1ull << (h & 63);
 		prev = c;
 	}
-	return m;
+}
+
+__attribute__((noinline))
+static struct mbits *field_bits(struct bw_engine *e, int field,
+				      const char *p, size_t n)
+{
+	struct fmemo *m = &e->memo[field];
+	/* a slot may since have been taken by another field's value */
+	if (m->gen == e->gen && m->p == p && m->n == n &&
+	    (!m->slot || (m->slot->h == m->h && m->slot->n == n)))
+		return m->bits;
+	m->gen = e->gen;
+	m->p = p;
+	m->n = n;
+	if (n && n <= MCACHE_MAX && e->mcache) {
+		uint64_t h = bw_hash64(e->rs->seed, p, n);
+		struct mcache *c = &e->mcache[h & (MCACHE_SLOTS - 1)];
+		if (c->h != h || c->n != n || memcmp(c->text, p, n) != 0) {
+			c->h = h;
+			c->n = (uint32_t)n;
+			memcpy(c->text, p, n);
+			mbits_fill(&c->bits, p, n);
+		}
+		m->bits = &c->bits;
+		m->slot = c;
+		m->h = h;
+		return m->bits;
+	}
+	mbits_fill(&m->own, p, n);
+	m->bits = &m->own;
+	m->slot = NULL;
+	return m->bits;
+}
+
+static int req_maybe(const struct mbits *m, const struct bw_regex *rx);
+
+/* req_maybe() for regex idx, remembered in m. */
+static int rx_maybe(struct mbits *m, const struct bw_regex *rx, int idx)
+{
+	if (idx >= RXMEMO_MAX)
+		return req_maybe(m, rx);
+	unsigned w = (unsigned)idx >> 6;
+	uint64_t bit = 1ull << (idx & 63);
+	if (m->done[w] & bit)
+		return (m->res[w] & bit) != 0;
+	int r = req_maybe(m, rx);
+	m->done[w] |= bit;
+	if (r)
+		m->res[w] |= bit;
+	return r;
 }
 
 /* @return 0 when no required literal can be in the subject. */
-static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
+static int req_maybe(const struct mbits *m, const struct bw_regex *rx)
 {
-	for (size_t i = 0; i < rx->nreq; i++) {
-		const unsigned char *s = (const unsigned char *)rx->req[i].s;
-		size_t n = rx->req[i].n;
-		unsigned c0 = s[0];
-		if (!(m->bytes[c0 >> 6] & (1ull << (c0 & 63))))
-			continue;
-		size_t k = 1;
-		for (; k < n; k++) {
-			unsigned h = bigram(s[k - 1], s[k]);
-			if (!(m->bloom[h >> 6] & (1ull << (h & 63))))
-				break;
+	if (rx->all2) {
+		uint64_t any = 0;
+		for (int i = 0; i < 16; i++)
+			any |= m->bloom[i] & rx->first[i];
+		if (!any)
+			return 0;
+	}
+	const uint16_t *c = rx->reqcode, *end = c + rx->nreqcode;
+	while (c < end) {
+		unsigned n = c[0], b = c[1];
+		const uint16_t *next = c + 1 + n;
+		if (m->bytes[b >> 6] & (1ull << (b & 63))) {
+			const uint16_t *g = c + 2;
+			while (g < next && (m->bloom[*g >> 6] & (1ull << (*g & 63))))
+				g++;
+			if (g == next)
+				return 1;
 		}
-		if (k == n)
-			return 1;
+		c = next;
 	}
 	return 0;
 }
 
+/* Out of line: keeps eval()'s frame small for the cheap node kinds. */
+__attribute__((noinline))
 static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 		     size_t len)
 {
 	struct bw_engine *e = x->e;
 	const struct bw_regex *rx = &e->rs->rx[n->a];
-	if (rx->nreq && !req_maybe(field_memo(e, n->field, p, len), rx))
+	if (rx->nreq && !rx_maybe(field_bits(e, n->field, p, len), rx, n->a))
 		return 0;
 	if (rx->lit) {
 		if (rx->lit_icase ? !ci_find(p, len, rx->lit, rx->litlen) :
@@ -301,33 +384,41 @@ static int alert_matches(const struct bw_ruleset *rs, const struct bw_rset *set,
 	return 0;
 }
 
-static int eval(struct ectx *x, int32_t ni)
+static int eval_in(struct ectx *x, const struct bw_rnode *n,
+		   const struct bw_rset *set)
 {
 	struct bw_engine *e = x->e;
-	const struct bw_rnode *n = &e->rs->nodes[ni];
+	const bw_event *ev = x->ev;
+	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)n->field);
+	int64_t v;
+	bw_str s;
+	if (n->field == BW_F_TS)
+		return bw_rset_has_int(set, local_hour(e, ev->ts_ms));
+	if (d->type == BW_FT_IP) {
+		const bw_ip *ip;
+		return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip) &&
+		       bw_rset_has_ip(set, ip);
+	}
+	if (d->type == BW_FT_INT) {
+		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
+			return 0;
+		return bw_rset_has_int(set, v);
+	}
+	if (!str_field(ev, n->field, &s))
+		return 0;
+	return bw_rset_has_str(e->rs, set, s.p, s.n);
+}
+
+/* Node kinds that read strings, sets or regexes: out of line, so eval()
+ * stays a small frame for the enum/int tests and the AND/OR walk. */
+__attribute__((noinline))
+static int eval_slow(struct ectx *x, const struct bw_rnode *n)
+{
+	struct bw_engine *e = x->e;
 	const bw_event *ev = x->ev;
 	bw_str s;
 	int64_t v;
 	switch ((enum bw_rop)n->op) {
-	case RN_TRUE: return 1;
-	case RN_FALSE: return 0;
-	case RN_AND: return eval(x, n->a) && eval(x, n->b);
-	case RN_OR: return eval(x, n->a) || eval(x, n->b);
-	case RN_NOT: return !eval(x, n->a);
-	case RN_CMP_ENUM: {
-		int64_t have = n->field == BW_F_SOURCE ? ev->source :
-			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
-		return (have == n->ival) == (n->cmp == RC_EQ);
-	}
-	case RN_CMP_INT:
-		if (n->field == BW_F_HTTP_STATUS) {
-			if (!ev->http_status)
-				return 0;
-			return cmp_int(n->cmp, ev->http_status, n->ival);
-		}
-		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
-			return 0;
-		return cmp_int(n->cmp, v, n->ival);
 	case RN_CMP_STR: {
 		if (!str_field(ev, n->field, &s))
 			return n->cmp == RC_NE;
@@ -336,8 +427,6 @@ static int eval(struct ectx *x, int32_t ni)
 						 memcmp(s.p, n->str, s.n) == 0);
 		return eq == (n->cmp == RC_EQ);
 	}
-	case RN_CMP_IP:
-		return 0;
 	case RN_STARTS:
 		if (!str_field(ev, n->field, &s) || s.n < n->slen)
 			return 0;
@@ -376,23 +465,16 @@ static int eval(struct ectx *x, int32_t ni)
 	}
 	case RN_IN: {
 		const struct bw_rset *set = &e->rs->sets[n->a];
-		const struct bw_field_desc *d =
-			bw_field_desc((enum bw_field_id)n->field);
-		if (n->field == BW_F_TS)
-			return bw_rset_has_int(set, local_hour(e, ev->ts_ms));
-		if (d->type == BW_FT_IP) {
-			const bw_ip *ip;
-			return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip) &&
-			       bw_rset_has_ip(set, ip);
+		struct smemo *sm = &e->smemo[n->a];
+		if (set->name && sm->gen == e->gen && sm->field == n->field)
+			return sm->res;
+		int res = eval_in(x, n, set);
+		if (set->name) {
+			sm->gen = e->gen;
+			sm->field = n->field;
+			sm->res = (int8_t)res;
 		}
-		if (d->type == BW_FT_INT) {
-			if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
-				return 0;
-			return bw_rset_has_int(set, v);
-		}
-		if (!str_field(ev, n->field, &s))
-			return 0;
-		return bw_rset_has_str(e->rs, set, s.p, s.n);
+		return res;
 	}
 	case RN_EXISTS: {
 		const struct bw_field_desc *d =
@@ -413,6 +495,36 @@ static int eval(struct ectx *x, int32_t ni)
 		       alert_matches(e->rs, &e->rs->sets[n->a], x->alert_rule);
 	default:
 		return 0;
+	}
+}
+
+static int eval(struct ectx *x, int32_t ni)
+{
+	const struct bw_rnode *n = &x->e->rs->nodes[ni];
+	const bw_event *ev = x->ev;
+	int64_t v;
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return 1;
+	case RN_FALSE: return 0;
+	case RN_AND: return eval(x, n->a) && eval(x, n->b);
+	case RN_OR: return eval(x, n->a) || eval(x, n->b);
+	case RN_NOT: return !eval(x, n->a);
+	case RN_CMP_ENUM: {
+		int64_t have = n->field == BW_F_SOURCE ? ev->source :
+			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
+		return (have == n->ival) == (n->cmp == RC_EQ);
+	}
+	case RN_CMP_INT:
+		if (n->field == BW_F_HTTP_STATUS) {
+			if (!ev->http_status)
+				return 0;
+			return cmp_int(n->cmp, ev->http_status, n->ival);
+		}
+		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
+			return 0;
+		return cmp_int(n->cmp, v, n->ival);
+	default:
+		return eval_slow(x, n);
 	}
 }
 
@@ -1022,6 +1134,9 @@ static int is_allowed(struct bw_engine *e, const bw_event *ev)
 	if (ev->user.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
 	    bw_rset_has_str(rs, &rs->allow_user, ev->user.p, ev->user.n))
 		return 1;
+	if (ev->identity.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
+	    bw_rset_has_str(rs, &rs->allow_user, ev->identity.p, ev->identity.n))
+		return 1;
 	if (ev->user_agent.p && (rs->allow_agent.hn || rs->allow_agent.nglobs) &&
 	    bw_rset_has_str(rs, &rs->allow_agent, ev->user_agent.p,
 			    ev->user_agent.n))
@@ -1037,14 +1152,55 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 		e->clock = ev->ts_ms;
 	else if (ev->ts_ms < e->clock)
 		e->st.late++;
-	/* expire idle keys about once per event-time second */
-	if (e->clock - e->last_expire >= 1000) {
+	/* Expire idle keys every 10 s of event time. Only memory depends on
+	 * it: windows, sequences and suppression check their own times when
+	 * a key is used, so a key kept a little longer changes no alert. */
+	if (e->clock - e->last_expire >= 10000) {
 		e->last_expire = e->clock;
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			bw_wtable_expire(&e->run[i].tab, e->clock);
-			bw_wtable_expire(&e->run[i].recent, e->clock);
+			if (e->run[i].tab.tail)
+				bw_wtable_expire(&e->run[i].tab, e->clock);
+			if (e->run[i].recent.tail)
+				bw_wtable_expire(&e->run[i].recent, e->clock);
 		}
 	}
+	/* which fields the event has: rules needing others are skipped.
+	 * Fields not listed here (added to the model later) count as present,
+	 * which only costs a full evaluation. */
+	uint64_t have = ~0ull;
+#define HAVE(f, cond) have &= ~((uint64_t)((cond) == 0) << (f))
+	HAVE(BW_F_FORMAT, ev->format != NULL);
+	HAVE(BW_F_USER, ev->user.p != NULL || ev->identity.p != NULL);
+	HAVE(BW_F_IDENTITY, ev->identity.p != NULL);
+	HAVE(BW_F_USER_DOMAIN, ev->user_domain.p != NULL);
+	HAVE(BW_F_AUTH_METHOD, ev->auth_method.p != NULL);
+	HAVE(BW_F_ACTION, ev->action.p != NULL);
+	HAVE(BW_F_REASON, ev->reason.p != NULL);
+	HAVE(BW_F_SESSION_ID, ev->session_id.p != NULL);
+	HAVE(BW_F_SRC_IP, ev->src_ip.family);
+	HAVE(BW_F_DST_IP, ev->dst_ip.family);
+	HAVE(BW_F_ASSIGNED_IP, ev->assigned_ip.family);
+	HAVE(BW_F_SRC_PORT, ev->src_port);
+	HAVE(BW_F_DST_PORT, ev->dst_port);
+	HAVE(BW_F_SRC_HOST, ev->src_host.p != NULL);
+	HAVE(BW_F_HOST, ev->host.p != NULL);
+	HAVE(BW_F_PROGRAM, ev->program.p != NULL);
+	HAVE(BW_F_FORWARDED_FOR, ev->forwarded_for.p != NULL);
+	HAVE(BW_F_HTTP_METHOD, ev->http_method.p != NULL);
+	HAVE(BW_F_URL_PATH, ev->url_path.p != NULL);
+	HAVE(BW_F_URL_QUERY, ev->url_query.p != NULL);
+	HAVE(BW_F_HTTP_VERSION, ev->http_version.p != NULL);
+	HAVE(BW_F_REFERRER, ev->referrer.p != NULL);
+	HAVE(BW_F_USER_AGENT, ev->user_agent.p != NULL);
+	HAVE(BW_F_VHOST, ev->vhost.p != NULL);
+	HAVE(BW_F_REQUEST, ev->request.p != NULL);
+	HAVE(BW_F_HTTP_STATUS, ev->http_status);
+	HAVE(BW_F_HTTP_BYTES, ev->http_bytes != BW_NUM_ABSENT);
+	HAVE(BW_F_BYTES_OUT, ev->bytes_out != BW_NUM_ABSENT);
+	HAVE(BW_F_BYTES_IN, ev->bytes_in != BW_NUM_ABSENT);
+	HAVE(BW_F_DURATION, ev->duration_ms != BW_NUM_ABSENT);
+	HAVE(BW_F_TARGET_USER, ev->target_user.p != NULL);
+#undef HAVE
 	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
 	const uint32_t *idx = e->rs->index[src][kind];
@@ -1053,6 +1209,8 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	for (uint32_t i = 0; i < n; i++) {
 		int ri = (int)idx[i];
 		const struct bw_rule *r = &e->rs->rules[ri];
+		if (r->need_fields & ~have)
+			continue;
 		if (e->rs->has_allow && !r->noallow) {
 			if (allowed < 0) {
 				allowed = is_allowed(e, ev);
@@ -1060,6 +1218,14 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 					e->st.allowed++;
 			}
 			if (allowed)
+				continue;
+		}
+		if (r->pre_rx >= 0) {
+			/* a regex the rule needs: its literals must be there */
+			bw_str v;
+			if (!str_field(ev, r->pre_field, &v) ||
+			    !rx_maybe(field_bits(e, r->pre_field, v.p, v.n),
+				      &e->rs->rx[r->pre_rx], r->pre_rx))
 				continue;
 		}
 		struct ectx x = { e, ri, ev, NULL };
@@ -1130,6 +1296,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		e->cfg.max_keys = BW_ENGINE_DEFAULT_MAX_KEYS;
 	e->budget.max_keys = e->cfg.max_keys;
 	e->tz_hour_base = INT64_MIN;
+	lowtab_init();
 	uint64_t seed = cfg->seed ? cfg->seed : random_seed();
 	e->rs = bw_ruleset_load(e->cfg.rules_dir, seed, &re);
 	if (!e->rs) {
@@ -1186,9 +1353,13 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			rr->maxruns = mr;
 			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+		} else if (r->kind == BW_RK_THRESHOLD) {
+			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring) +
+				       bw_wring_size(r->ndist), seed ^ (i * 0x9e37u),
+				       keep, &e->budget, thr_fini);
 		} else {
-			bw_wtable_init(&rr->tab, sizeof(struct thr_state),
-				       seed ^ (i * 0x9e37u), keep, &e->budget, thr_fini);
+			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring),
+				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
 		}
 	}
 	for (size_t i = 0; i < e->rs->nrules; i++)
@@ -1204,6 +1375,10 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		bw_wtable_init(&e->run[i].recent, sizeof(struct recent_state),
 			       seed ^ 0x5bd1e995u ^ i, e->run[i].recent_keep,
 			       &e->budget, NULL);
+	e->mcache = calloc(MCACHE_SLOTS, sizeof(*e->mcache));
+	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
+	if (!e->smemo)
+		goto oom;
 	e->md = pcre2_match_data_create(1, NULL);
 	e->mctx = pcre2_match_context_create(NULL);
 	e->jstack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
@@ -1365,6 +1540,8 @@ void bw_engine_free(struct bw_engine *e)
 	bw_buf_fini(&e->msg);
 	bw_buf_fini(&e->tmp);
 	free(e->low);
+	free(e->smemo);
+	free(e->mcache);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	free(e->names);

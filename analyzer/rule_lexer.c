@@ -19,11 +19,22 @@
 void bw_rerr_add(struct bw_rerr *e, const char *file, int line, int col,
 		 const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* messages quote rule text: one line each, no control bytes */
+	size_t o = 0;
+	for (const unsigned char *q = (const unsigned char *)raw; *q; q++) {
+		if (*q < 0x20 || *q == 0x7f) {
+			o += (size_t)snprintf(msg + o, sizeof(msg) - o, "\\x%02x", *q);
+		} else {
+			msg[o++] = (char)*q;
+			msg[o] = 0;
+		}
+	}
+	msg[o] = 0;
 	char head[300];
 	int hn = snprintf(head, sizeof(head), "%s:%d:%d: ", file ? file : "?",
 			  line, col);

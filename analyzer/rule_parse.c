@@ -283,20 +283,34 @@ static int32_t parse_in(struct P *ps, int field, int lower)
 		return acc;
 	}
 	int32_t n = node(ps, RN_IN);
-	int32_t si = bw_rs_set(ps->rs);
-	if (n < 0 || si < 0)
+	if (n < 0)
 		return -1;
 	ND(n).field = (int16_t)field;
-	ND(n).a = si;
 	ND(n).flags = lower ? RNF_LOWER : 0;
-	ps->rs->sets[si].lower = lower;
 	if (ps->tok.t == RT_LISTREF) {
 		char name[128], msg[300];
 		size_t ln = ps->tok.n - 1 < sizeof(name) - 1 ? ps->tok.n - 1 :
 							   sizeof(name) - 1;
 		memcpy(name, ps->tok.p + 1, ln);
 		name[ln] = 0;
-		if (bw_rset_load_list(ps->rs, &ps->rs->sets[si], name, (int)d->type,
+		/* one set per list, type and case: rules share it, and the
+		 * engine remembers its answer for the event */
+		for (size_t k = 0; k < ps->rs->nsets; k++) {
+			const struct bw_rset *o = &ps->rs->sets[k];
+			if (o->name && !strcmp(o->name, name) && o->lower == lower &&
+			    o->ftype == (int)d->type) {
+				ND(n).a = (int32_t)k;
+				advance(ps);
+				return n;
+			}
+		}
+		int32_t li = bw_rs_set(ps->rs);
+		if (li < 0)
+			return -1;
+		ND(n).a = li;
+		ps->rs->sets[li].lower = lower;
+		ps->rs->sets[li].ftype = (int)d->type;
+		if (bw_rset_load_list(ps->rs, &ps->rs->sets[li], name, (int)d->type,
 				      msg, sizeof(msg))) {
 			err_at(ps, &ps->tok, "%s", msg);
 			return -1;
@@ -304,6 +318,11 @@ static int32_t parse_in(struct P *ps, int field, int lower)
 		advance(ps);
 		return n;
 	}
+	int32_t si = bw_rs_set(ps->rs);
+	if (si < 0)
+		return -1;
+	ND(n).a = si;
+	ps->rs->sets[si].lower = lower;
 	if (ps->tok.t != RT_LB) {
 		expected(ps, "'[' or '@list'");
 		return -1;
@@ -576,7 +595,7 @@ static int32_t parse_primary(struct P *ps)
 			expected(ps, "a rule id");
 			return -1;
 		}
-		ND(n).ref = tok_dup(&ps->tok);
+		ND(n).str = tok_dup(&ps->tok);
 		ND(n).line = rt.line;
 		ND(n).col = rt.col;
 		advance(ps);
@@ -1391,6 +1410,7 @@ static void directive(struct P *ps)
 			expected(ps, "a detector name");
 			return;
 		}
+		free(r->baseline); /* a repeated directive: the last wins */
 		r->baseline = tok_dup(&ps->tok);
 		advance(ps);
 	} else if (is_word(ps, "allowlist")) {

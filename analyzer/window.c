@@ -359,10 +359,10 @@ void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms)
 {
 	w->nsum = nsum;
 	w->ndist = ndist;
-	w->stride = 3 + (uint32_t)nsum;
+	w->stride = 2 + (uint32_t)nsum;
 	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
 	w->oldest = INT64_MAX;
-	for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+	for (int i = 0; i < ndist; i++)
 		w->dist[i].head = w->dist[i].tail = NIL;
 }
 
@@ -377,10 +377,10 @@ uint64_t bw_wring_bucketed(const struct bw_wring *w)
 static void rec_drop_front(struct bw_wring *w)
 {
 	const uint64_t *r = bw_wring_rec(w, 0);
-	w->count -= (uint32_t)r[1];
+	w->count -= BW_WREC_REPEAT(r);
 	for (int i = 0; i < w->nsum; i++)
-		w->sum[i] -= (int64_t)r[3 + i];
-	w->head = (w->head + 1) & (w->cap - 1);
+		w->sum[i] -= (int64_t)r[2 + i];
+	w->head = w->head + 1 == w->cap ? 0 : w->head + 1;
 	w->len--;
 }
 
@@ -388,7 +388,7 @@ static void rec_drop_front(struct bw_wring *w)
 static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 {
 	const uint64_t *r = bw_wring_rec(w, 0);
-	int64_t ts = (int64_t)r[0];
+	int64_t ts = BW_WREC_TS(r);
 	int64_t start = ts - (((ts % w->width) + w->width) % w->width);
 	struct bw_wbucket *last = w->blen ?
 		&w->bk[(w->bhead + w->blen - 1) % w->bcap] : NULL;
@@ -414,11 +414,11 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 	}
 	/* records are folded oldest first, so a bucket only ever gains
 	 * events at or after its start (late events land in the newest) */
-	last->count += (uint32_t)r[1];
+	last->count += BW_WREC_REPEAT(r);
 	for (int i = 0; i < w->nsum; i++)
-		last->sum[i] += (int64_t)r[3 + i];
+		last->sum[i] += (int64_t)r[2 + i];
 	/* the running totals stay: the events are still in the window */
-	w->head = (w->head + 1) & (w->cap - 1);
+	w->head = w->head + 1 == w->cap ? 0 : w->head + 1;
 	w->len--;
 	return 0;
 }
@@ -434,7 +434,12 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		flags |= 1;
 	}
 	if (w->len == w->cap) {
+		/* grow by doubling, but never past max_records: a busy key
+		 * holds exactly max_records records (the ring wraps by
+		 * compare, not by mask) */
 		uint32_t cap = w->cap ? w->cap * 2 : 2;
+		if (cap > max_records && max_records > w->cap)
+			cap = max_records;
 		uint64_t *n = malloc((size_t)cap * w->stride * sizeof(*n));
 		if (!n)
 			return -1;
@@ -459,14 +464,20 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 	}
 	if (r->ts < w->oldest)
 		w->oldest = r->ts;
-	uint64_t *x = w->rec + (size_t)((w->head + w->len) & (w->cap - 1)) * w->stride;
-	x[0] = (uint64_t)r->ts;
-	x[1] = (uint64_t)r->input_id << 32 | r->repeat;
-	x[2] = r->line_no;
+	uint32_t slot = w->head + w->len;
+	if (slot >= w->cap)
+		slot -= w->cap;
+	uint64_t *x = w->rec + (size_t)slot * w->stride;
+	/* repeat above 0xffff is counted as 0xffff: a syslog line does
+	 * not stand for more identical events than that */
+	uint64_t rep = r->repeat > 0xffff ? 0xffff : r->repeat;
+	x[0] = ((uint64_t)r->ts & BW_WREC_TS_MASK) | rep << 48;
+	x[1] = (uint64_t)(r->input_id & 0xffff) << 48 |
+	       (r->line_no & BW_WREC_TS_MASK);
 	for (int i = 0; i < w->nsum; i++)
-		x[3 + i] = (uint64_t)r->sum[i];
+		x[2 + i] = (uint64_t)r->sum[i];
 	w->len++;
-	w->count += r->repeat;
+	w->count += rep;
 	for (int i = 0; i < w->nsum; i++)
 		w->sum[i] += r->sum[i];
 	return flags;
@@ -519,12 +530,13 @@ void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 	if (b) {
 		b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
 		b->bytes -= w->bcap * sizeof(struct bw_wbucket);
-		for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+		for (int i = 0; i < w->ndist; i++)
 			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
 	}
 	free(w->rec);
 	free(w->bk);
-	for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+	for (int i = 0; i < w->ndist; i++)
 		free(w->dist[i].e);
-	memset(w, 0, sizeof(*w));
+	/* only ndist sets exist: the owner may have sized the struct so */
+	memset(w, 0, bw_wring_size(w->ndist));
 }

@@ -104,8 +104,9 @@ struct bw_wbucket {
  * span is out, so a key with more events than max_records may count up
  * to one bucket width of events too many - never too few. */
 struct bw_wring {
-	uint64_t *rec;       /* records of `stride` words: ts, input<<32 |
-	                        repeat, line, sums... */
+	uint64_t *rec;       /* records of `stride` words (16 bytes + 8 per
+	                        sum): repeat<<48 | ts (48-bit ms),
+	                        input<<48 | line (48 bits), sums... */
 	uint32_t head, len, cap;
 	uint32_t stride;
 	int nsum, ndist;
@@ -128,6 +129,11 @@ struct bw_wrec {
 	uint64_t dh[BW_WRING_MAX_AGG]; /* distinct value hashes, 0 = absent */
 };
 
+/* Bytes of a bw_wring with only ndist distinct sets: the sets are the
+ * last member, so a state embedding the ring last may be sized this way. */
+#define bw_wring_size(ndist) \
+	(offsetof(struct bw_wring, dist) + (size_t)(ndist) * sizeof(struct bw_dset))
+
 /* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
  * window of window_ms. */
 void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
@@ -142,22 +148,30 @@ void bw_wring_expire(struct bw_wring *w, int64_t cutoff);
 /* Forget everything (after an alert the window starts over). */
 void bw_wring_clear(struct bw_wring *w);
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);
+#define BW_WREC_TS_MASK ((1ull << 48) - 1)
+/* ts is 48 bits, two's complement: sign-extend */
+#define BW_WREC_TS(r) ((int64_t)((r)[0] << 16) >> 16)
+#define BW_WREC_REPEAT(r) ((uint32_t)((r)[0] >> 48))
+
 /* Record i (0 = oldest exact record): time and provenance. */
 static inline const uint64_t *bw_wring_rec(const struct bw_wring *w, uint32_t i)
 {
-	return w->rec + (size_t)((w->head + i) & (w->cap - 1)) * w->stride;
+	uint32_t slot = w->head + i;
+	if (slot >= w->cap)
+		slot -= w->cap;
+	return w->rec + (size_t)slot * w->stride;
 }
 static inline int64_t bw_wring_rec_ts(const struct bw_wring *w, uint32_t i)
 {
-	return (int64_t)bw_wring_rec(w, i)[0];
+	return BW_WREC_TS(bw_wring_rec(w, i));
 }
 static inline uint32_t bw_wring_rec_input(const struct bw_wring *w, uint32_t i)
 {
-	return (uint32_t)(bw_wring_rec(w, i)[1] >> 32);
+	return (uint32_t)(bw_wring_rec(w, i)[1] >> 48);
 }
 static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
 {
-	return bw_wring_rec(w, i)[2];
+	return bw_wring_rec(w, i)[1] & BW_WREC_TS_MASK;
 }
 /* Events in buckets (older than every exact record). */
 uint64_t bw_wring_bucketed(const struct bw_wring *w);

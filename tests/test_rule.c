@@ -5,6 +5,7 @@
  */
 #include "bw_test.h"
 #include "rule.h"
+#include "bw_util.h"
 
 #include <string.h>
 
@@ -307,6 +308,60 @@ static void test_glob(void)
 	CHECK(!bw_glob_match("a*b*c", "axxbyy", 6, 0));
 }
 
+static void test_set_globs(void)
+{
+	struct bw_ruleset rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.seed = 9;
+	struct bw_rset set;
+	memset(&set, 0, sizeof(set));
+	char msg[200];
+	const char *vals[] = { "/exact", "/pre*", "*/.env", "*wp-*", "/a*b*c" };
+	for (size_t i = 0; i < 5; i++)
+		CHECK_EQ_INT(bw_rset_add(&rs, &set, vals[i], strlen(vals[i]),
+					 BW_FT_STR, 0, msg, sizeof(msg)), 0);
+	CHECK(bw_rset_has_str(&rs, &set, "/exact", 6));
+	CHECK(!bw_rset_has_str(&rs, &set, "/exac", 5));
+	CHECK(bw_rset_has_str(&rs, &set, "/prefix", 7));
+	CHECK(bw_rset_has_str(&rs, &set, "/x/y/.env", 9));
+	CHECK(!bw_rset_has_str(&rs, &set, "/x/y/.envz", 10));
+	CHECK(bw_rset_has_str(&rs, &set, "/blog/wp-login.php", 18));
+	CHECK(!bw_rset_has_str(&rs, &set, "/blog/WP-login.php", 18));
+	CHECK(bw_rset_has_str(&rs, &set, "/axxbyyc", 8));
+	CHECK(!bw_rset_has_str(&rs, &set, "/axxbyy", 7));
+	bw_rset_fini(&set);
+	/* case-insensitive set (allow agents) */
+	memset(&set, 0, sizeof(set));
+	set.lower = 1;
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "*Nikto*", 7, BW_FT_STR, 1, msg,
+				 sizeof(msg)), 0);
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "Nagios*", 7, BW_FT_STR, 1, msg,
+				 sizeof(msg)), 0);
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "Exact-Agent", 11, BW_FT_STR, 1, msg,
+				 sizeof(msg)), 0);
+	CHECK(bw_rset_has_str(&rs, &set, "Mozilla (NIKTO/2.1)", 19));
+	CHECK(bw_rset_has_str(&rs, &set, "nagios-plugins", 14));
+	CHECK(bw_rset_has_str(&rs, &set, "exact-AGENT", 11));
+	CHECK(!bw_rset_has_str(&rs, &set, "curl/8", 6));
+	bw_rset_fini(&set);
+	/* networks */
+	memset(&set, 0, sizeof(set));
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "10.0.0.0/8", 10, BW_FT_IP, 0, msg,
+				 sizeof(msg)), 0);
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "2001:db8::/32", 13, BW_FT_IP, 0, msg,
+				 sizeof(msg)), 0);
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "10.0.0.0/33", 11, BW_FT_IP, 0, msg,
+				 sizeof(msg)), -1);
+	bw_ip ip;
+	bw_ip_parse("10.200.1.1", 10, &ip);
+	CHECK(bw_rset_has_ip(&set, &ip));
+	bw_ip_parse("11.0.0.1", 8, &ip);
+	CHECK(!bw_rset_has_ip(&set, &ip));
+	bw_ip_parse("2001:db8:1::5", 13, &ip);
+	CHECK(bw_rset_has_ip(&set, &ip));
+	bw_rset_fini(&set);
+}
+
 static void test_hash_seeded(void)
 {
 	CHECK(bw_hash64(1, "abc", 3) != bw_hash64(2, "abc", 3));
@@ -326,6 +381,7 @@ static const struct bw_test tests[] = {
 	{ "regex_prefilter", test_regex_prefilter },
 	{ "regex_requirements", test_regex_requirements },
 	{ "glob", test_glob },
+	{ "set_globs", test_set_globs },
 	{ "hash_seeded", test_hash_seeded },
 	{ NULL, NULL },
 };

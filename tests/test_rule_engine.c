@@ -6,6 +6,9 @@
  */
 #include "bw_test.h"
 #include "rule_test_util.h"
+#include "rule.h"
+
+#include <jansson.h>
 
 #define T0 1700000000LL /* 2023-11-14T22:13:20Z */
 
@@ -561,7 +564,193 @@ static void test_lists_and_sets(void)
 	rules_dir_rm();
 }
 
+/* `user` in rules is the normalized identity when the pipeline set one;
+ * a rule needing a field the event lacks never fires (and is skipped). */
+static void test_identity_and_needed_fields(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule u\n  when user == alice and outcome == failure\n\n"
+		"rule q\n  when url.query == \"a=1\" or url.query ~ /b=2/\n\n"
+		"rule n\n  when not exists(url.query) and kind == login\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "192.0.2.1", "CORP\\Alice", 1);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(count_rule("u"), 0);
+	ev.identity = BW_STR_LIT("alice");
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(count_rule("u"), 1);
+	CHECK_EQ_INT(count_rule("n"), 2);
+	CHECK_EQ_INT(count_rule("q"), 0);
+	bw_event w = mkweb(T0, "192.0.2.1", "/", "x=1&b=2", 200, 2);
+	bw_engine_event(e, &w);
+	CHECK_EQ_INT(count_rule("q"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* NDJSON alerts and the JSON summary through a real FILE, flushed per
+ * alert; input names for evidence. */
+static void test_output_and_summary(void)
+{
+	ngot = 0;
+	rules_dir("rule w\n  severity critical\n  tags T1190\n"
+		  "  when url.path == \"/x\"\n  group src.ip\n  suppress 1h\n");
+	FILE *out = tmpfile();
+	CHECK(out != NULL);
+	if (!out)
+		return;
+	const char *names[] = { "access.log" };
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.json = 1;
+	cfg.out = out;
+	cfg.flush = 1;
+	cfg.input_names = names;
+	cfg.ninputs = 1;
+	cfg.fail_on = BW_SEV_CRITICAL;
+	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e) {
+		fclose(out);
+		return;
+	}
+	bw_event a = mkweb(T0, "192.0.2.9", "/x", NULL, 200, 7);
+	bw_engine_event(e, &a);
+	a.ts_ms += 1000;
+	bw_engine_event(e, &a); /* suppressed */
+	bw_engine_finish(e);
+	CHECK_EQ_INT(bw_engine_exit_status(e), 1);
+	long end = ftell(out);
+	CHECK(end > 0);
+	rewind(out);
+	char line[4096];
+	CHECK(fgets(line, sizeof(line), out) != NULL);
+	json_error_t je;
+	json_t *j = json_loads(line, 0, &je);
+	CHECK(j != NULL);
+	if (j) {
+		CHECK_EQ_STR(json_string_value(json_object_get(j, "rule.id")), "w");
+		CHECK_EQ_INT(json_integer_value(json_object_get(j, "event.severity")), 5);
+		json_t *ev0 = json_array_get(json_object_get(j, "breachwatch.evidence"), 0);
+		CHECK_EQ_STR(json_string_value(json_object_get(ev0, "input")), "access.log");
+		CHECK_EQ_INT(json_integer_value(json_object_get(ev0, "line")), 7);
+		json_decref(j);
+	}
+	CHECK(fgets(line, sizeof(line), out) == NULL); /* one alert only */
+	/* the summary as one JSON line */
+	FILE *sf = tmpfile();
+	bw_engine_print_summary(e, sf, 1);
+	rewind(sf);
+	CHECK(fgets(line, sizeof(line), sf) != NULL);
+	j = json_loads(line, 0, &je);
+	CHECK(j != NULL);
+	if (j) {
+		json_t *sum = json_object_get(j, "breachwatch.summary");
+		CHECK_EQ_INT(json_integer_value(json_object_get(sum, "alerts")), 1);
+		CHECK_EQ_INT(json_integer_value(json_object_get(sum, "suppressed")), 1);
+		CHECK_EQ_STR(json_string_value(json_object_get(sum, "max_severity")),
+			     "critical");
+		json_t *r0 = json_array_get(json_object_get(sum, "rules"), 0);
+		CHECK_EQ_STR(json_string_value(json_object_get(r0, "rule.id")), "w");
+		json_decref(j);
+	}
+	fclose(sf);
+	fclose(out);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* A baseline detector registered in C gets the events passing `when` and
+ * raises the rule's alert; an unregistered one leaves its rule silent. */
+static int bl_events;
+static void *bl_create(const char *id)
+{
+	(void)id;
+	return &bl_events;
+}
+static void bl_event(void *st, struct bw_engine *e, int rule, const bw_event *ev)
+{
+	int *n = st;
+	if (++*n == 2)
+		bw_baseline_emit(e, rule, ev, "second login seen");
+}
+static void bl_destroy(void *st)
+{
+	(void)st;
+}
+static const struct bw_baseline_ops bl_ops = {
+	"test-second", bl_create, bl_event, bl_destroy,
+};
+
+static void test_baseline_hook(void)
+{
+	CHECK_EQ_INT(bw_baseline_register(&bl_ops), 0);
+	bl_events = 0;
+	struct bw_engine *e = engine_with(
+		"rule b1\n  when kind == login\n  baseline test-second\n\n"
+		"rule b2\n  when kind == login\n  baseline not-built-in\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_VPN, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			   "192.0.2.1", "x", 1);
+	bw_engine_event(e, &ev);
+	bw_engine_event(e, &ev);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(bl_events, 3);
+	CHECK_EQ_INT(count_rule("b1"), 1);
+	CHECK_EQ_INT(count_rule("b2"), 0);
+	if (ngot)
+		CHECK_EQ_STR(got[0].message, "second login seen");
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* Two fields of one event whose values share a slot of the filter cache:
+ * the second must not make the first's filter answer stale. */
+static void test_filter_cache_slot_reuse(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule c\n  when url.path ~ /fgt_lang/ and user.agent ~ /ua-/ and "
+		"url.path ~ /remote/\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	/* find a path and an agent in the same slot (seed 42, 1024 slots) */
+	static char path[64], ua[64];
+	int found = 0;
+	for (int i = 0; i < 4000 && !found; i++) {
+		snprintf(path, sizeof(path), "/remote/fgt_lang%d", i);
+		uint64_t hp = bw_hash64(42, path, strlen(path)) & 1023;
+		for (int k = 0; k < 4000; k++) {
+			snprintf(ua, sizeof(ua), "ua-%d", k);
+			if ((bw_hash64(42, ua, strlen(ua)) & 1023) == hp) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	CHECK(found);
+	bw_event a = mkweb(T0, "192.0.2.1", path, NULL, 200, 1);
+	a.user_agent = bw_str_make(ua, strlen(ua));
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("c"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
+	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
+	{ "output_and_summary", test_output_and_summary },
+	{ "baseline_hook", test_baseline_hook },
+	{ "identity_and_needed_fields", test_identity_and_needed_fields },
 	{ "threshold_fires", test_threshold_fires },
 	{ "window_edge", test_window_edge },
 	{ "out_of_order", test_out_of_order },
