@@ -1,12 +1,15 @@
 #!/bin/sh
-# fuzz.sh - build and run the libFuzzer targets in tests/fuzz/, or replay
+# fuzz.sh - build and run the libFuzzer targets in tests/fuzz/, and replay
 # their saved corpus without libFuzzer.
 #
-#   sh tests/fuzz/fuzz.sh [SECONDS]   clang -fsanitize=fuzzer,address,undefined;
-#                                     each target runs SECONDS (default 10)
-#   sh tests/fuzz/fuzz.sh --replay    $REPLAY_CC (default gcc) with ASan+UBSan,
-#                                     tests/fuzz/replay.c as main; replays
-#                                     tests/fuzz/corpus/<target>/ once
+#   sh tests/fuzz/fuzz.sh [SECONDS]    replay (below), then clang
+#                                      -fsanitize=fuzzer,address,undefined
+#                                      sessions of SECONDS each (default 10)
+#   sh tests/fuzz/fuzz.sh --replay     only the replay: $REPLAY_CC (default
+#                                      gcc) with ASan+UBSan and
+#                                      tests/fuzz/replay.c as main, over
+#                                      tests/fuzz/corpus/<target>/
+#   sh tests/fuzz/fuzz.sh --no-replay [SECONDS]   only the fuzzing
 #
 # Targets: parser-NAME for every line parser and msg-NAME for every syslog
 # message parser in the registry (asked from the built binaries, so parsers
@@ -22,26 +25,33 @@
 # regression seed: commit it, with the fix when there is one.
 #
 # Environment: FUZZ_JOBS (parallel sessions, default: CPUs), FUZZ_BUDGET
-# (wall seconds the runs may take in all, default 150; SECONDS per target
-# shrinks to fit, never below 3), REPLAY_CC.
+# (wall seconds the sessions may take in all, default 110; SECONDS per
+# target shrinks to fit, never below 3), REPLAY_CC, FUZZ_CC (clang).
 #
-# Output ends with "fuzz: N passed, M failed" (replay: "fuzz-replay: ...").
-# Exit status: 0 all passed (or skipped: no libFuzzer and not root),
-# 1 a target failed, 2 the build failed.
+# Output ends with "fuzz: N passed, M failed" (replay and sessions summed;
+# --replay alone: "fuzz-replay: ..."). Exit status: 0 all passed (the
+# sessions are skipped with a note when libFuzzer is missing and we are
+# not root), 1 a target failed, 2 the build failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 
 MODE=fuzz
 SECS=10
+DO_REPLAY=1
 case ${1:-} in
 --replay) MODE=replay ;;
-'') ;;
-*[!0-9]*) echo "usage: fuzz.sh [SECONDS] | --replay" >&2; exit 2 ;;
-*) SECS=$1 ;;
+--no-replay) DO_REPLAY=0; shift ;;
 esac
+if [ "$MODE" = fuzz ]; then
+	case ${1:-} in
+	'') ;;
+	*[!0-9]*) echo "usage: fuzz.sh [--no-replay] [SECONDS] | --replay" >&2; exit 2 ;;
+	*) SECS=$1 ;;
+	esac
+fi
 
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
-BUDGET=${FUZZ_BUDGET:-150}
+BUDGET=${FUZZ_BUDGET:-110}
 PKGS="libpcre2-8 libzstd jansson libmaxminddb zlib"
 OUT=build-fuzz
 CORPUS=tests/fuzz/corpus
@@ -50,9 +60,25 @@ pfx=fuzz
 
 say() { echo "$pfx: $*"; }
 
+passed=0
+failed=0
+# The replay first (quick, gcc): its counts join the sessions' total.
+if [ "$MODE" = fuzz ] && [ "$DO_REPLAY" = 1 ]; then
+	mkdir -p "$OUT/logs"
+	sh tests/fuzz/fuzz.sh --replay > "$OUT/logs/replay.out" 2>&1
+	rrc=$?
+	cat "$OUT/logs/replay.out"
+	line=$(grep -E '^fuzz-replay: [0-9]+ passed, [0-9]+ failed' "$OUT/logs/replay.out" | tail -1)
+	if [ -n "$line" ]; then
+		passed=$(echo "$line" | sed -E 's/^fuzz-replay: ([0-9]+) passed.*/\1/')
+		failed=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	fi
+	[ "$rrc" -gt 1 ] || [ -z "$line" ] && failed=$((failed + 1))
+fi
+
 if ! pkg-config --exists $PKGS 2>/dev/null; then
 	say "missing libraries ($PKGS); run 'make deps'"
-	say "0 passed, 1 failed"
+	say "$passed passed, $((failed + 1)) failed"
 	exit 2
 fi
 PKG_CFLAGS=$(pkg-config --cflags $PKGS)
@@ -77,9 +103,10 @@ if [ "$MODE" = fuzz ]; then
 			sh tests/deps.sh clang libclang-rt-14-dev >/dev/null 2>&1
 		fi
 		if ! probe; then
-			say "skipped: $CC cannot link -fsanitize=fuzzer (apt-get install clang libclang-rt-14-dev)"
-			say "0 passed, 0 failed"
-			exit 0
+			say "sessions skipped: $CC cannot link -fsanitize=fuzzer (apt-get install clang libclang-rt-14-dev)"
+			say "$passed passed, $failed failed"
+			[ "$failed" = 0 ]
+			exit $?
 		fi
 	fi
 else
@@ -125,7 +152,7 @@ if [ "$build_fail" = 1 ]; then
 	say "build failed:"
 	cat "$VARIANT"/obj/*.log | head -40
 	rm -f "$VARIANT"/obj/*.o
-	say "0 passed, 1 failed"
+	say "$passed passed, $((failed + 1)) failed"
 	exit 2
 fi
 
@@ -139,7 +166,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	if ! $CC $OBJ_FLAGS $LINK_FLAGS -o "$b" "$src" $extra $objs $PKG_LIBS 2>"$OUT/logs/$t.build"; then
 		say "build of $t failed:"
 		head -40 "$OUT/logs/$t.build"
-		say "0 passed, 1 failed"
+		say "$passed passed, $((failed + 1)) failed"
 		exit 2
 	fi
 	bins="$bins $t"
@@ -164,9 +191,6 @@ ntargets=$(wc -l < "$TARGETS" | tr -d ' ')
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-
-passed=0
-failed=0
 
 # Print the useful part of a failure log: the sanitizer or check message,
 # the first stack frames, and where the reproducer went.

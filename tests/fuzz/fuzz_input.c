@@ -8,14 +8,16 @@
  * the rest is the file, written to a memfd and opened by path like any
  * log file. Checks: no line holds '\n', none exceeds max-line, line
  * numbers count up by one, offsets grow, plain input is decoded byte for
- * byte. Decoding stops after 64 MiB so a decompression bomb is a
- * slow input, not a timeout.
+ * byte. Reading stops after 1 MiB decoded or 20,000 lines: past that a
+ * decompression bomb only slows the fuzzer down (to ~200 runs/s when it
+ * was 4 MiB), it finds nothing new.
  */
 #include "fuzz_common.h"
 
 #include "input.h"
 
-#define DECODE_LIMIT (64u << 20)
+#define DECODE_LIMIT (1u << 20)
+#define LINE_LIMIT 20000
 
 static struct fuzz_file file;
 
@@ -70,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)sink;
 		last_off = line.offset;
 		want_no++;
-		if (bw_input_decoded_bytes(in) > DECODE_LIMIT)
+		if (bw_input_decoded_bytes(in) > DECODE_LIMIT || want_no > LINE_LIMIT)
 			break;
 	}
 	if (rc < 0 && !bw_input_error(in))
