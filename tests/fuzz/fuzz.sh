@@ -15,10 +15,11 @@
 # message parser in the registry (asked from the built binaries, so parsers
 # merged later are covered without editing this file), input (decode and
 # framing), escape-json/-term/-html/-time (buf.h escapers and the time
-# formatter) and pipeline (the whole thing, NDJSON output included).
+# formatter), rules (loader and evaluator, once analyzer/engine.h exists)
+# and pipeline (the whole thing, NDJSON output included).
 #
 # Seeds: tests/fuzz/corpus/<target>/ (committed, small), plus lines and
-# files from testdata/ when it exists. New coverage goes to
+# files from testdata/ and signatures/*.rules when they exist. New coverage goes to
 # build-fuzz/corpus/<target>/ (kept between runs, not committed). A new
 # crash is saved as tests/fuzz/corpus/<target>/crash-* (leak-*, timeout-*,
 # oom-*; not when the same bytes are already there), so it stays a
@@ -182,6 +183,9 @@ done
 for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_msg" 2>/dev/null); do
 	echo "msg-$name fuzz_msg BW_FUZZ_MSG=$name 4096 msgs" >> "$TARGETS"
 done
+for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_rules" 2>/dev/null); do
+	echo "rules fuzz_rules BW_FUZZ_NONE=1 16384 rules" >> "$TARGETS"
+done
 echo "input fuzz_input BW_FUZZ_NONE=1 65536 input" >> "$TARGETS"
 for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_escape" 2>/dev/null); do
 	echo "escape-$name fuzz_escape BW_FUZZ_ESCAPE=$name 4096 none" >> "$TARGETS"
@@ -257,7 +261,10 @@ fi
 # files with the option bytes the input and pipeline targets expect.
 SEEDS=$OUT/seeds
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS/lines" "$SEEDS/msgs" "$SEEDS/input" "$SEEDS/pipeline"
+mkdir -p "$SEEDS/lines" "$SEEDS/msgs" "$SEEDS/input" "$SEEDS/pipeline" "$SEEDS/rules"
+for f in signatures/*.rules; do
+	[ -f "$f" ] && cp "$f" "$SEEDS/rules/"
+done
 if [ -d testdata ]; then
 	i=0
 	for f in $(find testdata -type f -size -64k 2>/dev/null | sort | head -300); do
@@ -294,7 +301,7 @@ run_one() { # NAME BIN ENV MAXLEN KIND
 	mkdir -p "$work" "$CORPUS/$t" "$OUT/artifacts/$t"
 	seeds="$CORPUS/$t"
 	case $kind in
-	lines|msgs|input|pipeline) seeds="$seeds $SEEDS/$kind" ;;
+	lines|msgs|input|pipeline|rules) seeds="$seeds $SEEDS/$kind" ;;
 	esac
 	# shellcheck disable=SC2086
 	env "$env" "$VARIANT/$bin" -max_total_time="$per" -timeout=10 \
