@@ -249,7 +249,8 @@ if [ "$MODE" = replay ]; then
 	for d in "$CORPUS"/*/; do
 		[ -d "$d" ] || continue
 		t=$(basename "$d")
-		grep -q "^$t " "$TARGETS" || say "note: $d has no target (parser renamed or removed?)"
+		grep -q "^$t " "$TARGETS" ||
+			say "note: $d has no target in this tree (its parser or engine not merged yet, or renamed)"
 	done
 	say "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
@@ -303,8 +304,12 @@ run_one() { # NAME BIN ENV MAXLEN KIND
 	case $kind in
 	lines|msgs|input|pipeline|rules) seeds="$seeds $SEEDS/$kind" ;;
 	esac
+	dict=""
+	case $kind in
+	lines|msgs|input|pipeline) dict=-dict=tests/fuzz/logs.dict ;;
+	esac
 	# shellcheck disable=SC2086
-	env "$env" "$VARIANT/$bin" -max_total_time="$per" -timeout=10 \
+	env "$env" "$VARIANT/$bin" $dict -max_total_time="$per" -timeout=10 \
 		-rss_limit_mb=2048 -max_len="$maxlen" -print_final_stats=1 \
 		-artifact_prefix="$OUT/artifacts/$t/" "$work" $seeds \
 		> "$OUT/logs/$t.log" 2>&1
