@@ -18,8 +18,10 @@
 # formatter), rules (loader and evaluator, once analyzer/engine.h exists)
 # and pipeline (the whole thing, NDJSON output included).
 #
-# Seeds: tests/fuzz/corpus/<target>/ (committed, small), plus lines and
-# files from testdata/ and signatures/*.rules when they exist. New coverage goes to
+# Seeds: tests/fuzz/corpus/<target>/ (committed, small; its crash-* files
+# are replayed, not fuzzed from, so a known unfixed bug fails once and
+# does not stop the session), plus lines and files from testdata/ and
+# signatures/*.rules when they exist. New coverage goes to
 # build-fuzz/corpus/<target>/ (kept between runs, not committed). A new
 # crash is saved as tests/fuzz/corpus/<target>/crash-* (leak-*, timeout-*,
 # oom-*; not when the same bytes are already there), so it stays a
@@ -299,8 +301,16 @@ fi
 run_one() { # NAME BIN ENV MAXLEN KIND
 	t=$1 bin=$2 env=$3 maxlen=$4 kind=$5
 	work=$OUT/corpus/$t
-	mkdir -p "$work" "$CORPUS/$t" "$OUT/artifacts/$t"
-	seeds="$CORPUS/$t"
+	mkdir -p "$work" "$CORPUS/$t" "$OUT/artifacts/$t" "$SEEDS/saved/$t"
+	# Saved reproducers are the replay's job: a session that started on
+	# a known, unfixed crash would stop at once and fuzz nothing else.
+	for f in "$CORPUS/$t"/*; do
+		case ${f##*/} in
+		crash-*|leak-*|timeout-*|oom-*|slow-unit-*) ;;
+		*) [ -f "$f" ] && cp "$f" "$SEEDS/saved/$t/" ;;
+		esac
+	done
+	seeds="$SEEDS/saved/$t"
 	case $kind in
 	lines|msgs|input|pipeline|rules) seeds="$seeds $SEEDS/$kind" ;;
 	esac
