@@ -28,8 +28,9 @@
 # regression seed: commit it, with the fix when there is one.
 #
 # Environment: FUZZ_JOBS (parallel sessions, default: CPUs), FUZZ_BUDGET
-# (wall seconds the sessions may take in all, default 110; SECONDS per
-# target shrinks to fit, never below 3), REPLAY_CC, FUZZ_CC (clang).
+# (wall seconds for the whole script, replay and builds included, default
+# 170; SECONDS per target shrinks to fit, never below 3), REPLAY_CC,
+# FUZZ_CC (clang).
 #
 # Output ends with "fuzz: N passed, M failed" (replay and sessions summed;
 # --replay alone: "fuzz-replay: ..."). Exit status: 0 all passed (the
@@ -54,7 +55,8 @@ if [ "$MODE" = fuzz ]; then
 fi
 
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
-BUDGET=${FUZZ_BUDGET:-110}
+BUDGET=${FUZZ_BUDGET:-170}
+START=$(date +%s)
 PKGS="libpcre2-8 libzstd jansson libmaxminddb zlib"
 OUT=build-fuzz
 CORPUS=tests/fuzz/corpus
@@ -209,22 +211,41 @@ show_failure() {
 		head -8 | sed 's/ (BuildId: [0-9a-f]*)//; s/^/    /'
 }
 
+# A failure's signature: where it happened (file:line of a UBSan report,
+# the top project frame of an ASan report) or the check's message, with
+# paths cut to their last two parts so replay and session logs compare.
+signature() {
+	sed -n -E \
+		-e 's#^(.*/)?([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\.c:[0-9]+):[0-9]+: runtime error.*#\2#p' \
+		-e 's#^fuzz check failed: (.{0,60}).*#\1#p' \
+		-e 's#^ *\#[0-9]+ 0x[0-9a-f]+ in [A-Za-z_][A-Za-z0-9_]* (.*/)?([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\.c):([0-9]+).*#\2:\3#p' \
+		"$1" | grep -vE '^(tests/fuzz|fuzz)/' | head -1
+}
+
 # Move new reproducers from build-fuzz/artifacts/<target>/ into the
-# committed corpus, unless a file there already has the same bytes (a
-# known, still unfixed crash found again from its own seed).
+# committed corpus, unless a file there already has the same bytes, or
+# the replay already failed the same way on a saved reproducer (the same
+# known bug reached by other bytes: one reproducer is enough).
 keep_artifacts() {
 	t=$1
+	sig=$(signature "$OUT/logs/$t.log")
+	known=""
+	if [ -f "$OUT/logs/replay-$t.log" ] && [ -n "$sig" ] &&
+	   [ "$(signature "$OUT/logs/replay-$t.log")" = "$sig" ]; then
+		known=$(grep -E '^replay: ' "$OUT/logs/replay-$t.log" | tail -1 | sed 's/^replay: //')
+	fi
 	for a in "$OUT/artifacts/$t"/*; do
 		[ -f "$a" ] || continue
-		dup=""
+		dup=$known
 		for c in "$CORPUS/$t"/*; do
-			[ -f "$c" ] && cmp -s "$a" "$c" && dup=$c && break
+			[ -z "$dup" ] && [ -f "$c" ] && cmp -s "$a" "$c" && dup=$c
 		done
 		if [ -n "$dup" ]; then
-			say "$t: reproduces $dup"
+			say "$t: same failure as $dup ($sig)"
 			rm -f "$a"
 		else
 			mv "$a" "$CORPUS/$t/" && say "$t: new reproducer $CORPUS/$t/$(basename "$a")"
+			fresh=1
 		fi
 	done
 }
@@ -290,12 +311,16 @@ if [ -d testdata ]; then
 fi
 
 # --------------------------------------------------------------- run
+# Sessions get what is left of the budget after the replay and builds
+# (a cold build of both variants takes most of a minute on 2 CPUs, a
+# warm one seconds), split over the batches of parallel sessions.
 per=$SECS
 batches=$(( (ntargets + JOBS - 1) / JOBS ))
-if [ $((batches * per)) -gt "$BUDGET" ]; then
-	per=$((BUDGET / batches))
+left=$((BUDGET - ($(date +%s) - START) - 5))
+if [ $((batches * per)) -gt "$left" ]; then
+	per=$((left / batches - 2)) # ~2 s per session to start and load seeds
 	[ "$per" -lt 3 ] && per=3
-	say "$ntargets targets on $JOBS job(s): $per s each to stay within ${BUDGET} s"
+	say "$ntargets targets on $JOBS job(s): $per s each to end within ${BUDGET} s"
 fi
 
 run_one() { # NAME BIN ENV MAXLEN KIND
@@ -335,10 +360,20 @@ report_one() {
 		say "$t: ok, ${runs:-?} runs, cov ${cov:-?}, $per s"
 		passed=$((passed + 1))
 	else
-		say "$t: FAILED (log: $log)"
-		show_failure "$log"
-		keep_artifacts "$t"
-		failed=$((failed + 1))
+		fresh=0
+		if ls "$OUT/artifacts/$t"/* >/dev/null 2>&1; then
+			keep_artifacts "$t"
+		else
+			fresh=1 # no reproducer written: count it
+		fi
+		if [ "$fresh" = 1 ]; then
+			say "$t: FAILED (log: $log)"
+			show_failure "$log"
+			failed=$((failed + 1))
+		else
+			# the replay has failed on this bug already: count it once
+			say "$t: known failure again, counted once by the replay (log: $log)"
+		fi
 	fi
 }
 
