@@ -81,6 +81,9 @@ note() { notes="$notes$1
 
 if "$BW" scan --rules none /dev/null >/dev/null 2>&1; then
 	NORULES="--rules none"
+elif ls signatures/*.rules >/dev/null 2>&1; then
+	NORULES=""
+	note "scan --rules none is not accepted: 'scan' rows include the default ruleset, so the no-rules targets are judged with rules"
 else
 	NORULES=""
 	note "scan --rules is not accepted yet: 'scan' rows run plain scan (no rules exist)"
