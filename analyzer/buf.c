@@ -274,8 +274,13 @@ void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 	 * rest of an event). Single-threaded by design. */
 	static int64_t cached_secs = INT64_MIN;
 	static char cached[64]; /* "2026-11-27T13:04:01." */
-	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	int msec = (int)(ms - secs * 1000);
+	/* Floor division without overflow, INT64_MIN included. */
+	int64_t secs = ms / 1000, rem = ms % 1000;
+	if (rem < 0) {
+		rem += 1000;
+		secs--;
+	}
+	int msec = (int)rem;
 	if (secs != cached_secs) {
 		time_t t = (time_t)secs;
 		struct tm tm;

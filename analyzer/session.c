@@ -1,0 +1,394 @@
+/*
+ * session.c - VPN session table (see session.h).
+ *
+ * Layout: a fixed power-of-two bucket array of chained entries, plus one
+ * doubly linked list in order of last activity (head = most recent) used
+ * for eviction and for the time-ordered flush at end of input.
+ *
+ *   buckets[h & mask] -> sess -> sess -> NULL      (hnext)
+ *   lru.head <-> sess <-> sess <-> ... <-> lru.tail (least recent)
+ *
+ * Allocation happens per session (entry + copied strings), never per
+ * line. Must never keep a pointer into an event after returning.
+ */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PART 255 /* longest host / user / session id we key on */
+
+struct sess {
+	struct sess *hnext;
+	struct sess *prev, *next; /* activity list */
+	uint64_t hash;
+	size_t key_n;
+	char *key;
+	char *user, *host, *sid; /* owned copies, NUL-terminated */
+	size_t user_n, host_n, sid_n;
+	const char *format;      /* static parser name */
+	bw_ip src_ip, assigned_ip;
+	uint16_t src_port;
+	int64_t start_ms, last_ms;
+	int64_t bytes_out, bytes_in; /* latest status snapshot, or absent */
+	uint32_t input_id;
+	uint64_t line_no, offset;    /* provenance of the opening event */
+};
+
+struct bw_sessions {
+	struct sess **buckets;
+	size_t mask;
+	size_t cap, count;
+	uint64_t seed;
+	struct sess *head, *tail;
+	struct bw_sessions_stats st;
+};
+
+/* Seeded 64-bit hash (multiply-xorshift over 8-byte words). Not
+ * cryptographic; the per-table random seed keeps chain lengths out of an
+ * attacker's control for practical purposes. */
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t hash_bytes(uint64_t seed, const char *p, size_t n)
+{
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = mix(h ^ w) + 0x9e3779b97f4a7c15ULL;
+		p += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, p, n);
+	return mix(h ^ w ^ ((uint64_t)n << 56));
+}
+
+static uint64_t random_seed(void)
+{
+	uint64_t s = 0;
+	if (getentropy(&s, sizeof(s)) != 0)
+		s = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s;
+	return s;
+}
+
+struct bw_sessions *bw_sessions_new(size_t cap)
+{
+	if (cap == 0)
+		cap = 65536;
+	struct bw_sessions *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	size_t nb = 16;
+	while (nb < cap && nb < ((size_t)1 << 30))
+		nb <<= 1;
+	s->buckets = calloc(nb, sizeof(*s->buckets));
+	if (!s->buckets) {
+		free(s);
+		return NULL;
+	}
+	s->mask = nb - 1;
+	s->cap = cap;
+	s->seed = random_seed();
+	return s;
+}
+
+static void sess_free(struct sess *e)
+{
+	if (!e)
+		return;
+	free(e->key);
+	free(e->user);
+	free(e->host);
+	free(e->sid);
+	free(e);
+}
+
+void bw_sessions_free(struct bw_sessions *s)
+{
+	if (!s)
+		return;
+	struct sess *e = s->head;
+	while (e) {
+		struct sess *n = e->next;
+		sess_free(e);
+		e = n;
+	}
+	free(s->buckets);
+	free(s);
+}
+
+/* Key: host, 0, then 's' + session id, or 'u' + user + 0 + 16-byte IP. */
+static size_t make_key(const bw_event *ev, char *k, size_t cap)
+{
+	size_t n = 0;
+	bw_str host = ev->host;
+	if (host.n > MAX_PART)
+		return 0;
+	if (host.n)
+		memcpy(k, host.p, host.n);
+	n = host.n;
+	k[n++] = 0;
+	if (ev->session_id.n) {
+		if (ev->session_id.n > MAX_PART)
+			return 0;
+		k[n++] = 's';
+		memcpy(k + n, ev->session_id.p, ev->session_id.n);
+		n += ev->session_id.n;
+	} else if (ev->user.n && ev->src_ip.family) {
+		if (ev->user.n > MAX_PART)
+			return 0;
+		k[n++] = 'u';
+		memcpy(k + n, ev->user.p, ev->user.n);
+		n += ev->user.n;
+		k[n++] = 0;
+		memcpy(k + n, ev->src_ip.addr, 16);
+		n += 16;
+	} else {
+		return 0;
+	}
+	(void)cap;
+	return n;
+}
+
+static struct sess **find_slot(struct bw_sessions *s, const char *k, size_t n,
+			       uint64_t h)
+{
+	struct sess **pp = &s->buckets[h & s->mask];
+	while (*pp) {
+		struct sess *e = *pp;
+		if (e->hash == h && e->key_n == n && memcmp(e->key, k, n) == 0)
+			return pp;
+		pp = &e->hnext;
+	}
+	return pp;
+}
+
+static void list_unlink(struct bw_sessions *s, struct sess *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		s->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		s->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void list_push_head(struct bw_sessions *s, struct sess *e)
+{
+	e->prev = NULL;
+	e->next = s->head;
+	if (s->head)
+		s->head->prev = e;
+	s->head = e;
+	if (!s->tail)
+		s->tail = e;
+}
+
+/* Remove e from hash and list and free it. */
+static void sess_remove(struct bw_sessions *s, struct sess *e)
+{
+	struct sess **pp = find_slot(s, e->key, e->key_n, e->hash);
+	if (*pp == e)
+		*pp = e->hnext;
+	list_unlink(s, e);
+	sess_free(e);
+	s->count--;
+}
+
+static char *dup_view(bw_str v, size_t *n)
+{
+	char *p = malloc(v.n + 1);
+	if (!p)
+		return NULL;
+	if (v.n)
+		memcpy(p, v.p, v.n);
+	p[v.n] = 0;
+	*n = v.n;
+	return p;
+}
+
+/* Copy what the event knows and the session does not. */
+static void absorb(struct sess *e, const bw_event *ev)
+{
+	if (!e->user && ev->user.n && ev->user.n <= MAX_PART)
+		e->user = dup_view(ev->user, &e->user_n);
+	if (!e->src_ip.family && ev->src_ip.family) {
+		e->src_ip = ev->src_ip;
+		e->src_port = ev->src_port;
+	}
+	if (ev->assigned_ip.family)
+		e->assigned_ip = ev->assigned_ip;
+	if (!e->format)
+		e->format = ev->format;
+	if (ev->ts_ms > e->last_ms)
+		e->last_ms = ev->ts_ms;
+}
+
+static struct sess *sess_create(struct bw_sessions *s, struct sess **slot,
+				const char *k, size_t n, uint64_t h,
+				const bw_event *ev, int64_t start)
+{
+	if (s->count >= s->cap && s->tail) {
+		sess_remove(s, s->tail);
+		s->st.evicted++;
+		slot = find_slot(s, k, n, h); /* the chain may have changed */
+	}
+	struct sess *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->key = malloc(n);
+	if (!e->key) {
+		free(e);
+		return NULL;
+	}
+	memcpy(e->key, k, n);
+	e->key_n = n;
+	e->hash = h;
+	if (ev->host.n)
+		e->host = dup_view(ev->host, &e->host_n);
+	if (ev->session_id.n)
+		e->sid = dup_view(ev->session_id, &e->sid_n);
+	e->start_ms = start;
+	e->last_ms = ev->ts_ms;
+	e->bytes_out = BW_NUM_ABSENT;
+	e->bytes_in = BW_NUM_ABSENT;
+	e->input_id = ev->input_id;
+	e->line_no = ev->line_no;
+	e->offset = ev->offset;
+	*slot = e;
+	list_push_head(s, e);
+	s->count++;
+	s->st.opened++;
+	return e;
+}
+
+static bw_str view(const char *p, size_t n)
+{
+	bw_str v = { p, n };
+	return p ? v : BW_STR_NULL;
+}
+
+int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
+		      bw_session_emit_fn emit, void *arg)
+{
+	if (ev->source != BW_SRC_VPN)
+		return 0;
+	if (ev->kind != BW_KIND_SESSION_START && ev->kind != BW_KIND_ADDRESS_ASSIGN &&
+	    ev->kind != BW_KIND_SESSION_END)
+		return 0;
+	char k[2 * MAX_PART + 32];
+	size_t n = make_key(ev, k, sizeof(k));
+	if (!n) {
+		s->st.untracked++;
+		return 0;
+	}
+	uint64_t h = hash_bytes(s->seed, k, n);
+	struct sess **slot = find_slot(s, k, n, h);
+	struct sess *e = *slot;
+	int snapshot = ev->kind == BW_KIND_SESSION_END && (ev->flags & BW_EF_SESSION_OPEN);
+
+	if (ev->kind != BW_KIND_SESSION_END || snapshot) {
+		int64_t start = ev->ts_ms;
+		if (snapshot && ev->duration_ms != BW_NUM_ABSENT && ev->duration_ms >= 0)
+			start = ev->ts_ms - ev->duration_ms;
+		if (!e) {
+			e = sess_create(s, slot, k, n, h, ev, start);
+			if (!e)
+				return 0; /* out of memory: pass the event on */
+		} else {
+			if (start < e->start_ms)
+				e->start_ms = start;
+			list_unlink(s, e);
+			list_push_head(s, e);
+		}
+		absorb(e, ev);
+		if (snapshot) {
+			if (ev->bytes_out != BW_NUM_ABSENT)
+				e->bytes_out = ev->bytes_out;
+			if (ev->bytes_in != BW_NUM_ABSENT)
+				e->bytes_in = ev->bytes_in;
+			return 1;
+		}
+		return 0;
+	}
+
+	/* a real end */
+	if (!e) {
+		s->st.unmatched++;
+		return 0;
+	}
+	bw_event out = *ev;
+	if (!out.user.p && e->user)
+		out.user = view(e->user, e->user_n);
+	if (!out.src_ip.family) {
+		out.src_ip = e->src_ip;
+		out.src_port = e->src_port;
+	}
+	if (!out.assigned_ip.family)
+		out.assigned_ip = e->assigned_ip;
+	if (!out.session_id.p && e->sid)
+		out.session_id = view(e->sid, e->sid_n);
+	if (out.duration_ms == BW_NUM_ABSENT && ev->ts_ms >= e->start_ms)
+		out.duration_ms = ev->ts_ms - e->start_ms;
+	if (out.bytes_out == BW_NUM_ABSENT)
+		out.bytes_out = e->bytes_out;
+	if (out.bytes_in == BW_NUM_ABSENT)
+		out.bytes_in = e->bytes_in;
+	s->st.closed++;
+	emit(arg, &out);
+	sess_remove(s, e);
+	return 1;
+}
+
+void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
+			void *arg)
+{
+	while (s->tail) {
+		struct sess *e = s->tail;
+		bw_event out;
+		bw_event_clear(&out);
+		out.ts_ms = e->last_ms;
+		out.source = BW_SRC_VPN;
+		out.kind = BW_KIND_SESSION_END;
+		out.flags = BW_EF_SESSION_OPEN;
+		out.format = e->format;
+		out.user = view(e->user, e->user_n);
+		out.host = view(e->host, e->host_n);
+		out.session_id = view(e->sid, e->sid_n);
+		out.src_ip = e->src_ip;
+		out.src_port = e->src_port;
+		out.assigned_ip = e->assigned_ip;
+		out.duration_ms = e->last_ms - e->start_ms;
+		out.bytes_out = e->bytes_out;
+		out.bytes_in = e->bytes_in;
+		out.action = BW_STR_LIT("session-open");
+		out.reason = BW_STR_LIT("no end seen before end of input");
+		out.input_id = e->input_id;
+		out.line_no = e->line_no;
+		out.offset = e->offset;
+		s->st.flushed++;
+		emit(arg, &out);
+		sess_remove(s, e);
+	}
+}
+
+void bw_sessions_get_stats(const struct bw_sessions *s,
+			   struct bw_sessions_stats *out)
+{
+	*out = s->st;
+	out->active = s->count;
+}

@@ -1,0 +1,79 @@
+/*
+ * session.h - the VPN session table: turns a product's start / address /
+ * end messages into one session_end event that carries everything a
+ * responder asks about a tunnel: user, public IP, assigned internal IP,
+ * start (ts_ms - duration_ms), duration, bytes out and bytes in.
+ *
+ * Where it sits: after the merge stage (events in time order), before
+ * the lease table (bw_lease_event wants the enriched session_end, which
+ * carries the assigned address even when the product's end message, like
+ * ASA 113019, does not).
+ *
+ * Keys: device (ev->host) + ev->session_id when the parser set one
+ * (OpenVPN peer ip:port, FortiGate tunnelid, strongSwan IKE_SA), else
+ * device + user + public IP (ASA, GlobalProtect, Ivanti). Keys and
+ * strings are copied; the table never keeps a view into a line.
+ *
+ * Memory: at most `cap` open sessions; when full the least recently
+ * active one is dropped and counted (bw_sessions_stats.evicted), never
+ * emitted, so output order stays by event time. Hashing is seeded per
+ * table (keys are attacker-controlled); output never depends on the seed.
+ */
+#ifndef BW_SESSION_H
+#define BW_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct bw_sessions;
+
+/* Receives synthesized events. Their string views point into the table
+ * (or into the event being processed) and are valid only during the
+ * call: copy what must outlive it. */
+typedef void (*bw_session_emit_fn)(void *arg, const bw_event *ev);
+
+/* @return a new table holding at most cap open sessions (0 = 65536), or
+ * NULL when out of memory. */
+struct bw_sessions *bw_sessions_new(size_t cap);
+
+/* Free the table and every open session (without emitting). NULL ok. */
+void bw_sessions_free(struct bw_sessions *s);
+
+/* Feed one event (any event; only source vpn kinds session_start,
+ * address_assign and session_end are looked at).
+ *
+ * @return 1 when the caller must DROP ev because the table took it over:
+ *   - a session_end of a known session: re-emitted at once through emit,
+ *     enriched (user, public and assigned IP, session id, duration, bytes
+ *     filled from the session where the end message lacks them);
+ *   - a status snapshot (session_end flagged BW_EF_SESSION_OPEN, e.g. an
+ *     OpenVPN status-file row): folded into its session's counters.
+ * @return 0 when ev must be passed on unchanged (everything else, and
+ *   session_ends of sessions the table never saw start). */
+int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
+		      bw_session_emit_fn emit, void *arg);
+
+/* End of input: emit one session_end per session still open, flagged
+ * BW_EF_SESSION_OPEN, with ts_ms = its last activity (oldest first, so
+ * in time order), duration = last activity - start, action
+ * "session-open", and the provenance of the event that opened it. The
+ * table is empty afterwards. */
+void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
+			void *arg);
+
+struct bw_sessions_stats {
+	uint64_t opened;      /* sessions created */
+	uint64_t closed;      /* closed by an end message (emitted enriched) */
+	uint64_t flushed;     /* emitted open by bw_sessions_finish */
+	uint64_t evicted;     /* dropped because the table was full */
+	uint64_t unmatched;   /* end messages for sessions never seen */
+	uint64_t untracked;   /* session events without a usable key */
+	uint64_t active;      /* open now */
+};
+
+void bw_sessions_get_stats(const struct bw_sessions *s,
+			   struct bw_sessions_stats *out);
+
+#endif /* BW_SESSION_H */

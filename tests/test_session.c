@@ -1,0 +1,250 @@
+/*
+ * test_session.c - the VPN session table: start/assign/end become one
+ * enriched session_end; open sessions flushed at end of input; status
+ * snapshots folded in; keys by session id or user + IP; cap/eviction;
+ * strings copied (the caller's line buffer is overwritten between
+ * events, as the input layer does).
+ */
+#include "bw_test.h"
+#include "session.h"
+#include "vpn_helpers.h"
+
+extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_cisco_asa;
+extern const struct bw_parser bw_parser_openvpn_status;
+
+#define MAX_OUT 16
+static bw_event out[MAX_OUT];
+static char out_user[MAX_OUT][64], out_host[MAX_OUT][64], out_sid[MAX_OUT][64];
+static int nout;
+
+static void copy_view(char *dst, bw_str v)
+{
+	if (!v.p) {
+		strcpy(dst, "(none)");
+		return;
+	}
+	size_t n = v.n < 63 ? v.n : 63;
+	memcpy(dst, v.p, n);
+	dst[n] = 0;
+}
+
+/* The emitted views are valid only during the call: copy them. */
+static void collect(void *arg, const bw_event *ev)
+{
+	(void)arg;
+	if (nout >= MAX_OUT)
+		return;
+	out[nout] = *ev;
+	copy_view(out_user[nout], ev->user);
+	copy_view(out_host[nout], ev->host);
+	copy_view(out_sid[nout], ev->session_id);
+	out[nout].user = BW_STR_NULL;
+	out[nout].host = BW_STR_NULL;
+	out[nout].session_id = BW_STR_NULL;
+	out[nout].reason = BW_STR_NULL;
+	out[nout].line = BW_STR_NULL;
+	nout++;
+}
+
+/* Feed a syslog message at time t (seconds), then scribble over the
+ * line buffer so that any view the table kept would be caught. */
+static int feed(struct bw_sessions *s, const struct bw_msg_parser *p,
+		const char *msg, int64_t t)
+{
+	int rc = vt_msg(p, "x", msg);
+	CHECK_EQ_INT(rc, BW_PARSE_OK);
+	vt_ev.ts_ms = t * 1000;
+	vt_ev.line_no = (uint64_t)t;
+	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
+	memset(vt_buf, '#', sizeof(vt_buf));
+	return r;
+}
+
+static void test_asa_session_enriched(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	CHECK(s != NULL);
+	vt_open();
+	nout = 0;
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <alice> IP <203.0.113.5> AnyConnect parent session started.", 1000), 0);
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-6-716001: Group <GP> User <alice> IP <203.0.113.5> WebVPN session started.", 1001), 0);
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-5-722051: Group <GP> User <alice> IP <203.0.113.5> IPv4 Address <10.10.10.5> IPv6 address <::> assigned to session", 1002), 0);
+	/* another user's session in between */
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <bob> IP <198.51.100.9> AnyConnect parent session started.", 1500), 0);
+	CHECK_EQ_INT(nout, 0);
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = alice, IP = 203.0.113.5, Session disconnected. Session Type: SSL, Duration: 1h:00m:00s, Bytes xmt: 5000, Bytes rcv: 60, Reason: User Requested", 4600), 1);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_END);
+	CHECK_EQ_STR(out_user[0], "alice");
+	CHECK_EQ_STR(out_host[0], "gw1");
+	CHECK_EQ_STR(vt_ip(&out[0].src_ip), "203.0.113.5");
+	CHECK_EQ_STR(vt_ip(&out[0].assigned_ip), "10.10.10.5");
+	CHECK_EQ_INT(out[0].bytes_out, 5000);
+	CHECK_EQ_INT(out[0].bytes_in, 60);
+	CHECK_EQ_INT(out[0].duration_ms, 3600000); /* as logged */
+	CHECK_EQ_INT(out[0].ts_ms, 4600000);
+	CHECK_EQ_INT(out[0].line_no, 4600);
+	CHECK(!(out[0].flags & BW_EF_SESSION_OPEN));
+
+	/* the same end again: the session is gone, the event passes */
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = alice, IP = 203.0.113.5, Session disconnected. Session Type: SSL, Duration: 1h:00m:00s, Bytes xmt: 5000, Bytes rcv: 60, Reason: User Requested", 4601), 0);
+
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.opened, 2);
+	CHECK_EQ_INT(st.closed, 1);
+	CHECK_EQ_INT(st.unmatched, 1);
+	CHECK_EQ_INT(st.active, 1);
+
+	/* bob never ends: flushed open, ts = last activity */
+	nout = 0;
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_STR(out_user[0], "bob");
+	CHECK(out[0].flags & BW_EF_SESSION_OPEN);
+	CHECK_EQ_INT(out[0].ts_ms, 1500000);
+	CHECK_EQ_INT(out[0].duration_ms, 0);
+	CHECK_EQ_INT(out[0].line_no, 1500);
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.flushed, 1);
+	CHECK_EQ_INT(st.active, 0);
+	bw_sessions_free(s);
+}
+
+static void test_openvpn_by_session_id(void)
+{
+	struct bw_sessions *s = bw_sessions_new(0);
+	vt_open();
+	nout = 0;
+	/* before authentication the peer has no user; the id joins them */
+	CHECK_EQ_INT(feed(s, &bw_msg_openvpn, "203.0.113.5:51234 [UNDEF] Peer Connection Initiated with [AF_INET]203.0.113.5:51234", 100), 0);
+	CHECK_EQ_INT(feed(s, &bw_msg_openvpn, "alice/203.0.113.5:51234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)", 101), 0);
+	/* the same user from another port is another session */
+	CHECK_EQ_INT(feed(s, &bw_msg_openvpn, "alice/203.0.113.5:40000 MULTI_sva: pool returned IPv4=10.8.0.7, IPv6=(Not enabled)", 150), 0);
+	CHECK_EQ_INT(feed(s, &bw_msg_openvpn, "alice/203.0.113.5:51234 SIGTERM[soft,remote-exit] received, client-instance exiting", 700), 1);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_STR(out_user[0], "alice");
+	CHECK_EQ_STR(out_sid[0], "203.0.113.5:51234");
+	CHECK_EQ_STR(vt_ip(&out[0].assigned_ip), "10.8.0.6");
+	CHECK_EQ_INT(out[0].duration_ms, 600000); /* computed: 700 - 100 */
+	CHECK_EQ_INT(out[0].bytes_out, BW_NUM_ABSENT);
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_STR(vt_ip(&out[1].assigned_ip), "10.8.0.7");
+	bw_sessions_free(s);
+}
+
+static void test_status_snapshots(void)
+{
+	struct bw_sessions *s = bw_sessions_new(0);
+	vt_open();
+	nout = 0;
+	const struct bw_parser *p = &bw_parser_openvpn_status;
+	/* two snapshots of the same session: counters replaced, not summed */
+	const char *rows[] = {
+		"TIME,Fri Jan  5 10:30:00 2024,1704450600",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,1000,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+		"TIME,Fri Jan  5 11:00:00 2024,1704452400",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,200,9000,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+	};
+	for (size_t i = 0; i < 4; i++) {
+		int rc = vt_line(p, rows[i]);
+		if (rc == BW_PARSE_OK)
+			CHECK_EQ_INT(bw_sessions_event(s, &vt_ev, collect, NULL), 1);
+		memset(vt_buf, '#', sizeof(vt_buf));
+	}
+	CHECK_EQ_INT(nout, 0);
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_STR(out_user[0], "alice");
+	CHECK_EQ_INT(out[0].bytes_out, 9000);
+	CHECK_EQ_INT(out[0].bytes_in, 200);
+	CHECK_EQ_INT(out[0].ts_ms, 1704452400000LL);
+	CHECK_EQ_INT(out[0].duration_ms, 3600000);
+	CHECK(out[0].flags & BW_EF_SESSION_OPEN);
+	CHECK_EQ_STR(vt_ip(&out[0].assigned_ip), "10.8.0.6");
+	bw_sessions_free(s);
+}
+
+static void test_cap_and_untracked(void)
+{
+	struct bw_sessions *s = bw_sessions_new(3);
+	vt_open();
+	nout = 0;
+	char msg[200];
+	for (int i = 0; i < 5; i++) {
+		snprintf(msg, sizeof(msg), "%%ASA-4-113039: Group <GP> User <u%d> IP <203.0.113.%d> AnyConnect parent session started.", i, i + 1);
+		feed(s, &bw_msg_cisco_asa, msg, 10 + i);
+	}
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.active, 3);
+	CHECK_EQ_INT(st.evicted, 2);
+	/* the two least recently active (u0, u1) were dropped */
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = u0, IP = 203.0.113.1, Session disconnected. Session Type: SSL, Duration: 0h:00m:01s, Bytes xmt: 1, Bytes rcv: 1, Reason: x", 20), 0);
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = u4, IP = 203.0.113.5, Session disconnected. Session Type: SSL, Duration: 0h:00m:01s, Bytes xmt: 1, Bytes rcv: 1, Reason: x", 21), 1);
+	/* no user and no id: not tracked */
+	bw_event ev;
+	bw_event_clear(&ev);
+	ev.source = BW_SRC_VPN;
+	ev.kind = BW_KIND_SESSION_START;
+	CHECK_EQ_INT(bw_sessions_event(s, &ev, collect, NULL), 0);
+	/* non-VPN events are never touched */
+	ev.source = BW_SRC_WEB;
+	ev.kind = BW_KIND_SESSION_END;
+	ev.session_id = BW_STR_LIT("1");
+	CHECK_EQ_INT(bw_sessions_event(s, &ev, collect, NULL), 0);
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.untracked, 1);
+	nout = 0;
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 2);
+	/* oldest activity first */
+	CHECK(nout == 2 && out[0].ts_ms <= out[1].ts_ms);
+	bw_sessions_free(s);
+	bw_sessions_free(NULL);
+}
+
+/* Many sessions through a small table, random order of ends: no leak or
+ * bad access (ASan), counts add up. */
+static void test_churn(void)
+{
+	struct bw_sessions *s = bw_sessions_new(64);
+	bw_event ev;
+	char sid[32];
+	uint32_t r = 7;
+	uint64_t ends = 0;
+	nout = 0;
+	for (int i = 0; i < 20000; i++) {
+		r = r * 1103515245u + 12345u;
+		bw_event_clear(&ev);
+		ev.source = BW_SRC_VPN;
+		ev.ts_ms = i;
+		ev.host = BW_STR_LIT("h");
+		snprintf(sid, sizeof(sid), "%u", (r >> 8) % 200);
+		ev.session_id = bw_str_make(sid, strlen(sid));
+		ev.kind = (r >> 4) % 3 == 0 ? BW_KIND_SESSION_END : BW_KIND_SESSION_START;
+		ends += (uint64_t)bw_sessions_event(s, &ev, collect, NULL);
+		nout = 0;
+	}
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.closed, ends);
+	CHECK(st.active <= 64);
+	CHECK_EQ_INT(st.opened, st.closed + st.evicted + st.active);
+	bw_sessions_free(s);
+}
+
+static const struct bw_test tests[] = {
+	{ "asa_session_enriched", test_asa_session_enriched },
+	{ "openvpn_by_session_id", test_openvpn_by_session_id },
+	{ "status_snapshots", test_status_snapshots },
+	{ "cap_and_untracked", test_cap_and_untracked },
+	{ "churn", test_churn },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return bw_test_main("session", tests, argc, argv);
+}
