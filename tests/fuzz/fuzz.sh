@@ -1,47 +1,62 @@
 #!/bin/sh
-# fuzz.sh - build and run the libFuzzer targets in tests/fuzz/, or replay
+# fuzz.sh - build and run the libFuzzer targets in tests/fuzz/, and replay
 # their saved corpus without libFuzzer.
 #
-#   sh tests/fuzz/fuzz.sh [SECONDS]   clang -fsanitize=fuzzer,address,undefined;
-#                                     each target runs SECONDS (default 10)
-#   sh tests/fuzz/fuzz.sh --replay    $REPLAY_CC (default gcc) with ASan+UBSan,
-#                                     tests/fuzz/replay.c as main; replays
-#                                     tests/fuzz/corpus/<target>/ once
+#   sh tests/fuzz/fuzz.sh [SECONDS]    replay (below), then clang
+#                                      -fsanitize=fuzzer,address,undefined
+#                                      sessions of SECONDS each (default 10)
+#   sh tests/fuzz/fuzz.sh --replay     only the replay: $REPLAY_CC (default
+#                                      gcc) with ASan+UBSan and
+#                                      tests/fuzz/replay.c as main, over
+#                                      tests/fuzz/corpus/<target>/
+#   sh tests/fuzz/fuzz.sh --no-replay [SECONDS]   only the fuzzing
 #
 # Targets: parser-NAME for every line parser and msg-NAME for every syslog
 # message parser in the registry (asked from the built binaries, so parsers
 # merged later are covered without editing this file), input (decode and
 # framing), escape-json/-term/-html/-time (buf.h escapers and the time
-# formatter) and pipeline (the whole thing, NDJSON output included).
+# formatter), rules (loader and evaluator, once analyzer/engine.h exists)
+# and pipeline (the whole thing, NDJSON output included).
 #
-# Seeds: tests/fuzz/corpus/<target>/ (committed, small), plus lines and
-# files from testdata/ when it exists. New coverage goes to
+# Seeds: tests/fuzz/corpus/<target>/ (committed, small; its crash-* files
+# are replayed, not fuzzed from, so a known unfixed bug fails once and
+# does not stop the session), plus lines and files from testdata/ and
+# signatures/*.rules when they exist. New coverage goes to
 # build-fuzz/corpus/<target>/ (kept between runs, not committed). A new
 # crash is saved as tests/fuzz/corpus/<target>/crash-* (leak-*, timeout-*,
 # oom-*; not when the same bytes are already there), so it stays a
 # regression seed: commit it, with the fix when there is one.
 #
 # Environment: FUZZ_JOBS (parallel sessions, default: CPUs), FUZZ_BUDGET
-# (wall seconds the runs may take in all, default 150; SECONDS per target
-# shrinks to fit, never below 3), REPLAY_CC.
+# (wall seconds for the whole script, replay and builds included, default
+# 170; SECONDS per target shrinks to fit, never below 3), REPLAY_CC,
+# FUZZ_CC (clang).
 #
-# Output ends with "fuzz: N passed, M failed" (replay: "fuzz-replay: ...").
-# Exit status: 0 all passed (or skipped: no libFuzzer and not root),
-# 1 a target failed, 2 the build failed.
+# Output ends with "fuzz: N passed, M failed" (replay and sessions summed;
+# --replay alone: "fuzz-replay: ..."). Exit status: 0 all passed (the
+# sessions are skipped with a note when libFuzzer is missing and we are
+# not root), 1 a target failed, 2 the build failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 
 MODE=fuzz
 SECS=10
+DO_REPLAY=1
 case ${1:-} in
 --replay) MODE=replay ;;
-'') ;;
-*[!0-9]*) echo "usage: fuzz.sh [SECONDS] | --replay" >&2; exit 2 ;;
-*) SECS=$1 ;;
+--no-replay) DO_REPLAY=0; shift ;;
 esac
+if [ "$MODE" = fuzz ]; then
+	case ${1:-} in
+	'') ;;
+	*[!0-9]*) echo "usage: fuzz.sh [--no-replay] [SECONDS] | --replay" >&2; exit 2 ;;
+	*) SECS=$1 ;;
+	esac
+fi
 
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
-BUDGET=${FUZZ_BUDGET:-150}
+BUDGET=${FUZZ_BUDGET:-170}
+START=$(date +%s)
 PKGS="libpcre2-8 libzstd jansson libmaxminddb zlib"
 OUT=build-fuzz
 CORPUS=tests/fuzz/corpus
@@ -50,20 +65,36 @@ pfx=fuzz
 
 say() { echo "$pfx: $*"; }
 
+passed=0
+failed=0
+# The replay first (quick, gcc): its counts join the sessions' total.
+if [ "$MODE" = fuzz ] && [ "$DO_REPLAY" = 1 ]; then
+	mkdir -p "$OUT/logs"
+	sh tests/fuzz/fuzz.sh --replay > "$OUT/logs/replay.out" 2>&1
+	rrc=$?
+	cat "$OUT/logs/replay.out"
+	line=$(grep -E '^fuzz-replay: [0-9]+ passed, [0-9]+ failed' "$OUT/logs/replay.out" | tail -1)
+	if [ -n "$line" ]; then
+		passed=$(echo "$line" | sed -E 's/^fuzz-replay: ([0-9]+) passed.*/\1/')
+		failed=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	fi
+	[ "$rrc" -gt 1 ] || [ -z "$line" ] && failed=$((failed + 1))
+fi
+
 if ! pkg-config --exists $PKGS 2>/dev/null; then
 	say "missing libraries ($PKGS); run 'make deps'"
-	say "0 passed, 1 failed"
+	say "$passed passed, $((failed + 1)) failed"
 	exit 2
 fi
 PKG_CFLAGS=$(pkg-config --cflags $PKGS)
 PKG_LIBS="$(pkg-config --libs $PKGS) -lm"
-BASE="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Iparsers -Ianalyzer -Itests/fuzz $PKG_CFLAGS"
+BASE="-std=c11 -D_GNU_SOURCE -g -fno-omit-frame-pointer -Iparsers -Ianalyzer -Itests/fuzz $PKG_CFLAGS"
 
 # --------------------------------------------------------- toolchain
 if [ "$MODE" = fuzz ]; then
 	CC=${FUZZ_CC:-clang}
 	SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-	OBJ_FLAGS="$BASE $SAN -fsanitize=fuzzer-no-link"
+	OBJ_FLAGS="-O1 $BASE $SAN -fsanitize=fuzzer-no-link"
 	LINK_FLAGS="$SAN -fsanitize=fuzzer"
 	VARIANT=$OUT/fuzz
 	probe() {
@@ -77,15 +108,18 @@ if [ "$MODE" = fuzz ]; then
 			sh tests/deps.sh clang libclang-rt-14-dev >/dev/null 2>&1
 		fi
 		if ! probe; then
-			say "skipped: $CC cannot link -fsanitize=fuzzer (apt-get install clang libclang-rt-14-dev)"
-			say "0 passed, 0 failed"
-			exit 0
+			say "sessions skipped: $CC cannot link -fsanitize=fuzzer (apt-get install clang libclang-rt-14-dev)"
+			say "$passed passed, $failed failed"
+			[ "$failed" = 0 ]
+			exit $?
 		fi
 	fi
 else
 	CC=${REPLAY_CC:-gcc}
 	SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-	OBJ_FLAGS="$BASE $SAN"
+	# -O0: the replay runs a few hundred inputs, so compile time is what
+	# counts (a cold build of the whole tree is a third faster)
+	OBJ_FLAGS="-O0 $BASE $SAN"
 	LINK_FLAGS="$SAN"
 	VARIANT=$OUT/replay-$(basename "$CC")
 fi
@@ -125,7 +159,7 @@ if [ "$build_fail" = 1 ]; then
 	say "build failed:"
 	cat "$VARIANT"/obj/*.log | head -40
 	rm -f "$VARIANT"/obj/*.o
-	say "0 passed, 1 failed"
+	say "$passed passed, $((failed + 1)) failed"
 	exit 2
 fi
 
@@ -139,7 +173,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	if ! $CC $OBJ_FLAGS $LINK_FLAGS -o "$b" "$src" $extra $objs $PKG_LIBS 2>"$OUT/logs/$t.build"; then
 		say "build of $t failed:"
 		head -40 "$OUT/logs/$t.build"
-		say "0 passed, 1 failed"
+		say "$passed passed, $((failed + 1)) failed"
 		exit 2
 	fi
 	bins="$bins $t"
@@ -155,6 +189,9 @@ done
 for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_msg" 2>/dev/null); do
 	echo "msg-$name fuzz_msg BW_FUZZ_MSG=$name 4096 msgs" >> "$TARGETS"
 done
+for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_rules" 2>/dev/null); do
+	echo "rules fuzz_rules BW_FUZZ_NONE=1 16384 rules" >> "$TARGETS"
+done
 echo "input fuzz_input BW_FUZZ_NONE=1 65536 input" >> "$TARGETS"
 for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_escape" 2>/dev/null); do
 	echo "escape-$name fuzz_escape BW_FUZZ_ESCAPE=$name 4096 none" >> "$TARGETS"
@@ -164,9 +201,6 @@ ntargets=$(wc -l < "$TARGETS" | tr -d ' ')
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-
-passed=0
-failed=0
 
 # Print the useful part of a failure log: the sanitizer or check message,
 # the first stack frames, and where the reproducer went.
@@ -179,22 +213,41 @@ show_failure() {
 		head -8 | sed 's/ (BuildId: [0-9a-f]*)//; s/^/    /'
 }
 
+# A failure's signature: where it happened (file:line of a UBSan report,
+# the top project frame of an ASan report) or the check's message, with
+# paths cut to their last two parts so replay and session logs compare.
+signature() {
+	sed -n -E \
+		-e 's#^(.*/)?([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\.c:[0-9]+):[0-9]+: runtime error.*#\2#p' \
+		-e 's#^fuzz check failed: (.{0,60}).*#\1#p' \
+		-e 's#^ *\#[0-9]+ 0x[0-9a-f]+ in [A-Za-z_][A-Za-z0-9_]* (.*/)?([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\.c):([0-9]+).*#\2:\3#p' \
+		"$1" | grep -vE '^(tests/fuzz|fuzz)/' | head -1
+}
+
 # Move new reproducers from build-fuzz/artifacts/<target>/ into the
-# committed corpus, unless a file there already has the same bytes (a
-# known, still unfixed crash found again from its own seed).
+# committed corpus, unless a file there already has the same bytes, or
+# the replay already failed the same way on a saved reproducer (the same
+# known bug reached by other bytes: one reproducer is enough).
 keep_artifacts() {
 	t=$1
+	sig=$(signature "$OUT/logs/$t.log")
+	known=""
+	if [ -f "$OUT/logs/replay-$t.log" ] && [ -n "$sig" ] &&
+	   [ "$(signature "$OUT/logs/replay-$t.log")" = "$sig" ]; then
+		known=$(grep -E '^replay: ' "$OUT/logs/replay-$t.log" | tail -1 | sed 's/^replay: //')
+	fi
 	for a in "$OUT/artifacts/$t"/*; do
 		[ -f "$a" ] || continue
-		dup=""
+		dup=$known
 		for c in "$CORPUS/$t"/*; do
-			[ -f "$c" ] && cmp -s "$a" "$c" && dup=$c && break
+			[ -z "$dup" ] && [ -f "$c" ] && cmp -s "$a" "$c" && dup=$c
 		done
 		if [ -n "$dup" ]; then
-			say "$t: reproduces $dup"
+			say "$t: same failure as $dup ($sig)"
 			rm -f "$a"
 		else
 			mv "$a" "$CORPUS/$t/" && say "$t: new reproducer $CORPUS/$t/$(basename "$a")"
+			fresh=1
 		fi
 	done
 }
@@ -221,7 +274,8 @@ if [ "$MODE" = replay ]; then
 	for d in "$CORPUS"/*/; do
 		[ -d "$d" ] || continue
 		t=$(basename "$d")
-		grep -q "^$t " "$TARGETS" || say "note: $d has no target (parser renamed or removed?)"
+		grep -q "^$t " "$TARGETS" ||
+			say "note: $d has no target in this tree (its parser or engine not merged yet, or renamed)"
 	done
 	say "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
@@ -233,7 +287,10 @@ fi
 # files with the option bytes the input and pipeline targets expect.
 SEEDS=$OUT/seeds
 rm -rf "$SEEDS"
-mkdir -p "$SEEDS/lines" "$SEEDS/msgs" "$SEEDS/input" "$SEEDS/pipeline"
+mkdir -p "$SEEDS/lines" "$SEEDS/msgs" "$SEEDS/input" "$SEEDS/pipeline" "$SEEDS/rules"
+for f in signatures/*.rules; do
+	[ -f "$f" ] && cp "$f" "$SEEDS/rules/"
+done
 if [ -d testdata ]; then
 	i=0
 	for f in $(find testdata -type f -size -64k 2>/dev/null | sort | head -300); do
@@ -256,24 +313,40 @@ if [ -d testdata ]; then
 fi
 
 # --------------------------------------------------------------- run
+# Sessions get what is left of the budget after the replay and builds
+# (a cold build of both variants takes most of a minute on 2 CPUs, a
+# warm one seconds), split over the batches of parallel sessions.
 per=$SECS
 batches=$(( (ntargets + JOBS - 1) / JOBS ))
-if [ $((batches * per)) -gt "$BUDGET" ]; then
-	per=$((BUDGET / batches))
+left=$((BUDGET - ($(date +%s) - START) - 5))
+if [ $((batches * per)) -gt "$left" ]; then
+	per=$((left / batches - 2)) # ~2 s per session to start and load seeds
 	[ "$per" -lt 3 ] && per=3
-	say "$ntargets targets on $JOBS job(s): $per s each to stay within ${BUDGET} s"
+	say "$ntargets targets on $JOBS job(s): $per s each to end within ${BUDGET} s"
 fi
 
 run_one() { # NAME BIN ENV MAXLEN KIND
 	t=$1 bin=$2 env=$3 maxlen=$4 kind=$5
 	work=$OUT/corpus/$t
-	mkdir -p "$work" "$CORPUS/$t" "$OUT/artifacts/$t"
-	seeds="$CORPUS/$t"
+	mkdir -p "$work" "$CORPUS/$t" "$OUT/artifacts/$t" "$SEEDS/saved/$t"
+	# Saved reproducers are the replay's job: a session that started on
+	# a known, unfixed crash would stop at once and fuzz nothing else.
+	for f in "$CORPUS/$t"/*; do
+		case ${f##*/} in
+		crash-*|leak-*|timeout-*|oom-*|slow-unit-*) ;;
+		*) [ -f "$f" ] && cp "$f" "$SEEDS/saved/$t/" ;;
+		esac
+	done
+	seeds="$SEEDS/saved/$t"
 	case $kind in
-	lines|msgs|input|pipeline) seeds="$seeds $SEEDS/$kind" ;;
+	lines|msgs|input|pipeline|rules) seeds="$seeds $SEEDS/$kind" ;;
+	esac
+	dict=""
+	case $kind in
+	lines|msgs|input|pipeline) dict=-dict=tests/fuzz/logs.dict ;;
 	esac
 	# shellcheck disable=SC2086
-	env "$env" "$VARIANT/$bin" -max_total_time="$per" -timeout=10 \
+	env "$env" "$VARIANT/$bin" $dict -max_total_time="$per" -timeout=10 \
 		-rss_limit_mb=2048 -max_len="$maxlen" -print_final_stats=1 \
 		-artifact_prefix="$OUT/artifacts/$t/" "$work" $seeds \
 		> "$OUT/logs/$t.log" 2>&1
@@ -289,10 +362,20 @@ report_one() {
 		say "$t: ok, ${runs:-?} runs, cov ${cov:-?}, $per s"
 		passed=$((passed + 1))
 	else
-		say "$t: FAILED (log: $log)"
-		show_failure "$log"
-		keep_artifacts "$t"
-		failed=$((failed + 1))
+		fresh=0
+		if ls "$OUT/artifacts/$t"/* >/dev/null 2>&1; then
+			keep_artifacts "$t"
+		else
+			fresh=1 # no reproducer written: count it
+		fi
+		if [ "$fresh" = 1 ]; then
+			say "$t: FAILED (log: $log)"
+			show_failure "$log"
+			failed=$((failed + 1))
+		else
+			# the replay has failed on this bug already: count it once
+			say "$t: known failure again, counted once by the replay (log: $log)"
+		fi
 	fi
 }
 

@@ -8,14 +8,16 @@
  * the rest is the file, written to a memfd and opened by path like any
  * log file. Checks: no line holds '\n', none exceeds max-line, line
  * numbers count up by one, offsets grow, plain input is decoded byte for
- * byte. Decoding stops after 64 MiB so a decompression bomb is a
- * slow input, not a timeout.
+ * byte. Reading stops after 512 KiB decoded (two blocks) or 20,000
+ * lines: past that a decompression bomb only slows the fuzzer down (to
+ * ~200 runs/s at 4 MiB), it finds nothing new.
  */
 #include "fuzz_common.h"
 
 #include "input.h"
 
-#define DECODE_LIMIT (64u << 20)
+#define DECODE_LIMIT (512u << 10)
+#define LINE_LIMIT 20000
 
 static struct fuzz_file file;
 
@@ -58,19 +60,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  (unsigned long long)want_no);
 		if (line.n > eff_max)
 			fuzz_fail("line of %zu bytes with max_line %zu", line.n, eff_max);
+		/* memchr also has ASan check the whole view (no '\n' in it) */
 		if (line.n && memchr(line.p, '\n', line.n))
 			fuzz_fail("line %llu holds a newline", (unsigned long long)line.line_no);
 		if (want_no > 1 && line.offset <= last_off)
 			fuzz_fail("offset %llu after %llu", (unsigned long long)line.offset,
 				  (unsigned long long)last_off);
-		/* touch every byte so ASan checks the whole view */
-		volatile unsigned char sink = 0;
-		for (size_t i = 0; i < line.n; i++)
-			sink ^= (unsigned char)line.p[i];
-		(void)sink;
 		last_off = line.offset;
 		want_no++;
-		if (bw_input_decoded_bytes(in) > DECODE_LIMIT)
+		if (bw_input_decoded_bytes(in) > DECODE_LIMIT || want_no > LINE_LIMIT)
 			break;
 	}
 	if (rc < 0 && !bw_input_error(in))

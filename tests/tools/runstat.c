@@ -9,9 +9,12 @@
  * ERR (default /dev/null for all three). runstat then prints one line on
  * its own stdout:
  *
- *   SECONDS PEAK_RSS_KIB STATUS
+ *   SECONDS PEAK_RSS_KIB STATUS CPU_SECONDS
  *
- * SECONDS is monotonic wall time with microsecond resolution; PEAK_RSS_KIB
+ * SECONDS is monotonic wall time with microsecond resolution; CPU_SECONDS
+ * is user + system time of the command and its waited-for descendants
+ * (what a single-threaded run costs even when the machine is shared, as
+ * wall time is not); PEAK_RSS_KIB
  * is ru_maxrss from wait4(), i.e. the largest resident set of the command
  * or of any descendant it waited for (so `sh -c 'a | b'` reports the
  * bigger of a and b); STATUS is the exit code, or 128+signal.
@@ -98,7 +101,9 @@ int main(int argc, char **argv)
 	double secs = now() - t0;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status)
 		 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
-	printf("%.6f %ld %d\n", secs, (long)ru.ru_maxrss, code);
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	printf("%.6f %ld %d %.6f\n", secs, (long)ru.ru_maxrss, code, cpu);
 	return 0;
 usage:
 	fputs("usage: runstat [-i IN] [-o OUT] [-e ERR] CMD [ARG...]\n", stderr);
