@@ -440,8 +440,10 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 		while (b > sc.extra.p && b[-1] >= '0' && b[-1] <= '9')
 			b--;
 		uint64_t ms;
+		/* A request lasting over a year is a forged field. */
 		if (b < e && (b == sc.extra.p || b[-1] == ' ') &&
-		    bw_parse_u64(b, e, &ms) == (size_t)(e - b))
+		    bw_parse_u64(b, e, &ms) == (size_t)(e - b) &&
+		    ms <= 366ull * 86400 * 1000)
 			ev->duration_ms = (int64_t)ms;
 	}
 	return BW_PARSE_OK;

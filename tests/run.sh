@@ -78,7 +78,7 @@ fi
 if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ -f tests/fuzz/fuzz.sh ]; then
 	# The saved corpus (crash reproducers included) under gcc, then
 	# short coverage-guided runs under clang's libFuzzer.
-	for mode in --replay ""; do
+	for mode in --replay --no-replay; do
 		out=$(mktemp)
 		# shellcheck disable=SC2086
 		sh tests/fuzz/fuzz.sh $mode >"$out" 2>&1
