@@ -35,6 +35,9 @@ struct sess {
 	int64_t bytes_out, bytes_in; /* latest status snapshot, or absent */
 	uint32_t input_id;
 	uint64_t line_no, offset;    /* provenance of the opening event */
+	uint8_t started;             /* a start/assign/snapshot was seen; a
+	                                context-only entry (pre-auth IKE
+	                                exchange) is never flushed */
 };
 
 struct bw_sessions {
@@ -282,14 +285,53 @@ static bw_str view(const char *p, size_t n)
 	return p ? v : BW_STR_NULL;
 }
 
+static int session_kind(const bw_event *ev)
+{
+	return ev->kind == BW_KIND_SESSION_START || ev->kind == BW_KIND_ADDRESS_ASSIGN ||
+	       ev->kind == BW_KIND_SESSION_END;
+}
+
+/* Other events that name a session id carry context (the peer address
+ * of an IKE exchange, the EAP identity) for the events after them. */
+static void context_event(struct bw_sessions *s, const bw_event *ev)
+{
+	char k[2 * MAX_PART + 32];
+	size_t n = make_key(ev, k, sizeof(k));
+	if (!n)
+		return;
+	uint64_t h = hash_bytes(s->seed, k, n);
+	struct sess **slot = find_slot(s, k, n, h);
+	struct sess *e = *slot;
+	if (!e) {
+		if (!ev->user.n && !ev->src_ip.family)
+			return;
+		e = sess_create(s, slot, k, n, h, ev, ev->ts_ms);
+		if (!e)
+			return;
+		s->st.opened--; /* counted when it starts */
+	} else {
+		list_unlink(s, e);
+		list_push_head(s, e);
+	}
+	if (!ev->assigned_ip.family) {
+		absorb(e, ev);
+	} else {
+		bw_ip keep = e->assigned_ip;
+		absorb(e, ev);
+		e->assigned_ip = keep;
+	}
+}
+
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		      bw_session_emit_fn emit, void *arg)
 {
 	if (ev->source != BW_SRC_VPN)
 		return 0;
-	if (ev->kind != BW_KIND_SESSION_START && ev->kind != BW_KIND_ADDRESS_ASSIGN &&
-	    ev->kind != BW_KIND_SESSION_END)
+	if (!session_kind(ev)) {
+		if (ev->session_id.n)
+			context_event(s, ev);
 		return 0;
+	}
 	char k[2 * MAX_PART + 32];
 	size_t n = make_key(ev, k, sizeof(k));
 	if (!n) {
@@ -310,11 +352,19 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 			if (!e)
 				return 0; /* out of memory: pass the event on */
 		} else {
-			if (start < e->start_ms)
+			if (!e->started) {
+				e->start_ms = start; /* context came before */
+				e->input_id = ev->input_id;
+				e->line_no = ev->line_no;
+				e->offset = ev->offset;
+				s->st.opened++;
+			} else if (start < e->start_ms) {
 				e->start_ms = start;
+			}
 			list_unlink(s, e);
 			list_push_head(s, e);
 		}
+		e->started = 1;
 		absorb(e, ev);
 		if (snapshot) {
 			if (ev->bytes_out != BW_NUM_ABSENT)
@@ -327,8 +377,10 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 	}
 
 	/* a real end */
-	if (!e) {
+	if (!e || !e->started) {
 		s->st.unmatched++;
+		if (e)
+			sess_remove(s, e);
 		return 0;
 	}
 	bw_event out = *ev;
@@ -359,6 +411,11 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 {
 	while (s->tail) {
 		struct sess *e = s->tail;
+		if (!e->started) {
+			s->st.abandoned++;
+			sess_remove(s, e);
+			continue;
+		}
 		bw_event out;
 		bw_event_clear(&out);
 		out.ts_ms = e->last_ms;
@@ -384,6 +441,32 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		emit(arg, &out);
 		sess_remove(s, e);
 	}
+}
+
+int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev)
+{
+	if (ev->source != BW_SRC_VPN || !ev->session_id.n ||
+	    (ev->user.p && ev->src_ip.family))
+		return 0;
+	char k[2 * MAX_PART + 32];
+	size_t n = make_key(ev, k, sizeof(k));
+	if (!n)
+		return 0;
+	struct sess *e = *find_slot(s, k, n, hash_bytes(s->seed, k, n));
+	if (!e)
+		return 0;
+	int filled = 0;
+	if (!ev->user.p && e->user) {
+		ev->user = view(e->user, e->user_n);
+		filled = 1;
+	}
+	if (!ev->src_ip.family && e->src_ip.family) {
+		ev->src_ip = e->src_ip;
+		ev->src_port = e->src_port;
+		filled = 1;
+	}
+	s->st.enriched += (uint64_t)filled;
+	return filled;
 }
 
 void bw_sessions_get_stats(const struct bw_sessions *s,

@@ -182,12 +182,12 @@ static void test_charon(void)
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_START);
 	CHECK_STR_VIEW(vt_ev.user, "alice@example.org");
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "203.0.113.5");
-	CHECK_STR_VIEW(vt_ev.session_id, "rw|5");
+	CHECK_STR_VIEW(vt_ev.session_id, "5");
 	CHECK_EQ_STR(vt_ev.format, "charon");
 	CHECK_EQ_INT(vt_ev.source, BW_SRC_VPN);
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "10[IKE] IKE_SA rw[6] established between 198.51.100.1[gw]...203.0.113.6[203.0.113.6]"), BW_PARSE_OK);
-	CHECK_STR_VIEW(vt_ev.session_id, "rw[6]");
+	CHECK_STR_VIEW(vt_ev.session_id, "6");
 	CHECK(!vt_ev.user.p); /* the id is an address */
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "10[IKE] <rw|5> authentication of 'alice@example.org' with EAP successful"), BW_PARSE_OK);
@@ -214,12 +214,20 @@ static void test_charon(void)
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "09[IKE] <rw|5> deleting IKE_SA rw[5] between 198.51.100.1[vpn.example.org]...203.0.113.5[alice@example.org]"), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_END);
-	CHECK_STR_VIEW(vt_ev.session_id, "rw|5");
+	CHECK_STR_VIEW(vt_ev.session_id, "5");
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[JOB] <3fdb|83> deleting half open IKE_SA with 116.178.2.170 after timeout"), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_PROBE);
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
 
+	CHECK_EQ_INT(vt_msg(m, "charon", "06[IKE] <84> 116.178.2.170 is initiating an IKE_SA"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_CONNECTION);
+	CHECK_STR_VIEW(vt_ev.session_id, "84");
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
+	CHECK_EQ_INT(vt_msg(m, "charon", "09[IKE] <3fdb-x|84> EAP-MS-CHAPv2 username: 'hl'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+	CHECK_STR_VIEW(vt_ev.user, "hl");
+	CHECK_STR_VIEW(vt_ev.session_id, "84");
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] <84> received packet: from 116.178.2.170[28819] to 116.178.2.180[500] (1072 bytes)"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[IKE] <3fdb|83> EAP method EAP_MSCHAPV2 succeeded, MSK established"), BW_PARSE_IGNORED);
 
