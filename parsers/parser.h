@@ -42,6 +42,12 @@ struct bw_parse_ctx {
 	const char *reason;       /* static text when MALFORMED or IGNORED */
 	uint64_t warnings;        /* e.g. backwards time jumps, counted */
 	const char *warning;      /* last warning text (static) */
+	/* --- optional, set by the caller before the first line --- */
+	int64_t ref_ms;           /* file modification time (ms since the
+	                             epoch) for year-less stamps: a first line
+	                             that would lie more than a day after it is
+	                             taken to be from the previous year. 0 =
+	                             unknown (stdin, --year given). */
 };
 
 struct bw_parser {

@@ -9,6 +9,11 @@
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
 	bw_parser_vhost_combined, bw_parser_nginx, bw_parser_apache_ssl;
+/* auth (issue 3) */
+extern const struct bw_parser bw_parser_syslog, bw_parser_journald,
+	bw_parser_windows, bw_parser_okta, bw_parser_entra;
+extern const struct bw_msg_parser bw_msg_sshd, bw_msg_sudo, bw_msg_su,
+	bw_msg_login, bw_msg_dovecot, bw_msg_postfix, bw_msg_account, bw_msg_pam;
 /* VPN (issue 4) */
 extern const struct bw_parser bw_parser_openvpn, bw_parser_openvpn_status,
 	bw_parser_cisco_asa, bw_parser_fortigate, bw_parser_panos,
@@ -22,6 +27,9 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_vhost_combined,
 	&bw_parser_nginx,
 	&bw_parser_apache_ssl,
+	/* Product formats before generic syslog: sniffing ties go to the
+	 * earlier entry, and "2024-01-05 10:00:00 us=1 ..." (OpenVPN's own
+	 * log) also looks like an RFC 3339 syslog frame. */
 	&bw_parser_openvpn,
 	&bw_parser_openvpn_status,
 	&bw_parser_cisco_asa,
@@ -29,17 +37,32 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_panos,
 	&bw_parser_ivanti,
 	&bw_parser_charon,
+	&bw_parser_syslog,
+	&bw_parser_journald,
+	&bw_parser_windows,
+	&bw_parser_okta,
+	&bw_parser_entra,
 	NULL,
 };
 
 const struct bw_msg_parser *const bw_msg_parsers[] = {
+	/* by programme name */
+	&bw_msg_sshd,
+	&bw_msg_sudo,
+	&bw_msg_su,
+	&bw_msg_login,
+	&bw_msg_dovecot,
+	&bw_msg_postfix,
+	&bw_msg_account,
 	&bw_msg_openvpn,
 	&bw_msg_charon,
-	/* programs == NULL: tried on every programme, cheap prefix checks */
+	/* programs == NULL: tried on every programme, in this order; the
+	 * VPN products' cheap prefix checks before generic PAM */
 	&bw_msg_cisco_asa,
 	&bw_msg_fortigate,
 	&bw_msg_panos,
 	&bw_msg_ivanti,
+	&bw_msg_pam,
 	NULL,
 };
 

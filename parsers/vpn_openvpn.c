@@ -275,9 +275,12 @@ static int ovpn_sniff(const char *line, size_t n)
 	if (!k)
 		return 0;
 	const char *end = line + n;
+	/* "us=NNN" right after the stamp is OpenVPN's own --log format (a
+	 * syslog frame would have a host name there): beat syslog's 80. */
+	int us = k >= 4 && bw_vpn_find(line, line + k, " us=") != NULL;
 	for (int i = 0; ovpn_markers[i]; i++)
 		if (bw_vpn_find(line + k, end, ovpn_markers[i]))
-			return 70;
+			return us ? 90 : 70;
 	return line[4] == '-' ? 0 : 10;
 }
 

@@ -1,0 +1,461 @@
+/*
+ * auth_syslog.c - syslog framing: the time stamp, host, programme and pid
+ * of a syslog line, then the message handed to the programme parsers
+ * (bw_msg_parsers[]) that know its text.
+ *
+ *   [<PRI>]Mmm dd hh:mm:ss[.frac] [host] prog[pid]: message     RFC 3164/BSD
+ *   [<PRI>]Mmm dd yyyy hh:mm:ss host prog[pid]: message         (with a year)
+ *   [<PRI>]2026-11-27T13:04:01.123456+01:00 host prog[pid]: msg  rsyslog RFC 3339
+ *   <PRI>1 2026-11-27T13:04:01Z host app procid msgid [sd] msg   RFC 5424
+ *   macOS:  ... host prog[pid] <Notice>: msg / prog[pid] (subsystem): msg
+ *   Solaris: ... prog[pid]: [ID 800047 auth.notice] msg
+ *
+ * Year-less stamps take their year from --year (ctx->year, the year of
+ * the first line), else from the file's modification time
+ * (ctx->default_year; a first line more than a day after ctx->ref_ms is
+ * taken as the previous year). Inside one input a month that jumps back
+ * starts the next year (December -> January); a jump back of more than a
+ * day that is not such a rollover is counted as a warning and kept as
+ * logged. Small backwards steps (out-of-order lines, < 1 day) are normal.
+ * Zone-less stamps are local time in ctx->tz (DST-aware).
+ *
+ * Never allocates; never writes to the line except through the message
+ * parsers it calls.
+ */
+#include "auth_syslog.h"
+#include "auth_scan.h"
+#include "bw_time.h"
+#include "bw_util.h"
+
+#include <string.h>
+
+#define DAY_MS (86400 * (int64_t)1000)
+
+/* Per-input state for year inference. */
+struct syslog_state {
+	int year;        /* year given to year-less stamps; 0 = no line yet */
+	int last_month;  /* month of the last year-less stamp, 0 = none */
+	int64_t last_ms; /* UTC ms of the last year-less stamp */
+};
+
+bw_str bw_syslog_program_base(bw_str program)
+{
+	if (program.n > 2 && program.p[program.n - 1] == ')') {
+		const char *o = memchr(program.p, '(', program.n);
+		if (o && o > program.p)
+			program.n = (size_t)(o - program.p);
+	}
+	return program;
+}
+
+static int program_listed(const char *const *list, bw_str base)
+{
+	for (; *list; list++)
+		if (strlen(*list) == base.n && memcmp(*list, base.p, base.n) == 0)
+			return 1;
+	return 0;
+}
+
+enum bw_parse_rc bw_syslog_dispatch(struct bw_parse_ctx *ctx, bw_str program,
+				    char *msg, size_t n, bw_event *ev)
+{
+	/* rsyslog's reduction: the inner text is a normal message. */
+	static const char rep[] = "message repeated ";
+	if (n > sizeof(rep) && memcmp(msg, rep, sizeof(rep) - 1) == 0) {
+		struct bw_cur c = bw_cur_make(msg + sizeof(rep) - 1,
+					      n - (sizeof(rep) - 1));
+		uint64_t times;
+		if (bw_cur_uint(&c, &times) && BW_LIT(&c, " times: [")) {
+			const char *inner = c.p;
+			const char *e = c.end;
+			while (e > inner && (e[-1] == ' ' || e[-1] == '\r'))
+				e--;
+			if (e > inner && e[-1] == ']')
+				e--;
+			while (e > inner && e[-1] == ' ')
+				e--;
+			ev->repeat = times > UINT32_MAX ? UINT32_MAX :
+				     times == 0 ? 1 : (uint32_t)times;
+			msg += inner - msg; /* same buffer, writable */
+			n = (size_t)(e - inner);
+		}
+	} else if (n >= 22 && memcmp(msg, "last message repeated ", 22) == 0) {
+		ctx->reason = "BSD 'last message repeated': the message is not logged";
+		return BW_PARSE_IGNORED;
+	}
+
+	bw_str base = bw_syslog_program_base(program);
+	const bw_event saved = *ev;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; bw_msg_parsers[i]; i++) {
+			const struct bw_msg_parser *mp = bw_msg_parsers[i];
+			if (pass == 0 ? !mp->programs || !base.n || base.n != program.n ||
+					!program_listed(mp->programs, base)
+				      : mp->programs != NULL)
+				continue;
+			enum bw_parse_rc rc = mp->parse(ctx, program, msg, n, ev);
+			if (rc != BW_PARSE_NOT_MINE)
+				return rc;
+			*ev = saved;
+		}
+	}
+	ctx->reason = "no parser for this programme's message";
+	return BW_PARSE_IGNORED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stamps                                                              */
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Fraction ".ddd..." at c: @return milliseconds (0 when absent). */
+static int scan_frac(struct bw_cur *c)
+{
+	int ms = 0;
+	if (c->p < c->end && (*c->p == '.' || *c->p == ',') && c->p + 1 < c->end &&
+	    is_digit(c->p[1])) {
+		c->p++;
+		int digits = 0;
+		while (c->p < c->end && is_digit(*c->p)) {
+			if (digits < 3)
+				ms = ms * 10 + (*c->p - '0');
+			digits++;
+			c->p++;
+		}
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	return ms;
+}
+
+/* "hh:mm:ss" at c. @return 1 and the fields. */
+static int scan_hms(struct bw_cur *c, int *h, int *mi, int *s)
+{
+	if (bw_cur_left(c) < 8 || c->p[2] != ':' || c->p[5] != ':')
+		return 0;
+	*h = bw_parse_fixed(c->p, 2);
+	*mi = bw_parse_fixed(c->p + 3, 2);
+	*s = bw_parse_fixed(c->p + 6, 2);
+	if (*h < 0 || *mi < 0 || *s < 0)
+		return 0;
+	c->p += 8;
+	return 1;
+}
+
+/* Give a year-less local stamp its year and convert it to UTC ms.
+ * @return 1, or 0 when the date cannot exist (Feb 30). */
+static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_state *st, int mon,
+			 int day, int h, int mi, int s, int ms, int64_t *out)
+{
+	if (!st->year) {
+		st->year = ctx->year ? ctx->year :
+			   ctx->default_year ? ctx->default_year : 1970;
+		if (!ctx->year && ctx->ref_ms && bw_civil_valid(st->year, mon, day, h, mi, s)) {
+			int64_t t = bw_tz_local_to_utc(ctx->tz,
+				bw_epoch_from_civil(st->year, mon, day, h, mi, s)) * 1000;
+			if (t > ctx->ref_ms + DAY_MS)
+				st->year--;
+		}
+	}
+	int year = st->year;
+	int64_t t = 0;
+	int valid = bw_civil_valid(year, mon, day, h, mi, s);
+	if (valid)
+		t = bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(year, mon, day, h, mi, s)) *
+			    1000 + ms;
+	if (st->last_month && mon < st->last_month &&
+	    (!valid || t < st->last_ms - DAY_MS)) {
+		/* The month went back by more than out-of-order noise: a new
+		 * year began. */
+		year++;
+		if (!bw_civil_valid(year, mon, day, h, mi, s))
+			return 0;
+		t = bw_tz_local_to_utc(ctx->tz,
+			bw_epoch_from_civil(year, mon, day, h, mi, s)) * 1000 + ms;
+		if (!(st->last_month == 12 && mon == 1)) {
+			ctx->warnings++;
+			ctx->warning = "syslog month jumped back (not Dec->Jan): assumed the next year";
+		}
+		st->year = year;
+	} else if (!valid) {
+		return 0;
+	} else if (st->last_month && mon > st->last_month &&
+		   t > st->last_ms + 180 * DAY_MS &&
+		   bw_civil_valid(year - 1, mon, day, h, mi, s)) {
+		/* A late December line after January ones: out of order
+		 * across the year boundary, so the year before. */
+		int64_t prev = bw_tz_local_to_utc(ctx->tz,
+			bw_epoch_from_civil(year - 1, mon, day, h, mi, s)) * 1000 + ms;
+		if (prev >= st->last_ms - DAY_MS) {
+			*out = prev;
+			return 1; /* the reference point stays where it was */
+		}
+	} else if (st->last_month && t < st->last_ms - DAY_MS) {
+		ctx->warnings++;
+		ctx->warning = "syslog time jumped back more than a day";
+	}
+	st->last_month = mon;
+	st->last_ms = t;
+	*out = t;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The line parser                                                     */
+
+static int parse_pri(struct bw_cur *c)
+{
+	if (c->p >= c->end || *c->p != '<')
+		return 0;
+	const char *q = c->p + 1;
+	int digits = 0;
+	while (q < c->end && is_digit(*q) && digits < 4)
+		q++, digits++;
+	if (digits == 0 || q >= c->end || *q != '>')
+		return -1;
+	c->p = q + 1;
+	return 1;
+}
+
+/* Split "prog[pid]: msg" (and the macOS / no-colon variants) at c.
+ * @return 1 when a programme tag was found. */
+static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
+{
+	const char *s = c->p, *q = c->p;
+	while (q < c->end && *q != '[' && *q != ':' && *q != ' ')
+		q++;
+	if (q == s || q >= c->end)
+		return 0;
+	*prog = bw_str_make(s, (size_t)(q - s));
+	if (*q == '[') {
+		const char *ps = q + 1, *pe = ps;
+		while (pe < c->end && *pe != ']')
+			pe++;
+		if (pe >= c->end)
+			return 0;
+		*pid = bw_str_make(ps, (size_t)(pe - ps));
+		q = pe + 1;
+	}
+	/* macOS ASL "<Notice>" or launchd "(subsystem)" before the colon. */
+	if (q + 1 < c->end && *q == ' ' && (q[1] == '<' || q[1] == '(')) {
+		char close = q[1] == '<' ? '>' : ')';
+		const char *e = memchr(q + 2, close, (size_t)(c->end - q - 2));
+		if (e && e + 1 < c->end && e[1] == ':')
+			q = e + 1;
+	}
+	if (q >= c->end || *q != ':')
+		return 0;
+	q++;
+	if (q < c->end && *q == ' ')
+		q++;
+	c->p = q;
+	return 1;
+}
+
+static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
+				     bw_event *ev)
+{
+	struct syslog_state *st = ctx->state;
+	struct bw_cur c = bw_cur_make(line, n);
+	int rfc5424 = 0;
+
+	ev->source = BW_SRC_AUTH;
+	ev->format = "syslog";
+	if (parse_pri(&c) < 0) {
+		ctx->reason = "bad <PRI>";
+		return BW_PARSE_MALFORMED;
+	}
+	if (bw_cur_left(&c) >= 2 && c.p[0] == '1' && c.p[1] == ' ' && c.p > line) {
+		rfc5424 = 1;
+		c.p += 2;
+	}
+
+	/* --- the stamp --- */
+	if (rfc5424 && BW_LIT(&c, "- ")) {
+		ctx->reason = "RFC 5424 line without a time stamp";
+		return BW_PARSE_MALFORMED;
+	}
+	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-') {
+		size_t k = bw_time_parse_iso(c.p, bw_cur_left(&c), ctx->tz, &ev->ts_ms);
+		if (k == 0 || c.p + k >= c.end || c.p[k] != ' ') {
+			ctx->reason = "bad RFC 3339 time stamp";
+			return BW_PARSE_MALFORMED;
+		}
+		c.p += k + 1;
+	} else if (!rfc5424 && bw_cur_left(&c) >= 15) {
+		int mon = bw_month_from_abbr(c.p);
+		if (!mon || c.p[3] != ' ') {
+			ctx->reason = "no syslog time stamp";
+			return BW_PARSE_MALFORMED;
+		}
+		c.p += 4;
+		if (c.p < c.end && *c.p == ' ')
+			c.p++;
+		int day = 0, digits = 0;
+		while (c.p < c.end && is_digit(*c.p) && digits < 2)
+			day = day * 10 + (*c.p++ - '0'), digits++;
+		if (!digits || !BW_LIT(&c, " ")) {
+			ctx->reason = "bad syslog day";
+			return BW_PARSE_MALFORMED;
+		}
+		int year = 0;
+		if (bw_cur_left(&c) > 5 && is_digit(c.p[0]) && is_digit(c.p[1]) &&
+		    is_digit(c.p[2]) && is_digit(c.p[3]) && c.p[4] == ' ') {
+			year = bw_parse_fixed(c.p, 4);
+			c.p += 5;
+		}
+		int h, mi, s;
+		if (!scan_hms(&c, &h, &mi, &s)) {
+			ctx->reason = "bad syslog time of day";
+			return BW_PARSE_MALFORMED;
+		}
+		int ms = scan_frac(&c);
+		if (year) {
+			if (!bw_civil_valid(year, mon, day, h, mi, s)) {
+				ctx->reason = "impossible date";
+				return BW_PARSE_MALFORMED;
+			}
+			ev->ts_ms = bw_tz_local_to_utc(ctx->tz,
+				bw_epoch_from_civil(year, mon, day, h, mi, s)) * 1000 + ms;
+		} else {
+			if (!yearless_time(ctx, st, mon, day, h, mi, s, ms, &ev->ts_ms)) {
+				ctx->reason = "impossible date";
+				return BW_PARSE_MALFORMED;
+			}
+			if (!ctx->year)
+				ev->flags |= BW_EF_TS_GUESSED;
+		}
+		if (c.p >= c.end || *c.p != ' ') {
+			ctx->reason = "nothing after the time stamp";
+			return BW_PARSE_MALFORMED;
+		}
+		c.p++;
+	} else {
+		ctx->reason = "no syslog time stamp";
+		return BW_PARSE_MALFORMED;
+	}
+
+	bw_str prog = BW_STR_NULL, pid = BW_STR_NULL;
+	if (rfc5424) {
+		/* host app procid msgid SD msg */
+		bw_str host = bw_cur_word(&c), app = bw_cur_word(&c);
+		pid = bw_cur_word(&c);
+		(void)bw_cur_word(&c); /* msgid */
+		if (!host.n || !app.n || !pid.n) {
+			ctx->reason = "truncated RFC 5424 header";
+			return BW_PARSE_MALFORMED;
+		}
+		if (!bw_str_eq(host, "-"))
+			ev->host = host;
+		if (!bw_str_eq(app, "-"))
+			prog = app;
+		if (bw_str_eq(pid, "-"))
+			pid = BW_STR_NULL;
+		/* Structured data: "-" or one or more [id k="v" ...] elements;
+		 * ']' inside a value is escaped as \]. */
+		if (BW_LIT(&c, "-")) {
+		} else {
+			while (c.p < c.end && *c.p == '[') {
+				const char *q = c.p + 1;
+				while (q < c.end && *q != ']') {
+					if (*q == '\\' && q + 1 < c.end)
+						q++;
+					q++;
+				}
+				if (q >= c.end) {
+					ctx->reason = "unterminated RFC 5424 structured data";
+					return BW_PARSE_MALFORMED;
+				}
+				c.p = q + 1;
+			}
+		}
+		if (c.p < c.end && *c.p == ' ')
+			c.p++;
+		if (bw_cur_left(&c) >= 3 && (unsigned char)c.p[0] == 0xEF &&
+		    (unsigned char)c.p[1] == 0xBB && (unsigned char)c.p[2] == 0xBF)
+			c.p += 3; /* BOM */
+	} else {
+		/* host, unless it is missing: "Feb  9 21:20:08  sshd[1]: ..."
+		 * (empty) or "Nov 27 13:04:01 sshd[1]: ..." (tag right away). */
+		if (c.p < c.end && *c.p == ' ') {
+			c.p++;
+		} else {
+			struct bw_cur probe = c;
+			bw_str w = bw_cur_word(&probe);
+			int is_tag = w.n && (w.p[w.n - 1] == ':' ||
+				  (w.n > 2 && w.p[w.n - 1] == ']' && memchr(w.p, '[', w.n)));
+			if (!is_tag) {
+				ev->host = w;
+				c = probe;
+			}
+		}
+		struct bw_cur t = c;
+		if (parse_tag(&t, &prog, &pid))
+			c = t;
+	}
+	ev->program = bw_syslog_program_base(prog);
+	(void)pid;
+
+	/* Solaris message ids: "[ID 800047 auth.notice] ". */
+	if (BW_AT(&c, "[ID ")) {
+		const char *e = memchr(c.p, ']', bw_cur_left(&c));
+		if (e) {
+			c.p = e + 1;
+			if (c.p < c.end && *c.p == ' ')
+				c.p++;
+		}
+	}
+	char *msg = line + (c.p - line);
+	return bw_syslog_dispatch(ctx, prog, msg, (size_t)(c.end - c.p), ev);
+}
+
+/* Confidence that a line is syslog: stamps at the very start. Access-log
+ * lines start with a client address, never a month name or an ISO date
+ * followed by a host and "prog:". */
+static int syslog_sniff(const char *line, size_t n)
+{
+	struct bw_cur c = bw_cur_make(line, n);
+	int pri = parse_pri(&c);
+	if (pri < 0)
+		return 0;
+	int score = pri ? 10 : 0;
+	if (pri && bw_cur_left(&c) >= 2 && c.p[0] == '1' && c.p[1] == ' ') {
+		int64_t ms;
+		c.p += 2;
+		return bw_time_parse_iso(c.p, bw_cur_left(&c), NULL, &ms) ? 95 : 0;
+	}
+	if (bw_cur_left(&c) >= 19 && is_digit(c.p[0]) && c.p[4] == '-') {
+		int64_t ms;
+		size_t k = bw_time_parse_iso(c.p, bw_cur_left(&c), NULL, &ms);
+		if (!k || c.p + k >= c.end || c.p[k] != ' ')
+			return 0;
+		c.p += k + 1;
+		score += 40;
+	} else if (bw_cur_left(&c) >= 16 && bw_month_from_abbr(c.p) && c.p[3] == ' ') {
+		c.p += 4;
+		if (*c.p == ' ')
+			c.p++;
+		while (c.p < c.end && is_digit(*c.p))
+			c.p++;
+		if (!BW_LIT(&c, " ") || bw_cur_left(&c) < 9 || c.p[2] != ':' || c.p[5] != ':')
+			return 0;
+		c.p += 8;
+		score += 50;
+	} else {
+		return 0;
+	}
+	/* A "prog[pid]:" or "prog:" tag within the next two words. */
+	const char *colon = memchr(c.p, ':', bw_cur_left(&c) < 128 ? bw_cur_left(&c) : 128);
+	if (colon)
+		score += 30;
+	return score > 90 ? 90 : score + 10;
+}
+
+const struct bw_parser bw_parser_syslog = {
+	"syslog",
+	"syslog (RFC 3164/BSD, rsyslog RFC 3339, RFC 5424) with sshd, PAM, sudo, su, login, dovecot, postfix SASL",
+	BW_SRC_AUTH, syslog_sniff, syslog_parse, sizeof(struct syslog_state), NULL,
+};
