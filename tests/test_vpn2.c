@@ -242,10 +242,10 @@ static void test_charon(void)
 	CHECK_EQ_INT(bw_parser_charon.sniff(sys, strlen(sys)), 0);
 }
 
-static const struct bw_parser *all_line[] = {
+static const struct bw_parser *const all_line[] = {
 	&bw_parser_panos, &bw_parser_ivanti, &bw_parser_charon, NULL,
 };
-static const struct bw_msg_parser *all_msg[] = {
+static const struct bw_msg_parser *const all_msg[] = {
 	&bw_msg_panos, &bw_msg_ivanti, &bw_msg_charon, NULL,
 };
 
@@ -258,38 +258,25 @@ static void test_hostile(void)
 		"2024-03-01 10:00:00 - ive - [203.0.113.5] alice(Users)[Staff] - Logout from 203.0.113.5 (session:5f2a9c01)",
 		"Mar  5 10:00:00 08[IKE] <rw|5> deleting IKE_SA rw[5] between 1.1.1.1[a]...2.2.2.2[b]",
 		"Mar  5 10:00:00 08[IKE] <rw|5> no shared key found for 'a' - 'b'",
+		GP_HEAD "gateway-connected,connected,,SSL-VPN,alice,GB,ALICE-PC,203.0.113.5,,10.20.0.15,,host-1,,5.2.8,Windows,,1,,,\"\",success,,0,,0,GP-GW,7203,0x0,2024-03-01T10:00:04.123+01:00",
+		"2023-07-06T08:11:40+02:00 paloalto.test.host 1,2023/07/06 08:11:40,016401002737,THREAT,vulnerability,2561,2023/07/06 08:11:40,1.2.3.2,1.2.3.3",
+		"id=firewall time=\"2024-03-01 10:00:00\" pri=6 fw=192.0.2.1 vpn=ive user=alice realm=\"Users\" src=203.0.113.5 msg=\"AUT23457: Login succeeded for alice/Users (session:5f2a9c01) from 203.0.113.5 with Pulse\"",
+		"id=firewall time=\"2024-03-01 10:05:00\" vpn=ive user=System src=198.51.100.66 msg=\"AUT24327: Primary authentication failed for mallory/LDAP from 198.51.100.66\"",
+		"id=firewall time=\"2024-03-01 10:00:02\" vpn=ive user=alice src=203.0.113.5 msg=\"NWC23464: VPN Tunneling: Session started for user with IPv4 address 10.30.0.9, hostname X\"",
+		"2024-03-01 12:00:00 - ive - [198.51.100.7] bob(Users)[Staff] - Session timed out for bob/Users (session:0000abcd) due to inactivity",
+		"2024-03-01 10:06:00 - ive - [198.51.100.66] mallory(Users)[] - Login failed using auth server LDAP (LDAP Server).  Reason: Failed",
+		"Mar  5 10:00:00 06[IKE] <84> 116.178.2.170 is initiating an IKE_SA",
+		"Mar  5 10:00:00 09[IKE] <x|84> EAP-MS-CHAPv2 username: 'hl'",
+		"Mar  5 10:00:00 10[IKE] <rw|5> IKE_SA rw[5] established between 198.51.100.1[C=CH, O=x, CN=gw]...203.0.113.5[C=CH, O=x, CN=alice]",
+		"Mar  5 10:00:00 12[IKE] XAuth authentication of 'bob' failed",
+		"Mar  5 10:00:00 14[IKE] <rw|5> assigning virtual IP fd00::2 to peer 'alice'",
+		"Mar  5 10:00:00 06[JOB] <3fdb|83> deleting half open IKE_SA with 116.178.2.170 after timeout",
+		"Mar  5 10:00:00 06[IKE] <x|85> authentication of 'exmaple.com' (myself) with RSA successful",
 	};
-	char buf[512];
-	uint32_t rnd = 99;
-	for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
-		size_t n = strlen(seeds[s]);
-		for (size_t cut = 0; cut <= n; cut++) {
-			for (int mut = 0; mut < 3; mut++) {
-				memcpy(buf, seeds[s], cut);
-				if (mut && cut) {
-					rnd = rnd * 1103515245u + 12345u;
-					buf[(rnd >> 8) % cut] = (char)(rnd >> 16);
-				}
-				for (int i = 0; all_line[i]; i++) {
-					vt_open();
-					all_line[i]->sniff(buf, cut);
-					bw_event_clear(&vt_ev);
-					vt_ctx.reason = NULL;
-					enum bw_parse_rc rc = all_line[i]->parse(&vt_ctx, buf, cut, &vt_ev);
-					if (rc == BW_PARSE_MALFORMED || rc == BW_PARSE_IGNORED)
-						CHECK(vt_ctx.reason != NULL);
-				}
-				for (int i = 0; all_msg[i]; i++) {
-					vt_open();
-					bw_event_clear(&vt_ev);
-					vt_ctx.reason = NULL;
-					enum bw_parse_rc rc = all_msg[i]->parse(&vt_ctx, BW_STR_LIT("x"), buf, cut, &vt_ev);
-					if (rc == BW_PARSE_MALFORMED || rc == BW_PARSE_IGNORED)
-						CHECK(vt_ctx.reason != NULL);
-				}
-			}
-		}
-	}
+	int missing = 0;
+	vt_hostile(seeds, sizeof(seeds) / sizeof(seeds[0]), all_line, all_msg, &missing);
+	CHECK_EQ_INT(missing, 0);
+
 }
 
 static const struct bw_test tests[] = {
