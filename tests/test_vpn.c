@@ -407,6 +407,23 @@ static void test_fortigate_admin_and_ignored(void)
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "198.51.100.20");
 	CHECK_STR_VIEW(vt_ev.reason, "passwd_invalid");
 
+	const char *ipsec = "date=2024-03-01 time=08:00:00 logid=\"0101037138\" type=\"event\" subtype=\"vpn\" action=\"tunnel-up\" remip=203.0.113.9 tunnelid=77 tunneltype=\"ipsec\" user=\"N/A\" xauthuser=\"carol\" assignip=10.10.50.3 vpntunnel=\"dialup\"";
+	CHECK_EQ_INT(vt_line(p, ipsec), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_START);
+	CHECK_STR_VIEW(vt_ev.user, "carol");
+	CHECK_EQ_STR(vt_ip(&vt_ev.assigned_ip), "10.10.50.3");
+	const char *neg = "date=2024-03-01 time=08:00:00 logid=\"0101037124\" type=\"event\" subtype=\"vpn\" action=\"negotiate\" remip=198.51.100.99 status=\"negotiate_error\" msg=\"IPsec phase 1 error\"";
+	CHECK_EQ_INT(vt_line(p, neg), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_PROBE);
+	CHECK_STR_VIEW(vt_ev.reason, "IPsec phase 1 error");
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "198.51.100.99");
+	const char *fwauth = "date=2024-03-01 time=08:00:00 logid=\"0102043009\" type=\"event\" subtype=\"user\" action=\"authentication\" srcip=10.0.0.44 user=\"dave\" status=\"failure\" method=\"ldap\"";
+	CHECK_EQ_INT(vt_line(p, fwauth), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_LOGIN);
+	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_FAILURE);
+	CHECK_EQ_INT(vt_ev.source, BW_SRC_AUTH);
+	CHECK_STR_VIEW(vt_ev.user, "dave");
+
 	const char *traffic = "date=2024-03-01 time=08:00:00 logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" srcip=10.0.0.1 dstip=1.1.1.1 sentbyte=100 rcvdbyte=200";
 	CHECK_EQ_INT(vt_line(p, traffic), BW_PARSE_IGNORED);
 	const char *stats = "date=2024-03-01 time=08:00:00 logid=\"0101037141\" type=\"event\" subtype=\"vpn\" action=\"tunnel-stats\" remip=203.0.113.5";
