@@ -271,6 +271,14 @@ static void test_asa_session(void)
 	CHECK_EQ_INT(vt_msg(m, "", "%ASA-6-722023: Group <GP-Staff> User <alice> IP <203.0.113.5> UDP SVC connection terminated without compression"), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_CONNECTION);
 
+	CHECK_EQ_INT(vt_msg(m, "", "%ASA-6-716039: Group <DfltGrpPolicy> User <mallory> IP <198.51.100.66> Authentication: rejected, Session Type: WebVPN."), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_FAILURE);
+	CHECK_STR_VIEW(vt_ev.user, "mallory");
+	CHECK_EQ_INT(vt_msg(m, "", "%ASA-4-722037: Group <GP-Staff> User <alice> IP <203.0.113.5> SVC closing connection: DPD failure."), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_CONNECTION);
+	CHECK_STR_VIEW(vt_ev.reason, "DPD failure");
+
 	CHECK_EQ_INT(vt_msg(m, "", "%ASA-6-716002: Group <GP-Staff> User <alice> IP <203.0.113.5> WebVPN session terminated: User Requested."), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_LOGOUT);
 	CHECK_STR_VIEW(vt_ev.reason, "User Requested");
