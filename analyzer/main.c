@@ -13,10 +13,12 @@
 
 #include "buf.h"
 #include "bw_time.h"
+#include "identity.h"
 #include "input.h"
 #include "output_json.h"
 #include "parser.h"
 #include "pipeline.h"
+#include "vpn_stage.h"
 
 #define BW_VERSION "0.1.0"
 
@@ -45,6 +47,9 @@ static const char usage_text[] =
 	"                     inputs (default 2s; 0 for one input or a pipe)\n"
 	"  --stats            print per-input statistics to stderr at the end\n"
 	"  --strict           stop with status 2 at the first unparsable line\n"
+	"  --identity-domain DOMAIN  the home domain: DOMAIN\\alice, alice@DOMAIN\n"
+	"                     and alice are one identity\n"
+	"  --identity-aliases FILE   'from = to' user and @domain aliases\n"
 	"  -h, --help         this text;  --version  the version\n"
 	"\n"
 	"exit status: 0 success; 1 scan found alerts at or above --fail-on;\n"
@@ -58,6 +63,8 @@ struct cli {
 	int64_t reorder_ms;
 	int stats;
 	int strict;
+	const char *identity_domain;
+	const char *identity_aliases;
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -176,6 +183,14 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (!(v = opt_value(argc, argv, &i, a, "--reorder")) ||
 			    parse_duration_ms(v, &c->reorder_ms) < 0)
 				return usage_error("%s needs a duration such as 2s", "--reorder");
+		} else if (is_opt(a, "--identity-domain")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--identity-domain")))
+				return usage_error("%s needs a domain", "--identity-domain");
+			c->identity_domain = v;
+		} else if (is_opt(a, "--identity-aliases")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--identity-aliases")))
+				return usage_error("%s needs a file", "--identity-aliases");
+			c->identity_aliases = v;
 		} else if (strcmp(a, "--stats") == 0) {
 			c->stats = 1;
 		} else if (strcmp(a, "--strict") == 0) {
@@ -204,21 +219,39 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 struct run {
 	struct bw_pipeline *pl;
+	struct bw_vpn_stage *vpn;
+	struct bw_identity *identity;
+	char identity_buf[512]; /* the current event's identity */
 	struct bw_buf out;
 	int json_events;
 	uint64_t events;
 };
 
-static void on_event(void *arg, bw_event *ev)
+/* After the VPN stage: identity, then the sinks. */
+static void on_final_event(void *arg, bw_event *ev)
 {
 	struct run *r = arg;
 	r->events++;
+	if (ev->user.p) {
+		size_t n = bw_identity_normalize(r->identity, ev->user, ev->user_domain,
+						 r->identity_buf, sizeof(r->identity_buf));
+		if (n)
+			ev->identity = (bw_str){ r->identity_buf, n };
+	}
 	if (r->json_events) {
 		bw_output_event_json(&r->out, ev,
 				     bw_pipeline_input_name(r->pl, ev->input_id));
 		if (r->out.n >= 64 * 1024)
 			bw_buf_write(&r->out, stdout);
 	}
+}
+
+/* Merged events: sessions and leases first (they may replace an event
+ * or fill its user), then on_final_event. */
+static void on_event(void *arg, bw_event *ev)
+{
+	struct run *r = arg;
+	bw_vpn_stage_event(r->vpn, ev, on_final_event, r);
 }
 
 static void on_flush(void *arg)
@@ -228,11 +261,44 @@ static void on_flush(void *arg)
 	fflush(stdout);
 }
 
+static void print_vpn_stats(FILE *f, const struct bw_sessions_stats *s,
+			    const struct bw_leases_stats *l)
+{
+	if (!s->opened && !s->unmatched && !l->opened)
+		return;
+	fprintf(f, "vpn sessions: opened %llu, closed %llu, open at end %llu, "
+		"evicted %llu, end without start %llu\n",
+		(unsigned long long)s->opened, (unsigned long long)s->closed,
+		(unsigned long long)s->flushed, (unsigned long long)s->evicted,
+		(unsigned long long)s->unmatched);
+	fprintf(f, "address leases: %llu, evicted %llu, events attributed %llu\n",
+		(unsigned long long)l->opened, (unsigned long long)l->evicted,
+		(unsigned long long)l->attributed);
+}
+
 static int cmd_run(struct cli *c, int parse_only)
 {
-	struct run r = { 0 };
+	static struct run r; /* static: identity_buf is large */
+	char err[512];
+	int status = 2;
+	memset(&r, 0, sizeof(r));
 	bw_buf_init(&r.out);
 	r.json_events = parse_only;
+	r.vpn = bw_vpn_stage_new(0, 0);
+	r.identity = bw_identity_new();
+	if (!r.vpn || !r.identity) {
+		fprintf(stderr, "breachwatch: out of memory\n");
+		goto out;
+	}
+	if (c->identity_domain && bw_identity_set_domain(r.identity, c->identity_domain) < 0) {
+		status = usage_error("bad --identity-domain '%s'", c->identity_domain);
+		goto out;
+	}
+	if (c->identity_aliases &&
+	    bw_identity_load_aliases(r.identity, c->identity_aliases, err, sizeof(err)) < 0) {
+		fprintf(stderr, "breachwatch: %s\n", err);
+		goto out;
+	}
 	struct bw_pipeline_opts o = {
 		.max_line = c->max_line,
 		.strict = c->strict,
@@ -242,26 +308,34 @@ static int cmd_run(struct cli *c, int parse_only)
 		.arg = &r,
 		.diag = stderr,
 	};
-	char err[512];
 	r.pl = bw_pipeline_new(c->specs, c->nspecs, &o, err, sizeof(err));
 	if (!r.pl) {
-		bw_buf_fini(&r.out);
-		return usage_error("%s", err);
+		status = usage_error("%s", err);
+		goto out;
 	}
-	int status = bw_pipeline_run(r.pl);
+	status = bw_pipeline_run(r.pl);
+	bw_vpn_stage_finish(r.vpn, on_final_event, &r);
 	on_flush(&r);
 	if (!parse_only)
 		fprintf(stderr, "breachwatch: %llu events from %llu lines in %zu input(s)\n",
 			(unsigned long long)r.events,
 			(unsigned long long)bw_pipeline_lines(r.pl),
 			bw_pipeline_ninputs(r.pl));
-	if (c->stats)
+	if (c->stats) {
 		bw_pipeline_print_stats(r.pl, stderr);
+		struct bw_sessions_stats ss;
+		struct bw_leases_stats ls;
+		bw_vpn_stage_stats(r.vpn, &ss, &ls);
+		print_vpn_stats(stderr, &ss, &ls);
+	}
 	if (ferror(stdout)) {
 		fprintf(stderr, "breachwatch: error writing output\n");
 		status = 2;
 	}
+out:
 	bw_pipeline_free(r.pl);
+	bw_vpn_stage_free(r.vpn);
+	bw_identity_free(r.identity);
 	bw_buf_fini(&r.out);
 	return status;
 }

@@ -90,6 +90,10 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 		num(b, "event.duration", ev->duration_ms * 1000000);
 	str(b, "user.name", ev->user);
 	str(b, "user.domain", ev->user_domain);
+	if (ev->identity.p && !(ev->identity.n == ev->user.n &&
+				memcmp(ev->identity.p, ev->user.p, ev->user.n) == 0))
+		str(b, "breachwatch.identity", ev->identity);
+	str(b, "user.target.name", ev->target_user);
 	if (ev->flags & BW_EF_USER_LEASE)
 		cstr(b, "breachwatch.user_from", "vpn-lease");
 	ip(b, "source.ip", &ev->src_ip);
@@ -102,6 +106,7 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 		num(b, "destination.port", ev->dst_port);
 	str(b, "host.name", ev->host);
 	str(b, "process.name", ev->program);
+	str(b, "process.command_line", ev->command);
 	str(b, "url.domain", ev->vhost);
 	str(b, "http.request.method", ev->http_method);
 	str(b, "url.path", ev->url_path);

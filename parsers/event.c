@@ -74,7 +74,7 @@ int bw_outcome_from_name(const char *s, size_t n)
 #define EVENT_VIEWS(ev)                                                     \
 	&(ev)->user, &(ev)->user_domain, &(ev)->auth_method, &(ev)->action, \
 	&(ev)->reason, &(ev)->session_id, &(ev)->target_user,                \
-	&(ev)->command, &(ev)->src_host, &(ev)->host,                        \
+	&(ev)->command, &(ev)->identity, &(ev)->src_host, &(ev)->host,       \
 	&(ev)->program, &(ev)->forwarded_for, &(ev)->http_method,            \
 	&(ev)->url_path, &(ev)->url_query, &(ev)->http_version,              \
 	&(ev)->referrer, &(ev)->user_agent, &(ev)->vhost, &(ev)->request,    \
@@ -169,6 +169,7 @@ static const struct bw_field_desc fields[BW_F__COUNT] = {
 	[BW_F_LINE_NO] = { "line", "log.file.line", BW_FT_INT },
 	[BW_F_TARGET_USER] = { "target.user", "user.target.name", BW_FT_STR },
 	[BW_F_COMMAND] = { "command", "process.command_line", BW_FT_STR },
+	[BW_F_IDENTITY] = { "identity", "breachwatch.identity", BW_FT_STR },
 };
 
 const struct bw_field_desc *bw_field_desc(enum bw_field_id id)
@@ -209,7 +210,9 @@ int bw_field_get_str(const bw_event *ev, enum bw_field_id id, bw_str *s)
 		s->p = ev->format;
 		s->n = strlen(ev->format);
 		return 1;
-	case BW_F_USER: v = &ev->user; break;
+	case BW_F_USER: /* one identity for every spelling, when known */
+		v = ev->identity.p ? &ev->identity : &ev->user;
+		break;
 	case BW_F_USER_DOMAIN: v = &ev->user_domain; break;
 	case BW_F_AUTH_METHOD: v = &ev->auth_method; break;
 	case BW_F_ACTION: v = &ev->action; break;
@@ -217,6 +220,7 @@ int bw_field_get_str(const bw_event *ev, enum bw_field_id id, bw_str *s)
 	case BW_F_SESSION_ID: v = &ev->session_id; break;
 	case BW_F_TARGET_USER: v = &ev->target_user; break;
 	case BW_F_COMMAND: v = &ev->command; break;
+	case BW_F_IDENTITY: v = &ev->identity; break;
 	case BW_F_SRC_HOST: v = &ev->src_host; break;
 	case BW_F_HOST: v = &ev->host; break;
 	case BW_F_PROGRAM: v = &ev->program; break;

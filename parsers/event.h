@@ -110,6 +110,9 @@ typedef struct bw_event {
 	bw_str target_user; /* the account acted as / switched to: sudo's
 	                       USER=, su's target, Windows 4648 credentials */
 	bw_str command;     /* command line run (sudo COMMAND=) */
+	bw_str identity;    /* user normalized to one identity (identity.h),
+	                       filled after the merge; rules' `user` means
+	                       this when it is present */
 
 	/* --- where --- */
 	bw_ip src_ip;
@@ -196,7 +199,7 @@ enum bw_field_id {
 	BW_F_REFERRER, BW_F_USER_AGENT, BW_F_VHOST, BW_F_REQUEST,
 	BW_F_HTTP_STATUS, BW_F_HTTP_BYTES, BW_F_BYTES_OUT, BW_F_BYTES_IN,
 	BW_F_DURATION, BW_F_INPUT, BW_F_LINE_NO,
-	BW_F_TARGET_USER, BW_F_COMMAND,
+	BW_F_TARGET_USER, BW_F_COMMAND, BW_F_IDENTITY,
 	BW_F__COUNT
 };
 

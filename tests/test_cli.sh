@@ -86,6 +86,18 @@ $BW parse testdata/web/combined.log >"$tmp/o1"
 $BW parse testdata/web/combined.log >"$tmp/o2"
 check "byte-identical output" cmp -s "$tmp/o1" "$tmp/o2"
 
+# --- VPN lease attribution across inputs, either order on the command line
+for order in "vpn.log web.log" "web.log vpn.log"; do
+	# shellcheck disable=SC2086
+	(cd testdata/vpn/lease && $BW parse --tz UTC $order) >"$tmp/out"
+	check "lease attribution ($order)" [ "$(grep '"breachwatch.user_from":"vpn-lease"' "$tmp/out" | grep -c '"user.name":"alice"')" = 1 ]
+done
+
+# --- identity: DOMAIN\user and user@domain are one identity with --identity-domain
+printf '{"winlog":{"event_id":4625,"event_data":{"TargetUserName":"Alice","TargetDomainName":"CORP","IpAddress":"203.0.113.9","LogonType":"3","Status":"0xc000006d","SubStatus":"0xc000006a"}},"@timestamp":"2026-11-27T12:00:00Z"}\n' >"$tmp/win.json"
+$BW parse --identity-domain corp.example "$tmp/win.json" >"$tmp/out" 2>/dev/null
+check "identity: CORP\\Alice is alice" grep -q '"breachwatch.identity":"alice"' "$tmp/out"
+
 # --- streaming: one line on a FIFO that stays open -> its event at once ---
 mkfifo "$tmp/in" "$tmp/outfifo"
 # The writer keeps the FIFO open (no EOF) for 20 s after its line.

@@ -1,0 +1,244 @@
+#!/bin/sh
+# bench.sh - `make bench`: breachwatch against its peers on the same files,
+# in one run, and checked against the targets of issue 2.
+#
+# Generates the data once into tests/bench/data/ (gitignored; reused while
+# the generator version and line count match), makes a zstd copy, then
+# times every row BENCH_RUNS times (median wall time, largest peak RSS)
+# with build/tools/runstat and prints one table.
+#
+# Environment:
+#   BENCH_LINES=1000000      lines per generated file
+#   BENCH_RUNS=3             runs per row (median)
+#   BENCH_GOACCESS_LINES=200000  goaccess parses ~30k lines/s, so it reads
+#                            this prefix of the same file (0 = whole file)
+#   BENCH_RULES_ARGS=""      extra scan arguments selecting the default
+#                            ruleset (when signatures/ has rules)
+#
+#   BENCH_STRICT=0           1: exit 1 when a target is missed
+#
+# Exit status: 0 (with BENCH_STRICT=1: only when every target passes),
+# 1 when a target is missed under BENCH_STRICT=1, 2 when the bench itself
+# could not run. `make bench` is not part of `make test`.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+
+BW=./breachwatch
+RUN=build/tools/runstat
+GEN=build/tools/gen_web
+GEN_AUTH=build/tools/gen_auth
+DATA=tests/bench/data
+N=${BENCH_LINES:-1000000}
+RUNS=${BENCH_RUNS:-3}
+GA_LINES=${BENCH_GOACCESS_LINES:-200000}
+RULES_ARGS=${BENCH_RULES_ARGS:-}
+
+for f in "$BW" "$RUN" "$GEN"; do
+	[ -x "$f" ] || { echo "bench: $f missing; run 'make bench'" >&2; exit 2; }
+done
+command -v zstd >/dev/null 2>&1 || { echo "bench: zstd missing (apt-get install zstd)" >&2; exit 2; }
+mkdir -p "$DATA" || exit 2
+
+# ------------------------------------------------------------ data
+# gen NAME STAMP CMD...: (re)write $DATA/NAME unless $DATA/NAME.stamp
+# already says STAMP; keeps a zstd copy next to it.
+gen() {
+	name=$1 stamp=$2
+	shift 2
+	if [ -f "$DATA/$name" ] && [ -f "$DATA/$name.zst" ] &&
+	   [ "$(cat "$DATA/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	echo "bench: generating $DATA/$name ($stamp)" >&2
+	rm -f "$DATA/$name.stamp"
+	"$@" > "$DATA/$name.tmp" || { echo "bench: generator failed: $*" >&2; exit 2; }
+	mv "$DATA/$name.tmp" "$DATA/$name"
+	zstd -q -f -T0 -3 "$DATA/$name" -o "$DATA/$name.zst" || exit 2
+	echo "$stamp" > "$DATA/$name.stamp"
+}
+
+WEB=$DATA/web.log
+DIST=$DATA/web-distinct.log
+gen web.log "$($GEN --version) n=$N" "$GEN" -n "$N"
+gen web-distinct.log "$($GEN --version) n=$N distinct" "$GEN" -n "$N" --distinct-ips
+AUTH=""
+if [ -x "$GEN_AUTH" ]; then
+	stamp="$($GEN_AUTH --version 2>/dev/null | head -1) n=$N"
+	gen auth.log "$stamp" "$GEN_AUTH" -n "$N" && AUTH=$DATA/auth.log
+fi
+
+# ------------------------------------------------------- features
+notes=""
+note() { notes="$notes$1
+"; }
+
+if "$BW" scan --rules none /dev/null >/dev/null 2>&1; then
+	NORULES="--rules none"
+else
+	NORULES=""
+	note "scan --rules is not accepted yet: 'scan' rows run plain scan (no rules exist)"
+fi
+HAVE_RULES=0
+if [ -n "$NORULES" ] && ls signatures/*.rules >/dev/null 2>&1; then
+	HAVE_RULES=1
+else
+	note "no ruleset rows: signatures/*.rules absent or scan --rules unsupported"
+fi
+
+if ! command -v goaccess >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	echo "bench: installing goaccess for the baseline row" >&2
+	sh tests/deps.sh goaccess >/dev/null 2>&1
+fi
+GA=""
+if command -v goaccess >/dev/null 2>&1; then
+	GA=$WEB
+	if [ "$GA_LINES" -gt 0 ] && [ "$GA_LINES" -lt "$N" ]; then
+		GA=$DATA/web-head$GA_LINES.log
+		if [ ! -f "$GA" ] || [ "$(cat "$GA.stamp" 2>/dev/null)" != "$(cat "$DATA/web.log.stamp")" ]; then
+			head -n "$GA_LINES" "$WEB" > "$GA" && cat "$DATA/web.log.stamp" > "$GA.stamp"
+		fi
+		note "goaccess reads the first $GA_LINES lines of the same file (it parses ~30k lines/s)"
+	fi
+else
+	note "goaccess not installed: its row is skipped (apt-get install goaccess)"
+fi
+
+# --------------------------------------------------------- measure
+# measure KEY LINES BYTES CMD...: run CMD $RUNS times; sets
+# T_<KEY> (median seconds), R_<KEY> (max peak RSS KiB) and S_<KEY>
+# (worst exit status).
+measure() {
+	key=$1 lines=$2 bytes=$3
+	shift 3
+	times="" rss=0 st=0
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		r=$("$RUN" -e "$DATA/last-$key.err" "$@") || { echo "bench: runstat failed" >&2; exit 2; }
+		t=${r%% *}; rest=${r#* }; k=${rest%% *}; s=${rest#* }
+		times="$times $t"
+		[ "$k" -gt "$rss" ] && rss=$k
+		[ "$s" -gt "$st" ] && st=$s
+		i=$((i + 1))
+	done
+	med=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	eval "T_$key=$med R_$key=$rss S_$key=$st L_$key=$lines B_$key=$bytes"
+}
+
+lines_of() { wc -l < "$1" | tr -d ' '; }
+bytes_of() { wc -c < "$1" | tr -d ' '; }
+
+WL=$(lines_of "$WEB"); WB=$(bytes_of "$WEB")
+DL=$(lines_of "$DIST"); DB=$(bytes_of "$DIST")
+
+echo "bench: $RUNS run(s) per row on $WEB ($WL lines, $((WB / 1048576)) MiB) ..." >&2
+measure wc "$WL" "$WB" wc -l "$WEB"
+measure zwc "$WL" "$WB" sh -c "zstd -dc '$WEB.zst' | wc -l"
+# shellcheck disable=SC2086
+measure scan "$WL" "$WB" "$BW" scan $NORULES "$WEB"
+measure parse "$WL" "$WB" "$BW" parse "$WEB"
+measure zparse "$WL" "$WB" "$BW" parse "$WEB.zst"
+# shellcheck disable=SC2086
+measure zscan "$WL" "$WB" "$BW" scan $NORULES "$WEB.zst"
+# shellcheck disable=SC2086
+measure dscan "$DL" "$DB" "$BW" scan $NORULES "$DIST"
+if [ -n "$GA" ]; then
+	measure ga "$(lines_of "$GA")" "$(bytes_of "$GA")" \
+		goaccess "$GA" --log-format=COMBINED --no-progress -o /dev/null
+fi
+if [ "$HAVE_RULES" = 1 ]; then
+	# shellcheck disable=SC2086
+	measure rscan "$WL" "$WB" "$BW" scan $RULES_ARGS "$WEB"
+	# shellcheck disable=SC2086
+	measure drscan "$DL" "$DB" "$BW" scan $RULES_ARGS "$DIST"
+fi
+if [ -n "$AUTH" ]; then
+	AL=$(lines_of "$AUTH"); AB=$(bytes_of "$AUTH")
+	# shellcheck disable=SC2086
+	measure ascan "$AL" "$AB" "$BW" scan $NORULES "$AUTH"
+	if [ "$HAVE_RULES" = 1 ]; then
+		# shellcheck disable=SC2086
+		measure arscan "$AL" "$AB" "$BW" scan $RULES_ARGS "$AUTH"
+	fi
+fi
+
+# ----------------------------------------------------------- table
+fails=0
+val() { eval "echo \${$1_$2:-}"; }
+
+# row KEY LABEL TARGET_TEXT VERDICT
+row() {
+	t=$(val T "$1"); l=$(val L "$1"); b=$(val B "$1"); r=$(val R "$1"); s=$(val S "$1")
+	v=$4
+	# breachwatch scan exits 1 when it found alerts; other rows must exit 0
+	bad=0
+	case $1 in
+	*scan) [ "$s" -gt 1 ] && bad=1 ;;
+	*) [ "$s" -ne 0 ] && bad=1 ;;
+	esac
+	if [ "$bad" = 1 ]; then
+		v="ERROR(exit $s)"
+		note "$2: exit status $s, see $DATA/last-$1.err"
+	fi
+	case $v in FAIL*|ERROR*) fails=$((fails + 1)) ;; esac
+	awk -v label="$2" -v t="$t" -v l="$l" -v b="$b" -v r="$r" -v tgt="$3" -v v="$v" 'BEGIN {
+		printf "%-34s %11.0f %9.1f %8.1f %8.3f  %-30s %s\n",
+			label, l / t, b / t / 1e6, r / 1024, t, tgt, v }'
+}
+
+# verdict EXPR: PASS when the awk expression over the T_/R_ values holds
+verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo FAIL; }
+
+T() { val T "$1"; }
+R() { val R "$1"; }
+MIB32=$((32 * 1024)); MIB64=$((64 * 1024))
+
+echo
+echo "breachwatch bench: $WL lines, $(awk -v b="$WB" 'BEGIN{printf "%.1f", b/1e6}') MB plain, $(awk -v b="$(bytes_of "$WEB.zst")" 'BEGIN{printf "%.1f", b/1e6}') MB zstd; median of $RUNS; $(nproc 2>/dev/null || echo ?) CPU(s); $(date -u +%Y-%m-%dT%H:%MZ)"
+printf "%-34s %11s %9s %8s %8s  %-30s %s\n" "command" "lines/s" "MB/s" "RSS MiB" "secs" "target" "result"
+printf "%-34s %11s %9s %8s %8s  %-30s %s\n" "-------" "-------" "----" "-------" "----" "------" "------"
+row wc "wc -l" "baseline" ""
+row zwc "zstd -dc | wc -l" "baseline" ""
+[ -n "$GA" ] && row ga "goaccess COMBINED -o /dev/null" "baseline" ""
+scanlabel="breachwatch scan${NORULES:+ $NORULES}"
+row scan "$scanlabel" ">=2.0M lines/s, <32 MiB" \
+	"$(verdict "$WL / $(T scan) >= 2000000 && $(R scan) < $MIB32")"
+row parse "breachwatch parse >/dev/null" ">=1.0M lines/s, <32 MiB" \
+	"$(verdict "$WL / $(T parse) >= 1000000 && $(R parse) < $MIB32")"
+ZREF=$(awk "BEGIN { print $(T zwc) + $(T parse) }")
+row zparse "breachwatch parse (zstd) >/dev/null" \
+	"<=1.3x(zstd -dc + parse) $(awk "BEGIN { printf \"%.2fx\", $(T zparse) / $ZREF }")" \
+	"$(verdict "$(T zparse) <= 1.3 * $ZREF && $(R zparse) < $MIB32")"
+row zscan "$scanlabel (zstd)" "<32 MiB" "$(verdict "$(R zscan) < $MIB32")"
+row dscan "$scanlabel, 1M distinct IPs" "<32 MiB" "$(verdict "$(R dscan) < $MIB32")"
+if [ "$HAVE_RULES" = 1 ]; then
+	row rscan "breachwatch scan (rules) web" \
+		">=60% of scan, <64 MiB $(awk "BEGIN { printf \"%.0f%%\", 100 * $(T scan) / $(T rscan) }")" \
+		"$(verdict "$(T scan) / $(T rscan) >= 0.6 && $(R rscan) < $MIB64")"
+	row drscan "breachwatch scan (rules) distinct IPs" "<64 MiB" \
+		"$(verdict "$(R drscan) < $MIB64")"
+fi
+if [ -n "$AUTH" ]; then
+	row ascan "$scanlabel, auth" "<32 MiB" "$(verdict "$(R ascan) < $MIB32")"
+	if [ "$HAVE_RULES" = 1 ]; then
+		row arscan "breachwatch scan (rules) auth" \
+			">=60% of scan, <64 MiB $(awk "BEGIN { printf \"%.0f%%\", 100 * $(T ascan) / $(T arscan) }")" \
+			"$(verdict "$(T ascan) / $(T arscan) >= 0.6 && $(R arscan) < $MIB64")"
+	fi
+else
+	note "no auth rows: build/tools/gen_auth does not exist yet"
+fi
+echo
+echo "MB/s counts decoded (plain) bytes for every row, zstd ones included;"
+echo "RSS is the peak resident set (largest of the runs, from wait4)."
+if [ -n "$notes" ]; then
+	echo "notes:"
+	printf '%s' "$notes" | sed '/^$/d; s/^/  - /'
+fi
+if [ "$fails" -gt 0 ]; then
+	echo "bench: $fails target(s) missed"
+	[ "${BENCH_STRICT:-0}" = 1 ] && exit 1
+	exit 0
+fi
+echo "bench: every target met"
+exit 0

@@ -1,0 +1,118 @@
+/*
+ * fuzz_common.h - helpers shared by the libFuzzer targets in tests/fuzz/.
+ *
+ * Every target is built two ways by tests/fuzz/fuzz.sh: with clang and
+ * -fsanitize=fuzzer (libFuzzer drives it), and with gcc plus replay.c
+ * (no libFuzzer; replays the saved corpus in `make test`). So targets use
+ * only LLVMFuzzerInitialize / LLVMFuzzerTestOneInput and this header.
+ *
+ * A check that fails calls fuzz_fail(), which prints what and aborts, so
+ * libFuzzer saves the input as a crash-* reproducer exactly as it does
+ * for a sanitizer report.
+ */
+#ifndef BW_FUZZ_COMMON_H
+#define BW_FUZZ_COMMON_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "event.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+__attribute__((noreturn, format(printf, 1, 2), unused))
+static void fuzz_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("fuzz check failed: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+/* An exact-size heap copy, so ASan sees any read past the end. The
+ * caller frees it. */
+static inline char *fuzz_dup(const void *p, size_t n)
+{
+	char *c = malloc(n ? n : 1);
+	if (!c)
+		abort();
+	if (n)
+		memcpy(c, p, n);
+	return c;
+}
+
+/* A memory-backed file the input layer can open by path, rewritten for
+ * each input: the code under test reads it with open/read/fstat exactly
+ * as it reads a log file. */
+struct fuzz_file {
+	int fd;
+	char path[64];
+};
+
+static inline void fuzz_file_init(struct fuzz_file *f, const char *name)
+{
+	f->fd = memfd_create(name, 0);
+	if (f->fd < 0) {
+		perror("memfd_create");
+		abort();
+	}
+	snprintf(f->path, sizeof(f->path), "/proc/self/fd/%d", f->fd);
+}
+
+static inline void fuzz_file_set(struct fuzz_file *f, const void *p, size_t n)
+{
+	if (ftruncate(f->fd, 0) != 0 ||
+	    (n && pwrite(f->fd, p, n, 0) != (ssize_t)n)) {
+		perror("fuzz_file_set");
+		abort();
+	}
+}
+
+/* Check that every string view of a parsed event either lies wholly
+ * inside the line buffer [line, line + n] or wholly outside it (static
+ * text): a view that starts inside and runs past the end is a parser
+ * bug ASan may not see (the bytes after it can be valid memory). */
+static inline void fuzz_check_views(const bw_event *ev, const char *line, size_t n)
+{
+	for (int id = 0; id < BW_F__COUNT; id++) {
+		const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)id);
+		if (d->type != BW_FT_STR)
+			continue;
+		bw_str s;
+		if (!bw_field_get_str(ev, (enum bw_field_id)id, &s) || !s.p)
+			continue;
+		if (s.p >= line && s.p <= line + n) {
+			if (s.n > (size_t)(line + n - s.p))
+				fuzz_fail("field %s runs %zu bytes past the line end",
+					  d->name, s.n - (size_t)(line + n - s.p));
+		} else if (s.n > (1u << 30)) {
+			fuzz_fail("field %s has absurd length %zu", d->name, s.n);
+		}
+	}
+}
+
+/* Check that text (one NDJSON record without its newline) is one JSON
+ * object. */
+static inline void fuzz_check_json(const char *p, size_t n)
+{
+	json_error_t err;
+	json_t *j = json_loadb(p, n, JSON_ALLOW_NUL, &err);
+	if (!j || !json_is_object(j))
+		fuzz_fail("output is not a JSON object (%s at column %d): %.*s",
+			  j ? "not an object" : err.text, err.column,
+			  (int)(n > 2000 ? 2000 : n), p);
+	json_decref(j);
+}
+
+#endif
