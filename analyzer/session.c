@@ -19,6 +19,17 @@
 #include <unistd.h>
 
 #define MAX_PART 255 /* longest host / user / session id we key on */
+/* Longest duration computed from event times (100 years, ms): beyond it
+ * the stamps are hostile and the duration is left absent, so consumers
+ * can scale it to ns without overflow. */
+#define MAX_DURATION_MS ((int64_t)100 * 366 * 86400 * 1000)
+
+static int64_t span(int64_t from, int64_t to)
+{
+	if (to < from || to - from > MAX_DURATION_MS)
+		return BW_NUM_ABSENT;
+	return to - from;
+}
 
 struct sess {
 	struct sess *hnext;
@@ -345,7 +356,7 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 
 	if (ev->kind != BW_KIND_SESSION_END || snapshot) {
 		int64_t start = ev->ts_ms;
-		if (snapshot && ev->duration_ms != BW_NUM_ABSENT && ev->duration_ms >= 0)
+		if (snapshot && span(0, ev->duration_ms) != BW_NUM_ABSENT)
 			start = ev->ts_ms - ev->duration_ms;
 		if (!e) {
 			e = sess_create(s, slot, k, n, h, ev, start);
@@ -394,8 +405,8 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		out.assigned_ip = e->assigned_ip;
 	if (!out.session_id.p && e->sid)
 		out.session_id = view(e->sid, e->sid_n);
-	if (out.duration_ms == BW_NUM_ABSENT && ev->ts_ms >= e->start_ms)
-		out.duration_ms = ev->ts_ms - e->start_ms;
+	if (out.duration_ms == BW_NUM_ABSENT)
+		out.duration_ms = span(e->start_ms, ev->ts_ms);
 	if (out.bytes_out == BW_NUM_ABSENT)
 		out.bytes_out = e->bytes_out;
 	if (out.bytes_in == BW_NUM_ABSENT)
@@ -429,7 +440,7 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		out.src_ip = e->src_ip;
 		out.src_port = e->src_port;
 		out.assigned_ip = e->assigned_ip;
-		out.duration_ms = e->last_ms - e->start_ms;
+		out.duration_ms = span(e->start_ms, e->last_ms);
 		out.bytes_out = e->bytes_out;
 		out.bytes_in = e->bytes_in;
 		out.action = BW_STR_LIT("session-open");

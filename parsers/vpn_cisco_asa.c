@@ -93,8 +93,8 @@ static int asa_duration(bw_str s, int64_t *ms)
 		return 0;
 	if (d > 100000 || h > 1000000 || m > 1000000 || sec > 1000000)
 		return 0;
-	*ms = (int64_t)(((d * 24 + h) * 60 + m) * 60 + sec) * 1000;
-	return 1;
+	*ms = bw_vpn_duration((int64_t)(((d * 24 + h) * 60 + m) * 60 + sec) * 1000);
+	return *ms != BW_NUM_ABSENT;
 }
 
 static void num(bw_str s, int64_t *out)

@@ -238,6 +238,7 @@ static enum bw_parse_rc fgt_parse(struct bw_parse_ctx *ctx, const char *p,
 			num_field(f.sentbyte, &ev->bytes_out, 1);
 			num_field(f.rcvdbyte, &ev->bytes_in, 1);
 			num_field(f.duration, &ev->duration_ms, 1000);
+			ev->duration_ms = bw_vpn_duration(ev->duration_ms);
 			return BW_PARSE_OK;
 		}
 		if (str_is(f.action, "negotiate") && f.status.n &&

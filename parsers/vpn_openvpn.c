@@ -400,7 +400,7 @@ static enum bw_parse_rc client_row(struct bw_parse_ctx *ctx, struct status_state
 	 * file) the session is known only from its start. */
 	if (st->updated_ms > 0 && st->updated_ms >= since) {
 		ev->ts_ms = st->updated_ms;
-		ev->duration_ms = st->updated_ms - since;
+		ev->duration_ms = bw_vpn_duration(st->updated_ms - since);
 	} else {
 		ev->ts_ms = since;
 		ev->duration_ms = 0;

@@ -256,6 +256,15 @@ static void test_cap_and_untracked(void)
 	CHECK(nout == 2 && out[0].ts_ms <= out[1].ts_ms);
 	bw_sessions_free(s);
 	bw_sessions_free(NULL);
+
+	/* hostile stamps: a computed duration over 100 years is absent */
+	s = bw_sessions_new(4);
+	nout = 0;
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <z> IP <203.0.113.9> AnyConnect parent session started.", -62135596800LL);
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = z, IP = 203.0.113.9, Session disconnected. Session Type: SSL, Duration: x, Bytes xmt: 1, Bytes rcv: 1, Reason: x", 253402300799LL);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].duration_ms, BW_NUM_ABSENT);
+	bw_sessions_free(s);
 }
 
 /* Many sessions through a small table, random order of ends: no leak or

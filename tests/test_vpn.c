@@ -294,6 +294,17 @@ static void test_asa_session(void)
 
 	CHECK_EQ_INT(vt_msg(m, "", "%ASA-4-113019: Group = GP, Username = bob, IP = 198.51.100.9, Session disconnected. Session Type: IKEv2, Duration: 0h:10m:05s, Bytes xmt: 100, Bytes rcv: 200, Reason: Idle Timeout"), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.duration_ms, 605000);
+
+	/* durations beyond 100 years are hostile: absent, not overflowing
+	 * when scaled to ns */
+	CHECK_EQ_INT(vt_msg(m, "", "%ASA-4-113019: Group = G, Username = u, IP = 1.2.3.4, Session disconnected. Session Type: SSL, Duration: 99999d 23h:00m:00s, Bytes xmt: 1, Bytes rcv: 1, Reason: x"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.duration_ms, BW_NUM_ABSENT);
+	CHECK_EQ_INT(vt_line(&bw_parser_fortigate, "date=2019-05-10 time=12:37:47 logid=\"1\" type=\"event\" subtype=\"vpn\" action=\"tunnel-down\" tunnelid=7 user=\"u\" duration=9223372036854775"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.duration_ms, BW_NUM_ABSENT);
+	vt_open();
+	CHECK_EQ_INT(vt_line(&bw_parser_openvpn_status, "TIME,Fri Dec 31 23:59:59 9999,253402300799"), BW_PARSE_IGNORED);
+	CHECK_EQ_INT(vt_line(&bw_parser_openvpn_status, "CLIENT_LIST,a,1.2.3.4:5,,,1,2,x,1,a,0,0"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.duration_ms, BW_NUM_ABSENT);
 }
 
 /* How a syslog framer hands ASA lines over. */
