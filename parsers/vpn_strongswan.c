@@ -238,7 +238,13 @@ const struct bw_msg_parser bw_msg_charon = {
 	.parse = charon_msg,
 };
 
-/* charon's file logger: "Mar  5 10:00:00 08[IKE] msg" (no year, no host). */
+/* charon's file logger: "Mar  5 10:00:00 08[IKE] msg" (no year, no host).
+ * The year comes from --year or the file, and rolls over at Dec -> Jan. */
+struct charon_state {
+	int year;       /* 0 until the first line */
+	int last_month; /* 1..12 */
+};
+
 static int charon_stamp(const char *line, size_t n)
 {
 	return n > 24 && line[3] == ' ' && bw_month_from_abbr(line) &&
@@ -262,11 +268,24 @@ static enum bw_parse_rc charon_line(struct bw_parse_ctx *ctx, char *line,
 	int d = line[4] == ' ' ? bw_parse_fixed(line + 5, 1) : bw_parse_fixed(line + 4, 2);
 	int h = bw_parse_fixed(line + 7, 2), mi = bw_parse_fixed(line + 10, 2),
 	    s = bw_parse_fixed(line + 13, 2);
-	int y = ctx->year ? ctx->year : ctx->default_year;
+	struct charon_state *st = ctx->state;
+	if (!st->year) {
+		/* --year, else the file's year; a first line more than a day
+		 * after the file's mtime was written the year before */
+		st->year = ctx->year ? ctx->year : ctx->default_year ? ctx->default_year : 1970;
+		if (!ctx->year && ctx->ref_ms && bw_civil_valid(st->year, mo, d, h, mi, s) &&
+		    bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(st->year, mo, d, h, mi, s)) * 1000 >
+			    ctx->ref_ms + 86400000)
+			st->year--;
+	} else if (mo < st->last_month && st->last_month == 12 && mo == 1) {
+		st->year++; /* Dec -> Jan */
+	}
+	int y = st->year;
 	if (!bw_civil_valid(y, mo, d, h, mi, s)) {
 		ctx->reason = "charon: bad stamp";
 		return BW_PARSE_MALFORMED;
 	}
+	st->last_month = mo;
 	ev->ts_ms = bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(y, mo, d, h, mi, s)) * 1000;
 	if (!ctx->year)
 		ev->flags |= BW_EF_TS_GUESSED;
@@ -281,4 +300,5 @@ const struct bw_parser bw_parser_charon = {
 	.source = BW_SRC_VPN,
 	.sniff = charon_sniff,
 	.parse = charon_line,
+	.state_size = sizeof(struct charon_state),
 };

@@ -240,6 +240,20 @@ static void test_charon(void)
 	CHECK_STR_VIEW(vt_ev.user, "carol");
 	const char *sys = "Jan  5 10:00:00 host sshd[1]: Accepted password for alice from 203.0.113.5 port 22 ssh2";
 	CHECK_EQ_INT(bw_parser_charon.sniff(sys, strlen(sys)), 0);
+
+	/* year rollover in the file log */
+	vt_open();
+	vt_ctx.default_year = 2023;
+	CHECK_EQ_INT(vt_line(&bw_parser_charon, "Dec 31 23:59:59 08[IKE] <rw|7> assigning virtual IP 10.10.0.3 to peer 'carol'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2023, 12, 31, 23, 59, 59));
+	CHECK_EQ_INT(vt_line(&bw_parser_charon, "Jan  1 00:00:01 08[IKE] <rw|7> assigning virtual IP 10.10.0.3 to peer 'carol'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2024, 1, 1, 0, 0, 1));
+	/* a first line later than the file's mtime: the year before */
+	vt_open();
+	vt_ctx.default_year = 2024;
+	vt_ctx.ref_ms = vt_ms(2024, 1, 2, 0, 0, 0);
+	CHECK_EQ_INT(vt_line(&bw_parser_charon, "Dec 30 10:00:00 08[IKE] <rw|7> assigning virtual IP 10.10.0.3 to peer 'carol'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2023, 12, 30, 10, 0, 0));
 }
 
 static const struct bw_parser *const all_line[] = {
