@@ -80,11 +80,14 @@ struct bw_sessions_stats {
 	uint64_t opened;      /* sessions created */
 	uint64_t closed;      /* closed by an end message (emitted enriched) */
 	uint64_t flushed;     /* emitted open by bw_sessions_finish */
-	uint64_t evicted;     /* dropped because the table was full */
+	uint64_t evicted;     /* sessions dropped because the table was full
+	                         (least recently active first) */
 	uint64_t unmatched;   /* end messages for sessions never seen */
 	uint64_t untracked;   /* session events without a usable key */
 	uint64_t abandoned;   /* context-only entries (no session started)
-	                         dropped at end of input */
+	                         dropped: at end of input, or first when
+	                         the table is full (at most a quarter of
+	                         the table holds them) */
 	uint64_t enriched;    /* events given a user or address */
 	uint64_t active;      /* open now */
 };

@@ -219,6 +219,42 @@ static void test_ike_context(void)
 	bw_sessions_free(s);
 }
 
+/* A scanner opening IKE exchanges must not push sessions out. */
+static void test_context_cannot_evict(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	char user[64], ip[64], msg[200];
+	vt_open();
+	nout = 0;
+	for (int i = 0; i < 6; i++) {
+		snprintf(msg, sizeof(msg), "09[IKE] <rw|%d> IKE_SA rw[%d] established between 198.51.100.1[gw]...203.0.113.%d[u%d]", i, i, i + 1, i);
+		feed_enrich(s, msg, 10 + i, user, ip);
+	}
+	for (int i = 0; i < 100; i++) {
+		snprintf(msg, sizeof(msg), "06[IKE] <%d> 192.0.2.%d is initiating an IKE_SA", 1000 + i, i % 250 + 1);
+		feed_enrich(s, msg, 100 + i, user, ip);
+	}
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.active, 6);
+	CHECK_EQ_INT(st.evicted, 0);
+	CHECK_EQ_INT(st.abandoned, 98); /* 2 context entries fit */
+	/* the latest exchange's context is still there */
+	feed_enrich(s, "09[IKE] <x|1099> EAP-MS-CHAPv2 verification failed, retry (1)", 300, user, ip);
+	CHECK_EQ_STR(ip, "192.0.2.100");
+	/* more sessions than the table holds: sessions evict sessions */
+	for (int i = 0; i < 4; i++) {
+		snprintf(msg, sizeof(msg), "09[IKE] <rw|%d> IKE_SA rw[%d] established between 198.51.100.1[gw]...203.0.113.%d[v%d]", 50 + i, 50 + i, i + 100, i);
+		feed_enrich(s, msg, 400 + i, user, ip);
+	}
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.active, 8);
+	CHECK_EQ_INT(st.evicted, 2);
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 8 < MAX_OUT ? 8 : MAX_OUT);
+	bw_sessions_free(s);
+}
+
 static void test_cap_and_untracked(void)
 {
 	struct bw_sessions *s = bw_sessions_new(3);
@@ -302,6 +338,7 @@ static const struct bw_test tests[] = {
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
 	{ "status_snapshots", test_status_snapshots },
 	{ "ike_context", test_ike_context },
+	{ "context_cannot_evict", test_context_cannot_evict },
 	{ "cap_and_untracked", test_cap_and_untracked },
 	{ "churn", test_churn },
 	{ NULL, NULL },
