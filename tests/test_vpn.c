@@ -105,6 +105,22 @@ static void test_openvpn_probe_and_ignored(void)
 		BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_PROBE);
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "198.51.100.1");
+	/* dual-stack and IPv6 peers: the port after the last colon */
+	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
+		"::ffff:203.0.113.5:51234 TLS: Username/Password authentication succeeded for username 'alice'"),
+		BW_PARSE_OK);
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "203.0.113.5");
+	CHECK_EQ_INT(vt_ev.src_port, 51234);
+	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
+		"alice/2001:db8::7:1194 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)"),
+		BW_PARSE_OK);
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "2001:db8::7");
+	CHECK_EQ_INT(vt_ev.src_port, 1194);
+	CHECK_STR_VIEW(vt_ev.user, "alice");
+	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
+		"TLS Error: incoming packet authentication failed from [AF_INET6]::ffff:198.51.100.1:1194"),
+		BW_PARSE_OK);
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "198.51.100.1");
 	CHECK_EQ_INT(vt_msg(&bw_msg_openvpn, "openvpn",
 		"Initialization Sequence Completed"), BW_PARSE_IGNORED);
 	CHECK(vt_ctx.reason != NULL);
