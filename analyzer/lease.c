@@ -20,7 +20,7 @@
 #define MAX_USER 255
 
 struct lease {
-	struct lease *hnext;        /* same bucket, newer first */
+	struct lease *hnext, *hprev; /* same bucket, newer first */
 	struct lease *fprev, *fnext; /* creation order */
 	uint64_t hash;
 	bw_ip addr;
@@ -108,11 +108,12 @@ static int same_user(const struct lease *e, bw_str u)
 static void evict_oldest(struct bw_leases *l)
 {
 	struct lease *e = l->oldest;
-	struct lease **pp = &l->buckets[e->hash & l->mask];
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
+	if (e->hprev)
+		e->hprev->hnext = e->hnext;
+	else
+		l->buckets[e->hash & l->mask] = e->hnext;
+	if (e->hnext)
+		e->hnext->hprev = e->hprev;
 	l->oldest = e->fnext;
 	if (l->oldest)
 		l->oldest->fprev = NULL;
@@ -142,6 +143,9 @@ static struct lease *lease_add(struct bw_leases *l, const bw_ip *ip, uint64_t h,
 	e->user[user.n] = 0;
 	/* newest first in its chain */
 	e->hnext = l->buckets[h & l->mask];
+	e->hprev = NULL;
+	if (e->hnext)
+		e->hnext->hprev = e;
 	l->buckets[h & l->mask] = e;
 	e->fprev = l->newest;
 	if (l->newest)
