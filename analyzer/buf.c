@@ -209,49 +209,19 @@ void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
 	}
 }
 
-void bw_buf_add_term_str(struct bw_buf *b, const char *s, size_t n)
+/* Shared by the terminal and HTML escapers: printable ASCII goes through
+ * `ascii` (which may itself escape), valid UTF-8 other than C1 controls
+ * (U+0080..U+009F, c2 80..c2 9f) is copied, and every other byte is
+ * written as \xHH. */
+static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
+			  void (*ascii)(struct bw_buf *, unsigned char))
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
 		unsigned c = p[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			bw_buf_addc(b, (char)c);
-			i++;
-			continue;
-		}
-		size_t k = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
-		/* C1 controls U+0080..U+009F are c2 80..c2 9f. */
-		if (k && !(k == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {
-			bw_buf_add(b, p + i, k);
-			i += k;
-			continue;
-		}
-		char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-		if (c == '\\') {
-			bw_buf_add(b, "\\\\", 2);
-		} else {
-			bw_buf_add(b, e, 4);
-		}
-		i++;
-	}
-}
-
-void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = p[i];
-		switch (c) {
-		case '<': bw_buf_adds(b, "&lt;"); i++; continue;
-		case '>': bw_buf_adds(b, "&gt;"); i++; continue;
-		case '&': bw_buf_adds(b, "&amp;"); i++; continue;
-		case '"': bw_buf_adds(b, "&quot;"); i++; continue;
-		case '\'': bw_buf_adds(b, "&#39;"); i++; continue;
-		}
 		if (c >= 0x20 && c < 0x7f) {
-			bw_buf_addc(b, (char)c);
+			ascii(b, (unsigned char)c);
 			i++;
 			continue;
 		}
@@ -267,6 +237,36 @@ void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
 	}
 }
 
+static void term_ascii(struct bw_buf *b, unsigned char c)
+{
+	if (c == '\\') /* so a logged "\x1b" cannot pass for an escape */
+		bw_buf_add(b, "\\\\", 2);
+	else
+		bw_buf_addc(b, (char)c);
+}
+
+static void html_ascii(struct bw_buf *b, unsigned char c)
+{
+	switch (c) {
+	case '<': bw_buf_add(b, "&lt;", 4); break;
+	case '>': bw_buf_add(b, "&gt;", 4); break;
+	case '&': bw_buf_add(b, "&amp;", 5); break;
+	case '"': bw_buf_add(b, "&quot;", 6); break;
+	case '\'': bw_buf_add(b, "&#39;", 5); break;
+	default: bw_buf_addc(b, (char)c); break;
+	}
+}
+
+void bw_buf_add_term_str(struct bw_buf *b, const char *s, size_t n)
+{
+	add_safe_text(b, s, n, term_ascii);
+}
+
+void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
+{
+	add_safe_text(b, s, n, html_ascii);
+}
+
 void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 {
 	/* Consecutive events mostly share their second: format the date
@@ -274,8 +274,13 @@ void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 	 * rest of an event). Single-threaded by design. */
 	static int64_t cached_secs = INT64_MIN;
 	static char cached[64]; /* "2026-11-27T13:04:01." */
-	int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-	int msec = (int)(ms - secs * 1000);
+	/* Floor division without overflow, INT64_MIN included. */
+	int64_t secs = ms / 1000, rem = ms % 1000;
+	if (rem < 0) {
+		rem += 1000;
+		secs--;
+	}
+	int msec = (int)rem;
 	if (secs != cached_secs) {
 		time_t t = (time_t)secs;
 		struct tm tm;

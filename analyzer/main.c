@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include <sys/stat.h>
+
 #include "bw_time.h"
-#include "identity.h"
+#include "engine.h"
 #include "input.h"
-#include "output_json.h"
 #include "parser.h"
 #include "pipeline.h"
-#include "vpn_stage.h"
+#include "scan.h"
 
 #define BW_VERSION "0.1.0"
 
@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"  scan [FILE...]     read logs, normalize, run the rules; summary at the end\n"
 	"  parse [FILE...]    print every normalized event as NDJSON (ECS names)\n"
 	"  formats            list the log formats breachwatch reads\n"
+	"  rules check|list|test [DIR]  check the rule files, list them, run\n"
+	"                     their test cases (testdata/rules/)\n"
 	"\n"
 	"FILE is a path or - for standard input (the default). Plain, gzip and\n"
 	"zstd inputs are recognized by their magic bytes.\n"
@@ -40,6 +42,16 @@ static const char usage_text[] =
 	"                     default: the local zone)\n"
 	"  --year YYYY        year for year-less syslog stamps (default: from the\n"
 	"                     file's modification time, else the current year)\n"
+	"\n"
+	"scan options:\n"
+	"  --rules DIR        rules directory (default: ./signatures, else the one\n"
+	"                     beside the binary); 'none' = parse only\n"
+	"  --json             alerts as NDJSON (ECS names) instead of one line each\n"
+	"  --fail-on SEV      exit 1 when an alert reaches SEV (default high;\n"
+	"                     none, info, low, medium, high, critical)\n"
+	"  --allow FILE       extra allowlist (CIDRs, users, user agents)\n"
+	"  --max-keys N       cap on rule state keys (default sized for 256 MiB)\n"
+	"  --site-tz ZONE     the site's zone for time-of-day rules (default UTC)\n"
 	"\n"
 	"options:\n"
 	"  --max-line BYTES   cut longer lines (default 64K; suffix K or M)\n"
@@ -65,6 +77,14 @@ struct cli {
 	int strict;
 	const char *identity_domain;
 	const char *identity_aliases;
+	/* scan */
+	const char *rules;     /* --rules DIR, "none", NULL = default */
+	const char **allow;    /* --allow FILE... */
+	size_t nallow;
+	uint64_t max_keys;
+	int fail_on;
+	int json;
+	const char *site_tz;
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -144,9 +164,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	int year = 0, only_files = 0;
 
 	c->specs = calloc((size_t)argc + 1, sizeof(*c->specs));
-	if (!c->specs)
+	c->allow = calloc((size_t)argc + 1, sizeof(*c->allow));
+	if (!c->specs || !c->allow)
 		return usage_error("%s", "out of memory");
 	c->reorder_ms = -1;
+	c->fail_on = BW_SEV_HIGH;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v;
 		if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
@@ -191,6 +213,38 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (!(v = opt_value(argc, argv, &i, a, "--identity-aliases")))
 				return usage_error("%s needs a file", "--identity-aliases");
 			c->identity_aliases = v;
+		} else if (is_opt(a, "--rules")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--rules")))
+				return usage_error("%s needs a directory (or none)", "--rules");
+			c->rules = v;
+		} else if (is_opt(a, "--allow")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--allow")))
+				return usage_error("%s needs a file", "--allow");
+			c->allow[c->nallow++] = v;
+		} else if (is_opt(a, "--max-keys")) {
+			char *end;
+			if (!(v = opt_value(argc, argv, &i, a, "--max-keys")))
+				return usage_error("%s needs a number", "--max-keys");
+			errno = 0;
+			unsigned long long k = strtoull(v, &end, 10);
+			if (errno || *end || k == 0)
+				return usage_error("bad --max-keys '%s'", v);
+			c->max_keys = k;
+		} else if (is_opt(a, "--fail-on")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--fail-on")))
+				return usage_error("%s needs a severity", "--fail-on");
+			int sev = bw_severity_from_name(v, strlen(v));
+			if (sev < 0)
+				return usage_error("bad --fail-on '%s' (none, info, low, medium, high, critical)", v);
+			c->fail_on = sev;
+		} else if (is_opt(a, "--site-tz")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--site-tz")))
+				return usage_error("%s needs a zone", "--site-tz");
+			if (!bw_tz_get(v))
+				return usage_error("unknown time zone '%s'", v);
+			c->site_tz = v;
+		} else if (strcmp(a, "--json") == 0) {
+			c->json = 1;
 		} else if (strcmp(a, "--stats") == 0) {
 			c->stats = 1;
 		} else if (strcmp(a, "--strict") == 0) {
@@ -215,128 +269,91 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-/* ------------------------------------------------------------ sinks */
+/* ------------------------------------------------------------ runs */
 
-struct run {
-	struct bw_pipeline *pl;
-	struct bw_vpn_stage *vpn;
-	struct bw_identity *identity;
-	char identity_buf[512]; /* the current event's identity */
-	struct bw_buf out;
-	int json_events;
-	uint64_t events;
-};
-
-/* After the VPN stage: identity, then the sinks. */
-static void on_final_event(void *arg, bw_event *ev)
+/* The rules directory when --rules is not given: ./signatures, else
+ * signatures/ beside the binary (an installed or out-of-tree run). */
+static const char *default_rules_dir(const char *argv0, char *buf, size_t cap)
 {
-	struct run *r = arg;
-	r->events++;
-	if (ev->user.p) {
-		size_t n = bw_identity_normalize(r->identity, ev->user, ev->user_domain,
-						 r->identity_buf, sizeof(r->identity_buf));
-		if (n)
-			ev->identity = (bw_str){ r->identity_buf, n };
+	struct stat st;
+	if (stat("signatures", &st) == 0 && S_ISDIR(st.st_mode))
+		return "signatures";
+	const char *slash = strrchr(argv0, '/');
+	if (slash && (size_t)(slash - argv0) + 12 < cap) {
+		memcpy(buf, argv0, (size_t)(slash - argv0));
+		strcpy(buf + (slash - argv0), "/signatures");
+		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+			return buf;
 	}
-	if (r->json_events) {
-		bw_output_event_json(&r->out, ev,
-				     bw_pipeline_input_name(r->pl, ev->input_id));
-		if (r->out.n >= 64 * 1024)
-			bw_buf_write(&r->out, stdout);
-	}
+	return NULL;
 }
 
-/* Merged events: sessions and leases first (they may replace an event
- * or fill its user), then on_final_event. */
-static void on_event(void *arg, bw_event *ev)
+static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 {
-	struct run *r = arg;
-	bw_vpn_stage_event(r->vpn, ev, on_final_event, r);
-}
+	struct bw_engine *engine = NULL;
+	char dirbuf[4096];
+	int status;
 
-static void on_flush(void *arg)
-{
-	struct run *r = arg;
-	bw_buf_write(&r->out, stdout);
-	fflush(stdout);
-}
-
-static void print_vpn_stats(FILE *f, const struct bw_sessions_stats *s,
-			    const struct bw_leases_stats *l)
-{
-	if (!s->opened && !s->unmatched && !l->opened)
-		return;
-	fprintf(f, "vpn sessions: opened %llu, closed %llu, open at end %llu, "
-		"evicted %llu, end without start %llu\n",
-		(unsigned long long)s->opened, (unsigned long long)s->closed,
-		(unsigned long long)s->flushed, (unsigned long long)s->evicted,
-		(unsigned long long)s->unmatched);
-	fprintf(f, "address leases: %llu, evicted %llu, events attributed %llu\n",
-		(unsigned long long)l->opened, (unsigned long long)l->evicted,
-		(unsigned long long)l->attributed);
-}
-
-static int cmd_run(struct cli *c, int parse_only)
-{
-	static struct run r; /* static: identity_buf is large */
-	char err[512];
-	int status = 2;
-	memset(&r, 0, sizeof(r));
-	bw_buf_init(&r.out);
-	r.json_events = parse_only;
-	r.vpn = bw_vpn_stage_new(0, 0);
-	r.identity = bw_identity_new();
-	if (!r.vpn || !r.identity) {
-		fprintf(stderr, "breachwatch: out of memory\n");
-		goto out;
+	if (!parse_only && !(c->rules && strcmp(c->rules, "none") == 0)) {
+		const char *dir = c->rules ? c->rules : default_rules_dir(argv0, dirbuf, sizeof(dirbuf));
+		if (!dir)
+			return usage_error("%s", "no rules directory: give --rules DIR "
+					   "(or --rules none to only parse)");
+		const char **names = calloc(c->nspecs, sizeof(*names));
+		if (!names)
+			return usage_error("%s", "out of memory");
+		for (size_t i = 0; i < c->nspecs; i++)
+			names[i] = c->specs[i].path;
+		struct bw_engine_config cfg = {
+			.rules_dir = dir,
+			.allow_files = c->allow,
+			.nallow_files = c->nallow,
+			.max_keys = c->max_keys,
+			.fail_on = c->fail_on,
+			.json = c->json,
+			.out = stdout,
+			.flush = 1,
+			.input_names = names,
+			.ninputs = c->nspecs,
+			.site_tz = c->site_tz,
+		};
+		static char err[16384];
+		engine = bw_engine_new(&cfg, err, sizeof(err));
+		free(names);
+		if (!engine) {
+			fputs(err, stderr);
+			if (err[0] && err[strlen(err) - 1] != '\n')
+				fputc('\n', stderr);
+			return 2;
+		}
 	}
-	if (c->identity_domain && bw_identity_set_domain(r.identity, c->identity_domain) < 0) {
-		status = usage_error("bad --identity-domain '%s'", c->identity_domain);
-		goto out;
-	}
-	if (c->identity_aliases &&
-	    bw_identity_load_aliases(r.identity, c->identity_aliases, err, sizeof(err)) < 0) {
-		fprintf(stderr, "breachwatch: %s\n", err);
-		goto out;
-	}
-	struct bw_pipeline_opts o = {
+	struct bw_scan_opts so = {
+		.specs = c->specs,
+		.nspecs = c->nspecs,
 		.max_line = c->max_line,
 		.strict = c->strict,
 		.reorder_ms = c->reorder_ms,
-		.on_event = on_event,
-		.flush = on_flush,
-		.arg = &r,
+		.identity_domain = c->identity_domain,
+		.identity_aliases = c->identity_aliases,
+		.events_out = parse_only ? stdout : NULL,
+		.engine = engine,
 		.diag = stderr,
+		.stats = c->stats,
 	};
-	r.pl = bw_pipeline_new(c->specs, c->nspecs, &o, err, sizeof(err));
-	if (!r.pl) {
-		status = usage_error("%s", err);
-		goto out;
+	struct bw_scan_result res = { 0 };
+	status = bw_scan_run(&so, &res);
+	if (!parse_only) {
+		fprintf(stderr, "breachwatch: %llu events from %llu lines in %zu input(s), "
+			"%llu skipped\n", (unsigned long long)res.events,
+			(unsigned long long)res.lines, c->nspecs,
+			(unsigned long long)res.skipped);
+		if (engine) {
+			bw_engine_print_summary(engine, stderr, 0);
+			if (status == 0)
+				status = bw_engine_exit_status(engine);
+		}
 	}
-	status = bw_pipeline_run(r.pl);
-	bw_vpn_stage_finish(r.vpn, on_final_event, &r);
-	on_flush(&r);
-	if (!parse_only)
-		fprintf(stderr, "breachwatch: %llu events from %llu lines in %zu input(s)\n",
-			(unsigned long long)r.events,
-			(unsigned long long)bw_pipeline_lines(r.pl),
-			bw_pipeline_ninputs(r.pl));
-	if (c->stats) {
-		bw_pipeline_print_stats(r.pl, stderr);
-		struct bw_sessions_stats ss;
-		struct bw_leases_stats ls;
-		bw_vpn_stage_stats(r.vpn, &ss, &ls);
-		print_vpn_stats(stderr, &ss, &ls);
-	}
-	if (ferror(stdout)) {
-		fprintf(stderr, "breachwatch: error writing output\n");
-		status = 2;
-	}
-out:
-	bw_pipeline_free(r.pl);
-	bw_vpn_stage_free(r.vpn);
-	bw_identity_free(r.identity);
-	bw_buf_fini(&r.out);
+	bw_engine_free(engine);
 	return status;
 }
 
@@ -370,6 +387,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "formats") == 0)
 		return cmd_formats();
+	if (strcmp(cmd, "rules") == 0)
+		return bw_rules_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "parse") != 0 && strcmp(cmd, "scan") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	for (int i = 2; i < argc; i++)
@@ -380,8 +399,9 @@ int main(int argc, char **argv)
 	struct cli c = { .command = cmd };
 	rc = parse_args(argc, argv, &c);
 	if (rc == 0)
-		rc = cmd_run(&c, strcmp(cmd, "parse") == 0);
+		rc = cmd_run(&c, strcmp(cmd, "parse") == 0, argv[0]);
 	free(c.specs);
+	free(c.allow);
 	bw_tz_free_all();
 	return rc;
 }

@@ -86,8 +86,11 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 	if (ev->repeat > 1)
 		num(b, "event.count", ev->repeat);
 	str(b, "event.reason", ev->reason);
-	if (ev->duration_ms != BW_NUM_ABSENT)
-		num(b, "event.duration", ev->duration_ms * 1000000);
+	if (ev->duration_ms != BW_NUM_ABSENT) /* ECS: nanoseconds, saturated */
+		num(b, "event.duration",
+		    ev->duration_ms > INT64_MAX / 1000000 ? INT64_MAX :
+		    ev->duration_ms < INT64_MIN / 1000000 + 1 ? INT64_MIN + 1 :
+		    ev->duration_ms * 1000000);
 	str(b, "user.name", ev->user);
 	str(b, "user.domain", ev->user_domain);
 	if (ev->identity.p && !(ev->identity.n == ev->user.n &&

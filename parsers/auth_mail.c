@@ -163,7 +163,11 @@ static enum bw_parse_rc postfix_parse(struct bw_parse_ctx *ctx, bw_str program,
 		if (!failed)
 			goto ignored;
 		client_addr(c.p, sasl + 1, ev);
-		ev->auth_method = bw_str_make(sasl + 8, (size_t)(failed - sasl - 8));
+		/* "]: SASL LOGIN authentication failed": the method sits
+		 * between; "]: SASL authentication failed" has none (the
+		 * search above then finds the space that ends "SASL "). */
+		if (failed > sasl + 8)
+			ev->auth_method = bw_str_make(sasl + 8, (size_t)(failed - sasl - 8));
 		mail_login(ev, 0, "smtp_auth");
 		if (bw_kv_get(failed, (size_t)(c.end - failed), "sasl_username", &v) && v.n)
 			ev->user = v;

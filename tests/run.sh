@@ -76,11 +76,18 @@ if [ -z "$only" ] || [ "$only" = san ]; then
 	fi
 fi
 if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ -f tests/fuzz/fuzz.sh ]; then
-	out=$(mktemp)
-	sh tests/fuzz/fuzz.sh >"$out" 2>&1
-	cat "$out"
-	tally "$out" fuzz
-	rm -f "$out"
+	# The saved corpus (crash reproducers included) under gcc, then
+	# short coverage-guided runs under clang's libFuzzer.
+	for mode in --replay ""; do
+		out=$(mktemp)
+		# shellcheck disable=SC2086
+		sh tests/fuzz/fuzz.sh $mode >"$out" 2>&1
+		rc=$?
+		cat "$out"
+		tally "$out" "fuzz $mode"
+		[ $rc -gt 1 ] && { echo "run: fuzz.sh $mode exited $rc"; total_fail=$((total_fail + 1)); }
+		rm -f "$out"
+	done
 fi
 echo "$total_pass passed, $total_fail failed"
 [ $total_fail = 0 ]

@@ -98,6 +98,35 @@ printf '{"winlog":{"event_id":4625,"event_data":{"TargetUserName":"Alice","Targe
 $BW parse --identity-domain corp.example "$tmp/win.json" >"$tmp/out" 2>/dev/null
 check "identity: CORP\\Alice is alice" grep -q '"breachwatch.identity":"alice"' "$tmp/out"
 
+# --- scan: exit status follows --fail-on; alerts as NDJSON ---------------
+$BW scan testdata/demo/* >"$tmp/out" 2>"$tmp/err"
+check "scan demo: high alerts exit 1" [ $? = 1 ]
+check "scan demo: CVE-2018-13379 alert" grep -q "web.fortinet-cve-2018-13379" "$tmp/out"
+check "scan demo: VPN-lease user in exfil alert" grep -q "exfil.user-hourly user=m.visser" "$tmp/out"
+$BW scan --fail-on none testdata/demo/* >/dev/null 2>&1
+check "scan --fail-on none exits 0" [ $? = 0 ]
+$BW scan --rules none testdata/demo/* >"$tmp/out" 2>/dev/null
+check "scan --rules none: no alerts, exit 0" [ $? = 0 ] && [ ! -s "$tmp/out" ]
+$BW scan --json testdata/demo/portal-access.log >"$tmp/out" 2>/dev/null
+check "scan --json: one JSON alert per line" sh -c "grep -c '^{\"@timestamp\":' '$tmp/out' | grep -qv '^0$' && ! grep -qv '^{' '$tmp/out'"
+check "scan --json: rule.id field" grep -q '"rule.id":"web.fortinet-cve-2018-13379"' "$tmp/out"
+mkdir -p "$tmp/badrules" && printf 'rule x.y\n  severity loud\n  when url.path ~ /a/\n' >"$tmp/badrules/bad.rules"
+$BW scan --rules "$tmp/badrules" testdata/web/combined.log >/dev/null 2>"$tmp/err"
+check "scan with a bad rule file exits 2" [ $? = 2 ]
+check "bad rule file: file:line:col" grep -q "bad.rules:2:[0-9]*:" "$tmp/err"
+
+# --- streaming scan: an alert is written before the input ends ----------
+mkfifo "$tmp/sin" "$tmp/sout"
+( printf '203.0.113.9 - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n'; sleep 20 ) >"$tmp/sin" &
+writer=$!
+"$BW" scan - <"$tmp/sin" >"$tmp/sout" 2>/dev/null &
+reader=$!
+got=$(timeout 10 head -n 2 "$tmp/sout" | tr "\n" " ")
+check "streaming scan: alert before EOF" sh -c "echo '$got' | grep -q 'fortinet-cve-2018-13379'"
+kill "$writer" "$reader" 2>/dev/null
+wait 2>/dev/null
+writer=""
+
 # --- streaming: one line on a FIFO that stays open -> its event at once ---
 mkfifo "$tmp/in" "$tmp/outfifo"
 # The writer keeps the FIFO open (no EOF) for 20 s after its line.

@@ -1,0 +1,290 @@
+/*
+ * rule.h - internal interface of the rule engine: the lexer, the parser,
+ * the compiled ruleset (flat arrays) and the evaluator. Only analyzer/rule_*.c,
+ * window.c, alert.c and rules_cli.c include it; everyone else uses engine.h.
+ *
+ * Dependency rule: the rule engine knows event *fields* (parsers/event.h),
+ * never log formats. It never reads the wall clock: every time is event time.
+ *
+ * Layout of a compiled ruleset: every expression node of every rule lives in
+ * one array (rs->nodes), children by index; regexes, sets and message
+ * templates likewise in their own arrays. Rules are an array of struct
+ * bw_rule; rs->index[source][kind] lists the rules an event of that
+ * source/kind can possibly match.
+ */
+#ifndef BW_RULE_H
+#define BW_RULE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "event.h"
+#include "engine.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* ------------------------------------------------------------ errors */
+
+/* Error collector: every message is "file:line:col: text\n", appended. */
+struct bw_rerr {
+	char *buf;    /* NUL-terminated, grows */
+	size_t len, cap;
+	unsigned count;
+};
+
+void bw_rerr_add(struct bw_rerr *e, const char *file, int line, int col,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void bw_rerr_fini(struct bw_rerr *e);
+
+/* ------------------------------------------------------------- lexer */
+
+enum bw_rtok {
+	RT_EOF, RT_NL, RT_WORD, RT_STR, RT_REGEX, RT_LISTREF,
+	RT_LP, RT_RP, RT_LB, RT_RB, RT_COMMA,
+	RT_EQ, RT_NE, RT_LT, RT_LE, RT_GT, RT_GE, RT_MATCH, RT_NMATCH,
+	RT_PLUS, RT_MINUS, RT_STAR, RT_SLASH, RT_ASSIGN, RT_ERR,
+};
+
+struct bw_rtoken {
+	enum bw_rtok t;
+	const char *p;  /* the token's text in the source */
+	size_t n;
+	int line, col;  /* 1-based */
+	char *val;      /* RT_STR / RT_REGEX: decoded text (malloc'd, owned by
+	                   the lexer until taken); RT_ERR: static message */
+	size_t vlen;
+	uint32_t flags; /* RT_REGEX: PCRE2 option bits from /flags */
+};
+
+struct bw_rlexer {
+	const char *file;
+	const char *src, *cur, *end;
+	int line;
+	const char *line_start;
+	enum bw_rtok prev; /* a '/' right after ~ or !~ starts a regex */
+};
+
+void bw_rlex_init(struct bw_rlexer *lx, const char *file, const char *src,
+		  size_t n);
+/* Lex the next token into *t. Strings and regexes are decoded into t->val
+ * (malloc'd; the caller frees or takes it). RT_ERR carries a message. */
+void bw_rlex_next(struct bw_rlexer *lx, struct bw_rtoken *t);
+const char *bw_rtok_name(enum bw_rtok t);
+
+/* Parse "2GiB", "10m", "1500", "1.5h". kind: 0 plain, 1 size, 2 duration.
+ * @return 1 on success (value in *v: bytes, ms or the number), 0 if not
+ * a number. */
+int bw_rnum_parse(const char *p, size_t n, int64_t *v, int *kind);
+
+/* ------------------------------------------------------- expressions */
+
+enum bw_rop {
+	RN_TRUE, RN_FALSE,
+	RN_AND, RN_OR, RN_NOT,     /* a, b children (NOT: a) */
+	RN_CMP_ENUM,               /* field ==/!= ival (source/kind/outcome) */
+	RN_CMP_INT,                /* field cmp ival (ints, time, ports) */
+	RN_CMP_STR,                /* field ==/!=/</.. str (RNF_LOWER) */
+	RN_CMP_IP,                 /* field ==/!= ip */
+	RN_STARTS, RN_CONTAINS, RN_ENDS, /* field, str (RNF_LOWER) */
+	RN_REGEX,                  /* field ~ rx[a]; cmp NE for !~ */
+	RN_IN,                     /* field in set[a] */
+	RN_EXISTS,                 /* field present */
+	RN_HOUR,                   /* hour(ts) cmp ival, site zone */
+	RN_RECENT,                 /* alert of rule a on our key within ival ms */
+	RN_ALERT,                  /* sequence step: an alert of rules matching
+	                              set[a] (ids, id globs or tags) */
+	/* aggregates (trigger): numbers as double */
+	RN_A_NUM, RN_A_COUNT, RN_A_DISTINCT, RN_A_SUM, /* a = slot */
+	RN_A_ADD, RN_A_SUB, RN_A_MUL, RN_A_DIV,
+	RN_A_CMP,                  /* a cmp b, both aggregate numbers */
+};
+
+enum bw_rcmp { RC_EQ, RC_NE, RC_LT, RC_LE, RC_GT, RC_GE };
+
+enum { RNF_LOWER = 1 };
+
+struct bw_rnode {
+	uint8_t op;     /* enum bw_rop */
+	uint8_t cmp;    /* enum bw_rcmp */
+	uint8_t flags;  /* RNF_* */
+	uint8_t cost;   /* evaluation cost class, cheaper first in AND/OR */
+	int16_t field;  /* enum bw_field_id, or -1 */
+	int32_t a, b;   /* children / table indices, -1 = none */
+	int64_t ival;   /* ints, enums, ms, hour */
+	double dval;    /* RN_A_NUM */
+	char *str;      /* literal (lowercased when RNF_LOWER), owned */
+	size_t slen;
+	bw_ip ip;
+	int line, col;  /* for errors reported after parsing */
+	char *ref;      /* RN_RECENT: rule id to resolve at compile, owned */
+};
+
+/* A set of values: exact strings (hash), string globs with '*', integer
+ * values, and IP networks. Built from `in [..]` or a list file. */
+struct bw_rset {
+	char *name;             /* "@list" name or NULL for inline */
+	uint64_t *hash;         /* open addressing of exact string hashes */
+	uint32_t hcap, hn;
+	char **globs;           /* patterns containing '*' */
+	size_t nglobs;
+	int64_t *ints;
+	size_t nints;
+	struct { uint8_t addr[16]; uint8_t bits; } *nets; /* v4 as mapped /96+ */
+	size_t nnets;
+	int lower;              /* compare lowercased (allow agents) */
+};
+
+/* A literal some match must contain, lowercased (case-folded superset). */
+struct bw_rlit {
+	char *s;
+	size_t n;
+};
+
+struct bw_regex {
+	pcre2_code *code;
+	char *lit;              /* one literal every match contains (prefilter
+	                           by memmem) or NULL */
+	size_t litlen;
+	int lit_icase;          /* lit is lowercased; search case-insensitively */
+	int jit;                /* JIT compiled */
+	/* Every match contains at least one of these (from the alternation
+	 * branches); checked first against the field's byte set and bigram
+	 * bloom, so most subjects never reach PCRE2. nreq = 0: unknown. */
+	struct bw_rlit *req;
+	size_t nreq;
+};
+
+/* The requirement list of a regex (see bw_regex.req). @return the number
+ * of literals (malloc'd into *out), 0 when nothing is certain. */
+size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
+			     struct bw_rlit **out);
+
+/* Message template piece: literal text or a placeholder. */
+struct bw_rmsg_part {
+	int kind;               /* 0 text, 1 field, 2 count, 3 distinct slot,
+	                           4 sum slot, 5 suppressed, 6 window */
+	int field;
+	int slot;
+	char *text;
+	size_t len;
+};
+
+enum bw_rkind { BW_RK_SIGNATURE, BW_RK_THRESHOLD, BW_RK_SEQUENCE,
+		BW_RK_BASELINE };
+
+#define BW_RMAX_GROUP 4
+#define BW_RMAX_AGG 4
+#define BW_RMAX_STEPS 8
+#define BW_RMAX_ESC 4
+#define BW_RMAX_TAGS 16
+
+struct bw_rstep {
+	int32_t cond;           /* node index */
+	uint32_t runs;          /* events needed at this step (>= 1) */
+	int is_alert;           /* cond is RN_ALERT: matched by alerts */
+};
+
+struct bw_rule {
+	char *id, *title, *file;
+	int line;               /* of the `rule` word */
+	int kind;               /* enum bw_rkind */
+	int severity;           /* enum bw_severity */
+	char *tags[BW_RMAX_TAGS];
+	int ntags;
+	int32_t when;           /* node index, -1 = always */
+	int group[BW_RMAX_GROUP];
+	int ngroup;
+	int64_t window_ms;      /* threshold window / sequence span */
+	int32_t trigger;        /* aggregate node, -1 = count >= 1 */
+	int64_t suppress_ms;    /* 0 = none */
+	struct bw_rmsg_part *msg;
+	int nmsg;
+	struct { int severity; int32_t cond; } esc[BW_RMAX_ESC];
+	int nesc;
+	/* aggregates the trigger and message need */
+	int dist_field[BW_RMAX_AGG];
+	int ndist;
+	int sum_field[BW_RMAX_AGG];
+	int nsum;
+	/* sequence */
+	struct bw_rstep steps[BW_RMAX_STEPS];
+	int nsteps;
+	int has_alert_step;
+	/* baseline */
+	char *baseline;
+	const struct bw_baseline_ops *bops;
+	void *bstate;
+	int noallow;            /* `allowlist off`: allowlists do not apply */
+	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */
+};
+
+struct bw_ruleset {
+	struct bw_rule *rules;
+	size_t nrules, caprules;
+	struct bw_rnode *nodes;
+	size_t nnodes, capnodes;
+	struct bw_rset *sets;
+	size_t nsets, capsets;
+	struct bw_regex *rx;
+	size_t nrx, caprx;
+	const char *dir;        /* rules directory (lists/ below it) */
+	uint64_t seed;
+	/* rule indices per [source][kind] (event classification) */
+	uint32_t *index[BW_SRC__COUNT][BW_KIND__COUNT];
+	uint32_t nindex[BW_SRC__COUNT][BW_KIND__COUNT];
+	uint32_t *alert_seq;    /* sequence rules with alert steps */
+	uint32_t nalert_seq;
+	/* allowlists across rules */
+	struct bw_rset allow_ip, allow_user, allow_agent;
+	int has_allow;
+};
+
+/* Parse one rules file's text into rs (appending rules and nodes).
+ * Errors go to err; parsing continues after an error. */
+void bw_rule_parse(struct bw_ruleset *rs, const char *file, const char *src,
+		   size_t n, struct bw_rerr *err);
+
+/* Node and table allocation for the parser. @return the index, -1 on OOM. */
+int32_t bw_rs_node(struct bw_ruleset *rs);
+int32_t bw_rs_set(struct bw_ruleset *rs);
+
+/* Load @name from rs->dir/lists/NAME.txt into set (CIDRs for ip fields when
+ * field_type is BW_FT_IP). @return 0, or -1 with a message in msg. */
+int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
+		      const char *name, int field_type, char *msg,
+		      size_t msglen);
+/* Add one textual value to a set, typed by the field it is compared with.
+ * @return 0, or -1 (message in msg) when the value does not fit. */
+int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
+		size_t n, int field_type, int lower, char *msg, size_t msglen);
+int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
+		    const char *p, size_t n);
+int bw_rset_has_ip(const struct bw_rset *set, const bw_ip *ip);
+int bw_rset_has_int(const struct bw_rset *set, int64_t v);
+void bw_rset_fini(struct bw_rset *set);
+
+/* Compile everything parsed: resolve rule references, compile regexes,
+ * build the source/kind index. @return 0, or -1 with errors in err. */
+int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err);
+/* Load every *.rules in dir (sorted by name), parse and compile.
+ * @return the ruleset (also on errors, check err->count), NULL on OOM. */
+struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
+				   struct bw_rerr *err);
+void bw_ruleset_free(struct bw_ruleset *rs);
+/* Load an allowlist file into rs: kind 0 addresses/networks, 1 users,
+ * 2 user agents (globs, case-insensitive), 3 mixed lines "ip X",
+ * "user X", "agent X" or a bare address. A missing file is an error only
+ * when required. @return 0, -1 (message in err). */
+int bw_ruleset_load_allow(struct bw_ruleset *rs, const char *path, int kind,
+			  int required, struct bw_rerr *err);
+
+/* Case-insensitive glob with '*' only. */
+int bw_glob_match(const char *pat, const char *s, size_t n, int icase);
+
+/* Seeded 64-bit hash (SipHash-1-3). */
+uint64_t bw_hash64(uint64_t seed, const void *p, size_t n);
+
+const char *bw_rkind_name(int kind);
+
+#endif /* BW_RULE_H */

@@ -1,0 +1,1230 @@
+/*
+ * rule_compile.c - turns parsed rules into what the evaluator runs: PCRE2
+ * programs (JIT, no auto-capture) with a literal prefilter, value sets
+ * (hashed strings, globs, integers, networks), resolved rule references,
+ * AND/OR operands ordered cheapest first, and the [source][kind] index so
+ * an event only meets the rules that can match it.
+ * Also loads a rules directory (*.rules, lists/, allow/).
+ */
+#include "rule.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bw_util.h"
+
+/* ------------------------------------------------------------- hash */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                           \
+	do {                                                               \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                     \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                     \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+	} while (0)
+
+/* SipHash-1-3 with key (seed, ~seed): attackers pick our keys (addresses,
+ * user names), so the table hash must be keyed. */
+uint64_t bw_hash64(uint64_t seed, const void *p, size_t n)
+{
+	const uint8_t *in = p;
+	uint64_t k0 = seed, k1 = ~seed * 0x9e3779b97f4a7c15ull;
+	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	uint64_t b = (uint64_t)n << 56;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t m;
+		memcpy(&m, in + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t t = 0;
+	for (size_t k = 0; i + k < n; k++)
+		t |= (uint64_t)in[i + k] << (8 * k);
+	b |= t;
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static char lc(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+int bw_glob_match(const char *pat, const char *s, size_t n, int icase)
+{
+	/* iterative '*' matcher with one backtrack point */
+	size_t si = 0, star_s = 0;
+	const char *star_p = NULL;
+	while (si < n) {
+		if (*pat == '*') {
+			star_p = ++pat;
+			star_s = si;
+			continue;
+		}
+		if (*pat && (icase ? lc(*pat) == lc(s[si]) : *pat == s[si])) {
+			pat++;
+			si++;
+			continue;
+		}
+		if (!star_p)
+			return 0;
+		pat = star_p;
+		si = ++star_s;
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == 0;
+}
+
+const char *bw_rkind_name(int kind)
+{
+	static const char *const n[] = { "signature", "threshold", "sequence",
+					 "baseline" };
+	return kind >= 0 && kind < 4 ? n[kind] : "?";
+}
+
+/* ------------------------------------------------------------ tables */
+
+int32_t bw_rs_node(struct bw_ruleset *rs)
+{
+	if (rs->nnodes == rs->capnodes) {
+		size_t cap = rs->capnodes ? rs->capnodes * 2 : 256;
+		struct bw_rnode *p = realloc(rs->nodes, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		rs->nodes = p;
+		rs->capnodes = cap;
+	}
+	memset(&rs->nodes[rs->nnodes], 0, sizeof(rs->nodes[0]));
+	return (int32_t)rs->nnodes++;
+}
+
+int32_t bw_rs_set(struct bw_ruleset *rs)
+{
+	if (rs->nsets == rs->capsets) {
+		size_t cap = rs->capsets ? rs->capsets * 2 : 32;
+		struct bw_rset *p = realloc(rs->sets, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		rs->sets = p;
+		rs->capsets = cap;
+	}
+	memset(&rs->sets[rs->nsets], 0, sizeof(rs->sets[0]));
+	return (int32_t)rs->nsets++;
+}
+
+/* ------------------------------------------------------------- sets */
+
+static uint64_t str_hash(const struct bw_ruleset *rs, const char *p, size_t n,
+			 int lower)
+{
+	if (!lower) {
+		uint64_t h = bw_hash64(rs->seed, p, n);
+		return h ? h : 1;
+	}
+	char tmp[256];
+	if (n > sizeof(tmp))
+		n = sizeof(tmp); /* long values: hash the lowered head */
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = lc(p[i]);
+	uint64_t h = bw_hash64(rs->seed, tmp, n);
+	return h ? h : 1;
+}
+
+static int hset_add(struct bw_rset *s, uint64_t h)
+{
+	if ((s->hn + 1) * 2 > s->hcap) {
+		uint32_t cap = s->hcap ? s->hcap * 2 : 16;
+		uint64_t *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return -1;
+		for (uint32_t i = 0; i < s->hcap; i++) {
+			if (!s->hash[i])
+				continue;
+			uint32_t j = (uint32_t)s->hash[i] & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = s->hash[i];
+		}
+		free(s->hash);
+		s->hash = t;
+		s->hcap = cap;
+	}
+	uint32_t j = (uint32_t)h & (s->hcap - 1);
+	while (s->hash[j]) {
+		if (s->hash[j] == h)
+			return 0;
+		j = (j + 1) & (s->hcap - 1);
+	}
+	s->hash[j] = h;
+	s->hn++;
+	return 0;
+}
+
+int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
+		size_t n, int field_type, int lower, char *msg, size_t msglen)
+{
+	if (field_type == BW_FT_IP) {
+		const char *slash = memchr(v, '/', n);
+		size_t an = slash ? (size_t)(slash - v) : n;
+		bw_ip ip;
+		if (!bw_ip_parse(v, an, &ip)) {
+			snprintf(msg, msglen, "'%.*s' is not an address or network",
+				 (int)(n > 60 ? 60 : n), v);
+			return -1;
+		}
+		int bits = ip.family == 4 ? 32 : 128;
+		if (slash) {
+			uint64_t b;
+			size_t d = bw_parse_u64(slash + 1, v + n, &b);
+			if (!d || slash + 1 + d != v + n || b > (uint64_t)bits) {
+				snprintf(msg, msglen, "bad prefix length in '%.*s'",
+					 (int)(n > 60 ? 60 : n), v);
+				return -1;
+			}
+			bits = (int)b;
+		}
+		if (ip.family == 4)
+			bits += 96;
+		void *p = realloc(set->nets, (set->nnets + 1) * sizeof(*set->nets));
+		if (!p)
+			goto oom;
+		set->nets = p;
+		memcpy(set->nets[set->nnets].addr, ip.addr, 16);
+		set->nets[set->nnets].bits = (uint8_t)bits;
+		set->nnets++;
+		return 0;
+	}
+	if (field_type == BW_FT_INT || field_type == BW_FT_TIME) {
+		int64_t x;
+		int kind;
+		if (!bw_rnum_parse(v, n, &x, &kind)) {
+			snprintf(msg, msglen, "'%.*s' is not a number",
+				 (int)(n > 60 ? 60 : n), v);
+			return -1;
+		}
+		int64_t *p = realloc(set->ints, (set->nints + 1) * sizeof(*p));
+		if (!p)
+			goto oom;
+		set->ints = p;
+		set->ints[set->nints++] = x;
+		return 0;
+	}
+	if (memchr(v, '*', n)) {
+		char **p = realloc(set->globs, (set->nglobs + 1) * sizeof(*p));
+		if (!p)
+			goto oom;
+		set->globs = p;
+		char *g = malloc(n + 1);
+		if (!g)
+			goto oom;
+		memcpy(g, v, n);
+		g[n] = 0;
+		set->globs[set->nglobs++] = g;
+		return 0;
+	}
+	if (hset_add(set, str_hash(rs, v, n, lower)))
+		goto oom;
+	return 0;
+oom:
+	snprintf(msg, msglen, "out of memory");
+	return -1;
+}
+
+int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
+		    const char *p, size_t n)
+{
+	if (set->hn) {
+		uint64_t h = str_hash(rs, p, n, set->lower);
+		uint32_t j = (uint32_t)h & (set->hcap - 1);
+		while (set->hash[j]) {
+			if (set->hash[j] == h)
+				return 1;
+			j = (j + 1) & (set->hcap - 1);
+		}
+	}
+	for (size_t i = 0; i < set->nglobs; i++)
+		if (bw_glob_match(set->globs[i], p, n, set->lower))
+			return 1;
+	return 0;
+}
+
+int bw_rset_has_ip(const struct bw_rset *set, const bw_ip *ip)
+{
+	for (size_t i = 0; i < set->nnets; i++) {
+		unsigned bits = set->nets[i].bits;
+		const uint8_t *a = set->nets[i].addr;
+		size_t full = bits / 8;
+		if (memcmp(a, ip->addr, full) != 0)
+			continue;
+		unsigned rem = bits % 8;
+		if (rem) {
+			uint8_t mask = (uint8_t)(0xff << (8 - rem));
+			if ((a[full] & mask) != (ip->addr[full] & mask))
+				continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int bw_rset_has_int(const struct bw_rset *set, int64_t v)
+{
+	for (size_t i = 0; i < set->nints; i++)
+		if (set->ints[i] == v)
+			return 1;
+	return 0;
+}
+
+void bw_rset_fini(struct bw_rset *set)
+{
+	free(set->name);
+	free(set->hash);
+	for (size_t i = 0; i < set->nglobs; i++)
+		free(set->globs[i]);
+	free(set->globs);
+	free(set->ints);
+	free(set->nets);
+	memset(set, 0, sizeof(*set));
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (n < cap - 1)
+			break;
+		cap *= 2;
+		char *p = realloc(buf, cap);
+		if (!p) {
+			free(buf);
+			buf = NULL;
+		}
+		buf = p;
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = 0;
+		*len = n;
+	}
+	return buf;
+}
+
+/* One value per line, '#' comments, surrounding blanks trimmed. The
+ * callback gets each value; @return its first error. */
+static int each_line(const char *buf, size_t n,
+		     int (*fn)(void *ctx, const char *v, size_t vn, int line),
+		     void *ctx)
+{
+	int line = 0;
+	const char *p = buf, *end = buf + n;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			e = end;
+		line++;
+		const char *a = p, *b = e;
+		const char *hash = memchr(a, '#', (size_t)(b - a));
+		if (hash && (hash == a || hash[-1] == ' ' || hash[-1] == '\t'))
+			b = hash;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+			b--;
+		if (b > a) {
+			int rc = fn(ctx, a, (size_t)(b - a), line);
+			if (rc)
+				return rc;
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
+struct list_ctx {
+	struct bw_ruleset *rs;
+	struct bw_rset *set;
+	int ftype;
+	char *msg;
+	size_t msglen;
+	const char *path;
+};
+
+static int list_add(void *c, const char *v, size_t n, int line)
+{
+	struct list_ctx *x = c;
+	char m[200];
+	if (bw_rset_add(x->rs, x->set, v, n, x->ftype, x->set->lower, m, sizeof(m))) {
+		snprintf(x->msg, x->msglen, "%s:%d: %s", x->path, line, m);
+		return -1;
+	}
+	return 0;
+}
+
+int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
+		      const char *name, int field_type, char *msg, size_t msglen)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/lists/%s.txt", rs->dir ? rs->dir : ".",
+		 name);
+	size_t n;
+	char *buf = read_file(path, &n);
+	if (!buf) {
+		snprintf(msg, msglen, "cannot read list @%s (%s: %s)", name, path,
+			 strerror(errno));
+		return -1;
+	}
+	set->name = strdup(name);
+	struct list_ctx x = { rs, set, field_type == BW_FT_ENUM ? BW_FT_STR :
+					field_type, msg, msglen, path };
+	int rc = each_line(buf, n, list_add, &x);
+	free(buf);
+	return rc;
+}
+
+/* ---------------------------------------------------------- regexes */
+
+/* The longest literal run that every match must contain, from the top
+ * level of the pattern; no alternation at top level. Conservative: any
+ * construct it does not understand ends the run. */
+static void regex_literal(const char *re, size_t n, uint32_t flags,
+			  char **lit, size_t *litlen)
+{
+	*lit = NULL;
+	*litlen = 0;
+	if (flags & PCRE2_EXTENDED)
+		return;
+	/* alternation at depth 0 kills it */
+	int depth = 0, inclass = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = re[i];
+		if (c == '\\') {
+			i++;
+			continue;
+		}
+		if (inclass) {
+			if (c == ']')
+				inclass = 0;
+			continue;
+		}
+		if (c == '[')
+			inclass = 1;
+		else if (c == '(')
+			depth++;
+		else if (c == ')')
+			depth--;
+		else if (c == '|' && depth == 0)
+			return;
+	}
+	char *best = NULL, *cur = malloc(n + 1);
+	size_t bestn = 0, curn = 0;
+	if (!cur)
+		return;
+	best = malloc(n + 1);
+	if (!best) {
+		free(cur);
+		return;
+	}
+	depth = 0;
+	inclass = 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? re[i] : 0;
+		int litc = -1;       /* literal char to append, or -1 = break */
+		size_t adv = 0;
+		if (i == n) {
+			litc = -1;
+		} else if (depth > 0 || inclass) {
+			if (c == '\\') {
+				i++;
+			} else if (inclass) {
+				if (c == ']')
+					inclass = 0;
+			} else if (c == '(') {
+				depth++;
+			} else if (c == ')') {
+				depth--;
+			} else if (c == '[') {
+				inclass = 1;
+			}
+			litc = -2; /* inside a group: run already broken */
+		} else if (c == '\\' && i + 1 < n) {
+			char e = re[i + 1];
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+			    (e >= '0' && e <= '9'))
+				litc = -1; /* \d \w \b \Q ...: not literal */
+			else
+				litc = (unsigned char)e;
+			adv = 1;
+		} else if (c == '(') {
+			depth = 1;
+			litc = -1;
+		} else if (c == '[') {
+			inclass = 1;
+			litc = -1;
+		} else if (strchr(".^$|)*+?{", c)) {
+			litc = -1;
+		} else {
+			litc = (unsigned char)c;
+		}
+		/* a quantifier after this char makes it optional/repeated */
+		size_t nx = i + adv + 1;
+		if (litc >= 0 && nx < n && strchr("*?{", re[nx]))
+			litc = -1;
+		if (litc >= 0 && nx < n && re[nx] == '+') {
+			/* at least one: keep it, then break the run */
+			cur[curn++] = (char)litc;
+			litc = -1;
+		}
+		if (litc >= 0) {
+			cur[curn++] = (char)litc;
+		} else if (litc == -1 || i == n) {
+			if (curn > bestn) {
+				memcpy(best, cur, curn);
+				bestn = curn;
+			}
+			curn = 0;
+		} else if (curn) {
+			if (curn > bestn) {
+				memcpy(best, cur, curn);
+				bestn = curn;
+			}
+			curn = 0;
+		}
+		i += adv;
+	}
+	free(cur);
+	if (bestn < 3) {
+		free(best);
+		return;
+	}
+	if (flags & PCRE2_CASELESS)
+		for (size_t i = 0; i < bestn; i++)
+			best[i] = lc(best[i]);
+	best[bestn] = 0;
+	*lit = best;
+	*litlen = bestn;
+}
+
+/* ------------------------------------------- regex requirement lists */
+
+#define REQ_MAX 64
+
+struct reqlist {
+	struct bw_rlit v[REQ_MAX];
+	size_t n;
+	int known;
+};
+
+static void req_free(struct reqlist *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].s);
+	r->n = 0;
+	r->known = 0;
+}
+
+static size_t req_minlen(const struct reqlist *r)
+{
+	size_t m = SIZE_MAX;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].n < m)
+			m = r->v[i].n;
+	return r->n ? m : 0;
+}
+
+/* Is candidate a better requirement than best? Longer shortest literal
+ * first, then fewer alternatives. */
+static int req_better(const struct reqlist *a, const struct reqlist *best)
+{
+	if (!a->known)
+		return 0;
+	if (!best->known)
+		return 1;
+	size_t ma = req_minlen(a), mb = req_minlen(best);
+	return ma > mb || (ma == mb && a->n < best->n);
+}
+
+static void req_take(struct reqlist *dst, struct reqlist *src)
+{
+	req_free(dst);
+	*dst = *src;
+	src->n = 0;
+	src->known = 0;
+}
+
+static void req_one(struct reqlist *r, const char *s, size_t n)
+{
+	r->n = 0;
+	r->known = 0;
+	char *c = malloc(n + 1);
+	if (!c)
+		return;
+	for (size_t i = 0; i < n; i++)
+		c[i] = lc(s[i]);
+	c[n] = 0;
+	r->v[0].s = c;
+	r->v[0].n = n;
+	r->n = 1;
+	r->known = 1;
+}
+
+/* End of the group or class starting at p[i] ('(' or '['). */
+static size_t skip_group(const char *p, size_t n, size_t i)
+{
+	int depth = 0, inclass = 0;
+	for (; i < n; i++) {
+		char c = p[i];
+		if (c == '\\') {
+			i++;
+			continue;
+		}
+		if (inclass) {
+			if (c == ']' && !(inclass == 1 && 0))
+				inclass = 0;
+			continue;
+		}
+		if (c == '[') {
+			inclass = 1;
+			if (i + 1 < n && p[i + 1] == '^')
+				i++;
+			if (i + 1 < n && p[i + 1] == ']')
+				i++; /* []...] : ']' first is literal */
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (--depth == 0)
+				return i;
+		}
+	}
+	return n;
+}
+
+static void req_alt(const char *p, size_t n, struct reqlist *out, int depth);
+
+/* One branch (no top-level '|'). */
+static void req_seq(const char *p, size_t n, struct reqlist *out, int depth)
+{
+	struct reqlist best = { .known = 0 }, cand = { .known = 0 };
+	char run[256];
+	size_t rl = 0;
+	out->n = 0;
+	out->known = 0;
+	for (size_t i = 0; i < n;) {
+		int litc = -1;  /* a literal byte, or -1 */
+		int group = 0;  /* cand holds a group's requirement */
+		size_t next;
+		char c = p[i];
+		if (c == '\\' && i + 1 < n) {
+			char e = p[i + 1];
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+			    (e >= '0' && e <= '9'))
+				litc = -1;
+			else
+				litc = (unsigned char)e;
+			next = i + 2;
+		} else if (c == '(') {
+			size_t end = skip_group(p, n, i);
+			if (end >= n) {
+				req_free(&best);
+				return;
+			}
+			const char *in = p + i + 1;
+			size_t inn = end - i - 1;
+			if (inn && in[0] == '?') {
+				if (inn >= 2 && in[1] == ':') {
+					in += 2;
+					inn -= 2;
+					req_alt(in, inn, &cand, depth + 1);
+					group = cand.known;
+				} else {
+					req_free(&cand); /* lookaround, inline flags */
+				}
+			} else {
+				req_alt(in, inn, &cand, depth + 1);
+				group = cand.known;
+			}
+			next = end + 1;
+		} else if (c == '[') {
+			next = skip_group(p, n, i) + 1;
+		} else if (strchr(".^$", c)) {
+			next = i + 1;
+		} else if (strchr("*+?{|)", c)) {
+			/* stray quantifier: give up on this branch */
+			req_free(&best);
+			req_free(&cand);
+			return;
+		} else {
+			litc = (unsigned char)c;
+			next = i + 1;
+		}
+		/* quantifier? */
+		int optional = 0, repeat = 0;
+		if (next < n) {
+			char q = p[next];
+			if (q == '?' || q == '*') {
+				optional = 1;
+				next++;
+			} else if (q == '+') {
+				repeat = 1;
+				next++;
+			} else if (q == '{') {
+				size_t k = next + 1;
+				unsigned lo = 0;
+				int digits = 0;
+				while (k < n && p[k] >= '0' && p[k] <= '9') {
+					lo = lo * 10 + (unsigned)(p[k] - '0');
+					k++;
+					digits++;
+				}
+				while (k < n && p[k] != '}')
+					k++;
+				if (digits) {
+					optional = lo == 0;
+					repeat = 1;
+					next = k + 1;
+				}
+			}
+			if ((optional || repeat) && next < n &&
+			    (p[next] == '?' || p[next] == '+'))
+				next++; /* lazy / possessive */
+		}
+		if (litc >= 0 && !optional) {
+			if (rl < sizeof(run))
+				run[rl++] = (char)litc;
+			if (repeat) {
+				/* run ends after one copy */
+				struct reqlist r = { .known = 0 };
+				req_one(&r, run, rl);
+				if (req_better(&r, &best))
+					req_take(&best, &r);
+				req_free(&r);
+				rl = 0;
+			}
+		} else {
+			if (rl) {
+				struct reqlist r = { .known = 0 };
+				req_one(&r, run, rl);
+				if (req_better(&r, &best))
+					req_take(&best, &r);
+				req_free(&r);
+				rl = 0;
+			}
+			if (group && !optional && req_better(&cand, &best))
+				req_take(&best, &cand);
+			req_free(&cand);
+		}
+		i = next;
+	}
+	if (rl) {
+		struct reqlist r = { .known = 0 };
+		req_one(&r, run, rl);
+		if (req_better(&r, &best))
+			req_take(&best, &r);
+		req_free(&r);
+	}
+	*out = best;
+}
+
+static void req_alt(const char *p, size_t n, struct reqlist *out, int depth)
+{
+	out->n = 0;
+	out->known = 0;
+	if (depth > 8)
+		return;
+	struct reqlist acc = { .known = 1 };
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n) {
+			char c = p[i];
+			if (c == '\\') {
+				i++;
+				continue;
+			}
+			if (c == '(' || c == '[') {
+				i = skip_group(p, n, i);
+				continue;
+			}
+			if (c != '|')
+				continue;
+		}
+		struct reqlist b;
+		req_seq(p + start, i - start, &b, depth);
+		if (!b.known || acc.n + b.n > REQ_MAX) {
+			req_free(&b);
+			req_free(&acc);
+			return;
+		}
+		for (size_t k = 0; k < b.n; k++)
+			acc.v[acc.n++] = b.v[k];
+		b.n = 0;
+		start = i + 1;
+	}
+	*out = acc;
+}
+
+size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
+			     struct bw_rlit **out)
+{
+	*out = NULL;
+	if (flags & PCRE2_EXTENDED)
+		return 0;
+	struct reqlist r;
+	req_alt(re, n, &r, 0);
+	if (!r.known || !r.n)
+		return 0;
+	*out = malloc(r.n * sizeof(**out));
+	if (!*out) {
+		req_free(&r);
+		return 0;
+	}
+	memcpy(*out, r.v, r.n * sizeof(**out));
+	return r.n;
+}
+
+static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
+			 const char *file, struct bw_rerr *err)
+{
+	/* byte mode, not UTF: log text is bytes (URLs percent-encoded), and
+	 * caseless matching without UTF is a plain table lookup */
+	uint32_t opts = (uint32_t)nd->ival | PCRE2_NO_AUTO_CAPTURE;
+	int ec;
+	PCRE2_SIZE off;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)nd->str, nd->slen, opts, &ec,
+					 &off, NULL);
+	if (!code) {
+		PCRE2_UCHAR m[256];
+		pcre2_get_error_message(ec, m, sizeof(m));
+		/* the regex text starts one column after the opening slash */
+		bw_rerr_add(err, file, nd->line, nd->col + 1 + (int)off,
+			    "bad regex: %s", (const char *)m);
+		return -1;
+	}
+	if (rs->nrx == rs->caprx) {
+		size_t cap = rs->caprx ? rs->caprx * 2 : 32;
+		struct bw_regex *p = realloc(rs->rx, cap * sizeof(*p));
+		if (!p) {
+			pcre2_code_free(code);
+			return -1;
+		}
+		rs->rx = p;
+		rs->caprx = cap;
+	}
+	struct bw_regex *x = &rs->rx[rs->nrx];
+	memset(x, 0, sizeof(*x));
+	x->code = code;
+	x->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+	regex_literal(nd->str, nd->slen, (uint32_t)nd->ival, &x->lit, &x->litlen);
+	x->lit_icase = (nd->ival & PCRE2_CASELESS) != 0;
+	x->nreq = bw_regex_requirements(nd->str, nd->slen, (uint32_t)nd->ival,
+					&x->req);
+	nd->a = (int32_t)rs->nrx++;
+	return 0;
+}
+
+/* ------------------------------------------------- source/kind masks */
+
+#define ALL_KINDS ((1ull << BW_KIND__COUNT) - 1)
+
+struct skmask {
+	uint64_t m[BW_SRC__COUNT];
+};
+
+static void mask_all(struct skmask *s)
+{
+	for (int i = 0; i < BW_SRC__COUNT; i++)
+		s->m[i] = ALL_KINDS;
+}
+
+/* Which (source, kind) pairs can make node true. Conservative. */
+static void node_mask(const struct bw_ruleset *rs, int32_t ni, struct skmask *out)
+{
+	mask_all(out);
+	if (ni < 0)
+		return;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	struct skmask a, b;
+	switch (n->op) {
+	case RN_FALSE:
+		memset(out, 0, sizeof(*out));
+		return;
+	case RN_AND:
+		node_mask(rs, n->a, &a);
+		node_mask(rs, n->b, &b);
+		for (int i = 0; i < BW_SRC__COUNT; i++)
+			out->m[i] = a.m[i] & b.m[i];
+		return;
+	case RN_OR:
+		node_mask(rs, n->a, &a);
+		node_mask(rs, n->b, &b);
+		for (int i = 0; i < BW_SRC__COUNT; i++)
+			out->m[i] = a.m[i] | b.m[i];
+		return;
+	case RN_NOT:
+		/* exact for a plain enum compare, else "anything" */
+		if (rs->nodes[n->a].op == RN_CMP_ENUM) {
+			node_mask(rs, n->a, &a);
+			for (int i = 0; i < BW_SRC__COUNT; i++)
+				out->m[i] = ~a.m[i] & ALL_KINDS;
+			/* a NOT of a source test also allows all kinds of
+			 * the other sources: recomputed by the complement */
+		}
+		return;
+	case RN_CMP_ENUM: {
+		if (n->field == BW_F_OUTCOME)
+			return;
+		int eq = n->cmp == RC_EQ;
+		for (int s = 0; s < BW_SRC__COUNT; s++) {
+			if (n->field == BW_F_SOURCE) {
+				int hit = s == n->ival;
+				out->m[s] = (hit == eq) ? ALL_KINDS : 0;
+			} else {
+				uint64_t k = 1ull << n->ival;
+				out->m[s] = eq ? k : (ALL_KINDS & ~k);
+			}
+		}
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/* Sort AND/OR operands so the cheaper side runs first. */
+static int node_cost(struct bw_ruleset *rs, int32_t ni)
+{
+	if (ni < 0)
+		return 0;
+	struct bw_rnode *n = &rs->nodes[ni];
+	int c;
+	switch (n->op) {
+	case RN_TRUE: case RN_FALSE: c = 0; break;
+	case RN_CMP_ENUM: case RN_CMP_INT: case RN_EXISTS: case RN_HOUR: c = 1; break;
+	case RN_CMP_STR: case RN_CMP_IP: c = 2; break;
+	case RN_STARTS: case RN_ENDS: c = 3; break;
+	case RN_IN: case RN_CONTAINS: c = 4; break;
+	case RN_RECENT: c = 5; break;
+	case RN_REGEX: c = 8; break;
+	case RN_NOT: c = node_cost(rs, n->a); break;
+	case RN_AND:
+	case RN_OR: {
+		int ca = node_cost(rs, n->a), cb = node_cost(rs, n->b);
+		n = &rs->nodes[ni];
+		if (cb < ca) {
+			int32_t t = n->a;
+			n->a = n->b;
+			n->b = t;
+		}
+		c = ca > cb ? ca : cb;
+		break;
+	}
+	default: c = 1; break;
+	}
+	rs->nodes[ni].cost = (uint8_t)c;
+	return c;
+}
+
+static int find_rule(const struct bw_ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (strcmp(rs->rules[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int index_add(uint32_t **arr, uint32_t *n, uint32_t v)
+{
+	uint32_t *p = realloc(*arr, (*n + 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	p[(*n)++] = v;
+	*arr = p;
+	return 0;
+}
+
+int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
+{
+	unsigned before = err->count;
+	/* Regexes and references: walk each rule's trees, so an error names
+	 * the rule's own file. */
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		struct bw_rule *r = &rs->rules[ri];
+		int32_t roots[2 + BW_RMAX_ESC + BW_RMAX_STEPS];
+		int nroots = 0;
+		roots[nroots++] = r->when;
+		roots[nroots++] = r->trigger;
+		for (int i = 0; i < r->nesc; i++)
+			roots[nroots++] = r->esc[i].cond;
+		for (int i = 0; i < r->nsteps; i++)
+			roots[nroots++] = r->steps[i].cond;
+		int32_t stack[256];
+		for (int k = 0; k < nroots; k++) {
+			int sp = 0;
+			if (roots[k] >= 0)
+				stack[sp++] = roots[k];
+			while (sp > 0) {
+				int32_t ni = stack[--sp];
+				struct bw_rnode *nd = &rs->nodes[ni];
+				switch (nd->op) {
+				case RN_AND: case RN_OR: case RN_A_ADD: case RN_A_SUB:
+				case RN_A_MUL: case RN_A_DIV: case RN_A_CMP:
+					if (sp + 2 <= 256) {
+						stack[sp++] = nd->a;
+						stack[sp++] = nd->b;
+					}
+					break;
+				case RN_NOT:
+					if (sp < 256)
+						stack[sp++] = nd->a;
+					break;
+				case RN_REGEX:
+					compile_regex(rs, nd, r->file, err);
+					break;
+				case RN_RECENT: {
+					int t = find_rule(rs, nd->ref);
+					if (t < 0) {
+						bw_rerr_add(err, r->file, nd->line, nd->col,
+							    "recent(): no rule '%s'", nd->ref);
+					} else if (rs->rules[t].ngroup == 0) {
+						bw_rerr_add(err, r->file, nd->line, nd->col,
+							    "recent(): rule '%s' has no group or "
+							    "sequence key", nd->ref);
+					}
+					nd->a = t;
+					break;
+				}
+				default:
+					break;
+				}
+			}
+		}
+		if (r->when >= 0)
+			node_cost(rs, r->when);
+		for (int i = 0; i < r->nesc; i++)
+			node_cost(rs, r->esc[i].cond);
+		for (int i = 0; i < r->nsteps; i++)
+			node_cost(rs, r->steps[i].cond);
+	}
+	if (err->count != before)
+		return -1;
+	/* the source/kind index */
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		struct bw_rule *r = &rs->rules[ri];
+		struct skmask m, w;
+		if (r->kind == BW_RK_SEQUENCE) {
+			memset(&m, 0, sizeof(m));
+			for (int i = 0; i < r->nsteps; i++) {
+				if (r->steps[i].is_alert)
+					continue;
+				struct skmask s;
+				node_mask(rs, r->steps[i].cond, &s);
+				for (int k = 0; k < BW_SRC__COUNT; k++)
+					m.m[k] |= s.m[k];
+			}
+			int any = 0;
+			for (int i = 0; i < r->nsteps; i++)
+				any |= r->steps[i].is_alert;
+			r->has_alert_step = any;
+			if (any && index_add(&rs->alert_seq, &rs->nalert_seq,
+					     (uint32_t)ri))
+				return -1;
+		} else {
+			mask_all(&m);
+		}
+		node_mask(rs, r->when, &w);
+		for (int k = 0; k < BW_SRC__COUNT; k++) {
+			r->kind_mask[k] = m.m[k] & w.m[k];
+			for (int kd = 0; kd < BW_KIND__COUNT; kd++)
+				if (r->kind_mask[k] & (1ull << kd))
+					if (index_add(&rs->index[k][kd], &rs->nindex[k][kd],
+						      (uint32_t)ri))
+						return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ loading */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
+				   struct bw_rerr *err)
+{
+	struct bw_ruleset *rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return NULL;
+	rs->dir = dir;
+	rs->seed = seed;
+	DIR *d = opendir(dir);
+	if (!d) {
+		bw_rerr_add(err, dir, 0, 0, "cannot open rules directory: %s",
+			    strerror(errno));
+		return rs;
+	}
+	char **names = NULL;
+	size_t nn = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (l > 6 && strcmp(de->d_name + l - 6, ".rules") == 0 &&
+		    de->d_name[0] != '.') {
+			char **p = realloc(names, (nn + 1) * sizeof(*p));
+			if (!p)
+				break;
+			names = p;
+			names[nn] = malloc(strlen(dir) + l + 2);
+			if (!names[nn])
+				break;
+			sprintf(names[nn], "%s/%s", dir, de->d_name);
+			nn++;
+		}
+	}
+	closedir(d);
+	if (nn)
+		qsort(names, nn, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < nn; i++) {
+		size_t len;
+		char *src = read_file(names[i], &len);
+		if (!src)
+			bw_rerr_add(err, names[i], 0, 0, "cannot read: %s",
+				    strerror(errno));
+		else
+			bw_rule_parse(rs, names[i], src, len, err);
+		free(src);
+		free(names[i]);
+	}
+	free(names);
+	/* compile even after parse errors, so regex and reference errors are
+	 * reported in the same run */
+	bw_ruleset_compile(rs, err);
+	return rs;
+}
+
+void bw_ruleset_free(struct bw_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct bw_rule *r = &rs->rules[i];
+		free(r->id);
+		free(r->title);
+		free(r->file);
+		free(r->baseline);
+		for (int k = 0; k < r->ntags; k++)
+			free(r->tags[k]);
+		for (int k = 0; k < r->nmsg; k++)
+			free(r->msg[k].text);
+		free(r->msg);
+	}
+	free(rs->rules);
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		free(rs->nodes[i].str);
+		free(rs->nodes[i].ref);
+	}
+	free(rs->nodes);
+	for (size_t i = 0; i < rs->nsets; i++)
+		bw_rset_fini(&rs->sets[i]);
+	free(rs->sets);
+	for (size_t i = 0; i < rs->nrx; i++) {
+		pcre2_code_free(rs->rx[i].code);
+		free(rs->rx[i].lit);
+		for (size_t k = 0; k < rs->rx[i].nreq; k++)
+			free(rs->rx[i].req[k].s);
+		free(rs->rx[i].req);
+	}
+	free(rs->rx);
+	for (int s = 0; s < BW_SRC__COUNT; s++)
+		for (int k = 0; k < BW_KIND__COUNT; k++)
+			free(rs->index[s][k]);
+	free(rs->alert_seq);
+	bw_rset_fini(&rs->allow_ip);
+	bw_rset_fini(&rs->allow_user);
+	bw_rset_fini(&rs->allow_agent);
+	free(rs);
+}
+
+/* ------------------------------------------------------- allowlists */
+
+struct allow_ctx {
+	struct bw_ruleset *rs;
+	int kind;             /* 0 ip, 1 user, 2 agent, 3 mixed (--allow) */
+	const char *path;
+	struct bw_rerr *err;
+};
+
+static int allow_add(void *c, const char *v, size_t n, int line)
+{
+	struct allow_ctx *x = c;
+	char m[200];
+	int kind = x->kind;
+	if (kind == 3) {
+		/* "ip 10.0.0.0/8", "user alice", "agent Nagios*", or a bare
+		 * address / network */
+		const char *sp = memchr(v, ' ', n);
+		size_t kl = sp ? (size_t)(sp - v) : 0;
+		if (sp && ((kl == 2 && !memcmp(v, "ip", 2)) ||
+			   (kl == 4 && !memcmp(v, "cidr", 4))))
+			kind = 0;
+		else if (sp && kl == 4 && !memcmp(v, "user", 4))
+			kind = 1;
+		else if (sp && kl == 5 && !memcmp(v, "agent", 5))
+			kind = 2;
+		if (kind != 3) {
+			v = sp;
+			while (*v == ' ')
+				v++;
+			n -= (size_t)(v - (sp - kl));
+		} else {
+			kind = 0;
+		}
+	}
+	struct bw_rset *set = kind == 0 ? &x->rs->allow_ip :
+			      kind == 1 ? &x->rs->allow_user : &x->rs->allow_agent;
+	set->lower = kind == 2;
+	if (bw_rset_add(x->rs, set, v, n, kind == 0 ? BW_FT_IP : BW_FT_STR,
+			set->lower, m, sizeof(m)))
+		bw_rerr_add(x->err, x->path, line, 1, "%s", m);
+	x->rs->has_allow = 1;
+	return 0;
+}
+
+/* Load one allowlist file (kind 0 ip, 1 user, 2 agent, 3 mixed).
+ * Missing files are fine unless required. */
+int bw_ruleset_load_allow(struct bw_ruleset *rs, const char *path, int kind,
+			  int required, struct bw_rerr *err)
+{
+	size_t n;
+	char *buf = read_file(path, &n);
+	if (!buf) {
+		if (required)
+			bw_rerr_add(err, path, 0, 0, "cannot read allowlist: %s",
+				    strerror(errno));
+		return required ? -1 : 0;
+	}
+	struct allow_ctx x = { rs, kind, path, err };
+	each_line(buf, n, allow_add, &x);
+	free(buf);
+	return 0;
+}

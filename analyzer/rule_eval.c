@@ -1,0 +1,1372 @@
+/*
+ * rule_eval.c - the engine: evaluates compiled rules against each event
+ * (signature, threshold, sequence, baseline), keeps per-key state in
+ * window.c tables on event time, applies suppression and escalation, and
+ * emits alerts through alert.c.
+ *
+ * Hot path: an event meets only rs->index[source][kind]; a rule's `when`
+ * runs cheapest test first; regexes run only after their literal
+ * prefilter, with match limits; the key and message are built in fixed or
+ * reused buffers. Allocation happens only when a state key is created or
+ * a window grows.
+ */
+#include "rule.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "alert.h"
+#include "bw_time.h"
+#include "bw_util.h"
+#include "window.h"
+
+#define REGEX_MATCH_LIMIT 200000u
+#define REGEX_DEPTH_LIMIT 2000u
+#define WINDOW_MAX_RECORDS 64u    /* exact records per key; older ones in
+                                     the window are folded into buckets */
+#define DISTINCT_MAX 4096u        /* values per distinct set, unless the
+                                     trigger needs fewer (dist_cap) */
+#define KEY_MAX 512
+#define ALERT_DEPTH_MAX 4          /* alert -> sequence -> alert ... */
+
+/* Per-key state of a threshold or signature rule. */
+struct thr_state {
+	int64_t suppress_until;  /* ms; alerts before this are suppressed */
+	uint64_t suppressed;     /* held back since the last alert */
+	struct bw_wring ring;
+};
+
+/* Per-key state of a sequence rule. The run stamps and evidence follow
+ * the struct (sized per rule). */
+struct seq_state {
+	int64_t suppress_until;
+	uint64_t suppressed;
+	int64_t first_ts;        /* event time the sequence began */
+	uint32_t step;           /* next step to match */
+	uint32_t nrun, runhead;  /* run stamps held for the current step */
+	uint32_t nev, evhead;    /* evidence ring (last BW_ALERT_MAX_EVIDENCE) */
+	uint64_t evcount;
+	struct bw_evidence ev[BW_ALERT_MAX_EVIDENCE];
+	int64_t run[];           /* runs of the current step (ring) */
+};
+
+struct recent_state {
+	int64_t last_alert;      /* ms */
+};
+
+struct rrun {
+	struct bw_wtable tab;      /* threshold / sequence / suppress state */
+	struct bw_wtable recent;   /* last alert per key, when referenced */
+	int64_t recent_keep;       /* longest recent() window on this rule */
+	uint32_t maxruns;
+	uint32_t dist_cap;         /* values kept per distinct set */
+	uint64_t alerts, suppressed, rx_limit;
+};
+
+/* Byte set and bigram bloom of one field's lowercased value, computed at
+ * most once per event and field, shared by every regex on that field. */
+struct fmemo {
+	const char *p;      /* the value it describes (identity) */
+	size_t n;
+	uint64_t gen;
+	uint64_t bytes[4];
+	uint64_t bloom[16]; /* 1024 bits */
+};
+
+struct bw_engine {
+	struct bw_ruleset *rs;
+	uint64_t gen;              /* bumped per event: invalidates memos */
+	struct fmemo memo[BW_F__COUNT];
+	struct bw_engine_config cfg;
+	struct rrun *run;
+	struct bw_wbudget budget;
+	int64_t clock;             /* newest event time seen (ms) */
+	int64_t last_expire;
+	const struct bw_tz *tz;
+	int64_t tz_hour_base;      /* UTC hour cached ... */
+	int32_t tz_off;            /* ... and its offset (s) */
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jstack;
+	struct bw_buf out, msg, tmp;
+	char *low;                 /* lowercased field scratch */
+	size_t lowcap;
+	char **names;              /* input names (copied) */
+	size_t nnames;
+	struct bw_engine_stats st;
+	int depth;                 /* alert recursion */
+};
+
+/* ------------------------------------------------------- evaluation */
+
+struct ectx {
+	struct bw_engine *e;
+	int rule;
+	const bw_event *ev;
+	const struct bw_rule *alert_rule; /* set when matching alert steps */
+};
+
+static int cmp_int(int cmp, int64_t a, int64_t b)
+{
+	switch (cmp) {
+	case RC_EQ: return a == b;
+	case RC_NE: return a != b;
+	case RC_LT: return a < b;
+	case RC_LE: return a <= b;
+	case RC_GT: return a > b;
+	default: return a >= b;
+	}
+}
+
+static int cmp_dbl(int cmp, double a, double b)
+{
+	switch (cmp) {
+	case RC_EQ: return a == b;
+	case RC_NE: return a != b;
+	case RC_LT: return a < b;
+	case RC_LE: return a <= b;
+	case RC_GT: return a > b;
+	default: return a >= b;
+	}
+}
+
+static int ieq_mem(const char *a, const char *lower_b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = a[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != lower_b[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Case-insensitive search for a lowercased needle. */
+static const char *ci_find(const char *h, size_t hn, const char *nd, size_t nn)
+{
+	if (nn == 0)
+		return h;
+	if (hn < nn)
+		return NULL;
+	char c0 = nd[0], c1 = c0 >= 'a' && c0 <= 'z' ? (char)(c0 - 32) : c0;
+	const char *end = h + hn - nn + 1;
+	for (const char *p = h; p < end; p++)
+		if ((*p == c0 || *p == c1) && ieq_mem(p, nd, nn))
+			return p;
+	return NULL;
+}
+
+static int str_field(const bw_event *ev, int f, bw_str *s)
+{
+	switch (f) {
+	case BW_F_URL_PATH: *s = ev->url_path; return s->p != NULL;
+	case BW_F_URL_QUERY: *s = ev->url_query; return s->p != NULL;
+	case BW_F_USER_AGENT: *s = ev->user_agent; return s->p != NULL;
+	case BW_F_USER: *s = ev->user; return s->p != NULL;
+	default: return bw_field_get_str(ev, (enum bw_field_id)f, s);
+	}
+}
+
+static int64_t local_hour(struct bw_engine *e, int64_t ms)
+{
+	int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	if (e->tz) {
+		int64_t base = secs - ((secs % 900) + 900) % 900; /* 15 min */
+		if (base != e->tz_hour_base) {
+			/* offset = local - utc; iterate local_to_utc to invert */
+			int64_t off = secs - bw_tz_local_to_utc(e->tz, secs);
+			for (int i = 0; i < 2; i++)
+				off = (secs + off) - bw_tz_local_to_utc(e->tz, secs + off);
+			e->tz_hour_base = base;
+			e->tz_off = (int32_t)off;
+		}
+		secs += e->tz_off;
+	}
+	int64_t h = (secs / 3600) % 24;
+	return h < 0 ? h + 24 : h;
+}
+
+static inline unsigned lower_u(unsigned c)
+{
+	return c - 'A' < 26u ? c + 32 : c;
+}
+
+static inline unsigned bigram(unsigned a, unsigned b)
+{
+	return (a * 251u + b * 31u) & 1023u;
+}
+
+static const struct fmemo *field_memo(struct bw_engine *e, int field,
+				      const char *p, size_t n)
+{
+	struct fmemo *m = &e->memo[field];
+	if (m->gen == e->gen && m->p == p && m->n == n)
+		return m;
+	m->gen = e->gen;
+	m->p = p;
+	m->n = n;
+	memset(m->bytes, 0, sizeof(m->bytes));
+	memset(m->bloom, 0, sizeof(m->bloom));
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned prev = n ? lower_u(u[0]) : 0;
+	if (n)
+		m->bytes[prev >> 6] |= 1ull << (prev & 63);
+	for (size_t i = 1; i < n; i++) {
+		unsigned c = lower_u(u[i]);
+		m->bytes[c >> 6] |= 1ull << (c & 63);
+		unsigned h = bigram(prev, c);
+		m->bloom[h >> 6] |= 1ull << (h & 63);
+		prev = c;
+	}
+	return m;
+}
+
+/* @return 0 when no required literal can be in the subject. */
+static int req_maybe(const struct fmemo *m, const struct bw_regex *rx)
+{
+	for (size_t i = 0; i < rx->nreq; i++) {
+		const unsigned char *s = (const unsigned char *)rx->req[i].s;
+		size_t n = rx->req[i].n;
+		unsigned c0 = s[0];
+		if (!(m->bytes[c0 >> 6] & (1ull << (c0 & 63))))
+			continue;
+		size_t k = 1;
+		for (; k < n; k++) {
+			unsigned h = bigram(s[k - 1], s[k]);
+			if (!(m->bloom[h >> 6] & (1ull << (h & 63))))
+				break;
+		}
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
+		     size_t len)
+{
+	struct bw_engine *e = x->e;
+	const struct bw_regex *rx = &e->rs->rx[n->a];
+	if (rx->nreq && !req_maybe(field_memo(e, n->field, p, len), rx))
+		return 0;
+	if (rx->lit) {
+		if (rx->lit_icase ? !ci_find(p, len, rx->lit, rx->litlen) :
+				    !bw_memmem(p, len, rx->lit, rx->litlen))
+			return 0;
+	}
+	int rc = pcre2_match(rx->code, (PCRE2_SPTR)p, len, 0, 0, e->md, e->mctx);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	/* limits (match, depth, heap, JIT stack) or bad input: no match,
+	 * counted */
+	e->run[x->rule].rx_limit++;
+	e->st.regex_limit++;
+	return 0;
+}
+
+static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
+		  uint32_t *len);
+static int eval(struct ectx *x, int32_t ni);
+
+static int eval_recent(struct ectx *x, const struct bw_rnode *n)
+{
+	struct bw_engine *e = x->e;
+	if (n->a < 0)
+		return 0;
+	const struct bw_rule *t = &e->rs->rules[n->a];
+	char key[KEY_MAX];
+	uint32_t kl;
+	if (!key_of(t, x->ev, key, &kl))
+		return 0;
+	struct bw_wkey *k = bw_wtable_find(&e->run[n->a].recent, key, kl);
+	if (!k)
+		return 0;
+	const struct recent_state *s = bw_wkey_state(k);
+	return s->last_alert >= e->clock - n->ival;
+}
+
+static int alert_matches(const struct bw_ruleset *rs, const struct bw_rset *set,
+			 const struct bw_rule *ar)
+{
+	if (bw_rset_has_str(rs, set, ar->id, strlen(ar->id)))
+		return 1;
+	for (int i = 0; i < ar->ntags; i++)
+		if (bw_rset_has_str(rs, set, ar->tags[i], strlen(ar->tags[i])))
+			return 1;
+	return 0;
+}
+
+static int eval(struct ectx *x, int32_t ni)
+{
+	struct bw_engine *e = x->e;
+	const struct bw_rnode *n = &e->rs->nodes[ni];
+	const bw_event *ev = x->ev;
+	bw_str s;
+	int64_t v;
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return 1;
+	case RN_FALSE: return 0;
+	case RN_AND: return eval(x, n->a) && eval(x, n->b);
+	case RN_OR: return eval(x, n->a) || eval(x, n->b);
+	case RN_NOT: return !eval(x, n->a);
+	case RN_CMP_ENUM: {
+		int64_t have = n->field == BW_F_SOURCE ? ev->source :
+			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
+		return (have == n->ival) == (n->cmp == RC_EQ);
+	}
+	case RN_CMP_INT:
+		if (n->field == BW_F_HTTP_STATUS) {
+			if (!ev->http_status)
+				return 0;
+			return cmp_int(n->cmp, ev->http_status, n->ival);
+		}
+		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
+			return 0;
+		return cmp_int(n->cmp, v, n->ival);
+	case RN_CMP_STR: {
+		if (!str_field(ev, n->field, &s))
+			return n->cmp == RC_NE;
+		int eq = s.n == n->slen &&
+			 (n->flags & RNF_LOWER ? ieq_mem(s.p, n->str, s.n) :
+						 memcmp(s.p, n->str, s.n) == 0);
+		return eq == (n->cmp == RC_EQ);
+	}
+	case RN_CMP_IP:
+		return 0;
+	case RN_STARTS:
+		if (!str_field(ev, n->field, &s) || s.n < n->slen)
+			return 0;
+		return n->flags & RNF_LOWER ? ieq_mem(s.p, n->str, n->slen) :
+					      memcmp(s.p, n->str, n->slen) == 0;
+	case RN_ENDS:
+		if (!str_field(ev, n->field, &s) || s.n < n->slen)
+			return 0;
+		return n->flags & RNF_LOWER ?
+			       ieq_mem(s.p + s.n - n->slen, n->str, n->slen) :
+			       memcmp(s.p + s.n - n->slen, n->str, n->slen) == 0;
+	case RN_CONTAINS:
+		if (!str_field(ev, n->field, &s))
+			return 0;
+		return (n->flags & RNF_LOWER ? ci_find(s.p, s.n, n->str, n->slen) :
+					       bw_memmem(s.p, s.n, n->str, n->slen)) != NULL;
+	case RN_REGEX: {
+		if (!str_field(ev, n->field, &s))
+			return n->cmp == RC_NE;
+		const char *p = s.p;
+		if (n->flags & RNF_LOWER) {
+			if (s.n > e->lowcap) {
+				char *q = realloc(e->low, s.n * 2);
+				if (!q)
+					return 0;
+				e->low = q;
+				e->lowcap = s.n * 2;
+			}
+			for (size_t i = 0; i < s.n; i++) {
+				char c = s.p[i];
+				e->low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+			}
+			p = e->low;
+		}
+		return regex_run(x, n, p, s.n) == (n->cmp == RC_EQ);
+	}
+	case RN_IN: {
+		const struct bw_rset *set = &e->rs->sets[n->a];
+		const struct bw_field_desc *d =
+			bw_field_desc((enum bw_field_id)n->field);
+		if (n->field == BW_F_TS)
+			return bw_rset_has_int(set, local_hour(e, ev->ts_ms));
+		if (d->type == BW_FT_IP) {
+			const bw_ip *ip;
+			return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip) &&
+			       bw_rset_has_ip(set, ip);
+		}
+		if (d->type == BW_FT_INT) {
+			if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
+				return 0;
+			return bw_rset_has_int(set, v);
+		}
+		if (!str_field(ev, n->field, &s))
+			return 0;
+		return bw_rset_has_str(e->rs, set, s.p, s.n);
+	}
+	case RN_EXISTS: {
+		const struct bw_field_desc *d =
+			bw_field_desc((enum bw_field_id)n->field);
+		const bw_ip *ip;
+		switch (d->type) {
+		case BW_FT_STR: return str_field(ev, n->field, &s);
+		case BW_FT_IP: return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip);
+		default: return bw_field_get_int(ev, (enum bw_field_id)n->field, &v);
+		}
+	}
+	case RN_HOUR:
+		return cmp_int(n->cmp, local_hour(e, ev->ts_ms), n->ival);
+	case RN_RECENT:
+		return eval_recent(x, n);
+	case RN_ALERT:
+		return x->alert_rule &&
+		       alert_matches(e->rs, &e->rs->sets[n->a], x->alert_rule);
+	default:
+		return 0;
+	}
+}
+
+/* Aggregates over a window. */
+struct agg {
+	uint64_t count;
+	uint64_t dist[BW_RMAX_AGG];
+	int64_t sum[BW_RMAX_AGG];
+};
+
+static double aval(const struct bw_ruleset *rs, int32_t ni, const struct agg *g)
+{
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_A_NUM: return n->dval;
+	case RN_A_COUNT: return (double)g->count;
+	case RN_A_DISTINCT: return (double)g->dist[n->a];
+	case RN_A_SUM: return (double)g->sum[n->a];
+	case RN_A_ADD: return aval(rs, n->a, g) + aval(rs, n->b, g);
+	case RN_A_SUB: return aval(rs, n->a, g) - aval(rs, n->b, g);
+	case RN_A_MUL: return aval(rs, n->a, g) * aval(rs, n->b, g);
+	case RN_A_DIV: {
+		double d = aval(rs, n->b, g);
+		return d == 0 ? 0 : aval(rs, n->a, g) / d;
+	}
+	default: return 0;
+	}
+}
+
+static int atrue(const struct bw_ruleset *rs, int32_t ni, const struct agg *g)
+{
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND: return atrue(rs, n->a, g) && atrue(rs, n->b, g);
+	case RN_OR: return atrue(rs, n->a, g) || atrue(rs, n->b, g);
+	case RN_NOT: return !atrue(rs, n->a, g);
+	case RN_A_CMP: return cmp_dbl(n->cmp, aval(rs, n->a, g), aval(rs, n->b, g));
+	default: return aval(rs, ni, g) != 0;
+	}
+}
+
+/* ------------------------------------------------------------- keys */
+
+/* Build the group key of r from ev. @return 0 when a group field is
+ * absent (the event cannot be attributed), else 1. No group: empty key. */
+static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
+		  uint32_t *len)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < r->ngroup; i++) {
+		int f = r->group[i];
+		const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)f);
+		if (d->type == BW_FT_IP) {
+			const bw_ip *ip;
+			if (!bw_field_get_ip(ev, (enum bw_field_id)f, &ip))
+				return 0;
+			memcpy(buf + n, ip->addr, 16);
+			n += 16;
+		} else if (d->type == BW_FT_STR || d->type == BW_FT_ENUM) {
+			bw_str s;
+			if (!str_field(ev, f, &s) || s.n == 0)
+				return 0;
+			uint32_t room = KEY_MAX - n - 4 - 16 * BW_RMAX_GROUP;
+			uint32_t l = s.n < room / 2 ? (uint32_t)s.n : room / 2;
+			memcpy(buf + n, &l, 4);
+			memcpy(buf + n + 4, s.p, l);
+			n += 4 + l;
+		} else {
+			int64_t v;
+			if (!bw_field_get_int(ev, (enum bw_field_id)f, &v))
+				return 0;
+			memcpy(buf + n, &v, 8);
+			n += 8;
+		}
+	}
+	*len = n;
+	return 1;
+}
+
+/* Hash of a field value for distinct(); 0 = absent. */
+static uint64_t value_hash(struct bw_engine *e, const bw_event *ev, int f)
+{
+	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)f);
+	uint64_t h;
+	if (d->type == BW_FT_IP) {
+		const bw_ip *ip;
+		if (!bw_field_get_ip(ev, (enum bw_field_id)f, &ip))
+			return 0;
+		h = bw_hash64(e->rs->seed, ip->addr, 16);
+	} else if (d->type == BW_FT_STR || d->type == BW_FT_ENUM) {
+		bw_str s;
+		if (!str_field(ev, f, &s))
+			return 0;
+		h = bw_hash64(e->rs->seed, s.p, s.n);
+	} else {
+		int64_t v;
+		if (!bw_field_get_int(ev, (enum bw_field_id)f, &v))
+			return 0;
+		h = bw_hash64(e->rs->seed, &v, 8);
+	}
+	return h ? h : 1;
+}
+
+/* ----------------------------------------------------------- alerts */
+
+static void fmt_duration(struct bw_buf *b, int64_t ms)
+{
+	static const struct { int64_t ms; const char *u; } u[] = {
+		{ 604800000, "w" }, { 86400000, "d" }, { 3600000, "h" },
+		{ 60000, "m" }, { 1000, "s" }, { 1, "ms" },
+	};
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (ms >= u[i].ms && ms % u[i].ms == 0) {
+			bw_alert_bprintf(b, "%lld%s", (long long)(ms / u[i].ms), u[i].u);
+			return;
+		}
+	bw_alert_bprintf(b, "%lldms", (long long)ms);
+}
+
+static void render_message(struct bw_engine *e, const struct bw_rule *r,
+			   const bw_event *ev, const struct agg *g,
+			   uint64_t suppressed)
+{
+	struct bw_buf *b = &e->msg;
+	bw_buf_reset(b);
+	if (!r->nmsg) {
+		bw_buf_adds(b, r->title);
+		if (g && r->kind == BW_RK_THRESHOLD) {
+			bw_alert_bprintf(b, ": %llu events in ", (unsigned long long)g->count);
+			fmt_duration(b, r->window_ms);
+		}
+		return;
+	}
+	for (int i = 0; i < r->nmsg; i++) {
+		const struct bw_rmsg_part *p = &r->msg[i];
+		switch (p->kind) {
+		case 0: bw_buf_add(b, p->text, p->len); break;
+		case 1:
+			if (!bw_alert_field_text(b, ev, p->field))
+				bw_buf_adds(b, "-");
+			break;
+		case 2: bw_alert_bprintf(b, "%llu", (unsigned long long)(g ? g->count : 1)); break;
+		case 3: bw_alert_bprintf(b, "%llu", (unsigned long long)(g ? g->dist[p->slot] : 1)); break;
+		case 4: {
+			int64_t v = g ? g->sum[p->slot] : 0;
+			if (!g) {
+				int64_t x;
+				if (bw_field_get_int(ev, (enum bw_field_id)r->sum_field[p->slot], &x))
+					v = x;
+			}
+			bw_alert_bprintf(b, "%lld", (long long)v);
+			break;
+		}
+		case 5: bw_alert_bprintf(b, "%llu", (unsigned long long)suppressed); break;
+		case 6: fmt_duration(b, r->window_ms); break;
+		}
+	}
+}
+
+static void feed_alert_steps(struct bw_engine *e, int rule, const bw_event *ev);
+
+/* Emit one alert for rule ri triggered by ev. */
+static void emit(struct bw_engine *e, int ri, const bw_event *ev,
+		 const struct agg *g, const struct bw_evidence *evd, size_t nevd,
+		 uint64_t evcount, uint64_t suppressed, const char *message)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	struct ectx x = { e, ri, ev, NULL };
+	int sev = r->severity;
+	for (int i = 0; i < r->nesc; i++)
+		if (r->esc[i].severity > sev && eval(&x, r->esc[i].cond))
+			sev = r->esc[i].severity;
+	if (message) {
+		bw_buf_reset(&e->msg);
+		bw_buf_adds(&e->msg, message);
+	} else {
+		render_message(e, r, ev, g, suppressed);
+	}
+	struct bw_evidence one = { ev->input_id, ev->line_no };
+	if (!evd) {
+		evd = &one;
+		nevd = 1;
+		evcount = 1;
+	}
+	struct bw_alert a = {
+		.ts_ms = ev->ts_ms,
+		.rule_id = r->id,
+		.rule_name = r->title,
+		.rule_kind = bw_rkind_name(r->kind),
+		.severity = sev,
+		.tags = (const char *const *)r->tags,
+		.ntags = r->ntags,
+		.ev = ev,
+		.group = r->group,
+		.ngroup = r->ngroup,
+		.has_agg = g != NULL && r->kind == BW_RK_THRESHOLD,
+		.count = g ? g->count : 1,
+		.dist_field = r->dist_field,
+		.dist = g ? g->dist : NULL,
+		.ndist = g ? r->ndist : 0,
+		.sum_field = r->sum_field,
+		.sum = g ? g->sum : NULL,
+		.nsum = g ? r->nsum : 0,
+		.suppressed = suppressed,
+		.message = e->msg.p ? e->msg.p : "",
+		.message_len = e->msg.n,
+		.evidence = evd,
+		.nevidence = nevd,
+		.evidence_count = evcount,
+		.input_names = (const char *const *)e->names,
+		.ninputs = e->nnames,
+	};
+	e->st.alerts++;
+	e->run[ri].alerts++;
+	if (sev > e->st.max_severity)
+		e->st.max_severity = sev;
+	if (e->cfg.out) {
+		bw_buf_reset(&e->out);
+		if (e->cfg.json)
+			bw_alert_render_json(&a, &e->out);
+		else
+			bw_alert_render_text(&a, &e->out);
+		bw_buf_write(&e->out, e->cfg.out);
+		if (e->cfg.flush)
+			fflush(e->cfg.out);
+	}
+	if (e->cfg.on_alert)
+		e->cfg.on_alert(e->cfg.on_alert_ctx, &a);
+	/* remember for recent() */
+	struct rrun *rr = &e->run[ri];
+	if (rr->recent_keep > 0) {
+		char key[KEY_MAX];
+		uint32_t kl;
+		int created;
+		if (key_of(r, ev, key, &kl)) {
+			struct bw_wkey *k = bw_wtable_get(&rr->recent, key, kl,
+							  e->clock, &created);
+			if (k) {
+				struct recent_state *s = bw_wkey_state(k);
+				if (ev->ts_ms > s->last_alert || created)
+					s->last_alert = ev->ts_ms;
+			}
+		}
+	}
+	if (e->rs->nalert_seq && e->depth < ALERT_DEPTH_MAX) {
+		e->depth++;
+		feed_alert_steps(e, ri, ev);
+		e->depth--;
+	}
+}
+
+/* Suppression bookkeeping. @return 1 when the alert may go out. */
+static int suppress_check(struct bw_engine *e, int ri, int64_t *until,
+			  uint64_t *suppressed, int64_t ts)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	if (!r->suppress_ms)
+		return 1;
+	if (ts < *until) {
+		(*suppressed)++;
+		e->run[ri].suppressed++;
+		e->st.suppressed++;
+		return 0;
+	}
+	*until = ts + r->suppress_ms;
+	return 1;
+}
+
+/* ------------------------------------------------------------ kinds */
+
+static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	if (!r->suppress_ms) {
+		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
+		return;
+	}
+	char key[KEY_MAX];
+	uint32_t kl;
+	if (!key_of(r, ev, key, &kl)) {
+		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
+		return;
+	}
+	int created;
+	struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock,
+					  &created);
+	if (!k) {
+		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
+		return;
+	}
+	struct thr_state *s = bw_wkey_state(k);
+	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ev->ts_ms))
+		return;
+	uint64_t sup = s->suppressed;
+	s->suppressed = 0;
+	emit(e, ri, ev, NULL, NULL, 0, 0, sup, NULL);
+}
+
+static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	char key[KEY_MAX];
+	uint32_t kl;
+	if (!key_of(r, ev, key, &kl))
+		return;
+	int64_t cutoff = e->clock - r->window_ms;
+	if (ev->ts_ms <= cutoff)
+		return; /* too late: already outside every window */
+	int created;
+	struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock,
+					  &created);
+	if (!k)
+		return;
+	struct thr_state *s = bw_wkey_state(k);
+	struct bw_wrec rec;
+	rec.ts = ev->ts_ms;
+	rec.input_id = ev->input_id;
+	rec.repeat = ev->repeat ? ev->repeat : 1;
+	rec.line_no = ev->line_no;
+	for (int i = 0; i < r->nsum; i++) {
+		int64_t v;
+		rec.sum[i] = bw_field_get_int(ev, (enum bw_field_id)r->sum_field[i], &v) ?
+				     v * (int64_t)rec.repeat : 0;
+	}
+	for (int i = 0; i < r->ndist; i++)
+		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
+	if (created)
+		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms);
+	bw_wring_expire(&s->ring, cutoff);
+	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS,
+			       e->run[ri].dist_cap, &e->budget);
+	if (rc > 0 && (rc & 1))
+		e->st.window_drops++;
+	if (rc > 0 && (rc & 2))
+		e->st.distinct_drops++;
+	struct agg g;
+	g.count = s->ring.count;
+	for (int i = 0; i < r->ndist; i++)
+		g.dist[i] = s->ring.dist[i].n;
+	for (int i = 0; i < r->nsum; i++)
+		g.sum[i] = s->ring.sum[i];
+	if (r->trigger >= 0 ? !atrue(e->rs, r->trigger, &g) : g.count < 1)
+		return;
+	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ev->ts_ms)) {
+		bw_wring_clear(&s->ring);
+		return;
+	}
+	struct bw_evidence evd[BW_ALERT_MAX_EVIDENCE];
+	size_t nevd = 0;
+	for (uint32_t i = 0; i < s->ring.len && nevd < BW_ALERT_MAX_EVIDENCE; i++) {
+		evd[nevd].input_id = bw_wring_rec_input(&s->ring, i);
+		evd[nevd].line_no = bw_wring_rec_line(&s->ring, i);
+		nevd++;
+	}
+	uint64_t sup = s->suppressed;
+	s->suppressed = 0;
+	/* the window starts over: one alert per burst */
+	bw_wring_clear(&s->ring);
+	emit(e, ri, ev, &g, evd, nevd, g.count, sup, NULL);
+}
+
+static void seq_reset(struct seq_state *s)
+{
+	s->step = 0;
+	s->nrun = s->runhead = 0;
+	s->nev = s->evhead = 0;
+	s->evcount = 0;
+	s->first_ts = 0;
+}
+
+static void seq_evidence(struct seq_state *s, const bw_event *ev)
+{
+	uint32_t i = (s->evhead + s->nev) % BW_ALERT_MAX_EVIDENCE;
+	s->ev[i].input_id = ev->input_id;
+	s->ev[i].line_no = ev->line_no;
+	if (s->nev < BW_ALERT_MAX_EVIDENCE)
+		s->nev++;
+	else
+		s->evhead = (s->evhead + 1) % BW_ALERT_MAX_EVIDENCE;
+	s->evcount += ev->repeat ? ev->repeat : 1;
+}
+
+/* Record a run event at the current step; drop stamps outside the span.
+ * @return the number of runs now held. */
+static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
+			int64_t span, uint32_t repeat)
+{
+	for (uint32_t k = 0; k < repeat && k < cap; k++) {
+		uint32_t i = (s->runhead + s->nrun) % cap;
+		s->run[i] = ts;
+		if (s->nrun < cap)
+			s->nrun++;
+		else
+			s->runhead = (s->runhead + 1) % cap;
+	}
+	while (s->nrun && s->run[s->runhead] <= ts - span) {
+		s->runhead = (s->runhead + 1) % cap;
+		s->nrun--;
+	}
+	return s->nrun;
+}
+
+/* One event (or alert, when ar != NULL) against sequence rule ri. */
+static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
+			const struct bw_rule *ar)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	struct ectx x = { e, ri, ev, ar };
+	/* which steps does this match? cheap pre-check before touching
+	 * state: at least one step must match */
+	uint32_t match = 0;
+	for (int i = 0; i < r->nsteps; i++) {
+		if (r->steps[i].is_alert != (ar != NULL))
+			continue;
+		if (eval(&x, r->steps[i].cond))
+			match |= 1u << i;
+	}
+	if (!match)
+		return;
+	char key[KEY_MAX];
+	uint32_t kl;
+	if (!key_of(r, ev, key, &kl))
+		return;
+	int created;
+	struct bw_wkey *k;
+	if (!(match & 1u)) {
+		/* only later steps: state must exist already */
+		k = bw_wtable_find(&e->run[ri].tab, key, kl);
+		if (!k)
+			return;
+		k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock, &created);
+	} else {
+		k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock, &created);
+	}
+	if (!k)
+		return;
+	struct seq_state *s = bw_wkey_state(k);
+	uint32_t cap = e->run[ri].maxruns;
+	int64_t ts = ev->ts_ms;
+	uint32_t rep = ev->repeat ? ev->repeat : 1;
+	if (s->step > 0 && ts - s->first_ts > r->window_ms)
+		seq_reset(s); /* expired: start over */
+	uint32_t cur = s->step;
+	/* step 0's run stamps stay while waiting for step 1 (when step 1 has
+	 * no runs of its own), so more step-0 events slide the start */
+	int keep0 = r->steps[0].runs > 1 && r->steps[1].runs <= 1;
+	if (match & (1u << cur)) {
+		const struct bw_rstep *st = &r->steps[cur];
+		seq_evidence(s, ev);
+		if (st->runs > 1) {
+			uint32_t have = seq_run(s, cap, ts, cur == 0 ? r->window_ms :
+						INT64_MAX / 4, rep);
+			if (cur == 0)
+				s->first_ts = s->run[s->runhead];
+			if (have < st->runs)
+				return;
+		} else if (cur == 0) {
+			s->first_ts = ts;
+		}
+		s->step++;
+		if (!(cur == 0 && keep0))
+			s->nrun = s->runhead = 0;
+	} else if (cur == 1 && (match & 1u) && keep0) {
+		seq_evidence(s, ev);
+		seq_run(s, cap, ts, r->window_ms, rep);
+		s->first_ts = s->run[s->runhead];
+		return;
+	} else {
+		return;
+	}
+	if (s->step < (uint32_t)r->nsteps)
+		return;
+	/* complete */
+	struct bw_evidence evd[BW_ALERT_MAX_EVIDENCE];
+	size_t nevd = 0;
+	for (uint32_t i = 0; i < s->nev; i++)
+		evd[nevd++] = s->ev[(s->evhead + i) % BW_ALERT_MAX_EVIDENCE];
+	uint64_t evcount = s->evcount;
+	seq_reset(s);
+	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ts))
+		return;
+	uint64_t sup = s->suppressed;
+	s->suppressed = 0;
+	emit(e, ri, ev, NULL, evd, nevd, evcount, sup, NULL);
+}
+
+static void feed_alert_steps(struct bw_engine *e, int rule, const bw_event *ev)
+{
+	const struct bw_rule *ar = &e->rs->rules[rule];
+	for (uint32_t i = 0; i < e->rs->nalert_seq; i++) {
+		int ri = (int)e->rs->alert_seq[i];
+		if (ri == rule)
+			continue;
+		on_sequence(e, ri, ev, ar);
+	}
+}
+
+/* ---------------------------------------------------------- baselines */
+
+#define MAX_BASELINES 16
+static const struct bw_baseline_ops *baselines[MAX_BASELINES];
+
+int bw_baseline_register(const struct bw_baseline_ops *ops)
+{
+	for (int i = 0; i < MAX_BASELINES; i++) {
+		if (baselines[i] == ops || (baselines[i] &&
+					    !strcmp(baselines[i]->name, ops->name)))
+			return 0;
+		if (!baselines[i]) {
+			baselines[i] = ops;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
+		      const char *message)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	if (r->suppress_ms) {
+		char key[KEY_MAX];
+		uint32_t kl;
+		int created;
+		if (key_of(r, ev, key, &kl)) {
+			struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl,
+							  e->clock, &created);
+			if (k) {
+				struct thr_state *s = bw_wkey_state(k);
+				if (!suppress_check(e, ri, &s->suppress_until,
+						    &s->suppressed, ev->ts_ms))
+					return;
+				uint64_t sup = s->suppressed;
+				s->suppressed = 0;
+				emit(e, ri, ev, NULL, NULL, 0, 0, sup, message);
+				return;
+			}
+		}
+	}
+	emit(e, ri, ev, NULL, NULL, 0, 0, 0, message);
+}
+
+/* ------------------------------------------------------------ engine */
+
+static void thr_fini(void *state, struct bw_wbudget *b)
+{
+	struct thr_state *s = state;
+	bw_wring_fini(&s->ring, b);
+}
+
+/* How many values a distinct set must hold for the trigger to be exact:
+ * when every distinct(f) only meets constants in >= / > / < / <= compares,
+ * the largest such constant + 1 suffices (more values cannot change the
+ * outcome); otherwise (ratios, sums of them) DISTINCT_MAX. */
+static int dist_uses_ok(const struct bw_ruleset *rs, int32_t ni, double *maxc)
+{
+	if (ni < 0)
+		return 1;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND:
+	case RN_OR:
+		return dist_uses_ok(rs, n->a, maxc) && dist_uses_ok(rs, n->b, maxc);
+	case RN_NOT:
+		return dist_uses_ok(rs, n->a, maxc);
+	case RN_A_CMP: {
+		const struct bw_rnode *a = &rs->nodes[n->a], *b = &rs->nodes[n->b];
+		int simple_a = a->op == RN_A_DISTINCT && b->op == RN_A_NUM;
+		int simple_b = b->op == RN_A_DISTINCT && a->op == RN_A_NUM;
+		if ((simple_a || simple_b) && n->cmp != RC_EQ && n->cmp != RC_NE) {
+			double c = simple_a ? b->dval : a->dval;
+			if (c > *maxc)
+				*maxc = c;
+			return 1;
+		}
+		return dist_uses_ok(rs, n->a, maxc) && dist_uses_ok(rs, n->b, maxc);
+	}
+	case RN_A_DISTINCT:
+		return 0; /* used inside arithmetic */
+	case RN_A_ADD: case RN_A_SUB: case RN_A_MUL: case RN_A_DIV:
+		return dist_uses_ok(rs, n->a, maxc) && dist_uses_ok(rs, n->b, maxc);
+	default:
+		return 1;
+	}
+}
+
+static uint32_t dist_cap(const struct bw_ruleset *rs, const struct bw_rule *r)
+{
+	double maxc = 0;
+	if (!r->ndist || r->kind != BW_RK_THRESHOLD)
+		return DISTINCT_MAX;
+	/* a message printing {distinct(f)} then shows at most the cap: the
+	 * trigger's threshold + 1, enough to say "at least" */
+	/* maxc == 0: distinct() only in the message, which wants real counts */
+	if (!dist_uses_ok(rs, r->trigger, &maxc) || maxc <= 0 ||
+	    maxc + 1 > DISTINCT_MAX)
+		return DISTINCT_MAX;
+	return (uint32_t)maxc + 1;
+}
+
+static int is_allowed(struct bw_engine *e, const bw_event *ev)
+{
+	const struct bw_ruleset *rs = e->rs;
+	if (ev->src_ip.family && rs->allow_ip.nnets &&
+	    bw_rset_has_ip(&rs->allow_ip, &ev->src_ip))
+		return 1;
+	if (ev->user.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
+	    bw_rset_has_str(rs, &rs->allow_user, ev->user.p, ev->user.n))
+		return 1;
+	if (ev->user_agent.p && (rs->allow_agent.hn || rs->allow_agent.nglobs) &&
+	    bw_rset_has_str(rs, &rs->allow_agent, ev->user_agent.p,
+			    ev->user_agent.n))
+		return 1;
+	return 0;
+}
+
+void bw_engine_event(struct bw_engine *e, const bw_event *ev)
+{
+	e->st.events++;
+	e->gen++;
+	if (ev->ts_ms > e->clock)
+		e->clock = ev->ts_ms;
+	else if (ev->ts_ms < e->clock)
+		e->st.late++;
+	/* expire idle keys about once per event-time second */
+	if (e->clock - e->last_expire >= 1000) {
+		e->last_expire = e->clock;
+		for (size_t i = 0; i < e->rs->nrules; i++) {
+			bw_wtable_expire(&e->run[i].tab, e->clock);
+			bw_wtable_expire(&e->run[i].recent, e->clock);
+		}
+	}
+	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
+	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
+	const uint32_t *idx = e->rs->index[src][kind];
+	uint32_t n = e->rs->nindex[src][kind];
+	int allowed = -1;
+	for (uint32_t i = 0; i < n; i++) {
+		int ri = (int)idx[i];
+		const struct bw_rule *r = &e->rs->rules[ri];
+		if (e->rs->has_allow && !r->noallow) {
+			if (allowed < 0) {
+				allowed = is_allowed(e, ev);
+				if (allowed)
+					e->st.allowed++;
+			}
+			if (allowed)
+				continue;
+		}
+		struct ectx x = { e, ri, ev, NULL };
+		if (r->when >= 0 && !eval(&x, r->when))
+			continue;
+		switch (r->kind) {
+		case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
+		case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
+		case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
+		case BW_RK_BASELINE:
+			if (r->bops)
+				r->bops->event(r->bstate, e, ri, ev);
+			break;
+		}
+	}
+}
+
+void bw_engine_finish(struct bw_engine *e)
+{
+	if (e->cfg.out)
+		fflush(e->cfg.out);
+}
+
+int bw_engine_set_input_name(struct bw_engine *e, uint32_t id, const char *name)
+{
+	if (id >= e->nnames) {
+		size_t n = (size_t)id + 1;
+		char **p = realloc(e->names, n * sizeof(*p));
+		if (!p)
+			return -1;
+		for (size_t i = e->nnames; i < n; i++)
+			p[i] = NULL;
+		e->names = p;
+		e->nnames = n;
+	}
+	char *c = strdup(name);
+	if (!c)
+		return -1;
+	free(e->names[id]);
+	e->names[id] = c;
+	return 0;
+}
+
+static uint64_t random_seed(void)
+{
+	uint64_t s = 0;
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
+	}
+	return s ? s : 1;
+}
+
+struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
+				size_t errlen)
+{
+	struct bw_rerr re = { 0 };
+	struct bw_engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory\n");
+		return NULL;
+	}
+	e->cfg = *cfg;
+	if (!e->cfg.rules_dir)
+		e->cfg.rules_dir = "signatures";
+	if (!e->cfg.max_keys)
+		e->cfg.max_keys = BW_ENGINE_DEFAULT_MAX_KEYS;
+	e->budget.max_keys = e->cfg.max_keys;
+	e->tz_hour_base = INT64_MIN;
+	uint64_t seed = cfg->seed ? cfg->seed : random_seed();
+	e->rs = bw_ruleset_load(e->cfg.rules_dir, seed, &re);
+	if (!e->rs) {
+		bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
+		goto fail;
+	}
+	e->rs->dir = e->cfg.rules_dir;
+	{
+		static const char *const allow[3] = { "cidrs", "users", "agents" };
+		for (int i = 0; i < 3; i++) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/allow/%s.txt",
+				 e->cfg.rules_dir, allow[i]);
+			bw_ruleset_load_allow(e->rs, path, i, 0, &re);
+		}
+		for (size_t i = 0; i < cfg->nallow_files; i++)
+			bw_ruleset_load_allow(e->rs, cfg->allow_files[i], 3, 1, &re);
+	}
+	if (cfg->site_tz) {
+		e->tz = bw_tz_get(cfg->site_tz);
+		if (!e->tz)
+			bw_rerr_add(&re, "--site-tz", 0, 0, "unknown time zone '%s'",
+				    cfg->site_tz);
+	}
+	/* baselines */
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		struct bw_rule *r = &e->rs->rules[i];
+		if (r->kind != BW_RK_BASELINE)
+			continue;
+		for (int k = 0; k < MAX_BASELINES && baselines[k]; k++)
+			if (!strcmp(baselines[k]->name, r->baseline))
+				r->bops = baselines[k];
+		if (r->bops) {
+			r->bstate = r->bops->create(r->id);
+			if (!r->bstate)
+				r->bops = NULL;
+		}
+	}
+	if (re.count)
+		goto fail;
+	e->run = calloc(e->rs->nrules ? e->rs->nrules : 1, sizeof(*e->run));
+	if (!e->run)
+		goto oom;
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		const struct bw_rule *r = &e->rs->rules[i];
+		struct rrun *rr = &e->run[i];
+		int64_t keep = r->window_ms > r->suppress_ms ? r->window_ms :
+							       r->suppress_ms;
+		if (r->kind == BW_RK_SEQUENCE) {
+			uint32_t mr = 1;
+			for (int k = 0; k < r->nsteps; k++)
+				if (r->steps[k].runs > mr)
+					mr = r->steps[k].runs;
+			rr->maxruns = mr;
+			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
+				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+		} else {
+			bw_wtable_init(&rr->tab, sizeof(struct thr_state),
+				       seed ^ (i * 0x9e37u), keep, &e->budget, thr_fini);
+		}
+	}
+	for (size_t i = 0; i < e->rs->nrules; i++)
+		e->run[i].dist_cap = dist_cap(e->rs, &e->rs->rules[i]);
+	/* recent() targets keep their last alert per key */
+	for (size_t i = 0; i < e->rs->nnodes; i++) {
+		const struct bw_rnode *n = &e->rs->nodes[i];
+		if (n->op == RN_RECENT && n->a >= 0 &&
+		    e->run[n->a].recent_keep < n->ival)
+			e->run[n->a].recent_keep = n->ival;
+	}
+	for (size_t i = 0; i < e->rs->nrules; i++)
+		bw_wtable_init(&e->run[i].recent, sizeof(struct recent_state),
+			       seed ^ 0x5bd1e995u ^ i, e->run[i].recent_keep,
+			       &e->budget, NULL);
+	e->md = pcre2_match_data_create(1, NULL);
+	e->mctx = pcre2_match_context_create(NULL);
+	e->jstack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	if (!e->md || !e->mctx)
+		goto oom;
+	pcre2_set_match_limit(e->mctx, REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(e->mctx, REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(e->mctx, 20 * 1024); /* KiB */
+	if (e->jstack)
+		pcre2_jit_stack_assign(e->mctx, NULL, e->jstack);
+	for (size_t i = 0; i < cfg->ninputs && cfg->input_names; i++)
+		if (cfg->input_names[i] &&
+		    bw_engine_set_input_name(e, (uint32_t)i, cfg->input_names[i]))
+			goto oom;
+	bw_rerr_fini(&re);
+	return e;
+oom:
+	bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
+fail:
+	if (err && errlen) {
+		snprintf(err, errlen, "%s", re.buf ? re.buf : "unknown error\n");
+	}
+	bw_rerr_fini(&re);
+	bw_engine_free(e);
+	return NULL;
+}
+
+void bw_engine_get_stats(const struct bw_engine *e, struct bw_engine_stats *s)
+{
+	*s = e->st;
+	s->evictions = e->budget.evictions;
+	s->expired = e->budget.expired;
+	s->keys = e->budget.nkeys;
+	s->keys_peak = e->budget.peak;
+}
+
+size_t bw_engine_nrules(const struct bw_engine *e)
+{
+	return e->rs->nrules;
+}
+
+const char *bw_engine_rule_stats(const struct bw_engine *e, size_t i,
+				 uint64_t *alerts, uint64_t *suppressed,
+				 uint64_t *regex_limit)
+{
+	if (i >= e->rs->nrules)
+		return NULL;
+	if (alerts)
+		*alerts = e->run[i].alerts;
+	if (suppressed)
+		*suppressed = e->run[i].suppressed;
+	if (regex_limit)
+		*regex_limit = e->run[i].rx_limit;
+	return e->rs->rules[i].id;
+}
+
+void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
+{
+	struct bw_engine_stats s;
+	bw_engine_get_stats(e, &s);
+	if (json) {
+		struct bw_buf b;
+		bw_buf_init(&b);
+		bw_alert_bprintf(&b, "{\"breachwatch.summary\":{\"events\":%llu,"
+			      "\"alerts\":%llu,\"suppressed\":%llu,\"allowed\":%llu,"
+			      "\"keys_peak\":%llu,\"evictions\":%llu,\"expired\":%llu,"
+			      "\"window_drops\":%llu,\"regex_limit\":%llu,\"late\":%llu,"
+			      "\"max_severity\":\"%s\",\"rules\":[",
+			      (unsigned long long)s.events, (unsigned long long)s.alerts,
+			      (unsigned long long)s.suppressed,
+			      (unsigned long long)s.allowed,
+			      (unsigned long long)s.keys_peak,
+			      (unsigned long long)s.evictions,
+			      (unsigned long long)s.expired,
+			      (unsigned long long)s.window_drops,
+			      (unsigned long long)s.regex_limit,
+			      (unsigned long long)s.late,
+			      bw_severity_name(s.max_severity));
+		int first = 1;
+		for (size_t i = 0; i < e->rs->nrules; i++) {
+			const struct rrun *rr = &e->run[i];
+			if (!rr->alerts && !rr->suppressed && !rr->rx_limit)
+				continue;
+			bw_alert_bprintf(&b, "%s{\"rule.id\":", first ? "" : ",");
+			bw_alert_json_str(&b, e->rs->rules[i].id,
+					strlen(e->rs->rules[i].id));
+			bw_alert_bprintf(&b, ",\"alerts\":%llu,\"suppressed\":%llu,"
+				      "\"regex_limit\":%llu}",
+				      (unsigned long long)rr->alerts,
+				      (unsigned long long)rr->suppressed,
+				      (unsigned long long)rr->rx_limit);
+			first = 0;
+		}
+		bw_buf_adds(&b, "]}}\n");
+		bw_buf_write(&b, f);
+		bw_buf_fini(&b);
+		return;
+	}
+	fprintf(f, "rules: %llu events, %llu alerts, %llu suppressed, %llu "
+		"allowlisted\n", (unsigned long long)s.events,
+		(unsigned long long)s.alerts, (unsigned long long)s.suppressed,
+		(unsigned long long)s.allowed);
+	fprintf(f, "state: %llu keys peak (cap %llu), %llu evicted, %llu expired, "
+		"%llu window drops; regex limit hits %llu; late events %llu\n",
+		(unsigned long long)s.keys_peak,
+		(unsigned long long)e->budget.max_keys,
+		(unsigned long long)s.evictions, (unsigned long long)s.expired,
+		(unsigned long long)s.window_drops,
+		(unsigned long long)s.regex_limit, (unsigned long long)s.late);
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		const struct rrun *rr = &e->run[i];
+		if (!rr->alerts && !rr->suppressed && !rr->rx_limit)
+			continue;
+		fprintf(f, "  %-40s %8llu alerts %8llu suppressed", e->rs->rules[i].id,
+			(unsigned long long)rr->alerts,
+			(unsigned long long)rr->suppressed);
+		if (rr->rx_limit)
+			fprintf(f, " %llu regex limit hits",
+				(unsigned long long)rr->rx_limit);
+		fputc('\n', f);
+	}
+}
+
+int bw_engine_max_severity(const struct bw_engine *e)
+{
+	return e->st.max_severity;
+}
+
+int bw_engine_exit_status(const struct bw_engine *e)
+{
+	if (e->cfg.fail_on <= BW_SEV_NONE)
+		return 0;
+	return e->st.max_severity >= e->cfg.fail_on ? 1 : 0;
+}
+
+void bw_engine_free(struct bw_engine *e)
+{
+	if (!e)
+		return;
+	if (e->run) {
+		for (size_t i = 0; i < e->rs->nrules; i++) {
+			bw_wtable_fini(&e->run[i].tab);
+			bw_wtable_fini(&e->run[i].recent);
+		}
+		free(e->run);
+	}
+	if (e->rs) {
+		for (size_t i = 0; i < e->rs->nrules; i++) {
+			struct bw_rule *r = &e->rs->rules[i];
+			if (r->bops && r->bstate)
+				r->bops->destroy(r->bstate);
+		}
+	}
+	bw_ruleset_free(e->rs);
+	pcre2_match_data_free(e->md);
+	pcre2_match_context_free(e->mctx);
+	pcre2_jit_stack_free(e->jstack);
+	bw_buf_fini(&e->out);
+	bw_buf_fini(&e->msg);
+	bw_buf_fini(&e->tmp);
+	free(e->low);
+	for (size_t i = 0; i < e->nnames; i++)
+		free(e->names[i]);
+	free(e->names);
+	free(e);
+}

@@ -1,0 +1,150 @@
+/*
+ * scan.c - compose the stages after the merge (see scan.h). Owns the
+ * per-run scratch (identity buffer, output buffer); allocates nothing per
+ * event.
+ */
+#include "scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "identity.h"
+#include "output_json.h"
+#include "vpn_stage.h"
+
+struct run {
+	const struct bw_scan_opts *o;
+	struct bw_pipeline *pl;
+	struct bw_vpn_stage *vpn;
+	struct bw_identity *identity;
+	char identity_buf[512]; /* the current event's identity */
+	struct bw_buf out;
+};
+
+/* After the VPN stage: identity, then the sinks. */
+static void on_final_event(void *arg, bw_event *ev)
+{
+	struct run *r = arg;
+	if (ev->user.p && !ev->identity.p) {
+		size_t n = bw_identity_normalize(r->identity, ev->user, ev->user_domain,
+						 r->identity_buf, sizeof(r->identity_buf));
+		if (n)
+			ev->identity = (bw_str){ r->identity_buf, n };
+	}
+	if (r->o->events_out) {
+		bw_output_event_json(&r->out, ev,
+				     bw_pipeline_input_name(r->pl, ev->input_id));
+		if (r->out.n >= 64 * 1024)
+			bw_buf_write(&r->out, r->o->events_out);
+	}
+	if (r->o->engine)
+		bw_engine_event(r->o->engine, ev);
+}
+
+/* Merged events: sessions and leases first (they may replace an event or
+ * fill its user), then on_final_event. */
+static void on_event(void *arg, bw_event *ev)
+{
+	struct run *r = arg;
+	bw_vpn_stage_event(r->vpn, ev, on_final_event, r);
+}
+
+/* Before a read that may block: everything decided so far goes out. */
+static void on_flush(void *arg)
+{
+	struct run *r = arg;
+	if (r->o->events_out) {
+		bw_buf_write(&r->out, r->o->events_out);
+		fflush(r->o->events_out);
+	}
+}
+
+static void print_vpn_stats(FILE *f, const struct bw_vpn_stage *vpn)
+{
+	struct bw_sessions_stats s;
+	struct bw_leases_stats l;
+	bw_vpn_stage_stats(vpn, &s, &l);
+	if (!s.opened && !s.unmatched && !l.opened)
+		return;
+	fprintf(f, "vpn sessions: opened %llu, closed %llu, open at end %llu, "
+		"evicted %llu, end without start %llu\n",
+		(unsigned long long)s.opened, (unsigned long long)s.closed,
+		(unsigned long long)s.flushed, (unsigned long long)s.evicted,
+		(unsigned long long)s.unmatched);
+	fprintf(f, "address leases: %llu, evicted %llu, events attributed %llu\n",
+		(unsigned long long)l.opened, (unsigned long long)l.evicted,
+		(unsigned long long)l.attributed);
+}
+
+int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	FILE *diag = o->diag ? o->diag : stderr;
+	char err[512];
+	int status = 2;
+	if (!r) {
+		fprintf(diag, "breachwatch: out of memory\n");
+		return 2;
+	}
+	r->o = o;
+	bw_buf_init(&r->out);
+	r->vpn = bw_vpn_stage_new(0, 0);
+	r->identity = bw_identity_new();
+	if (!r->vpn || !r->identity) {
+		fprintf(diag, "breachwatch: out of memory\n");
+		goto out;
+	}
+	if (o->identity_domain && bw_identity_set_domain(r->identity, o->identity_domain) < 0) {
+		fprintf(diag, "breachwatch: bad --identity-domain '%s'\n", o->identity_domain);
+		goto out;
+	}
+	if (o->identity_aliases &&
+	    bw_identity_load_aliases(r->identity, o->identity_aliases, err, sizeof(err)) < 0) {
+		fprintf(diag, "breachwatch: %s\n", err);
+		goto out;
+	}
+	struct bw_pipeline_opts po = {
+		.max_line = o->max_line,
+		.strict = o->strict,
+		.reorder_ms = o->reorder_ms,
+		.on_event = on_event,
+		.flush = on_flush,
+		.arg = r,
+		.diag = diag,
+	};
+	r->pl = bw_pipeline_new(o->specs, o->nspecs, &po, err, sizeof(err));
+	if (!r->pl) {
+		fprintf(diag, "breachwatch: %s\n", err);
+		goto out;
+	}
+	if (o->engine)
+		for (size_t i = 0; i < bw_pipeline_ninputs(r->pl); i++)
+			bw_engine_set_input_name(o->engine, (uint32_t)i,
+						 bw_pipeline_input_name(r->pl, (uint32_t)i));
+	status = bw_pipeline_run(r->pl);
+	bw_vpn_stage_finish(r->vpn, on_final_event, r);
+	if (o->engine)
+		bw_engine_finish(o->engine);
+	on_flush(r);
+	if (o->stats) {
+		bw_pipeline_print_stats(r->pl, diag);
+		print_vpn_stats(diag, r->vpn);
+	}
+	if (result) {
+		result->lines = bw_pipeline_lines(r->pl);
+		result->events = bw_pipeline_events(r->pl);
+		result->skipped = bw_pipeline_skipped(r->pl);
+	}
+	if (o->events_out && ferror(o->events_out)) {
+		fprintf(diag, "breachwatch: error writing output\n");
+		status = 2;
+	}
+out:
+	bw_pipeline_free(r->pl);
+	bw_vpn_stage_free(r->vpn);
+	bw_identity_free(r->identity);
+	bw_buf_fini(&r->out);
+	free(r);
+	return status;
+}

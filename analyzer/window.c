@@ -1,0 +1,530 @@
+/*
+ * window.c - keyed state tables and sliding windows on event time (see
+ * window.h). Never reads the wall clock; allocation happens when a key is
+ * created or a ring/set grows, never for an event that fits.
+ */
+#include "window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rule.h"
+
+#define KEY_OVERHEAD 48 /* malloc header + slot, for the byte estimate */
+
+void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
+		    int64_t keep_ms, struct bw_wbudget *budget,
+		    void (*fini)(void *state, struct bw_wbudget *b))
+{
+	memset(t, 0, sizeof(*t));
+	t->state_size = (state_size + 7) & ~(size_t)7;
+	t->seed = seed;
+	t->keep_ms = keep_ms;
+	t->budget = budget;
+	t->fini = fini;
+}
+
+static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
+{
+	return sizeof(struct bw_wkey) + t->state_size + keylen;
+}
+
+static void lru_unlink(struct bw_wtable *t, struct bw_wkey *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		t->head = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	else
+		t->tail = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void lru_push_head(struct bw_wtable *t, struct bw_wkey *k)
+{
+	k->prev = NULL;
+	k->next = t->head;
+	if (t->head)
+		t->head->prev = k;
+	t->head = k;
+	if (!t->tail)
+		t->tail = k;
+}
+
+void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
+{
+	uint32_t mask = t->cap - 1;
+	uint32_t i = k->slot;
+	lru_unlink(t, k);
+	/* backward-shift deletion keeps probe chains intact without
+	 * tombstones */
+	t->slots[i] = NULL;
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		struct bw_wkey *x = t->slots[j];
+		if (!x)
+			break;
+		uint32_t home = (uint32_t)x->hash & mask;
+		/* can x move to i? only if i lies cyclically in [home, j) */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slots[i] = x;
+			x->slot = i;
+			t->slots[j] = NULL;
+			i = j;
+		}
+	}
+	t->n--;
+	if (t->budget) {
+		t->budget->nkeys--;
+		t->budget->bytes -= key_size(t, k->keylen) + KEY_OVERHEAD;
+	}
+	if (t->fini)
+		t->fini(bw_wkey_state(k), t->budget);
+	free(k);
+}
+
+void bw_wtable_fini(struct bw_wtable *t)
+{
+	while (t->head)
+		bw_wtable_del(t, t->head);
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = 0;
+}
+
+static int grow(struct bw_wtable *t)
+{
+	uint32_t cap = t->cap ? t->cap * 2 : 64;
+	struct bw_wkey **s = calloc(cap, sizeof(*s));
+	if (!s)
+		return -1;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct bw_wkey *k = t->slots[i];
+		if (!k)
+			continue;
+		uint32_t j = (uint32_t)k->hash & (cap - 1);
+		while (s[j])
+			j = (j + 1) & (cap - 1);
+		s[j] = k;
+		k->slot = j;
+	}
+	if (t->budget)
+		t->budget->bytes += (cap - t->cap) * sizeof(*s);
+	free(t->slots);
+	t->slots = s;
+	t->cap = cap;
+	return 0;
+}
+
+static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
+			      const void *key, uint32_t keylen, uint32_t *slot)
+{
+	uint32_t mask = t->cap - 1;
+	uint32_t i = (uint32_t)h & mask;
+	for (;;) {
+		struct bw_wkey *k = t->slots[i];
+		if (!k) {
+			*slot = i;
+			return NULL;
+		}
+		if (k->hash == h && k->keylen == keylen &&
+		    memcmp(k->data + t->state_size, key, keylen) == 0)
+			return k;
+		i = (i + 1) & mask;
+	}
+}
+
+struct bw_wkey *bw_wtable_find(const struct bw_wtable *t, const void *key,
+			       uint32_t keylen)
+{
+	if (!t->n)
+		return NULL;
+	uint32_t slot;
+	return lookup(t, bw_hash64(t->seed, key, keylen), key, keylen, &slot);
+}
+
+uint64_t bw_wtable_expire(struct bw_wtable *t, int64_t now)
+{
+	uint64_t n = 0;
+	if (t->keep_ms <= 0)
+		return 0;
+	while (t->tail && t->tail->last_ts < now - t->keep_ms) {
+		bw_wtable_del(t, t->tail);
+		n++;
+	}
+	if (t->budget)
+		t->budget->expired += n;
+	return n;
+}
+
+struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
+			      uint32_t keylen, int64_t now, int *created)
+{
+	uint64_t h = bw_hash64(t->seed, key, keylen);
+	uint32_t slot = 0;
+	*created = 0;
+	struct bw_wkey *k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
+	if (k) {
+		if (now > k->last_ts)
+			k->last_ts = now;
+		if (t->head != k) {
+			lru_unlink(t, k);
+			lru_push_head(t, k);
+		}
+		return k;
+	}
+	struct bw_wbudget *b = t->budget;
+	if (b && b->nkeys >= b->max_keys) {
+		if (!t->tail) {
+			b->refused++;
+			return NULL;
+		}
+		bw_wtable_del(t, t->tail);
+		b->evictions++;
+	}
+	if ((t->n + 1) * 4 > t->cap * 3 || !t->cap) {
+		if (grow(t))
+			return NULL;
+	}
+	/* the slot may have moved (delete or grow): look again */
+	if (lookup(t, h, key, keylen, &slot))
+		return NULL; /* cannot happen */
+	k = malloc(key_size(t, keylen));
+	if (!k)
+		return NULL;
+	memset(k, 0, sizeof(*k) + t->state_size);
+	k->hash = h;
+	k->keylen = keylen;
+	k->last_ts = now;
+	k->slot = slot;
+	memcpy(k->data + t->state_size, key, keylen);
+	t->slots[slot] = k;
+	t->n++;
+	lru_push_head(t, k);
+	if (b) {
+		b->nkeys++;
+		if (b->nkeys > b->peak)
+			b->peak = b->nkeys;
+		b->bytes += key_size(t, keylen) + KEY_OVERHEAD;
+	}
+	*created = 1;
+	return k;
+}
+
+/* ------------------------------------------------------- distinct sets */
+
+#define NIL UINT32_MAX
+
+static void dlist_unlink(struct bw_dset *d, uint32_t i)
+{
+	struct bw_dent *x = &d->e[i];
+	if (x->prev != NIL)
+		d->e[x->prev].next = x->next;
+	else
+		d->head = x->next;
+	if (x->next != NIL)
+		d->e[x->next].prev = x->prev;
+	else
+		d->tail = x->prev;
+}
+
+static void dlist_push_head(struct bw_dset *d, uint32_t i)
+{
+	struct bw_dent *x = &d->e[i];
+	x->prev = NIL;
+	x->next = d->head;
+	if (d->head != NIL)
+		d->e[d->head].prev = i;
+	d->head = i;
+	if (d->tail == NIL)
+		d->tail = i;
+}
+
+/* Move slot j's entry to empty slot i, fixing its list neighbours. */
+static void dent_move(struct bw_dset *d, uint32_t j, uint32_t i)
+{
+	d->e[i] = d->e[j];
+	struct bw_dent *x = &d->e[i];
+	if (x->prev != NIL)
+		d->e[x->prev].next = i;
+	else
+		d->head = i;
+	if (x->next != NIL)
+		d->e[x->next].prev = i;
+	else
+		d->tail = i;
+	d->e[j].h = 0;
+}
+
+static void dset_del_slot(struct bw_dset *d, uint32_t i)
+{
+	uint32_t mask = d->cap - 1;
+	dlist_unlink(d, i);
+	d->e[i].h = 0;
+	d->n--;
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!d->e[j].h)
+			break;
+		uint32_t home = (uint32_t)d->e[j].h & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			dent_move(d, j, i);
+			i = j;
+		}
+	}
+}
+
+static int dset_grow(struct bw_dset *d, struct bw_wbudget *b)
+{
+	uint32_t cap = d->cap ? d->cap * 2 : 8;
+	struct bw_dent *e = calloc(cap, sizeof(*e));
+	if (!e)
+		return -1;
+	/* re-insert in list order, oldest first, so the list is rebuilt */
+	struct bw_dset nd = { e, cap, 0, NIL, NIL };
+	for (uint32_t i = d->n ? d->tail : NIL; i != NIL; i = d->e[i].prev) {
+		uint32_t j = (uint32_t)d->e[i].h & (cap - 1);
+		while (e[j].h)
+			j = (j + 1) & (cap - 1);
+		e[j].h = d->e[i].h;
+		e[j].last = d->e[i].last;
+		dlist_push_head(&nd, j);
+		nd.n++;
+	}
+	if (b)
+		b->bytes += (cap - d->cap) * sizeof(*e);
+	free(d->e);
+	*d = nd;
+	return 0;
+}
+
+/* @return 1 when a value was evicted at the cap, 0, -1 OOM. */
+static int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts, uint32_t maxn,
+		      struct bw_wbudget *b)
+{
+	if (d->cap) {
+		uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
+		while (d->e[i].h) {
+			if (d->e[i].h == h) {
+				if (ts >= d->e[i].last) {
+					d->e[i].last = ts;
+					if (d->head != i) {
+						dlist_unlink(d, i);
+						dlist_push_head(d, i);
+					}
+				}
+				return 0;
+			}
+			i = (i + 1) & mask;
+		}
+	}
+	int evicted = 0;
+	if (d->n >= maxn && d->tail != NIL) {
+		dset_del_slot(d, d->tail);
+		evicted = 1;
+	}
+	if ((d->n + 1) * 2 > d->cap && dset_grow(d, b))
+		return -1;
+	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
+	while (d->e[i].h)
+		i = (i + 1) & mask;
+	d->e[i].h = h;
+	d->e[i].last = ts;
+	dlist_push_head(d, i);
+	d->n++;
+	return evicted;
+}
+
+static void dset_expire(struct bw_dset *d, int64_t cutoff)
+{
+	while (d->n && d->e[d->tail].last <= cutoff)
+		dset_del_slot(d, d->tail);
+}
+
+static void dset_clear(struct bw_dset *d)
+{
+	if (d->cap)
+		memset(d->e, 0, d->cap * sizeof(*d->e));
+	d->n = 0;
+	d->head = d->tail = NIL;
+}
+
+/* ------------------------------------------------------------- rings */
+
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms)
+{
+	w->nsum = nsum;
+	w->ndist = ndist;
+	w->stride = 3 + (uint32_t)nsum;
+	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
+	w->oldest = INT64_MAX;
+	for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+		w->dist[i].head = w->dist[i].tail = NIL;
+}
+
+uint64_t bw_wring_bucketed(const struct bw_wring *w)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < w->blen; i++)
+		n += w->bk[(w->bhead + i) % w->bcap].count;
+	return n;
+}
+
+static void rec_drop_front(struct bw_wring *w)
+{
+	const uint64_t *r = bw_wring_rec(w, 0);
+	w->count -= (uint32_t)r[1];
+	for (int i = 0; i < w->nsum; i++)
+		w->sum[i] -= (int64_t)r[3 + i];
+	w->head = (w->head + 1) & (w->cap - 1);
+	w->len--;
+}
+
+/* Fold the oldest record into the newest bucket (or a new one). */
+static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
+{
+	const uint64_t *r = bw_wring_rec(w, 0);
+	int64_t ts = (int64_t)r[0];
+	int64_t start = ts - (((ts % w->width) + w->width) % w->width);
+	struct bw_wbucket *last = w->blen ?
+		&w->bk[(w->bhead + w->blen - 1) % w->bcap] : NULL;
+	if (!last || last->start < start) {
+		if (w->blen == w->bcap) {
+			uint32_t cap = w->bcap ? w->bcap * 2 : 8;
+			struct bw_wbucket *n = malloc(cap * sizeof(*n));
+			if (!n)
+				return -1;
+			for (uint32_t i = 0; i < w->blen; i++)
+				n[i] = w->bk[(w->bhead + i) % w->bcap];
+			if (b)
+				b->bytes += (cap - w->bcap) * sizeof(*n);
+			free(w->bk);
+			w->bk = n;
+			w->bhead = 0;
+			w->bcap = cap;
+		}
+		last = &w->bk[(w->bhead + w->blen) % w->bcap];
+		memset(last, 0, sizeof(*last));
+		last->start = start;
+		w->blen++;
+	}
+	/* records are folded oldest first, so a bucket only ever gains
+	 * events at or after its start (late events land in the newest) */
+	last->count += (uint32_t)r[1];
+	for (int i = 0; i < w->nsum; i++)
+		last->sum[i] += (int64_t)r[3 + i];
+	/* the running totals stay: the events are still in the window */
+	w->head = (w->head + 1) & (w->cap - 1);
+	w->len--;
+	return 0;
+}
+
+int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
+		  uint32_t max_records, uint32_t max_distinct,
+		  struct bw_wbudget *b)
+{
+	int flags = 0;
+	if (w->len >= max_records && w->len) {
+		if (rec_to_bucket(w, b))
+			return -1;
+		flags |= 1;
+	}
+	if (w->len == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : 2;
+		uint64_t *n = malloc((size_t)cap * w->stride * sizeof(*n));
+		if (!n)
+			return -1;
+		for (uint32_t i = 0; i < w->len; i++)
+			memcpy(n + (size_t)i * w->stride, bw_wring_rec(w, i),
+			       w->stride * sizeof(*n));
+		if (b)
+			b->bytes += (size_t)(cap - w->cap) * w->stride * sizeof(*n);
+		free(w->rec);
+		w->rec = n;
+		w->head = 0;
+		w->cap = cap;
+	}
+	for (int i = 0; i < w->ndist; i++) {
+		if (!r->dh[i])
+			continue;
+		int rc = dset_touch(&w->dist[i], r->dh[i], r->ts, max_distinct, b);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			flags |= 2;
+	}
+	if (r->ts < w->oldest)
+		w->oldest = r->ts;
+	uint64_t *x = w->rec + (size_t)((w->head + w->len) & (w->cap - 1)) * w->stride;
+	x[0] = (uint64_t)r->ts;
+	x[1] = (uint64_t)r->input_id << 32 | r->repeat;
+	x[2] = r->line_no;
+	for (int i = 0; i < w->nsum; i++)
+		x[3 + i] = (uint64_t)r->sum[i];
+	w->len++;
+	w->count += r->repeat;
+	for (int i = 0; i < w->nsum; i++)
+		w->sum[i] += r->sum[i];
+	return flags;
+}
+
+void bw_wring_expire(struct bw_wring *w, int64_t cutoff)
+{
+	if (w->oldest > cutoff)
+		return; /* the common case: nothing to do, no record touched */
+	/* a bucket leaves when all of its span is out */
+	while (w->blen) {
+		struct bw_wbucket *k = &w->bk[w->bhead];
+		if (k->start + w->width - 1 > cutoff)
+			break;
+		w->count -= k->count;
+		for (int i = 0; i < w->nsum; i++)
+			w->sum[i] -= k->sum[i];
+		w->bhead = (w->bhead + 1) % w->bcap;
+		w->blen--;
+	}
+	if (!w->blen)
+		while (w->len && bw_wring_rec_ts(w, 0) <= cutoff)
+			rec_drop_front(w);
+	for (int i = 0; i < w->ndist; i++)
+		dset_expire(&w->dist[i], cutoff);
+	int64_t o = INT64_MAX;
+	if (w->blen)
+		o = w->bk[w->bhead].start + w->width - 1;
+	if (w->len && bw_wring_rec_ts(w, 0) < o)
+		o = bw_wring_rec_ts(w, 0);
+	for (int i = 0; i < w->ndist; i++)
+		if (w->dist[i].n && w->dist[i].e[w->dist[i].tail].last < o)
+			o = w->dist[i].e[w->dist[i].tail].last;
+	w->oldest = o;
+}
+
+void bw_wring_clear(struct bw_wring *w)
+{
+	w->head = w->len = 0;
+	w->bhead = w->blen = 0;
+	w->count = 0;
+	w->oldest = INT64_MAX;
+	memset(w->sum, 0, sizeof(w->sum));
+	for (int i = 0; i < w->ndist; i++)
+		dset_clear(&w->dist[i]);
+}
+
+void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
+{
+	if (b) {
+		b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
+		b->bytes -= w->bcap * sizeof(struct bw_wbucket);
+		for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
+	}
+	free(w->rec);
+	free(w->bk);
+	for (int i = 0; i < BW_WRING_MAX_AGG; i++)
+		free(w->dist[i].e);
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,165 @@
+/*
+ * window.h - rule state on event time: keyed tables and sliding windows.
+ *
+ * bw_wtable: a hash table (seeded SipHash, linear probing, backward-shift
+ * delete) from a key (bytes) to a fixed-size state, with an LRU list ordered
+ * by event time. Keys idle longer than keep_ms (event time) expire from the
+ * LRU tail; when all tables together hold budget->max_keys keys, inserting
+ * evicts this table's least recently seen key. Nothing here reads the wall
+ * clock.
+ *
+ * bw_wring: the events of one key inside a sliding window (now - W, now]:
+ * a ring of exact records (time, provenance, summed values), time buckets
+ * for what overflows it, running count and sums, and distinct sets keyed
+ * by last-seen time, so each event costs O(1) amortized and nothing is
+ * allocated once the ring and sets have grown to the key's working size.
+ */
+#ifndef BW_WINDOW_H
+#define BW_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bw_wbudget {
+	uint64_t nkeys;      /* keys live in all tables */
+	uint64_t max_keys;   /* cap (> 0) */
+	uint64_t peak;
+	uint64_t evictions;  /* keys removed because of the cap */
+	uint64_t expired;    /* keys removed on event time */
+	uint64_t refused;    /* inserts refused: cap reached, table empty */
+	uint64_t bytes;      /* approximate bytes of state (keys + rings) */
+};
+
+struct bw_wkey {
+	struct bw_wkey *prev, *next;  /* LRU: head = most recently seen */
+	uint64_t hash;
+	int64_t last_ts;              /* ms, event time of the last touch */
+	uint32_t keylen;
+	uint32_t slot;                /* index in the table's slots */
+	/* state (state_size bytes, 8-aligned) then the key bytes */
+	_Alignas(8) unsigned char data[];
+};
+
+struct bw_wtable {
+	struct bw_wkey **slots;
+	uint32_t cap, n;
+	struct bw_wkey *head, *tail;
+	size_t state_size;            /* rounded up to 8 */
+	uint64_t seed;
+	int64_t keep_ms;              /* idle time after which a key expires */
+	struct bw_wbudget *budget;
+	void (*fini)(void *state, struct bw_wbudget *b); /* may be NULL */
+};
+
+void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
+		    int64_t keep_ms, struct bw_wbudget *budget,
+		    void (*fini)(void *state, struct bw_wbudget *b));
+void bw_wtable_fini(struct bw_wtable *t);
+
+static inline void *bw_wkey_state(struct bw_wkey *k) { return k->data; }
+
+/* Find or create the key, mark it seen at now (LRU head). A created state
+ * is zeroed and *created set. @return the key, NULL when out of memory or
+ * refused by the cap. */
+struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
+			      uint32_t keylen, int64_t now, int *created);
+/* Find without touching. @return the key or NULL. */
+struct bw_wkey *bw_wtable_find(const struct bw_wtable *t, const void *key,
+			       uint32_t keylen);
+/* Remove keys idle since before now - keep_ms. @return how many. */
+uint64_t bw_wtable_expire(struct bw_wtable *t, int64_t now);
+/* Remove one key. */
+void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k);
+
+/* ----------------------------------------------------------- windows */
+
+#define BW_WRING_MAX_AGG 4
+
+/* Distinct values of one field in a window: value hash -> last time seen,
+ * in a hash table threaded on a list ordered by that time, so values
+ * leave the set when their last sighting leaves the window. At most `cap`
+ * values are kept (the least recently seen goes first, counted). */
+struct bw_dent {
+	uint64_t h;          /* 0 = empty slot */
+	int64_t last;        /* ms */
+	uint32_t prev, next; /* list by time; UINT32_MAX = none */
+};
+
+struct bw_dset {
+	struct bw_dent *e;
+	uint32_t cap, n;     /* slots, values */
+	uint32_t head, tail; /* head = most recently seen */
+};
+
+/* Time-bucket of events that overflowed the exact record ring. */
+struct bw_wbucket {
+	int64_t start;       /* ms, multiple of the ring's width */
+	uint64_t count;
+	int64_t sum[BW_WRING_MAX_AGG];
+};
+
+/* A key's sliding window (now - W, now]. The newest max_records events
+ * are kept exactly (time, provenance, values); older ones in the window
+ * are folded into time buckets W/256 wide, which expire when their whole
+ * span is out, so a key with more events than max_records may count up
+ * to one bucket width of events too many - never too few. */
+struct bw_wring {
+	uint64_t *rec;       /* records of `stride` words: ts, input<<32 |
+	                        repeat, line, sums... */
+	uint32_t head, len, cap;
+	uint32_t stride;
+	int nsum, ndist;
+	int64_t width;       /* bucket width, ms */
+	struct bw_wbucket *bk;
+	uint32_t bhead, blen, bcap;
+	uint64_t count;      /* events in the window (sum of repeat) */
+	int64_t oldest;      /* ms: nothing expires before the cutoff reaches
+	                        this, so expiry stops without touching records */
+	int64_t sum[BW_WRING_MAX_AGG];
+	struct bw_dset dist[BW_WRING_MAX_AGG];
+};
+
+struct bw_wrec {
+	int64_t ts;          /* ms */
+	uint32_t input_id;
+	uint32_t repeat;
+	uint64_t line_no;
+	int64_t sum[BW_WRING_MAX_AGG];
+	uint64_t dh[BW_WRING_MAX_AGG]; /* distinct value hashes, 0 = absent */
+};
+
+/* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
+ * window of window_ms. */
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
+/* Add an event. @return bit 1 when an old record was folded into a
+ * bucket, bit 2 when a distinct value was dropped at max_distinct,
+ * -1 when out of memory. */
+int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
+		  uint32_t max_records, uint32_t max_distinct,
+		  struct bw_wbudget *b);
+/* Forget events with ts <= cutoff (cutoff = now - W). */
+void bw_wring_expire(struct bw_wring *w, int64_t cutoff);
+/* Forget everything (after an alert the window starts over). */
+void bw_wring_clear(struct bw_wring *w);
+void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);
+/* Record i (0 = oldest exact record): time and provenance. */
+static inline const uint64_t *bw_wring_rec(const struct bw_wring *w, uint32_t i)
+{
+	return w->rec + (size_t)((w->head + i) & (w->cap - 1)) * w->stride;
+}
+static inline int64_t bw_wring_rec_ts(const struct bw_wring *w, uint32_t i)
+{
+	return (int64_t)bw_wring_rec(w, i)[0];
+}
+static inline uint32_t bw_wring_rec_input(const struct bw_wring *w, uint32_t i)
+{
+	return (uint32_t)(bw_wring_rec(w, i)[1] >> 32);
+}
+static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
+{
+	return bw_wring_rec(w, i)[2];
+}
+/* Events in buckets (older than every exact record). */
+uint64_t bw_wring_bucketed(const struct bw_wring *w);
+
+#endif /* BW_WINDOW_H */

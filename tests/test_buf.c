@@ -1,0 +1,84 @@
+/*
+ * test_buf.c - the escapers every sink relies on: attacker-controlled log
+ * text must never reach a terminal, a JSON document or an HTML page raw.
+ */
+#include "bw_test.h"
+
+#include "buf.h"
+
+static const char hostile[] = "a\\b\x1b[31m<&>\"'\xc2\x9b\xc3\xa9\xff\x00z";
+#define HOSTILE_N (sizeof(hostile) - 1)
+
+static char *render(void (*fn)(struct bw_buf *, const char *, size_t))
+{
+	static char out[256];
+	struct bw_buf b;
+	bw_buf_init(&b);
+	fn(&b, hostile, HOSTILE_N);
+	snprintf(out, sizeof(out), "%.*s", (int)b.n, b.p);
+	bw_buf_fini(&b);
+	return out;
+}
+
+static void test_terminal(void)
+{
+	/* ESC, the C1 CSI (c2 9b), NUL and the invalid byte become \xHH;
+	 * a literal backslash is doubled; valid UTF-8 (é) passes. */
+	CHECK_EQ_STR(render(bw_buf_add_term_str),
+		     "a\\\\b\\x1b[31m<&>\"'\\xc2\\x9b\xc3\xa9\\xff\\x00z");
+}
+
+static void test_html(void)
+{
+	CHECK_EQ_STR(render(bw_buf_add_html_str),
+		     "a\\b\\x1b[31m&lt;&amp;&gt;&quot;&#39;\\xc2\\x9b\xc3\xa9\\xff\\x00z");
+}
+
+static void test_json(void)
+{
+	/* Control bytes as \u00XX, quote and backslash escaped, valid UTF-8
+	 * kept (C1 included: JSON allows it), invalid bytes as \\xHH. */
+	CHECK_EQ_STR(render(bw_buf_add_json_str),
+		     "a\\\\b\\u001b[31m<&>\\\"'\xc2\x9b\xc3\xa9\\\\xff\\u0000z");
+}
+
+static void test_time(void)
+{
+	struct bw_buf b;
+	bw_buf_init(&b);
+	bw_buf_add_time(&b, 1795781041123LL);
+	bw_buf_addc(&b, ' ');
+	bw_buf_add_time(&b, -1);
+	bw_buf_addc(&b, ' ');
+	bw_buf_add_time(&b, INT64_MIN); /* must not overflow (fuzz find) */
+	bw_buf_addc(&b, 0);
+	CHECK(strncmp(b.p, "2026-11-27T12:04:01.123Z 1969-12-31T23:59:59.999Z ", 50) == 0);
+	bw_buf_fini(&b);
+}
+
+static void test_numbers(void)
+{
+	struct bw_buf b;
+	bw_buf_init(&b);
+	bw_buf_add_i64(&b, INT64_MIN);
+	bw_buf_addc(&b, ' ');
+	bw_buf_add_u64(&b, UINT64_MAX);
+	bw_buf_addc(&b, ' ');
+	bw_buf_add_i64(&b, 0);
+	bw_buf_addc(&b, 0);
+	CHECK_EQ_STR(b.p, "-9223372036854775808 18446744073709551615 0");
+	bw_buf_fini(&b);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct bw_test tests[] = {
+		{ "terminal", test_terminal },
+		{ "html", test_html },
+		{ "json", test_json },
+		{ "time", test_time },
+		{ "numbers", test_numbers },
+		{ NULL, NULL },
+	};
+	return bw_test_main("buf", tests, argc, argv);
+}

@@ -1,0 +1,336 @@
+/*
+ * test_rule.c - the rule language: lexer tokens and units, parser
+ * results, every error with its exact file:line:col, the regex literal
+ * prefilter, sets and globs.
+ */
+#include "bw_test.h"
+#include "rule.h"
+
+#include <string.h>
+
+static struct bw_ruleset *parse(const char *text, struct bw_rerr *err)
+{
+	struct bw_ruleset *rs = calloc(1, sizeof(*rs));
+	rs->dir = "/nonexistent";
+	rs->seed = 3;
+	bw_rule_parse(rs, "t.rules", text, strlen(text), err);
+	bw_ruleset_compile(rs, err);
+	return rs;
+}
+
+static void test_lexer_tokens(void)
+{
+	const char *src = "rule a.b-c # comment\n  when x ~ /a\\/b[/]/i and "
+			  "y in [10.0.0.0/8, \"s\\x41\"] @list <= != !~ ( )\n";
+	struct bw_rlexer lx;
+	struct bw_rtoken t;
+	bw_rlex_init(&lx, "f", src, strlen(src));
+	enum bw_rtok want[] = { RT_WORD, RT_WORD, RT_NL, RT_WORD, RT_WORD,
+				RT_MATCH, RT_REGEX, RT_WORD, RT_WORD, RT_WORD,
+				RT_LB, RT_WORD, RT_COMMA, RT_STR, RT_RB, RT_LISTREF,
+				RT_LE, RT_NE, RT_NMATCH, RT_LP, RT_RP, RT_NL, RT_EOF };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bw_rlex_next(&lx, &t);
+		if (t.t != want[i]) {
+			fprintf(stderr, "  token %zu: %s, expected %s\n", i,
+				bw_rtok_name(t.t), bw_rtok_name(want[i]));
+			CHECK(0);
+			break;
+		}
+		if (t.t == RT_REGEX) {
+			CHECK_EQ_STR(t.val, "a/b[/]");
+			CHECK(t.flags & PCRE2_CASELESS);
+		}
+		if (t.t == RT_STR)
+			CHECK_EQ_STR(t.val, "sA");
+		if (i == 1)
+			CHECK_EQ_INT(t.n, 5); /* "a.b-c" */
+		if (i == 11)
+			CHECK_EQ_INT(t.n, 10); /* "10.0.0.0/8" is one word */
+		if (i == 6) {
+			CHECK_EQ_INT(t.line, 2);
+			CHECK_EQ_INT(t.col, 12);
+		}
+		if (t.t == RT_STR || t.t == RT_REGEX)
+			free(t.val);
+	}
+}
+
+static void test_units(void)
+{
+	int64_t v;
+	int kind;
+	CHECK(bw_rnum_parse("2GiB", 4, &v, &kind));
+	CHECK_EQ_INT(v, 2147483648LL);
+	CHECK_EQ_INT(kind, 1);
+	CHECK(bw_rnum_parse("512MiB", 6, &v, &kind));
+	CHECK_EQ_INT(v, 536870912);
+	CHECK(bw_rnum_parse("10KB", 4, &v, &kind));
+	CHECK_EQ_INT(v, 10000);
+	CHECK(bw_rnum_parse("10m", 3, &v, &kind));
+	CHECK_EQ_INT(v, 600000);
+	CHECK_EQ_INT(kind, 2);
+	CHECK(bw_rnum_parse("24h", 3, &v, &kind));
+	CHECK_EQ_INT(v, 86400000);
+	CHECK(bw_rnum_parse("1.5h", 4, &v, &kind));
+	CHECK_EQ_INT(v, 5400000);
+	CHECK(bw_rnum_parse("250ms", 5, &v, &kind));
+	CHECK_EQ_INT(v, 250);
+	CHECK(bw_rnum_parse("20", 2, &v, &kind));
+	CHECK_EQ_INT(v, 20);
+	CHECK_EQ_INT(kind, 0);
+	CHECK(!bw_rnum_parse("10x", 3, &v, &kind));
+	CHECK(!bw_rnum_parse("1.5", 3, &v, &kind));
+	CHECK(!bw_rnum_parse("abc", 3, &v, &kind));
+}
+
+static void test_parse_rule(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule ssh.bruteforce-source\n"
+		"  title     \"SSH brute force\"\n"
+		"  severity  high\n"
+		"  tags      T1110.001 T1110\n"
+		"  when      source == auth and kind == login\n"
+		"            and outcome == failure\n"
+		"  group     src.ip, user\n"
+		"  window    10m\n"
+		"  trigger   count >= 20 or (distinct(user) >= 10 and\n"
+		"            count / distinct(user) <= 3)\n"
+		"  suppress  1h\n"
+		"  message   \"{count} from {src.ip}: {distinct(user)} users\"\n"
+		"  escalate  critical when http.status >= 200 and http.status < 300\n",
+		&err);
+	CHECK_EQ_INT(err.count, 0);
+	if (err.count)
+		fprintf(stderr, "%s", err.buf);
+	CHECK_EQ_INT(rs->nrules, 1);
+	const struct bw_rule *r = &rs->rules[0];
+	CHECK_EQ_STR(r->id, "ssh.bruteforce-source");
+	CHECK_EQ_STR(r->title, "SSH brute force");
+	CHECK_EQ_INT(r->kind, BW_RK_THRESHOLD);
+	CHECK_EQ_INT(r->severity, BW_SEV_HIGH);
+	CHECK_EQ_INT(r->ntags, 2);
+	CHECK_EQ_INT(r->ngroup, 2);
+	CHECK_EQ_INT(r->group[0], BW_F_SRC_IP);
+	CHECK_EQ_INT(r->window_ms, 600000);
+	CHECK_EQ_INT(r->suppress_ms, 3600000);
+	CHECK_EQ_INT(r->ndist, 1);
+	CHECK_EQ_INT(r->nesc, 1);
+	CHECK_EQ_INT(r->nmsg, 6);
+	/* indexed only under auth/login */
+	CHECK_EQ_INT(rs->nindex[BW_SRC_AUTH][BW_KIND_LOGIN], 1);
+	CHECK_EQ_INT(rs->nindex[BW_SRC_WEB][BW_KIND_REQUEST], 0);
+	CHECK_EQ_INT(rs->nindex[BW_SRC_AUTH][BW_KIND_LOGOUT], 0);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static void test_index_or_not(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule a\n  when source in [web, proxy] and kind != probe\n"
+		"rule b\n  when not (source == web) and url.path == \"/x\"\n"
+		"rule c\n  when url.path == \"/x\" or kind == login\n", &err);
+	CHECK_EQ_INT(err.count, 0);
+	CHECK_EQ_INT(rs->nindex[BW_SRC_WEB][BW_KIND_REQUEST], 2);   /* a, c */
+	CHECK_EQ_INT(rs->nindex[BW_SRC_PROXY][BW_KIND_PROBE], 2);   /* b, c */
+	CHECK_EQ_INT(rs->nindex[BW_SRC_VPN][BW_KIND_LOGIN], 2);     /* b, c */
+	CHECK_EQ_INT(rs->nindex[BW_SRC_WEB][BW_KIND_PROBE], 1);     /* c */
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+/* Every error, each with its exact position, in one run. */
+static void test_errors(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule a\n"                                   /* 1 */
+		"  severity extreme\n"                       /* 2 */
+		"  when url.path ~ /(abc/ and foo == 1\n"    /* 3 */
+		"  when bar == 1\n"                          /* 4 */
+		"  frobnicate 3\n"                           /* 5 */
+		"rule b\n"                                   /* 6 */
+		"  when http.status >= 2xx\n"                /* 7 */
+		"  window 10\n"                              /* 8 */
+		"  trigger count >= 5 and\n"                 /* 9 */
+		"  message \"{count} {nope}\"\n"             /* 10 */
+		"rule c\n"                                   /* 11 */
+		"  when user ~ /x\n"                         /* 12 */
+		"  escalate critical when recent(zzz, 1h)\n" /* 13 */
+		"rule a\n"                                   /* 14 */
+		"  when kind == logn\n",                     /* 15 */
+		&err);
+	const char *want =
+		"t.rules:2:12: expected a severity (info, low, medium, high, critical), found 'extreme'\n"
+		"t.rules:3:30: unknown field 'foo'\n"
+		"t.rules:4:8: unknown field 'bar'\n"
+		"t.rules:5:3: unknown directive 'frobnicate' (title severity tags when group window trigger suppress message escalate sequence step baseline allowlist)\n"
+		"t.rules:7:23: expected a number, found '2xx'\n"
+		"t.rules:8:10: expected a duration such as 10m, 24h (units ms s m h d w), found '10'\n"
+		/* a trailing 'and' continues on the next line */
+		"t.rules:10:3: unknown aggregate 'message' (count, distinct(f), sum(f); write '-' with spaces around it)\n"
+		"t.rules:12:15: unterminated regex (a '/' inside must be written \\/)\n"
+		"t.rules:14:6: duplicate rule id (first at t.rules:1)\n"
+		"t.rules:15:16: unknown value 'logn' for this field\n"
+		"t.rules:13:26: recent(): no rule 'zzz'\n";
+	if (err.buf && strcmp(err.buf, want))
+		fprintf(stderr, "  got:\n%s", err.buf);
+	CHECK_EQ_STR(err.buf, want);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static void test_regex_error_position(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse("rule r\n  when url.path ~ /ab(c/\n", &err);
+	CHECK_EQ_INT(err.count, 1);
+	/* '/' at col 19, pattern from col 20, PCRE2 reports offset 4 */
+	CHECK(err.buf && strncmp(err.buf, "t.rules:2:24: bad regex: missing closing "
+				 "parenthesis", 49) == 0);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static void test_trigger_types(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule t\n  when kind == login\n  group user\n  window 1h\n"
+		"  trigger count + 3\n", &err);
+	CHECK_EQ_STR(err.buf, "t.rules:5:11: trigger must be a comparison such as "
+		     "count >= 20\n");
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+	memset(&err, 0, sizeof(err));
+	rs = parse("rule t\n  when kind == login\n  group user\n  window 1h\n"
+		   "  trigger count >= 3 and 5\n", &err);
+	CHECK_EQ_STR(err.buf, "t.rules:5:22: 'and'/'or' need comparisons on both "
+		     "sides\n");
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static void test_message_placeholders(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule m\n  when kind == login\n"
+		"  message \"{count} {nope} x\"\n"
+		"rule n\n  when kind == login\n  message \"{sum(user)}\"\n"
+		"rule o\n  when kind == login\n  message \"{src.ip\"\n", &err);
+	CHECK_EQ_STR(err.buf,
+		     "t.rules:3:20: unknown placeholder '{nope}'\n"
+		     "t.rules:6:12: unknown or non-numeric field in '{sum(user)}'\n"
+		     "t.rules:9:12: unclosed '{' in message\n");
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static void test_regex_prefilter(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule a\n  when url.path ~ /\\/remote\\/fgt_lang/\n"
+		"rule b\n  when url.path ~ /^\\/api\\/v1\\/(totp|cav)\\/x/i\n"
+		"rule c\n  when url.path ~ /foo|barbaz/\n"
+		"rule d\n  when url.path ~ /ab?cdef+g/\n", &err);
+	CHECK_EQ_INT(err.count, 0);
+	CHECK_EQ_INT(rs->nrx, 4);
+	CHECK_EQ_STR(rs->rx[0].lit, "/remote/fgt_lang");
+	CHECK_EQ_STR(rs->rx[1].lit, "/api/v1/");
+	CHECK(rs->rx[1].lit_icase);
+	CHECK(rs->rx[2].lit == NULL); /* alternation at top level */
+	CHECK_EQ_STR(rs->rx[3].lit, "cdef");
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static int has_req(const struct bw_rlit *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].s, s) == 0)
+			return 1;
+	return 0;
+}
+
+static void free_req(struct bw_rlit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].s);
+	free(v);
+}
+
+static void test_regex_requirements(void)
+{
+	struct bw_rlit *v;
+	const char *re = "sqlmap|nikto|\\bnmap\\b|fuzz faster u fool";
+	size_t n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 4);
+	CHECK(has_req(v, n, "sqlmap") && has_req(v, n, "nmap") &&
+	      has_req(v, n, "fuzz faster u fool"));
+	free_req(v, n);
+	/* a group of alternatives inside a branch; case folded */
+	re = "^\\/api\\/v1\\/(totp\\/User-backup-code|cav\\/client)\\/";
+	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "totp/user-backup-code") && has_req(v, n, "cav/client"));
+	free_req(v, n);
+	/* optional parts never count; a branch with nothing certain kills it */
+	re = "ab?c|x*";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 0);
+	re = "(jndi)+:|%24%7b";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "jndi") && has_req(v, n, "%24%7b"));
+	free_req(v, n);
+	re = "(?=abc)def";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 1);
+	CHECK(has_req(v, n, "def"));
+	free_req(v, n);
+}
+
+static void test_glob(void)
+{
+	CHECK(bw_glob_match("web.*-cve-*", "web.fortinet-cve-2018-13379", 27, 0));
+	CHECK(!bw_glob_match("web.*-cve-*", "web.sqli", 8, 0));
+	CHECK(bw_glob_match("sqlmap*", "sqlmap/1.5", 10, 0));
+	CHECK(bw_glob_match("*nikto*", "Mozilla (Nikto/2.1)", 19, 1));
+	CHECK(!bw_glob_match("*nikto*", "Mozilla (Nikto/2.1)", 19, 0));
+	CHECK(bw_glob_match("a*b*c", "axxbyyc", 7, 0));
+	CHECK(!bw_glob_match("a*b*c", "axxbyy", 6, 0));
+}
+
+static void test_hash_seeded(void)
+{
+	CHECK(bw_hash64(1, "abc", 3) != bw_hash64(2, "abc", 3));
+	CHECK(bw_hash64(1, "abc", 3) == bw_hash64(1, "abc", 3));
+	CHECK(bw_hash64(1, "abc", 3) != bw_hash64(1, "abd", 3));
+}
+
+static const struct bw_test tests[] = {
+	{ "lexer_tokens", test_lexer_tokens },
+	{ "units", test_units },
+	{ "parse_rule", test_parse_rule },
+	{ "index_or_not", test_index_or_not },
+	{ "errors", test_errors },
+	{ "regex_error_position", test_regex_error_position },
+	{ "trigger_types", test_trigger_types },
+	{ "message_placeholders", test_message_placeholders },
+	{ "regex_prefilter", test_regex_prefilter },
+	{ "regex_requirements", test_regex_requirements },
+	{ "glob", test_glob },
+	{ "hash_seeded", test_hash_seeded },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return bw_test_main("rule", tests, argc, argv);
+}

@@ -1,0 +1,587 @@
+/*
+ * test_rule_engine.c - the engine on events built in C: signatures,
+ * thresholds with exact window edges, out-of-order events, suppression,
+ * eviction under a cap, sequences and their expiry, recent(), escalation,
+ * allowlists, regex limits, hour(ts).
+ */
+#include "bw_test.h"
+#include "rule_test_util.h"
+
+#define T0 1700000000LL /* 2023-11-14T22:13:20Z */
+
+static const char *bf_rules =
+	"rule ssh.bf\n"
+	"  title \"brute force\"\n"
+	"  severity high\n"
+	"  tags T1110.001 T1110\n"
+	"  when source == auth and kind == login and outcome == failure\n"
+	"  group src.ip\n"
+	"  window 10m\n"
+	"  trigger count >= 3\n"
+	"  message \"{count} failures from {src.ip} for {distinct(user)} users\"\n";
+
+static void test_threshold_fires(void)
+{
+	struct bw_engine *e = engine_with(bf_rules, 0);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "203.0.113.7", "root", 1);
+	bw_engine_event(e, &ev);
+	ev.ts_ms += 1000;
+	ev.line_no = 2;
+	ev.user = BW_STR_LIT("admin");
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	ev.ts_ms += 1000;
+	ev.line_no = 3;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	CHECK_EQ_STR(got[0].rule, "ssh.bf");
+	CHECK_EQ_INT(got[0].count, 3);
+	CHECK_EQ_INT(got[0].evidence_count, 3);
+	CHECK_EQ_INT(got[0].nevidence, 3);
+	CHECK_EQ_INT(got[0].first_line, 1);
+	CHECK_EQ_STR(got[0].message, "3 failures from 203.0.113.7 for 2 users");
+	CHECK_EQ_INT(bw_engine_max_severity(e), BW_SEV_HIGH);
+	CHECK_EQ_INT(bw_engine_exit_status(e), 1);
+	/* a success or another source does not count */
+	bw_event ok = mkev(T0 + 5, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			   "203.0.113.7", "root", 4);
+	bw_engine_event(e, &ok);
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* The window is (now - W, now]: an event exactly W old is out. */
+static void test_window_edge(void)
+{
+	struct bw_engine *e = engine_with(bf_rules, 0);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "198.51.100.1", "a", 1);
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 300) * 1000;
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 600) * 1000; /* exactly 10m after the first */
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	/* 1 ms inside: fires */
+	struct bw_engine *e2 = e;
+	(void)e2;
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	e = engine_with(bf_rules, 0);
+	if (!e)
+		return;
+	ev.ts_ms = T0 * 1000;
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 300) * 1000;
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 600) * 1000 - 1;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* Events slightly out of order (inside the window) still count; events
+ * older than the whole window do not. */
+static void test_out_of_order(void)
+{
+	struct bw_engine *e = engine_with(bf_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0 + 100, BW_SRC_AUTH, BW_KIND_LOGIN,
+			   BW_OUTCOME_FAILURE, "192.0.2.9", "a", 1);
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 50) * 1000; /* late by 50 s */
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 101) * 1000;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	struct bw_engine_stats st;
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.late, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	e = engine_with(bf_rules, 0);
+	if (!e)
+		return;
+	ev.ts_ms = (T0 + 1000) * 1000;
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 100) * 1000; /* 900 s late: outside the window */
+	bw_engine_event(e, &ev);
+	ev.ts_ms = (T0 + 1001) * 1000;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_suppress(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule s\n  severity low\n  when source == auth and outcome == failure\n"
+		"  group src.ip\n  window 10m\n  trigger count >= 2\n  suppress 1h\n"
+		"  message \"{count} ({suppressed} held back)\"\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "192.0.2.1", "a", 1);
+	for (int i = 0; i < 10; i++) {
+		ev.ts_ms = (T0 + i) * 1000;
+		ev.line_no = (uint64_t)i + 1;
+		bw_engine_event(e, &ev);
+	}
+	/* fires at event 2; events 4,6,8,10 re-trigger and are suppressed */
+	CHECK_EQ_INT(ngot, 1);
+	ev.ts_ms = (T0 + 3600 + 1) * 1000;
+	bw_engine_event(e, &ev);
+	ev.ts_ms += 1000;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 2);
+	CHECK_EQ_INT(got[1].suppressed, 4);
+	CHECK_EQ_STR(got[1].message, "2 (4 held back)");
+	uint64_t al, sup, rx;
+	CHECK_EQ_STR(bw_engine_rule_stats(e, 0, &al, &sup, &rx), "s");
+	CHECK_EQ_INT(al, 2);
+	CHECK_EQ_INT(sup, 4);
+	CHECK_EQ_INT(bw_engine_exit_status(e), 0); /* low < high */
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_eviction_cap(void)
+{
+	struct bw_engine *e = engine_with(bf_rules, 100);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   NULL, "a", 1);
+	for (uint32_t i = 0; i < 1000; i++) {
+		bw_ip_from_v4(&ev.src_ip, 0x0a000000u + i);
+		bw_engine_event(e, &ev);
+	}
+	struct bw_engine_stats st;
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.keys, 100);
+	CHECK_EQ_INT(st.keys_peak, 100);
+	CHECK_EQ_INT(st.evictions, 900);
+	/* the most recent keys survive: 3 more from the last address fire */
+	bw_ip_from_v4(&ev.src_ip, 0x0a000000u + 999);
+	bw_engine_event(e, &ev);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	/* the first was evicted: its count starts over */
+	bw_ip_from_v4(&ev.src_ip, 0x0a000000u);
+	bw_engine_event(e, &ev);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_expiry_on_event_time(void)
+{
+	struct bw_engine *e = engine_with(bf_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   NULL, "a", 1);
+	for (uint32_t i = 0; i < 50; i++) {
+		bw_ip_from_v4(&ev.src_ip, 0x0a000000u + i);
+		bw_engine_event(e, &ev);
+	}
+	struct bw_engine_stats st;
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.keys, 50);
+	ev.ts_ms = (T0 + 601 + 2) * 1000;
+	bw_engine_event(e, &ev);
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.keys, 1);
+	CHECK_EQ_INT(st.expired, 50);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static const char *seq_rules =
+	"rule ssh.bf\n  severity high\n"
+	"  when source == auth and kind == login and outcome == failure\n"
+	"  group src.ip\n  window 10m\n  trigger count >= 5\n\n"
+	"rule auth.saf\n  severity high\n"
+	"  sequence by src.ip within 30m\n"
+	"    step kind == login and outcome == failure with runs=5\n"
+	"    step kind == login and outcome == success\n"
+	"  escalate critical when recent(ssh.bf, 3h)\n";
+
+static void test_sequence(void)
+{
+	struct bw_engine *e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.5", "bob", 1);
+	bw_event s = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			  "203.0.113.5", "bob", 0);
+	/* success after 4 failures: nothing */
+	for (int i = 0; i < 4; i++) {
+		f.ts_ms = (T0 + i) * 1000;
+		f.line_no = (uint64_t)i + 1;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 10) * 1000;
+	s.line_no = 10;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 0);
+	/* the fifth and sixth failures, then success: fires, critical
+	 * because ssh.bf fired on the same source */
+	f.ts_ms = (T0 + 11) * 1000;
+	f.line_no = 11;
+	bw_engine_event(e, &f);
+	CHECK_EQ_INT(count_rule("ssh.bf"), 1);
+	f.ts_ms = (T0 + 12) * 1000;
+	f.line_no = 12;
+	bw_engine_event(e, &f);
+	s.ts_ms = (T0 + 13) * 1000;
+	s.line_no = 13;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	if (ngot == 2) {
+		CHECK_EQ_INT(got[1].severity, BW_SEV_CRITICAL);
+		CHECK_EQ_INT(got[1].last_line, 13);
+		CHECK(got[1].evidence_count >= 6);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_sequence_expiry(void)
+{
+	struct bw_engine *e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.6", "bob", 1);
+	/* 5 failures spread over 40 minutes: never 5 within 30m */
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + i * 600) * 1000;
+		bw_engine_event(e, &f);
+	}
+	bw_event s = mkev(T0 + 2401, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, "203.0.113.6", "bob", 9);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 0);
+	/* 5 quick failures, then success 31 minutes later: expired */
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + 10000 + i) * 1000;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 10000 + 4 + 1801) * 1000;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 0);
+	/* not critical without a recent brute force */
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + 40000 + i * 200) * 1000;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 40000 + 1000) * 1000;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	CHECK_EQ_INT(got[ngot - 1].severity, BW_SEV_HIGH);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_signature_escalate(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule web.fortinet\n  severity high\n  tags CVE-2018-13379 T1190\n"
+		"  when url.path ~ /\\/remote\\/fgt_lang/ and url.query ~ /lang=\\/\\.\\.\\//i\n"
+		"  group src.ip\n  suppress 1h\n"
+		"  escalate critical when http.status >= 200 and http.status < 300\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event a = mkweb(T0, "192.0.2.50", "/remote/fgt_lang",
+			   "LANG=/../../../..//////////dev/cmdb/sslvpn_websession",
+			   404, 1);
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(ngot, 1);
+	CHECK_EQ_INT(got[0].severity, BW_SEV_HIGH);
+	a.http_status = 200;
+	a.ts_ms += 1000;
+	bw_engine_event(e, &a); /* suppressed for 1h on this source */
+	CHECK_EQ_INT(ngot, 1);
+	bw_event b = mkweb(T0 + 2, "192.0.2.51", "/remote/fgt_lang",
+			   "lang=/../../x", 200, 2);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(ngot, 2);
+	CHECK_EQ_INT(got[1].severity, BW_SEV_CRITICAL);
+	bw_event c = mkweb(T0 + 3, "192.0.2.52", "/remote/fgt_lang", "lang=en",
+			   200, 3);
+	bw_engine_event(e, &c);
+	CHECK_EQ_INT(ngot, 2);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_regex_limit(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule rx.bomb\n  when url.path ~ /^(a+)+$/\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	char path[4096];
+	memset(path, 'a', 4000);
+	path[4000] = 'b';
+	path[4001] = 0;
+	bw_event a = mkweb(T0, "192.0.2.1", path, NULL, 200, 1);
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(ngot, 0);
+	struct bw_engine_stats st;
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.regex_limit, 1);
+	uint64_t rx = 0;
+	bw_engine_rule_stats(e, 0, NULL, NULL, &rx);
+	CHECK_EQ_INT(rx, 1);
+	/* a short matching subject still matches */
+	bw_event b = mkweb(T0, "192.0.2.1", "aaaa", NULL, 200, 2);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_allowlist(void)
+{
+	ngot = 0;
+	rules_dir("rule w\n  when url.path == \"/x\"\n\nrule w2\n"
+		  "  allowlist off\n  when url.path == \"/x\"\n");
+	rules_file("allow/cidrs.txt", "# office\n10.0.0.0/8\n");
+	rules_file("allow/agents.txt", "nagios*\n");
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.on_alert = collect;
+	cfg.seed = 7;
+	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		return;
+	}
+	bw_event a = mkweb(T0, "10.1.2.3", "/x", NULL, 200, 1);
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("w"), 0);
+	CHECK_EQ_INT(count_rule("w2"), 1);
+	bw_event b = mkweb(T0, "192.0.2.3", "/x", NULL, 200, 2);
+	b.user_agent = BW_STR_LIT("Nagios-Plugins 2.3");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("w"), 0);
+	b.user_agent = BW_STR_LIT("curl/8");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("w"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_distinct_spray(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule spray\n  severity high\n"
+		"  when kind == login and outcome == failure\n  group src.ip\n"
+		"  window 30m\n  trigger distinct(user) >= 10 and count / distinct(user) <= 3\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	char users[20][8];
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "192.0.2.77", NULL, 1);
+	/* one user hammered 40 times: not spraying */
+	ev.user = BW_STR_LIT("root");
+	for (int i = 0; i < 40; i++)
+		bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	/* from another source: 10 users, 1-2 tries each */
+	bw_ip_parse("192.0.2.78", 10, &ev.src_ip);
+	for (int i = 0; i < 10; i++) {
+		snprintf(users[i], sizeof(users[i]), "u%d", i);
+		ev.user = bw_str_make(users[i], strlen(users[i]));
+		bw_engine_event(e, &ev);
+		if (i % 2)
+			bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_sum_bytes(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule exfil\n  severity high\n  when bytes_out > 0\n  group user\n"
+		"  window 1h\n  trigger sum(bytes_out) >= 1GiB\n"
+		"  message \"{user} sent {sum(bytes_out)} bytes\"\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_VPN, BW_KIND_SESSION_END, BW_OUTCOME_NONE,
+			   "192.0.2.1", "carol", 1);
+	ev.bytes_out = 512LL * 1024 * 1024;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	ev.ts_ms += 3600 * 1000; /* exactly one hour later: the first is out */
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	ev.ts_ms += 1000;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	CHECK_EQ_STR(got[0].message, "carol sent 1073741824 bytes");
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_hour_site_tz(void)
+{
+	ngot = 0;
+	rules_dir("rule night\n  when hour(ts) >= 22 or hour(ts) < 6\n");
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.on_alert = collect;
+	cfg.site_tz = "Europe/Amsterdam";
+	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		return;
+	}
+	/* 2023-11-14 20:30 UTC = 21:30 in Amsterdam (CET): day */
+	bw_event ev = mkweb(1699993800, "192.0.2.1", "/", NULL, 200, 1);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 0);
+	/* 21:30 UTC = 22:30 local: night */
+	ev.ts_ms += 3600 * 1000;
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_alert_step_sequence(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule web.exploit\n  severity high\n  tags T1190\n"
+		"  when url.path ~ /\\/remote\\/fgt_lang/\n\n"
+		"rule exploit.then.login\n  severity critical\n"
+		"  sequence by src.ip within 24h\n    step alert(T1190)\n"
+		"    step kind == login and outcome == success\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event a = mkweb(T0, "198.51.100.9", "/remote/fgt_lang", NULL, 200, 1);
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(ngot, 1);
+	bw_event l = mkev(T0 + 3600, BW_SRC_VPN, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			  "198.51.100.9", "eve", 2);
+	bw_engine_event(e, &l);
+	CHECK_EQ_INT(count_rule("exploit.then.login"), 1);
+	bw_event o = mkev(T0 + 3700, BW_SRC_VPN, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			  "198.51.100.10", "eve", 3);
+	bw_engine_event(e, &o);
+	CHECK_EQ_INT(count_rule("exploit.then.login"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static void test_lists_and_sets(void)
+{
+	ngot = 0;
+	rules_dir("rule ua\n  when user.agent in @scanners\n\n"
+		  "rule net\n  when src.ip in [10.0.0.0/8, 192.0.2.1] and "
+		  "http.status in [401, 403]\n\n"
+		  "rule fn\n  when startswith(lower(url.path), \"/admin\") and "
+		  "not contains(url.path, \"ok\")\n");
+	rules_file("lists/scanners.txt", "# scanners\nsqlmap*\nNikto\n");
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.on_alert = collect;
+	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		return;
+	}
+	bw_event a = mkweb(T0, "192.0.2.1", "/", NULL, 403, 1);
+	a.user_agent = BW_STR_LIT("sqlmap/1.5#stable");
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("ua"), 1);
+	CHECK_EQ_INT(count_rule("net"), 1);
+	a.user_agent = BW_STR_LIT("Nikto");
+	a.http_status = 200;
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("ua"), 2);
+	CHECK_EQ_INT(count_rule("net"), 1);
+	bw_event b = mkweb(T0, "10.9.9.9", "/ADMIN/x", NULL, 401, 2);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("net"), 2);
+	CHECK_EQ_INT(count_rule("fn"), 1);
+	b.url_path = BW_STR_LIT("/admin/ok");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("fn"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+static const struct bw_test tests[] = {
+	{ "threshold_fires", test_threshold_fires },
+	{ "window_edge", test_window_edge },
+	{ "out_of_order", test_out_of_order },
+	{ "suppress", test_suppress },
+	{ "eviction_cap", test_eviction_cap },
+	{ "expiry_on_event_time", test_expiry_on_event_time },
+	{ "sequence", test_sequence },
+	{ "sequence_expiry", test_sequence_expiry },
+	{ "signature_escalate", test_signature_escalate },
+	{ "regex_limit", test_regex_limit },
+	{ "allowlist", test_allowlist },
+	{ "distinct_spray", test_distinct_spray },
+	{ "sum_bytes", test_sum_bytes },
+	{ "hour_site_tz", test_hour_site_tz },
+	{ "alert_step_sequence", test_alert_step_sequence },
+	{ "lists_and_sets", test_lists_and_sets },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return bw_test_main("rule_engine", tests, argc, argv);
+}

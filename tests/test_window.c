@@ -1,0 +1,217 @@
+/*
+ * test_window.c - keyed state tables (seeded hash, LRU on event time,
+ * cap and eviction, expiry, delete keeps probe chains) and sliding
+ * windows (exact edges, running count/sum/distinct, per-key cap).
+ */
+#include "bw_test.h"
+#include "window.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct st {
+	int64_t v;
+};
+
+static void test_table_basic(void)
+{
+	struct bw_wbudget b = { .max_keys = 1000 };
+	struct bw_wtable t;
+	bw_wtable_init(&t, sizeof(struct st), 99, 60000, &b, NULL);
+	int created;
+	char key[32];
+	for (int i = 0; i < 500; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		struct bw_wkey *k = bw_wtable_get(&t, key, (uint32_t)n, i, &created);
+		CHECK(k && created);
+		((struct st *)bw_wkey_state(k))->v = i;
+	}
+	CHECK_EQ_INT(t.n, 500);
+	CHECK_EQ_INT(b.nkeys, 500);
+	/* delete every third key: the rest must still be found */
+	for (int i = 0; i < 500; i += 3) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		struct bw_wkey *k = bw_wtable_find(&t, key, (uint32_t)n);
+		CHECK(k != NULL);
+		if (k)
+			bw_wtable_del(&t, k);
+	}
+	for (int i = 0; i < 500; i++) {
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		struct bw_wkey *k = bw_wtable_find(&t, key, (uint32_t)n);
+		if (i % 3 == 0) {
+			CHECK(k == NULL);
+		} else {
+			CHECK(k != NULL);
+			if (k)
+				CHECK_EQ_INT(((struct st *)bw_wkey_state(k))->v, i);
+		}
+	}
+	/* get on an existing key does not create */
+	struct bw_wkey *k = bw_wtable_get(&t, "k1", 2, 600, &created);
+	CHECK(k && !created);
+	bw_wtable_fini(&t);
+	CHECK_EQ_INT(b.nkeys, 0);
+}
+
+static void test_table_cap_lru(void)
+{
+	struct bw_wbudget b = { .max_keys = 3 };
+	struct bw_wtable t;
+	bw_wtable_init(&t, sizeof(struct st), 1, 0, &b, NULL);
+	int c;
+	bw_wtable_get(&t, "a", 1, 1, &c);
+	bw_wtable_get(&t, "b", 1, 2, &c);
+	bw_wtable_get(&t, "c", 1, 3, &c);
+	bw_wtable_get(&t, "a", 1, 4, &c); /* a is fresh again */
+	bw_wtable_get(&t, "d", 1, 5, &c); /* evicts b, the least recent */
+	CHECK_EQ_INT(b.evictions, 1);
+	CHECK(bw_wtable_find(&t, "b", 1) == NULL);
+	CHECK(bw_wtable_find(&t, "a", 1) != NULL);
+	CHECK(bw_wtable_find(&t, "c", 1) != NULL);
+	CHECK(bw_wtable_find(&t, "d", 1) != NULL);
+	CHECK_EQ_INT(b.nkeys, 3);
+	CHECK_EQ_INT(b.peak, 3);
+	/* a second table sharing the budget, empty: refused, not stolen */
+	struct bw_wtable t2;
+	bw_wtable_init(&t2, sizeof(struct st), 2, 0, &b, NULL);
+	CHECK(bw_wtable_get(&t2, "x", 1, 6, &c) == NULL);
+	CHECK_EQ_INT(b.refused, 1);
+	bw_wtable_fini(&t2);
+	bw_wtable_fini(&t);
+}
+
+static void test_table_expiry(void)
+{
+	struct bw_wbudget b = { .max_keys = 100 };
+	struct bw_wtable t;
+	bw_wtable_init(&t, sizeof(struct st), 1, 1000, &b, NULL);
+	int c;
+	bw_wtable_get(&t, "a", 1, 0, &c);
+	bw_wtable_get(&t, "b", 1, 500, &c);
+	bw_wtable_get(&t, "c", 1, 900, &c);
+	CHECK_EQ_INT(bw_wtable_expire(&t, 1000), 0);  /* a idle exactly 1000 */
+	CHECK_EQ_INT(bw_wtable_expire(&t, 1001), 1);  /* a out */
+	CHECK_EQ_INT(bw_wtable_expire(&t, 1901), 2);  /* b, c out */
+	CHECK_EQ_INT(b.expired, 3);
+	CHECK_EQ_INT(t.n, 0);
+	bw_wtable_fini(&t);
+}
+
+static void push(struct bw_wring *w, int64_t ts, int64_t sum, uint64_t dh,
+		 uint32_t max)
+{
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.ts = ts;
+	r.repeat = 1;
+	r.sum[0] = sum;
+	r.dh[0] = dh;
+	bw_wring_push(w, &r, max, 1000, NULL);
+}
+
+static void test_ring_window(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 1, 1, 500);
+	for (int i = 0; i < 10; i++)
+		push(&w, i * 100, 10, (uint64_t)(i % 3) + 1, 1000);
+	CHECK_EQ_INT(w.count, 10);
+	CHECK_EQ_INT(w.sum[0], 100);
+	CHECK_EQ_INT(w.dist[0].n, 3);
+	/* window (now - W, now] with now = 900, W = 500: cutoff 400 keeps
+	 * 500..900 */
+	bw_wring_expire(&w, 400);
+	CHECK_EQ_INT(w.count, 5);
+	CHECK_EQ_INT(w.sum[0], 50);
+	CHECK_EQ_INT(bw_wring_rec_ts(&w, 0), 500);
+	CHECK_EQ_INT(w.dist[0].n, 3);
+	bw_wring_expire(&w, 800); /* keeps 900 only: value 9%3+1 = 1 */
+	CHECK_EQ_INT(w.count, 1);
+	CHECK_EQ_INT(w.dist[0].n, 1);
+	bw_wring_clear(&w);
+	CHECK_EQ_INT(w.count, 0);
+	CHECK_EQ_INT(w.dist[0].n, 0);
+	push(&w, 1000, 1, 5, 1000);
+	CHECK_EQ_INT(w.dist[0].n, 1);
+	bw_wring_fini(&w, NULL);
+}
+
+/* Past max_records, old records fold into W/256 buckets: totals stay
+ * exact while events are in the window; a bucket leaves once all of its
+ * span is out (never early). */
+static void test_ring_buckets(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 1, 1, 256000); /* buckets of 1000 ms */
+	int folded = 0;
+	for (int i = 0; i < 100; i++) {
+		struct bw_wrec r;
+		memset(&r, 0, sizeof(r));
+		r.ts = i * 100;
+		r.repeat = 1;
+		r.sum[0] = 2;
+		r.dh[0] = (uint64_t)i + 1;
+		r.line_no = (uint64_t)i + 1;
+		folded += bw_wring_push(&w, &r, 16, 1000, NULL) & 1;
+	}
+	CHECK_EQ_INT(folded, 84);
+	CHECK_EQ_INT(w.len, 16);
+	CHECK_EQ_INT(w.count, 100);
+	CHECK_EQ_INT(w.sum[0], 200);
+	CHECK_EQ_INT(w.dist[0].n, 100);
+	CHECK_EQ_INT(bw_wring_bucketed(&w), 84);
+	CHECK_EQ_INT(bw_wring_rec_line(&w, 0), 85);
+	/* cutoff 950: events 0..900 are out, but bucket [0, 1000) holds them
+	 * and is only partly out: kept */
+	bw_wring_expire(&w, 950);
+	CHECK_EQ_INT(w.count, 100);
+	CHECK_EQ_INT(w.dist[0].n, 90);
+	bw_wring_expire(&w, 999); /* the whole first bucket is out */
+	CHECK_EQ_INT(w.count, 90);
+	CHECK_EQ_INT(w.sum[0], 180);
+	bw_wring_expire(&w, 1000000);
+	CHECK_EQ_INT(w.count, 0);
+	CHECK_EQ_INT(w.sum[0], 0);
+	CHECK_EQ_INT(w.dist[0].n, 0);
+	CHECK_EQ_INT(w.len, 0);
+	bw_wring_fini(&w, NULL);
+}
+
+/* A distinct set keeps at most its cap, dropping the least recently seen. */
+static void test_distinct_cap(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 0, 1, 100000);
+	int dropped = 0;
+	for (int i = 0; i < 50; i++) {
+		struct bw_wrec r;
+		memset(&r, 0, sizeof(r));
+		r.ts = i;
+		r.repeat = 1;
+		r.dh[0] = (uint64_t)(i % 25) + 1;
+		dropped += (bw_wring_push(&w, &r, 1000, 10, NULL) & 2) != 0;
+	}
+	CHECK_EQ_INT(w.dist[0].n, 10);
+	CHECK_EQ_INT(dropped, 40);
+	CHECK_EQ_INT(w.count, 50);
+	bw_wring_fini(&w, NULL);
+}
+
+static const struct bw_test tests[] = {
+	{ "table_basic", test_table_basic },
+	{ "table_cap_lru", test_table_cap_lru },
+	{ "table_expiry", test_table_expiry },
+	{ "ring_window", test_ring_window },
+	{ "ring_buckets", test_ring_buckets },
+	{ "distinct_cap", test_distinct_cap },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return bw_test_main("window", tests, argc, argv);
+}
