@@ -20,11 +20,12 @@
 #define MAX_USER 255
 
 struct lease {
-	struct lease *hnext;        /* same bucket, newer first */
+	struct lease *hnext, *hprev; /* same bucket, newer first */
 	struct lease *fprev, *fnext; /* creation order */
 	uint64_t hash;
 	bw_ip addr;
 	int64_t from_ms, to_ms;     /* to_ms == OPEN_END while held */
+	int64_t seen_ms;            /* last event that confirmed an open lease */
 	size_t user_n;
 	char user[];                /* NUL-terminated copy */
 };
@@ -33,6 +34,8 @@ struct bw_leases {
 	struct lease **buckets;
 	size_t mask, cap, count;
 	uint64_t seed;
+	int64_t max_open_ms;        /* an open lease unconfirmed for longer
+	                               attributes nothing; 0 = no limit */
 	struct lease *oldest, *newest;
 	struct bw_leases_stats st;
 };
@@ -72,6 +75,7 @@ struct bw_leases *bw_leases_new(size_t cap)
 	}
 	l->mask = nb - 1;
 	l->cap = cap;
+	l->max_open_ms = BW_LEASE_MAX_OPEN_DEFAULT;
 	if (getentropy(&l->seed, sizeof(l->seed)) != 0)
 		l->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)l;
 	return l;
@@ -104,11 +108,12 @@ static int same_user(const struct lease *e, bw_str u)
 static void evict_oldest(struct bw_leases *l)
 {
 	struct lease *e = l->oldest;
-	struct lease **pp = &l->buckets[e->hash & l->mask];
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
+	if (e->hprev)
+		e->hprev->hnext = e->hnext;
+	else
+		l->buckets[e->hash & l->mask] = e->hnext;
+	if (e->hnext)
+		e->hnext->hprev = e->hprev;
 	l->oldest = e->fnext;
 	if (l->oldest)
 		l->oldest->fprev = NULL;
@@ -132,11 +137,15 @@ static struct lease *lease_add(struct bw_leases *l, const bw_ip *ip, uint64_t h,
 	e->addr = *ip;
 	e->from_ms = from;
 	e->to_ms = to;
+	e->seen_ms = to == OPEN_END ? from : to;
 	e->user_n = user.n;
 	memcpy(e->user, user.p, user.n);
 	e->user[user.n] = 0;
 	/* newest first in its chain */
 	e->hnext = l->buckets[h & l->mask];
+	e->hprev = NULL;
+	if (e->hnext)
+		e->hnext->hprev = e;
 	l->buckets[h & l->mask] = e;
 	e->fprev = l->newest;
 	if (l->newest)
@@ -182,6 +191,8 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 			if (same_user(cur, ev->user)) {
 				if (start < cur->from_ms)
 					cur->from_ms = start;
+				if (ev->ts_ms > cur->seen_ms)
+					cur->seen_ms = ev->ts_ms;
 				return 1;
 			}
 			/* handed to someone else: the previous holder lost it */
@@ -217,7 +228,11 @@ int bw_lease_attribute(struct bw_leases *l, bw_event *ev)
 	for (struct lease *e = l->buckets[h & l->mask]; e; e = e->hnext) {
 		if (e->hash != h || !same_ip(&e->addr, &ev->src_ip))
 			continue;
-		if (e->from_ms <= ev->ts_ms && ev->ts_ms <= e->to_ms) {
+		int64_t to = e->to_ms;
+		if (to == OPEN_END && l->max_open_ms > 0 &&
+		    e->seen_ms < INT64_MAX - l->max_open_ms)
+			to = e->seen_ms + l->max_open_ms;
+		if (e->from_ms <= ev->ts_ms && ev->ts_ms <= to) {
 			ev->user.p = e->user;
 			ev->user.n = e->user_n;
 			ev->flags |= BW_EF_USER_LEASE;
@@ -226,6 +241,11 @@ int bw_lease_attribute(struct bw_leases *l, bw_event *ev)
 		}
 	}
 	return 0;
+}
+
+void bw_leases_set_max_open(struct bw_leases *l, int64_t ms)
+{
+	l->max_open_ms = ms > 0 ? ms : 0;
 }
 
 void bw_leases_get_stats(const struct bw_leases *l, struct bw_leases_stats *out)

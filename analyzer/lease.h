@@ -54,6 +54,13 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev);
  * @return 1 when attributed, else 0. */
 int bw_lease_attribute(struct bw_leases *l, bw_event *ev);
 
+/* An open lease (no end seen) attributes events only up to this long
+ * after the last event that confirmed it (assignment, session start,
+ * status snapshot): lost end messages must not tie an address to a
+ * user forever. Default 24 h of event time; 0 = no limit. */
+#define BW_LEASE_MAX_OPEN_DEFAULT ((int64_t)24 * 3600 * 1000)
+void bw_leases_set_max_open(struct bw_leases *l, int64_t ms);
+
 struct bw_leases_stats {
 	uint64_t opened;     /* leases created */
 	uint64_t closed;     /* leases given an end */

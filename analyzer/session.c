@@ -1,12 +1,17 @@
 /*
  * session.c - VPN session table (see session.h).
  *
- * Layout: a fixed power-of-two bucket array of chained entries, plus one
- * doubly linked list in order of last activity (head = most recent) used
- * for eviction and for the time-ordered flush at end of input.
+ * Layout: a fixed power-of-two bucket array of chained entries, plus two
+ * doubly linked lists in order of last activity (head = most recent):
+ * `live` holds started sessions (eviction victims when the table is
+ * full, and the time-ordered flush at end of input); `pending` holds
+ * context-only entries (an IKE exchange not yet authenticated), capped
+ * at a quarter of the table and evicted first, so a scanner opening
+ * exchanges cannot push real sessions out.
  *
- *   buckets[h & mask] -> sess -> sess -> NULL      (hnext)
- *   lru.head <-> sess <-> sess <-> ... <-> lru.tail (least recent)
+ *   buckets[h & mask] -> sess -> sess -> NULL        (hnext)
+ *   live.head <-> sess <-> ... <-> live.tail         (least recent)
+ *   pending.head <-> sess <-> ... <-> pending.tail
  *
  * Allocation happens per session (entry + copied strings), never per
  * line. Must never keep a pointer into an event after returning.
@@ -19,6 +24,17 @@
 #include <unistd.h>
 
 #define MAX_PART 255 /* longest host / user / session id we key on */
+/* Longest duration computed from event times (100 years, ms): beyond it
+ * the stamps are hostile and the duration is left absent, so consumers
+ * can scale it to ns without overflow. */
+#define MAX_DURATION_MS ((int64_t)100 * 366 * 86400 * 1000)
+
+static int64_t span(int64_t from, int64_t to)
+{
+	if (to < from || to - from > MAX_DURATION_MS)
+		return BW_NUM_ABSENT;
+	return to - from;
+}
 
 struct sess {
 	struct sess *hnext;
@@ -26,7 +42,8 @@ struct sess {
 	uint64_t hash;
 	size_t key_n;
 	char *key;
-	char *user, *host, *sid; /* owned copies, NUL-terminated */
+	char *user, *host, *sid; /* NUL-terminated copies in data[], except a
+	                            user learnt later (user_heap) */
 	size_t user_n, host_n, sid_n;
 	const char *format;      /* static parser name */
 	bw_ip src_ip, assigned_ip;
@@ -35,14 +52,25 @@ struct sess {
 	int64_t bytes_out, bytes_in; /* latest status snapshot, or absent */
 	uint32_t input_id;
 	uint64_t line_no, offset;    /* provenance of the opening event */
+	uint8_t started;             /* a start/assign/snapshot was seen; a
+	                                context-only entry (pre-auth IKE
+	                                exchange) is never flushed */
+	uint8_t user_heap;           /* user was allocated on its own */
+	char data[];                 /* key, host, sid, user: one allocation */
+};
+
+struct lru {
+	struct sess *head, *tail;
+	size_t n;
 };
 
 struct bw_sessions {
 	struct sess **buckets;
 	size_t mask;
-	size_t cap, count;
+	size_t cap, count;       /* entries of both lists */
+	size_t pending_cap;
 	uint64_t seed;
-	struct sess *head, *tail;
+	struct lru live, pending;
 	struct bw_sessions_stats st;
 };
 
@@ -99,6 +127,7 @@ struct bw_sessions *bw_sessions_new(size_t cap)
 	}
 	s->mask = nb - 1;
 	s->cap = cap;
+	s->pending_cap = cap / 4 ? cap / 4 : 1;
 	s->seed = random_seed();
 	return s;
 }
@@ -107,10 +136,8 @@ static void sess_free(struct sess *e)
 {
 	if (!e)
 		return;
-	free(e->key);
-	free(e->user);
-	free(e->host);
-	free(e->sid);
+	if (e->user_heap)
+		free(e->user);
 	free(e);
 }
 
@@ -118,11 +145,13 @@ void bw_sessions_free(struct bw_sessions *s)
 {
 	if (!s)
 		return;
-	struct sess *e = s->head;
-	while (e) {
-		struct sess *n = e->next;
-		sess_free(e);
-		e = n;
+	for (int l = 0; l < 2; l++) {
+		struct sess *e = l ? s->pending.head : s->live.head;
+		while (e) {
+			struct sess *n = e->next;
+			sess_free(e);
+			e = n;
+		}
 	}
 	free(s->buckets);
 	free(s);
@@ -174,28 +203,51 @@ static struct sess **find_slot(struct bw_sessions *s, const char *k, size_t n,
 	return pp;
 }
 
-static void list_unlink(struct bw_sessions *s, struct sess *e)
+static struct lru *list_of(struct bw_sessions *s, const struct sess *e)
+{
+	return e->started ? &s->live : &s->pending;
+}
+
+static void list_unlink(struct lru *l, struct sess *e)
 {
 	if (e->prev)
 		e->prev->next = e->next;
 	else
-		s->head = e->next;
+		l->head = e->next;
 	if (e->next)
 		e->next->prev = e->prev;
 	else
-		s->tail = e->prev;
+		l->tail = e->prev;
 	e->prev = e->next = NULL;
+	l->n--;
 }
 
-static void list_push_head(struct bw_sessions *s, struct sess *e)
+static void list_push_head(struct lru *l, struct sess *e)
 {
 	e->prev = NULL;
-	e->next = s->head;
-	if (s->head)
-		s->head->prev = e;
-	s->head = e;
-	if (!s->tail)
-		s->tail = e;
+	e->next = l->head;
+	if (l->head)
+		l->head->prev = e;
+	l->head = e;
+	if (!l->tail)
+		l->tail = e;
+	l->n++;
+}
+
+/* Mark e as the most recently active of its list. */
+static void touch(struct bw_sessions *s, struct sess *e)
+{
+	struct lru *l = list_of(s, e);
+	list_unlink(l, e);
+	list_push_head(l, e);
+}
+
+/* A context entry becomes a session. */
+static void promote(struct bw_sessions *s, struct sess *e)
+{
+	list_unlink(&s->pending, e);
+	e->started = 1;
+	list_push_head(&s->live, e);
 }
 
 /* Remove e from hash and list and free it. */
@@ -204,9 +256,31 @@ static void sess_remove(struct bw_sessions *s, struct sess *e)
 	struct sess **pp = find_slot(s, e->key, e->key_n, e->hash);
 	if (*pp == e)
 		*pp = e->hnext;
-	list_unlink(s, e);
+	list_unlink(list_of(s, e), e);
 	sess_free(e);
 	s->count--;
+}
+
+/* Make room for one entry. Context entries go first; a session is
+ * evicted only for another session. @return 0 when there is no room. */
+static int make_room(struct bw_sessions *s, int started)
+{
+	if (!started && s->pending.n >= s->pending_cap && s->pending.tail) {
+		sess_remove(s, s->pending.tail);
+		s->st.abandoned++;
+	}
+	if (s->count < s->cap)
+		return 1;
+	if (s->pending.tail) {
+		sess_remove(s, s->pending.tail);
+		s->st.abandoned++;
+		return 1;
+	}
+	if (!started || !s->live.tail)
+		return 0;
+	sess_remove(s, s->live.tail);
+	s->st.evicted++;
+	return 1;
 }
 
 static char *dup_view(bw_str v, size_t *n)
@@ -224,8 +298,10 @@ static char *dup_view(bw_str v, size_t *n)
 /* Copy what the event knows and the session does not. */
 static void absorb(struct sess *e, const bw_event *ev)
 {
-	if (!e->user && ev->user.n && ev->user.n <= MAX_PART)
+	if (!e->user && ev->user.n && ev->user.n <= MAX_PART) {
 		e->user = dup_view(ev->user, &e->user_n);
+		e->user_heap = e->user != NULL;
+	}
 	if (!e->src_ip.family && ev->src_ip.family) {
 		e->src_ip = ev->src_ip;
 		e->src_port = ev->src_port;
@@ -238,30 +314,43 @@ static void absorb(struct sess *e, const bw_event *ev)
 		e->last_ms = ev->ts_ms;
 }
 
-static struct sess *sess_create(struct bw_sessions *s, struct sess **slot,
-				const char *k, size_t n, uint64_t h,
-				const bw_event *ev, int64_t start)
+static struct sess *sess_create(struct bw_sessions *s, const char *k, size_t n,
+				uint64_t h, const bw_event *ev, int64_t start,
+				int started)
 {
-	if (s->count >= s->cap && s->tail) {
-		sess_remove(s, s->tail);
-		s->st.evicted++;
-		slot = find_slot(s, k, n, h); /* the chain may have changed */
-	}
-	struct sess *e = calloc(1, sizeof(*e));
+	if (!make_room(s, started))
+		return NULL;
+	struct sess **slot = find_slot(s, k, n, h); /* evictions change chains */
+	/* one allocation: the entry, then key | host\0 | sid\0 | user\0 */
+	size_t hn = ev->host.n <= MAX_PART ? ev->host.n : 0;
+	size_t sn = ev->session_id.n <= MAX_PART ? ev->session_id.n : 0;
+	size_t un = ev->user.n <= MAX_PART ? ev->user.n : 0;
+	struct sess *e = calloc(1, sizeof(*e) + n + hn + 1 + sn + 1 + un + 1);
 	if (!e)
 		return NULL;
-	e->key = malloc(n);
-	if (!e->key) {
-		free(e);
-		return NULL;
-	}
-	memcpy(e->key, k, n);
+	char *d = e->data;
+	e->key = d;
+	memcpy(d, k, n);
+	d += n;
 	e->key_n = n;
 	e->hash = h;
-	if (ev->host.n)
-		e->host = dup_view(ev->host, &e->host_n);
-	if (ev->session_id.n)
-		e->sid = dup_view(ev->session_id, &e->sid_n);
+	if (hn) {
+		e->host = d;
+		memcpy(d, ev->host.p, hn);
+		e->host_n = hn;
+	}
+	d += hn + 1;
+	if (sn) {
+		e->sid = d;
+		memcpy(d, ev->session_id.p, sn);
+		e->sid_n = sn;
+	}
+	d += sn + 1;
+	if (un) {
+		e->user = d;
+		memcpy(d, ev->user.p, un);
+		e->user_n = un;
+	}
 	e->start_ms = start;
 	e->last_ms = ev->ts_ms;
 	e->bytes_out = BW_NUM_ABSENT;
@@ -269,10 +358,12 @@ static struct sess *sess_create(struct bw_sessions *s, struct sess **slot,
 	e->input_id = ev->input_id;
 	e->line_no = ev->line_no;
 	e->offset = ev->offset;
+	e->started = (uint8_t)started;
 	*slot = e;
-	list_push_head(s, e);
+	list_push_head(list_of(s, e), e);
 	s->count++;
-	s->st.opened++;
+	if (started)
+		s->st.opened++;
 	return e;
 }
 
@@ -282,14 +373,55 @@ static bw_str view(const char *p, size_t n)
 	return p ? v : BW_STR_NULL;
 }
 
+static int session_kind(const bw_event *ev)
+{
+	return ev->kind == BW_KIND_SESSION_START || ev->kind == BW_KIND_ADDRESS_ASSIGN ||
+	       ev->kind == BW_KIND_SESSION_END;
+}
+
+/* Other events that name a session id carry context (the peer address
+ * of an IKE exchange, the EAP identity) for the events after them. */
+static void context_event(struct bw_sessions *s, const bw_event *ev)
+{
+	char k[2 * MAX_PART + 32];
+	size_t n = make_key(ev, k, sizeof(k));
+	if (!n)
+		return;
+	uint64_t h = hash_bytes(s->seed, k, n);
+	struct sess *e = *find_slot(s, k, n, h);
+	if (!e) {
+		/* only an exchange's opening lines (initiator address, EAP
+		 * identity) start a context entry; probes and failures do not,
+		 * so noise cannot fill the table */
+		if (ev->kind != BW_KIND_CONNECTION && ev->kind != BW_KIND_OTHER)
+			return;
+		if (!ev->user.n && !ev->src_ip.family)
+			return;
+		e = sess_create(s, k, n, h, ev, ev->ts_ms, 0);
+		if (!e)
+			return;
+	} else {
+		touch(s, e);
+	}
+	if (!ev->assigned_ip.family) {
+		absorb(e, ev);
+	} else {
+		bw_ip keep = e->assigned_ip;
+		absorb(e, ev);
+		e->assigned_ip = keep;
+	}
+}
+
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		      bw_session_emit_fn emit, void *arg)
 {
 	if (ev->source != BW_SRC_VPN)
 		return 0;
-	if (ev->kind != BW_KIND_SESSION_START && ev->kind != BW_KIND_ADDRESS_ASSIGN &&
-	    ev->kind != BW_KIND_SESSION_END)
+	if (!session_kind(ev)) {
+		if (ev->session_id.n)
+			context_event(s, ev);
 		return 0;
+	}
 	char k[2 * MAX_PART + 32];
 	size_t n = make_key(ev, k, sizeof(k));
 	if (!n) {
@@ -303,17 +435,23 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 
 	if (ev->kind != BW_KIND_SESSION_END || snapshot) {
 		int64_t start = ev->ts_ms;
-		if (snapshot && ev->duration_ms != BW_NUM_ABSENT && ev->duration_ms >= 0)
+		if (snapshot && span(0, ev->duration_ms) != BW_NUM_ABSENT)
 			start = ev->ts_ms - ev->duration_ms;
 		if (!e) {
-			e = sess_create(s, slot, k, n, h, ev, start);
+			e = sess_create(s, k, n, h, ev, start, 1);
 			if (!e)
 				return 0; /* out of memory: pass the event on */
+		} else if (!e->started) {
+			e->start_ms = start; /* context came before */
+			e->input_id = ev->input_id;
+			e->line_no = ev->line_no;
+			e->offset = ev->offset;
+			s->st.opened++;
+			promote(s, e);
 		} else {
 			if (start < e->start_ms)
 				e->start_ms = start;
-			list_unlink(s, e);
-			list_push_head(s, e);
+			touch(s, e);
 		}
 		absorb(e, ev);
 		if (snapshot) {
@@ -327,8 +465,10 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 	}
 
 	/* a real end */
-	if (!e) {
+	if (!e || !e->started) {
 		s->st.unmatched++;
+		if (e)
+			sess_remove(s, e);
 		return 0;
 	}
 	bw_event out = *ev;
@@ -342,8 +482,8 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		out.assigned_ip = e->assigned_ip;
 	if (!out.session_id.p && e->sid)
 		out.session_id = view(e->sid, e->sid_n);
-	if (out.duration_ms == BW_NUM_ABSENT && ev->ts_ms >= e->start_ms)
-		out.duration_ms = ev->ts_ms - e->start_ms;
+	if (out.duration_ms == BW_NUM_ABSENT)
+		out.duration_ms = span(e->start_ms, ev->ts_ms);
 	if (out.bytes_out == BW_NUM_ABSENT)
 		out.bytes_out = e->bytes_out;
 	if (out.bytes_in == BW_NUM_ABSENT)
@@ -357,8 +497,12 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 			void *arg)
 {
-	while (s->tail) {
-		struct sess *e = s->tail;
+	while (s->pending.tail) {
+		s->st.abandoned++;
+		sess_remove(s, s->pending.tail);
+	}
+	while (s->live.tail) {
+		struct sess *e = s->live.tail;
 		bw_event out;
 		bw_event_clear(&out);
 		out.ts_ms = e->last_ms;
@@ -372,7 +516,7 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		out.src_ip = e->src_ip;
 		out.src_port = e->src_port;
 		out.assigned_ip = e->assigned_ip;
-		out.duration_ms = e->last_ms - e->start_ms;
+		out.duration_ms = span(e->start_ms, e->last_ms);
 		out.bytes_out = e->bytes_out;
 		out.bytes_in = e->bytes_in;
 		out.action = BW_STR_LIT("session-open");
@@ -386,9 +530,35 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 	}
 }
 
+int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev)
+{
+	if (ev->source != BW_SRC_VPN || !ev->session_id.n ||
+	    (ev->user.p && ev->src_ip.family))
+		return 0;
+	char k[2 * MAX_PART + 32];
+	size_t n = make_key(ev, k, sizeof(k));
+	if (!n)
+		return 0;
+	struct sess *e = *find_slot(s, k, n, hash_bytes(s->seed, k, n));
+	if (!e)
+		return 0;
+	int filled = 0;
+	if (!ev->user.p && e->user) {
+		ev->user = view(e->user, e->user_n);
+		filled = 1;
+	}
+	if (!ev->src_ip.family && e->src_ip.family) {
+		ev->src_ip = e->src_ip;
+		ev->src_port = e->src_port;
+		filled = 1;
+	}
+	s->st.enriched += (uint64_t)filled;
+	return filled;
+}
+
 void bw_sessions_get_stats(const struct bw_sessions *s,
 			   struct bw_sessions_stats *out)
 {
 	*out = s->st;
-	out->active = s->count;
+	out->active = s->live.n;
 }

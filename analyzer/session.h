@@ -9,6 +9,11 @@
  * carries the assigned address even when the product's end message, like
  * ASA 113019, does not).
  *
+ * Other VPN events that carry a session_id (an IKE exchange's peer
+ * address, an EAP identity) are kept as context, so that a later
+ * failure of the same exchange can be given its user and address
+ * (bw_sessions_enrich); such context entries are never emitted.
+ *
  * Keys: device (ev->host) + ev->session_id when the parser set one
  * (OpenVPN peer ip:port, FortiGate tunnelid, strongSwan IKE_SA), else
  * device + user + public IP (ASA, GlobalProtect, Ivanti). Keys and
@@ -55,6 +60,14 @@ void bw_sessions_free(struct bw_sessions *s);
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		      bw_session_emit_fn emit, void *arg);
 
+/* Fill what ev lacks from its session: a VPN event with a session_id
+ * whose session (or pre-session context, such as the peer address of
+ * an IKE exchange and the EAP identity logged before a failure) is
+ * known gets its user and src_ip filled. Views then point into the
+ * table: valid until the next bw_sessions_* call.
+ * @return 1 when something was filled. */
+int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev);
+
 /* End of input: emit one session_end per session still open, flagged
  * BW_EF_SESSION_OPEN, with ts_ms = its last activity (oldest first, so
  * in time order), duration = last activity - start, action
@@ -67,9 +80,15 @@ struct bw_sessions_stats {
 	uint64_t opened;      /* sessions created */
 	uint64_t closed;      /* closed by an end message (emitted enriched) */
 	uint64_t flushed;     /* emitted open by bw_sessions_finish */
-	uint64_t evicted;     /* dropped because the table was full */
+	uint64_t evicted;     /* sessions dropped because the table was full
+	                         (least recently active first) */
 	uint64_t unmatched;   /* end messages for sessions never seen */
 	uint64_t untracked;   /* session events without a usable key */
+	uint64_t abandoned;   /* context-only entries (no session started)
+	                         dropped: at end of input, or first when
+	                         the table is full (at most a quarter of
+	                         the table holds them) */
+	uint64_t enriched;    /* events given a user or address */
 	uint64_t active;      /* open now */
 };
 

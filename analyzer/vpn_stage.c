@@ -60,6 +60,7 @@ void bw_vpn_stage_event(struct bw_vpn_stage *st, bw_event *ev,
 			bw_lease_event(st->leases, ev);
 		return;
 	}
+	bw_sessions_enrich(st->sessions, ev);
 	bw_lease_event(st->leases, ev);
 	bw_lease_attribute(st->leases, ev);
 	next(arg, ev);

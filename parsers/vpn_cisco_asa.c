@@ -93,8 +93,8 @@ static int asa_duration(bw_str s, int64_t *ms)
 		return 0;
 	if (d > 100000 || h > 1000000 || m > 1000000 || sec > 1000000)
 		return 0;
-	*ms = (int64_t)(((d * 24 + h) * 60 + m) * 60 + sec) * 1000;
-	return 1;
+	*ms = bw_vpn_duration((int64_t)(((d * 24 + h) * 60 + m) * 60 + sec) * 1000);
+	return *ms != BW_NUM_ABSENT;
 }
 
 static void num(bw_str s, int64_t *out)
@@ -172,11 +172,22 @@ static enum bw_parse_rc asa_body(struct bw_parse_ctx *ctx, long id,
 		ev->outcome = bw_vpn_find(b, end, "ACCEPT") ? BW_OUTCOME_SUCCESS :
 			      BW_OUTCOME_FAILURE;
 		return BW_PARSE_OK;
+	case 716038:
+	case 716039:
+		/* "Group <G> User <U> IP <I> Authentication: rejected, Session
+		 * Type: WebVPN." - the same attempt as its 113004/113005 (or
+		 * 113012/113015), so not counted as a second login */
+		set_user(ev, angle(b, end, "User <"));
+		ip_of(angle(b, end, "IP <"), &ev->src_ip);
+		ev->kind = BW_KIND_OTHER;
+		ev->outcome = id == 716038 ? BW_OUTCOME_SUCCESS : BW_OUTCOME_FAILURE;
+		return BW_PARSE_OK;
 	case 113039:
 	case 716001:
 	case 716002:
 	case 722022:
 	case 722023:
+	case 722037:
 	case 722051:
 		set_user(ev, angle(b, end, "User <"));
 		ip_of(angle(b, end, "IP <"), &ev->src_ip);
@@ -200,6 +211,13 @@ static enum bw_parse_rc asa_body(struct bw_parse_ctx *ctx, long id,
 		} else if (id == 722023) {
 			ev->kind = BW_KIND_CONNECTION;
 			ev->reason = BW_STR_LIT("terminated");
+		} else if (id == 722037) {
+			/* "SVC closing connection: DPD failure." */
+			ev->kind = BW_KIND_CONNECTION;
+			s = after_until(b, end, "closing connection: ", "");
+			while (s.n && (s.p[s.n - 1] == '.' || s.p[s.n - 1] == ' '))
+				s.n--;
+			ev->reason = s.n ? s : BW_STR_LIT("closing");
 		} else {
 			s = angle(b, end, "IPv4 Address <");
 			if (!s.n || !bw_ip_parse(s.p, s.n, &ev->assigned_ip)) {

@@ -8,6 +8,9 @@
  *   tunnelip=10.212.134.200 user="alice" sentbyte=1200 rcvdbyte=800
  *   duration=3600 reason="..." msg="SSL tunnel shutdown"
  *
+ * Also: IPsec dial-up tunnels (xauthuser, assignip), IKE negotiation
+ * errors (probes), and firewall user authentication (subtype user).
+ *
  * Line parser "fortigate" (plain files and FortiGate's own syslog, whose
  * lines start with "<pri>date=..."), and a message parser with no
  * programme list for lines a relay framed with a syslog header; it
@@ -31,7 +34,7 @@ struct fgt {
 	bw_str date, time, tz, eventtime, devname, type, subtype, action,
 		user, group, remip, srcip, tunnelip, tunnelid, tunneltype,
 		sentbyte, rcvdbyte, duration, reason, status, ui, method, logid,
-		logdesc;
+		logdesc, xauthuser, assignip, msg;
 };
 
 static int str_is(bw_str s, const char *lit)
@@ -45,6 +48,9 @@ static void fgt_scan(const char *p, const char *end, struct fgt *f)
 	memset(f, 0, sizeof(*f));
 	while (bw_vpn_kv_next(&p, end, &k, &v)) {
 		switch (k.n) {
+		case 3:
+			if (str_is(k, "msg")) f->msg = v;
+			break;
 		case 2:
 			if (str_is(k, "tz")) f->tz = v;
 			else if (str_is(k, "ui")) f->ui = v;
@@ -78,9 +84,11 @@ static void fgt_scan(const char *p, const char *end, struct fgt *f)
 			else if (str_is(k, "sentbyte")) f->sentbyte = v;
 			else if (str_is(k, "rcvdbyte")) f->rcvdbyte = v;
 			else if (str_is(k, "duration")) f->duration = v;
+			else if (str_is(k, "assignip")) f->assignip = v;
 			break;
 		case 9:
 			if (str_is(k, "eventtime")) f->eventtime = v;
+			else if (str_is(k, "xauthuser")) f->xauthuser = v;
 			break;
 		case 10:
 			if (str_is(k, "tunneltype")) f->tunneltype = v;
@@ -207,6 +215,11 @@ static enum bw_parse_rc fgt_parse(struct bw_parse_ctx *ctx, const char *p,
 	if (str_is(f.subtype, "vpn")) {
 		ip_field(f.remip, &ev->src_ip);
 		ip_field(f.tunnelip, &ev->assigned_ip);
+		/* IPsec dial-up: the XAuth user and the mode-config address */
+		if (!ev->user.p && !absent_value(f.xauthuser))
+			ev->user = f.xauthuser;
+		if (!ev->assigned_ip.family)
+			ip_field(f.assignip, &ev->assigned_ip);
 		if (f.tunnelid.n && !str_is(f.tunnelid, "0"))
 			ev->session_id = f.tunnelid;
 		if (str_is(f.action, "ssl-login-fail")) {
@@ -225,10 +238,33 @@ static enum bw_parse_rc fgt_parse(struct bw_parse_ctx *ctx, const char *p,
 			num_field(f.sentbyte, &ev->bytes_out, 1);
 			num_field(f.rcvdbyte, &ev->bytes_in, 1);
 			num_field(f.duration, &ev->duration_ms, 1000);
+			ev->duration_ms = bw_vpn_duration(ev->duration_ms);
+			return BW_PARSE_OK;
+		}
+		if (str_is(f.action, "negotiate") && f.status.n &&
+		    !str_is(f.status, "success")) {
+			/* IKE negotiation errors: scanners and exploit probes
+			 * against the IPsec service */
+			ev->kind = BW_KIND_PROBE;
+			ev->outcome = BW_OUTCOME_FAILURE;
+			ev->reason = f.msg.n ? f.msg : f.status;
 			return BW_PARSE_OK;
 		}
 		ctx->reason = "fortigate: vpn action not modelled";
 		return BW_PARSE_IGNORED;
+	}
+	if (str_is(f.subtype, "user") && str_is(f.action, "authentication")) {
+		/* firewall / captive-portal user authentication */
+		ev->source = BW_SRC_AUTH;
+		ip_field(f.srcip, &ev->src_ip);
+		ev->kind = BW_KIND_LOGIN;
+		if (str_is(f.status, "success"))
+			ev->outcome = BW_OUTCOME_SUCCESS;
+		else if (str_is(f.status, "failure") || str_is(f.status, "failed"))
+			ev->outcome = BW_OUTCOME_FAILURE;
+		if (f.method.n)
+			ev->auth_method = f.method;
+		return BW_PARSE_OK;
 	}
 	if (str_is(f.subtype, "system") &&
 	    (str_is(f.action, "login") || str_is(f.action, "logout"))) {

@@ -163,7 +163,7 @@ static enum bw_parse_rc gp_event(struct bw_parse_ctx *ctx, const bw_str *f,
 		if (why.n)
 			ev->reason = why;
 		if (bw_vpn_num(fld(f, nf, 30), &v) && v > 0 && v < INT64_MAX / 1000)
-			ev->duration_ms = v * 1000;
+			ev->duration_ms = bw_vpn_duration(v * 1000);
 		return BW_PARSE_OK;
 	}
 	ctx->reason = "panos: GlobalProtect stage not modelled";

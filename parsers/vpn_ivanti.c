@@ -228,7 +228,7 @@ static enum bw_parse_rc ive_parse(struct bw_parse_ctx *ctx, const char *p,
 		ev->bytes_in = num_before(m, me, " bytes read");
 		ev->bytes_out = num_before(m, me, " bytes written");
 		if (secs != BW_NUM_ABSENT)
-			ev->duration_ms = secs * 1000;
+			ev->duration_ms = bw_vpn_duration(secs * 1000);
 		ev->kind = BW_KIND_SESSION_END;
 		ev->reason = BW_STR_LIT("connection closed");
 		return BW_PARSE_OK;

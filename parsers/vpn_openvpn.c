@@ -37,6 +37,31 @@ static int quoted_after(const char *p, const char *end, const char *lit, bw_str 
 	return 1;
 }
 
+/* OpenVPN prints a peer as address:port with no brackets, also for IPv6
+ * and for dual-stack sockets ("::ffff:203.0.113.5:51234", after
+ * "[AF_INET6]"): when the whole does not parse as [v6]:port or v4:port,
+ * the port is after the last colon. @return 1 on success. */
+static int ovpn_addr(const char *p, size_t n, bw_ip *ip, uint16_t *port)
+{
+	if (bw_vpn_ip_port(p, n, ip, port) && *port)
+		return 1;
+	if (n >= 10 && memcmp(p, "[AF_INET6]", 10) == 0) {
+		p += 10;
+		n -= 10;
+	}
+	const char *c = p + n;
+	while (c > p && c[-1] != ':')
+		c--;
+	uint64_t v;
+	size_t d = (size_t)(p + n - c);
+	if (c <= p + 1 || d == 0 || d > 5 || bw_parse_u64(c, p + n, &v) != d || v > 65535)
+		return bw_vpn_ip_port(p, n, ip, port);
+	if (!bw_ip_parse(p, (size_t)(c - 1 - p), ip))
+		return 0;
+	*port = (uint16_t)v;
+	return 1;
+}
+
 static void set_user(bw_event *ev, bw_str u)
 {
 	if (u.n == 0 || bw_str_eq(u, "UNDEF"))
@@ -54,17 +79,17 @@ static int peer(bw_str tok, bw_event *ev)
 	const char *sl = memchr(tok.p, '/', tok.n);
 	if (sl) {
 		const char *r = sl + 1;
-		if (bw_vpn_ip_port(r, (size_t)(end - r), &ip, &port)) {
+		if (ovpn_addr(r, (size_t)(end - r), &ip, &port)) {
 			set_user(ev, bw_str_make(tok.p, (size_t)(sl - tok.p)));
 			ev->session_id = bw_str_make(r, (size_t)(end - r));
-		} else if (bw_vpn_ip_port(tok.p, (size_t)(sl - tok.p), &ip, &port)) {
+		} else if (ovpn_addr(tok.p, (size_t)(sl - tok.p), &ip, &port)) {
 			set_user(ev, bw_str_make(r, (size_t)(end - r)));
 			ev->session_id = bw_str_make(tok.p, (size_t)(sl - tok.p));
 		} else {
 			return 0;
 		}
 	} else {
-		if (!bw_vpn_ip_port(tok.p, tok.n, &ip, &port) || port == 0)
+		if (!ovpn_addr(tok.p, tok.n, &ip, &port) || port == 0)
 			return 0;
 		ev->session_id = tok;
 	}
@@ -82,7 +107,7 @@ static void from_addr(const char *p, const char *end, bw_event *ev)
 	if (!f)
 		return;
 	bw_str t = bw_vpn_until(f, end, " ,");
-	bw_vpn_ip_port(t.p, t.n, &ev->src_ip, &ev->src_port);
+	ovpn_addr(t.p, t.n, &ev->src_ip, &ev->src_port);
 }
 
 static bw_str trim(const char *p, const char *end)
@@ -142,7 +167,7 @@ static enum bw_parse_rc ovpn_msg(struct bw_parse_ctx *ctx, bw_str program,
 		from_addr(q, end, ev);
 		if (!ev->src_ip.family) {
 			t = bw_vpn_until(q + 31, end, " ");
-			bw_vpn_ip_port(t.p, t.n, &ev->src_ip, &ev->src_port);
+			ovpn_addr(t.p, t.n, &ev->src_ip, &ev->src_port);
 		}
 		ev->kind = BW_KIND_SESSION_START;
 		ev->outcome = BW_OUTCOME_SUCCESS;
@@ -372,7 +397,7 @@ static enum bw_parse_rc client_row(struct bw_parse_ctx *ctx, struct status_state
 				   bw_str tx, int64_t since, bw_str user, bw_event *ev)
 {
 	int64_t in, out;
-	if (!real.p || !bw_vpn_ip_port(real.p, real.n, &ev->src_ip, &ev->src_port)) {
+	if (!real.p || !ovpn_addr(real.p, real.n, &ev->src_ip, &ev->src_port)) {
 		ctx->reason = "openvpn-status: bad real address";
 		return BW_PARSE_MALFORMED;
 	}
@@ -400,7 +425,7 @@ static enum bw_parse_rc client_row(struct bw_parse_ctx *ctx, struct status_state
 	 * file) the session is known only from its start. */
 	if (st->updated_ms > 0 && st->updated_ms >= since) {
 		ev->ts_ms = st->updated_ms;
-		ev->duration_ms = st->updated_ms - since;
+		ev->duration_ms = bw_vpn_duration(st->updated_ms - since);
 	} else {
 		ev->ts_ms = since;
 		ev->duration_ms = 0;
@@ -491,7 +516,7 @@ static enum bw_parse_rc status_line(struct bw_parse_ctx *ctx, char *line,
 			ctx->reason = "openvpn-status: routing entry is not a host address";
 			return BW_PARSE_IGNORED; /* iroute subnets "10.0.0.0/24C" */
 		}
-		if (!bw_vpn_ip_port(f[2].p, f[2].n, &ev->src_ip, &ev->src_port)) {
+		if (!ovpn_addr(f[2].p, f[2].n, &ev->src_ip, &ev->src_port)) {
 			ctx->reason = "openvpn-status: bad real address";
 			return BW_PARSE_MALFORMED;
 		}

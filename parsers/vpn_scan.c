@@ -25,10 +25,20 @@ const char *bw_vpn_after(const char *p, const char *end, const char *lit)
 bw_str bw_vpn_until(const char *p, const char *end, const char *stops)
 {
 	const char *s = p;
-	while (s < end && !strchr(stops, *s))
-		s++;
-	/* strchr matches the terminating NUL: a NUL byte in the line stops
-	 * the view too, which is what we want for hostile input. */
+	/* A NUL byte in the line stops the view too (hostile input). The
+	 * stop sets are one to three bytes: compare inline, not strchr. */
+	char a = stops[0], b = a ? stops[1] : 0, c = b ? stops[2] : 0;
+	if (c && stops[3]) {
+		while (s < end && *s && !strchr(stops, *s))
+			s++;
+	} else {
+		while (s < end) {
+			char x = *s;
+			if (!x || x == a || (b && x == b) || (c && x == c))
+				break;
+			s++;
+		}
+	}
 	return bw_str_make(p, (size_t)(s - p));
 }
 

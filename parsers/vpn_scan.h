@@ -51,6 +51,16 @@ size_t bw_vpn_time_ctime(const char *p, const char *end,
 size_t bw_vpn_time_mdy(const char *p, const char *end,
 		       const struct bw_tz *tz, int64_t *ms);
 
+/* Longest session duration taken from a log (100 years, in ms):
+ * anything longer is a hostile or broken value and is dropped, so that
+ * consumers can scale it (ECS event.duration is in ns) without
+ * overflow. @return ms, or BW_NUM_ABSENT when out of range. */
+#define BW_VPN_MAX_DURATION_MS ((int64_t)100 * 366 * 86400 * 1000)
+static inline int64_t bw_vpn_duration(int64_t ms)
+{
+	return ms >= 0 && ms <= BW_VPN_MAX_DURATION_MS ? ms : BW_NUM_ABSENT;
+}
+
 /* Signed/unsigned decimal to int64 of exactly the view. @return 1 if the
  * whole view is a number that fits. */
 int bw_vpn_num(bw_str s, int64_t *v);

@@ -13,8 +13,11 @@
  * Message parser for programmes charon, charon-systemd, charon-cmd,
  * ipsec and strongswan; and line parser "charon" for charon's own log
  * file ("Mar  5 10:00:00 08[IKE] ..."; year from the input context).
- * The IKE_SA unique id ("rw|5" from the <conn|N> prefix, else "rw[5]"
- * from the message) is the session id. Byte counters (CHILD_SA
+ * The IKE_SA unique id (N of the "<conn|N>" or "<N>" prefix, else of
+ * "rw[N]" in the message) is the session id; "X is initiating an
+ * IKE_SA" and "EAP ... username/identity" lines are context events
+ * (connection, other) so the session table can give a later failure of
+ * the same exchange its address and user. Byte counters (CHILD_SA
  * "closing" lines) are not modelled: they repeat on every rekey.
  */
 #include "parser.h"
@@ -69,7 +72,7 @@ static void between(const char *p, const char *end, bw_event *ev)
 		set_user(ev, bw_str_make(lb + 1, (size_t)(rb - 1 - lb - 1)));
 }
 
-/* "rw[5]" after lit -> session id when the prefix gave none. */
+/* "rw[5]" after lit -> session id "5" when the prefix gave none. */
 static void sa_name(const char *p, const char *end, const char *lit, bw_event *ev)
 {
 	if (ev->session_id.p)
@@ -78,8 +81,9 @@ static void sa_name(const char *p, const char *end, const char *lit, bw_event *e
 	if (!q)
 		return;
 	bw_str t = bw_vpn_until(q, end, " ");
-	if (t.n && t.p[t.n - 1] == ']')
-		ev->session_id = t;
+	const char *lb = t.n ? memchr(t.p, '[', t.n) : NULL;
+	if (lb && t.p[t.n - 1] == ']' && lb + 1 < t.p + t.n - 1)
+		ev->session_id = bw_str_make(lb + 1, (size_t)(t.p + t.n - 1 - lb - 1));
 }
 
 static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
@@ -97,13 +101,17 @@ static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
 		if (rb && rb + 1 < end && rb[1] == ' ')
 			p = rb + 2;
 	}
-	/* "<conn|N> " */
+	/* "<conn|N> " or "<N> " (before a config is chosen): N, the IKE_SA
+	 * unique id, is the session id, so that the pre-authentication
+	 * lines of an exchange join the ones after it. */
 	if (p < end && *p == '<') {
-		const char *gt = memchr(p, '>', (size_t)(end - p));
+		const char *gt = memchr(p, '>', (size_t)(end - p) < 300 ? (size_t)(end - p) : 300);
 		if (gt) {
-			bw_str id = bw_str_make(p + 1, (size_t)(gt - p - 1));
-			if (memchr(id.p, '|', id.n))
-				ev->session_id = id;
+			const char *d = gt;
+			while (d > p + 1 && digit(d[-1]))
+				d--;
+			if (d < gt && (d == p + 1 || d[-1] == '|'))
+				ev->session_id = bw_str_make(d, (size_t)(gt - d));
 			p = gt + 1;
 			if (p < end && *p == ' ')
 				p++;
@@ -129,6 +137,26 @@ static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
 	if (bw_str_starts(m, "IKE_SA deleted")) {
 		ev->kind = BW_KIND_SESSION_END;
 		ev->action = BW_STR_LIT("ike-sa-deleted");
+		return BW_PARSE_OK;
+	}
+	if ((q = bw_vpn_find(p, end, " is initiating ")) && q > p &&
+	    bw_vpn_find(q, end, "IKE_SA")) {
+		/* "203.0.113.9 is initiating an IKE_SA" (IKEv1: "a Main Mode
+		 * IKE_SA"): who is behind this exchange, for its later lines */
+		if (!bw_ip_parse(p, (size_t)(q - p), &ev->src_ip)) {
+			ctx->reason = "charon: initiator is not an address";
+			return BW_PARSE_IGNORED;
+		}
+		ev->kind = BW_KIND_CONNECTION;
+		ev->action = BW_STR_LIT("ike-sa-init");
+		return BW_PARSE_OK;
+	}
+	if ((t = quoted(p, end, "EAP-MS-CHAPv2 username: '")).p ||
+	    (t = quoted(p, end, "received EAP identity '")).p) {
+		/* the identity a following EAP failure belongs to */
+		set_user(ev, t);
+		ev->kind = BW_KIND_OTHER;
+		ev->action = BW_STR_LIT("eap-identity");
 		return BW_PARSE_OK;
 	}
 	if ((q = bw_vpn_after(p, end, "deleting half open IKE_SA with "))) {
@@ -210,7 +238,13 @@ const struct bw_msg_parser bw_msg_charon = {
 	.parse = charon_msg,
 };
 
-/* charon's file logger: "Mar  5 10:00:00 08[IKE] msg" (no year, no host). */
+/* charon's file logger: "Mar  5 10:00:00 08[IKE] msg" (no year, no host).
+ * The year comes from --year or the file, and rolls over at Dec -> Jan. */
+struct charon_state {
+	int year;       /* 0 until the first line */
+	int last_month; /* 1..12 */
+};
+
 static int charon_stamp(const char *line, size_t n)
 {
 	return n > 24 && line[3] == ' ' && bw_month_from_abbr(line) &&
@@ -234,11 +268,24 @@ static enum bw_parse_rc charon_line(struct bw_parse_ctx *ctx, char *line,
 	int d = line[4] == ' ' ? bw_parse_fixed(line + 5, 1) : bw_parse_fixed(line + 4, 2);
 	int h = bw_parse_fixed(line + 7, 2), mi = bw_parse_fixed(line + 10, 2),
 	    s = bw_parse_fixed(line + 13, 2);
-	int y = ctx->year ? ctx->year : ctx->default_year;
+	struct charon_state *st = ctx->state;
+	if (!st->year) {
+		/* --year, else the file's year; a first line more than a day
+		 * after the file's mtime was written the year before */
+		st->year = ctx->year ? ctx->year : ctx->default_year ? ctx->default_year : 1970;
+		if (!ctx->year && ctx->ref_ms && bw_civil_valid(st->year, mo, d, h, mi, s) &&
+		    bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(st->year, mo, d, h, mi, s)) * 1000 >
+			    ctx->ref_ms + 86400000)
+			st->year--;
+	} else if (mo < st->last_month && st->last_month == 12 && mo == 1) {
+		st->year++; /* Dec -> Jan */
+	}
+	int y = st->year;
 	if (!bw_civil_valid(y, mo, d, h, mi, s)) {
 		ctx->reason = "charon: bad stamp";
 		return BW_PARSE_MALFORMED;
 	}
+	st->last_month = mo;
 	ev->ts_ms = bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(y, mo, d, h, mi, s)) * 1000;
 	if (!ctx->year)
 		ev->flags |= BW_EF_TS_GUESSED;
@@ -253,4 +300,5 @@ const struct bw_parser bw_parser_charon = {
 	.source = BW_SRC_VPN,
 	.sniff = charon_sniff,
 	.parse = charon_line,
+	.state_size = sizeof(struct charon_state),
 };

@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "session.h"
+
 #define CORPORA "../shared/corpora"
 #define HUB CORPORA "/crowdsec-hub/.tests"
 #define FB CORPORA "/elastic-beats-2019/x-pack/filebeat/module"
@@ -245,6 +247,12 @@ static char *syslog_msg(char *l)
 	return c ? c + 2 : NULL;
 }
 
+static void drop(void *arg, const bw_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
 static void test_hub_charon(void)
 {
 	static const char *files[] = {
@@ -260,6 +268,8 @@ static void test_hub_charon(void)
 		vt_open();
 		char *cur = log, *l;
 		int lines = 0, eap_fail = 0, logins_failed = 0, half_open = 0, probes = 0, bad = 0;
+		int joined = 0;
+		struct bw_sessions *sess = bw_sessions_new(0);
 		while ((l = next_line(&cur, log, &off))) {
 			if (!*l)
 				continue;
@@ -277,8 +287,15 @@ static void test_hub_charon(void)
 			CHECK(rc != BW_PARSE_MALFORMED && rc != BW_PARSE_NOT_MINE);
 			if (rc != BW_PARSE_OK)
 				continue;
+			if (!bw_sessions_event(sess, &vt_ev, drop, NULL))
+				bw_sessions_enrich(sess, &vt_ev);
 			if (vt_ev.kind == BW_KIND_LOGIN && vt_ev.outcome == BW_OUTCOME_FAILURE) {
 				logins_failed++;
+				/* joined with the exchange's initiator and EAP identity */
+				if (vt_ev.user.p && vt_ev.src_ip.family) {
+					joined++;
+					CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
+				}
 				CHECK(is_eap || strstr(m, "no EAP key found") || strstr(m, "no shared key") ||
 				      strstr(m, "XAuth authentication of '"));
 			}
@@ -289,12 +306,14 @@ static void test_hub_charon(void)
 				CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
 			}
 		}
+		bw_sessions_free(sess);
 		CHECK_EQ_INT(bad, 0);
 		CHECK(logins_failed >= eap_fail);
+		CHECK(joined > 0);
 		CHECK_EQ_INT(probes, half_open);
 		CHECK(eap_fail > 0);
-		printf("  crowdsec %s: %d lines, %d failed logins, %d half-open probes\n",
-		       strrchr(files[f], '/') + 1, lines, logins_failed, probes);
+		printf("  crowdsec %s: %d lines, %d failed logins (%d with user and address via the session table), %d half-open probes\n",
+		       strrchr(files[f], '/') + 1, lines, logins_failed, joined, probes);
 		free(log);
 	}
 }

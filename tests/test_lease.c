@@ -120,7 +120,7 @@ static void test_end_only_and_open_snapshots(void)
 	ev.duration_ms = 1000 * 1000;
 	CHECK_EQ_INT(bw_lease_event(l, &ev), 1);
 	CHECK_EQ_STR(who(l, "10.8.0.10", 8000), "dave");
-	CHECK_EQ_STR(who(l, "10.8.0.10", 99999), "dave");
+	CHECK_EQ_STR(who(l, "10.8.0.10", 90000), "dave");
 	/* IPv6 leases */
 	ev = vpn(BW_KIND_ADDRESS_ASSIGN, "erin", "fd00::17", 100);
 	CHECK_EQ_INT(bw_lease_event(l, &ev), 1);
@@ -132,6 +132,26 @@ static void test_end_only_and_open_snapshots(void)
 	CHECK_EQ_INT(bw_lease_event(l, &ev), 0);
 	ev = vpn(BW_KIND_LOGIN, "x", NULL, 100);
 	CHECK_EQ_INT(bw_lease_event(l, &ev), 0);
+	bw_leases_free(l);
+}
+
+static void test_open_lease_expiry(void)
+{
+	struct bw_leases *l = bw_leases_new(0);
+	bw_event ev = vpn(BW_KIND_ADDRESS_ASSIGN, "alice", "10.8.0.6", 1000);
+	bw_lease_event(l, &ev);
+	/* default: 24 h after the last confirmation */
+	CHECK_EQ_STR(who(l, "10.8.0.6", 1000 + 86400), "alice");
+	CHECK_EQ_STR(who(l, "10.8.0.6", 1000 + 86401), "(none)");
+	/* a later confirmation (status snapshot, new start) extends it */
+	ev = vpn(BW_KIND_SESSION_START, "alice", "10.8.0.6", 50000);
+	bw_lease_event(l, &ev);
+	CHECK_EQ_STR(who(l, "10.8.0.6", 50000 + 86400), "alice");
+	bw_leases_set_max_open(l, 60 * 1000);
+	CHECK_EQ_STR(who(l, "10.8.0.6", 50060), "alice");
+	CHECK_EQ_STR(who(l, "10.8.0.6", 50061), "(none)");
+	bw_leases_set_max_open(l, 0); /* no limit */
+	CHECK_EQ_STR(who(l, "10.8.0.6", 9000000), "alice");
 	bw_leases_free(l);
 }
 
@@ -170,6 +190,7 @@ static const struct bw_test tests[] = {
 	{ "assign_then_end", test_assign_then_end },
 	{ "reassignment", test_reassignment },
 	{ "end_only_and_open_snapshots", test_end_only_and_open_snapshots },
+	{ "open_lease_expiry", test_open_lease_expiry },
 	{ "cap", test_cap },
 	{ NULL, NULL },
 };

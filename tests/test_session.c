@@ -9,7 +9,7 @@
 #include "session.h"
 #include "vpn_helpers.h"
 
-extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_cisco_asa;
+extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_cisco_asa, bw_msg_charon;
 extern const struct bw_parser bw_parser_openvpn_status;
 
 #define MAX_OUT 16
@@ -166,6 +166,95 @@ static void test_status_snapshots(void)
 	bw_sessions_free(s);
 }
 
+/* Feed a message, then enrich it as the VPN stage does; report what
+ * the event ended up with. */
+static void feed_enrich(struct bw_sessions *s, const char *msg, int64_t t,
+			char *user, char *ip)
+{
+	CHECK_EQ_INT(vt_msg(&bw_msg_charon, "charon", msg), BW_PARSE_OK);
+	vt_ev.ts_ms = t * 1000;
+	if (!bw_sessions_event(s, &vt_ev, collect, NULL))
+		bw_sessions_enrich(s, &vt_ev);
+	copy_view(user, vt_ev.user);
+	strcpy(ip, vt_ip(&vt_ev.src_ip));
+	memset(vt_buf, '#', sizeof(vt_buf));
+}
+
+static void test_ike_context(void)
+{
+	struct bw_sessions *s = bw_sessions_new(0);
+	char user[64], ip[64];
+	vt_open();
+	nout = 0;
+	/* a failed exchange: the failure line names neither user nor peer */
+	feed_enrich(s, "06[IKE] <85> 116.178.2.170 is initiating an IKE_SA", 1, user, ip);
+	feed_enrich(s, "09[IKE] <x|85> EAP-MS-CHAPv2 username: 'hl'", 2, user, ip);
+	feed_enrich(s, "09[IKE] <x|85> EAP-MS-CHAPv2 verification failed, retry (1)", 3, user, ip);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_LOGIN);
+	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_FAILURE);
+	CHECK_EQ_STR(user, "hl");
+	CHECK_EQ_STR(ip, "116.178.2.170");
+	/* another exchange is not mixed in */
+	feed_enrich(s, "09[IKE] <x|86> EAP-MS-CHAPv2 verification failed, retry (1)", 4, user, ip);
+	CHECK_EQ_STR(user, "(none)");
+	CHECK_EQ_STR(ip, "(none)");
+	/* a successful one becomes a session; its start keeps the context */
+	feed_enrich(s, "06[IKE] <90> 203.0.113.5 is initiating an IKE_SA", 10, user, ip);
+	feed_enrich(s, "09[IKE] <rw|90> IKE_SA rw[90] established between 198.51.100.1[gw]...203.0.113.5[alice]", 11, user, ip);
+	feed_enrich(s, "09[IKE] <rw|90> assigning virtual IP 10.10.0.2 to peer 'alice'", 11, user, ip);
+	CHECK_EQ_STR(user, "alice");
+	CHECK_EQ_STR(ip, "203.0.113.5"); /* filled from the session */
+	CHECK_EQ_INT(nout, 0);
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 1); /* exchange 85 was never a session */
+	CHECK_EQ_STR(out_user[0], "alice");
+	CHECK_EQ_STR(vt_ip(&out[0].assigned_ip), "10.10.0.2");
+	CHECK_EQ_INT(out[0].duration_ms, 0);
+	CHECK_EQ_INT(out[0].line_no, 0);
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.opened, 1);
+	CHECK_EQ_INT(st.abandoned, 1);
+	CHECK(st.enriched >= 2);
+	bw_sessions_free(s);
+}
+
+/* A scanner opening IKE exchanges must not push sessions out. */
+static void test_context_cannot_evict(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	char user[64], ip[64], msg[200];
+	vt_open();
+	nout = 0;
+	for (int i = 0; i < 6; i++) {
+		snprintf(msg, sizeof(msg), "09[IKE] <rw|%d> IKE_SA rw[%d] established between 198.51.100.1[gw]...203.0.113.%d[u%d]", i, i, i + 1, i);
+		feed_enrich(s, msg, 10 + i, user, ip);
+	}
+	for (int i = 0; i < 100; i++) {
+		snprintf(msg, sizeof(msg), "06[IKE] <%d> 192.0.2.%d is initiating an IKE_SA", 1000 + i, i % 250 + 1);
+		feed_enrich(s, msg, 100 + i, user, ip);
+	}
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.active, 6);
+	CHECK_EQ_INT(st.evicted, 0);
+	CHECK_EQ_INT(st.abandoned, 98); /* 2 context entries fit */
+	/* the latest exchange's context is still there */
+	feed_enrich(s, "09[IKE] <x|1099> EAP-MS-CHAPv2 verification failed, retry (1)", 300, user, ip);
+	CHECK_EQ_STR(ip, "192.0.2.100");
+	/* more sessions than the table holds: sessions evict sessions */
+	for (int i = 0; i < 4; i++) {
+		snprintf(msg, sizeof(msg), "09[IKE] <rw|%d> IKE_SA rw[%d] established between 198.51.100.1[gw]...203.0.113.%d[v%d]", 50 + i, 50 + i, i + 100, i);
+		feed_enrich(s, msg, 400 + i, user, ip);
+	}
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.active, 8);
+	CHECK_EQ_INT(st.evicted, 2);
+	bw_sessions_finish(s, collect, NULL);
+	CHECK_EQ_INT(nout, 8 < MAX_OUT ? 8 : MAX_OUT);
+	bw_sessions_free(s);
+}
+
 static void test_cap_and_untracked(void)
 {
 	struct bw_sessions *s = bw_sessions_new(3);
@@ -203,6 +292,15 @@ static void test_cap_and_untracked(void)
 	CHECK(nout == 2 && out[0].ts_ms <= out[1].ts_ms);
 	bw_sessions_free(s);
 	bw_sessions_free(NULL);
+
+	/* hostile stamps: a computed duration over 100 years is absent */
+	s = bw_sessions_new(4);
+	nout = 0;
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <z> IP <203.0.113.9> AnyConnect parent session started.", -62135596800LL);
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = z, IP = 203.0.113.9, Session disconnected. Session Type: SSL, Duration: x, Bytes xmt: 1, Bytes rcv: 1, Reason: x", 253402300799LL);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].duration_ms, BW_NUM_ABSENT);
+	bw_sessions_free(s);
 }
 
 /* Many sessions through a small table, random order of ends: no leak or
@@ -239,6 +337,8 @@ static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
 	{ "status_snapshots", test_status_snapshots },
+	{ "ike_context", test_ike_context },
+	{ "context_cannot_evict", test_context_cannot_evict },
 	{ "cap_and_untracked", test_cap_and_untracked },
 	{ "churn", test_churn },
 	{ NULL, NULL },

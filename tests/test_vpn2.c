@@ -182,12 +182,12 @@ static void test_charon(void)
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_START);
 	CHECK_STR_VIEW(vt_ev.user, "alice@example.org");
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "203.0.113.5");
-	CHECK_STR_VIEW(vt_ev.session_id, "rw|5");
+	CHECK_STR_VIEW(vt_ev.session_id, "5");
 	CHECK_EQ_STR(vt_ev.format, "charon");
 	CHECK_EQ_INT(vt_ev.source, BW_SRC_VPN);
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "10[IKE] IKE_SA rw[6] established between 198.51.100.1[gw]...203.0.113.6[203.0.113.6]"), BW_PARSE_OK);
-	CHECK_STR_VIEW(vt_ev.session_id, "rw[6]");
+	CHECK_STR_VIEW(vt_ev.session_id, "6");
 	CHECK(!vt_ev.user.p); /* the id is an address */
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "10[IKE] <rw|5> authentication of 'alice@example.org' with EAP successful"), BW_PARSE_OK);
@@ -214,12 +214,20 @@ static void test_charon(void)
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "09[IKE] <rw|5> deleting IKE_SA rw[5] between 198.51.100.1[vpn.example.org]...203.0.113.5[alice@example.org]"), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_END);
-	CHECK_STR_VIEW(vt_ev.session_id, "rw|5");
+	CHECK_STR_VIEW(vt_ev.session_id, "5");
 
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[JOB] <3fdb|83> deleting half open IKE_SA with 116.178.2.170 after timeout"), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_PROBE);
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
 
+	CHECK_EQ_INT(vt_msg(m, "charon", "06[IKE] <84> 116.178.2.170 is initiating an IKE_SA"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_CONNECTION);
+	CHECK_STR_VIEW(vt_ev.session_id, "84");
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
+	CHECK_EQ_INT(vt_msg(m, "charon", "09[IKE] <3fdb-x|84> EAP-MS-CHAPv2 username: 'hl'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+	CHECK_STR_VIEW(vt_ev.user, "hl");
+	CHECK_STR_VIEW(vt_ev.session_id, "84");
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] <84> received packet: from 116.178.2.170[28819] to 116.178.2.180[500] (1072 bytes)"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[IKE] <3fdb|83> EAP method EAP_MSCHAPV2 succeeded, MSK established"), BW_PARSE_IGNORED);
 
@@ -232,12 +240,26 @@ static void test_charon(void)
 	CHECK_STR_VIEW(vt_ev.user, "carol");
 	const char *sys = "Jan  5 10:00:00 host sshd[1]: Accepted password for alice from 203.0.113.5 port 22 ssh2";
 	CHECK_EQ_INT(bw_parser_charon.sniff(sys, strlen(sys)), 0);
+
+	/* year rollover in the file log */
+	vt_open();
+	vt_ctx.default_year = 2023;
+	CHECK_EQ_INT(vt_line(&bw_parser_charon, "Dec 31 23:59:59 08[IKE] <rw|7> assigning virtual IP 10.10.0.3 to peer 'carol'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2023, 12, 31, 23, 59, 59));
+	CHECK_EQ_INT(vt_line(&bw_parser_charon, "Jan  1 00:00:01 08[IKE] <rw|7> assigning virtual IP 10.10.0.3 to peer 'carol'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2024, 1, 1, 0, 0, 1));
+	/* a first line later than the file's mtime: the year before */
+	vt_open();
+	vt_ctx.default_year = 2024;
+	vt_ctx.ref_ms = vt_ms(2024, 1, 2, 0, 0, 0);
+	CHECK_EQ_INT(vt_line(&bw_parser_charon, "Dec 30 10:00:00 08[IKE] <rw|7> assigning virtual IP 10.10.0.3 to peer 'carol'"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2023, 12, 30, 10, 0, 0));
 }
 
-static const struct bw_parser *all_line[] = {
+static const struct bw_parser *const all_line[] = {
 	&bw_parser_panos, &bw_parser_ivanti, &bw_parser_charon, NULL,
 };
-static const struct bw_msg_parser *all_msg[] = {
+static const struct bw_msg_parser *const all_msg[] = {
 	&bw_msg_panos, &bw_msg_ivanti, &bw_msg_charon, NULL,
 };
 
@@ -250,38 +272,25 @@ static void test_hostile(void)
 		"2024-03-01 10:00:00 - ive - [203.0.113.5] alice(Users)[Staff] - Logout from 203.0.113.5 (session:5f2a9c01)",
 		"Mar  5 10:00:00 08[IKE] <rw|5> deleting IKE_SA rw[5] between 1.1.1.1[a]...2.2.2.2[b]",
 		"Mar  5 10:00:00 08[IKE] <rw|5> no shared key found for 'a' - 'b'",
+		GP_HEAD "gateway-connected,connected,,SSL-VPN,alice,GB,ALICE-PC,203.0.113.5,,10.20.0.15,,host-1,,5.2.8,Windows,,1,,,\"\",success,,0,,0,GP-GW,7203,0x0,2024-03-01T10:00:04.123+01:00",
+		"2023-07-06T08:11:40+02:00 paloalto.test.host 1,2023/07/06 08:11:40,016401002737,THREAT,vulnerability,2561,2023/07/06 08:11:40,1.2.3.2,1.2.3.3",
+		"id=firewall time=\"2024-03-01 10:00:00\" pri=6 fw=192.0.2.1 vpn=ive user=alice realm=\"Users\" src=203.0.113.5 msg=\"AUT23457: Login succeeded for alice/Users (session:5f2a9c01) from 203.0.113.5 with Pulse\"",
+		"id=firewall time=\"2024-03-01 10:05:00\" vpn=ive user=System src=198.51.100.66 msg=\"AUT24327: Primary authentication failed for mallory/LDAP from 198.51.100.66\"",
+		"id=firewall time=\"2024-03-01 10:00:02\" vpn=ive user=alice src=203.0.113.5 msg=\"NWC23464: VPN Tunneling: Session started for user with IPv4 address 10.30.0.9, hostname X\"",
+		"2024-03-01 12:00:00 - ive - [198.51.100.7] bob(Users)[Staff] - Session timed out for bob/Users (session:0000abcd) due to inactivity",
+		"2024-03-01 10:06:00 - ive - [198.51.100.66] mallory(Users)[] - Login failed using auth server LDAP (LDAP Server).  Reason: Failed",
+		"Mar  5 10:00:00 06[IKE] <84> 116.178.2.170 is initiating an IKE_SA",
+		"Mar  5 10:00:00 09[IKE] <x|84> EAP-MS-CHAPv2 username: 'hl'",
+		"Mar  5 10:00:00 10[IKE] <rw|5> IKE_SA rw[5] established between 198.51.100.1[C=CH, O=x, CN=gw]...203.0.113.5[C=CH, O=x, CN=alice]",
+		"Mar  5 10:00:00 12[IKE] XAuth authentication of 'bob' failed",
+		"Mar  5 10:00:00 14[IKE] <rw|5> assigning virtual IP fd00::2 to peer 'alice'",
+		"Mar  5 10:00:00 06[JOB] <3fdb|83> deleting half open IKE_SA with 116.178.2.170 after timeout",
+		"Mar  5 10:00:00 06[IKE] <x|85> authentication of 'exmaple.com' (myself) with RSA successful",
 	};
-	char buf[512];
-	uint32_t rnd = 99;
-	for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
-		size_t n = strlen(seeds[s]);
-		for (size_t cut = 0; cut <= n; cut++) {
-			for (int mut = 0; mut < 3; mut++) {
-				memcpy(buf, seeds[s], cut);
-				if (mut && cut) {
-					rnd = rnd * 1103515245u + 12345u;
-					buf[(rnd >> 8) % cut] = (char)(rnd >> 16);
-				}
-				for (int i = 0; all_line[i]; i++) {
-					vt_open();
-					all_line[i]->sniff(buf, cut);
-					bw_event_clear(&vt_ev);
-					vt_ctx.reason = NULL;
-					enum bw_parse_rc rc = all_line[i]->parse(&vt_ctx, buf, cut, &vt_ev);
-					if (rc == BW_PARSE_MALFORMED || rc == BW_PARSE_IGNORED)
-						CHECK(vt_ctx.reason != NULL);
-				}
-				for (int i = 0; all_msg[i]; i++) {
-					vt_open();
-					bw_event_clear(&vt_ev);
-					vt_ctx.reason = NULL;
-					enum bw_parse_rc rc = all_msg[i]->parse(&vt_ctx, BW_STR_LIT("x"), buf, cut, &vt_ev);
-					if (rc == BW_PARSE_MALFORMED || rc == BW_PARSE_IGNORED)
-						CHECK(vt_ctx.reason != NULL);
-				}
-			}
-		}
-	}
+	int missing = 0;
+	vt_hostile(seeds, sizeof(seeds) / sizeof(seeds[0]), all_line, all_msg, &missing);
+	CHECK_EQ_INT(missing, 0);
+
 }
 
 static const struct bw_test tests[] = {

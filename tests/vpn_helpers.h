@@ -109,4 +109,74 @@ static inline char *vt_slurp(const char *path, size_t *len)
 	return b;
 }
 
+/* Every parser on every prefix of every seed, plain and with one byte
+ * mutated, each call on an exact-size heap copy so that ASan reports
+ * any read past the line. Checks that a rejection names its reason.
+ * Message parsers also get a programme view overlapping the message
+ * (what a syslog framer passes for tag-less products). */
+static inline void vt_hostile(const char *const *seeds, size_t nseeds,
+			      const struct bw_parser *const *lines,
+			      const struct bw_msg_parser *const *msgs,
+			      int *reasons_missing)
+{
+	uint32_t rnd = 12345;
+	for (size_t s = 0; s < nseeds; s++) {
+		size_t n = strlen(seeds[s]);
+		for (size_t cut = 0; cut <= n; cut++) {
+			for (int mut = 0; mut < 3; mut++) {
+				size_t pos = 0;
+				char byte = 0;
+				if (mut && cut) {
+					rnd = rnd * 1103515245u + 12345u;
+					pos = (rnd >> 8) % cut;
+					byte = mut == 1 ? (char)(rnd >> 16) : '\0';
+				}
+				for (int i = 0; lines && lines[i]; i++) {
+					for (int pass = 0; pass < 2; pass++) {
+						char *b = malloc(cut ? cut : 1);
+						memcpy(b, seeds[s], cut);
+						if (mut && cut)
+							b[pos] = byte;
+						vt_open();
+						bw_event_clear(&vt_ev);
+						vt_ctx.reason = NULL;
+						enum bw_parse_rc rc = BW_PARSE_OK;
+						if (pass == 0)
+							lines[i]->sniff(b, cut);
+						else
+							rc = lines[i]->parse(&vt_ctx, b, cut, &vt_ev);
+						if ((rc == BW_PARSE_MALFORMED || rc == BW_PARSE_IGNORED) &&
+						    !vt_ctx.reason)
+							(*reasons_missing)++;
+						free(b);
+					}
+				}
+				for (int i = 0; msgs && msgs[i]; i++) {
+					for (int pass = 0; pass < 2; pass++) {
+						char *b = malloc(cut ? cut : 1);
+						memcpy(b, seeds[s], cut);
+						if (mut && cut)
+							b[pos] = byte;
+						vt_open();
+						bw_event_clear(&vt_ev);
+						vt_ctx.reason = NULL;
+						bw_str prog = BW_STR_LIT("x");
+						if (pass) {
+							size_t w = 0;
+							while (w < cut && b[w] != ' ')
+								w++;
+							prog = bw_str_make(b, w);
+						}
+						enum bw_parse_rc rc = msgs[i]->parse(&vt_ctx, prog, b, cut, &vt_ev);
+						if ((rc == BW_PARSE_MALFORMED || rc == BW_PARSE_IGNORED) &&
+						    !vt_ctx.reason)
+							(*reasons_missing)++;
+						free(b);
+					}
+				}
+			}
+		}
+	}
+}
+
 #endif
