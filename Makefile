@@ -5,6 +5,7 @@
 #   make test          install missing packages, build, run every test
 #                      (unit, golden, real corpora, ASan+UBSan, fuzz replay)
 #   make bench         benchmark against peers (not part of test)
+#   make fuzz          longer libFuzzer runs (FUZZ_SECONDS per target)
 #   make deps          install missing Debian packages (as root)
 #   make golden-update rewrite golden expectations (then read the diff!)
 #
@@ -79,7 +80,7 @@ PROG := breachwatch
 endif
 
 .PHONY: all deps check-deps demo test test-unit test-golden test-san \
-        test-fuzz golden-update bench clean tests tools
+        test-fuzz golden-update bench clean tests tools fuzz
 
 all: check-deps $(PROG)
 
@@ -144,6 +145,13 @@ golden-update: all
 # ---------------------------------------------------------------- demo
 demo: all
 	./$(PROG) scan --fail-on none testdata/demo/*
+
+# ---------------------------------------------------------------- fuzz
+# Longer fuzzing than make test's short runs: FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: check-deps
+	@sh tests/deps.sh $(DEB_TEST)
+	@FUZZ_BUDGET=100000 sh tests/fuzz/fuzz.sh $(FUZZ_SECONDS)
 
 # --------------------------------------------------------------- bench
 bench: all tools
