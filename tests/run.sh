@@ -46,6 +46,13 @@ stage_golden() { # $1 = breachwatch binary
 }
 
 stage_scripts() { # $1 = breachwatch binary
+	if [ -f tests/rules_corpora.sh ]; then # crowdsec hub scenario replay
+		out=$(mktemp)
+		sh tests/rules_corpora.sh "$1" >"$out" 2>&1
+		cat "$out"
+		tally "$out" rules_corpora
+		rm -f "$out"
+	fi
 	for s in tests/test_*.sh; do
 		[ -f "$s" ] || continue
 		out=$(mktemp)
