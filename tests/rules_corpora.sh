@@ -77,7 +77,7 @@ nginx-http-sqli-probing|cover||web.sqli
 nginx-http-xss-probing|cover||web.xss
 nginx-http-w00twoot|cover||web.background-probe (/w00tw00t*)
 nginx-http-backdoor|cover||web.webshell-command (*shell*.php names)
-ssh-slow-bf|cover||auth.bruteforce-account (22 failures for hadoop in 10.5 min); needs the sshd parser
+ssh-slow-bf|cover||auth.bruteforce-source (22 "Invalid user hadoop" in 10.5 min, >= 20 within 10 min); the per-account rule skips hadoop because the account does not exist
 CVE-2019-18935|known||Telerik UI (CVE-2019-18935) is not one of our exploitation families
 CVE-2022-35914|known||GLPI htmLawed (CVE-2022-35914) is not one of our exploitation families
 CVE-2022-41697|known||Ghost admin login enumeration: not one of our families (6 POSTs to a login API, no login events in a web access log)
