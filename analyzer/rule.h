@@ -196,6 +196,7 @@ enum bw_rkind { BW_RK_SIGNATURE, BW_RK_THRESHOLD, BW_RK_SEQUENCE,
 #define BW_RMAX_STEPS 8
 #define BW_RMAX_ESC 4
 #define BW_RMAX_TAGS 16
+#define BW_RMAX_PRE 8
 
 struct bw_rstep {
 	int32_t cond;           /* node index */
@@ -234,10 +235,12 @@ struct bw_rule {
 	const struct bw_baseline_ops *bops;
 	void *bstate;
 	int noallow;            /* `allowlist off`: allowlists do not apply */
-	/* A regex every event passing `when` must match (an AND-conjunct),
-	 * checked against the literal filter before eval(): -1 = none. */
-	int32_t pre_rx;
-	int16_t pre_field;
+	/* Regexes one of which every event passing `when` must match (an
+	 * AND-conjunct, or each side of an OR), checked against the literal
+	 * filter before eval(): npre = 0, none known. */
+	int32_t pre_rx[BW_RMAX_PRE];
+	int16_t pre_field[BW_RMAX_PRE];
+	int npre;
 	/* Fields (bit = 1 << bw_field_id) every event passing `when` has. */
 	uint64_t need_fields;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */

@@ -1041,31 +1041,42 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	return c;
 }
 
-/* The best regex conjunct of an AND tree: one with a literal filter,
- * whose shortest literal is longest. */
-static void pre_walk(const struct bw_ruleset *rs, int32_t ni, int32_t *best,
-		     size_t *bestlen)
+/* Regex nodes (indices into out) at least one of which must match for
+ * node ni to be true: a regex with a literal filter, the smaller list of
+ * an AND's two sides, both lists of an OR. @return the count, 0 when
+ * nothing is certain. */
+static int pre_set(const struct bw_ruleset *rs, int32_t ni, int32_t *out,
+		   int max)
 {
-	if (ni < 0)
-		return;
+	if (ni < 0 || max <= 0)
+		return 0;
 	const struct bw_rnode *n = &rs->nodes[ni];
-	if (n->op == RN_AND) {
-		pre_walk(rs, n->a, best, bestlen);
-		pre_walk(rs, n->b, best, bestlen);
-		return;
+	switch (n->op) {
+	case RN_AND: {
+		int32_t b[BW_RMAX_PRE];
+		int na = pre_set(rs, n->a, out, max);
+		int nb = pre_set(rs, n->b, b, max);
+		if (nb && (!na || nb < na)) {
+			memcpy(out, b, (size_t)nb * sizeof(*b));
+			return nb;
+		}
+		return na;
 	}
-	if (n->op != RN_REGEX || n->cmp != RC_EQ || n->a < 0)
-		return;
-	const struct bw_regex *rx = &rs->rx[n->a];
-	if (!rx->nreq)
-		return;
-	size_t m = SIZE_MAX;
-	for (size_t k = 0; k < rx->nreq; k++)
-		if (rx->req[k].n < m)
-			m = rx->req[k].n;
-	if (*best < 0 || m > *bestlen) {
-		*best = ni;
-		*bestlen = m;
+	case RN_OR: {
+		int na = pre_set(rs, n->a, out, max);
+		if (!na)
+			return 0;
+		int nb = pre_set(rs, n->b, out + na, max - na);
+		return nb ? na + nb : 0;
+	}
+	case RN_REGEX:
+		if (n->cmp != RC_EQ || n->a < 0 || n->field < 0 ||
+		    !rs->rx[n->a].nreq)
+			return 0;
+		out[0] = ni;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -1098,17 +1109,16 @@ static uint64_t need_of(const struct bw_ruleset *rs, int32_t ni)
 static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 {
 	r->need_fields = r->kind == BW_RK_SEQUENCE ? 0 : need_of(rs, r->when);
-	int32_t best = -1;
-	size_t bl = 0;
-	r->pre_rx = -1;
-	r->pre_field = -1;
+	r->npre = 0;
 	if (r->kind == BW_RK_SEQUENCE)
 		return; /* `when` is not all that decides: steps have their own */
-	pre_walk(rs, r->when, &best, &bl);
-	if (best < 0)
-		return;
-	r->pre_rx = rs->nodes[best].a;
-	r->pre_field = rs->nodes[best].field;
+	int32_t set[BW_RMAX_PRE];
+	int n = pre_set(rs, r->when, set, BW_RMAX_PRE);
+	for (int i = 0; i < n; i++) {
+		r->pre_rx[i] = rs->nodes[set[i]].a;
+		r->pre_field[i] = rs->nodes[set[i]].field;
+	}
+	r->npre = n;
 }
 
 static int find_rule(const struct bw_ruleset *rs, const char *id)
