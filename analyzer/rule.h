@@ -129,6 +129,7 @@ struct bw_rset {
 	uint32_t hcap, hn;
 	char **globs;           /* patterns containing '*' */
 	uint8_t *gkind;         /* 0 general, 1 "lit*", 2 "*lit", 3 "*lit*" */
+	uint32_t *glen;         /* strlen of each glob (bytes) */
 	size_t nglobs;
 	int64_t *ints;
 	size_t nints;

@@ -256,6 +256,13 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 			goto oom;
 		}
 		set->gkind = k;
+		uint32_t *gl = realloc(set->glen, (set->nglobs + 1) * sizeof(*gl));
+		if (!gl) {
+			free(g);
+			goto oom;
+		}
+		set->glen = gl;
+		set->glen[set->nglobs] = (uint32_t)n;
 		/* where the stars are decides a cheaper test than the matcher */
 		size_t stars = 0;
 		for (size_t i = 0; i < n; i++)
@@ -306,18 +313,19 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		const char *g = set->globs[i];
 		size_t gl;
 		switch (set->gkind[i]) {
-		case 1:
-			gl = strlen(g) - 1;
-			if (n >= gl && mem_eq(p, g, gl, set->lower))
+		case 1: /* "lit*": first byte before the compare */
+			gl = set->glen[i] - 1;
+			if (n >= gl && (gl == 0 || (set->lower ? lc(p[0]) : p[0]) == g[0]) &&
+			    mem_eq(p, g, gl, set->lower))
 				return 1;
 			break;
 		case 2:
-			gl = strlen(g) - 1;
+			gl = set->glen[i] - 1;
 			if (n >= gl && mem_eq(p + n - gl, g + 1, gl, set->lower))
 				return 1;
 			break;
 		case 3:
-			gl = strlen(g) - 2;
+			gl = set->glen[i] - 2;
 			for (size_t k = 0; k + gl <= n; k++)
 				if (lc(p[k]) == g[1] || p[k] == g[1])
 					if (mem_eq(p + k, g + 1, gl, set->lower))
@@ -366,6 +374,7 @@ void bw_rset_fini(struct bw_rset *set)
 		free(set->globs[i]);
 	free(set->globs);
 	free(set->gkind);
+	free(set->glen);
 	free(set->ints);
 	free(set->nets);
 	memset(set, 0, sizeof(*set));

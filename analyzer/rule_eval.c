@@ -119,6 +119,13 @@ struct bw_engine {
 	struct flow low[BW_F__COUNT];
 	uint64_t *hitwords;        /* BW_F__COUNT * rxw: hits[].bits */
 	size_t rxw;                /* 64-bit words per regex bitmask */
+	/* Rule candidates from the literal filter: a rule with prefilter
+	 * regexes (bw_rule.pre_rx) stays only when one of them can match. */
+	size_t rw;                 /* 64-bit words per rule bitmask */
+	uint64_t *rx_rules;        /* nrx * rw: rules listing regex i in pre */
+	uint64_t *nopre;           /* rw: rules without a prefilter */
+	uint64_t *cand;            /* rw: the current event's candidates */
+	uint64_t prefields[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields to scan */
 	struct bw_engine_config cfg;
 	struct rrun *run;
 	struct bw_wbudget budget;
@@ -240,12 +247,10 @@ static void lowtab_init(void)
 /* Which regexes on field f can match the current event's value: one
  * automaton pass, at most once per event and field. */
 __attribute__((noinline))
-static const uint64_t *field_hits(struct bw_engine *e, int f,
+static const uint64_t *field_scan(struct bw_engine *e, int f,
 				  const bw_event *ev)
 {
 	struct fhits *h = &e->hits[f];
-	if (h->gen == e->gen && h->ev == ev)
-		return h->bits;
 	h->gen = e->gen;
 	h->ev = ev;
 	const struct acfield *a = &e->ac[f];
@@ -276,7 +281,9 @@ static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
 {
 	if (!e->ac[f].next)
 		return 1;
-	const uint64_t *b = field_hits(e, f, ev);
+	const struct fhits *h = &e->hits[f];
+	const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
+			    field_scan(e, f, ev);
 	return (b[(unsigned)idx >> 6] >> (idx & 63)) & 1;
 }
 
@@ -426,6 +433,71 @@ static const char *field_lower(struct bw_engine *e, int f, const bw_event *ev,
 	l->gen = e->gen;
 	l->ev = ev;
 	return l->p;
+}
+
+/* The rules of this event's source/kind whose prefilter passes: scans
+ * each field the index's prefilters read (once per event), then maps the
+ * regexes whose literals are present to the rules that list them. */
+static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
+				       unsigned src, unsigned kind)
+{
+	size_t rw = e->rw;
+	memcpy(e->cand, e->nopre, rw * sizeof(*e->cand));
+	uint64_t fm = e->prefields[src][kind];
+	while (fm) {
+		int f = __builtin_ctzll(fm);
+		fm &= fm - 1;
+		const struct fhits *h = &e->hits[f];
+		const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
+				    field_scan(e, f, ev);
+		for (size_t w = 0; w < e->rxw; w++) {
+			uint64_t x = b[w];
+			while (x) {
+				size_t r = w * 64 + (size_t)__builtin_ctzll(x);
+				x &= x - 1;
+				if (r >= e->rs->nrx)
+					break;
+				const uint64_t *m = e->rx_rules + r * rw;
+				for (size_t k = 0; k < rw; k++)
+					e->cand[k] |= m[k];
+			}
+		}
+	}
+	return e->cand;
+}
+
+/* Fill the rule candidate tables (after ac_build). @return 0, -1 on OOM. */
+static int cand_build(struct bw_engine *e)
+{
+	const struct bw_ruleset *rs = e->rs;
+	size_t rw = (rs->nrules + 63) / 64 + 1;
+	e->rw = rw;
+	e->rx_rules = calloc((rs->nrx ? rs->nrx : 1) * rw, sizeof(*e->rx_rules));
+	e->nopre = calloc(rw, sizeof(*e->nopre));
+	e->cand = calloc(rw, sizeof(*e->cand));
+	if (!e->rx_rules || !e->nopre || !e->cand)
+		return -1;
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		const struct bw_rule *r = &rs->rules[ri];
+		uint64_t bit = 1ull << (ri & 63);
+		int filtered = r->npre > 0;
+		for (int k = 0; k < r->npre; k++)
+			if (!e->ac[r->pre_field[k]].next)
+				filtered = 0; /* no automaton: no filter */
+		if (!filtered) {
+			e->nopre[ri >> 6] |= bit;
+			continue;
+		}
+		for (int k = 0; k < r->npre; k++)
+			e->rx_rules[(size_t)r->pre_rx[k] * rw + (ri >> 6)] |= bit;
+		for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
+			for (int kd = 0; kd < BW_KIND__COUNT; kd++)
+				if (r->kind_mask[sidx] & (1ull << kd))
+					for (int k = 0; k < r->npre; k++)
+						e->prefields[sidx][kd] |=
+							1ull << r->pre_field[k];
+	}
+	return 0;
 }
 
 /* Out of line: keeps eval()'s frame small for the cheap node kinds. */
@@ -1299,6 +1371,7 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	const uint32_t *idx = e->rs->index[src][kind];
 	uint32_t n = e->rs->nindex[src][kind];
 	int allowed = -1;
+	const uint64_t *cand = n ? rule_candidates(e, ev, src, kind) : NULL;
 	for (uint32_t i = 0; i < n; i++) {
 		int ri = (int)idx[i];
 		const struct bw_rule *r = &e->rs->rules[ri];
@@ -1313,16 +1386,9 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			if (allowed)
 				continue;
 		}
-		if (r->npre) {
-			/* regexes the rule needs one of: their literals must
-			 * be there */
-			int k = 0;
-			while (k < r->npre &&
-			       !rx_maybe(e, r->pre_field[k], ev, r->pre_rx[k]))
-				k++;
-			if (k == r->npre)
-				continue;
-		}
+		/* a rule whose prefilter regexes all lack their literals */
+		if (!((cand[(unsigned)ri >> 6] >> (ri & 63)) & 1))
+			continue;
 		struct ectx x = { e, ri, ev, NULL };
 		if (r->when >= 0 && !eval(&x, r->when))
 			continue;
@@ -1479,6 +1545,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		if (ac_build(e, f))
 			goto oom;
 	}
+	if (cand_build(e))
+		goto oom;
 	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
 	if (!e->smemo)
 		goto oom;
@@ -1647,6 +1715,9 @@ void bw_engine_free(struct bw_engine *e)
 		free(e->low[f].p);
 	}
 	free(e->hitwords);
+	free(e->rx_rules);
+	free(e->nopre);
+	free(e->cand);
 	free(e->smemo);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
