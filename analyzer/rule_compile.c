@@ -313,15 +313,17 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		const char *g = set->globs[i];
 		size_t gl;
 		switch (set->gkind[i]) {
-		case 1: /* "lit*": first byte before the compare */
+		case 1: /* "lit*": second byte (paths share the first) first */
 			gl = set->glen[i] - 1;
-			if (n >= gl && (gl == 0 || (set->lower ? lc(p[0]) : p[0]) == g[0]) &&
+			if (n >= gl && (gl < 2 || (set->lower ? lc(p[1]) : p[1]) == g[1]) &&
 			    mem_eq(p, g, gl, set->lower))
 				return 1;
 			break;
-		case 2:
+		case 2: /* "*lit": last byte before the compare */
 			gl = set->glen[i] - 1;
-			if (n >= gl && mem_eq(p + n - gl, g + 1, gl, set->lower))
+			if (n >= gl && (gl == 0 || (set->lower ? lc(p[n - 1]) :
+						    p[n - 1]) == g[gl]) &&
+			    mem_eq(p + n - gl, g + 1, gl, set->lower))
 				return 1;
 			break;
 		case 3:

@@ -12,6 +12,7 @@
  */
 #include "rule.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,7 @@ struct bw_engine {
 	uint64_t *rx_rules;        /* nrx * rw: rules listing regex i in pre */
 	uint64_t *nopre;           /* rw: rules without a prefilter */
 	uint64_t *cand;            /* rw: the current event's candidates */
+	uint64_t *imask;           /* [source][kind] * rw: rs->index as bits */
 	uint64_t prefields[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields to scan */
 	struct bw_engine_config cfg;
 	struct rrun *run;
@@ -442,6 +444,7 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 				       unsigned src, unsigned kind)
 {
 	size_t rw = e->rw;
+	const uint64_t *im = e->imask + ((size_t)src * BW_KIND__COUNT + kind) * rw;
 	memcpy(e->cand, e->nopre, rw * sizeof(*e->cand));
 	uint64_t fm = e->prefields[src][kind];
 	while (fm) {
@@ -463,6 +466,8 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 			}
 		}
 	}
+	for (size_t k = 0; k < rw; k++)
+		e->cand[k] &= im[k];
 	return e->cand;
 }
 
@@ -475,8 +480,21 @@ static int cand_build(struct bw_engine *e)
 	e->rx_rules = calloc((rs->nrx ? rs->nrx : 1) * rw, sizeof(*e->rx_rules));
 	e->nopre = calloc(rw, sizeof(*e->nopre));
 	e->cand = calloc(rw, sizeof(*e->cand));
-	if (!e->rx_rules || !e->nopre || !e->cand)
+	e->imask = calloc((size_t)BW_SRC__COUNT * BW_KIND__COUNT * rw,
+			  sizeof(*e->imask));
+	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask)
 		return -1;
+	for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
+		for (int kd = 0; kd < BW_KIND__COUNT; kd++) {
+			uint64_t *im = e->imask +
+				       ((size_t)sidx * BW_KIND__COUNT + kd) * rw;
+			for (uint32_t i = 0; i < rs->nindex[sidx][kd]; i++) {
+				uint32_t ri = rs->index[sidx][kd][i];
+				/* bit order is index order (rules ascending) */
+				assert(i == 0 || ri > rs->index[sidx][kd][i - 1]);
+				im[ri >> 6] |= 1ull << (ri & 63);
+			}
+		}
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
 		uint64_t bit = 1ull << (ri & 63);
@@ -1370,36 +1388,47 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
 	const uint32_t *idx = e->rs->index[src][kind];
 	uint32_t n = e->rs->nindex[src][kind];
-	int allowed = -1;
-	const uint64_t *cand = n ? rule_candidates(e, ev, src, kind) : NULL;
-	for (uint32_t i = 0; i < n; i++) {
-		int ri = (int)idx[i];
-		const struct bw_rule *r = &e->rs->rules[ri];
-		if (r->need_fields & ~have)
-			continue;
-		if (e->rs->has_allow && !r->noallow) {
-			if (allowed < 0) {
-				allowed = is_allowed(e, ev);
-				if (allowed)
-					e->st.allowed++;
-			}
-			if (allowed)
+	if (!n)
+		return;
+	/* allowlisted: counted once when a rule the allowlist applies to has
+	 * the event's fields; then only `allowlist off` rules see it */
+	int allowed = 0;
+	if (e->rs->has_allow) {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct bw_rule *r = &e->rs->rules[idx[i]];
+			if ((r->need_fields & ~have) || r->noallow)
 				continue;
-		}
-		/* a rule whose prefilter regexes all lack their literals */
-		if (!((cand[(unsigned)ri >> 6] >> (ri & 63)) & 1))
-			continue;
-		struct ectx x = { e, ri, ev, NULL };
-		if (r->when >= 0 && !eval(&x, r->when))
-			continue;
-		switch (r->kind) {
-		case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
-		case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
-		case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
-		case BW_RK_BASELINE:
-			if (r->bops)
-				r->bops->event(r->bstate, e, ri, ev);
+			allowed = is_allowed(e, ev);
+			if (allowed)
+				e->st.allowed++;
 			break;
+		}
+	}
+	/* the index's rules whose prefilter passes, in index order; nothing
+	 * below feeds another event to the engine, so cand stays put */
+	const uint64_t *cand = rule_candidates(e, ev, src, kind);
+	for (size_t w = 0; w < e->rw; w++) {
+		uint64_t m = cand[w];
+		while (m) {
+			int ri = (int)(w * 64) + __builtin_ctzll(m);
+			m &= m - 1;
+			const struct bw_rule *r = &e->rs->rules[ri];
+			if (r->need_fields & ~have)
+				continue;
+			if (allowed && !r->noallow)
+				continue;
+			struct ectx x = { e, ri, ev, NULL };
+			if (r->when >= 0 && !eval(&x, r->when))
+				continue;
+			switch (r->kind) {
+			case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
+			case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
+			case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
+			case BW_RK_BASELINE:
+				if (r->bops)
+					r->bops->event(r->bstate, e, ri, ev);
+				break;
+			}
 		}
 	}
 }
@@ -1718,6 +1747,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->rx_rules);
 	free(e->nopre);
 	free(e->cand);
+	free(e->imask);
 	free(e->smemo);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
