@@ -246,6 +246,14 @@ static void lowtab_init(void)
 		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
+static inline void hits_add(const struct bw_engine *e, const struct acfield *a,
+			    uint64_t *bits, uint32_t state)
+{
+	const uint64_t *m = a->mask + (size_t)state * e->rxw;
+	for (size_t w = 0; w < e->rxw; w++)
+		bits[w] |= m[w];
+}
+
 /* Which regexes on field f can match the current event's value: one
  * automaton pass, at most once per event and field. */
 __attribute__((noinline))
@@ -265,14 +273,23 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 	const uint32_t *next = a->next;
 	const uint8_t *cls = a->cls;
 	uint32_t ncls = a->ncls, row = 0;
-	for (size_t i = 0; i < v.n; i++) {
-		uint32_t t = next[row + cls[u[i]]];
-		row = t >> 1;
-		if (t & 1) {
-			const uint64_t *m = a->mask + (size_t)(row / ncls) * e->rxw;
-			for (size_t w = 0; w < e->rxw; w++)
-				bits[w] |= m[w];
+	size_t i = 0;
+	/* two bytes a round, one test for "a literal ended" (rare) */
+	for (; i + 2 <= v.n; i += 2) {
+		uint32_t t0 = next[row + cls[u[i]]];
+		uint32_t t1 = next[(t0 >> 1) + cls[u[i + 1]]];
+		row = t1 >> 1;
+		if ((t0 | t1) & 1) {
+			if (t0 & 1)
+				hits_add(e, a, bits, (t0 >> 1) / ncls);
+			if (t1 & 1)
+				hits_add(e, a, bits, row / ncls);
 		}
+	}
+	if (i < v.n) {
+		uint32_t t = next[row + cls[u[i]]];
+		if (t & 1)
+			hits_add(e, a, bits, (t >> 1) / ncls);
 	}
 	return bits;
 }
