@@ -242,6 +242,8 @@ struct bw_rule {
 	int32_t pre_rx[BW_RMAX_PRE];
 	int16_t pre_field[BW_RMAX_PRE];
 	int npre;
+	/* Outcomes (bit 1 << enum bw_outcome) of events that can pass `when`. */
+	uint8_t outcome_mask;
 	/* Fields (bit = 1 << bw_field_id) every event passing `when` has. */
 	uint64_t need_fields;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */

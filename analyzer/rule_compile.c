@@ -1117,12 +1117,43 @@ static uint64_t need_of(const struct bw_ruleset *rs, int32_t ni)
 	}
 }
 
+#define ALL_OUTCOMES ((1u << BW_OUTCOME__COUNT) - 1)
+
+/* Outcomes for which node ni can be true. Conservative: only enum
+ * compares under AND/OR narrow it (eval() reads the outcome for every
+ * RN_CMP_ENUM field but source and kind). */
+static unsigned outcome_of(const struct bw_ruleset *rs, int32_t ni)
+{
+	if (ni < 0)
+		return ALL_OUTCOMES;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND:
+		return outcome_of(rs, n->a) & outcome_of(rs, n->b);
+	case RN_OR:
+		return outcome_of(rs, n->a) | outcome_of(rs, n->b);
+	case RN_CMP_ENUM:
+		if (n->field == BW_F_SOURCE || n->field == BW_F_KIND ||
+		    n->ival < 0 || n->ival >= BW_OUTCOME__COUNT)
+			return ALL_OUTCOMES;
+		if (n->cmp == RC_EQ)
+			return 1u << n->ival;
+		if (n->cmp == RC_NE)
+			return ALL_OUTCOMES & ~(1u << n->ival);
+		return ALL_OUTCOMES;
+	default:
+		return ALL_OUTCOMES;
+	}
+}
+
 static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 {
 	r->need_fields = r->kind == BW_RK_SEQUENCE ? 0 : need_of(rs, r->when);
 	r->npre = 0;
+	r->outcome_mask = ALL_OUTCOMES;
 	if (r->kind == BW_RK_SEQUENCE)
 		return; /* `when` is not all that decides: steps have their own */
+	r->outcome_mask = (uint8_t)outcome_of(rs, r->when);
 	int32_t set[BW_RMAX_PRE];
 	int n = pre_set(rs, r->when, set, BW_RMAX_PRE);
 	for (int i = 0; i < n; i++) {

@@ -86,7 +86,42 @@ struct acfield {
 	uint64_t *always;    /* W words: regexes without a usable filter */
 	uint32_t ncls;
 	uint8_t cls[256];    /* byte -> class, case folded; 0 = in no literal */
+	struct acache *cache; /* ACACHE_SLOTS recent values and their bits */
+	uint64_t *cbits;     /* ACACHE_SLOTS * W */
 };
+
+/* Values repeat across events (user agents, referrers, popular paths):
+ * a direct-mapped cache of recent values per field and their filter
+ * bits. The slot hash samples a few words only; a hit is confirmed by
+ * comparing the whole value, so a collision (chosen or not) only costs
+ * the scan the cache would have saved. */
+#define ACACHE_SLOTS 64
+#define ACACHE_MAX 240       /* bytes; longer values are always scanned */
+struct acache {
+	uint32_t n;          /* 0 = empty */
+	char text[ACACHE_MAX];
+};
+
+static inline uint64_t load8(const char *p, size_t n)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, n < 8 ? n : 8);
+	return v;
+}
+
+static inline unsigned acache_slot(const char *p, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ull;
+	h ^= load8(p, n);
+	if (n > 8) {
+		h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+		h ^= load8(p + n - 8, 8);
+		h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+		h ^= load8(p + n / 2 - 4, 8);
+	}
+	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
+	return (unsigned)(h >> 58) & (ACACHE_SLOTS - 1);
+}
 
 /* The filter's answer for one field of the current event. */
 struct fhits {
@@ -254,6 +289,9 @@ static inline void hits_add(const struct bw_engine *e, const struct acfield *a,
 		bits[w] |= m[w];
 }
 
+static void ac_run(const struct bw_engine *e, const struct acfield *a,
+		   uint64_t *bits, const char *p, size_t len);
+
 /* Which regexes on field f can match the current event's value: one
  * automaton pass, at most once per event and field. */
 __attribute__((noinline))
@@ -269,13 +307,37 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 	bw_str v;
 	if (!str_field(ev, f, &v))
 		return bits;
-	const unsigned char *u = (const unsigned char *)v.p;
+	struct acache *c = NULL;
+	uint64_t *cb = NULL;
+	if (a->cache && v.n && v.n <= ACACHE_MAX) {
+		unsigned slot = acache_slot(v.p, v.n);
+		c = &a->cache[slot];
+		cb = a->cbits + (size_t)slot * e->rxw;
+		if (c->n == v.n && memcmp(c->text, v.p, v.n) == 0) {
+			memcpy(bits, cb, e->rxw * sizeof(*bits));
+			return bits;
+		}
+	}
+	ac_run(e, a, bits, v.p, v.n);
+	if (c) {
+		c->n = (uint32_t)v.n;
+		memcpy(c->text, v.p, v.n);
+		memcpy(cb, bits, e->rxw * sizeof(*bits));
+	}
+	return bits;
+}
+
+/* Run the automaton over p, OR-ing the regexes found into bits. */
+static void ac_run(const struct bw_engine *e, const struct acfield *a,
+		   uint64_t *bits, const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
 	const uint32_t *next = a->next;
 	const uint8_t *cls = a->cls;
 	uint32_t ncls = a->ncls, row = 0;
 	size_t i = 0;
 	/* two bytes a round, one test for "a literal ended" (rare) */
-	for (; i + 2 <= v.n; i += 2) {
+	for (; i + 2 <= len; i += 2) {
 		uint32_t t0 = next[row + cls[u[i]]];
 		uint32_t t1 = next[(t0 >> 1) + cls[u[i + 1]]];
 		row = t1 >> 1;
@@ -286,12 +348,11 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 				hits_add(e, a, bits, row / ncls);
 		}
 	}
-	if (i < v.n) {
+	if (i < len) {
 		uint32_t t = next[row + cls[u[i]]];
 		if (t & 1)
 			hits_add(e, a, bits, (t >> 1) / ncls);
 	}
-	return bits;
 }
 
 /* @return 0 when regex idx (on field f) cannot match this event. */
@@ -415,6 +476,15 @@ static int ac_build(struct bw_engine *e, int f)
 	}
 	a->next = go;
 	go = NULL;
+	/* no cache is no error: every value is then scanned */
+	a->cache = calloc(ACACHE_SLOTS, sizeof(*a->cache));
+	a->cbits = calloc(ACACHE_SLOTS * W, sizeof(*a->cbits));
+	if (!a->cache || !a->cbits) {
+		free(a->cache);
+		free(a->cbits);
+		a->cache = NULL;
+		a->cbits = NULL;
+	}
 	rc = 0;
 out:
 	free(go);
@@ -428,6 +498,8 @@ static void ac_fini(struct acfield *a)
 	free(a->next);
 	free(a->mask);
 	free(a->always);
+	free(a->cache);
+	free(a->cbits);
 }
 
 /* A lowercased copy of field f of ev (value s), made once per event.
@@ -1424,13 +1496,14 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	/* the index's rules whose prefilter passes, in index order; nothing
 	 * below feeds another event to the engine, so cand stays put */
 	const uint64_t *cand = rule_candidates(e, ev, src, kind);
+	unsigned oc = ev->outcome < BW_OUTCOME__COUNT ? 1u << ev->outcome : ~0u;
 	for (size_t w = 0; w < e->rw; w++) {
 		uint64_t m = cand[w];
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
 			m &= m - 1;
 			const struct bw_rule *r = &e->rs->rules[ri];
-			if (r->need_fields & ~have)
+			if ((r->need_fields & ~have) || !(r->outcome_mask & oc))
 				continue;
 			if (allowed && !r->noallow)
 				continue;
