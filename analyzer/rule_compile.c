@@ -680,8 +680,11 @@ static size_t skip_group(const char *p, size_t n, size_t i)
 			continue;
 		}
 		if (inclass) {
-			if (c == ']' && !(inclass == 1 && 0))
+			if (c == ']') {
 				inclass = 0;
+				if (depth == 0)
+					return i; /* the class we started at */
+			}
 			continue;
 		}
 		if (c == '[') {
