@@ -129,6 +129,7 @@ struct bw_rset {
 	uint32_t hcap, hn;
 	char **globs;           /* patterns containing '*' */
 	uint8_t *gkind;         /* 0 general, 1 "lit*", 2 "*lit", 3 "*lit*" */
+	uint32_t *glen;         /* strlen of each glob (bytes) */
 	size_t nglobs;
 	int64_t *ints;
 	size_t nints;
@@ -196,6 +197,7 @@ enum bw_rkind { BW_RK_SIGNATURE, BW_RK_THRESHOLD, BW_RK_SEQUENCE,
 #define BW_RMAX_STEPS 8
 #define BW_RMAX_ESC 4
 #define BW_RMAX_TAGS 16
+#define BW_RMAX_PRE 8
 
 struct bw_rstep {
 	int32_t cond;           /* node index */
@@ -234,10 +236,14 @@ struct bw_rule {
 	const struct bw_baseline_ops *bops;
 	void *bstate;
 	int noallow;            /* `allowlist off`: allowlists do not apply */
-	/* A regex every event passing `when` must match (an AND-conjunct),
-	 * checked against the literal filter before eval(): -1 = none. */
-	int32_t pre_rx;
-	int16_t pre_field;
+	/* Regexes one of which every event passing `when` must match (an
+	 * AND-conjunct, or each side of an OR), checked against the literal
+	 * filter before eval(): npre = 0, none known. */
+	int32_t pre_rx[BW_RMAX_PRE];
+	int16_t pre_field[BW_RMAX_PRE];
+	int npre;
+	/* Outcomes (bit 1 << enum bw_outcome) of events that can pass `when`. */
+	uint8_t outcome_mask;
 	/* Fields (bit = 1 << bw_field_id) every event passing `when` has. */
 	uint64_t need_fields;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */

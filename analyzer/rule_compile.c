@@ -256,6 +256,13 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 			goto oom;
 		}
 		set->gkind = k;
+		uint32_t *gl = realloc(set->glen, (set->nglobs + 1) * sizeof(*gl));
+		if (!gl) {
+			free(g);
+			goto oom;
+		}
+		set->glen = gl;
+		set->glen[set->nglobs] = (uint32_t)n;
 		/* where the stars are decides a cheaper test than the matcher */
 		size_t stars = 0;
 		for (size_t i = 0; i < n; i++)
@@ -306,18 +313,21 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		const char *g = set->globs[i];
 		size_t gl;
 		switch (set->gkind[i]) {
-		case 1:
-			gl = strlen(g) - 1;
-			if (n >= gl && mem_eq(p, g, gl, set->lower))
+		case 1: /* "lit*": second byte (paths share the first) first */
+			gl = set->glen[i] - 1;
+			if (n >= gl && (gl < 2 || (set->lower ? lc(p[1]) : p[1]) == g[1]) &&
+			    mem_eq(p, g, gl, set->lower))
 				return 1;
 			break;
-		case 2:
-			gl = strlen(g) - 1;
-			if (n >= gl && mem_eq(p + n - gl, g + 1, gl, set->lower))
+		case 2: /* "*lit": last byte before the compare */
+			gl = set->glen[i] - 1;
+			if (n >= gl && (gl == 0 || (set->lower ? lc(p[n - 1]) :
+						    p[n - 1]) == g[gl]) &&
+			    mem_eq(p + n - gl, g + 1, gl, set->lower))
 				return 1;
 			break;
 		case 3:
-			gl = strlen(g) - 2;
+			gl = set->glen[i] - 2;
 			for (size_t k = 0; k + gl <= n; k++)
 				if (lc(p[k]) == g[1] || p[k] == g[1])
 					if (mem_eq(p + k, g + 1, gl, set->lower))
@@ -366,6 +376,7 @@ void bw_rset_fini(struct bw_rset *set)
 		free(set->globs[i]);
 	free(set->globs);
 	free(set->gkind);
+	free(set->glen);
 	free(set->ints);
 	free(set->nets);
 	memset(set, 0, sizeof(*set));
@@ -669,8 +680,11 @@ static size_t skip_group(const char *p, size_t n, size_t i)
 			continue;
 		}
 		if (inclass) {
-			if (c == ']' && !(inclass == 1 && 0))
+			if (c == ']') {
 				inclass = 0;
+				if (depth == 0)
+					return i; /* the class we started at */
+			}
 			continue;
 		}
 		if (c == '[') {
@@ -1041,31 +1055,42 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	return c;
 }
 
-/* The best regex conjunct of an AND tree: one with a literal filter,
- * whose shortest literal is longest. */
-static void pre_walk(const struct bw_ruleset *rs, int32_t ni, int32_t *best,
-		     size_t *bestlen)
+/* Regex nodes (indices into out) at least one of which must match for
+ * node ni to be true: a regex with a literal filter, the smaller list of
+ * an AND's two sides, both lists of an OR. @return the count, 0 when
+ * nothing is certain. */
+static int pre_set(const struct bw_ruleset *rs, int32_t ni, int32_t *out,
+		   int max)
 {
-	if (ni < 0)
-		return;
+	if (ni < 0 || max <= 0)
+		return 0;
 	const struct bw_rnode *n = &rs->nodes[ni];
-	if (n->op == RN_AND) {
-		pre_walk(rs, n->a, best, bestlen);
-		pre_walk(rs, n->b, best, bestlen);
-		return;
+	switch (n->op) {
+	case RN_AND: {
+		int32_t b[BW_RMAX_PRE];
+		int na = pre_set(rs, n->a, out, max);
+		int nb = pre_set(rs, n->b, b, max);
+		if (nb && (!na || nb < na)) {
+			memcpy(out, b, (size_t)nb * sizeof(*b));
+			return nb;
+		}
+		return na;
 	}
-	if (n->op != RN_REGEX || n->cmp != RC_EQ || n->a < 0)
-		return;
-	const struct bw_regex *rx = &rs->rx[n->a];
-	if (!rx->nreq)
-		return;
-	size_t m = SIZE_MAX;
-	for (size_t k = 0; k < rx->nreq; k++)
-		if (rx->req[k].n < m)
-			m = rx->req[k].n;
-	if (*best < 0 || m > *bestlen) {
-		*best = ni;
-		*bestlen = m;
+	case RN_OR: {
+		int na = pre_set(rs, n->a, out, max);
+		if (!na)
+			return 0;
+		int nb = pre_set(rs, n->b, out + na, max - na);
+		return nb ? na + nb : 0;
+	}
+	case RN_REGEX:
+		if (n->cmp != RC_EQ || n->a < 0 || n->field < 0 ||
+		    !rs->rx[n->a].nreq)
+			return 0;
+		out[0] = ni;
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -1095,20 +1120,50 @@ static uint64_t need_of(const struct bw_ruleset *rs, int32_t ni)
 	}
 }
 
+#define ALL_OUTCOMES ((1u << BW_OUTCOME__COUNT) - 1)
+
+/* Outcomes for which node ni can be true. Conservative: only enum
+ * compares under AND/OR narrow it (eval() reads the outcome for every
+ * RN_CMP_ENUM field but source and kind). */
+static unsigned outcome_of(const struct bw_ruleset *rs, int32_t ni)
+{
+	if (ni < 0)
+		return ALL_OUTCOMES;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_AND:
+		return outcome_of(rs, n->a) & outcome_of(rs, n->b);
+	case RN_OR:
+		return outcome_of(rs, n->a) | outcome_of(rs, n->b);
+	case RN_CMP_ENUM:
+		if (n->field == BW_F_SOURCE || n->field == BW_F_KIND ||
+		    n->ival < 0 || n->ival >= BW_OUTCOME__COUNT)
+			return ALL_OUTCOMES;
+		if (n->cmp == RC_EQ)
+			return 1u << n->ival;
+		if (n->cmp == RC_NE)
+			return ALL_OUTCOMES & ~(1u << n->ival);
+		return ALL_OUTCOMES;
+	default:
+		return ALL_OUTCOMES;
+	}
+}
+
 static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 {
 	r->need_fields = r->kind == BW_RK_SEQUENCE ? 0 : need_of(rs, r->when);
-	int32_t best = -1;
-	size_t bl = 0;
-	r->pre_rx = -1;
-	r->pre_field = -1;
+	r->npre = 0;
+	r->outcome_mask = ALL_OUTCOMES;
 	if (r->kind == BW_RK_SEQUENCE)
 		return; /* `when` is not all that decides: steps have their own */
-	pre_walk(rs, r->when, &best, &bl);
-	if (best < 0)
-		return;
-	r->pre_rx = rs->nodes[best].a;
-	r->pre_field = rs->nodes[best].field;
+	r->outcome_mask = (uint8_t)outcome_of(rs, r->when);
+	int32_t set[BW_RMAX_PRE];
+	int n = pre_set(rs, r->when, set, BW_RMAX_PRE);
+	for (int i = 0; i < n; i++) {
+		r->pre_rx[i] = rs->nodes[set[i]].a;
+		r->pre_field[i] = rs->nodes[set[i]].field;
+	}
+	r->npre = n;
 }
 
 static int find_rule(const struct bw_ruleset *rs, const char *id)

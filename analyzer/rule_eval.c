@@ -12,6 +12,7 @@
  */
 #include "rule.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,37 +69,74 @@ struct rrun {
 	uint64_t alerts, suppressed, rx_limit;
 };
 
-/* Byte set and bigram bloom of a lowercased value. */
-#define RXMEMO_MAX 256 /* regexes whose filter answer is remembered */
-struct mbits {
-	uint64_t bytes[4];  /* lowercased bytes present */
-	uint64_t bloom[16]; /* 1024 bits: bw_bigram() of adjacent bytes */
-	/* the literal filter's answer per regex for this value, once asked
-	 * (it depends on nothing else, so a cached value keeps them) */
-	uint64_t done[RXMEMO_MAX / 64], res[RXMEMO_MAX / 64];
-};
-
-/* The filter bits of one field of the current event, computed at most
- * once per event and field, shared by every regex on that field. */
-struct fmemo {
-	const char *p;      /* the value it describes (identity) */
-	size_t n;
-	uint64_t gen;
-	struct mbits *bits;
-	struct mcache *slot; /* cache slot bits points into, or NULL */
-	uint64_t h;          /* the value's hash when slot is set */
-	struct mbits own;   /* for values the cache does not keep */
+/* The literal filter of one field: an Aho-Corasick automaton over the
+ * required literals (bw_regex.req) of every regex on that field, so one
+ * pass over the value says which of those regexes can match at all.
+ * Bytes are folded to lowercase by the class table (literals are
+ * lowercased). Transitions are dense over byte classes; each entry is
+ * (target state * ncls) << 1 | (target has literals ending there).
+ *
+ *   next: [state 0: ncls entries][state 1: ncls entries]...
+ *   mask: [state 0: W words][state 1: W words]...  (W = e->rxw)
+ */
+struct acfield {
+	uint32_t *next;      /* NULL: no regex with literals on this field */
+	uint64_t *mask;      /* regexes with a literal ending at the state
+	                        (fail chain folded in) */
+	uint64_t *always;    /* W words: regexes without a usable filter */
+	uint32_t ncls;
+	uint8_t cls[256];    /* byte -> class, case folded; 0 = in no literal */
+	struct acache *cache; /* ACACHE_SLOTS recent values and their bits */
+	uint64_t *cbits;     /* ACACHE_SLOTS * W */
 };
 
 /* Values repeat across events (user agents, referrers, popular paths):
- * a direct-mapped cache of their filter bits, keyed by content. */
-#define MCACHE_SLOTS 1024
-#define MCACHE_MAX 200      /* longer values are not cached */
-struct mcache {
-	uint64_t h;
-	uint32_t n;             /* 0 = empty */
-	struct mbits bits;
-	char text[MCACHE_MAX];
+ * a direct-mapped cache of recent values per field and their filter
+ * bits. The slot hash samples a few words only; a hit is confirmed by
+ * comparing the whole value, so a collision (chosen or not) only costs
+ * the scan the cache would have saved. */
+#define ACACHE_SLOTS 64
+#define ACACHE_MAX 240       /* bytes; longer values are always scanned */
+struct acache {
+	uint32_t n;          /* 0 = empty */
+	char text[ACACHE_MAX];
+};
+
+static inline uint64_t load8(const char *p, size_t n)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, n < 8 ? n : 8);
+	return v;
+}
+
+static inline unsigned acache_slot(const char *p, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ull;
+	h ^= load8(p, n);
+	if (n > 8) {
+		h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+		h ^= load8(p + n - 8, 8);
+		h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull;
+		h ^= load8(p + n / 2 - 4, 8);
+	}
+	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
+	return (unsigned)(h >> 58) & (ACACHE_SLOTS - 1);
+}
+
+/* The filter's answer for one field of the current event. */
+struct fhits {
+	uint64_t gen;        /* e->gen when computed */
+	const bw_event *ev;
+	uint64_t *bits;      /* W words: regexes whose literals are present */
+};
+
+/* A lowercased copy of one field of the current event, shared by every
+ * caseless regex on it. */
+struct flow {
+	uint64_t gen;
+	const bw_event *ev;
+	char *p;
+	size_t cap;          /* bytes */
 };
 
 /* A @list set's answer for one field of the current event. */
@@ -112,8 +150,19 @@ struct bw_engine {
 	struct bw_ruleset *rs;
 	uint64_t gen;              /* bumped per event: invalidates memos */
 	struct smemo *smemo;       /* per set */
-	struct fmemo memo[BW_F__COUNT];
-	struct mcache *mcache;     /* MCACHE_SLOTS */
+	struct acfield ac[BW_F__COUNT];
+	struct fhits hits[BW_F__COUNT];
+	struct flow low[BW_F__COUNT];
+	uint64_t *hitwords;        /* BW_F__COUNT * rxw: hits[].bits */
+	size_t rxw;                /* 64-bit words per regex bitmask */
+	/* Rule candidates from the literal filter: a rule with prefilter
+	 * regexes (bw_rule.pre_rx) stays only when one of them can match. */
+	size_t rw;                 /* 64-bit words per rule bitmask */
+	uint64_t *rx_rules;        /* nrx * rw: rules listing regex i in pre */
+	uint64_t *nopre;           /* rw: rules without a prefilter */
+	uint64_t *cand;            /* rw: the current event's candidates */
+	uint64_t *imask;           /* [source][kind] * rw: rs->index as bits */
+	uint64_t prefields[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields to scan */
 	struct bw_engine_config cfg;
 	struct rrun *run;
 	struct bw_wbudget budget;
@@ -126,8 +175,6 @@ struct bw_engine {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
 	struct bw_buf out, msg, tmp;
-	char *low;                 /* lowercased field scratch */
-	size_t lowcap;
 	char **names;              /* input names (copied) */
 	size_t nnames;
 	struct bw_engine_stats st;
@@ -234,94 +281,328 @@ static void lowtab_init(void)
 		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
-static void mbits_fill(struct mbits *m, const char *p, size_t n)
+static inline void hits_add(const struct bw_engine *e, const struct acfield *a,
+			    uint64_t *bits, uint32_t state)
 {
-	memset(m, 0, sizeof(*m));
-	const unsigned char *u = (const unsigned char *)p;
-	unsigned prev = n ? lowtab[u[0]] : 0;
-	if (n)
-		m->bytes[prev >> 6] |= 1ull << (prev & 63);
-	for (size_t i = 1; i < n; i++) {
-		unsigned c = lowtab[u[i]];
-		m->bytes[c >> 6] |= 1ull << (c & 63);
-		unsigned h = bw_bigram(prev, c);
-		m->bloom[h >> 6] |= 1ull << (h & 63);
-		prev = c;
-	}
+	const uint64_t *m = a->mask + (size_t)state * e->rxw;
+	for (size_t w = 0; w < e->rxw; w++)
+		bits[w] |= m[w];
 }
 
+static void ac_run(const struct bw_engine *e, const struct acfield *a,
+		   uint64_t *bits, const char *p, size_t len);
+
+/* Which regexes on field f can match the current event's value: one
+ * automaton pass, at most once per event and field. */
 __attribute__((noinline))
-static struct mbits *field_bits(struct bw_engine *e, int field,
-				      const char *p, size_t n)
+static const uint64_t *field_scan(struct bw_engine *e, int f,
+				  const bw_event *ev)
 {
-	struct fmemo *m = &e->memo[field];
-	/* a slot may since have been taken by another field's value */
-	if (m->gen == e->gen && m->p == p && m->n == n &&
-	    (!m->slot || (m->slot->h == m->h && m->slot->n == n)))
-		return m->bits;
-	m->gen = e->gen;
-	m->p = p;
-	m->n = n;
-	if (n && n <= MCACHE_MAX && e->mcache) {
-		uint64_t h = bw_hash64(e->rs->seed, p, n);
-		struct mcache *c = &e->mcache[h & (MCACHE_SLOTS - 1)];
-		if (c->h != h || c->n != n || memcmp(c->text, p, n) != 0) {
-			c->h = h;
-			c->n = (uint32_t)n;
-			memcpy(c->text, p, n);
-			mbits_fill(&c->bits, p, n);
+	struct fhits *h = &e->hits[f];
+	h->gen = e->gen;
+	h->ev = ev;
+	const struct acfield *a = &e->ac[f];
+	uint64_t *bits = h->bits;
+	memcpy(bits, a->always, e->rxw * sizeof(*bits));
+	bw_str v;
+	if (!str_field(ev, f, &v))
+		return bits;
+	struct acache *c = NULL;
+	uint64_t *cb = NULL;
+	if (a->cache && v.n && v.n <= ACACHE_MAX) {
+		unsigned slot = acache_slot(v.p, v.n);
+		c = &a->cache[slot];
+		cb = a->cbits + (size_t)slot * e->rxw;
+		if (c->n == v.n && memcmp(c->text, v.p, v.n) == 0) {
+			memcpy(bits, cb, e->rxw * sizeof(*bits));
+			return bits;
 		}
-		m->bits = &c->bits;
-		m->slot = c;
-		m->h = h;
-		return m->bits;
 	}
-	mbits_fill(&m->own, p, n);
-	m->bits = &m->own;
-	m->slot = NULL;
-	return m->bits;
+	ac_run(e, a, bits, v.p, v.n);
+	if (c) {
+		c->n = (uint32_t)v.n;
+		memcpy(c->text, v.p, v.n);
+		memcpy(cb, bits, e->rxw * sizeof(*bits));
+	}
+	return bits;
 }
 
-static int req_maybe(const struct mbits *m, const struct bw_regex *rx);
-
-/* req_maybe() for regex idx, remembered in m. */
-static int rx_maybe(struct mbits *m, const struct bw_regex *rx, int idx)
+/* Run the automaton over p, OR-ing the regexes found into bits. */
+static void ac_run(const struct bw_engine *e, const struct acfield *a,
+		   uint64_t *bits, const char *p, size_t len)
 {
-	if (idx >= RXMEMO_MAX)
-		return req_maybe(m, rx);
-	unsigned w = (unsigned)idx >> 6;
-	uint64_t bit = 1ull << (idx & 63);
-	if (m->done[w] & bit)
-		return (m->res[w] & bit) != 0;
-	int r = req_maybe(m, rx);
-	m->done[w] |= bit;
-	if (r)
-		m->res[w] |= bit;
-	return r;
+	const unsigned char *u = (const unsigned char *)p;
+	const uint32_t *next = a->next;
+	const uint8_t *cls = a->cls;
+	uint32_t ncls = a->ncls, row = 0;
+	size_t i = 0;
+	/* two bytes a round, one test for "a literal ended" (rare) */
+	for (; i + 2 <= len; i += 2) {
+		uint32_t t0 = next[row + cls[u[i]]];
+		uint32_t t1 = next[(t0 >> 1) + cls[u[i + 1]]];
+		row = t1 >> 1;
+		if ((t0 | t1) & 1) {
+			if (t0 & 1)
+				hits_add(e, a, bits, (t0 >> 1) / ncls);
+			if (t1 & 1)
+				hits_add(e, a, bits, row / ncls);
+		}
+	}
+	if (i < len) {
+		uint32_t t = next[row + cls[u[i]]];
+		if (t & 1)
+			hits_add(e, a, bits, (t >> 1) / ncls);
+	}
 }
 
-/* @return 0 when no required literal can be in the subject. */
-static int req_maybe(const struct mbits *m, const struct bw_regex *rx)
+/* @return 0 when regex idx (on field f) cannot match this event. */
+static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
+			   int idx)
 {
-	if (rx->all2) {
-		uint64_t any = 0;
-		for (int i = 0; i < 16; i++)
-			any |= m->bloom[i] & rx->first[i];
-		if (!any)
-			return 0;
+	if (!e->ac[f].next)
+		return 1;
+	const struct fhits *h = &e->hits[f];
+	const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
+			    field_scan(e, f, ev);
+	return (b[(unsigned)idx >> 6] >> (idx & 63)) & 1;
+}
+
+/* Build the automaton of field f from the regex nodes on it.
+ * @return 0, -1 on OOM. */
+static int ac_build(struct bw_engine *e, int f)
+{
+	const struct bw_ruleset *rs = e->rs;
+	struct acfield *a = &e->ac[f];
+	size_t W = e->rxw, maxst = 1;
+	int any = 0;
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		const struct bw_rnode *n = &rs->nodes[i];
+		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
+		    !rs->rx[n->a].nreq)
+			continue;
+		const struct bw_regex *rx = &rs->rx[n->a];
+		for (size_t k = 0; k < rx->nreq; k++)
+			maxst += rx->req[k].n;
+		any = 1;
 	}
-	const uint16_t *c = rx->reqcode, *end = c + rx->nreqcode;
-	while (c < end) {
-		unsigned n = c[0], b = c[1];
-		const uint16_t *next = c + 1 + n;
-		if (m->bytes[b >> 6] & (1ull << (b & 63))) {
-			const uint16_t *g = c + 2;
-			while (g < next && (m->bloom[*g >> 6] & (1ull << (*g & 63))))
-				g++;
-			if (g == next)
-				return 1;
+	if (!any)
+		return 0;
+	/* byte classes: one per lowercased byte some literal holds */
+	uint8_t lcls[256] = { 0 };
+	uint32_t ncls = 1;
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		const struct bw_rnode *n = &rs->nodes[i];
+		if (n->op != RN_REGEX || n->field != f || n->a < 0)
+			continue;
+		const struct bw_regex *rx = &rs->rx[n->a];
+		for (size_t k = 0; k < rx->nreq; k++)
+			for (size_t j = 0; j < rx->req[k].n; j++) {
+				unsigned c = lowtab[(unsigned char)rx->req[k].s[j]];
+				if (!lcls[c])
+					lcls[c] = (uint8_t)ncls++;
+			}
+	}
+	if (ncls > 255)
+		return 0; /* cannot happen with uint8_t classes; no filter */
+	for (unsigned c = 0; c < 256; c++)
+		a->cls[c] = lcls[lowtab[c]];
+	a->ncls = ncls;
+	int rc = -1;
+	uint32_t *go = malloc(maxst * ncls * sizeof(*go));
+	uint32_t *fail = malloc(maxst * sizeof(*fail));
+	uint32_t *queue = malloc(maxst * sizeof(*queue));
+	a->mask = calloc(maxst * W, sizeof(*a->mask));
+	a->always = calloc(W, sizeof(*a->always));
+	if (!go || !fail || !queue || !a->mask || !a->always)
+		goto out;
+	for (size_t i = 0; i < maxst * ncls; i++)
+		go[i] = UINT32_MAX;
+	uint32_t nst = 1;
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		const struct bw_rnode *n = &rs->nodes[i];
+		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
+		    !rs->rx[n->a].nreq)
+			continue;
+		const struct bw_regex *rx = &rs->rx[n->a];
+		uint64_t bit = 1ull << (n->a & 63);
+		size_t word = (size_t)n->a >> 6;
+		for (size_t k = 0; k < rx->nreq; k++) {
+			uint32_t s = 0;
+			if (!rx->req[k].n)
+				a->always[word] |= bit; /* empty literal: always */
+			for (size_t j = 0; j < rx->req[k].n; j++) {
+				uint32_t c = a->cls[(unsigned char)rx->req[k].s[j]];
+				if (go[s * ncls + c] == UINT32_MAX)
+					go[s * ncls + c] = nst++;
+				s = go[s * ncls + c];
+			}
+			a->mask[s * W + word] |= bit;
 		}
-		c = next;
+	}
+	/* breadth first: fail links, folded outputs, completed transitions */
+	uint32_t qh = 0, qt = 0;
+	fail[0] = 0;
+	for (uint32_t c = 0; c < ncls; c++) {
+		uint32_t t = go[c];
+		if (t == UINT32_MAX) {
+			go[c] = 0;
+		} else {
+			fail[t] = 0;
+			queue[qt++] = t;
+		}
+	}
+	while (qh < qt) {
+		uint32_t s = queue[qh++];
+		for (uint32_t c = 0; c < ncls; c++) {
+			uint32_t t = go[s * ncls + c];
+			if (t == UINT32_MAX) {
+				go[s * ncls + c] = go[fail[s] * ncls + c];
+				continue;
+			}
+			uint32_t ft = go[fail[s] * ncls + c];
+			fail[t] = ft;
+			for (size_t w = 0; w < W; w++)
+				a->mask[t * W + w] |= a->mask[ft * W + w];
+			queue[qt++] = t;
+		}
+	}
+	/* encode: (target * ncls) << 1 | has output */
+	for (size_t i = 0; i < (size_t)nst * ncls; i++) {
+		uint32_t t = go[i];
+		int out = 0;
+		for (size_t w = 0; w < W; w++)
+			out |= a->mask[t * W + w] != 0;
+		go[i] = (t * ncls) << 1 | (uint32_t)out;
+	}
+	a->next = go;
+	go = NULL;
+	/* no cache is no error: every value is then scanned */
+	a->cache = calloc(ACACHE_SLOTS, sizeof(*a->cache));
+	a->cbits = calloc(ACACHE_SLOTS * W, sizeof(*a->cbits));
+	if (!a->cache || !a->cbits) {
+		free(a->cache);
+		free(a->cbits);
+		a->cache = NULL;
+		a->cbits = NULL;
+	}
+	rc = 0;
+out:
+	free(go);
+	free(fail);
+	free(queue);
+	return rc;
+}
+
+static void ac_fini(struct acfield *a)
+{
+	free(a->next);
+	free(a->mask);
+	free(a->always);
+	free(a->cache);
+	free(a->cbits);
+}
+
+/* A lowercased copy of field f of ev (value s), made once per event.
+ * @return it, NULL on OOM. */
+static const char *field_lower(struct bw_engine *e, int f, const bw_event *ev,
+			       const bw_str *s)
+{
+	struct flow *l = &e->low[f];
+	if (l->gen == e->gen && l->ev == ev)
+		return l->p;
+	if (s->n > l->cap || !l->p) {
+		size_t cap = s->n * 2 + 64;
+		char *q = realloc(l->p, cap);
+		if (!q)
+			return NULL;
+		l->p = q;
+		l->cap = cap;
+	}
+	const unsigned char *u = (const unsigned char *)s->p;
+	for (size_t i = 0; i < s->n; i++)
+		l->p[i] = (char)lowtab[u[i]];
+	l->gen = e->gen;
+	l->ev = ev;
+	return l->p;
+}
+
+/* The rules of this event's source/kind whose prefilter passes: scans
+ * each field the index's prefilters read (once per event), then maps the
+ * regexes whose literals are present to the rules that list them. */
+static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
+				       unsigned src, unsigned kind)
+{
+	size_t rw = e->rw;
+	const uint64_t *im = e->imask + ((size_t)src * BW_KIND__COUNT + kind) * rw;
+	memcpy(e->cand, e->nopre, rw * sizeof(*e->cand));
+	uint64_t fm = e->prefields[src][kind];
+	while (fm) {
+		int f = __builtin_ctzll(fm);
+		fm &= fm - 1;
+		const struct fhits *h = &e->hits[f];
+		const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
+				    field_scan(e, f, ev);
+		for (size_t w = 0; w < e->rxw; w++) {
+			uint64_t x = b[w];
+			while (x) {
+				size_t r = w * 64 + (size_t)__builtin_ctzll(x);
+				x &= x - 1;
+				if (r >= e->rs->nrx)
+					break;
+				const uint64_t *m = e->rx_rules + r * rw;
+				for (size_t k = 0; k < rw; k++)
+					e->cand[k] |= m[k];
+			}
+		}
+	}
+	for (size_t k = 0; k < rw; k++)
+		e->cand[k] &= im[k];
+	return e->cand;
+}
+
+/* Fill the rule candidate tables (after ac_build). @return 0, -1 on OOM. */
+static int cand_build(struct bw_engine *e)
+{
+	const struct bw_ruleset *rs = e->rs;
+	size_t rw = (rs->nrules + 63) / 64 + 1;
+	e->rw = rw;
+	e->rx_rules = calloc((rs->nrx ? rs->nrx : 1) * rw, sizeof(*e->rx_rules));
+	e->nopre = calloc(rw, sizeof(*e->nopre));
+	e->cand = calloc(rw, sizeof(*e->cand));
+	e->imask = calloc((size_t)BW_SRC__COUNT * BW_KIND__COUNT * rw,
+			  sizeof(*e->imask));
+	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask)
+		return -1;
+	for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
+		for (int kd = 0; kd < BW_KIND__COUNT; kd++) {
+			uint64_t *im = e->imask +
+				       ((size_t)sidx * BW_KIND__COUNT + kd) * rw;
+			for (uint32_t i = 0; i < rs->nindex[sidx][kd]; i++) {
+				uint32_t ri = rs->index[sidx][kd][i];
+				/* bit order is index order (rules ascending) */
+				assert(i == 0 || ri > rs->index[sidx][kd][i - 1]);
+				im[ri >> 6] |= 1ull << (ri & 63);
+			}
+		}
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		const struct bw_rule *r = &rs->rules[ri];
+		uint64_t bit = 1ull << (ri & 63);
+		int filtered = r->npre > 0;
+		for (int k = 0; k < r->npre; k++)
+			if (!e->ac[r->pre_field[k]].next)
+				filtered = 0; /* no automaton: no filter */
+		if (!filtered) {
+			e->nopre[ri >> 6] |= bit;
+			continue;
+		}
+		for (int k = 0; k < r->npre; k++)
+			e->rx_rules[(size_t)r->pre_rx[k] * rw + (ri >> 6)] |= bit;
+		for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
+			for (int kd = 0; kd < BW_KIND__COUNT; kd++)
+				if (r->kind_mask[sidx] & (1ull << kd))
+					for (int k = 0; k < r->npre; k++)
+						e->prefields[sidx][kd] |=
+							1ull << r->pre_field[k];
 	}
 	return 0;
 }
@@ -333,7 +614,7 @@ static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 {
 	struct bw_engine *e = x->e;
 	const struct bw_regex *rx = &e->rs->rx[n->a];
-	if (rx->nreq && !rx_maybe(field_bits(e, n->field, p, len), rx, n->a))
+	if (rx->nreq && !rx_maybe(e, n->field, x->ev, n->a))
 		return 0;
 	if (rx->lit) {
 		if (rx->lit_icase ? !ci_find(p, len, rx->lit, rx->litlen) :
@@ -448,18 +729,9 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 			return n->cmp == RC_NE;
 		const char *p = s.p;
 		if (n->flags & RNF_LOWER) {
-			if (s.n > e->lowcap) {
-				char *q = realloc(e->low, s.n * 2);
-				if (!q)
-					return 0;
-				e->low = q;
-				e->lowcap = s.n * 2;
-			}
-			for (size_t i = 0; i < s.n; i++) {
-				char c = s.p[i];
-				e->low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-			}
-			p = e->low;
+			p = field_lower(e, n->field, ev, &s);
+			if (!p)
+				return 0;
 		}
 		return regex_run(x, n, p, s.n) == (n->cmp == RC_EQ);
 	}
@@ -1205,40 +1477,48 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
 	const uint32_t *idx = e->rs->index[src][kind];
 	uint32_t n = e->rs->nindex[src][kind];
-	int allowed = -1;
-	for (uint32_t i = 0; i < n; i++) {
-		int ri = (int)idx[i];
-		const struct bw_rule *r = &e->rs->rules[ri];
-		if (r->need_fields & ~have)
-			continue;
-		if (e->rs->has_allow && !r->noallow) {
-			if (allowed < 0) {
-				allowed = is_allowed(e, ev);
-				if (allowed)
-					e->st.allowed++;
-			}
+	if (!n)
+		return;
+	/* allowlisted: counted once when a rule the allowlist applies to has
+	 * the event's fields; then only `allowlist off` rules see it */
+	int allowed = 0;
+	if (e->rs->has_allow) {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct bw_rule *r = &e->rs->rules[idx[i]];
+			if ((r->need_fields & ~have) || r->noallow)
+				continue;
+			allowed = is_allowed(e, ev);
 			if (allowed)
-				continue;
-		}
-		if (r->pre_rx >= 0) {
-			/* a regex the rule needs: its literals must be there */
-			bw_str v;
-			if (!str_field(ev, r->pre_field, &v) ||
-			    !rx_maybe(field_bits(e, r->pre_field, v.p, v.n),
-				      &e->rs->rx[r->pre_rx], r->pre_rx))
-				continue;
-		}
-		struct ectx x = { e, ri, ev, NULL };
-		if (r->when >= 0 && !eval(&x, r->when))
-			continue;
-		switch (r->kind) {
-		case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
-		case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
-		case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
-		case BW_RK_BASELINE:
-			if (r->bops)
-				r->bops->event(r->bstate, e, ri, ev);
+				e->st.allowed++;
 			break;
+		}
+	}
+	/* the index's rules whose prefilter passes, in index order; nothing
+	 * below feeds another event to the engine, so cand stays put */
+	const uint64_t *cand = rule_candidates(e, ev, src, kind);
+	unsigned oc = ev->outcome < BW_OUTCOME__COUNT ? 1u << ev->outcome : ~0u;
+	for (size_t w = 0; w < e->rw; w++) {
+		uint64_t m = cand[w];
+		while (m) {
+			int ri = (int)(w * 64) + __builtin_ctzll(m);
+			m &= m - 1;
+			const struct bw_rule *r = &e->rs->rules[ri];
+			if ((r->need_fields & ~have) || !(r->outcome_mask & oc))
+				continue;
+			if (allowed && !r->noallow)
+				continue;
+			struct ectx x = { e, ri, ev, NULL };
+			if (r->when >= 0 && !eval(&x, r->when))
+				continue;
+			switch (r->kind) {
+			case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
+			case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
+			case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
+			case BW_RK_BASELINE:
+				if (r->bops)
+					r->bops->event(r->bstate, e, ri, ev);
+				break;
+			}
 		}
 	}
 }
@@ -1375,7 +1655,17 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		bw_wtable_init(&e->run[i].recent, sizeof(struct recent_state),
 			       seed ^ 0x5bd1e995u ^ i, e->run[i].recent_keep,
 			       &e->budget, NULL);
-	e->mcache = calloc(MCACHE_SLOTS, sizeof(*e->mcache));
+	e->rxw = (e->rs->nrx + 63) / 64 + 1;
+	e->hitwords = calloc(BW_F__COUNT * e->rxw, sizeof(*e->hitwords));
+	if (!e->hitwords)
+		goto oom;
+	for (int f = 0; f < BW_F__COUNT; f++) {
+		e->hits[f].bits = e->hitwords + (size_t)f * e->rxw;
+		if (ac_build(e, f))
+			goto oom;
+	}
+	if (cand_build(e))
+		goto oom;
 	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
 	if (!e->smemo)
 		goto oom;
@@ -1539,9 +1829,16 @@ void bw_engine_free(struct bw_engine *e)
 	bw_buf_fini(&e->out);
 	bw_buf_fini(&e->msg);
 	bw_buf_fini(&e->tmp);
-	free(e->low);
+	for (int f = 0; f < BW_F__COUNT; f++) {
+		ac_fini(&e->ac[f]);
+		free(e->low[f].p);
+	}
+	free(e->hitwords);
+	free(e->rx_rules);
+	free(e->nopre);
+	free(e->cand);
+	free(e->imask);
 	free(e->smemo);
-	free(e->mcache);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);
 	free(e->names);

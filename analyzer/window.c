@@ -11,6 +11,7 @@
 #include "rule.h"
 
 #define KEY_OVERHEAD 48 /* malloc header + slot, for the byte estimate */
+#define SPARE_MAX 64    /* deleted keys kept per table for reuse */
 
 void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
 		    int64_t keep_ms, struct bw_wbudget *budget,
@@ -83,6 +84,14 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
 	}
 	if (t->fini)
 		t->fini(bw_wkey_state(k), t->budget);
+	if (t->nspare < SPARE_MAX &&
+	    (t->nspare == 0 || k->keylen == t->spare_keylen)) {
+		t->spare_keylen = k->keylen;
+		k->next = t->spare;
+		t->spare = k;
+		t->nspare++;
+		return;
+	}
 	free(k);
 }
 
@@ -90,6 +99,12 @@ void bw_wtable_fini(struct bw_wtable *t)
 {
 	while (t->head)
 		bw_wtable_del(t, t->head);
+	while (t->spare) {
+		struct bw_wkey *k = t->spare;
+		t->spare = k->next;
+		free(k);
+	}
+	t->nspare = 0;
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = 0;
@@ -192,9 +207,15 @@ struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
 	/* the slot may have moved (delete or grow): look again */
 	if (lookup(t, h, key, keylen, &slot))
 		return NULL; /* cannot happen */
-	k = malloc(key_size(t, keylen));
-	if (!k)
-		return NULL;
+	if (t->nspare && keylen == t->spare_keylen) {
+		k = t->spare;
+		t->spare = k->next;
+		t->nspare--;
+	} else {
+		k = malloc(key_size(t, keylen));
+		if (!k)
+			return NULL;
+	}
 	memset(k, 0, sizeof(*k) + t->state_size);
 	k->hash = h;
 	k->keylen = keylen;

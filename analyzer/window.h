@@ -49,6 +49,11 @@ struct bw_wtable {
 	int64_t keep_ms;              /* idle time after which a key expires */
 	struct bw_wbudget *budget;
 	void (*fini)(void *state, struct bw_wbudget *b); /* may be NULL */
+	/* Deleted keys kept for reuse (linked by next), all of one key
+	 * length: a key evicted or expired makes room for the next new one
+	 * without a free() and malloc() per event. */
+	struct bw_wkey *spare;
+	uint32_t nspare, spare_keylen;
 };
 
 void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
