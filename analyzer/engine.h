@@ -36,7 +36,7 @@ const char *bw_severity_name(int sev);
 
 /* Default --max-keys: sized for a 256 MiB RSS budget. Measured: 1M web
  * lines from 1M distinct sources (gen_web --distinct-ips) through the
- * default ruleset reach the cap (600000 keys, ~735k evicted) at 183 MiB
+ * default ruleset reach the cap (600000 keys, ~735k evicted) at 191 MiB
  * peak RSS; the rest is headroom for keys holding windows and distinct
  * sets, which cost more than a bare per-source key. */
 #define BW_ENGINE_DEFAULT_MAX_KEYS 600000u

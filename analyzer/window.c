@@ -61,19 +61,19 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
 	lru_unlink(t, k);
 	/* backward-shift deletion keeps probe chains intact without
 	 * tombstones */
-	t->slots[i] = NULL;
+	t->slots[i].k = NULL;
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		struct bw_wkey *x = t->slots[j];
+		struct bw_wkey *x = t->slots[j].k;
 		if (!x)
 			break;
-		uint32_t home = (uint32_t)x->hash & mask;
+		uint32_t home = (uint32_t)t->slots[j].hash & mask;
 		/* can x move to i? only if i lies cyclically in [home, j) */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			t->slots[i] = x;
+			t->slots[i] = t->slots[j];
 			x->slot = i;
-			t->slots[j] = NULL;
+			t->slots[j].k = NULL;
 			i = j;
 		}
 	}
@@ -113,17 +113,17 @@ void bw_wtable_fini(struct bw_wtable *t)
 static int grow(struct bw_wtable *t)
 {
 	uint32_t cap = t->cap ? t->cap * 2 : 64;
-	struct bw_wkey **s = calloc(cap, sizeof(*s));
+	struct bw_wslot *s = calloc(cap, sizeof(*s));
 	if (!s)
 		return -1;
 	for (uint32_t i = 0; i < t->cap; i++) {
-		struct bw_wkey *k = t->slots[i];
+		struct bw_wkey *k = t->slots[i].k;
 		if (!k)
 			continue;
-		uint32_t j = (uint32_t)k->hash & (cap - 1);
-		while (s[j])
+		uint32_t j = (uint32_t)t->slots[i].hash & (cap - 1);
+		while (s[j].k)
 			j = (j + 1) & (cap - 1);
-		s[j] = k;
+		s[j] = t->slots[i];
 		k->slot = j;
 	}
 	if (t->budget)
@@ -140,12 +140,13 @@ static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 	uint32_t mask = t->cap - 1;
 	uint32_t i = (uint32_t)h & mask;
 	for (;;) {
-		struct bw_wkey *k = t->slots[i];
-		if (!k) {
+		const struct bw_wslot *sl = &t->slots[i];
+		if (!sl->k) {
 			*slot = i;
 			return NULL;
 		}
-		if (k->hash == h && k->keylen == keylen &&
+		struct bw_wkey *k = sl->k;
+		if (sl->hash == h && k->keylen == keylen &&
 		    memcmp(k->data + t->state_size, key, keylen) == 0)
 			return k;
 		i = (i + 1) & mask;
@@ -222,7 +223,8 @@ struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
 	k->last_ts = now;
 	k->slot = slot;
 	memcpy(k->data + t->state_size, key, keylen);
-	t->slots[slot] = k;
+	t->slots[slot].hash = h;
+	t->slots[slot].k = k;
 	t->n++;
 	lru_push_head(t, k);
 	if (b) {

@@ -40,8 +40,16 @@ struct bw_wkey {
 	_Alignas(8) unsigned char data[];
 };
 
+/* A slot keeps the key's hash beside the pointer: probing compares
+ * hashes in the slot array and dereferences only the key that matches
+ * (on big tables each dereference is a cache miss). */
+struct bw_wslot {
+	uint64_t hash;
+	struct bw_wkey *k;            /* NULL = empty */
+};
+
 struct bw_wtable {
-	struct bw_wkey **slots;
+	struct bw_wslot *slots;
 	uint32_t cap, n;
 	struct bw_wkey *head, *tail;
 	size_t state_size;            /* rounded up to 8 */
