@@ -15,7 +15,6 @@
 
 #include "bw_time.h"
 #include "engine.h"
-#include "input.h"
 #include "parser.h"
 #include "pipeline.h"
 #include "scan.h"

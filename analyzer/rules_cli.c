@@ -22,8 +22,8 @@
 
 #include "alert.h"
 #include "buf.h"
-#include "pipeline.h"
 #include "rule.h"
+#include "scan.h"
 
 static const char rules_usage[] =
 	"usage: breachwatch rules check [DIR]\n"
@@ -84,12 +84,6 @@ struct run {
 	struct got *got;
 	size_t ngot, capgot;
 };
-
-static void on_event(void *arg, bw_event *ev)
-{
-	struct run *r = arg;
-	bw_engine_event(r->e, ev);
-}
 
 static char *dupn(const char *p, size_t n)
 {
@@ -198,6 +192,7 @@ struct case_opts {
 	char tz[128];
 	char site_tz[128];
 	char format[128];
+	char identity_domain[128];
 	int year;
 };
 
@@ -224,6 +219,8 @@ static void read_options(const char *dir, struct case_opts *o)
 			snprintf(o->format, sizeof(o->format), "%s", v);
 		else if (!strcmp(k, "year"))
 			o->year = atoi(v);
+		else if (!strcmp(k, "identity-domain"))
+			snprintf(o->identity_domain, sizeof(o->identity_domain), "%s", v);
 	}
 	fclose(f);
 }
@@ -270,25 +267,20 @@ static int run_case(const char *rules_dir, const char *casedir, struct run *r)
 		specs[i].tz = o.tz;
 		specs[i].year = o.year;
 	}
-	struct bw_pipeline_opts po;
-	memset(&po, 0, sizeof(po));
-	po.reorder_ms = -1;
-	po.on_event = on_event;
-	po.arg = r;
-	po.diag = stderr;
-	struct bw_pipeline *pl = bw_pipeline_new(specs, nlogs, &po, err, sizeof(err));
-	if (!pl) {
-		fprintf(stderr, "%s: %s\n", casedir, err);
-		goto out;
-	}
-	for (size_t i = 0; i < bw_pipeline_ninputs(pl); i++)
-		bw_engine_set_input_name(r->e, (uint32_t)i,
-					 bw_pipeline_input_name(pl, (uint32_t)i));
-	rc = bw_pipeline_run(pl);
-	bw_engine_finish(r->e);
-	r->events = bw_pipeline_events(pl);
-	r->skipped = bw_pipeline_skipped(pl);
-	bw_pipeline_free(pl);
+	/* The same stages as `scan` (VPN sessions and leases, identity), so a
+	 * case sees exactly what a scan of its files would. */
+	struct bw_scan_opts so = {
+		.specs = specs,
+		.nspecs = nlogs,
+		.reorder_ms = -1,
+		.identity_domain = o.identity_domain[0] ? o.identity_domain : NULL,
+		.engine = r->e,
+		.diag = stderr,
+	};
+	struct bw_scan_result res = { 0 };
+	rc = bw_scan_run(&so, &res);
+	r->events = res.events;
+	r->skipped = res.skipped;
 out:
 	if (paths)
 		for (size_t i = 0; i < nlogs; i++)
