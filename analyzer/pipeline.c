@@ -61,18 +61,19 @@ struct slot {
 	bw_event ev;
 	uint64_t seq;
 	char *buf;
-	size_t cap;
+	size_t cap;  /* bytes allocated */
+	size_t used; /* bytes the held event occupies */
 };
 
 struct bw_pipeline {
 	struct bw_pipeline_opts o;
 	struct pin *pins;
 	size_t npins;
-	struct pin **heap; /* inputs with a head event, by (ts, id) */
+	void **heap;       /* inputs (struct pin) with a head event, by (ts, id) */
 	size_t nheap;
 
 	int64_t window_ms;
-	struct slot **rheap; /* reorder buffer, by (ts, seq) */
+	void **rheap;        /* reorder buffer (struct slot), by (ts, seq) */
 	size_t nrheap;
 	struct slot **free_slots;
 	size_t nfree, nslots;
@@ -337,59 +338,68 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 	}
 }
 
-/* ----------------------------------------------------------- merge */
+/* ------------------------------------------------------------ heap */
 
-static int pin_before(const struct pin *a, const struct pin *b)
-{
-	if (a->ev.ts_ms != b->ev.ts_ms)
-		return a->ev.ts_ms < b->ev.ts_ms;
-	return a->id < b->id;
-}
+/* One binary min-heap serves the merge (inputs by their head event) and
+ * the reorder window (held events): items are pointers, `before` orders
+ * them. */
+typedef int (*before_fn)(const void *a, const void *b);
 
-static void heap_push(struct bw_pipeline *pl, struct pin *p)
+static void heap_push(void **h, size_t *n, void *item, before_fn before)
 {
-	size_t i = pl->nheap++;
-	pl->heap[i] = p;
+	size_t i = (*n)++;
+	h[i] = item;
 	while (i > 0) {
 		size_t up = (i - 1) / 2;
-		if (!pin_before(pl->heap[i], pl->heap[up]))
+		if (!before(h[i], h[up]))
 			break;
-		struct pin *t = pl->heap[i];
-		pl->heap[i] = pl->heap[up];
-		pl->heap[up] = t;
+		void *t = h[i];
+		h[i] = h[up];
+		h[up] = t;
 		i = up;
 	}
 }
 
-static struct pin *heap_pop(struct bw_pipeline *pl)
+static void *heap_pop(void **h, size_t *n, before_fn before)
 {
-	struct pin *top = pl->heap[0];
-	pl->heap[0] = pl->heap[--pl->nheap];
+	void *top = h[0];
+	h[0] = h[--*n];
 	size_t i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < pl->nheap && pin_before(pl->heap[l], pl->heap[m]))
+		if (l < *n && before(h[l], h[m]))
 			m = l;
-		if (r < pl->nheap && pin_before(pl->heap[r], pl->heap[m]))
+		if (r < *n && before(h[r], h[m]))
 			m = r;
 		if (m == i)
 			break;
-		struct pin *t = pl->heap[i];
-		pl->heap[i] = pl->heap[m];
-		pl->heap[m] = t;
+		void *t = h[i];
+		h[i] = h[m];
+		h[m] = t;
 		i = m;
 	}
 	return top;
 }
 
-/* --------------------------------------------------------- reorder */
-
-static int slot_before(const struct slot *a, const struct slot *b)
+/* Inputs by the time of their head event, then command-line order. */
+static int pin_before(const void *va, const void *vb)
 {
+	const struct pin *a = va, *b = vb;
+	if (a->ev.ts_ms != b->ev.ts_ms)
+		return a->ev.ts_ms < b->ev.ts_ms;
+	return a->id < b->id;
+}
+
+/* Held events by time, then arrival. */
+static int slot_before(const void *va, const void *vb)
+{
+	const struct slot *a = va, *b = vb;
 	if (a->ev.ts_ms != b->ev.ts_ms)
 		return a->ev.ts_ms < b->ev.ts_ms;
 	return a->seq < b->seq;
 }
+
+/* --------------------------------------------------------- reorder */
 
 static void deliver(struct bw_pipeline *pl, bw_event *ev)
 {
@@ -403,30 +413,20 @@ static void deliver(struct bw_pipeline *pl, bw_event *ev)
 	pl->o.on_event(pl->o.arg, ev);
 }
 
-static void rheap_sift_down(struct bw_pipeline *pl, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < pl->nrheap && slot_before(pl->rheap[l], pl->rheap[m]))
-			m = l;
-		if (r < pl->nrheap && slot_before(pl->rheap[r], pl->rheap[m]))
-			m = r;
-		if (m == i)
-			return;
-		struct slot *t = pl->rheap[i];
-		pl->rheap[i] = pl->rheap[m];
-		pl->rheap[m] = t;
-		i = m;
-	}
-}
+/* A slot buffer above this size is freed when its event leaves, so a
+ * burst of long lines cannot leave every slot holding --max-line bytes. */
+#define SLOT_KEEP_BYTES 4096
 
 static void release_one(struct bw_pipeline *pl)
 {
-	struct slot *s = pl->rheap[0];
-	pl->rheap[0] = pl->rheap[--pl->nrheap];
-	rheap_sift_down(pl, 0);
-	pl->rbytes -= s->ev.line.n;
+	struct slot *s = heap_pop(pl->rheap, &pl->nrheap, slot_before);
+	pl->rbytes -= s->used;
 	deliver(pl, &s->ev);
+	if (s->cap > SLOT_KEEP_BYTES) {
+		free(s->buf);
+		s->buf = NULL;
+		s->cap = 0;
+	}
 	pl->free_slots[pl->nfree++] = s;
 }
 
@@ -470,20 +470,11 @@ static void reorder_push(struct bw_pipeline *pl, bw_event *ev)
 	}
 	bw_event_copy(&s->ev, ev, s->buf, s->cap);
 	s->seq = pl->seq++;
-	pl->rbytes += s->ev.line.n;
-	size_t i = pl->nrheap++;
-	pl->rheap[i] = s;
-	while (i > 0) {
-		size_t up = (i - 1) / 2;
-		if (!slot_before(pl->rheap[i], pl->rheap[up]))
-			break;
-		struct slot *t = pl->rheap[i];
-		pl->rheap[i] = pl->rheap[up];
-		pl->rheap[up] = t;
-		i = up;
-	}
+	s->used = need;
+	pl->rbytes += need;
+	heap_push(pl->rheap, &pl->nrheap, s, slot_before);
 	while (pl->nrheap &&
-	       (pl->rheap[0]->ev.ts_ms <= pl->newest_ms - pl->window_ms ||
+	       (((struct slot *)pl->rheap[0])->ev.ts_ms <= pl->newest_ms - pl->window_ms ||
 		pl->nrheap >= REORDER_MAX_SLOTS || pl->rbytes > REORDER_MAX_BYTES))
 		release_one(pl);
 }
@@ -507,10 +498,10 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 		if (timed)
 			p->seconds += now_s() - a;
 		if (p->has_ev)
-			heap_push(pl, p);
+			heap_push(pl->heap, &pl->nheap, p, pin_before);
 	}
 	while (pl->nheap && !pl->stopped) {
-		struct pin *p = heap_pop(pl);
+		struct pin *p = heap_pop(pl->heap, &pl->nheap, pin_before);
 		if (pl->window_ms > 0)
 			reorder_push(pl, &p->ev);
 		else
@@ -520,7 +511,7 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 		if (timed)
 			p->seconds += now_s() - a;
 		if (p->has_ev)
-			heap_push(pl, p);
+			heap_push(pl->heap, &pl->nheap, p, pin_before);
 	}
 	while (pl->nrheap)
 		release_one(pl);
@@ -655,8 +646,9 @@ void bw_pipeline_free(struct bw_pipeline *pl)
 		bw_input_free(p->in);
 	}
 	for (size_t i = 0; i < pl->nrheap; i++) {
-		free(pl->rheap[i]->buf);
-		free(pl->rheap[i]);
+		struct slot *s = pl->rheap[i];
+		free(s->buf);
+		free(s);
 	}
 	for (size_t i = 0; i < pl->nfree; i++) {
 		free(pl->free_slots[i]->buf);
