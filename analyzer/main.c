@@ -67,7 +67,6 @@ static const char usage_text[] =
 	"2 usage error, unreadable or corrupt input, or a --strict violation.\n";
 
 struct cli {
-	const char *command;
 	struct bw_input_spec *specs;
 	size_t nspecs;
 	size_t max_line;
@@ -395,7 +394,7 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		}
-	struct cli c = { .command = cmd };
+	struct cli c = { 0 };
 	rc = parse_args(argc, argv, &c);
 	if (rc == 0)
 		rc = cmd_run(&c, strcmp(cmd, "parse") == 0, argv[0]);

@@ -11,7 +11,7 @@
  * broken JSON) goes to Jansson, which allocates a tree per line (accepted
  * for JSON inputs only) and reports the errors; the tree is freed before
  * parse() returns, so no cleanup hook is needed. Event views must stay
- * inside the line buffer (the merge relocates them with the line), so on
+ * inside the line buffer (the reorder window copies them with the line), so on
  * that path each string the event keeps is copied from the tree into the
  * *tail* of the line buffer:
  *

@@ -69,7 +69,7 @@ int bw_outcome_from_name(const char *s, size_t n)
 	return lookup(outcome_names, BW_OUTCOME__COUNT, s, n);
 }
 
-/* The views of an event, for relocation and copying. Keep in step with
+/* The views of an event, for copying. Keep in step with
  * struct bw_event. */
 #define EVENT_VIEWS(ev)                                                     \
 	&(ev)->user, &(ev)->user_domain, &(ev)->auth_method, &(ev)->action, \
@@ -79,17 +79,6 @@ int bw_outcome_from_name(const char *s, size_t n)
 	&(ev)->url_path, &(ev)->url_query, &(ev)->http_version,              \
 	&(ev)->referrer, &(ev)->user_agent, &(ev)->vhost, &(ev)->request,    \
 	&(ev)->line
-
-void bw_event_relocate(bw_event *ev, const char *old_base, size_t len,
-		       const char *new_base)
-{
-	bw_str *views[] = { EVENT_VIEWS(ev) };
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
-		bw_str *s = views[i];
-		if (s->p && s->p >= old_base && s->p <= old_base + len)
-			s->p = new_base + (s->p - old_base);
-	}
-}
 
 size_t bw_event_copy(bw_event *dst, const bw_event *src, char *buf, size_t cap)
 {

@@ -164,12 +164,6 @@ int bw_source_from_name(const char *s, size_t n);
 int bw_kind_from_name(const char *s, size_t n);
 int bw_outcome_from_name(const char *s, size_t n);
 
-/* Rebase every view that points into [old_base, old_base + len) onto
- * new_base (same offsets). Used when an event must outlive its line
- * (merge reorder buffer): the caller copies the line, then relocates. */
-void bw_event_relocate(bw_event *ev, const char *old_base, size_t len,
-		       const char *new_base);
-
 /* Copy an event so that it no longer borrows anything: the line and every
  * view outside it are copied into buf. @return the bytes needed; the copy
  * is made only when that fits in cap (call with cap 0 to size). The event
