@@ -48,6 +48,9 @@ struct bw_engine_config {
 	                                 "signatures" */
 	const char *const *allow_files; /* extra allowlists (--allow), borrowed */
 	size_t nallow_files;
+	const char *const *sets;      /* overrides "ID.DIRECTIVE=VALUE" (--set),
+	                                 borrowed */
+	size_t nsets;
 	uint64_t max_keys;            /* state keys, all rules; 0 = default */
 	int fail_on;                  /* enum bw_severity; BW_SEV_NONE = never.
 	                                 Use BW_SEV_HIGH for the default. */

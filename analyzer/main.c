@@ -49,6 +49,9 @@ static const char usage_text[] =
 	"  --fail-on SEV      exit 1 when an alert reaches SEV (default high;\n"
 	"                     none, info, low, medium, high, critical)\n"
 	"  --allow FILE       extra allowlist (CIDRs, users, user agents)\n"
+	"  --set ID.DIRECTIVE=VALUE  override one rule's directive, e.g.\n"
+	"                     auth.bruteforce-source.window=30m,\n"
+	"                     web.background-probe.disabled=yes (repeatable)\n"
 	"  --max-keys N       cap on rule state keys (default sized for 256 MiB)\n"
 	"  --site-tz ZONE     the site's zone for time-of-day rules (default UTC)\n"
 	"\n"
@@ -79,6 +82,8 @@ struct cli {
 	const char *rules;     /* --rules DIR, "none", NULL = default */
 	const char **allow;    /* --allow FILE... */
 	size_t nallow;
+	const char **sets;     /* --set ID.DIRECTIVE=VALUE... */
+	size_t nsets;
 	uint64_t max_keys;
 	int fail_on;
 	int json;
@@ -163,7 +168,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 	c->specs = calloc((size_t)argc + 1, sizeof(*c->specs));
 	c->allow = calloc((size_t)argc + 1, sizeof(*c->allow));
-	if (!c->specs || !c->allow)
+	c->sets = calloc((size_t)argc + 1, sizeof(*c->sets));
+	if (!c->specs || !c->allow || !c->sets)
 		return usage_error("%s", "out of memory");
 	c->reorder_ms = -1;
 	c->fail_on = BW_SEV_HIGH;
@@ -219,6 +225,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (!(v = opt_value(argc, argv, &i, a, "--allow")))
 				return usage_error("%s needs a file", "--allow");
 			c->allow[c->nallow++] = v;
+		} else if (is_opt(a, "--set")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--set")))
+				return usage_error("%s needs RULE-ID.DIRECTIVE=VALUE",
+						   "--set");
+			c->sets[c->nsets++] = v;
 		} else if (is_opt(a, "--max-keys")) {
 			char *end;
 			if (!(v = opt_value(argc, argv, &i, a, "--max-keys")))
@@ -306,6 +317,8 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 			.rules_dir = dir,
 			.allow_files = c->allow,
 			.nallow_files = c->nallow,
+			.sets = c->sets,
+			.nsets = c->nsets,
 			.max_keys = c->max_keys,
 			.fail_on = c->fail_on,
 			.json = c->json,
@@ -400,6 +413,7 @@ int main(int argc, char **argv)
 		rc = cmd_run(&c, strcmp(cmd, "parse") == 0, argv[0]);
 	free(c.specs);
 	free(c.allow);
+	free(c.sets);
 	bw_tz_free_all();
 	return rc;
 }

@@ -236,6 +236,8 @@ struct bw_rule {
 	const struct bw_baseline_ops *bops;
 	void *bstate;
 	int noallow;            /* `allowlist off`: allowlists do not apply */
+	int disabled;           /* `disabled yes` in an override: never runs */
+	int noverride;          /* override blocks and --set that changed it */
 	/* Regexes one of which every event passing `when` must match (an
 	 * AND-conjunct, or each side of an OR), checked against the literal
 	 * filter before eval(): npre = 0, none known. */
@@ -275,6 +277,17 @@ struct bw_ruleset {
 void bw_rule_parse(struct bw_ruleset *rs, const char *file, const char *src,
 		   size_t n, struct bw_rerr *err);
 
+/* Apply the `override ID` blocks of one rules file to rules already
+ * parsed (bw_rule_parse skips those blocks; the loader parses every file
+ * first, so an override may sit in any file). */
+void bw_rule_parse_overrides(struct bw_ruleset *rs, const char *file,
+			     const char *src, size_t n, struct bw_rerr *err);
+/* Apply one command-line override "RULE-ID.DIRECTIVE=VALUE", e.g.
+ * "auth.bruteforce-source.window=30m": the directive as an override block
+ * would write it. Errors are reported as "--set:1:COL" with COL counted in
+ * arg. */
+void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err);
+
 /* Node and table allocation for the parser. @return the index, -1 on OOM. */
 int32_t bw_rs_node(struct bw_ruleset *rs);
 int32_t bw_rs_set(struct bw_ruleset *rs);
@@ -301,6 +314,11 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err);
  * @return the ruleset (also on errors, check err->count), NULL on OOM. */
 struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
 				   struct bw_rerr *err);
+/* The same, then the override blocks of every file, then sets[0..nsets)
+ * (bw_rule_set), before compiling. */
+struct bw_ruleset *bw_ruleset_load_set(const char *dir, uint64_t seed,
+				       const char *const *sets, size_t nsets,
+				       struct bw_rerr *err);
 void bw_ruleset_free(struct bw_ruleset *rs);
 /* Load an allowlist file into rs: kind 0 addresses/networks, 1 users,
  * 2 user agents (globs, case-insensitive), 3 mixed lines "ip X",

@@ -1255,6 +1255,8 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		struct bw_rule *r = &rs->rules[ri];
 		struct skmask m, w;
+		if (r->disabled)
+			continue; /* in no index: meets no event, no alert */
 		if (r->kind == BW_RK_SEQUENCE) {
 			memset(&m, 0, sizeof(m));
 			for (int i = 0; i < r->nsteps; i++) {
@@ -1298,6 +1300,13 @@ static int cmp_str(const void *a, const void *b)
 struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
 				   struct bw_rerr *err)
 {
+	return bw_ruleset_load_set(dir, seed, NULL, 0, err);
+}
+
+struct bw_ruleset *bw_ruleset_load_set(const char *dir, uint64_t seed,
+				       const char *const *sets, size_t nsets,
+				       struct bw_rerr *err)
+{
 	struct bw_ruleset *rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return NULL;
@@ -1330,18 +1339,28 @@ struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
 	closedir(d);
 	if (nn)
 		qsort(names, nn, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < nn; i++) {
-		size_t len;
-		char *src = read_file(names[i], &len);
-		if (!src)
-			bw_rerr_add(err, names[i], 0, 0, "cannot read: %s",
-				    strerror(errno));
-		else
-			bw_rule_parse(rs, names[i], src, len, err);
-		free(src);
+	/* two passes: every rule first, then the override blocks, which may
+	 * name a rule of any file */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < nn; i++) {
+			size_t len;
+			char *src = read_file(names[i], &len);
+			if (!src) {
+				if (!pass)
+					bw_rerr_add(err, names[i], 0, 0,
+						    "cannot read: %s", strerror(errno));
+			} else if (!pass) {
+				bw_rule_parse(rs, names[i], src, len, err);
+			} else {
+				bw_rule_parse_overrides(rs, names[i], src, len, err);
+			}
+			free(src);
+		}
+	for (size_t i = 0; i < nn; i++)
 		free(names[i]);
-	}
 	free(names);
+	for (size_t i = 0; i < nsets; i++)
+		bw_rule_set(rs, sets[i], err);
 	/* compile even after parse errors, so regex and reference errors are
 	 * reported in the same run */
 	bw_ruleset_compile(rs, err);

@@ -1578,7 +1578,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	e->tz_hour_base = INT64_MIN;
 	lowtab_init();
 	uint64_t seed = cfg->seed ? cfg->seed : random_seed();
-	e->rs = bw_ruleset_load(e->cfg.rules_dir, seed, &re);
+	e->rs = bw_ruleset_load_set(e->cfg.rules_dir, seed, cfg->sets,
+				    cfg->nsets, &re);
 	if (!e->rs) {
 		bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
 		goto fail;

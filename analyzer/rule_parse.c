@@ -27,6 +27,12 @@ struct P {
 	int in_step;    /* parsing a sequence step (alert() allowed) */
 	int rule_bad;   /* the current rule had an error: skip the checks
 	                   that need the whole rule (they would only echo it) */
+	int ovmode;     /* 1: apply `override` blocks, skip `rule` blocks;
+	                   0: the reverse */
+	int skip;       /* inside a block this pass does not parse */
+	int ov_tags;    /* this override block replaced the tags ... */
+	int ov_esc;     /* ... and the escalations */
+	int ov_line, ov_col; /* where the override block (or --set) starts */
 };
 
 static void err_at(struct P *ps, const struct bw_rtoken *t, const char *fmt,
@@ -1202,6 +1208,19 @@ static int parse_severity(struct P *ps, int *sev)
 	return 0;
 }
 
+/* A run count 1..1000 (`with runs=N`, override `runs N`). */
+static int parse_count(struct P *ps, int64_t *v)
+{
+	int kind;
+	if (ps->tok.t != RT_WORD ||
+	    !bw_rnum_parse(ps->tok.p, ps->tok.n, v, &kind) || kind || *v < 1 ||
+	    *v > 1000) {
+		expected(ps, "a count 1..1000");
+		return -1;
+	}
+	return 0;
+}
+
 static void new_rule(struct P *ps)
 {
 	struct bw_rtoken rt = ps->tok;
@@ -1270,9 +1289,16 @@ static void directive(struct P *ps)
 			free(r->title);
 			r->title = take_val(ps);
 		} else if (which == 1) {
-			if (r->msg) {
+			if (r->msg && !ps->ovmode) {
 				err_at(ps, &kw, "%s", "duplicate message");
 				return;
+			}
+			if (r->msg) {
+				for (int k = 0; k < r->nmsg; k++)
+					free(r->msg[k].text);
+				free(r->msg);
+				r->msg = NULL;
+				r->nmsg = 0;
 			}
 			if (parse_message(ps, ps->tok.val, ps->tok.vlen, ps->tok.line,
 					  ps->tok.col))
@@ -1284,6 +1310,12 @@ static void directive(struct P *ps)
 		parse_severity(ps, &r->severity);
 	} else if (is_word(ps, "tags")) {
 		advance(ps);
+		if (ps->ovmode && !ps->ov_tags) {
+			for (int k = 0; k < r->ntags; k++)
+				free(r->tags[k]);
+			r->ntags = 0;
+			ps->ov_tags = 1;
+		}
 		while (ps->tok.t == RT_WORD || ps->tok.t == RT_STR) {
 			if (r->ntags >= BW_RMAX_TAGS) {
 				err_at(ps, &ps->tok, "%s", "too many tags (max 16)");
@@ -1297,6 +1329,8 @@ static void directive(struct P *ps)
 		}
 	} else if (is_word(ps, "when")) {
 		advance(ps);
+		if (ps->ovmode)
+			r->when = -1; /* replaced */
 		if (r->when >= 0) {
 			err_at(ps, &kw, "%s", "duplicate 'when' (join with 'and')");
 			return;
@@ -1312,6 +1346,12 @@ static void directive(struct P *ps)
 		parse_duration(ps, &r->window_ms);
 	} else if (is_word(ps, "trigger")) {
 		advance(ps);
+		if (ps->ovmode && (r->kind == BW_RK_SEQUENCE ||
+				   r->kind == BW_RK_BASELINE)) {
+			err_at(ps, &kw, "%s", "a sequence or baseline rule has no "
+			       "trigger (override 'window' or 'runs')");
+			return;
+		}
 		if (r->kind == BW_RK_SIGNATURE)
 			r->kind = BW_RK_THRESHOLD;
 		int isbool;
@@ -1329,6 +1369,10 @@ static void directive(struct P *ps)
 			err_at(ps, &kw, "%s", "too many escalations (max 4)");
 			return;
 		}
+		if (ps->ovmode && !ps->ov_esc) {
+			r->nesc = 0; /* an override's escalations replace all */
+			ps->ov_esc = 1;
+		}
 		int sev;
 		if (parse_severity(ps, &sev))
 			return;
@@ -1344,6 +1388,11 @@ static void directive(struct P *ps)
 		r->esc[r->nesc].cond = c;
 		r->nesc++;
 	} else if (is_word(ps, "sequence")) {
+		if (ps->ovmode && r->kind != BW_RK_SEQUENCE) {
+			err_at(ps, &kw, "%s", "an override cannot turn a rule into a "
+			       "sequence; copy the rule under a new id");
+			return;
+		}
 		advance(ps);
 		r->kind = BW_RK_SEQUENCE;
 		if (!is_word(ps, "by")) {
@@ -1359,6 +1408,45 @@ static void directive(struct P *ps)
 		}
 		advance(ps);
 		parse_duration(ps, &r->window_ms);
+	} else if (ps->ovmode && (is_word(ps, "step") || is_word(ps, "baseline"))) {
+		err_at(ps, &kw, "%s", "an override cannot change steps or "
+		       "detectors ('runs N' sets a counted step); copy the rule "
+		       "under a new id");
+		return;
+	} else if (ps->ovmode && is_word(ps, "runs")) {
+		advance(ps);
+		int64_t v;
+		if (parse_count(ps, &v))
+			return;
+		struct bw_rstep *st = NULL;
+		for (int i = 0; i < r->nsteps; i++)
+			if (r->steps[i].runs > 1) {
+				if (st) {
+					err_at(ps, &kw, "rule %s has several counted "
+					       "steps; copy the rule under a new id",
+					       r->id);
+					return;
+				}
+				st = &r->steps[i];
+			}
+		if (!st) {
+			err_at(ps, &kw, "rule %s has no counted step (with runs=N)",
+			       r->id);
+			return;
+		}
+		st->runs = (uint32_t)v;
+		advance(ps);
+	} else if (ps->ovmode && is_word(ps, "disabled")) {
+		advance(ps);
+		if (is_word(ps, "yes"))
+			r->disabled = 1;
+		else if (is_word(ps, "no"))
+			r->disabled = 0;
+		else {
+			expected(ps, "'yes' or 'no'");
+			return;
+		}
+		advance(ps);
 	} else if (is_word(ps, "step")) {
 		advance(ps);
 		if (r->kind != BW_RK_SEQUENCE) {
@@ -1392,13 +1480,8 @@ static void directive(struct P *ps)
 			}
 			advance(ps);
 			int64_t v;
-			int kind;
-			if (ps->tok.t != RT_WORD ||
-			    !bw_rnum_parse(ps->tok.p, ps->tok.n, &v, &kind) || kind ||
-			    v < 1 || v > 1000) {
-				expected(ps, "a count 1..1000");
+			if (parse_count(ps, &v))
 				return;
-			}
 			st->runs = (uint32_t)v;
 			advance(ps);
 		}
@@ -1426,10 +1509,17 @@ static void directive(struct P *ps)
 		advance(ps);
 	} else {
 		char b[80];
-		err_at(ps, &ps->tok,
-		       "unknown directive %s (title severity tags when group window "
-		       "trigger suppress message escalate sequence step baseline "
-		       "allowlist)", tok_text(ps, b, sizeof(b)));
+		if (ps->ovmode)
+			err_at(ps, &ps->tok,
+			       "unknown directive %s in an override (title severity "
+			       "tags when group window trigger suppress message "
+			       "escalate sequence runs allowlist disabled)",
+			       tok_text(ps, b, sizeof(b)));
+		else
+			err_at(ps, &ps->tok,
+			       "unknown directive %s (title severity tags when group "
+			       "window trigger suppress message escalate sequence "
+			       "step baseline allowlist)", tok_text(ps, b, sizeof(b)));
 		return;
 	}
 	if (ps->tok.t != RT_NL && ps->tok.t != RT_EOF) {
@@ -1465,33 +1555,105 @@ static void finish_rule(struct P *ps)
 			    r->id);
 }
 
-void bw_rule_parse(struct bw_ruleset *rs, const char *file, const char *src,
-		   size_t n, struct bw_rerr *err)
+/* `override ID`: the directives that follow change rule ID. */
+static void new_override(struct P *ps)
+{
+	ps->ov_line = ps->tok.line;
+	ps->ov_col = ps->tok.col;
+	ps->ov_tags = ps->ov_esc = 0;
+	ps->r = -1;
+	advance(ps);
+	if (ps->tok.t != RT_WORD) {
+		expected(ps, "a rule id");
+		return;
+	}
+	const struct bw_ruleset *rs = ps->rs;
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (strlen(rs->rules[i].id) == ps->tok.n &&
+		    memcmp(rs->rules[i].id, ps->tok.p, ps->tok.n) == 0) {
+			ps->r = (int)i;
+			rs->rules[i].noverride++;
+			advance(ps);
+			return;
+		}
+	char b[80];
+	err_at(ps, &ps->tok, "override: no rule %s", tok_text(ps, b, sizeof(b)));
+}
+
+/* The whole-rule checks again after an override, reported where the
+ * override is (the rule itself was fine as written). */
+static void finish_override(struct P *ps)
+{
+	if (ps->r < 0 || ps->rule_bad)
+		return;
+	const struct bw_rule *r = &RULE;
+	const char *why = NULL;
+	if (r->kind == BW_RK_THRESHOLD && r->window_ms <= 0)
+		why = "a threshold needs 'window'";
+	else if (r->kind == BW_RK_THRESHOLD && r->trigger < 0)
+		why = "a threshold needs 'trigger'";
+	else if (r->kind == BW_RK_SIGNATURE && r->when < 0)
+		why = "a signature needs 'when'";
+	if (why)
+		bw_rerr_add(ps->err, ps->lx.file, ps->ov_line, ps->ov_col,
+			    "override of %s: %s", r->id, why);
+}
+
+static void finish_block(struct P *ps)
+{
+	if (ps->skip)
+		return;
+	if (ps->ovmode)
+		finish_override(ps);
+	else
+		finish_rule(ps);
+}
+
+/* Parse a file's text: its `rule` blocks (ovmode 0) or its `override`
+ * blocks (ovmode 1), skipping the other kind silently (the other pass
+ * reports its errors). */
+static void parse_text(struct bw_ruleset *rs, const char *file, const char *src,
+		       size_t n, int ovmode, struct bw_rerr *err)
 {
 	struct P ps;
 	memset(&ps, 0, sizeof(ps));
 	ps.rs = rs;
 	ps.err = err;
 	ps.r = -1;
+	ps.ovmode = ovmode;
+	ps.skip = ovmode; /* before the first block: reported by pass 0 */
 	bw_rlex_init(&ps.lx, file, src, n);
+	ps.bad = ps.skip;
 	advance(&ps);
 	int have_rule = 0;
 	while (ps.tok.t != RT_EOF) {
-		ps.bad = 0;
+		ps.bad = ps.skip;
 		ps.paren = 0;
 		if (ps.tok.t == RT_NL) {
 			advance(&ps);
 			continue;
 		}
-		if (is_word(&ps, "rule")) {
+		int is_rule = is_word(&ps, "rule"), is_ov = is_word(&ps, "override");
+		if (is_rule || is_ov) {
 			if (have_rule)
-				finish_rule(&ps);
+				finish_block(&ps);
 			have_rule = 1;
 			ps.rule_bad = 0;
-			new_rule(&ps);
+			ps.skip = is_ov != ovmode;
+			ps.bad = ps.skip;
+			ps.r = -1;
+			if (ps.skip)
+				; /* the other pass's block */
+			else if (is_ov)
+				new_override(&ps);
+			else
+				new_rule(&ps);
+		} else if (ps.skip) {
+			; /* inside a block of the other pass */
 		} else if (ps.r < 0) {
 			if (!have_rule)
-				err_at(&ps, &ps.tok, "%s", "expected 'rule <id>'");
+				err_at(&ps, &ps.tok, "%s",
+				       "expected 'rule <id>' or 'override <id>'");
 		} else {
 			directive(&ps);
 		}
@@ -1501,6 +1663,74 @@ void bw_rule_parse(struct bw_ruleset *rs, const char *file, const char *src,
 			advance(&ps);
 	}
 	if (have_rule)
-		finish_rule(&ps);
+		finish_block(&ps);
 	tok_free(&ps.tok);
+}
+
+void bw_rule_parse(struct bw_ruleset *rs, const char *file, const char *src,
+		   size_t n, struct bw_rerr *err)
+{
+	parse_text(rs, file, src, n, 0, err);
+}
+
+void bw_rule_parse_overrides(struct bw_ruleset *rs, const char *file,
+			     const char *src, size_t n, struct bw_rerr *err)
+{
+	parse_text(rs, file, src, n, 1, err);
+}
+
+void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err)
+{
+	/* "ID.DIRECTIVE=VALUE" becomes the directive line "DIRECTIVE VALUE"
+	 * at the same columns, so errors point into arg */
+	const char *eq = strchr(arg, '=');
+	const char *dot = NULL;
+	for (const char *p = arg; eq && p < eq; p++)
+		if (*p == '.')
+			dot = p;
+	if (!eq || !dot || dot == arg || dot + 1 == eq) {
+		bw_rerr_add(err, "--set", 1, 1, "%s",
+			    "expected RULE-ID.DIRECTIVE=VALUE, e.g. "
+			    "auth.bruteforce-source.window=30m");
+		return;
+	}
+	size_t idlen = (size_t)(dot - arg);
+	int ri = -1;
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (strlen(rs->rules[i].id) == idlen &&
+		    memcmp(rs->rules[i].id, arg, idlen) == 0)
+			ri = (int)i;
+	if (ri < 0) {
+		bw_rerr_add(err, "--set", 1, 1, "no rule %.*s", (int)idlen, arg);
+		return;
+	}
+	size_t n = strlen(arg);
+	char *line = malloc(n + 1);
+	if (!line) {
+		bw_rerr_add(err, "--set", 1, 1, "%s", "out of memory");
+		return;
+	}
+	memset(line, ' ', idlen + 1);
+	memcpy(line + idlen + 1, dot + 1, n - idlen - 1);
+	line[eq - arg] = ' ';
+	line[n] = 0;
+	for (size_t i = 0; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' '; /* one directive, one line */
+	struct P ps;
+	memset(&ps, 0, sizeof(ps));
+	ps.rs = rs;
+	ps.err = err;
+	ps.r = ri;
+	ps.ovmode = 1;
+	ps.ov_line = 1;
+	ps.ov_col = 1;
+	rs->rules[ri].noverride++;
+	bw_rlex_init(&ps.lx, "--set", line, n);
+	advance(&ps);
+	if (!ps.bad)
+		directive(&ps);
+	finish_override(&ps);
+	tok_free(&ps.tok);
+	free(line);
 }

@@ -26,19 +26,26 @@
 #include "scan.h"
 
 static const char rules_usage[] =
-	"usage: breachwatch rules check [DIR]\n"
-	"       breachwatch rules list [DIR]\n"
+	"usage: breachwatch rules check [DIR] [--set ID.DIRECTIVE=VALUE]...\n"
+	"       breachwatch rules list [DIR] [--set ID.DIRECTIVE=VALUE]...\n"
 	"       breachwatch rules test [DIR] [--cases DIR] [-v]\n"
 	"DIR is the rules directory (default: signatures); --cases defaults to\n"
 	"testdata/rules.\n";
 
-static int cmd_check(const char *dir)
+struct sets {
+	const char **v;
+	size_t n;
+};
+
+static int cmd_check(const char *dir, const struct sets *sets)
 {
 	char err[65536];
 	struct bw_engine_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.rules_dir = dir;
 	cfg.seed = 1;
+	cfg.sets = sets->v;
+	cfg.nsets = sets->n;
 	struct bw_engine *e = bw_engine_new(&cfg, err, sizeof(err));
 	if (!e) {
 		fputs(err, stderr);
@@ -49,10 +56,10 @@ static int cmd_check(const char *dir)
 	return 0;
 }
 
-static int cmd_list(const char *dir)
+static int cmd_list(const char *dir, const struct sets *sets)
 {
 	struct bw_rerr re = { 0 };
-	struct bw_ruleset *rs = bw_ruleset_load(dir, 1, &re);
+	struct bw_ruleset *rs = bw_ruleset_load_set(dir, 1, sets->v, sets->n, &re);
 	if (!rs || re.count) {
 		fputs(re.buf ? re.buf : "out of memory\n", stderr);
 		bw_rerr_fini(&re);
@@ -61,8 +68,9 @@ static int cmd_list(const char *dir)
 	}
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct bw_rule *r = &rs->rules[i];
-		printf("%-40s %-9s %-8s %s\n", r->id, bw_rkind_name(r->kind),
-		       bw_severity_name(r->severity), r->title);
+		printf("%-40s %-9s %-8s %s%s\n", r->id, bw_rkind_name(r->kind),
+		       r->disabled ? "disabled" : bw_severity_name(r->severity),
+		       r->title, r->noverride ? " (overridden)" : "");
 	}
 	bw_ruleset_free(rs);
 	bw_rerr_fini(&re);
@@ -486,29 +494,46 @@ int bw_rules_main(int argc, char **argv)
 	const char *sub = argv[1];
 	const char *dir = "signatures", *cases = "testdata/rules";
 	int verbose = 0, ndirs = 0;
+	struct sets sets = { NULL, 0 };
+	sets.v = calloc((size_t)argc, sizeof(*sets.v));
+	if (!sets.v) {
+		fputs("breachwatch rules: out of memory\n", stderr);
+		return 2;
+	}
+	int rc = 2;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--cases") && i + 1 < argc) {
 			cases = argv[++i];
+		} else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
+			sets.v[sets.n++] = argv[++i];
+		} else if (!strncmp(argv[i], "--set=", 6)) {
+			sets.v[sets.n++] = argv[i] + 6;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = 1;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "breachwatch rules: unknown option %s\n%s",
 				argv[i], rules_usage);
-			return 2;
+			goto out;
 		} else if (ndirs++ == 0) {
 			dir = argv[i];
 		} else {
 			fprintf(stderr, "breachwatch rules: one DIR only\n%s", rules_usage);
-			return 2;
+			goto out;
 		}
 	}
 	if (!strcmp(sub, "check"))
-		return cmd_check(dir);
-	if (!strcmp(sub, "list"))
-		return cmd_list(dir);
-	if (!strcmp(sub, "test"))
-		return cmd_test(dir, cases, verbose);
-	fprintf(stderr, "breachwatch rules: unknown command '%s'\n%s", sub,
-		rules_usage);
-	return 2;
+		rc = cmd_check(dir, &sets);
+	else if (!strcmp(sub, "list"))
+		rc = cmd_list(dir, &sets);
+	else if (!strcmp(sub, "test") && !sets.n)
+		rc = cmd_test(dir, cases, verbose);
+	else if (!strcmp(sub, "test"))
+		fprintf(stderr, "breachwatch rules: the test cases are for the "
+			"rules as written; --set applies to check and list\n");
+	else
+		fprintf(stderr, "breachwatch rules: unknown command '%s'\n%s", sub,
+			rules_usage);
+out:
+	free(sets.v);
+	return rc;
 }

@@ -115,6 +115,28 @@ $BW scan --rules "$tmp/badrules" testdata/web/combined.log >/dev/null 2>"$tmp/er
 check "scan with a bad rule file exits 2" [ $? = 2 ]
 check "bad rule file: file:line:col" grep -q "bad.rules:2:[0-9]*:" "$tmp/err"
 
+# --- per-rule overrides: --set and override blocks ------------------------
+bf=testdata/rules/auth.bruteforce-source/fire/auth.log
+$BW scan --json --fail-on none $bf >"$tmp/out" 2>/dev/null
+check "override baseline: brute force fires" grep -q '"rule.id":"auth.bruteforce-source"' "$tmp/out"
+$BW scan --json --fail-on none --set 'auth.bruteforce-source.trigger=count >= 1000' $bf >"$tmp/out" 2>/dev/null
+check "--set trigger: brute force no longer fires" sh -c "! grep -q '\"rule.id\":\"auth.bruteforce-source\"' '$tmp/out'"
+$BW scan --json --fail-on none --set auth.bruteforce-source.disabled=yes $bf >"$tmp/out" 2>/dev/null
+check "--set disabled: rule silent" sh -c "! grep -q '\"rule.id\":\"auth.bruteforce-source\"' '$tmp/out'"
+$BW scan --json --fail-on none --set auth.bruteforce-source.severity=critical $bf >"$tmp/out" 2>/dev/null
+check "--set severity: alert is critical" grep -q '"rule.id":"auth.bruteforce-source".*"event.severity_label":"critical"' "$tmp/out"
+$BW scan --set auth.bruteforce-source.windw=1h $bf >/dev/null 2>"$tmp/err"
+check "--set typo exits 2" [ $? = 2 ]
+check "--set typo: --set:1:col" grep -q "^--set:1:24: unknown directive 'windw'" "$tmp/err"
+mkdir -p "$tmp/ovrules" && cp -r signatures/* "$tmp/ovrules/" &&
+printf 'override auth.bruteforce-source
+  trigger count >= 1000
+' >"$tmp/ovrules/00-local.rules"
+$BW scan --json --fail-on none --rules "$tmp/ovrules" $bf >"$tmp/out" 2>/dev/null
+check "override block in a file loaded first applies" sh -c "! grep -q '\"rule.id\":\"auth.bruteforce-source\"' '$tmp/out'"
+$BW rules list "$tmp/ovrules" | grep -q "^auth.bruteforce-source .*(overridden)"
+check "rules list marks overridden rules" [ $? = 0 ]
+
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
 ( printf '203.0.113.9 - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n'; sleep 20 ) >"$tmp/sin" &

@@ -19,6 +19,156 @@ static struct bw_ruleset *parse(const char *text, struct bw_rerr *err)
 	return rs;
 }
 
+/* Rules, then a file's override blocks, then --set strings: the loader's
+ * order (an override may come before its rule in the text). */
+static struct bw_ruleset *parse_ov(const char *text, const char *const *sets,
+				   size_t nsets, struct bw_rerr *err)
+{
+	struct bw_ruleset *rs = calloc(1, sizeof(*rs));
+	rs->dir = "/nonexistent";
+	rs->seed = 3;
+	bw_rule_parse(rs, "t.rules", text, strlen(text), err);
+	bw_rule_parse_overrides(rs, "t.rules", text, strlen(text), err);
+	for (size_t i = 0; i < nsets; i++)
+		bw_rule_set(rs, sets[i], err);
+	bw_ruleset_compile(rs, err);
+	return rs;
+}
+
+static const char ov_rules[] =
+	"override t.bf\n"                                      /* 1 */
+	"  trigger count >= 50\n"                              /* 2 */
+	"  severity critical\n"                                /* 3 */
+	"  escalate low when src.ip in [10.0.0.0/8]\n"         /* 4 */
+	"rule t.bf\n"                                          /* 5 */
+	"  severity high\n"                                    /* 6 */
+	"  tags T1110\n"                                       /* 7 */
+	"  when kind == login and outcome == failure\n"        /* 8 */
+	"  group src.ip\n"                                     /* 9 */
+	"  window 10m\n"                                       /* 10 */
+	"  trigger count >= 20\n"                              /* 11 */
+	"  escalate critical when user == \"root\"\n"          /* 12 */
+	"  escalate info when user == \"x\"\n"                 /* 13 */
+	"  message \"{count} from {src.ip}\"\n"                /* 14 */
+	"rule t.seq\n"                                         /* 15 */
+	"  sequence by src.ip within 30m\n"                    /* 16 */
+	"    step kind == login and outcome == failure with runs=5\n"
+	"    step kind == login and outcome == success\n"      /* 18 */
+	"rule t.sig\n"                                         /* 19 */
+	"  when url.path == \"/x\"\n";                         /* 20 */
+
+static void test_override_block(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(ov_rules, NULL, 0, &err);
+	CHECK_EQ_INT(err.count, 0);
+	if (err.count)
+		fputs(err.buf, stderr);
+	const struct bw_rule *r = &rs->rules[0];
+	CHECK_EQ_STR(r->id, "t.bf");
+	CHECK_EQ_INT(r->severity, BW_SEV_CRITICAL);
+	CHECK_EQ_INT(r->window_ms, 600000); /* kept */
+	CHECK_EQ_INT(r->nesc, 1);           /* replaced as a whole */
+	CHECK_EQ_INT(r->esc[0].severity, BW_SEV_LOW);
+	CHECK_EQ_INT(r->noverride, 1);
+	CHECK_EQ_INT(r->ntags, 1);          /* not overridden: kept */
+	/* the trigger node is the new one: 50 */
+	CHECK(r->trigger >= 0);
+	const struct bw_rnode *t = &rs->nodes[r->trigger];
+	CHECK(t->a >= 0 && t->b >= 0);
+	if (t->a >= 0 && t->b >= 0)
+		CHECK(rs->nodes[t->a].dval == 50 || rs->nodes[t->b].dval == 50);
+	CHECK_EQ_INT(rs->rules[1].noverride, 0);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+static void test_override_set(void)
+{
+	const char *sets[] = {
+		"t.bf.window=1h",
+		"t.bf.message=\"{count} failures\"",
+		"t.bf.tags=T1110.001 T1078",
+		"t.seq.runs=10",
+		"t.seq.window=2h",
+		"t.sig.disabled=yes",
+	};
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(ov_rules, sets, 6, &err);
+	CHECK_EQ_INT(err.count, 0);
+	if (err.count)
+		fputs(err.buf, stderr);
+	const struct bw_rule *r = &rs->rules[0];
+	CHECK_EQ_INT(r->window_ms, 3600000);
+	CHECK_EQ_INT(r->noverride, 4);
+	CHECK_EQ_INT(r->ntags, 2);
+	CHECK_EQ_STR(r->tags[0], "T1110.001");
+	CHECK_EQ_INT(r->nmsg, 2);
+	CHECK_EQ_STR(r->msg[1].text, " failures");
+	const struct bw_rule *q = &rs->rules[1];
+	CHECK_EQ_INT(q->steps[0].runs, 10);
+	CHECK_EQ_INT(q->window_ms, 7200000);
+	CHECK_EQ_INT(q->kind, BW_RK_SEQUENCE);
+	/* a disabled rule is in no index */
+	CHECK(rs->rules[2].disabled);
+	CHECK_EQ_INT(rs->nindex[BW_SRC_WEB][BW_KIND_REQUEST], 0);
+	bw_ruleset_free(rs);
+	/* without the override, t.sig is indexed: the check above can fail */
+	rs = parse_ov(ov_rules, NULL, 0, &err);
+	CHECK_EQ_INT(rs->nindex[BW_SRC_WEB][BW_KIND_REQUEST], 1);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
+/* Override errors, each where it is: in the file, and in the --set
+ * argument's own columns. */
+static void test_override_errors(void)
+{
+	const char *sets[] = {
+		"t.bf.windw=1h",               /* unknown directive at col 6 */
+		"t.bf.trigger=count >=",       /* incomplete at col 22 */
+		"nope.window=1h",
+		"window=1h",
+		"t.bf.runs=3",                 /* no counted step */
+		"t.seq.trigger=count >= 1",
+		"t.sig.disabled=maybe",
+	};
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(
+		"rule t.bf\n"
+		"  when kind == login\n"
+		"  group src.ip\n"
+		"  window 10m\n"
+		"  trigger count >= 20\n"
+		"rule t.seq\n"
+		"  sequence by src.ip within 30m\n"
+		"    step kind == login with runs=5\n"
+		"    step kind == login\n"
+		"rule t.sig\n"
+		"  when url.path == \"/x\"\n"
+		"override t.nope\n"          /* 12 */
+		"  window 1h\n"
+		"override t.seq\n"           /* 14 */
+		"  step kind == login\n"     /* 15 */
+		"override t.sig\n"           /* 16 */
+		"  window 5m\n",             /* 17: a threshold without trigger */
+		sets, 7, &err);
+	const char *want =
+		"t.rules:12:10: override: no rule 't.nope'\n"
+		"t.rules:15:3: an override cannot change steps or detectors ('runs N' sets a counted step); copy the rule under a new id\n"
+		"t.rules:16:1: override of t.sig: a threshold needs 'trigger'\n"
+		"--set:1:6: unknown directive 'windw' in an override (title severity tags when group window trigger suppress message escalate sequence runs allowlist disabled)\n"
+		"--set:1:22: expected count, distinct(f), sum(f) or a number, found end of file\n"
+		"--set:1:1: no rule nope\n"
+		"--set:1:1: expected RULE-ID.DIRECTIVE=VALUE, e.g. auth.bruteforce-source.window=30m\n"
+		"--set:1:6: rule t.bf has no counted step (with runs=N)\n"
+		"--set:1:7: a sequence or baseline rule has no trigger (override 'window' or 'runs')\n"
+		"--set:1:16: expected 'yes' or 'no', found 'maybe'\n";
+	CHECK_EQ_STR(err.buf ? err.buf : "", want);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
 static void test_lexer_tokens(void)
 {
 	const char *src = "rule a.b-c # comment\n  when x ~ /a\\/b[/]/i and "
@@ -383,6 +533,9 @@ static const struct bw_test tests[] = {
 	{ "glob", test_glob },
 	{ "set_globs", test_set_globs },
 	{ "hash_seeded", test_hash_seeded },
+	{ "override_block", test_override_block },
+	{ "override_set", test_override_set },
+	{ "override_errors", test_override_errors },
 	{ NULL, NULL },
 };
 
