@@ -45,27 +45,56 @@ void bw_buf_adds(struct bw_buf *b, const char *s)
 	bw_buf_add(b, s, strlen(s));
 }
 
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Decimal digits of v (1..20). */
+static inline size_t u64_digits(uint64_t v)
+{
+	size_t d = 1;
+	for (;;) {
+		if (v < 10)
+			return d;
+		if (v < 100)
+			return d + 1;
+		if (v < 1000)
+			return d + 2;
+		if (v < 10000)
+			return d + 3;
+		v /= 10000;
+		d += 4;
+	}
+}
+
 void bw_buf_add_u64(struct bw_buf *b, uint64_t v)
 {
-	static const char pairs[201] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	while (v >= 100) {
+	/* Written in place, right to left, two digits per step; the common
+	 * values (status, sizes, line numbers) fit 32 bits, whose division
+	 * by 100 is cheaper. */
+	if (b->n + 20 > b->cap && bw_buf_reserve(b, 20) < 0)
+		return;
+	size_t len = u64_digits(v);
+	char *e = b->p + b->n + len;
+	b->n += len;
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
-		tmp[--i] = pairs[2 * r + 1];
-		tmp[--i] = pairs[2 * r];
+		e -= 2;
+		memcpy(e, digit_pairs + 2 * r, 2);
 	}
-	if (v >= 10) {
-		tmp[--i] = pairs[2 * v + 1];
-		tmp[--i] = pairs[2 * v];
-	} else {
-		tmp[--i] = (char)('0' + v);
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		e -= 2;
+		memcpy(e, digit_pairs + 2 * r, 2);
 	}
-	bw_buf_add(b, tmp + i, sizeof(tmp) - i);
+	if (w >= 10)
+		memcpy(e - 2, digit_pairs + 2 * w, 2);
+	else
+		e[-1] = (char)('0' + w);
 }
 
 void bw_buf_add_i64(struct bw_buf *b, int64_t v)
@@ -127,47 +156,90 @@ static inline uint64_t swar_special(uint64_t x)
 	return (lt20 | zq | zb | zd | x) & high;
 }
 
-void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	if (bw_buf_reserve(b, n + 16) < 0)
-		return;
-	size_t i = 0;
-	while (i < n) {
-		/* Fast path: a run of plain printable ASCII, copied into the
-		 * room reserved above. */
-		size_t j = i;
 #ifdef __SSE2__
-		/* Sixteen bytes at a time: a signed compare below 0x20 also
-		 * catches every byte >= 0x80. */
-		const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
-			      bsl = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
-		while (j + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-			__m128i m = _mm_or_si128(
-				_mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, dq)),
-				_mm_or_si128(_mm_cmpeq_epi8(v, bsl), _mm_cmpeq_epi8(v, del)));
-			if (_mm_movemask_epi8(m))
-				break;
-			j += 16;
-		}
+/* Bit k set when byte k of v leaves the fast path. A signed compare
+ * below 0x20 also catches every byte >= 0x80. */
+static inline unsigned sse_special(__m128i v)
+{
+	const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
+		      bsl = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+	__m128i m = _mm_or_si128(
+		_mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, dq)),
+		_mm_or_si128(_mm_cmpeq_epi8(v, bsl), _mm_cmpeq_epi8(v, del)));
+	return (unsigned)_mm_movemask_epi8(m);
+}
 #endif
-		while (j + 8 <= n) { /* eight bytes at a time (SWAR) */
-			uint64_t x;
+
+/* Copy the run of plain printable ASCII (nothing to escape) at the start
+ * of p to o, where there is room for n + 16 bytes; bytes after the run
+ * may be copied too (the caller overwrites them). @return the run's
+ * length. Reads only p[0..n): a tail shorter than a block is done as one
+ * block overlapping bytes already known to be plain, so the first special
+ * byte it flags is still the first of the run. Inline copies: most
+ * strings are short, where a memcpy call would cost more than the scan. */
+static inline size_t json_copy_plain(char *o, const unsigned char *p, size_t n)
+{
+	size_t j = 0;
+#ifdef __SSE2__
+	if (n >= 16) {
+		__m128i v;
+		unsigned m;
+		for (; j + 16 <= n; j += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+			_mm_storeu_si128((__m128i *)(void *)(o + j), v);
+			if ((m = sse_special(v)) != 0)
+				return j + (size_t)__builtin_ctz(m);
+		}
+		if (j == n)
+			return n;
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+		_mm_storeu_si128((__m128i *)(void *)(o + n - 16), v);
+		m = sse_special(v);
+		return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+	}
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Borrows in swar_special only flag bytes above a special one, so
+	 * on little-endian the lowest flag is exact. */
+	uint64_t x, m;
+	if (n >= 8) {
+		for (; j + 8 <= n; j += 8) {
 			memcpy(&x, p + j, 8);
-			if (swar_special(x))
-				break;
-			j += 8;
+			memcpy(o + j, &x, 8);
+			if ((m = swar_special(x)) != 0)
+				return j + (size_t)__builtin_ctzll(m) / 8;
 		}
-		while (j < n && !json_special[p[j]])
-			j++;
-		if (j > i) {
-			memcpy(b->p + b->n, p + i, j - i);
-			b->n += j - i;
-			i = j;
-			if (i == n)
-				break;
-		}
+		if (j == n)
+			return n;
+		memcpy(&x, p + n - 8, 8);
+		memcpy(o + n - 8, &x, 8);
+		m = swar_special(x);
+		return m ? n - 8 + (size_t)__builtin_ctzll(m) / 8 : n;
+	}
+	if (n >= 4) { /* bytes 0..3 and n-4..n-1 as one word */
+		uint32_t lo, hi;
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		memcpy(o, &lo, 4);
+		memcpy(o + n - 4, &hi, 4);
+		m = swar_special(lo | (uint64_t)hi << 32);
+		if (!m)
+			return n;
+		size_t k = (size_t)__builtin_ctzll(m) / 8;
+		return k < 4 ? k : n - 8 + k;
+	}
+#endif
+	for (; j < n && !json_special[p[j]]; j++)
+		o[j] = (char)p[j];
+	return j;
+}
+
+/* The escaping loop from p[i], the first byte that needs a look; the
+ * buffer has room for n - i + 16 bytes, and keeps at least 16 spare. */
+static void json_escape_from(struct bw_buf *b, const unsigned char *p, size_t n,
+			     size_t i)
+{
+	while (i < n) {
 		unsigned c = p[i];
 		char e[8];
 		size_t en = 0;
@@ -194,7 +266,7 @@ void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
 			if (k) {
 				bw_buf_add(b, p + i, k);
 				i += k;
-				continue;
+				goto plain;
 			}
 			memcpy(e, "\\\\x", 3);
 			e[3] = hex[c >> 4];
@@ -206,7 +278,37 @@ void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
 			return;
 		bw_buf_add(b, e, en);
 		i++;
+plain:
+		if (i < n) {
+			size_t k = json_copy_plain(b->p + b->n, p + i, n - i);
+			b->n += k;
+			i += k;
+		}
 	}
+}
+
+void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (b->n + n + 16 > b->cap && bw_buf_reserve(b, n + 16) < 0)
+		return;
+	size_t i = json_copy_plain(b->p + b->n, p, n);
+	b->n += i;
+	if (i < n)
+		json_escape_from(b, p, n, i);
+}
+
+void bw_buf_add_json_quoted(struct bw_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (b->n + n + 18 > b->cap && bw_buf_reserve(b, n + 18) < 0)
+		return;
+	b->p[b->n++] = '"';
+	size_t i = json_copy_plain(b->p + b->n, p, n);
+	b->n += i;
+	if (i < n)
+		json_escape_from(b, p, n, i);
+	bw_buf_addc(b, '"');
 }
 
 /* Shared by the terminal and HTML escapers: printable ASCII goes through
@@ -267,12 +369,39 @@ void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
 	add_safe_text(b, s, n, html_ascii);
 }
 
+static inline void put2(char *p, unsigned v)
+{
+	memcpy(p, digit_pairs + 2 * v, 2);
+}
+
+/* "YYYY-MM-DDT" for a day count since 1970-01-01 (0 <= days, year <=
+ * 9999): Howard Hinnant's civil_from_days, without gmtime_r. */
+static void format_date(char *out, int64_t days)
+{
+	int64_t z = days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	unsigned y = (unsigned)(yoe + era * 400) + (m <= 2);
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+}
+
 void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 {
-	/* Consecutive events mostly share their second: format the date
-	 * part once per second (gmtime_r + snprintf cost more than the
-	 * rest of an event). Single-threaded by design. */
-	static int64_t cached_secs = INT64_MIN;
+	/* Consecutive events mostly share their second, and nearly always
+	 * their day: the text is cached per second, its date part per day.
+	 * Single-threaded by design. */
+	static int64_t cached_secs = INT64_MIN, cached_days = INT64_MIN;
 	static char cached[64]; /* "2026-11-27T13:04:01." */
 	/* Floor division without overflow, INT64_MIN included. */
 	int64_t secs = ms / 1000, rem = ms % 1000;
@@ -280,23 +409,45 @@ void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 		rem += 1000;
 		secs--;
 	}
-	int msec = (int)rem;
+	unsigned msec = (unsigned)rem;
 	if (secs != cached_secs) {
-		time_t t = (time_t)secs;
-		struct tm tm;
-		if (!gmtime_r(&t, &tm)) {
-			bw_buf_adds(b, "1970-01-01T00:00:00.000Z");
-			return;
+		if (secs >= 0 && secs < 253402300800) { /* 1970 .. 9999 */
+			int64_t days = secs / 86400;
+			unsigned sod = (unsigned)(secs % 86400);
+			if (days != cached_days) {
+				format_date(cached, days);
+				cached_days = days;
+			}
+			put2(cached + 11, sod / 3600);
+			cached[13] = ':';
+			put2(cached + 14, sod / 60 % 60);
+			cached[16] = ':';
+			put2(cached + 17, sod % 60);
+			cached[19] = '.';
+		} else {
+			/* Rare: the C library handles years before 1970 and the
+			 * overflow cases exactly as before. */
+			time_t t = (time_t)secs;
+			struct tm tm;
+			if (!gmtime_r(&t, &tm)) {
+				bw_buf_adds(b, "1970-01-01T00:00:00.000Z");
+				return;
+			}
+			snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
+				 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec);
+			cached_days = INT64_MIN;
 		}
-		snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
-			 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
 		cached_secs = secs;
 	}
-	char tail[5] = { (char)('0' + msec / 100), (char)('0' + msec / 10 % 10),
-			 (char)('0' + msec % 10), 'Z', 0 };
-	bw_buf_add(b, cached, 20);
-	bw_buf_add(b, tail, 4);
+	if (b->n + 24 > b->cap && bw_buf_reserve(b, 24) < 0)
+		return;
+	char *o = b->p + b->n;
+	memcpy(o, cached, 20);
+	o[20] = (char)('0' + msec / 100);
+	put2(o + 21, msec % 100);
+	o[23] = 'Z';
+	b->n += 24;
 }
 
 int bw_buf_write(struct bw_buf *b, FILE *f)

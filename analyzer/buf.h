@@ -48,6 +48,8 @@ void bw_buf_add_u64(struct bw_buf *b, uint64_t v);
 
 /* The contents of a JSON string (without the quotes), escaped. */
 void bw_buf_add_json_str(struct bw_buf *b, const char *p, size_t n);
+/* The same in double quotes: a whole JSON string value. */
+void bw_buf_add_json_quoted(struct bw_buf *b, const char *p, size_t n);
 /* Text for a terminal: control bytes (C0, DEL, C1), backslash and invalid
  * UTF-8 as \xHH; nothing can move the cursor or change colours. */
 void bw_buf_add_term_str(struct bw_buf *b, const char *p, size_t n);

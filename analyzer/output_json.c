@@ -16,9 +16,7 @@
 
 static inline void str_v(struct bw_buf *b, bw_str s)
 {
-	bw_buf_addc(b, '"');
-	bw_buf_add_json_str(b, s.p, s.n);
-	bw_buf_addc(b, '"');
+	bw_buf_add_json_quoted(b, s.p, s.n);
 }
 
 #define str(b, k, s)                      \
@@ -46,15 +44,24 @@ static inline void str_v(struct bw_buf *b, bw_str s)
 		}                                 \
 	} while (0)
 
-#define ip(b, k, a)                                                   \
-	do {                                                          \
-		const bw_ip *a_ = (a);                                \
-		if (a_->family) {                                     \
-			char t_[64];                                  \
-			size_t n_ = bw_ip_format(a_, t_, sizeof(t_)); \
-			KEY(b, k);                                    \
-			str_v((b), (bw_str){ t_, n_ });               \
-		}                                                     \
+/* Formatted addresses are hex digits, digits, '.' and ':' only: written
+ * straight into the buffer, no escaping. */
+static void ip_v(struct bw_buf *b, const bw_ip *a)
+{
+	if (b->n + 64 > b->cap && bw_buf_reserve(b, 64) < 0)
+		return;
+	b->p[b->n++] = '"';
+	b->n += bw_ip_format(a, b->p + b->n, 62);
+	b->p[b->n++] = '"';
+}
+
+#define ip(b, k, a)                               \
+	do {                                      \
+		const bw_ip *a_ = (a);            \
+		if (a_->family) {                 \
+			KEY(b, k);                \
+			ip_v((b), a_);            \
+		}                                 \
 	} while (0)
 
 #define flag(b, k, cond)                          \
