@@ -66,10 +66,10 @@ void bw_ip_from_v4(bw_ip *ip, uint32_t v4)
 	ip->family = 4;
 }
 
-/* Hand scan of dotted quad: the common case, much cheaper than inet_pton
- * with a copy. */
-static int parse_v4(const char *p, size_t n, bw_ip *ip)
+size_t bw_ip_scan_v4(const char *p, size_t n, bw_ip *ip)
 {
+	/* Unrolled per octet: 1 to 3 digits (leading zeros allowed), value
+	 * <= 255, and no fourth digit. */
 	uint32_t v = 0;
 	size_t i = 0;
 	for (int part = 0; part < 4; part++) {
@@ -78,21 +78,24 @@ static int parse_v4(const char *p, size_t n, bw_ip *ip)
 				return 0;
 			i++;
 		}
-		unsigned x = 0;
-		size_t d = 0;
-		while (i < n && p[i] >= '0' && p[i] <= '9' && d < 4) {
-			x = x * 10 + (unsigned)(p[i] - '0');
-			i++;
-			d++;
-		}
-		if (d == 0 || d > 3 || x > 255)
+		unsigned x, c;
+		if (i >= n || (x = (unsigned char)p[i] - '0') > 9)
 			return 0;
+		i++;
+		if (i < n && (c = (unsigned char)p[i] - '0') <= 9) {
+			x = x * 10 + c;
+			i++;
+			if (i < n && (c = (unsigned char)p[i] - '0') <= 9) {
+				x = x * 10 + c;
+				i++;
+				if ((i < n && (unsigned)((unsigned char)p[i] - '0') <= 9) || x > 255)
+					return 0;
+			}
+		}
 		v = (v << 8) | x;
 	}
-	if (i != n)
-		return 0;
 	bw_ip_from_v4(ip, v);
-	return 1;
+	return i;
 }
 
 int bw_ip_parse(const char *p, size_t n, bw_ip *ip)
@@ -105,8 +108,16 @@ int bw_ip_parse(const char *p, size_t n, bw_ip *ip)
 	}
 	if (n == 0 || n > 63)
 		return 0;
+	/* The common case first: a dotted quad, much cheaper than inet_pton
+	 * with a copy. It cannot hold a ':', so trying it first changes
+	 * nothing for IPv6. */
+	bw_ip v4;
+	if (bw_ip_scan_v4(p, n, &v4) == n) {
+		*ip = v4;
+		return 1;
+	}
 	if (memchr(p, ':', n) == NULL)
-		return parse_v4(p, n, ip);
+		return 0;
 	const char *pct = memchr(p, '%', n);
 	if (pct)
 		n = (size_t)(pct - p);

@@ -58,6 +58,11 @@ static inline int bw_parse_fixed(const char *p, size_t digits)
  * address. Never reads past p + n. */
 int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
 
+/* Scan a dotted-quad IPv4 address at the start of p[0..n) (what follows
+ * it is not looked at). @return its length, with the address in *ip, or
+ * 0 when there is none (*ip untouched). */
+size_t bw_ip_scan_v4(const char *p, size_t n, bw_ip *ip);
+
 /* Format an address into buf (>= 46 bytes). @return length written. */
 size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap);
 

@@ -312,14 +312,9 @@ static int split_request(char *p, size_t n, bw_event *ev)
 		if (!((*c >= 'A' && *c <= 'Z') || *c == '-' || *c == '_'))
 			return 0;
 	char *target = sp1 + 1;
-	char *sp2 = NULL;
 	/* The version is after the last space; targets may hold spaces
 	 * when clients send them raw. */
-	for (char *c = end; c > target; c--)
-		if (c[-1] == ' ') {
-			sp2 = c - 1;
-			break;
-		}
+	char *sp2 = memrchr(target, ' ', (size_t)(end - target));
 	bw_str version = BW_STR_NULL;
 	char *tend = end;
 	if (sp2 && end - sp2 > 6 && memcmp(sp2 + 1, "HTTP/", 5) == 0) {
@@ -342,10 +337,12 @@ static int split_request(char *p, size_t n, bw_event *ev)
 	return 1;
 }
 
-/* Unescape a field in place; the view shrinks, the line does not move. */
-static bw_str unescape(bw_str s)
+/* Unescape a field in place; the view shrinks, the line does not move.
+ * `escaped` says whether the line holds any backslash at all: most do
+ * not, and one look at the line spares a look per field. */
+static bw_str unescape(bw_str s, int escaped)
 {
-	if (s.p && memchr(s.p, '\\', s.n))
+	if (escaped && s.p && memchr(s.p, '\\', s.n))
 		s.n = bw_unescape_inplace((char *)(uintptr_t)s.p, s.n);
 	return s;
 }
@@ -365,14 +362,22 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 		while (p && p < end) {
 			while (p < end && (*p == ' ' || *p == ','))
 				p++;
-			const char *e = p;
-			while (e < end && *e != ' ' && *e != ',')
-				e++;
-			if (e == p)
-				break;
-			elements++;
+			/* Usually a lone IPv4 address: scanning it finds the
+			 * element's end too. */
 			bw_ip ip;
-			if (bw_ip_parse(p, (size_t)(e - p), &ip)) {
+			size_t k = bw_ip_scan_v4(p, (size_t)(end - p), &ip);
+			const char *e = p + k;
+			int ok = k && (e == end || *e == ' ' || *e == ',');
+			if (!ok) {
+				e = p;
+				while (e < end && *e != ' ' && *e != ',')
+					e++;
+				if (e == p)
+					break;
+				ok = bw_ip_parse(p, (size_t)(e - p), &ip);
+			}
+			elements++;
+			if (ok) {
 				if (!first.family)
 					first = ip;
 				if (!bw_ip_is_private(&ip) && !ev->src_ip.family)
@@ -401,6 +406,7 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 		ctx->reason = "bad timestamp";
 		return BW_PARSE_MALFORMED;
 	}
+	int escaped = memchr(line, '\\', n) != NULL;
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = variant_name[sc.variant];
@@ -420,18 +426,18 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 		ev->vhost = vh;
 	}
 	if (!is_dash(sc.user))
-		ev->user = unescape(sc.user);
+		ev->user = unescape(sc.user, escaped);
 
-	bw_str req = unescape(sc.request);
+	bw_str req = unescape(sc.request, escaped);
 	if (!split_request((char *)(uintptr_t)req.p, req.n, ev))
 		ev->request = req;
 	ev->http_status = sc.status;
 	ev->http_bytes = sc.bytes;
 	ev->bytes_out = sc.bytes;
 	if (sc.referrer.p && !is_dash(sc.referrer))
-		ev->referrer = unescape(sc.referrer);
+		ev->referrer = unescape(sc.referrer, escaped);
 	if (sc.agent.p && !is_dash(sc.agent))
-		ev->user_agent = unescape(sc.agent);
+		ev->user_agent = unescape(sc.agent, escaped);
 
 	/* Traefik: ... "agent" <requests> "router" "backend" <N>ms */
 	if (sc.extra.p && sc.extra.n > 2 &&
