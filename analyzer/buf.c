@@ -50,34 +50,29 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* Decimal digits of v (1..20). */
+/* Decimal digits of v (1..20): log10 from the bit length, corrected by
+ * one compare. v | 1 has as many digits as v, and one for 0. */
 static inline size_t u64_digits(uint64_t v)
 {
-	size_t d = 1;
-	for (;;) {
-		if (v < 10)
-			return d;
-		if (v < 100)
-			return d + 1;
-		if (v < 1000)
-			return d + 2;
-		if (v < 10000)
-			return d + 3;
-		v /= 10000;
-		d += 4;
-	}
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	uint64_t x = v | 1;
+	unsigned t = ((unsigned)(64 - __builtin_clzll(x)) * 1233) >> 12;
+	return t + 1 - (x < pow10[t]);
 }
 
-void bw_buf_add_u64(struct bw_buf *b, uint64_t v)
+/* Right to left, two digits per step; the common values (status, sizes,
+ * line numbers) fit 32 bits, whose division by 100 is cheaper. */
+static inline size_t put_u64(char *o, uint64_t v)
 {
-	/* Written in place, right to left, two digits per step; the common
-	 * values (status, sizes, line numbers) fit 32 bits, whose division
-	 * by 100 is cheaper. */
-	if (b->n + 20 > b->cap && bw_buf_reserve(b, 20) < 0)
-		return;
 	size_t len = u64_digits(v);
-	char *e = b->p + b->n + len;
-	b->n += len;
+	char *e = o + len;
 	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
@@ -95,16 +90,30 @@ void bw_buf_add_u64(struct bw_buf *b, uint64_t v)
 		memcpy(e - 2, digit_pairs + 2 * w, 2);
 	else
 		e[-1] = (char)('0' + w);
+	return len;
+}
+
+size_t bw_fmt_i64(char *out, int64_t v)
+{
+	if (v < 0) {
+		out[0] = '-';
+		return 1 + put_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(out, (uint64_t)v);
+}
+
+void bw_buf_add_u64(struct bw_buf *b, uint64_t v)
+{
+	if (b->n + 20 > b->cap && bw_buf_reserve(b, 20) < 0)
+		return;
+	b->n += put_u64(b->p + b->n, v);
 }
 
 void bw_buf_add_i64(struct bw_buf *b, int64_t v)
 {
-	if (v < 0) {
-		bw_buf_addc(b, '-');
-		bw_buf_add_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		bw_buf_add_u64(b, (uint64_t)v);
-	}
+	if (b->n + 20 > b->cap && bw_buf_reserve(b, 20) < 0)
+		return;
+	b->n += bw_fmt_i64(b->p + b->n, v);
 }
 
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
@@ -157,15 +166,15 @@ static inline uint64_t swar_special(uint64_t x)
 }
 
 #ifdef __SSE2__
-/* Bit k set when byte k of v leaves the fast path. A signed compare
- * below 0x20 also catches every byte >= 0x80. */
+/* Bit k set when byte k of v leaves the fast path. Adding one maps 0x7f
+ * and every byte >= 0x80 to a negative signed byte, so one signed
+ * compare below 0x21 catches them and the C0 controls. */
 static inline unsigned sse_special(__m128i v)
 {
-	const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
-		      bsl = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
-	__m128i m = _mm_or_si128(
-		_mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, dq)),
-		_mm_or_si128(_mm_cmpeq_epi8(v, bsl), _mm_cmpeq_epi8(v, del)));
+	const __m128i one = _mm_set1_epi8(1), lim = _mm_set1_epi8(0x21),
+		      dq = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v, one), lim),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bsl)));
 	return (unsigned)_mm_movemask_epi8(m);
 }
 #endif
@@ -177,13 +186,22 @@ static inline unsigned sse_special(__m128i v)
  * block overlapping bytes already known to be plain, so the first special
  * byte it flags is still the first of the run. Inline copies: most
  * strings are short, where a memcpy call would cost more than the scan. */
-static inline size_t json_copy_plain(char *o, const unsigned char *p, size_t n)
+static inline __attribute__((always_inline)) size_t
+json_copy_plain(char *o, const unsigned char *p, size_t n)
 {
 	size_t j = 0;
 #ifdef __SSE2__
 	if (n >= 16) {
-		__m128i v;
+		__m128i v, w;
 		unsigned m;
+		for (; j + 32 <= n; j += 32) { /* one test per 32 bytes */
+			v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+			w = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 16));
+			_mm_storeu_si128((__m128i *)(void *)(o + j), v);
+			_mm_storeu_si128((__m128i *)(void *)(o + j + 16), w);
+			if ((m = sse_special(v) | sse_special(w) << 16) != 0)
+				return j + (size_t)__builtin_ctz(m);
+		}
 		for (; j + 16 <= n; j += 16) {
 			v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
 			_mm_storeu_si128((__m128i *)(void *)(o + j), v);
@@ -303,11 +321,16 @@ void bw_buf_add_json_quoted(struct bw_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	if (b->n + n + 18 > b->cap && bw_buf_reserve(b, n + 18) < 0)
 		return;
-	b->p[b->n++] = '"';
-	size_t i = json_copy_plain(b->p + b->n, p, n);
-	b->n += i;
-	if (i < n)
-		json_escape_from(b, p, n, i);
+	char *o = b->p + b->n;
+	o[0] = '"';
+	size_t i = json_copy_plain(o + 1, p, n);
+	if (i == n) { /* nothing to escape: the usual case */
+		o[n + 1] = '"';
+		b->n += n + 2;
+		return;
+	}
+	b->n += i + 1;
+	json_escape_from(b, p, n, i);
 	bw_buf_addc(b, '"');
 }
 

@@ -45,6 +45,9 @@ static inline void bw_buf_addc(struct bw_buf *b, char c)
 void bw_buf_adds(struct bw_buf *b, const char *s);
 void bw_buf_add_i64(struct bw_buf *b, int64_t v);
 void bw_buf_add_u64(struct bw_buf *b, uint64_t v);
+/* Decimal text of v into out (room for 20 bytes, no NUL written).
+ * @return its length. */
+size_t bw_fmt_i64(char *out, int64_t v);
 
 /* The contents of a JSON string (without the quotes), escaped. */
 void bw_buf_add_json_str(struct bw_buf *b, const char *p, size_t n);

@@ -35,6 +35,22 @@ static inline void str_v(struct bw_buf *b, bw_str s)
 		str_v((b), (bw_str){ c_, strlen(c_) });   \
 	} while (0)
 
+/* For strings that never change behind their pointer (enum names and
+ * parser names: static storage, see event.h): the length is remembered
+ * per call site instead of taken with strlen per event. */
+#define sstr(b, k, s)                                             \
+	do {                                                      \
+		static const char *last_;                         \
+		static size_t len_;                               \
+		const char *c_ = (s);                             \
+		if (c_ != last_) {                                \
+			len_ = strlen(c_);                        \
+			last_ = c_;                               \
+		}                                                 \
+		KEY(b, k);                                        \
+		str_v((b), (bw_str){ c_, len_ });                 \
+	} while (0)
+
 #define num(b, k, v)                              \
 	do {                                      \
 		int64_t v_ = (v);                 \
@@ -42,6 +58,36 @@ static inline void str_v(struct bw_buf *b, bw_str s)
 			KEY(b, k);                \
 			bw_buf_add_i64((b), v_);  \
 		}                                 \
+	} while (0)
+
+/* A number formatted once for several keys; n == 0 when absent. */
+struct num_text {
+	char s[24];
+	size_t n;
+};
+
+static inline void num_text_of(struct num_text *t, int64_t v)
+{
+	t->n = v == BW_NUM_ABSENT ? 0 : bw_fmt_i64(t->s, v);
+}
+
+/* A fixed-size copy of the whole text array (cheaper than a memcpy
+ * call of n bytes); only n bytes count. */
+static inline void numt_v(struct bw_buf *b, const struct num_text *t)
+{
+	if (b->n + sizeof(t->s) > b->cap && bw_buf_reserve(b, sizeof(t->s)) < 0)
+		return;
+	memcpy(b->p + b->n, t->s, sizeof(t->s));
+	b->n += t->n;
+}
+
+#define numt(b, k, t)                                     \
+	do {                                              \
+		const struct num_text *t_ = (t);          \
+		if (t_->n) {                              \
+			KEY(b, k);                        \
+			numt_v((b), t_);                  \
+		}                                         \
 	} while (0)
 
 /* Formatted addresses are hex digits, digits, '.' and ':' only: written
@@ -83,13 +129,13 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 	bw_buf_add(b, "{\"@timestamp\":\"", 15);
 	bw_buf_add_time(b, ev->ts_ms);
 	bw_buf_addc(b, '"');
-	cstr(b, "event.category", bw_source_name(ev->source));
-	cstr(b, "event.type", bw_kind_name(ev->kind));
+	sstr(b, "event.category", bw_source_name(ev->source));
+	sstr(b, "event.type", bw_kind_name(ev->kind));
 	if (ev->outcome)
-		cstr(b, "event.outcome", bw_outcome_name(ev->outcome));
+		sstr(b, "event.outcome", bw_outcome_name(ev->outcome));
 	str(b, "event.action", ev->action);
 	if (ev->format)
-		cstr(b, "event.dataset", ev->format);
+		sstr(b, "event.dataset", ev->format);
 	if (ev->repeat > 1)
 		num(b, "event.count", ev->repeat);
 	str(b, "event.reason", ev->reason);
@@ -124,7 +170,14 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 	str(b, "http.version", ev->http_version);
 	if (ev->http_status)
 		num(b, "http.response.status_code", ev->http_status);
-	num(b, "http.response.body.bytes", ev->http_bytes);
+	/* Byte counts appear twice or three times: format each once. */
+	struct num_text bytes_out, bytes_in;
+	num_text_of(&bytes_out, ev->bytes_out);
+	num_text_of(&bytes_in, ev->bytes_in);
+	if (ev->http_bytes == ev->bytes_out)
+		numt(b, "http.response.body.bytes", &bytes_out);
+	else
+		num(b, "http.response.body.bytes", ev->http_bytes);
 	str(b, "http.request.referrer", ev->referrer);
 	str(b, "user_agent.original", ev->user_agent);
 	str(b, "breachwatch.request", ev->request);
@@ -133,10 +186,10 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 	str(b, "session.id", ev->session_id);
 	/* ECS counts from the source's side: the client (source) sent
 	 * bytes_in to us and received bytes_out from us. */
-	num(b, "source.bytes", ev->bytes_in);
-	num(b, "destination.bytes", ev->bytes_out);
-	num(b, "breachwatch.bytes_out", ev->bytes_out);
-	num(b, "breachwatch.bytes_in", ev->bytes_in);
+	numt(b, "source.bytes", &bytes_in);
+	numt(b, "destination.bytes", &bytes_out);
+	numt(b, "breachwatch.bytes_out", &bytes_out);
+	numt(b, "breachwatch.bytes_in", &bytes_in);
 	flag(b, "breachwatch.session_open", ev->flags & BW_EF_SESSION_OPEN);
 	flag(b, "breachwatch.line_cut", ev->flags & BW_EF_LINE_CUT);
 	flag(b, "breachwatch.late", ev->flags & BW_EF_LATE);
