@@ -22,7 +22,8 @@ static const char *const variant_name[] = {
 	"common", "combined", "vhost_combined", "nginx", "apache_ssl",
 };
 
-/* Result of the structural scan: raw (still escaped) field spans. */
+/* Result of the structural scan: raw (still escaped) field spans.
+ * clf_scan() sets every field by name: keep it in step. */
 struct clf_scan {
 	enum clf_variant variant;
 	bw_str vhost, client, xff_lead, ident, user, time, request;
@@ -125,7 +126,14 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	const char *end = line + n;
 	const char *p = line;
 
-	memset(sc, 0, sizeof(*sc));
+	/* Field by field: gcc makes one memset of this struct a `rep stos`,
+	 * slow to start for a couple of hundred bytes. */
+	sc->vhost = sc->client = sc->xff_lead = sc->ident = BW_STR_NULL;
+	sc->user = sc->time = sc->request = BW_STR_NULL;
+	sc->referrer = sc->agent = sc->xff_tail = sc->extra = BW_STR_NULL;
+	sc->tls_protocol = sc->tls_cipher = BW_STR_NULL;
+	sc->status = 0;
+	sc->reason = NULL;
 	sc->bytes = BW_NUM_ABSENT;
 	sc->variant = V_COMMON;
 	if (n > 30 && line[0] == '[' && line[27] == ']' && line[28] == ' ')
