@@ -42,18 +42,6 @@ const char *bw_memmem(const char *hay, size_t hn, const char *needle, size_t nn)
 	return NULL;
 }
 
-size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
-{
-	uint64_t x = 0;
-	size_t i = 0;
-	while (p + i < end && i < 19 && p[i] >= '0' && p[i] <= '9') {
-		x = x * 10 + (uint64_t)(p[i] - '0');
-		i++;
-	}
-	*v = x;
-	return i;
-}
-
 void bw_ip_from_v4(bw_ip *ip, uint32_t v4)
 {
 	memset(ip->addr, 0, 10);

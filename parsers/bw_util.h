@@ -38,8 +38,23 @@ static inline int bw_str_starts(bw_str s, const char *lit)
 const char *bw_memmem(const char *hay, size_t hn, const char *needle, size_t nn);
 
 /* Parse an unsigned decimal of up to 19 digits at [p, end).
- * @return number of digits consumed (0 = not a number); value in *v. */
-size_t bw_parse_u64(const char *p, const char *end, uint64_t *v);
+ * @return number of digits consumed (0 = not a number); value in *v.
+ * Inline: parsers call it for every status, size and port. */
+static inline size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
+{
+	size_t lim = p < end ? (size_t)(end - p) : 0;
+	if (lim > 19)
+		lim = 19;
+	uint64_t x = 0;
+	size_t i = 0;
+	unsigned d;
+	while (i < lim && (d = (unsigned)((unsigned char)p[i] - '0')) <= 9) {
+		x = x * 10 + d;
+		i++;
+	}
+	*v = x;
+	return i;
+}
 
 /* Parse exactly `digits` decimal digits. @return value, or -1. */
 static inline int bw_parse_fixed(const char *p, size_t digits)
