@@ -35,20 +35,59 @@ static inline void str_v(struct bw_buf *b, bw_str s)
 		str_v((b), (bw_str){ c_, strlen(c_) });   \
 	} while (0)
 
-/* For strings that never change behind their pointer (enum names and
- * parser names: static storage, see event.h): the length is remembered
- * per call site instead of taken with strlen per event. */
-#define sstr(b, k, s)                                             \
-	do {                                                      \
-		static const char *last_;                         \
-		static size_t len_;                               \
-		const char *c_ = (s);                             \
-		if (c_ != last_) {                                \
-			len_ = strlen(c_);                        \
-			last_ = c_;                               \
-		}                                                 \
-		KEY(b, k);                                        \
-		str_v((b), (bw_str){ c_, len_ });                 \
+/* Key and value of a string that never changes behind its pointer (enum
+ * and parser names: static storage, see event.h), rendered once per call
+ * site and copied while the pointer stays the same. Only names that need
+ * no escaping and fit are kept; others are rendered each time. */
+struct static_text {
+	const char *src; /* the string rendered; NULL before the first */
+	size_t n;        /* bytes of text; 0 = not kept */
+	char text[48];
+};
+
+static void static_text_set(struct static_text *t, const char *key, size_t kn,
+			    const char *s)
+{
+	size_t n = strlen(s);
+	t->src = s;
+	t->n = 0;
+	if (kn + n + 2 > sizeof(t->text))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return;
+	}
+	memcpy(t->text, key, kn);
+	t->text[kn] = '"';
+	memcpy(t->text + kn + 1, s, n);
+	t->text[kn + n + 1] = '"';
+	t->n = kn + n + 2;
+}
+
+/* A fixed-size copy of the whole text array: cheaper than a memcpy call
+ * of t->n bytes; only t->n bytes count. */
+static inline void static_text_add(struct bw_buf *b, const struct static_text *t)
+{
+	if (b->n + sizeof(t->text) > b->cap && bw_buf_reserve(b, sizeof(t->text)) < 0)
+		return;
+	memcpy(b->p + b->n, t->text, sizeof(t->text));
+	b->n += t->n;
+}
+
+#define sstr(b, k, s)                                                     \
+	do {                                                              \
+		static struct static_text t_;                             \
+		const char *c_ = (s);                                     \
+		if (c_ != t_.src)                                         \
+			static_text_set(&t_, ",\"" k "\":",               \
+					sizeof(",\"" k "\":") - 1, c_);   \
+		if (t_.n) {                                               \
+			static_text_add((b), &t_);                        \
+		} else {                                                  \
+			KEY(b, k);                                        \
+			str_v((b), (bw_str){ c_, strlen(c_) });           \
+		}                                                         \
 	} while (0)
 
 #define num(b, k, v)                              \
