@@ -42,6 +42,10 @@ static const char *close_quote(const char *p, const char *end)
 		const char *q = memchr(p, '"', (size_t)(end - p));
 		if (!q)
 			return NULL;
+		/* Nearly always no backslash before it. q[-1] is the opening
+		 * quote or inside the field: readable. */
+		if (q[-1] != '\\')
+			return q;
 		size_t bs = 0;
 		for (const char *b = q; b > p && b[-1] == '\\'; b--)
 			bs++;
@@ -242,14 +246,15 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	if (p + 1 <= end && *p == '-' && (p + 1 == end || p[1] == ' ')) {
 		sc->status = 0; /* Traefik: no response (client gave up) */
 		p += 1;
-	} else {
-		k = bw_parse_u64(p, end, &v);
-		if (k != 3 || (p + 3 < end && p[3] != ' ')) {
-			sc->reason = "bad status code";
-			return 0;
-		}
-		sc->status = (int)v;
+	} else if (end - p >= 3 && (unsigned)(p[0] - '0') <= 9 &&
+		   (unsigned)(p[1] - '0') <= 9 && (unsigned)(p[2] - '0') <= 9 &&
+		   (end - p == 3 || p[3] == ' ')) {
+		/* Three digits, then a space or the end of the line. */
+		sc->status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 		p += 3;
+	} else {
+		sc->reason = "bad status code";
+		return 0;
 	}
 	if (p < end)
 		p++;
@@ -362,6 +367,14 @@ static bw_str unescape(bw_str s, int escaped)
  * ("localhost", "unix:") is kept as source.address. */
 static void set_client(bw_event *ev, bw_str lead, bw_str client)
 {
+	/* The usual case, with the loop's outcome: no leading list, and the
+	 * client one IPv4 address (one element: no forwarded list). */
+	bw_ip one;
+	if (lead.n == 0 && client.n &&
+	    bw_ip_scan_v4(client.p, client.n, &one) == client.n) {
+		ev->src_ip = one;
+		return;
+	}
 	bw_str lists[2] = { lead, client };
 	bw_ip first = { 0 };
 	int elements = 0;
