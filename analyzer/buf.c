@@ -73,20 +73,27 @@ static inline size_t u64_digits(uint64_t v)
 static inline size_t put_u64(char *o, uint64_t v)
 {
 	size_t len = u64_digits(v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (v < 100000000) {
 		/* Up to eight digits (nearly every value): all eight from
-		 * four independent pairs, then one fixed copy of the last
-		 * len of them (o has room for 20). No branch depends on the
-		 * value's size, which varies line to line. */
+		 * four independent pairs, assembled in a register (bytes in
+		 * text order), shifted past the leading zeros and stored
+		 * whole (o has room for 20). No branch depends on the
+		 * value's size, which varies line to line, and no narrow
+		 * stores are reloaded wide. */
 		uint32_t w = (uint32_t)v, hi = w / 10000, lo = w % 10000;
-		char t[16] = { 0 };
-		memcpy(t, digit_pairs + 2 * (hi / 100), 2);
-		memcpy(t + 2, digit_pairs + 2 * (hi % 100), 2);
-		memcpy(t + 4, digit_pairs + 2 * (lo / 100), 2);
-		memcpy(t + 6, digit_pairs + 2 * (lo % 100), 2);
-		memcpy(o, t + 8 - len, 8);
+		uint16_t a, b, c, d;
+		memcpy(&a, digit_pairs + 2 * (hi / 100), 2);
+		memcpy(&b, digit_pairs + 2 * (hi % 100), 2);
+		memcpy(&c, digit_pairs + 2 * (lo / 100), 2);
+		memcpy(&d, digit_pairs + 2 * (lo % 100), 2);
+		uint64_t t = (uint64_t)a | (uint64_t)b << 16 | (uint64_t)c << 32 |
+			     (uint64_t)d << 48;
+		t >>= 8 * (8 - len);
+		memcpy(o, &t, 8);
 		return len;
 	}
+#endif
 	char *e = o + len;
 	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 10000);
@@ -275,86 +282,70 @@ json_copy_plain(char *o, const unsigned char *p, size_t n)
 	return j;
 }
 
-/* The escaping loop from p[i], the first byte that needs a look; the
- * buffer has room for n - i + 16 bytes, and keeps at least 16 spare. */
-static void json_escape_from(struct bw_buf *b, const unsigned char *p, size_t n,
-			     size_t i)
+char *bw_json_escape_to(char *o, const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	/* Fast path: the run of plain printable ASCII. json_copy_plain
+	 * writes only within o[0 .. n - i), inside the room for the rest. */
+	size_t i = json_copy_plain(o, p, n);
+	o += i;
 	while (i < n) {
 		unsigned c = p[i];
-		char e[8];
-		size_t en = 0;
 		if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			en = 2;
+			o[0] = '\\';
+			o[1] = (char)c;
+			o += 2;
 		} else if (c == '\n') {
-			memcpy(e, "\\n", 2);
-			en = 2;
+			memcpy(o, "\\n", 2);
+			o += 2;
 		} else if (c == '\r') {
-			memcpy(e, "\\r", 2);
-			en = 2;
+			memcpy(o, "\\r", 2);
+			o += 2;
 		} else if (c == '\t') {
-			memcpy(e, "\\t", 2);
-			en = 2;
+			memcpy(o, "\\t", 2);
+			o += 2;
 		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(e, "\\u00", 4);
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			en = 6;
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
 		} else {
 			size_t k = utf8_len(p + i, n - i);
 			if (k) {
-				bw_buf_add(b, p + i, k);
-				i += k;
-				goto plain;
+				memcpy(o, p + i, k);
+				o += k;
+				i += k - 1;
+			} else {
+				memcpy(o, "\\\\x", 3);
+				o[3] = hex[c >> 4];
+				o[4] = hex[c & 15];
+				o += 5;
 			}
-			memcpy(e, "\\\\x", 3);
-			e[3] = hex[c >> 4];
-			e[4] = hex[c & 15];
-			en = 5;
 		}
-		/* Escapes grow the text: keep room for the rest. */
-		if (bw_buf_reserve(b, en + (n - i) + 16) < 0)
-			return;
-		bw_buf_add(b, e, en);
 		i++;
-plain:
-		if (i < n) {
-			size_t k = json_copy_plain(b->p + b->n, p + i, n - i);
-			b->n += k;
-			i += k;
-		}
+		size_t k = json_copy_plain(o, p + i, n - i);
+		o += k;
+		i += k;
 	}
+	return o;
 }
 
 void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	if (b->n + n + 16 > b->cap && bw_buf_reserve(b, n + 16) < 0)
+	if (b->n + 6 * n > b->cap && bw_buf_reserve(b, 6 * n) < 0)
 		return;
-	size_t i = json_copy_plain(b->p + b->n, p, n);
-	b->n += i;
-	if (i < n)
-		json_escape_from(b, p, n, i);
+	b->n = (size_t)(bw_json_escape_to(b->p + b->n, s, n) - b->p);
 }
 
 void bw_buf_add_json_quoted(struct bw_buf *b, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	if (b->n + n + 18 > b->cap && bw_buf_reserve(b, n + 18) < 0)
+	if (b->n + 6 * n + 2 > b->cap && bw_buf_reserve(b, 6 * n + 2) < 0)
 		return;
 	char *o = b->p + b->n;
-	o[0] = '"';
-	size_t i = json_copy_plain(o + 1, p, n);
-	if (i == n) { /* nothing to escape: the usual case */
-		o[n + 1] = '"';
-		b->n += n + 2;
-		return;
-	}
-	b->n += i + 1;
-	json_escape_from(b, p, n, i);
-	bw_buf_addc(b, '"');
+	*o++ = '"';
+	o = bw_json_escape_to(o, s, n);
+	*o++ = '"';
+	b->n = (size_t)(o - b->p);
 }
 
 /* Shared by the terminal and HTML escapers: printable ASCII goes through
@@ -442,7 +433,7 @@ static void format_date(char *out, int64_t days)
 	out[10] = 'T';
 }
 
-void bw_buf_add_time(struct bw_buf *b, int64_t ms)
+void bw_time_format_to(char *o, int64_t ms)
 {
 	/* Consecutive events mostly share their second, and nearly always
 	 * their day: the text is cached per second, its date part per day.
@@ -476,7 +467,7 @@ void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 			time_t t = (time_t)secs;
 			struct tm tm;
 			if (!gmtime_r(&t, &tm)) {
-				bw_buf_adds(b, "1970-01-01T00:00:00.000Z");
+				memcpy(o, "1970-01-01T00:00:00.000Z", 24);
 				return;
 			}
 			snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
@@ -486,13 +477,17 @@ void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 		}
 		cached_secs = secs;
 	}
-	if (b->n + 24 > b->cap && bw_buf_reserve(b, 24) < 0)
-		return;
-	char *o = b->p + b->n;
 	memcpy(o, cached, 20);
 	o[20] = (char)('0' + msec / 100);
 	put2(o + 21, msec % 100);
 	o[23] = 'Z';
+}
+
+void bw_buf_add_time(struct bw_buf *b, int64_t ms)
+{
+	if (b->n + 24 > b->cap && bw_buf_reserve(b, 24) < 0)
+		return;
+	bw_time_format_to(b->p + b->n, ms);
 	b->n += 24;
 }
 

@@ -51,6 +51,10 @@ size_t bw_fmt_i64(char *out, int64_t v);
 
 /* The contents of a JSON string (without the quotes), escaped. */
 void bw_buf_add_json_str(struct bw_buf *b, const char *p, size_t n);
+/* The same written at o, which has room for 6 * n bytes (the worst
+ * case, \u00XX per byte), for writers that reserved room themselves.
+ * @return the end of what was written. */
+char *bw_json_escape_to(char *o, const char *p, size_t n);
 /* The same in double quotes: a whole JSON string value. */
 void bw_buf_add_json_quoted(struct bw_buf *b, const char *p, size_t n);
 /* Text for a terminal: control bytes (C0, DEL, C1), backslash and invalid
@@ -61,6 +65,8 @@ void bw_buf_add_html_str(struct bw_buf *b, const char *p, size_t n);
 
 /* RFC 3339 UTC with milliseconds: 2026-11-27T13:04:01.123Z */
 void bw_buf_add_time(struct bw_buf *b, int64_t ms);
+/* The same 24 bytes written at o. */
+void bw_time_format_to(char *o, int64_t ms);
 
 /* Write everything to f and empty the buffer. @return 0 or -1. */
 int bw_buf_write(struct bw_buf *b, FILE *f);
