@@ -45,37 +45,105 @@ void bw_buf_adds(struct bw_buf *b, const char *s)
 	bw_buf_add(b, s, strlen(s));
 }
 
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Decimal digits of v (1..20): log10 from the bit length, corrected by
+ * one compare. v | 1 has as many digits as v, and one for 0. */
+static inline size_t u64_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	uint64_t x = v | 1;
+	unsigned t = ((unsigned)(64 - __builtin_clzll(x)) * 1233) >> 12;
+	return t + 1 - (x < pow10[t]);
+}
+
+/* Right to left, four digits per step as two independent pairs (a
+ * shorter dependency chain than pair after pair); the common values
+ * (status, sizes, line numbers) fit 32 bits, whose division is cheaper. */
+static inline size_t put_u64(char *o, uint64_t v)
+{
+	size_t len = u64_digits(v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (v < 100000000) {
+		/* Up to eight digits (nearly every value): all eight from
+		 * four independent pairs, assembled in a register (bytes in
+		 * text order), shifted past the leading zeros and stored
+		 * whole (o has room for 20). No branch depends on the
+		 * value's size, which varies line to line, and no narrow
+		 * stores are reloaded wide. */
+		uint32_t w = (uint32_t)v, hi = w / 10000, lo = w % 10000;
+		uint16_t a, b, c, d;
+		memcpy(&a, digit_pairs + 2 * (hi / 100), 2);
+		memcpy(&b, digit_pairs + 2 * (hi % 100), 2);
+		memcpy(&c, digit_pairs + 2 * (lo / 100), 2);
+		memcpy(&d, digit_pairs + 2 * (lo % 100), 2);
+		uint64_t t = (uint64_t)a | (uint64_t)b << 16 | (uint64_t)c << 32 |
+			     (uint64_t)d << 48;
+		t >>= 8 * (8 - len);
+		memcpy(o, &t, 8);
+		return len;
+	}
+#endif
+	char *e = o + len;
+	while (v > UINT32_MAX) {
+		unsigned r = (unsigned)(v % 10000);
+		v /= 10000;
+		e -= 4;
+		memcpy(e, digit_pairs + 2 * (r / 100), 2);
+		memcpy(e + 2, digit_pairs + 2 * (r % 100), 2);
+	}
+	uint32_t w = (uint32_t)v;
+	while (w >= 10000) {
+		unsigned r = w % 10000;
+		w /= 10000;
+		e -= 4;
+		memcpy(e, digit_pairs + 2 * (r / 100), 2);
+		memcpy(e + 2, digit_pairs + 2 * (r % 100), 2);
+	}
+	if (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		e -= 2;
+		memcpy(e, digit_pairs + 2 * r, 2);
+	}
+	if (w >= 10)
+		memcpy(e - 2, digit_pairs + 2 * w, 2);
+	else
+		e[-1] = (char)('0' + w);
+	return len;
+}
+
+size_t bw_fmt_i64(char *out, int64_t v)
+{
+	if (v < 0) {
+		out[0] = '-';
+		return 1 + put_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(out, (uint64_t)v);
+}
+
 void bw_buf_add_u64(struct bw_buf *b, uint64_t v)
 {
-	static const char pairs[201] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		tmp[--i] = pairs[2 * r + 1];
-		tmp[--i] = pairs[2 * r];
-	}
-	if (v >= 10) {
-		tmp[--i] = pairs[2 * v + 1];
-		tmp[--i] = pairs[2 * v];
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	bw_buf_add(b, tmp + i, sizeof(tmp) - i);
+	if (b->n + 20 > b->cap && bw_buf_reserve(b, 20) < 0)
+		return;
+	b->n += put_u64(b->p + b->n, v);
 }
 
 void bw_buf_add_i64(struct bw_buf *b, int64_t v)
 {
-	if (v < 0) {
-		bw_buf_addc(b, '-');
-		bw_buf_add_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		bw_buf_add_u64(b, (uint64_t)v);
-	}
+	if (b->n + 20 > b->cap && bw_buf_reserve(b, 20) < 0)
+		return;
+	b->n += bw_fmt_i64(b->p + b->n, v);
 }
 
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
@@ -127,86 +195,157 @@ static inline uint64_t swar_special(uint64_t x)
 	return (lt20 | zq | zb | zd | x) & high;
 }
 
-void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
+#ifdef __SSE2__
+/* Bit k set when byte k of v leaves the fast path. Adding one maps 0x7f
+ * and every byte >= 0x80 to a negative signed byte, so one signed
+ * compare below 0x21 catches them and the C0 controls. */
+static inline unsigned sse_special(__m128i v)
+{
+	const __m128i one = _mm_set1_epi8(1), lim = _mm_set1_epi8(0x21),
+		      dq = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v, one), lim),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bsl)));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* Copy the run of plain printable ASCII (nothing to escape) at the start
+ * of p to o, where there is room for n + 16 bytes; bytes after the run
+ * may be copied too (the caller overwrites them). @return the run's
+ * length. Reads only p[0..n): a tail shorter than a block is done as one
+ * block overlapping bytes already known to be plain, so the first special
+ * byte it flags is still the first of the run. Inline copies: most
+ * strings are short, where a memcpy call would cost more than the scan. */
+static inline __attribute__((always_inline)) size_t
+json_copy_plain(char *o, const unsigned char *p, size_t n)
+{
+	size_t j = 0;
+#ifdef __SSE2__
+	if (n >= 16) {
+		__m128i v, w;
+		unsigned m;
+		for (; j + 32 <= n; j += 32) { /* one test per 32 bytes */
+			v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+			w = _mm_loadu_si128((const __m128i *)(const void *)(p + j + 16));
+			_mm_storeu_si128((__m128i *)(void *)(o + j), v);
+			_mm_storeu_si128((__m128i *)(void *)(o + j + 16), w);
+			if ((m = sse_special(v) | sse_special(w) << 16) != 0)
+				return j + (size_t)__builtin_ctz(m);
+		}
+		for (; j + 16 <= n; j += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+			_mm_storeu_si128((__m128i *)(void *)(o + j), v);
+			if ((m = sse_special(v)) != 0)
+				return j + (size_t)__builtin_ctz(m);
+		}
+		if (j == n)
+			return n;
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+		_mm_storeu_si128((__m128i *)(void *)(o + n - 16), v);
+		m = sse_special(v);
+		return m ? n - 16 + (size_t)__builtin_ctz(m) : n;
+	}
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Borrows in swar_special only flag bytes above a special one, so
+	 * on little-endian the lowest flag is exact. */
+	uint64_t x, m;
+	if (n >= 8) {
+		for (; j + 8 <= n; j += 8) {
+			memcpy(&x, p + j, 8);
+			memcpy(o + j, &x, 8);
+			if ((m = swar_special(x)) != 0)
+				return j + (size_t)__builtin_ctzll(m) / 8;
+		}
+		if (j == n)
+			return n;
+		memcpy(&x, p + n - 8, 8);
+		memcpy(o + n - 8, &x, 8);
+		m = swar_special(x);
+		return m ? n - 8 + (size_t)__builtin_ctzll(m) / 8 : n;
+	}
+	if (n >= 4) { /* bytes 0..3 and n-4..n-1 as one word */
+		uint32_t lo, hi;
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		memcpy(o, &lo, 4);
+		memcpy(o + n - 4, &hi, 4);
+		m = swar_special(lo | (uint64_t)hi << 32);
+		if (!m)
+			return n;
+		size_t k = (size_t)__builtin_ctzll(m) / 8;
+		return k < 4 ? k : n - 8 + k;
+	}
+#endif
+	for (; j < n && !json_special[p[j]]; j++)
+		o[j] = (char)p[j];
+	return j;
+}
+
+char *bw_json_escape_to(char *o, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	if (bw_buf_reserve(b, n + 16) < 0)
-		return;
-	size_t i = 0;
+	/* Fast path: the run of plain printable ASCII. json_copy_plain
+	 * writes only within o[0 .. n - i), inside the room for the rest. */
+	size_t i = json_copy_plain(o, p, n);
+	o += i;
 	while (i < n) {
-		/* Fast path: a run of plain printable ASCII, copied into the
-		 * room reserved above. */
-		size_t j = i;
-#ifdef __SSE2__
-		/* Sixteen bytes at a time: a signed compare below 0x20 also
-		 * catches every byte >= 0x80. */
-		const __m128i sp = _mm_set1_epi8(0x20), dq = _mm_set1_epi8('"'),
-			      bsl = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
-		while (j + 16 <= n) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-			__m128i m = _mm_or_si128(
-				_mm_or_si128(_mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, dq)),
-				_mm_or_si128(_mm_cmpeq_epi8(v, bsl), _mm_cmpeq_epi8(v, del)));
-			if (_mm_movemask_epi8(m))
-				break;
-			j += 16;
-		}
-#endif
-		while (j + 8 <= n) { /* eight bytes at a time (SWAR) */
-			uint64_t x;
-			memcpy(&x, p + j, 8);
-			if (swar_special(x))
-				break;
-			j += 8;
-		}
-		while (j < n && !json_special[p[j]])
-			j++;
-		if (j > i) {
-			memcpy(b->p + b->n, p + i, j - i);
-			b->n += j - i;
-			i = j;
-			if (i == n)
-				break;
-		}
 		unsigned c = p[i];
-		char e[8];
-		size_t en = 0;
 		if (c == '"' || c == '\\') {
-			e[0] = '\\';
-			e[1] = (char)c;
-			en = 2;
+			o[0] = '\\';
+			o[1] = (char)c;
+			o += 2;
 		} else if (c == '\n') {
-			memcpy(e, "\\n", 2);
-			en = 2;
+			memcpy(o, "\\n", 2);
+			o += 2;
 		} else if (c == '\r') {
-			memcpy(e, "\\r", 2);
-			en = 2;
+			memcpy(o, "\\r", 2);
+			o += 2;
 		} else if (c == '\t') {
-			memcpy(e, "\\t", 2);
-			en = 2;
+			memcpy(o, "\\t", 2);
+			o += 2;
 		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(e, "\\u00", 4);
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			en = 6;
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
 		} else {
 			size_t k = utf8_len(p + i, n - i);
 			if (k) {
-				bw_buf_add(b, p + i, k);
-				i += k;
-				continue;
+				memcpy(o, p + i, k);
+				o += k;
+				i += k - 1;
+			} else {
+				memcpy(o, "\\\\x", 3);
+				o[3] = hex[c >> 4];
+				o[4] = hex[c & 15];
+				o += 5;
 			}
-			memcpy(e, "\\\\x", 3);
-			e[3] = hex[c >> 4];
-			e[4] = hex[c & 15];
-			en = 5;
 		}
-		/* Escapes grow the text: keep room for the rest. */
-		if (bw_buf_reserve(b, en + (n - i) + 16) < 0)
-			return;
-		bw_buf_add(b, e, en);
 		i++;
+		size_t k = json_copy_plain(o, p + i, n - i);
+		o += k;
+		i += k;
 	}
+	return o;
+}
+
+void bw_buf_add_json_str(struct bw_buf *b, const char *s, size_t n)
+{
+	if (b->n + 6 * n > b->cap && bw_buf_reserve(b, 6 * n) < 0)
+		return;
+	b->n = (size_t)(bw_json_escape_to(b->p + b->n, s, n) - b->p);
+}
+
+void bw_buf_add_json_quoted(struct bw_buf *b, const char *s, size_t n)
+{
+	if (b->n + 6 * n + 2 > b->cap && bw_buf_reserve(b, 6 * n + 2) < 0)
+		return;
+	char *o = b->p + b->n;
+	*o++ = '"';
+	o = bw_json_escape_to(o, s, n);
+	*o++ = '"';
+	b->n = (size_t)(o - b->p);
 }
 
 /* Shared by the terminal and HTML escapers: printable ASCII goes through
@@ -267,12 +406,39 @@ void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
 	add_safe_text(b, s, n, html_ascii);
 }
 
-void bw_buf_add_time(struct bw_buf *b, int64_t ms)
+static inline void put2(char *p, unsigned v)
 {
-	/* Consecutive events mostly share their second: format the date
-	 * part once per second (gmtime_r + snprintf cost more than the
-	 * rest of an event). Single-threaded by design. */
-	static int64_t cached_secs = INT64_MIN;
+	memcpy(p, digit_pairs + 2 * v, 2);
+}
+
+/* "YYYY-MM-DDT" for a day count since 1970-01-01 (0 <= days, year <=
+ * 9999): Howard Hinnant's civil_from_days, without gmtime_r. */
+static void format_date(char *out, int64_t days)
+{
+	int64_t z = days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	unsigned y = (unsigned)(yoe + era * 400) + (m <= 2);
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+}
+
+void bw_time_format_to(char *o, int64_t ms)
+{
+	/* Consecutive events mostly share their second, and nearly always
+	 * their day: the text is cached per second, its date part per day.
+	 * Single-threaded by design. */
+	static int64_t cached_secs = INT64_MIN, cached_days = INT64_MIN;
 	static char cached[64]; /* "2026-11-27T13:04:01." */
 	/* Floor division without overflow, INT64_MIN included. */
 	int64_t secs = ms / 1000, rem = ms % 1000;
@@ -280,23 +446,49 @@ void bw_buf_add_time(struct bw_buf *b, int64_t ms)
 		rem += 1000;
 		secs--;
 	}
-	int msec = (int)rem;
+	unsigned msec = (unsigned)rem;
 	if (secs != cached_secs) {
-		time_t t = (time_t)secs;
-		struct tm tm;
-		if (!gmtime_r(&t, &tm)) {
-			bw_buf_adds(b, "1970-01-01T00:00:00.000Z");
-			return;
+		if (secs >= 0 && secs < 253402300800) { /* 1970 .. 9999 */
+			int64_t days = secs / 86400;
+			unsigned sod = (unsigned)(secs % 86400);
+			if (days != cached_days) {
+				format_date(cached, days);
+				cached_days = days;
+			}
+			put2(cached + 11, sod / 3600);
+			cached[13] = ':';
+			put2(cached + 14, sod / 60 % 60);
+			cached[16] = ':';
+			put2(cached + 17, sod % 60);
+			cached[19] = '.';
+		} else {
+			/* Rare: the C library handles years before 1970 and the
+			 * overflow cases exactly as before. */
+			time_t t = (time_t)secs;
+			struct tm tm;
+			if (!gmtime_r(&t, &tm)) {
+				memcpy(o, "1970-01-01T00:00:00.000Z", 24);
+				return;
+			}
+			snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
+				 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec);
+			cached_days = INT64_MIN;
 		}
-		snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.",
-			 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
 		cached_secs = secs;
 	}
-	char tail[5] = { (char)('0' + msec / 100), (char)('0' + msec / 10 % 10),
-			 (char)('0' + msec % 10), 'Z', 0 };
-	bw_buf_add(b, cached, 20);
-	bw_buf_add(b, tail, 4);
+	memcpy(o, cached, 20);
+	o[20] = (char)('0' + msec / 100);
+	put2(o + 21, msec % 100);
+	o[23] = 'Z';
+}
+
+void bw_buf_add_time(struct bw_buf *b, int64_t ms)
+{
+	if (b->n + 24 > b->cap && bw_buf_reserve(b, 24) < 0)
+		return;
+	bw_time_format_to(b->p + b->n, ms);
+	b->n += 24;
 }
 
 int bw_buf_write(struct bw_buf *b, FILE *f)

@@ -502,16 +502,24 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 	}
 	while (pl->nheap && !pl->stopped) {
 		struct pin *p = heap_pop(pl->heap, &pl->nheap, pin_before);
-		if (pl->window_ms > 0)
-			reorder_push(pl, &p->ev);
-		else
-			deliver(pl, &p->ev);
-		double a = timed ? now_s() : 0;
-		pin_advance(pl, p);
-		if (timed)
-			p->seconds += now_s() - a;
-		if (p->has_ev)
+		for (;;) {
+			if (pl->window_ms > 0)
+				reorder_push(pl, &p->ev);
+			else
+				deliver(pl, &p->ev);
+			double a = timed ? now_s() : 0;
+			pin_advance(pl, p);
+			if (timed)
+				p->seconds += now_s() - a;
+			if (!p->has_ev)
+				break;
+			/* The only input left (the usual single file) stays
+			 * out of the heap: no push and pop per line. */
+			if (pl->nheap == 0 && !pl->stopped)
+				continue;
 			heap_push(pl->heap, &pl->nheap, p, pin_before);
+			break;
+		}
 	}
 	while (pl->nrheap)
 		release_one(pl);

@@ -42,18 +42,6 @@ const char *bw_memmem(const char *hay, size_t hn, const char *needle, size_t nn)
 	return NULL;
 }
 
-size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
-{
-	uint64_t x = 0;
-	size_t i = 0;
-	while (p + i < end && i < 19 && p[i] >= '0' && p[i] <= '9') {
-		x = x * 10 + (uint64_t)(p[i] - '0');
-		i++;
-	}
-	*v = x;
-	return i;
-}
-
 void bw_ip_from_v4(bw_ip *ip, uint32_t v4)
 {
 	memset(ip->addr, 0, 10);
@@ -66,10 +54,10 @@ void bw_ip_from_v4(bw_ip *ip, uint32_t v4)
 	ip->family = 4;
 }
 
-/* Hand scan of dotted quad: the common case, much cheaper than inet_pton
- * with a copy. */
-static int parse_v4(const char *p, size_t n, bw_ip *ip)
+size_t bw_ip_scan_v4(const char *p, size_t n, bw_ip *ip)
 {
+	/* Unrolled per octet: 1 to 3 digits (leading zeros allowed), value
+	 * <= 255, and no fourth digit. */
 	uint32_t v = 0;
 	size_t i = 0;
 	for (int part = 0; part < 4; part++) {
@@ -78,21 +66,24 @@ static int parse_v4(const char *p, size_t n, bw_ip *ip)
 				return 0;
 			i++;
 		}
-		unsigned x = 0;
-		size_t d = 0;
-		while (i < n && p[i] >= '0' && p[i] <= '9' && d < 4) {
-			x = x * 10 + (unsigned)(p[i] - '0');
-			i++;
-			d++;
-		}
-		if (d == 0 || d > 3 || x > 255)
+		unsigned x, c;
+		if (i >= n || (x = (unsigned char)p[i] - '0') > 9)
 			return 0;
+		i++;
+		if (i < n && (c = (unsigned char)p[i] - '0') <= 9) {
+			x = x * 10 + c;
+			i++;
+			if (i < n && (c = (unsigned char)p[i] - '0') <= 9) {
+				x = x * 10 + c;
+				i++;
+				if ((i < n && (unsigned)((unsigned char)p[i] - '0') <= 9) || x > 255)
+					return 0;
+			}
+		}
 		v = (v << 8) | x;
 	}
-	if (i != n)
-		return 0;
 	bw_ip_from_v4(ip, v);
-	return 1;
+	return i;
 }
 
 int bw_ip_parse(const char *p, size_t n, bw_ip *ip)
@@ -105,8 +96,16 @@ int bw_ip_parse(const char *p, size_t n, bw_ip *ip)
 	}
 	if (n == 0 || n > 63)
 		return 0;
+	/* The common case first: a dotted quad, much cheaper than inet_pton
+	 * with a copy. It cannot hold a ':', so trying it first changes
+	 * nothing for IPv6. */
+	bw_ip v4;
+	if (bw_ip_scan_v4(p, n, &v4) == n) {
+		*ip = v4;
+		return 1;
+	}
 	if (memchr(p, ':', n) == NULL)
-		return parse_v4(p, n, ip);
+		return 0;
 	const char *pct = memchr(p, '%', n);
 	if (pct)
 		n = (size_t)(pct - p);
@@ -119,6 +118,26 @@ int bw_ip_parse(const char *p, size_t n, bw_ip *ip)
 	return 1;
 }
 
+/* "0" .. "255", NUL padded to four bytes. */
+static const char octet_text[256][4] = {
+	"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+	"16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+	"32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
+	"48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63",
+	"64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79",
+	"80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "95",
+	"96", "97", "98", "99", "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "110", "111",
+	"112", "113", "114", "115", "116", "117", "118", "119", "120", "121", "122", "123", "124", "125", "126", "127",
+	"128", "129", "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "140", "141", "142", "143",
+	"144", "145", "146", "147", "148", "149", "150", "151", "152", "153", "154", "155", "156", "157", "158", "159",
+	"160", "161", "162", "163", "164", "165", "166", "167", "168", "169", "170", "171", "172", "173", "174", "175",
+	"176", "177", "178", "179", "180", "181", "182", "183", "184", "185", "186", "187", "188", "189", "190", "191",
+	"192", "193", "194", "195", "196", "197", "198", "199", "200", "201", "202", "203", "204", "205", "206", "207",
+	"208", "209", "210", "211", "212", "213", "214", "215", "216", "217", "218", "219", "220", "221", "222", "223",
+	"224", "225", "226", "227", "228", "229", "230", "231", "232", "233", "234", "235", "236", "237", "238", "239",
+	"240", "241", "242", "243", "244", "245", "246", "247", "248", "249", "250", "251", "252", "253", "254", "255",
+};
+
 size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap)
 {
 	if (!ip->family || cap < 46) {
@@ -127,18 +146,16 @@ size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap)
 		return 0;
 	}
 	if (ip->family == 4) {
+		/* Per octet: one fixed 4-byte copy from a table of decimal
+		 * texts, then its length (buf has room for the overrun). */
 		size_t w = 0;
 		for (int i = 12; i < 16; i++) {
 			unsigned v = ip->addr[i];
-			if (i > 12)
-				buf[w++] = '.';
-			if (v >= 100)
-				buf[w++] = (char)('0' + v / 100);
-			if (v >= 10)
-				buf[w++] = (char)('0' + v / 10 % 10);
-			buf[w++] = (char)('0' + v % 10);
+			memcpy(buf + w, octet_text[v], 4);
+			w += 1 + (v >= 10) + (v >= 100);
+			buf[w++] = '.';
 		}
-		buf[w] = '\0';
+		buf[--w] = '\0';
 		return w;
 	}
 	if (!inet_ntop(AF_INET6, ip->addr, buf, (socklen_t)cap)) {

@@ -38,8 +38,23 @@ static inline int bw_str_starts(bw_str s, const char *lit)
 const char *bw_memmem(const char *hay, size_t hn, const char *needle, size_t nn);
 
 /* Parse an unsigned decimal of up to 19 digits at [p, end).
- * @return number of digits consumed (0 = not a number); value in *v. */
-size_t bw_parse_u64(const char *p, const char *end, uint64_t *v);
+ * @return number of digits consumed (0 = not a number); value in *v.
+ * Inline: parsers call it for every status, size and port. */
+static inline size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
+{
+	size_t lim = p < end ? (size_t)(end - p) : 0;
+	if (lim > 19)
+		lim = 19;
+	uint64_t x = 0;
+	size_t i = 0;
+	unsigned d;
+	while (i < lim && (d = (unsigned)((unsigned char)p[i] - '0')) <= 9) {
+		x = x * 10 + d;
+		i++;
+	}
+	*v = x;
+	return i;
+}
 
 /* Parse exactly `digits` decimal digits. @return value, or -1. */
 static inline int bw_parse_fixed(const char *p, size_t digits)
@@ -57,6 +72,11 @@ static inline int bw_parse_fixed(const char *p, size_t digits)
  * dropped; [brackets] are accepted). @return 1 on success, 0 if not an
  * address. Never reads past p + n. */
 int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
+
+/* Scan a dotted-quad IPv4 address at the start of p[0..n) (what follows
+ * it is not looked at). @return its length, with the address in *ip, or
+ * 0 when there is none (*ip untouched). */
+size_t bw_ip_scan_v4(const char *p, size_t n, bw_ip *ip);
 
 /* Format an address into buf (>= 46 bytes). @return length written. */
 size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap);

@@ -7,17 +7,23 @@
 
 #include <string.h>
 
-static const bw_event blank = {
-	.repeat = 1,
-	.http_bytes = BW_NUM_ABSENT,
-	.bytes_out = BW_NUM_ABSENT,
-	.bytes_in = BW_NUM_ABSENT,
-	.duration_ms = BW_NUM_ABSENT,
-};
-
 void bw_event_clear(bw_event *ev)
 {
-	*ev = blank;
+	/* All-zero bytes are "absent" for every view, address, port and
+	 * flag. Zeroed in 64-byte pieces on purpose: gcc turns one memset
+	 * (or a blank struct copy) of this ~500-byte event into `rep stos`,
+	 * whose start-up cost made clearing a tenth of `scan` time on web
+	 * logs; small pieces become plain vector stores. */
+	char *p = (char *)ev;
+	size_t i = 0;
+	for (; i + 64 <= sizeof(*ev); i += 64)
+		memset(p + i, 0, 64);
+	memset(p + i, 0, sizeof(*ev) - i);
+	ev->repeat = 1;
+	ev->http_bytes = BW_NUM_ABSENT;
+	ev->bytes_out = BW_NUM_ABSENT;
+	ev->bytes_in = BW_NUM_ABSENT;
+	ev->duration_ms = BW_NUM_ABSENT;
 }
 
 static const char *const source_names[BW_SRC__COUNT] = {

@@ -70,6 +70,49 @@ static void test_numbers(void)
 	bw_buf_fini(&b);
 }
 
+static void test_number_lengths(void)
+{
+	/* Every length, both sides of each power of ten, and negatives,
+	 * against printf. */
+	struct bw_buf b;
+	bw_buf_init(&b);
+	uint64_t p = 1;
+	for (int k = 0; k < 20; k++, p *= 10) {
+		uint64_t vals[3] = { p - 1, p, p + 1 };
+		for (int j = 0; j < 3; j++) {
+			char want[32];
+			bw_buf_reset(&b);
+			bw_buf_add_u64(&b, vals[j]);
+			bw_buf_addc(&b, 0);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[j]);
+			CHECK_EQ_STR(b.p, want);
+			int64_t s = -(int64_t)(vals[j] >> 1);
+			char out[24];
+			size_t n = bw_fmt_i64(out, s);
+			out[n] = 0;
+			snprintf(want, sizeof(want), "%lld", (long long)s);
+			CHECK_EQ_STR(out, want);
+		}
+	}
+	bw_buf_fini(&b);
+}
+
+static void test_json_room(void)
+{
+	/* bw_json_escape_to's room is 6 bytes per input byte: the worst
+	 * case fills it exactly (run under ASan by `make test-san`). */
+	for (size_t n = 0; n < 40; n++) {
+		char *in = malloc(n + 1), *out = malloc(n ? 6 * n : 1);
+		memset(in, 0x01, n);
+		CHECK(bw_json_escape_to(out, in, n) == out + 6 * n);
+		memset(in, 'a', n);
+		CHECK(bw_json_escape_to(out, in, n) == out + n);
+		CHECK(n == 0 || (memcmp(out, in, n) == 0));
+		free(in);
+		free(out);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
@@ -78,6 +121,8 @@ int main(int argc, char **argv)
 		{ "json", test_json },
 		{ "time", test_time },
 		{ "numbers", test_numbers },
+		{ "number_lengths", test_number_lengths },
+		{ "json_room", test_json_room },
 		{ NULL, NULL },
 	};
 	return bw_test_main("buf", tests, argc, argv);

@@ -19,6 +19,25 @@ static void test_clf_offsets(void)
 	CHECK_EQ_INT(ms, 1709251199000LL);
 }
 
+/* Consecutive stamps differing in any byte (the last two included, which
+ * the memo of the last stamp compares separately) give their own values. */
+static void test_clf_memo(void)
+{
+	int64_t ms;
+	CHECK(bw_time_parse_clf("25/Oct/2016:14:49:33 +0200", 26, &ms));
+	CHECK_EQ_INT(ms, 1477399773000LL);
+	CHECK(bw_time_parse_clf("25/Oct/2016:14:49:33 +0200", 26, &ms));
+	CHECK_EQ_INT(ms, 1477399773000LL);
+	CHECK(bw_time_parse_clf("25/Oct/2016:14:49:33 +0201", 26, &ms));
+	CHECK_EQ_INT(ms, 1477399713000LL);
+	CHECK(bw_time_parse_clf("25/Oct/2016:14:49:34 +0201", 26, &ms));
+	CHECK_EQ_INT(ms, 1477399714000LL);
+	CHECK(!bw_time_parse_clf("25/Oct/2016:14:49:34 +02x1", 26, &ms));
+	CHECK(!bw_time_parse_clf("25/Oct/2016:14:49:34 +0201", 25, &ms));
+	CHECK(bw_time_parse_clf("25/Oct/2016:14:49:34 +0201", 26, &ms));
+	CHECK_EQ_INT(ms, 1477399714000LL);
+}
+
 static void test_clf_invalid(void)
 {
 	int64_t ms;
@@ -83,6 +102,7 @@ int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
 		{ "clf_offsets", test_clf_offsets },
+		{ "clf_memo", test_clf_memo },
 		{ "clf_invalid", test_clf_invalid },
 		{ "iso", test_iso },
 		{ "tz_dst", test_tz_dst },

@@ -1,0 +1,91 @@
+/*
+ * test_bw_util.c - parser scanning helpers: the dotted-quad scanner and
+ * address parsing/formatting built on it, and number parsing at bounds.
+ */
+#include "bw_test.h"
+
+#include "bw_util.h"
+
+static void test_scan_v4(void)
+{
+	bw_ip ip;
+	CHECK_EQ_INT(bw_ip_scan_v4("1.2.3.4", 7, &ip), 7);
+	CHECK_EQ_INT(ip.family, 4);
+	CHECK_EQ_INT(ip.addr[12], 1);
+	CHECK_EQ_INT(ip.addr[15], 4);
+	CHECK_EQ_INT(ip.addr[10], 0xff);
+	/* A prefix: what follows is not looked at. */
+	CHECK_EQ_INT(bw_ip_scan_v4("10.0.0.1, 8.8.8.8", 17, &ip), 8);
+	CHECK_EQ_INT(bw_ip_scan_v4("255.255.255.255:80", 18, &ip), 15);
+	CHECK_EQ_INT(bw_ip_scan_v4("010.001.0.00", 12, &ip), 12); /* leading zeros */
+	CHECK_EQ_INT(ip.addr[12], 10);
+	/* Not a dotted quad at the start. */
+	memset(&ip, 0xaa, sizeof(ip));
+	CHECK_EQ_INT(bw_ip_scan_v4("256.1.1.1", 9, &ip), 0);
+	CHECK_EQ_INT(ip.family, 0xaa); /* untouched */
+	CHECK_EQ_INT(bw_ip_scan_v4("1.2.3.1234", 10, &ip), 0); /* fourth digit */
+	CHECK_EQ_INT(bw_ip_scan_v4("1.2.3", 5, &ip), 0);
+	CHECK_EQ_INT(bw_ip_scan_v4("1.2.3.", 6, &ip), 0);
+	CHECK_EQ_INT(bw_ip_scan_v4("1..2.3", 6, &ip), 0);
+	CHECK_EQ_INT(bw_ip_scan_v4("::1", 3, &ip), 0);
+	CHECK_EQ_INT(bw_ip_scan_v4("", 0, &ip), 0);
+	/* The view's end is respected: "1.2.3.45" seen as 7 bytes. */
+	CHECK_EQ_INT(bw_ip_scan_v4("1.2.3.45", 7, &ip), 7);
+	CHECK_EQ_INT(ip.addr[15], 4);
+}
+
+static void test_ip_parse(void)
+{
+	bw_ip ip;
+	char buf[64];
+	CHECK(bw_ip_parse("192.168.1.10", 12, &ip));
+	CHECK_EQ_INT(bw_ip_format(&ip, buf, sizeof(buf)), 12);
+	CHECK_EQ_STR(buf, "192.168.1.10");
+	CHECK(bw_ip_parse("[0.0.0.0]", 9, &ip));
+	CHECK_EQ_INT(bw_ip_format(&ip, buf, sizeof(buf)), 7);
+	CHECK_EQ_STR(buf, "0.0.0.0");
+	CHECK(bw_ip_parse("::ffff:1.2.3.4", 14, &ip));
+	CHECK_EQ_INT(ip.family, 4);
+	CHECK(bw_ip_parse("2001:db8::1%eth0", 16, &ip));
+	CHECK_EQ_INT(ip.family, 6);
+	CHECK_EQ_INT(bw_ip_format(&ip, buf, sizeof(buf)), 11);
+	CHECK_EQ_STR(buf, "2001:db8::1");
+	CHECK(!bw_ip_parse("1.2.3.4:80", 10, &ip));
+	CHECK(!bw_ip_parse("1.2.3.4 ", 8, &ip));
+	CHECK(!bw_ip_parse("localhost", 9, &ip));
+	/* Every octet value formats as inet_ntop would. */
+	for (unsigned v = 0; v < 256; v++) {
+		char want[64];
+		bw_ip_from_v4(&ip, v << 24 | v << 16 | v << 8 | v);
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", v, v, v, v);
+		CHECK_EQ_INT(bw_ip_format(&ip, buf, sizeof(buf)), strlen(want));
+		CHECK_EQ_STR(buf, want);
+	}
+}
+
+static void test_parse_u64(void)
+{
+	const char *s = "18446744073709551615";
+	uint64_t v;
+	CHECK_EQ_INT(bw_parse_u64(s, s + 20, &v), 19); /* at most 19 digits */
+	CHECK(v == 1844674407370955161ull);
+	CHECK_EQ_INT(bw_parse_u64(s, s + 3, &v), 3);
+	CHECK_EQ_INT(v, 184);
+	CHECK_EQ_INT(bw_parse_u64(s, s, &v), 0);
+	CHECK_EQ_INT(bw_parse_u64(s + 3, s, &v), 0); /* p past end */
+	const char *t = "42 x1";
+	CHECK_EQ_INT(bw_parse_u64(t, t + 5, &v), 2);
+	CHECK_EQ_INT(v, 42);
+	CHECK_EQ_INT(bw_parse_u64(t + 3, t + 5, &v), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct bw_test tests[] = {
+		{ "scan_v4", test_scan_v4 },
+		{ "ip_parse", test_ip_parse },
+		{ "parse_u64", test_parse_u64 },
+		{ NULL, NULL },
+	};
+	return bw_test_main("bw_util", tests, argc, argv);
+}
