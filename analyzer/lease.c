@@ -222,8 +222,9 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 
 int bw_lease_attribute(struct bw_leases *l, bw_event *ev)
 {
-	if (ev->user.p || !ev->src_ip.family || ev->source == BW_SRC_VPN)
-		return 0;
+	if (ev->user.p || !ev->src_ip.family || ev->source == BW_SRC_VPN ||
+	    !l->count)
+		return 0; /* no lease held: no hash (web-only runs) */
 	uint64_t h = hash_addr(l->seed, &ev->src_ip);
 	for (struct lease *e = l->buckets[h & l->mask]; e; e = e->hnext) {
 		if (e->hash != h || !same_ip(&e->addr, &ev->src_ip))
