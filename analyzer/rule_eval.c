@@ -95,7 +95,7 @@ struct acfield {
  * bits. The slot hash samples a few words only; a hit is confirmed by
  * comparing the whole value, so a collision (chosen or not) only costs
  * the scan the cache would have saved. */
-#define ACACHE_SLOTS 64
+#define ACACHE_SLOTS 256
 #define ACACHE_MAX 240       /* bytes; longer values are always scanned */
 struct acache {
 	uint32_t n;          /* 0 = empty */
@@ -120,14 +120,16 @@ static inline unsigned acache_slot(const char *p, size_t n)
 		h ^= load8(p + n / 2 - 4, 8);
 	}
 	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
-	return (unsigned)(h >> 58) & (ACACHE_SLOTS - 1);
+	return (unsigned)(h >> 40) & (ACACHE_SLOTS - 1);
 }
 
 /* The filter's answer for one field of the current event. */
 struct fhits {
 	uint64_t gen;        /* e->gen when computed */
 	const bw_event *ev;
-	uint64_t *bits;      /* W words: regexes whose literals are present */
+	const uint64_t *bits; /* W words: regexes whose literals are present;
+	                         points at own, the cache slot or always */
+	uint64_t *own;       /* W words: the answer when no slot holds it */
 };
 
 /* A lowercased copy of one field of the current event, shared by every
@@ -302,29 +304,30 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 	h->gen = e->gen;
 	h->ev = ev;
 	const struct acfield *a = &e->ac[f];
-	uint64_t *bits = h->bits;
-	memcpy(bits, a->always, e->rxw * sizeof(*bits));
+	/* the answer is read in place (slot, always) and never copied: the
+	 * slot changes only at this field's next scan, a later event */
+	h->bits = a->always;
 	bw_str v;
 	if (!str_field(ev, f, &v))
-		return bits;
+		return h->bits;
+	uint64_t *bits = h->own;
 	struct acache *c = NULL;
-	uint64_t *cb = NULL;
 	if (a->cache && v.n && v.n <= ACACHE_MAX) {
 		unsigned slot = acache_slot(v.p, v.n);
 		c = &a->cache[slot];
-		cb = a->cbits + (size_t)slot * e->rxw;
-		if (c->n == v.n && memcmp(c->text, v.p, v.n) == 0) {
-			memcpy(bits, cb, e->rxw * sizeof(*bits));
-			return bits;
-		}
+		bits = a->cbits + (size_t)slot * e->rxw;
+		if (c->n == v.n && memcmp(c->text, v.p, v.n) == 0)
+			return h->bits = bits;
+		c->n = 0; /* refilled below */
 	}
+	for (size_t w = 0; w < e->rxw; w++)
+		bits[w] = a->always[w];
 	ac_run(e, a, bits, v.p, v.n);
 	if (c) {
 		c->n = (uint32_t)v.n;
 		memcpy(c->text, v.p, v.n);
-		memcpy(cb, bits, e->rxw * sizeof(*bits));
 	}
-	return bits;
+	return h->bits = bits;
 }
 
 /* Run the automaton over p, OR-ing the regexes found into bits. */
@@ -1660,7 +1663,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	if (!e->hitwords)
 		goto oom;
 	for (int f = 0; f < BW_F__COUNT; f++) {
-		e->hits[f].bits = e->hitwords + (size_t)f * e->rxw;
+		e->hits[f].own = e->hitwords + (size_t)f * e->rxw;
+		e->hits[f].bits = e->hits[f].own;
 		if (ac_build(e, f))
 			goto oom;
 	}

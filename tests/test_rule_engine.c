@@ -746,8 +746,60 @@ static void test_filter_cache_slot_reuse(void)
 	rules_dir_rm();
 }
 
+/* The filter cache must answer like a scan: many values (more than its
+ * slots, so slots are reused), each seen twice, mixed case, and values
+ * around and past the cached length with the literal at their end. */
+static void test_filter_cache_many_values(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule c\n  when url.path ~ /fgt_lang/i or user.agent ~ /zgrab/i\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static char path[400], ua[64];
+	int wrong = 0, fired = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 1200; i++) {
+			int pad = 225 + i % 30, want = 0;
+			switch (i % 4) {
+			case 0:
+				snprintf(path, sizeof(path), "/remote/FGT_Lang%d", i);
+				want = 1;
+				break;
+			case 1:
+				snprintf(path, sizeof(path), "/remote/fgt_lanx%d", i);
+				break;
+			case 2:
+				snprintf(path, sizeof(path), "/%d%*sfgt_LANG", i, pad, "a");
+				want = 1;
+				break;
+			default:
+				snprintf(path, sizeof(path), "/%d%*sfgt_lan", i, pad, "a");
+			}
+			if (i % 3 == 0) {
+				snprintf(ua, sizeof(ua), "Mozilla zGrab/%d", i % 50);
+				want = 1;
+			} else {
+				snprintf(ua, sizeof(ua), "Mozilla/%d", i % 70);
+			}
+			bw_event a = mkweb(T0 + i, "192.0.2.1", path, NULL, 200, 1);
+			a.user_agent = bw_str_make(ua, strlen(ua));
+			ngot = 0;
+			bw_engine_event(e, &a);
+			wrong += ngot != want;
+			fired += ngot;
+		}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(fired > 1000);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
 	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
+	{ "filter_cache_many_values", test_filter_cache_many_values },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
