@@ -86,7 +86,11 @@ struct acfield {
 	uint64_t *always;    /* W words: regexes without a usable filter */
 	uint32_t ncls;
 	uint8_t cls[256];    /* byte -> class, case folded; 0 = in no literal */
-	struct acache *cache; /* ACACHE_SLOTS recent values and their bits */
+	/* ACACHE_SLOTS recent values and their bits, in three arrays so a
+	 * probe reads one small tag array and touches the text only when
+	 * the tag agrees */
+	uint64_t *ctag;      /* hash of the value held, never 0; 0 = empty */
+	struct acache *cache;
 	uint64_t *cbits;     /* ACACHE_SLOTS * W */
 };
 
@@ -98,7 +102,7 @@ struct acfield {
 #define ACACHE_SLOTS 256
 #define ACACHE_MAX 240       /* bytes; longer values are always scanned */
 struct acache {
-	uint32_t n;          /* 0 = empty */
+	uint32_t n;          /* bytes */
 	char text[ACACHE_MAX];
 };
 
@@ -109,7 +113,8 @@ static inline uint64_t load8(const char *p, size_t n)
 	return v;
 }
 
-static inline unsigned acache_slot(const char *p, size_t n)
+/* @return the value's cache hash, never 0; the top 8 bits are its slot. */
+static inline uint64_t acache_hash(const char *p, size_t n)
 {
 	uint64_t h = n * 0x9e3779b97f4a7c15ull;
 	h ^= load8(p, n);
@@ -120,7 +125,7 @@ static inline unsigned acache_slot(const char *p, size_t n)
 		h ^= load8(p + n / 2 - 4, 8);
 	}
 	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
-	return (unsigned)(h >> 40) & (ACACHE_SLOTS - 1);
+	return h | 1;
 }
 
 /* The filter's answer for one field of the current event. */
@@ -313,12 +318,14 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 	uint64_t *bits = h->own;
 	struct acache *c = NULL;
 	if (a->cache && v.n && v.n <= ACACHE_MAX) {
-		unsigned slot = acache_slot(v.p, v.n);
+		uint64_t tag = acache_hash(v.p, v.n);
+		unsigned slot = (unsigned)(tag >> 56) & (ACACHE_SLOTS - 1);
 		c = &a->cache[slot];
 		bits = a->cbits + (size_t)slot * e->rxw;
-		if (c->n == v.n && memcmp(c->text, v.p, v.n) == 0)
+		if (a->ctag[slot] == tag && c->n == v.n &&
+		    memcmp(c->text, v.p, v.n) == 0)
 			return h->bits = bits;
-		c->n = 0; /* refilled below */
+		a->ctag[slot] = tag; /* filled below */
 	}
 	for (size_t w = 0; w < e->rxw; w++)
 		bits[w] = a->always[w];
@@ -480,11 +487,14 @@ static int ac_build(struct bw_engine *e, int f)
 	a->next = go;
 	go = NULL;
 	/* no cache is no error: every value is then scanned */
+	a->ctag = calloc(ACACHE_SLOTS, sizeof(*a->ctag));
 	a->cache = calloc(ACACHE_SLOTS, sizeof(*a->cache));
 	a->cbits = calloc(ACACHE_SLOTS * W, sizeof(*a->cbits));
-	if (!a->cache || !a->cbits) {
+	if (!a->ctag || !a->cache || !a->cbits) {
+		free(a->ctag);
 		free(a->cache);
 		free(a->cbits);
+		a->ctag = NULL;
 		a->cache = NULL;
 		a->cbits = NULL;
 	}
@@ -501,6 +511,7 @@ static void ac_fini(struct acfield *a)
 	free(a->next);
 	free(a->mask);
 	free(a->always);
+	free(a->ctag);
 	free(a->cache);
 	free(a->cbits);
 }
