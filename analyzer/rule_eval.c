@@ -86,6 +86,13 @@ struct acfield {
 	uint64_t *always;    /* W words: regexes without a usable filter */
 	uint32_t ncls;
 	uint8_t cls[256];    /* byte -> class, case folded; 0 = in no literal */
+	uint16_t crow[256];  /* cls[byte] * ncls */
+	/* Where a literal can start, for the skip loop in ac_run: pair[a *
+	 * ncls + b] when some literal begins with classes a, b (a one-byte
+	 * literal marks every b); lone[a] when a one-byte literal is a. */
+	uint8_t *pair;
+	uint8_t lone[256];
+	int sparse;          /* few bytes start a literal: skip loop pays */
 	/* ACACHE_SLOTS recent values and their bits, in three arrays so a
 	 * probe reads one small tag array and touches the text only when
 	 * the tag agrees */
@@ -350,10 +357,9 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 }
 
 /* Run the automaton over p, OR-ing the regexes found into bits. */
-static void ac_run(const struct bw_engine *e, const struct acfield *a,
-		   uint64_t *bits, const char *p, size_t len)
+static void ac_scan(const struct bw_engine *e, const struct acfield *a,
+		    uint64_t *bits, const unsigned char *u, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)p;
 	const uint32_t *next = a->next;
 	const uint8_t *cls = a->cls;
 	uint32_t ncls = a->ncls, row = 0;
@@ -374,6 +380,45 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		uint32_t t = next[row + cls[u[i]]];
 		if (t & 1)
 			hits_add(e, a, bits, (t >> 1) / ncls);
+	}
+}
+
+/* The same for a sparse field (a->sparse: literals start with few
+ * bytes, as the ${ and jndi of log4shell on referrers). The automaton's
+ * step is a chain of dependent loads, while here most bytes start no
+ * literal: a skip loop of independent loads finds the next position
+ * where one can start (pair[]), the automaton runs from state 0 there
+ * and hands back as soon as it is in state 0 again: then no literal is
+ * in progress, and the next one starts at or after the current byte.
+ * Dense fields keep ac_scan: entering and leaving the automaton at
+ * every few bytes costs more in branch misses than it saves. */
+static void ac_run(const struct bw_engine *e, const struct acfield *a,
+		   uint64_t *bits, const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (!a->sparse) {
+		ac_scan(e, a, bits, u, len);
+		return;
+	}
+	const uint32_t *next = a->next;
+	const uint8_t *cls = a->cls, *pair = a->pair;
+	const uint16_t *crow = a->crow;
+	uint32_t ncls = a->ncls;
+	size_t i = 0;
+	for (;;) {
+		while (i + 1 < len && !pair[crow[u[i]] + cls[u[i + 1]]])
+			i++;
+		if (i + 1 >= len && (i >= len || !a->lone[cls[u[i]]]))
+			return;
+		uint32_t row = 0;
+		do {
+			uint32_t t = next[row + cls[u[i++]]];
+			row = t >> 1;
+			if (t & 1)
+				hits_add(e, a, bits, row / ncls);
+		} while (row && i < len);
+		if (i >= len)
+			return;
 	}
 }
 
@@ -426,8 +471,10 @@ static int ac_build(struct bw_engine *e, int f)
 	}
 	if (ncls > 255)
 		return 0; /* cannot happen with uint8_t classes; no filter */
-	for (unsigned c = 0; c < 256; c++)
+	for (unsigned c = 0; c < 256; c++) {
 		a->cls[c] = lcls[lowtab[c]];
+		a->crow[c] = (uint16_t)(a->cls[c] * ncls);
+	}
 	a->ncls = ncls;
 	int rc = -1;
 	uint32_t *go = malloc(maxst * ncls * sizeof(*go));
@@ -435,7 +482,8 @@ static int ac_build(struct bw_engine *e, int f)
 	uint32_t *queue = malloc(maxst * sizeof(*queue));
 	a->mask = calloc(maxst * W, sizeof(*a->mask));
 	a->always = calloc(W, sizeof(*a->always));
-	if (!go || !fail || !queue || !a->mask || !a->always)
+	a->pair = calloc((size_t)ncls * ncls, 1);
+	if (!go || !fail || !queue || !a->mask || !a->always || !a->pair)
 		goto out;
 	for (size_t i = 0; i < maxst * ncls; i++)
 		go[i] = UINT32_MAX;
@@ -450,8 +498,15 @@ static int ac_build(struct bw_engine *e, int f)
 		size_t word = (size_t)n->a >> 6;
 		for (size_t k = 0; k < rx->nreq; k++) {
 			uint32_t s = 0;
+			const unsigned char *l = (const unsigned char *)rx->req[k].s;
 			if (!rx->req[k].n)
 				a->always[word] |= bit; /* empty literal: always */
+			else if (rx->req[k].n >= 2)
+				a->pair[a->crow[l[0]] + a->cls[l[1]]] = 1;
+			else
+				for (uint32_t c = 0; c < ncls; c++)
+					a->lone[a->cls[l[0]]] =
+						a->pair[a->crow[l[0]] + c] = 1;
 			for (size_t j = 0; j < rx->req[k].n; j++) {
 				uint32_t c = a->cls[(unsigned char)rx->req[k].s[j]];
 				if (go[s * ncls + c] == UINT32_MAX)
@@ -460,6 +515,14 @@ static int ac_build(struct bw_engine *e, int f)
 			}
 			a->mask[s * W + word] |= bit;
 		}
+	}
+	{
+		/* sparse: at most 4 lowercased bytes start a literal */
+		int nfirst = 0;
+		for (uint32_t c = 0; c < ncls; c++)
+			if (go[c] != UINT32_MAX)
+				nfirst++;
+		a->sparse = nfirst <= 4;
 	}
 	/* breadth first: fail links, folded outputs, completed transitions */
 	uint32_t qh = 0, qt = 0;
@@ -523,6 +586,7 @@ static void ac_fini(struct acfield *a)
 	free(a->next);
 	free(a->mask);
 	free(a->always);
+	free(a->pair);
 	free(a->ctag);
 	free(a->cache);
 	free(a->cbits);

@@ -797,9 +797,46 @@ static void test_filter_cache_many_values(void)
 	rules_dir_rm();
 }
 
+/* A field whose literals start with few bytes is scanned by skipping to
+ * where one can start (ac_run's sparse mode): literals at either end,
+ * overlapping, in mixed case, one byte long and last in the value, and a
+ * literal right after a false start. */
+static void test_filter_sparse_field(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule s\n  when url.path ~ /jndi:|\\$\\{|</i\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const struct { const char *path; int fire; } cases[] = {
+		{ "/jndi:x", 1 }, { "/a/JNDI:", 1 }, { "/jjndi:", 1 },
+		{ "/jnjndi:", 1 }, { "/jndjndi:", 1 }, { "/jnd", 0 },
+		{ "/jndi", 0 }, { "/a$", 0 }, { "/a${", 1 }, { "${", 1 },
+		{ "/$$${", 1 }, { "/x<", 1 }, { "<", 1 }, { "/<x", 1 },
+		{ "/plain/path", 0 }, { "/Jn/dI:", 0 }, { "/j$n{", 0 },
+	};
+	int wrong = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		bw_event a = mkweb(T0 + (int64_t)i, "192.0.2.1", cases[i].path,
+				   NULL, 200, 1);
+		ngot = 0;
+		bw_engine_event(e, &a);
+		if (ngot != cases[i].fire) {
+			fprintf(stderr, "  path '%s': %d alerts, want %d\n",
+				cases[i].path, ngot, cases[i].fire);
+			wrong++;
+		}
+	}
+	CHECK_EQ_INT(wrong, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
 	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
 	{ "filter_cache_many_values", test_filter_cache_many_values },
+	{ "filter_sparse_field", test_filter_sparse_field },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
