@@ -160,12 +160,22 @@ struct smemo {
 	int8_t res;
 };
 
+/* A step of a rule's `when` program (when_run). */
+#define WS_TRUE  (-1)
+#define WS_FALSE (-2)
+
+struct wstep {
+	int32_t node;              /* test node index */
+	int32_t on_true, on_false; /* step index or WS_TRUE / WS_FALSE */
+};
+
 /* What the dispatch loop reads of a rule before eval(), packed: struct
  * bw_rule is ~550 bytes, so reading these from it costs a cache line per
  * candidate rule and event. */
 struct rgate {
 	uint64_t need_fields;      /* bw_rule.need_fields */
-	int32_t when;              /* bw_rule.when */
+	int32_t when;              /* entry of the `when` program (wsteps) or
+	                              WS_TRUE */
 	uint8_t outcome_mask;      /* bw_rule.outcome_mask */
 	uint8_t noallow;           /* bw_rule.noallow */
 	uint8_t kind;              /* bw_rule.kind */
@@ -188,6 +198,8 @@ struct bw_engine {
 	uint64_t *cand;            /* rw: the current event's candidates */
 	uint64_t *imask;           /* [source][kind] * rw: rs->index as bits */
 	struct rgate *gate;        /* per rule: the dispatch loop's tests */
+	struct wstep *wsteps;      /* every rule's `when` program */
+	size_t nwsteps;
 	uint64_t prefields[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields to scan */
 	struct bw_engine_config cfg;
 	struct rrun *run;
@@ -661,15 +673,8 @@ static int cand_build(struct bw_engine *e)
 	e->cand = calloc(rw, sizeof(*e->cand));
 	e->imask = calloc((size_t)BW_SRC__COUNT * BW_KIND__COUNT * rw,
 			  sizeof(*e->imask));
-	e->gate = calloc(rs->nrules ? rs->nrules : 1, sizeof(*e->gate));
-	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask || !e->gate)
+	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask)
 		return -1;
-	for (size_t ri = 0; ri < rs->nrules; ri++) {
-		const struct bw_rule *r = &rs->rules[ri];
-		e->gate[ri] = (struct rgate){ r->need_fields, r->when,
-					      r->outcome_mask, r->noallow != 0,
-					      (uint8_t)r->kind };
-	}
 	for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
 		for (int kd = 0; kd < BW_KIND__COUNT; kd++) {
 			uint64_t *im = e->imask +
@@ -867,17 +872,12 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 	}
 }
 
-static int eval(struct ectx *x, int32_t ni)
+/* One test node (not AND/OR/NOT/TRUE/FALSE). */
+static inline int eval_leaf(struct ectx *x, const struct bw_rnode *n)
 {
-	const struct bw_rnode *n = &x->e->rs->nodes[ni];
 	const bw_event *ev = x->ev;
 	int64_t v;
 	switch ((enum bw_rop)n->op) {
-	case RN_TRUE: return 1;
-	case RN_FALSE: return 0;
-	case RN_AND: return eval(x, n->a) && eval(x, n->b);
-	case RN_OR: return eval(x, n->a) || eval(x, n->b);
-	case RN_NOT: return !eval(x, n->a);
 	case RN_CMP_ENUM: {
 		int64_t have = n->field == BW_F_SOURCE ? ev->source :
 			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
@@ -889,12 +889,101 @@ static int eval(struct ectx *x, int32_t ni)
 				return 0;
 			return cmp_int(n->cmp, ev->http_status, n->ival);
 		}
+		if (n->field == BW_F_BYTES_OUT) {
+			if (ev->bytes_out == BW_NUM_ABSENT)
+				return 0;
+			return cmp_int(n->cmp, ev->bytes_out, n->ival);
+		}
 		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
 			return 0;
 		return cmp_int(n->cmp, v, n->ival);
 	default:
 		return eval_slow(x, n);
 	}
+}
+
+static int eval(struct ectx *x, int32_t ni)
+{
+	const struct bw_rnode *n = &x->e->rs->nodes[ni];
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return 1;
+	case RN_FALSE: return 0;
+	case RN_AND: return eval(x, n->a) && eval(x, n->b);
+	case RN_OR: return eval(x, n->a) || eval(x, n->b);
+	case RN_NOT: return !eval(x, n->a);
+	default: return eval_leaf(x, n);
+	}
+}
+
+/* A rule's `when` as a flat program of its tests (struct wstep), each
+ * saying where to go on true and on false: the AND/OR/NOT tree is
+ * walked once at engine start instead of recursively per event. The
+ * tests run in the order, and with the short cuts, of eval(), so the
+ * answer and every side effect (memos, regex limit counts) are the
+ * same. */
+static int when_run(struct ectx *x, int32_t pc)
+{
+	const struct wstep *st = x->e->wsteps;
+	const struct bw_rnode *nodes = x->e->rs->nodes;
+	while (pc >= 0) {
+		const struct wstep *s = &st[pc];
+		pc = eval_leaf(x, &nodes[s->node]) ? s->on_true : s->on_false;
+	}
+	return pc == WS_TRUE;
+}
+
+/* Append the steps of node ni, which continue at t when it is true and
+ * at f when false. @return its entry (a step, or t / f), -3 on OOM. */
+static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
+			 size_t *cap)
+{
+	if (t == -3 || f == -3)
+		return -3;
+	const struct bw_rnode *n = &e->rs->nodes[ni];
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return t;
+	case RN_FALSE: return f;
+	case RN_NOT: return when_emit(e, n->a, f, t, cap);
+	case RN_AND:
+		return when_emit(e, n->a, when_emit(e, n->b, t, f, cap), f,
+				 cap);
+	case RN_OR:
+		return when_emit(e, n->a, t, when_emit(e, n->b, t, f, cap),
+				 cap);
+	default:
+		break;
+	}
+	if (e->nwsteps == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct wstep *p = realloc(e->wsteps, nc * sizeof(*p));
+		if (!p)
+			return -3;
+		e->wsteps = p;
+		*cap = nc;
+	}
+	e->wsteps[e->nwsteps] = (struct wstep){ ni, t, f };
+	return (int32_t)e->nwsteps++;
+}
+
+/* Fill e->gate and the `when` programs. @return 0, -1 on OOM. */
+static int gate_build(struct bw_engine *e)
+{
+	const struct bw_ruleset *rs = e->rs;
+	e->gate = calloc(rs->nrules ? rs->nrules : 1, sizeof(*e->gate));
+	if (!e->gate)
+		return -1;
+	size_t cap = 0;
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		const struct bw_rule *r = &rs->rules[ri];
+		int32_t w = r->when < 0 ? WS_TRUE :
+			    when_emit(e, r->when, WS_TRUE, WS_FALSE, &cap);
+		if (w == -3)
+			return -1;
+		e->gate[ri] = (struct rgate){ r->need_fields, w,
+					      r->outcome_mask, r->noallow != 0,
+					      (uint8_t)r->kind };
+	}
+	return 0;
 }
 
 /* Aggregates over a window. */
@@ -1605,7 +1694,7 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			if (allowed && !g->noallow)
 				continue;
 			struct ectx x = { e, ri, ev, NULL };
-			if (g->when >= 0 && !eval(&x, g->when))
+			if (g->when != WS_TRUE && !when_run(&x, g->when))
 				continue;
 			const struct bw_rule *r = &e->rs->rules[ri];
 			switch (g->kind) {
@@ -1763,7 +1852,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		if (ac_build(e, f))
 			goto oom;
 	}
-	if (cand_build(e))
+	if (cand_build(e) || gate_build(e))
 		goto oom;
 	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
 	if (!e->smemo)
@@ -1938,6 +2027,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->cand);
 	free(e->imask);
 	free(e->gate);
+	free(e->wsteps);
 	free(e->smemo);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);

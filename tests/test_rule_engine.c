@@ -833,10 +833,54 @@ static void test_filter_sparse_field(void)
 	rules_dir_rm();
 }
 
+/* A rule's `when` runs as a flat program (when_run): nested NOT, AND and
+ * OR must give the tree's answer for every event. */
+static void test_when_program(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule w1\n  when not (http.status == 200 or http.status == 404) "
+		"and not url.path == \"/a\"\n"
+		"rule w2\n  when (http.status >= 500 or url.path == \"/b\") and "
+		"not (http.status == 503 and url.path == \"/b\")\n"
+		"rule w3\n  when not (not (url.path == \"/a\" or url.path == "
+		"\"/b\") or not (http.status < 300 or http.status >= 500))\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const char *const paths[] = { "/a", "/b", "/c" };
+	static const int status[] = { 200, 302, 404, 500, 503 };
+	int wrong = 0;
+	for (int pi = 0; pi < 3; pi++)
+		for (int si = 0; si < 5; si++) {
+			const char *p = paths[pi];
+			int st = status[si], a = !strcmp(p, "/a"), b = !strcmp(p, "/b");
+			int w1 = !(st == 200 || st == 404) && !a;
+			int w2 = (st >= 500 || b) && !(st == 503 && b);
+			int w3 = !(!(a || b) || !(st < 300 || st >= 500));
+			bw_event ev = mkweb(T0 + pi * 10 + si, "192.0.2.1", p, NULL,
+					    st, 1);
+			ngot = 0;
+			bw_engine_event(e, &ev);
+			if (count_rule("w1") != w1 || count_rule("w2") != w2 ||
+			    count_rule("w3") != w3) {
+				fprintf(stderr, "  %s %d: got %d%d%d want %d%d%d\n", p,
+					st, count_rule("w1"), count_rule("w2"),
+					count_rule("w3"), w1, w2, w3);
+				wrong++;
+			}
+		}
+	CHECK_EQ_INT(wrong, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
 	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
 	{ "filter_cache_many_values", test_filter_cache_many_values },
 	{ "filter_sparse_field", test_filter_sparse_field },
+	{ "when_program", test_when_program },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
