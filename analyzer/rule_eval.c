@@ -93,6 +93,8 @@ struct acfield {
 	uint8_t *pair;
 	uint8_t lone[256];
 	int sparse;          /* few bytes start a literal: skip loop pays */
+	uint8_t sbyte[8];    /* when sparse: the bytes that start a literal */
+	int nsbyte;
 	/* ACACHE_SLOTS recent values and their bits, in three arrays so a
 	 * probe reads one small tag array and touches the text only when
 	 * the tag agrees */
@@ -396,7 +398,8 @@ static void ac_scan(const struct bw_engine *e, const struct acfield *a,
 }
 
 /* The same for a sparse field (a->sparse: literals start with few
- * bytes, as the ${ and jndi of log4shell on referrers). The automaton's
+ * bytes, as the ${ and jndi of log4shell on referrers). After memchr
+ * finds the first byte that can start a literal, the automaton's
  * step is a chain of dependent loads, while here most bytes start no
  * literal: a skip loop of independent loads finds the next position
  * where one can start (pair[]), the automaton runs from state 0 there
@@ -416,7 +419,15 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 	const uint8_t *cls = a->cls, *pair = a->pair;
 	const uint16_t *crow = a->crow;
 	uint32_t ncls = a->ncls;
-	size_t i = 0;
+	/* no literal before the first byte that starts one: libc memchr
+	 * finds it (or that there is none, the usual answer) in a few
+	 * instructions per 32 bytes */
+	size_t i = len;
+	for (int k = 0; k < a->nsbyte; k++) {
+		const unsigned char *q = memchr(u, a->sbyte[k], i);
+		if (q)
+			i = (size_t)(q - u);
+	}
 	for (;;) {
 		while (i + 1 < len && !pair[crow[u[i]] + cls[u[i + 1]]])
 			i++;
@@ -528,14 +539,15 @@ static int ac_build(struct bw_engine *e, int f)
 			a->mask[s * W + word] |= bit;
 		}
 	}
-	{
-		/* sparse: at most 4 lowercased bytes start a literal */
-		int nfirst = 0;
-		for (uint32_t c = 0; c < ncls; c++)
-			if (go[c] != UINT32_MAX)
-				nfirst++;
-		a->sparse = nfirst <= 4;
-	}
+	/* sparse: at most 8 bytes (either case) start a literal */
+	a->nsbyte = 0;
+	for (unsigned c = 0; c < 256 && a->nsbyte <= 8; c++)
+		if (a->cls[c] && go[a->cls[c]] != UINT32_MAX) {
+			if (a->nsbyte < 8)
+				a->sbyte[a->nsbyte] = (uint8_t)c;
+			a->nsbyte++;
+		}
+	a->sparse = a->nsbyte <= 8;
 	/* breadth first: fail links, folded outputs, completed transitions */
 	uint32_t qh = 0, qt = 0;
 	fail[0] = 0;
