@@ -666,24 +666,44 @@ static void req_free(struct reqlist *r)
 	r->known = 0;
 }
 
-static size_t req_minlen(const struct reqlist *r)
+/* How selective a literal is against log text: its length, plus 3 for
+ * each byte that URLs, agents and user names rarely hold ('<', '$', '{',
+ * quotes, ...), so "<" (score 4) beats "img" (3): a filter on <|%3c
+ * lets through far fewer paths than one on script|img|svg. */
+static size_t lit_score(const char *s, size_t n)
+{
+	size_t sc = n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr(" /._-=&+%:;,()", c)))
+			sc += 3;
+	}
+	return sc;
+}
+
+static size_t req_minscore(const struct reqlist *r)
 {
 	size_t m = SIZE_MAX;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].n < m)
-			m = r->v[i].n;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t sc = lit_score(r->v[i].s, r->v[i].n);
+		if (sc < m)
+			m = sc;
+	}
 	return r->n ? m : 0;
 }
 
-/* Is candidate a better requirement than best? Longer shortest literal
- * first, then fewer alternatives. */
+/* Is candidate a better requirement than best? The higher score of its
+ * least selective literal first, then fewer alternatives. Any candidate
+ * is sound (every match contains one of its literals); this only picks
+ * the one that lets fewest values through. */
 static int req_better(const struct reqlist *a, const struct reqlist *best)
 {
 	if (!a->known)
 		return 0;
 	if (!best->known)
 		return 1;
-	size_t ma = req_minlen(a), mb = req_minlen(best);
+	size_t ma = req_minscore(a), mb = req_minscore(best);
 	return ma > mb || (ma == mb && a->n < best->n);
 }
 

@@ -295,6 +295,19 @@ static void test_regex_requirements(void)
 	CHECK_EQ_INT(n, 1);
 	CHECK(has_req(v, n, "def"));
 	free_req(v, n);
+	/* a rare byte outweighs length: <|%3c, not script|img|svg (paths
+	 * hold "img" all the time) */
+	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>)";
+	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "<") && has_req(v, n, "%3c"));
+	free_req(v, n);
+	/* equal scores: longer literals still win over the same class */
+	re = "(ab|cd)x(abc|def)";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "abc") && has_req(v, n, "def"));
+	free_req(v, n);
 }
 
 static void test_glob(void)
