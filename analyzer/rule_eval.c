@@ -165,6 +165,7 @@ struct smemo {
 /* A step of a rule's `when` program (when_run). */
 #define WS_TRUE  (-1)
 #define WS_FALSE (-2)
+#define WS_NONE  (-4)             /* e->prog: node is no condition root */
 
 struct wstep {
 	int32_t node;              /* test node index */
@@ -202,6 +203,8 @@ struct bw_engine {
 	struct rgate *gate;        /* per rule: the dispatch loop's tests */
 	struct wstep *wsteps;      /* every rule's `when` program */
 	size_t nwsteps;
+	int32_t *prog;             /* per node: entry of the program of the
+	                              condition rooted there, or WS_NONE */
 	uint64_t prefields[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields to scan */
 	struct bw_engine_config cfg;
 	struct rrun *run;
@@ -914,8 +917,15 @@ static inline int eval_leaf(struct ectx *x, const struct bw_rnode *n)
 	}
 }
 
+static int when_run(struct ectx *x, int32_t pc);
+
+/* Condition node ni: through its program when it is the root of a rule's
+ * when, escalate or sequence step (gate_build), else the tree. */
 static int eval(struct ectx *x, int32_t ni)
 {
+	int32_t pc = x->e->prog[ni];
+	if (pc != WS_NONE)
+		return when_run(x, pc);
 	const struct bw_rnode *n = &x->e->rs->nodes[ni];
 	switch ((enum bw_rop)n->op) {
 	case RN_TRUE: return 1;
@@ -977,20 +987,39 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 	return (int32_t)e->nwsteps++;
 }
 
-/* Fill e->gate and the `when` programs. @return 0, -1 on OOM. */
+/* The program of the condition rooted at node ni, made once.
+ * @return its entry, -3 on OOM. */
+static int32_t prog_of(struct bw_engine *e, int32_t ni, size_t *cap)
+{
+	if (e->prog[ni] == WS_NONE)
+		e->prog[ni] = when_emit(e, ni, WS_TRUE, WS_FALSE, cap);
+	return e->prog[ni];
+}
+
+/* Fill e->gate and the condition programs (when, escalate, sequence
+ * steps). @return 0, -1 on OOM. */
 static int gate_build(struct bw_engine *e)
 {
 	const struct bw_ruleset *rs = e->rs;
 	e->gate = calloc(rs->nrules ? rs->nrules : 1, sizeof(*e->gate));
-	if (!e->gate)
+	e->prog = malloc((rs->nnodes ? rs->nnodes : 1) * sizeof(*e->prog));
+	if (!e->gate || !e->prog)
 		return -1;
+	for (size_t i = 0; i < rs->nnodes; i++)
+		e->prog[i] = WS_NONE;
 	size_t cap = 0;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
-		int32_t w = r->when < 0 ? WS_TRUE :
-			    when_emit(e, r->when, WS_TRUE, WS_FALSE, &cap);
+		int32_t w = r->when < 0 ? WS_TRUE : prog_of(e, r->when, &cap);
 		if (w == -3)
 			return -1;
+		for (int i = 0; i < r->nesc; i++)
+			if (r->esc[i].cond >= 0 && prog_of(e, r->esc[i].cond, &cap) == -3)
+				return -1;
+		for (int i = 0; i < r->nsteps; i++)
+			if (r->steps[i].cond >= 0 &&
+			    prog_of(e, r->steps[i].cond, &cap) == -3)
+				return -1;
 		e->gate[ri] = (struct rgate){ r->need_fields, w,
 					      r->outcome_mask, r->noallow != 0,
 					      (uint8_t)r->kind };
@@ -2040,6 +2069,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->imask);
 	free(e->gate);
 	free(e->wsteps);
+	free(e->prog);
 	free(e->smemo);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);

@@ -876,11 +876,55 @@ static void test_when_program(void)
 	rules_dir_rm();
 }
 
+/* Escalate conditions and sequence steps run as programs too (eval()
+ * through e->prog): nested NOT/OR there must keep the tree's answer. */
+static void test_cond_programs(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule esc\n  severity low\n  when url.path == \"/e\"\n"
+		"  escalate high when not (http.status < 300 or "
+		"http.status == 404)\n"
+		"rule sq\n  severity medium\n  sequence by src.ip within 1h\n"
+		"  step not (url.path == \"/a\" or url.path == \"/b\") and "
+		"http.status >= 400\n"
+		"  step url.path == \"/a\"\n",
+		0);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		CHECK(0);
+		return;
+	}
+	static const int st[] = { 200, 302, 404, 500 };
+	for (int i = 0; i < 4; i++) {
+		bw_event ev = mkweb(T0 + i, "192.0.2.1", "/e", NULL, st[i], 1);
+		ngot = 0;
+		bw_engine_event(e, &ev);
+		CHECK_EQ_INT(ngot, 1);
+		int want = !(st[i] < 300 || st[i] == 404) ? BW_SEV_HIGH : BW_SEV_LOW;
+		if (ngot)
+			CHECK_EQ_INT(got[0].severity, want);
+	}
+	/* step 1 needs a 4xx/5xx on neither /a nor /b */
+	bw_event a = mkweb(T0 + 10, "192.0.2.2", "/b", NULL, 500, 1);
+	bw_event b = mkweb(T0 + 11, "192.0.2.2", "/a", NULL, 200, 2);
+	ngot = 0;
+	bw_engine_event(e, &a);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("sq"), 0);
+	bw_event c = mkweb(T0 + 12, "192.0.2.2", "/c", NULL, 403, 3);
+	bw_engine_event(e, &c);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("sq"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
 	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
 	{ "filter_cache_many_values", test_filter_cache_many_values },
 	{ "filter_sparse_field", test_filter_sparse_field },
 	{ "when_program", test_when_program },
+	{ "cond_programs", test_cond_programs },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
