@@ -131,6 +131,13 @@ struct bw_rset {
 	uint8_t *gkind;         /* 0 general, 1 "lit*", 2 "*lit", 3 "*lit*" */
 	uint32_t *glen;         /* strlen of each glob (bytes) */
 	size_t nglobs;
+	/* Which of globs 0..63 a value can match, so a lookup tries only
+	 * those: "lit*" by the literal's second byte (first is mostly '/'),
+	 * "*lit" by its last byte; other shapes always (gany). Globs from 64
+	 * on are tried one by one. NULL until the first glob. */
+	uint64_t *gsel;         /* [0..255] "lit*" by byte 1, [256..511] "*lit"
+	                           by last byte (lowercased when lower) */
+	uint64_t gany;
 	int64_t *ints;
 	size_t nints;
 	struct { uint8_t addr[16]; uint8_t bits; } *nets; /* v4 as mapped /96+ */

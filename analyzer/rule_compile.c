@@ -77,6 +77,11 @@ static char lc(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
+static unsigned char lowtab_c(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
 int bw_glob_match(const char *pat, const char *s, size_t n, int icase)
 {
 	/* iterative '*' matcher with one backtrack point */
@@ -238,6 +243,11 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 		return 0;
 	}
 	if (memchr(v, '*', n)) {
+		if (!set->gsel) {
+			set->gsel = calloc(512, sizeof(*set->gsel));
+			if (!set->gsel)
+				goto oom;
+		}
 		char **p = realloc(set->globs, (set->nglobs + 1) * sizeof(*p));
 		if (!p)
 			goto oom;
@@ -275,6 +285,16 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 		else if (stars == 2 && n > 2 && g[0] == '*' && g[n - 1] == '*')
 			kind = 3;
 		set->gkind[set->nglobs] = kind;
+		if (set->nglobs < 64) {
+			/* glob_try's first test, as a table (n >= 2: byte 1) */
+			uint64_t bit = 1ull << set->nglobs;
+			if (kind == 1 && n - 1 >= 2)
+				set->gsel[(unsigned char)g[1]] |= bit;
+			else if (kind == 2 && n - 1 >= 1)
+				set->gsel[256 + (unsigned char)g[n - 1]] |= bit;
+			else
+				set->gany |= bit;
+		}
 		set->globs[set->nglobs++] = g;
 		return 0;
 	}
@@ -297,6 +317,35 @@ static int mem_eq(const char *a, const char *b, size_t n, int icase)
 	return 1;
 }
 
+/* Does value p (n bytes) match glob i of set? */
+static int glob_try(const struct bw_rset *set, size_t i, const char *p,
+		    size_t n)
+{
+	const char *g = set->globs[i];
+	size_t gl;
+	switch (set->gkind[i]) {
+	case 1: /* "lit*": second byte (paths share the first) first */
+		gl = set->glen[i] - 1;
+		return n >= gl &&
+		       (gl < 2 || (set->lower ? lc(p[1]) : p[1]) == g[1]) &&
+		       mem_eq(p, g, gl, set->lower);
+	case 2: /* "*lit": last byte before the compare */
+		gl = set->glen[i] - 1;
+		return n >= gl &&
+		       (gl == 0 || (set->lower ? lc(p[n - 1]) : p[n - 1]) == g[gl]) &&
+		       mem_eq(p + n - gl, g + 1, gl, set->lower);
+	case 3:
+		gl = set->glen[i] - 2;
+		for (size_t k = 0; k + gl <= n; k++)
+			if (lc(p[k]) == g[1] || p[k] == g[1])
+				if (mem_eq(p + k, g + 1, gl, set->lower))
+					return 1;
+		return 0;
+	default:
+		return bw_glob_match(g, p, n, set->lower);
+	}
+}
+
 int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		    const char *p, size_t n)
 {
@@ -309,35 +358,27 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 			j = (j + 1) & (set->hcap - 1);
 		}
 	}
-	for (size_t i = 0; i < set->nglobs; i++) {
-		const char *g = set->globs[i];
-		size_t gl;
-		switch (set->gkind[i]) {
-		case 1: /* "lit*": second byte (paths share the first) first */
-			gl = set->glen[i] - 1;
-			if (n >= gl && (gl < 2 || (set->lower ? lc(p[1]) : p[1]) == g[1]) &&
-			    mem_eq(p, g, gl, set->lower))
-				return 1;
-			break;
-		case 2: /* "*lit": last byte before the compare */
-			gl = set->glen[i] - 1;
-			if (n >= gl && (gl == 0 || (set->lower ? lc(p[n - 1]) :
-						    p[n - 1]) == g[gl]) &&
-			    mem_eq(p + n - gl, g + 1, gl, set->lower))
-				return 1;
-			break;
-		case 3:
-			gl = set->glen[i] - 2;
-			for (size_t k = 0; k + gl <= n; k++)
-				if (lc(p[k]) == g[1] || p[k] == g[1])
-					if (mem_eq(p + k, g + 1, gl, set->lower))
-						return 1;
-			break;
-		default:
-			if (bw_glob_match(g, p, n, set->lower))
-				return 1;
+	if (!set->nglobs)
+		return 0;
+	/* globs 0..63: only those whose first test the value passes */
+	uint64_t m = set->gany;
+	if (n) {
+		unsigned char last = (unsigned char)p[n - 1];
+		m |= set->gsel[256 + (set->lower ? lowtab_c(last) : last)];
+		if (n >= 2) {
+			unsigned char c1 = (unsigned char)p[1];
+			m |= set->gsel[set->lower ? lowtab_c(c1) : c1];
 		}
 	}
+	while (m) {
+		size_t i = (size_t)__builtin_ctzll(m);
+		m &= m - 1;
+		if (glob_try(set, i, p, n))
+			return 1;
+	}
+	for (size_t i = 64; i < set->nglobs; i++)
+		if (glob_try(set, i, p, n))
+			return 1;
 	return 0;
 }
 
@@ -377,6 +418,7 @@ void bw_rset_fini(struct bw_rset *set)
 	free(set->globs);
 	free(set->gkind);
 	free(set->glen);
+	free(set->gsel);
 	free(set->ints);
 	free(set->nets);
 	memset(set, 0, sizeof(*set));
@@ -624,24 +666,44 @@ static void req_free(struct reqlist *r)
 	r->known = 0;
 }
 
-static size_t req_minlen(const struct reqlist *r)
+/* How selective a literal is against log text: its length, plus 3 for
+ * each byte that URLs, agents and user names rarely hold ('<', '$', '{',
+ * quotes, ...), so "<" (score 4) beats "img" (3): a filter on <|%3c
+ * lets through far fewer paths than one on script|img|svg. */
+static size_t lit_score(const char *s, size_t n)
+{
+	size_t sc = n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr(" /._-=&+%:;,()", c)))
+			sc += 3;
+	}
+	return sc;
+}
+
+static size_t req_minscore(const struct reqlist *r)
 {
 	size_t m = SIZE_MAX;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].n < m)
-			m = r->v[i].n;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t sc = lit_score(r->v[i].s, r->v[i].n);
+		if (sc < m)
+			m = sc;
+	}
 	return r->n ? m : 0;
 }
 
-/* Is candidate a better requirement than best? Longer shortest literal
- * first, then fewer alternatives. */
+/* Is candidate a better requirement than best? The higher score of its
+ * least selective literal first, then fewer alternatives. Any candidate
+ * is sound (every match contains one of its literals); this only picks
+ * the one that lets fewest values through. */
 static int req_better(const struct reqlist *a, const struct reqlist *best)
 {
 	if (!a->known)
 		return 0;
 	if (!best->known)
 		return 1;
-	size_t ma = req_minlen(a), mb = req_minlen(best);
+	size_t ma = req_minscore(a), mb = req_minscore(best);
 	return ma > mb || (ma == mb && a->n < best->n);
 }
 

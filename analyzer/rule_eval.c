@@ -86,7 +86,20 @@ struct acfield {
 	uint64_t *always;    /* W words: regexes without a usable filter */
 	uint32_t ncls;
 	uint8_t cls[256];    /* byte -> class, case folded; 0 = in no literal */
-	struct acache *cache; /* ACACHE_SLOTS recent values and their bits */
+	uint16_t crow[256];  /* cls[byte] * ncls */
+	/* Where a literal can start, for the skip loop in ac_run: pair[a *
+	 * ncls + b] when some literal begins with classes a, b (a one-byte
+	 * literal marks every b); lone[a] when a one-byte literal is a. */
+	uint8_t *pair;
+	uint8_t lone[256];
+	int sparse;          /* few bytes start a literal: skip loop pays */
+	uint8_t sbyte[8];    /* when sparse: the bytes that start a literal */
+	int nsbyte;
+	/* ACACHE_SLOTS recent values and their bits, in three arrays so a
+	 * probe reads one small tag array and touches the text only when
+	 * the tag agrees */
+	uint64_t *ctag;      /* hash of the value held, never 0; 0 = empty */
+	struct acache *cache;
 	uint64_t *cbits;     /* ACACHE_SLOTS * W */
 };
 
@@ -95,10 +108,10 @@ struct acfield {
  * bits. The slot hash samples a few words only; a hit is confirmed by
  * comparing the whole value, so a collision (chosen or not) only costs
  * the scan the cache would have saved. */
-#define ACACHE_SLOTS 64
+#define ACACHE_SLOTS 256
 #define ACACHE_MAX 240       /* bytes; longer values are always scanned */
 struct acache {
-	uint32_t n;          /* 0 = empty */
+	uint32_t n;          /* bytes */
 	char text[ACACHE_MAX];
 };
 
@@ -109,7 +122,8 @@ static inline uint64_t load8(const char *p, size_t n)
 	return v;
 }
 
-static inline unsigned acache_slot(const char *p, size_t n)
+/* @return the value's cache hash, never 0; the top 8 bits are its slot. */
+static inline uint64_t acache_hash(const char *p, size_t n)
 {
 	uint64_t h = n * 0x9e3779b97f4a7c15ull;
 	h ^= load8(p, n);
@@ -120,14 +134,16 @@ static inline unsigned acache_slot(const char *p, size_t n)
 		h ^= load8(p + n / 2 - 4, 8);
 	}
 	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
-	return (unsigned)(h >> 58) & (ACACHE_SLOTS - 1);
+	return h | 1;
 }
 
 /* The filter's answer for one field of the current event. */
 struct fhits {
 	uint64_t gen;        /* e->gen when computed */
 	const bw_event *ev;
-	uint64_t *bits;      /* W words: regexes whose literals are present */
+	const uint64_t *bits; /* W words: regexes whose literals are present;
+	                         points at own, the cache slot or always */
+	uint64_t *own;       /* W words: the answer when no slot holds it */
 };
 
 /* A lowercased copy of one field of the current event, shared by every
@@ -146,6 +162,28 @@ struct smemo {
 	int8_t res;
 };
 
+/* A step of a rule's `when` program (when_run). */
+#define WS_TRUE  (-1)
+#define WS_FALSE (-2)
+#define WS_NONE  (-4)             /* e->prog: node is no condition root */
+
+struct wstep {
+	int32_t node;              /* test node index */
+	int32_t on_true, on_false; /* step index or WS_TRUE / WS_FALSE */
+};
+
+/* What the dispatch loop reads of a rule before eval(), packed: struct
+ * bw_rule is ~550 bytes, so reading these from it costs a cache line per
+ * candidate rule and event. */
+struct rgate {
+	uint64_t need_fields;      /* bw_rule.need_fields */
+	int32_t when;              /* entry of the `when` program (wsteps) or
+	                              WS_TRUE */
+	uint8_t outcome_mask;      /* bw_rule.outcome_mask */
+	uint8_t noallow;           /* bw_rule.noallow */
+	uint8_t kind;              /* bw_rule.kind */
+};
+
 struct bw_engine {
 	struct bw_ruleset *rs;
 	uint64_t gen;              /* bumped per event: invalidates memos */
@@ -162,6 +200,11 @@ struct bw_engine {
 	uint64_t *nopre;           /* rw: rules without a prefilter */
 	uint64_t *cand;            /* rw: the current event's candidates */
 	uint64_t *imask;           /* [source][kind] * rw: rs->index as bits */
+	struct rgate *gate;        /* per rule: the dispatch loop's tests */
+	struct wstep *wsteps;      /* every rule's `when` program */
+	size_t nwsteps;
+	int32_t *prog;             /* per node: entry of the program of the
+	                              condition rooted there, or WS_NONE */
 	uint64_t prefields[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields to scan */
 	struct bw_engine_config cfg;
 	struct rrun *run;
@@ -302,36 +345,38 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 	h->gen = e->gen;
 	h->ev = ev;
 	const struct acfield *a = &e->ac[f];
-	uint64_t *bits = h->bits;
-	memcpy(bits, a->always, e->rxw * sizeof(*bits));
+	/* the answer is read in place (slot, always) and never copied: the
+	 * slot changes only at this field's next scan, a later event */
+	h->bits = a->always;
 	bw_str v;
 	if (!str_field(ev, f, &v))
-		return bits;
+		return h->bits;
+	uint64_t *bits = h->own;
 	struct acache *c = NULL;
-	uint64_t *cb = NULL;
 	if (a->cache && v.n && v.n <= ACACHE_MAX) {
-		unsigned slot = acache_slot(v.p, v.n);
+		uint64_t tag = acache_hash(v.p, v.n);
+		unsigned slot = (unsigned)(tag >> 56) & (ACACHE_SLOTS - 1);
 		c = &a->cache[slot];
-		cb = a->cbits + (size_t)slot * e->rxw;
-		if (c->n == v.n && memcmp(c->text, v.p, v.n) == 0) {
-			memcpy(bits, cb, e->rxw * sizeof(*bits));
-			return bits;
-		}
+		bits = a->cbits + (size_t)slot * e->rxw;
+		if (a->ctag[slot] == tag && c->n == v.n &&
+		    memcmp(c->text, v.p, v.n) == 0)
+			return h->bits = bits;
+		a->ctag[slot] = tag; /* filled below */
 	}
+	for (size_t w = 0; w < e->rxw; w++)
+		bits[w] = a->always[w];
 	ac_run(e, a, bits, v.p, v.n);
 	if (c) {
 		c->n = (uint32_t)v.n;
 		memcpy(c->text, v.p, v.n);
-		memcpy(cb, bits, e->rxw * sizeof(*bits));
 	}
-	return bits;
+	return h->bits = bits;
 }
 
 /* Run the automaton over p, OR-ing the regexes found into bits. */
-static void ac_run(const struct bw_engine *e, const struct acfield *a,
-		   uint64_t *bits, const char *p, size_t len)
+static void ac_scan(const struct bw_engine *e, const struct acfield *a,
+		    uint64_t *bits, const unsigned char *u, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)p;
 	const uint32_t *next = a->next;
 	const uint8_t *cls = a->cls;
 	uint32_t ncls = a->ncls, row = 0;
@@ -352,6 +397,54 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		uint32_t t = next[row + cls[u[i]]];
 		if (t & 1)
 			hits_add(e, a, bits, (t >> 1) / ncls);
+	}
+}
+
+/* The same for a sparse field (a->sparse: literals start with few
+ * bytes, as the ${ and jndi of log4shell on referrers). After memchr
+ * finds the first byte that can start a literal, the automaton's
+ * step is a chain of dependent loads, while here most bytes start no
+ * literal: a skip loop of independent loads finds the next position
+ * where one can start (pair[]), the automaton runs from state 0 there
+ * and hands back as soon as it is in state 0 again: then no literal is
+ * in progress, and the next one starts at or after the current byte.
+ * Dense fields keep ac_scan: entering and leaving the automaton at
+ * every few bytes costs more in branch misses than it saves. */
+static void ac_run(const struct bw_engine *e, const struct acfield *a,
+		   uint64_t *bits, const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	if (!a->sparse) {
+		ac_scan(e, a, bits, u, len);
+		return;
+	}
+	const uint32_t *next = a->next;
+	const uint8_t *cls = a->cls, *pair = a->pair;
+	const uint16_t *crow = a->crow;
+	uint32_t ncls = a->ncls;
+	/* no literal before the first byte that starts one: libc memchr
+	 * finds it (or that there is none, the usual answer) in a few
+	 * instructions per 32 bytes */
+	size_t i = len;
+	for (int k = 0; k < a->nsbyte; k++) {
+		const unsigned char *q = memchr(u, a->sbyte[k], i);
+		if (q)
+			i = (size_t)(q - u);
+	}
+	for (;;) {
+		while (i + 1 < len && !pair[crow[u[i]] + cls[u[i + 1]]])
+			i++;
+		if (i + 1 >= len && (i >= len || !a->lone[cls[u[i]]]))
+			return;
+		uint32_t row = 0;
+		do {
+			uint32_t t = next[row + cls[u[i++]]];
+			row = t >> 1;
+			if (t & 1)
+				hits_add(e, a, bits, row / ncls);
+		} while (row && i < len);
+		if (i >= len)
+			return;
 	}
 }
 
@@ -404,8 +497,10 @@ static int ac_build(struct bw_engine *e, int f)
 	}
 	if (ncls > 255)
 		return 0; /* cannot happen with uint8_t classes; no filter */
-	for (unsigned c = 0; c < 256; c++)
+	for (unsigned c = 0; c < 256; c++) {
 		a->cls[c] = lcls[lowtab[c]];
+		a->crow[c] = (uint16_t)(a->cls[c] * ncls);
+	}
 	a->ncls = ncls;
 	int rc = -1;
 	uint32_t *go = malloc(maxst * ncls * sizeof(*go));
@@ -413,7 +508,8 @@ static int ac_build(struct bw_engine *e, int f)
 	uint32_t *queue = malloc(maxst * sizeof(*queue));
 	a->mask = calloc(maxst * W, sizeof(*a->mask));
 	a->always = calloc(W, sizeof(*a->always));
-	if (!go || !fail || !queue || !a->mask || !a->always)
+	a->pair = calloc((size_t)ncls * ncls, 1);
+	if (!go || !fail || !queue || !a->mask || !a->always || !a->pair)
 		goto out;
 	for (size_t i = 0; i < maxst * ncls; i++)
 		go[i] = UINT32_MAX;
@@ -428,8 +524,15 @@ static int ac_build(struct bw_engine *e, int f)
 		size_t word = (size_t)n->a >> 6;
 		for (size_t k = 0; k < rx->nreq; k++) {
 			uint32_t s = 0;
+			const unsigned char *l = (const unsigned char *)rx->req[k].s;
 			if (!rx->req[k].n)
 				a->always[word] |= bit; /* empty literal: always */
+			else if (rx->req[k].n >= 2)
+				a->pair[a->crow[l[0]] + a->cls[l[1]]] = 1;
+			else
+				for (uint32_t c = 0; c < ncls; c++)
+					a->lone[a->cls[l[0]]] =
+						a->pair[a->crow[l[0]] + c] = 1;
 			for (size_t j = 0; j < rx->req[k].n; j++) {
 				uint32_t c = a->cls[(unsigned char)rx->req[k].s[j]];
 				if (go[s * ncls + c] == UINT32_MAX)
@@ -439,6 +542,15 @@ static int ac_build(struct bw_engine *e, int f)
 			a->mask[s * W + word] |= bit;
 		}
 	}
+	/* sparse: at most 8 bytes (either case) start a literal */
+	a->nsbyte = 0;
+	for (unsigned c = 0; c < 256 && a->nsbyte <= 8; c++)
+		if (a->cls[c] && go[a->cls[c]] != UINT32_MAX) {
+			if (a->nsbyte < 8)
+				a->sbyte[a->nsbyte] = (uint8_t)c;
+			a->nsbyte++;
+		}
+	a->sparse = a->nsbyte <= 8;
 	/* breadth first: fail links, folded outputs, completed transitions */
 	uint32_t qh = 0, qt = 0;
 	fail[0] = 0;
@@ -477,11 +589,14 @@ static int ac_build(struct bw_engine *e, int f)
 	a->next = go;
 	go = NULL;
 	/* no cache is no error: every value is then scanned */
+	a->ctag = calloc(ACACHE_SLOTS, sizeof(*a->ctag));
 	a->cache = calloc(ACACHE_SLOTS, sizeof(*a->cache));
 	a->cbits = calloc(ACACHE_SLOTS * W, sizeof(*a->cbits));
-	if (!a->cache || !a->cbits) {
+	if (!a->ctag || !a->cache || !a->cbits) {
+		free(a->ctag);
 		free(a->cache);
 		free(a->cbits);
+		a->ctag = NULL;
 		a->cache = NULL;
 		a->cbits = NULL;
 	}
@@ -498,6 +613,8 @@ static void ac_fini(struct acfield *a)
 	free(a->next);
 	free(a->mask);
 	free(a->always);
+	free(a->pair);
+	free(a->ctag);
 	free(a->cache);
 	free(a->cbits);
 }
@@ -770,17 +887,12 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 	}
 }
 
-static int eval(struct ectx *x, int32_t ni)
+/* One test node (not AND/OR/NOT/TRUE/FALSE). */
+static inline int eval_leaf(struct ectx *x, const struct bw_rnode *n)
 {
-	const struct bw_rnode *n = &x->e->rs->nodes[ni];
 	const bw_event *ev = x->ev;
 	int64_t v;
 	switch ((enum bw_rop)n->op) {
-	case RN_TRUE: return 1;
-	case RN_FALSE: return 0;
-	case RN_AND: return eval(x, n->a) && eval(x, n->b);
-	case RN_OR: return eval(x, n->a) || eval(x, n->b);
-	case RN_NOT: return !eval(x, n->a);
 	case RN_CMP_ENUM: {
 		int64_t have = n->field == BW_F_SOURCE ? ev->source :
 			       n->field == BW_F_KIND ? ev->kind : ev->outcome;
@@ -792,12 +904,127 @@ static int eval(struct ectx *x, int32_t ni)
 				return 0;
 			return cmp_int(n->cmp, ev->http_status, n->ival);
 		}
+		if (n->field == BW_F_BYTES_OUT) {
+			if (ev->bytes_out == BW_NUM_ABSENT)
+				return 0;
+			return cmp_int(n->cmp, ev->bytes_out, n->ival);
+		}
 		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
 			return 0;
 		return cmp_int(n->cmp, v, n->ival);
 	default:
 		return eval_slow(x, n);
 	}
+}
+
+static int when_run(struct ectx *x, int32_t pc);
+
+/* Condition node ni: through its program when it is the root of a rule's
+ * when, escalate or sequence step (gate_build), else the tree. */
+static int eval(struct ectx *x, int32_t ni)
+{
+	int32_t pc = x->e->prog[ni];
+	if (pc != WS_NONE)
+		return when_run(x, pc);
+	const struct bw_rnode *n = &x->e->rs->nodes[ni];
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return 1;
+	case RN_FALSE: return 0;
+	case RN_AND: return eval(x, n->a) && eval(x, n->b);
+	case RN_OR: return eval(x, n->a) || eval(x, n->b);
+	case RN_NOT: return !eval(x, n->a);
+	default: return eval_leaf(x, n);
+	}
+}
+
+/* A rule's `when` as a flat program of its tests (struct wstep), each
+ * saying where to go on true and on false: the AND/OR/NOT tree is
+ * walked once at engine start instead of recursively per event. The
+ * tests run in the order, and with the short cuts, of eval(), so the
+ * answer and every side effect (memos, regex limit counts) are the
+ * same. */
+static int when_run(struct ectx *x, int32_t pc)
+{
+	const struct wstep *st = x->e->wsteps;
+	const struct bw_rnode *nodes = x->e->rs->nodes;
+	while (pc >= 0) {
+		const struct wstep *s = &st[pc];
+		pc = eval_leaf(x, &nodes[s->node]) ? s->on_true : s->on_false;
+	}
+	return pc == WS_TRUE;
+}
+
+/* Append the steps of node ni, which continue at t when it is true and
+ * at f when false. @return its entry (a step, or t / f), -3 on OOM. */
+static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
+			 size_t *cap)
+{
+	if (t == -3 || f == -3)
+		return -3;
+	const struct bw_rnode *n = &e->rs->nodes[ni];
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE: return t;
+	case RN_FALSE: return f;
+	case RN_NOT: return when_emit(e, n->a, f, t, cap);
+	case RN_AND:
+		return when_emit(e, n->a, when_emit(e, n->b, t, f, cap), f,
+				 cap);
+	case RN_OR:
+		return when_emit(e, n->a, t, when_emit(e, n->b, t, f, cap),
+				 cap);
+	default:
+		break;
+	}
+	if (e->nwsteps == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct wstep *p = realloc(e->wsteps, nc * sizeof(*p));
+		if (!p)
+			return -3;
+		e->wsteps = p;
+		*cap = nc;
+	}
+	e->wsteps[e->nwsteps] = (struct wstep){ ni, t, f };
+	return (int32_t)e->nwsteps++;
+}
+
+/* The program of the condition rooted at node ni, made once.
+ * @return its entry, -3 on OOM. */
+static int32_t prog_of(struct bw_engine *e, int32_t ni, size_t *cap)
+{
+	if (e->prog[ni] == WS_NONE)
+		e->prog[ni] = when_emit(e, ni, WS_TRUE, WS_FALSE, cap);
+	return e->prog[ni];
+}
+
+/* Fill e->gate and the condition programs (when, escalate, sequence
+ * steps). @return 0, -1 on OOM. */
+static int gate_build(struct bw_engine *e)
+{
+	const struct bw_ruleset *rs = e->rs;
+	e->gate = calloc(rs->nrules ? rs->nrules : 1, sizeof(*e->gate));
+	e->prog = malloc((rs->nnodes ? rs->nnodes : 1) * sizeof(*e->prog));
+	if (!e->gate || !e->prog)
+		return -1;
+	for (size_t i = 0; i < rs->nnodes; i++)
+		e->prog[i] = WS_NONE;
+	size_t cap = 0;
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		const struct bw_rule *r = &rs->rules[ri];
+		int32_t w = r->when < 0 ? WS_TRUE : prog_of(e, r->when, &cap);
+		if (w == -3)
+			return -1;
+		for (int i = 0; i < r->nesc; i++)
+			if (r->esc[i].cond >= 0 && prog_of(e, r->esc[i].cond, &cap) == -3)
+				return -1;
+		for (int i = 0; i < r->nsteps; i++)
+			if (r->steps[i].cond >= 0 &&
+			    prog_of(e, r->steps[i].cond, &cap) == -3)
+				return -1;
+		e->gate[ri] = (struct rgate){ r->need_fields, w,
+					      r->outcome_mask, r->noallow != 0,
+					      (uint8_t)r->kind };
+	}
+	return 0;
 }
 
 /* Aggregates over a window. */
@@ -1502,15 +1729,16 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
 			m &= m - 1;
-			const struct bw_rule *r = &e->rs->rules[ri];
-			if ((r->need_fields & ~have) || !(r->outcome_mask & oc))
+			const struct rgate *g = &e->gate[ri];
+			if ((g->need_fields & ~have) || !(g->outcome_mask & oc))
 				continue;
-			if (allowed && !r->noallow)
+			if (allowed && !g->noallow)
 				continue;
 			struct ectx x = { e, ri, ev, NULL };
-			if (r->when >= 0 && !eval(&x, r->when))
+			if (g->when != WS_TRUE && !when_run(&x, g->when))
 				continue;
-			switch (r->kind) {
+			const struct bw_rule *r = &e->rs->rules[ri];
+			switch (g->kind) {
 			case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
 			case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
 			case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
@@ -1661,11 +1889,12 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	if (!e->hitwords)
 		goto oom;
 	for (int f = 0; f < BW_F__COUNT; f++) {
-		e->hits[f].bits = e->hitwords + (size_t)f * e->rxw;
+		e->hits[f].own = e->hitwords + (size_t)f * e->rxw;
+		e->hits[f].bits = e->hits[f].own;
 		if (ac_build(e, f))
 			goto oom;
 	}
-	if (cand_build(e))
+	if (cand_build(e) || gate_build(e))
 		goto oom;
 	e->smemo = calloc(e->rs->nsets ? e->rs->nsets : 1, sizeof(*e->smemo));
 	if (!e->smemo)
@@ -1839,6 +2068,9 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->nopre);
 	free(e->cand);
 	free(e->imask);
+	free(e->gate);
+	free(e->wsteps);
+	free(e->prog);
 	free(e->smemo);
 	for (size_t i = 0; i < e->nnames; i++)
 		free(e->names[i]);

@@ -445,6 +445,19 @@ static void test_regex_requirements(void)
 	CHECK_EQ_INT(n, 1);
 	CHECK(has_req(v, n, "def"));
 	free_req(v, n);
+	/* a rare byte outweighs length: <|%3c, not script|img|svg (paths
+	 * hold "img" all the time) */
+	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>)";
+	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "<") && has_req(v, n, "%3c"));
+	free_req(v, n);
+	/* equal scores: longer literals still win over the same class */
+	re = "(ab|cd)x(abc|def)";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "abc") && has_req(v, n, "def"));
+	free_req(v, n);
 }
 
 static void test_glob(void)
@@ -512,6 +525,92 @@ static void test_set_globs(void)
 	bw_rset_fini(&set);
 }
 
+/* The glob selector (bw_rset.gsel) must never hide a glob that matches:
+ * every shape, short globs, mixed case, and more than 64 globs (the rest
+ * are tried one by one). Each glob brings values made to match it, a
+ * case-swapped and a shortened copy; all are checked against the plain
+ * matcher after every addition. */
+static void test_set_glob_select(void)
+{
+	static const char *const shapes[] = {
+		"/p%d*", "*/e%d", "*m%d*", "/a%d*b*", "/Up%d*", "*Low%d.PHP",
+		"%d*", "*%d", "x%d",
+	};
+	struct bw_ruleset rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.seed = 5;
+	char msg[200];
+	static char globs[100][32], probes[400][40];
+	for (int lower = 0; lower <= 1; lower++) {
+		struct bw_rset set;
+		memset(&set, 0, sizeof(set));
+		set.lower = lower;
+		size_t ng = 0, np = 0;
+		snprintf(probes[np++], sizeof(probes[0]), "%s", "");
+		snprintf(probes[np++], sizeof(probes[0]), "%s", "/");
+		for (int round = 0; ng < 90; round++)
+			for (size_t k = 0; k < sizeof(shapes) / sizeof(*shapes) &&
+			     ng < 90; k++) {
+				/* shape with "%d" replaced by the round */
+				const char *sh = shapes[k], *d = strstr(sh, "%d");
+				char *g = globs[ng];
+				snprintf(g, sizeof(globs[0]), "%.*s%d%s", (int)(d - sh),
+					 sh, round, d + 2);
+				if (!strchr(g, '*'))
+					continue;
+				CHECK_EQ_INT(bw_rset_add(&rs, &set, g, strlen(g),
+							 BW_FT_STR, lower, msg,
+							 sizeof(msg)), 0);
+				ng++;
+				char *v = probes[np++], *sw = probes[np++],
+				     *sh2 = probes[np++];
+				size_t vn = 0;
+				for (const char *c = g; *c; c++) {
+					if (*c == '*') {
+						v[vn++] = 'y';
+						v[vn++] = '/';
+					} else {
+						v[vn++] = *c;
+					}
+				}
+				v[vn] = 0;
+				for (size_t i = 0; i <= vn; i++) {
+					char c = v[i];
+					sw[i] = c >= 'a' && c <= 'z' ? (char)(c - 32) :
+						c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+				}
+				memcpy(sh2, v, vn - 1);
+				sh2[vn - 1] = 0;
+				for (size_t pi = 0; pi < np; pi++) {
+					const char *pv = probes[pi];
+					size_t pn = strlen(pv);
+					int want = 0;
+					for (size_t i = 0; i < ng; i++)
+						want |= bw_glob_match(globs[i], pv, pn, lower);
+					if (bw_rset_has_str(&rs, &set, pv, pn) != want) {
+						fprintf(stderr, "glob set (%zu, lower %d) on "
+							"'%s': want %d\n", ng, lower, pv, want);
+						CHECK(0);
+					}
+				}
+			}
+		CHECK(set.nglobs > 64);
+		bw_rset_fini(&set);
+	}
+	/* "*" matches everything, "/" then "*" every value starting '/' */
+	struct bw_rset set;
+	memset(&set, 0, sizeof(set));
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "/*", 2, BW_FT_STR, 0, msg,
+				 sizeof(msg)), 0);
+	CHECK(bw_rset_has_str(&rs, &set, "/x", 2));
+	CHECK(!bw_rset_has_str(&rs, &set, "x/", 2));
+	CHECK_EQ_INT(bw_rset_add(&rs, &set, "*", 1, BW_FT_STR, 0, msg,
+				 sizeof(msg)), 0);
+	CHECK(bw_rset_has_str(&rs, &set, "x/", 2));
+	CHECK(bw_rset_has_str(&rs, &set, "", 0));
+	bw_rset_fini(&set);
+}
+
 static void test_hash_seeded(void)
 {
 	CHECK(bw_hash64(1, "abc", 3) != bw_hash64(2, "abc", 3));
@@ -532,6 +631,7 @@ static const struct bw_test tests[] = {
 	{ "regex_requirements", test_regex_requirements },
 	{ "glob", test_glob },
 	{ "set_globs", test_set_globs },
+	{ "set_glob_select", test_set_glob_select },
 	{ "hash_seeded", test_hash_seeded },
 	{ "override_block", test_override_block },
 	{ "override_set", test_override_set },

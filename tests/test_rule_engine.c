@@ -746,8 +746,185 @@ static void test_filter_cache_slot_reuse(void)
 	rules_dir_rm();
 }
 
+/* The filter cache must answer like a scan: many values (more than its
+ * slots, so slots are reused), each seen twice, mixed case, and values
+ * around and past the cached length with the literal at their end. */
+static void test_filter_cache_many_values(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule c\n  when url.path ~ /fgt_lang/i or user.agent ~ /zgrab/i\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static char path[400], ua[64];
+	int wrong = 0, fired = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 1200; i++) {
+			int pad = 225 + i % 30, want = 0;
+			switch (i % 4) {
+			case 0:
+				snprintf(path, sizeof(path), "/remote/FGT_Lang%d", i);
+				want = 1;
+				break;
+			case 1:
+				snprintf(path, sizeof(path), "/remote/fgt_lanx%d", i);
+				break;
+			case 2:
+				snprintf(path, sizeof(path), "/%d%*sfgt_LANG", i, pad, "a");
+				want = 1;
+				break;
+			default:
+				snprintf(path, sizeof(path), "/%d%*sfgt_lan", i, pad, "a");
+			}
+			if (i % 3 == 0) {
+				snprintf(ua, sizeof(ua), "Mozilla zGrab/%d", i % 50);
+				want = 1;
+			} else {
+				snprintf(ua, sizeof(ua), "Mozilla/%d", i % 70);
+			}
+			bw_event a = mkweb(T0 + i, "192.0.2.1", path, NULL, 200, 1);
+			a.user_agent = bw_str_make(ua, strlen(ua));
+			ngot = 0;
+			bw_engine_event(e, &a);
+			wrong += ngot != want;
+			fired += ngot;
+		}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(fired > 1000);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* A field whose literals start with few bytes is scanned by skipping to
+ * where one can start (ac_run's sparse mode): literals at either end,
+ * overlapping, in mixed case, one byte long and last in the value, and a
+ * literal right after a false start. */
+static void test_filter_sparse_field(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule s\n  when url.path ~ /jndi:|\\$\\{|</i\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const struct { const char *path; int fire; } cases[] = {
+		{ "/jndi:x", 1 }, { "/a/JNDI:", 1 }, { "/jjndi:", 1 },
+		{ "/jnjndi:", 1 }, { "/jndjndi:", 1 }, { "/jnd", 0 },
+		{ "/jndi", 0 }, { "/a$", 0 }, { "/a${", 1 }, { "${", 1 },
+		{ "/$$${", 1 }, { "/x<", 1 }, { "<", 1 }, { "/<x", 1 },
+		{ "/plain/path", 0 }, { "/Jn/dI:", 0 }, { "/j$n{", 0 },
+	};
+	int wrong = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		bw_event a = mkweb(T0 + (int64_t)i, "192.0.2.1", cases[i].path,
+				   NULL, 200, 1);
+		ngot = 0;
+		bw_engine_event(e, &a);
+		if (ngot != cases[i].fire) {
+			fprintf(stderr, "  path '%s': %d alerts, want %d\n",
+				cases[i].path, ngot, cases[i].fire);
+			wrong++;
+		}
+	}
+	CHECK_EQ_INT(wrong, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* A rule's `when` runs as a flat program (when_run): nested NOT, AND and
+ * OR must give the tree's answer for every event. */
+static void test_when_program(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule w1\n  when not (http.status == 200 or http.status == 404) "
+		"and not url.path == \"/a\"\n"
+		"rule w2\n  when (http.status >= 500 or url.path == \"/b\") and "
+		"not (http.status == 503 and url.path == \"/b\")\n"
+		"rule w3\n  when not (not (url.path == \"/a\" or url.path == "
+		"\"/b\") or not (http.status < 300 or http.status >= 500))\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const char *const paths[] = { "/a", "/b", "/c" };
+	static const int status[] = { 200, 302, 404, 500, 503 };
+	int wrong = 0;
+	for (int pi = 0; pi < 3; pi++)
+		for (int si = 0; si < 5; si++) {
+			const char *p = paths[pi];
+			int st = status[si], a = !strcmp(p, "/a"), b = !strcmp(p, "/b");
+			int w1 = !(st == 200 || st == 404) && !a;
+			int w2 = (st >= 500 || b) && !(st == 503 && b);
+			int w3 = !(!(a || b) || !(st < 300 || st >= 500));
+			bw_event ev = mkweb(T0 + pi * 10 + si, "192.0.2.1", p, NULL,
+					    st, 1);
+			ngot = 0;
+			bw_engine_event(e, &ev);
+			if (count_rule("w1") != w1 || count_rule("w2") != w2 ||
+			    count_rule("w3") != w3) {
+				fprintf(stderr, "  %s %d: got %d%d%d want %d%d%d\n", p,
+					st, count_rule("w1"), count_rule("w2"),
+					count_rule("w3"), w1, w2, w3);
+				wrong++;
+			}
+		}
+	CHECK_EQ_INT(wrong, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* Escalate conditions and sequence steps run as programs too (eval()
+ * through e->prog): nested NOT/OR there must keep the tree's answer. */
+static void test_cond_programs(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule esc\n  severity low\n  when url.path == \"/e\"\n"
+		"  escalate high when not (http.status < 300 or "
+		"http.status == 404)\n"
+		"rule sq\n  severity medium\n  sequence by src.ip within 1h\n"
+		"  step not (url.path == \"/a\" or url.path == \"/b\") and "
+		"http.status >= 400\n"
+		"  step url.path == \"/a\"\n",
+		0);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		CHECK(0);
+		return;
+	}
+	static const int st[] = { 200, 302, 404, 500 };
+	for (int i = 0; i < 4; i++) {
+		bw_event ev = mkweb(T0 + i, "192.0.2.1", "/e", NULL, st[i], 1);
+		ngot = 0;
+		bw_engine_event(e, &ev);
+		CHECK_EQ_INT(ngot, 1);
+		int want = !(st[i] < 300 || st[i] == 404) ? BW_SEV_HIGH : BW_SEV_LOW;
+		if (ngot)
+			CHECK_EQ_INT(got[0].severity, want);
+	}
+	/* step 1 needs a 4xx/5xx on neither /a nor /b */
+	bw_event a = mkweb(T0 + 10, "192.0.2.2", "/b", NULL, 500, 1);
+	bw_event b = mkweb(T0 + 11, "192.0.2.2", "/a", NULL, 200, 2);
+	ngot = 0;
+	bw_engine_event(e, &a);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("sq"), 0);
+	bw_event c = mkweb(T0 + 12, "192.0.2.2", "/c", NULL, 403, 3);
+	bw_engine_event(e, &c);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("sq"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static const struct bw_test tests[] = {
 	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
+	{ "filter_cache_many_values", test_filter_cache_many_values },
+	{ "filter_sparse_field", test_filter_sparse_field },
+	{ "when_program", test_when_program },
+	{ "cond_programs", test_cond_programs },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
