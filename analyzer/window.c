@@ -27,7 +27,8 @@ void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
 {
-	return sizeof(struct bw_wkey) + t->state_size + keylen;
+	return sizeof(struct bw_wkey) + ((keylen + 7u) & ~(size_t)7) +
+	       t->state_size;
 }
 
 static void lru_unlink(struct bw_wtable *t, struct bw_wkey *k)
@@ -134,6 +135,21 @@ static int grow(struct bw_wtable *t)
 	return 0;
 }
 
+/* Most keys are one IP address (16 bytes): compare those inline. */
+static inline int key_eq(const struct bw_wkey *k, const void *key,
+			 uint32_t keylen)
+{
+	if (k->keylen != keylen)
+		return 0;
+	if (keylen == 16) {
+		uint64_t a[2], b[2];
+		memcpy(a, k->data, 16);
+		memcpy(b, key, 16);
+		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+	}
+	return memcmp(k->data, key, keylen) == 0;
+}
+
 static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 			      const void *key, uint32_t keylen, uint32_t *slot)
 {
@@ -146,8 +162,7 @@ static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 			return NULL;
 		}
 		struct bw_wkey *k = sl->k;
-		if (sl->hash == h && k->keylen == keylen &&
-		    memcmp(k->data + t->state_size, key, keylen) == 0)
+		if (sl->hash == h && key_eq(k, key, keylen))
 			return k;
 		i = (i + 1) & mask;
 	}
@@ -193,6 +208,7 @@ struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
 		return k;
 	}
 	struct bw_wbudget *b = t->budget;
+	int moved = 0;
 	if (b && b->nkeys >= b->max_keys) {
 		if (!t->tail) {
 			b->refused++;
@@ -200,13 +216,15 @@ struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
 		}
 		bw_wtable_del(t, t->tail);
 		b->evictions++;
+		moved = 1;
 	}
 	if ((t->n + 1) * 4 > t->cap * 3 || !t->cap) {
 		if (grow(t))
 			return NULL;
+		moved = 1;
 	}
-	/* the slot may have moved (delete or grow): look again */
-	if (lookup(t, h, key, keylen, &slot))
+	/* the free slot may have moved (delete or grow): look again */
+	if (moved && lookup(t, h, key, keylen, &slot))
 		return NULL; /* cannot happen */
 	if (t->nspare && keylen == t->spare_keylen) {
 		k = t->spare;
@@ -217,12 +235,12 @@ struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
 		if (!k)
 			return NULL;
 	}
-	memset(k, 0, sizeof(*k) + t->state_size);
+	memset(k, 0, key_size(t, keylen));
 	k->hash = h;
 	k->keylen = keylen;
 	k->last_ts = now;
 	k->slot = slot;
-	memcpy(k->data + t->state_size, key, keylen);
+	memcpy(k->data, key, keylen);
 	t->slots[slot].hash = h;
 	t->slots[slot].k = k;
 	t->n++;

@@ -36,7 +36,9 @@ struct bw_wkey {
 	int64_t last_ts;              /* ms, event time of the last touch */
 	uint32_t keylen;
 	uint32_t slot;                /* index in the table's slots */
-	/* state (state_size bytes, 8-aligned) then the key bytes */
+	/* the key bytes (padded to 8) then the state (state_size bytes):
+	 * a probe that finds the slot reads the key on the line it already
+	 * loaded for keylen, instead of one past the state */
 	_Alignas(8) unsigned char data[];
 };
 
@@ -69,7 +71,10 @@ void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
 		    void (*fini)(void *state, struct bw_wbudget *b));
 void bw_wtable_fini(struct bw_wtable *t);
 
-static inline void *bw_wkey_state(struct bw_wkey *k) { return k->data; }
+static inline void *bw_wkey_state(struct bw_wkey *k)
+{
+	return k->data + ((k->keylen + 7u) & ~7u);
+}
 
 /* Find or create the key, mark it seen at now (LRU head). A created state
  * is zeroed and *created set. @return the key, NULL when out of memory or
