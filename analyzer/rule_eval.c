@@ -62,6 +62,11 @@ struct recent_state {
 
 struct rrun {
 	struct bw_wtable tab;      /* threshold / sequence / suppress state */
+	/* Where the rule's state lives: its own tab, lane 0, or for a
+	 * threshold rule a lane of an earlier rule's tab when both group by
+	 * the same fields and meet the same events (shared_space) */
+	struct bw_wtable *st;
+	uint32_t lane;
 	struct bw_wtable recent;   /* last alert per key, when referenced */
 	int64_t recent_keep;       /* longest recent() window on this rule */
 	uint32_t maxruns;
@@ -1106,11 +1111,12 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	if (ev->ts_ms <= cutoff)
 		return; /* too late: already outside every window */
 	int created;
-	struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock,
-					  &created);
+	struct rrun *rr = &e->run[ri];
+	struct bw_wkey *k = bw_wtable_get_lane(rr->st, rr->lane, key, kl,
+					       e->clock, &created);
 	if (!k)
 		return;
-	struct thr_state *s = bw_wkey_state(k);
+	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
 	struct bw_wrec rec;
 	rec.ts = ev->ts_ms;
 	rec.input_id = ev->input_id;
@@ -1397,6 +1403,43 @@ static uint32_t dist_cap(const struct bw_ruleset *rs, const struct bw_rule *r)
 	return (uint32_t)maxc + 1;
 }
 
+static int in_index(const uint32_t *idx, uint32_t n, size_t ri)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (idx[i] == ri)
+			return 1;
+	return 0;
+}
+
+/* An earlier threshold rule whose table rule ri can share as a lane: same
+ * group fields (so the same key for every event) and the same index
+ * cells (so, whens alike, keys come and go together and a lane rarely
+ * sits in a key the other rule never uses). @return its index, -1. */
+static int shared_space(const struct bw_engine *e, size_t ri)
+{
+	const struct bw_ruleset *rs = e->rs;
+	const struct bw_rule *r = &rs->rules[ri];
+	if (!r->ngroup)
+		return -1;
+	for (size_t j = 0; j < ri; j++) {
+		const struct bw_rule *o = &rs->rules[j];
+		if (o->kind != BW_RK_THRESHOLD || e->run[j].st != &e->run[j].tab ||
+		    o->ngroup != r->ngroup ||
+		    memcmp(o->group, r->group, sizeof(r->group[0]) * (size_t)r->ngroup))
+			continue;
+		if (e->run[j].tab.nlane >= BW_WTABLE_MAX_LANES)
+			continue;
+		int same = 1;
+		for (int s = 0; s < BW_SRC__COUNT && same; s++)
+			for (int k = 0; k < BW_KIND__COUNT && same; k++)
+				same = in_index(rs->index[s][k], rs->nindex[s][k], ri) ==
+				       in_index(rs->index[s][k], rs->nindex[s][k], j);
+		if (same)
+			return (int)j;
+	}
+	return -1;
+}
+
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
 {
 	const struct bw_ruleset *rs = e->rs;
@@ -1430,10 +1473,11 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	if (e->clock - e->last_expire >= 10000) {
 		e->last_expire = e->clock;
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			if (e->run[i].tab.tail)
-				bw_wtable_expire(&e->run[i].tab, e->clock);
-			if (e->run[i].recent.tail)
-				bw_wtable_expire(&e->run[i].recent, e->clock);
+			struct rrun *rr = &e->run[i];
+			if (rr->st->lane[rr->lane].tail)
+				bw_wtable_expire_lane(rr->st, rr->lane, e->clock);
+			if (rr->recent.lane[0].tail)
+				bw_wtable_expire(&rr->recent, e->clock);
 		}
 	}
 	/* which fields the event has: rules needing others are skipped.
@@ -1625,6 +1669,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		struct rrun *rr = &e->run[i];
 		int64_t keep = r->window_ms > r->suppress_ms ? r->window_ms :
 							       r->suppress_ms;
+		rr->st = &rr->tab;
+		rr->lane = 0;
 		if (r->kind == BW_RK_SEQUENCE) {
 			uint32_t mr = 1;
 			for (int k = 0; k < r->nsteps; k++)
@@ -1634,9 +1680,20 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
 		} else if (r->kind == BW_RK_THRESHOLD) {
-			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring) +
-				       bw_wring_size(r->ndist), seed ^ (i * 0x9e37u),
-				       keep, &e->budget, thr_fini);
+			size_t sz = offsetof(struct thr_state, ring) +
+				    bw_wring_size(r->ndist);
+			int j = shared_space(e, i);
+			if (j >= 0) {
+				int l = bw_wtable_add_lane(&e->run[j].tab, sz,
+							   keep, thr_fini);
+				if (l > 0) {
+					rr->st = &e->run[j].tab;
+					rr->lane = (uint32_t)l;
+					continue;
+				}
+			}
+			bw_wtable_init(&rr->tab, sz, seed ^ (i * 0x9e37u), keep,
+				       &e->budget, thr_fini);
 		} else {
 			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring),
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
@@ -1810,7 +1867,7 @@ void bw_engine_free(struct bw_engine *e)
 		return;
 	if (e->run) {
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			bw_wtable_fini(&e->run[i].tab);
+			bw_wtable_fini(&e->run[i].tab); /* with shared lanes */
 			bw_wtable_fini(&e->run[i].recent);
 		}
 		free(e->run);
