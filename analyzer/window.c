@@ -38,23 +38,24 @@ int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
 	l->size = (state_size + 7) & ~(size_t)7;
 	l->fini = fini;
 	l->off = t->state_size;
-	t->state_size += sizeof(struct bw_wlink) + l->size;
+	t->state_size += l->size;
+	t->koff += (uint32_t)sizeof(struct bw_wlink);
 	return (int)t->nlane++;
 }
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
 {
-	return sizeof(struct bw_wkey) + ((keylen + 7u) & ~(size_t)7) +
+	return sizeof(struct bw_wkey) + t->koff + ((keylen + 7u) & ~(size_t)7) +
 	       t->state_size;
 }
 
 static inline struct bw_wlink *lane_link(const struct bw_wtable *t,
 					 struct bw_wkey *k, uint32_t l)
 {
+	(void)t;
 	if (!l)
 		return &k->l0;
-	return (struct bw_wlink *)((unsigned char *)bw_wkey_state(k) +
-				   t->lane[l].off);
+	return (struct bw_wlink *)k->data + (l - 1);
 }
 
 static void lru_unlink(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
@@ -188,18 +189,19 @@ static int grow(struct bw_wtable *t)
 }
 
 /* Most keys are one IP address (16 bytes): compare those inline. */
-static inline int key_eq(const struct bw_wkey *k, const void *key,
-			 uint32_t keylen)
+static inline int key_eq(const struct bw_wtable *t, const struct bw_wkey *k,
+			 const void *key, uint32_t keylen)
 {
 	if (k->keylen != keylen)
 		return 0;
+	const unsigned char *kb = k->data + t->koff;
 	if (keylen == 16) {
 		uint64_t a[2], b[2];
-		memcpy(a, k->data, 16);
+		memcpy(a, kb, 16);
 		memcpy(b, key, 16);
 		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 	}
-	return memcmp(k->data, key, keylen) == 0;
+	return memcmp(kb, key, keylen) == 0;
 }
 
 static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
@@ -214,7 +216,7 @@ static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 			return NULL;
 		}
 		struct bw_wkey *k = sl->k;
-		if (sl->hash == h && key_eq(k, key, keylen))
+		if (sl->hash == h && key_eq(t, k, key, keylen))
 			return k;
 		i = (i + 1) & mask;
 	}
@@ -226,7 +228,7 @@ struct bw_wkey *bw_wtable_find_lane(const struct bw_wtable *t, uint32_t lane,
 	if (!t->n)
 		return NULL;
 	struct bw_wkey *k = t->last;
-	if (!k || !key_eq(k, key, keylen)) {
+	if (!k || !key_eq(t, k, key, keylen)) {
 		uint32_t slot;
 		k = lookup(t, bw_hash64(t->seed, key, keylen), key, keylen,
 			   &slot);
@@ -289,7 +291,7 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	uint32_t slot = 0;
 	*created = 0;
 	struct bw_wkey *k = t->last;
-	if (!k || !key_eq(k, key, keylen)) {
+	if (!k || !key_eq(t, k, key, keylen)) {
 		h = bw_hash64(t->seed, key, keylen);
 		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
 	}
@@ -340,7 +342,8 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	k->hash = h;
 	k->keylen = keylen;
 	k->slot = slot;
-	memcpy(k->data, key, keylen);
+	k->soff = (uint32_t)(sizeof(*k) + t->koff + ((keylen + 7u) & ~7u));
+	memcpy(k->data + t->koff, key, keylen);
 	t->slots[slot].hash = h;
 	t->slots[slot].k = k;
 	t->n++;
@@ -532,9 +535,12 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 {
 	const uint64_t *r = bw_wring_rec(w, 0);
 	int64_t ts = BW_WREC_TS(r);
-	int64_t start = ts - (((ts % w->width) + w->width) % w->width);
 	int64_t *last = w->blen ? bucket(w, w->blen - 1u) : NULL;
-	if (!last || last[0] < start) {
+	/* records fold in time order, so nearly always into the newest
+	 * bucket: a record before its end has a start at or before the
+	 * newest's (both multiples of width), with no division needed */
+	if (!last || ts >= last[0] + w->width) {
+		int64_t start = ts - (((ts % w->width) + w->width) % w->width);
 		if (w->blen == w->bcap) {
 			uint32_t cap = w->bcap ? w->bcap * 2u : 8;
 			if (cap > UINT16_MAX)

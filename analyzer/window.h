@@ -49,11 +49,13 @@ struct bw_wkey {
 	uint32_t keylen;
 	uint32_t slot;                /* index in the table's slots */
 	uint32_t live;                /* bit i: lane i holds state */
-	uint32_t pad_;
-	/* the key bytes (padded to 8) then the states: lane 0's, then per
-	 * further lane its bw_wlink and state (struct bw_wlane.off). A probe
-	 * that finds the slot reads the key on the line it already loaded
-	 * for keylen, instead of one past the states. */
+	uint32_t soff;                /* bytes from the key to lane 0's state */
+	/* the links of lanes 1.. (struct bw_wtable.koff bytes), the key
+	 * bytes (padded to 8), then the states of all lanes. The rules of
+	 * one event touch the same keys in the same order, so the links of
+	 * their lanes share the lines one relink has loaded, and a probe
+	 * that finds the slot reads the key on the line it loaded for
+	 * keylen. */
 	_Alignas(8) unsigned char data[];
 };
 
@@ -68,8 +70,8 @@ struct bw_wslot {
 struct bw_wlane {
 	struct bw_wkey *head, *tail;
 	int64_t keep_ms;              /* idle time after which it expires */
-	size_t off;                   /* bytes from the state area to the
-	                                 lane's link (lane 0: its state) */
+	size_t off;                   /* bytes from lane 0's state to this
+	                                 lane's */
 	size_t size;                  /* state bytes, rounded up to 8 */
 	void (*fini)(void *state, struct bw_wbudget *b); /* may be NULL */
 };
@@ -79,7 +81,8 @@ struct bw_wtable {
 	uint32_t cap, n;              /* slots, keys */
 	uint32_t nlane;
 	struct bw_wlane lane[BW_WTABLE_MAX_LANES];
-	size_t state_size;            /* all lanes, links included */
+	size_t state_size;            /* all lanes */
+	uint32_t koff;                /* links of lanes 1.. before the key */
 	uint64_t seed;
 	struct bw_wbudget *budget;
 	/* The key touched last: the next rule of the same event, or the
@@ -106,13 +109,12 @@ void bw_wtable_fini(struct bw_wtable *t);
 /* Lane 0's state. */
 static inline void *bw_wkey_state(struct bw_wkey *k)
 {
-	return k->data + ((k->keylen + 7u) & ~7u);
+	return (unsigned char *)k + k->soff;
 }
 static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 				       struct bw_wkey *k, uint32_t lane)
 {
-	return (unsigned char *)bw_wkey_state(k) + t->lane[lane].off +
-	       (lane ? sizeof(struct bw_wlink) : 0);
+	return (unsigned char *)k + k->soff + t->lane[lane].off;
 }
 
 /* Find or create the key's lane, mark it seen at now (the lane's LRU
