@@ -37,10 +37,10 @@ int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
 	l->keep_ms = keep_ms;
 	l->size = (state_size + 7) & ~(size_t)7;
 	l->fini = fini;
-	l->off = t->state_size;
-	t->state_size += l->size;
 	t->koff += (uint32_t)sizeof(struct bw_wlink);
-	return (int)t->nlane++;
+	t->nlane++;
+	t->state_size = t->nlane * sizeof(void *);
+	return (int)t->nlane - 1;
 }
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
@@ -125,6 +125,46 @@ static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 	free(k);
 }
 
+static void **lane_slot(const struct bw_wtable *t, struct bw_wkey *k,
+			uint32_t l)
+{
+	(void)t;
+	return (void **)((unsigned char *)k + k->soff) + l;
+}
+
+/* A zeroed state block for lane l of a table of several lanes. */
+static void *state_new(struct bw_wtable *t, uint32_t l)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	void *p = ln->spare;
+	if (p) {
+		memcpy(&ln->spare, p, sizeof(void *));
+		ln->nspare--;
+	} else {
+		p = malloc(ln->size);
+		if (!p)
+			return NULL;
+	}
+	memset(p, 0, ln->size);
+	if (t->budget)
+		t->budget->bytes += ln->size + 16;
+	return p;
+}
+
+static void state_free(struct bw_wtable *t, uint32_t l, void *p)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	if (t->budget)
+		t->budget->bytes -= ln->size + 16;
+	if (ln->nspare < SPARE_MAX) {
+		memcpy(p, &ln->spare, sizeof(void *));
+		ln->spare = p;
+		ln->nspare++;
+		return;
+	}
+	free(p);
+}
+
 /* Drop lane l of k; the key goes with its last lane. */
 static void lane_drop(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 {
@@ -132,8 +172,13 @@ static void lane_drop(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 	k->live &= ~(1u << l);
 	if (t->budget)
 		t->budget->nkeys--;
+	void *st = bw_wkey_lane_state(t, k, l);
 	if (t->lane[l].fini)
-		t->lane[l].fini(bw_wkey_lane_state(t, k, l), t->budget);
+		t->lane[l].fini(st, t->budget);
+	if (t->nlane > 1) {
+		state_free(t, l, st);
+		*lane_slot(t, k, l) = NULL;
+	}
 	if (!k->live)
 		key_remove(t, k);
 }
@@ -159,6 +204,15 @@ void bw_wtable_fini(struct bw_wtable *t)
 		free(k);
 	}
 	t->nspare = 0;
+	for (uint32_t l = 0; l < t->nlane; l++) {
+		struct bw_wlane *ln = &t->lane[l];
+		while (ln->spare) {
+			void *p = ln->spare;
+			memcpy(&ln->spare, p, sizeof(void *));
+			free(p);
+		}
+		ln->nspare = 0;
+	}
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = 0;
@@ -311,8 +365,15 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 		 * evicting this lane's tail cannot remove it */
 		if (make_room(t, l) < 0)
 			return NULL;
-		memset(lane_link(t, k, l), 0, l ? sizeof(struct bw_wlink) : 0);
-		memset(bw_wkey_lane_state(t, k, l), 0, t->lane[l].size);
+		memset(lane_link(t, k, l), 0, sizeof(struct bw_wlink));
+		if (t->nlane > 1) {
+			void *st = state_new(t, l);
+			if (!st)
+				return NULL;
+			*lane_slot(t, k, l) = st;
+		} else {
+			memset(bw_wkey_lane_state(t, k, l), 0, t->lane[l].size);
+		}
 		lane_born(t, l, k, now);
 		t->last = k;
 		*created = 1;
@@ -329,14 +390,20 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	/* the free slot may have moved (delete or grow): look again */
 	if (moved && lookup(t, h, key, keylen, &slot))
 		return NULL; /* cannot happen */
+	void *st = NULL;
+	if (t->nlane > 1 && !(st = state_new(t, l)))
+		return NULL;
 	if (t->nspare && keylen == t->spare_keylen) {
 		k = t->spare;
 		t->spare = k->l0.next;
 		t->nspare--;
 	} else {
 		k = malloc(key_size(t, keylen));
-		if (!k)
+		if (!k) {
+			if (st)
+				state_free(t, l, st);
 			return NULL;
+		}
 	}
 	memset(k, 0, key_size(t, keylen));
 	k->hash = h;
@@ -344,6 +411,8 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	k->slot = slot;
 	k->soff = (uint32_t)(sizeof(*k) + t->koff + ((keylen + 7u) & ~7u));
 	memcpy(k->data + t->koff, key, keylen);
+	if (st)
+		*lane_slot(t, k, l) = st;
 	t->slots[slot].hash = h;
 	t->slots[slot].k = k;
 	t->n++;

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct bw_wbudget {
 	uint64_t nkeys;      /* keys live in all tables */
@@ -35,7 +36,11 @@ struct bw_wbudget {
  * own LRU list, idle time and eviction, so a lane behaves exactly like a
  * table of its own (the budget counts live lanes, not keys), while the
  * rules of one event cost one hash probe and one key line between them.
- * The key leaves the table when its last lane does. */
+ * The key leaves the table when its last lane does. A table of one lane
+ * keeps the state inside the key; with more, each live lane's state is
+ * a block of its own that the key points to, so a lane that has expired
+ * while another lives on (an hourly window beside a daily one) costs no
+ * more than its pointer. */
 #define BW_WTABLE_MAX_LANES 8
 
 struct bw_wlink {
@@ -70,10 +75,11 @@ struct bw_wslot {
 struct bw_wlane {
 	struct bw_wkey *head, *tail;
 	int64_t keep_ms;              /* idle time after which it expires */
-	size_t off;                   /* bytes from lane 0's state to this
-	                                 lane's */
 	size_t size;                  /* state bytes, rounded up to 8 */
 	void (*fini)(void *state, struct bw_wbudget *b); /* may be NULL */
+	void *spare;                  /* freed states kept for reuse, linked
+	                                 through their first word */
+	uint32_t nspare;
 };
 
 struct bw_wtable {
@@ -81,7 +87,7 @@ struct bw_wtable {
 	uint32_t cap, n;              /* slots, keys */
 	uint32_t nlane;
 	struct bw_wlane lane[BW_WTABLE_MAX_LANES];
-	size_t state_size;            /* all lanes */
+	size_t state_size;            /* lane 0's state, or nlane pointers */
 	uint32_t koff;                /* links of lanes 1.. before the key */
 	uint64_t seed;
 	struct bw_wbudget *budget;
@@ -114,7 +120,12 @@ static inline void *bw_wkey_state(struct bw_wkey *k)
 static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 				       struct bw_wkey *k, uint32_t lane)
 {
-	return (unsigned char *)k + k->soff + t->lane[lane].off;
+	if (t->nlane == 1)
+		return (unsigned char *)k + k->soff;
+	void *p;
+	memcpy(&p, (unsigned char *)k + k->soff + lane * sizeof(void *),
+	       sizeof(p));
+	return p;
 }
 
 /* Find or create the key's lane, mark it seen at now (the lane's LRU
