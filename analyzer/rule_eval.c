@@ -1347,6 +1347,11 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 
 /* ------------------------------------------------------------ engine */
 
+static size_t thr_size(const struct bw_rule *r)
+{
+	return offsetof(struct thr_state, ring) + bw_wring_size(r->ndist);
+}
+
 static void thr_fini(void *state, struct bw_wbudget *b)
 {
 	struct thr_state *s = state;
@@ -1411,33 +1416,46 @@ static int in_index(const uint32_t *idx, uint32_t n, size_t ri)
 	return 0;
 }
 
-/* An earlier threshold rule whose table rule ri can share as a lane: same
- * group fields (so the same key for every event) and the same index
- * cells (so, whens alike, keys come and go together and a lane rarely
- * sits in a key the other rule never uses). @return its index, -1. */
-static int shared_space(const struct bw_engine *e, size_t ri)
+static int64_t rule_keep(const struct bw_rule *r)
+{
+	return r->window_ms > r->suppress_ms ? r->window_ms : r->suppress_ms;
+}
+
+/* Can threshold rules a and b share a table? Same group fields (so the
+ * same key for every event) and the same index cells (so, whens alike,
+ * their keys come and go together). */
+static int same_space(const struct bw_ruleset *rs, size_t a, size_t b)
+{
+	const struct bw_rule *x = &rs->rules[a], *y = &rs->rules[b];
+	if (x->kind != BW_RK_THRESHOLD || y->kind != BW_RK_THRESHOLD ||
+	    !x->ngroup || x->ngroup != y->ngroup ||
+	    memcmp(x->group, y->group, sizeof(x->group[0]) * (size_t)x->ngroup))
+		return 0;
+	for (int s = 0; s < BW_SRC__COUNT; s++)
+		for (int k = 0; k < BW_KIND__COUNT; k++)
+			if (in_index(rs->index[s][k], rs->nindex[s][k], a) !=
+			    in_index(rs->index[s][k], rs->nindex[s][k], b))
+				return 0;
+	return 1;
+}
+
+/* The rule whose table threshold rule ri joins as a lane: of the rules
+ * it can share with, the one kept longest (its state lies inside the
+ * key, and outlives the others'), the first of equals. @return ri when
+ * it leads (or shares with none). */
+static size_t lane_leader(const struct bw_engine *e, size_t ri)
 {
 	const struct bw_ruleset *rs = e->rs;
-	const struct bw_rule *r = &rs->rules[ri];
-	if (!r->ngroup)
-		return -1;
-	for (size_t j = 0; j < ri; j++) {
-		const struct bw_rule *o = &rs->rules[j];
-		if (o->kind != BW_RK_THRESHOLD || e->run[j].st != &e->run[j].tab ||
-		    o->ngroup != r->ngroup ||
-		    memcmp(o->group, r->group, sizeof(r->group[0]) * (size_t)r->ngroup))
+	size_t lead = ri;
+	for (size_t j = 0; j < rs->nrules; j++) {
+		if (j == ri || !same_space(rs, ri, j))
 			continue;
-		if (e->run[j].tab.nlane >= BW_WTABLE_MAX_LANES)
-			continue;
-		int same = 1;
-		for (int s = 0; s < BW_SRC__COUNT && same; s++)
-			for (int k = 0; k < BW_KIND__COUNT && same; k++)
-				same = in_index(rs->index[s][k], rs->nindex[s][k], ri) ==
-				       in_index(rs->index[s][k], rs->nindex[s][k], j);
-		if (same)
-			return (int)j;
+		int64_t kj = rule_keep(&rs->rules[j]);
+		int64_t kl = rule_keep(&rs->rules[lead]);
+		if (kj > kl || (kj == kl && j < lead))
+			lead = j;
 	}
-	return -1;
+	return lead;
 }
 
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
@@ -1680,23 +1698,32 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
 		} else if (r->kind == BW_RK_THRESHOLD) {
-			size_t sz = offsetof(struct thr_state, ring) +
-				    bw_wring_size(r->ndist);
-			int j = shared_space(e, i);
-			if (j >= 0) {
-				int l = bw_wtable_add_lane(&e->run[j].tab, sz,
-							   keep, thr_fini);
-				if (l > 0) {
-					rr->st = &e->run[j].tab;
-					rr->lane = (uint32_t)l;
-					continue;
-				}
-			}
-			bw_wtable_init(&rr->tab, sz, seed ^ (i * 0x9e37u), keep,
-				       &e->budget, thr_fini);
+			/* lanes join their leader's table below */
+			if (lane_leader(e, i) == i)
+				bw_wtable_init(&rr->tab, thr_size(r),
+					       seed ^ (i * 0x9e37u), keep,
+					       &e->budget, thr_fini);
 		} else {
 			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring),
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+		}
+	}
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		const struct bw_rule *r = &e->rs->rules[i];
+		struct rrun *rr = &e->run[i];
+		if (r->kind != BW_RK_THRESHOLD)
+			continue;
+		size_t j = lane_leader(e, i);
+		if (j == i)
+			continue;
+		int l = bw_wtable_add_lane(&e->run[j].tab, thr_size(r),
+					   rule_keep(r), thr_fini);
+		if (l > 0) {
+			rr->st = &e->run[j].tab;
+			rr->lane = (uint32_t)l;
+		} else { /* more than BW_WTABLE_MAX_LANES alike */
+			bw_wtable_init(&rr->tab, thr_size(r), seed ^ (i * 0x9e37u),
+				       rule_keep(r), &e->budget, thr_fini);
 		}
 	}
 	for (size_t i = 0; i < e->rs->nrules; i++)

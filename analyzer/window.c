@@ -38,9 +38,8 @@ int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
 	l->size = (state_size + 7) & ~(size_t)7;
 	l->fini = fini;
 	t->koff += (uint32_t)sizeof(struct bw_wlink);
-	t->nlane++;
-	t->state_size = t->nlane * sizeof(void *);
-	return (int)t->nlane - 1;
+	t->state_size += sizeof(void *);
+	return (int)t->nlane++;
 }
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
@@ -49,10 +48,8 @@ static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
 	       t->state_size;
 }
 
-static inline struct bw_wlink *lane_link(const struct bw_wtable *t,
-					 struct bw_wkey *k, uint32_t l)
+static inline struct bw_wlink *lane_link(struct bw_wkey *k, uint32_t l)
 {
-	(void)t;
 	if (!l)
 		return &k->l0;
 	return (struct bw_wlink *)k->data + (l - 1);
@@ -61,13 +58,13 @@ static inline struct bw_wlink *lane_link(const struct bw_wtable *t,
 static void lru_unlink(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 {
 	struct bw_wlane *ln = &t->lane[l];
-	struct bw_wlink *x = lane_link(t, k, l);
+	struct bw_wlink *x = lane_link(k, l);
 	if (x->prev)
-		lane_link(t, x->prev, l)->next = x->next;
+		lane_link(x->prev, l)->next = x->next;
 	else
 		ln->head = x->next;
 	if (x->next)
-		lane_link(t, x->next, l)->prev = x->prev;
+		lane_link(x->next, l)->prev = x->prev;
 	else
 		ln->tail = x->prev;
 	x->prev = x->next = NULL;
@@ -76,11 +73,11 @@ static void lru_unlink(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 static void lru_push_head(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 {
 	struct bw_wlane *ln = &t->lane[l];
-	struct bw_wlink *x = lane_link(t, k, l);
+	struct bw_wlink *x = lane_link(k, l);
 	x->prev = NULL;
 	x->next = ln->head;
 	if (ln->head)
-		lane_link(t, ln->head, l)->prev = k;
+		lane_link(ln->head, l)->prev = k;
 	ln->head = k;
 	if (!ln->tail)
 		ln->tail = k;
@@ -128,11 +125,11 @@ static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 static void **lane_slot(const struct bw_wtable *t, struct bw_wkey *k,
 			uint32_t l)
 {
-	(void)t;
-	return (void **)((unsigned char *)k + k->soff) + l;
+	return (void **)((unsigned char *)k + k->soff + t->lane[0].size) +
+	       (l - 1);
 }
 
-/* A zeroed state block for lane l of a table of several lanes. */
+/* A zeroed state block for lane l >= 1. */
 static void *state_new(struct bw_wtable *t, uint32_t l)
 {
 	struct bw_wlane *ln = &t->lane[l];
@@ -175,7 +172,7 @@ static void lane_drop(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 	void *st = bw_wkey_lane_state(t, k, l);
 	if (t->lane[l].fini)
 		t->lane[l].fini(st, t->budget);
-	if (t->nlane > 1) {
+	if (l) {
 		state_free(t, l, st);
 		*lane_slot(t, k, l) = NULL;
 	}
@@ -298,7 +295,7 @@ uint64_t bw_wtable_expire_lane(struct bw_wtable *t, uint32_t lane,
 	if (ln->keep_ms <= 0)
 		return 0;
 	while (ln->tail &&
-	       lane_link(t, ln->tail, lane)->last_ts < now - ln->keep_ms) {
+	       lane_link(ln->tail, lane)->last_ts < now - ln->keep_ms) {
 		lane_drop(t, lane, ln->tail);
 		n++;
 	}
@@ -327,7 +324,7 @@ static void lane_born(struct bw_wtable *t, uint32_t l, struct bw_wkey *k,
 		      int64_t now)
 {
 	k->live |= 1u << l;
-	lane_link(t, k, l)->last_ts = now;
+	lane_link(k, l)->last_ts = now;
 	lru_push_head(t, l, k);
 	struct bw_wbudget *b = t->budget;
 	if (b) {
@@ -350,7 +347,7 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
 	}
 	if (k && (k->live & (1u << l))) {
-		struct bw_wlink *x = lane_link(t, k, l);
+		struct bw_wlink *x = lane_link(k, l);
 		if (now > x->last_ts)
 			x->last_ts = now;
 		if (t->lane[l].head != k) {
@@ -365,8 +362,8 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 		 * evicting this lane's tail cannot remove it */
 		if (make_room(t, l) < 0)
 			return NULL;
-		memset(lane_link(t, k, l), 0, sizeof(struct bw_wlink));
-		if (t->nlane > 1) {
+		memset(lane_link(k, l), 0, sizeof(struct bw_wlink));
+		if (l) {
 			void *st = state_new(t, l);
 			if (!st)
 				return NULL;
@@ -391,7 +388,7 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	if (moved && lookup(t, h, key, keylen, &slot))
 		return NULL; /* cannot happen */
 	void *st = NULL;
-	if (t->nlane > 1 && !(st = state_new(t, l)))
+	if (l && !(st = state_new(t, l)))
 		return NULL;
 	if (t->nspare && keylen == t->spare_keylen) {
 		k = t->spare;

@@ -36,11 +36,11 @@ struct bw_wbudget {
  * own LRU list, idle time and eviction, so a lane behaves exactly like a
  * table of its own (the budget counts live lanes, not keys), while the
  * rules of one event cost one hash probe and one key line between them.
- * The key leaves the table when its last lane does. A table of one lane
- * keeps the state inside the key; with more, each live lane's state is
- * a block of its own that the key points to, so a lane that has expired
- * while another lives on (an hourly window beside a daily one) costs no
- * more than its pointer. */
+ * The key leaves the table when its last lane does. Lane 0's state lies
+ * inside the key; each live further lane's state is a block of its own
+ * that the key points to, so a lane that has expired while another lives
+ * on (an hourly window beside a daily one) costs no more than its
+ * pointer. Make lane 0 the one that lives longest. */
 #define BW_WTABLE_MAX_LANES 8
 
 struct bw_wlink {
@@ -87,7 +87,7 @@ struct bw_wtable {
 	uint32_t cap, n;              /* slots, keys */
 	uint32_t nlane;
 	struct bw_wlane lane[BW_WTABLE_MAX_LANES];
-	size_t state_size;            /* lane 0's state, or nlane pointers */
+	size_t state_size;            /* lane 0's state + pointers to the rest */
 	uint32_t koff;                /* links of lanes 1.. before the key */
 	uint64_t seed;
 	struct bw_wbudget *budget;
@@ -120,10 +120,11 @@ static inline void *bw_wkey_state(struct bw_wkey *k)
 static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 				       struct bw_wkey *k, uint32_t lane)
 {
-	if (t->nlane == 1)
-		return (unsigned char *)k + k->soff;
+	unsigned char *s0 = (unsigned char *)k + k->soff;
+	if (!lane)
+		return s0;
 	void *p;
-	memcpy(&p, (unsigned char *)k + k->soff + lane * sizeof(void *),
+	memcpy(&p, s0 + t->lane[0].size + (lane - 1) * sizeof(void *),
 	       sizeof(p));
 	return p;
 }
