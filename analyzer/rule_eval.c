@@ -1117,6 +1117,8 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	if (!k)
 		return;
 	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
+	if (!created)
+		bw_wring_prefetch(&s->ring);
 	struct bw_wrec rec;
 	rec.ts = ev->ts_ms;
 	rec.input_id = ev->input_id;

@@ -345,6 +345,12 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	if (!k || !key_eq(t, k, key, keylen)) {
 		h = bw_hash64(t->seed, key, keylen);
 		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
+		/* the other rules of this event will want their lanes of
+		 * this key next: start loading their state blocks now */
+		for (uint32_t m = k ? k->live & ~1u & ~(1u << l) : 0; m;
+		     m &= m - 1)
+			__builtin_prefetch(bw_wkey_lane_state(t, k,
+				(uint32_t)__builtin_ctz(m)));
 	}
 	if (k && (k->live & (1u << l))) {
 		struct bw_wlink *x = lane_link(k, l);

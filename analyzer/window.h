@@ -261,6 +261,16 @@ static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
 {
 	return bw_wring_rec(w, i)[1] & BW_WREC_TS_MASK;
 }
+/* Start loading what the next push will read: the oldest record (folded
+ * when the ring is full) and the newest bucket. */
+static inline void bw_wring_prefetch(const struct bw_wring *w)
+{
+	if (w->len)
+		__builtin_prefetch(bw_wring_rec(w, 0));
+	if (w->blen)
+		__builtin_prefetch(w->bk + (size_t)((w->bhead + w->blen - 1u) &
+						    (w->bcap - 1u)) * w->stride);
+}
 /* Events in buckets (older than every exact record). */
 uint64_t bw_wring_bucketed(const struct bw_wring *w);
 
