@@ -62,6 +62,11 @@ struct recent_state {
 
 struct rrun {
 	struct bw_wtable tab;      /* threshold / sequence / suppress state */
+	/* Where the rule's state lives: its own tab, lane 0, or for a
+	 * threshold rule a lane of an earlier rule's tab when both group by
+	 * the same fields and meet the same events (shared_space) */
+	struct bw_wtable *st;
+	uint32_t lane;
 	struct bw_wtable recent;   /* last alert per key, when referenced */
 	int64_t recent_keep;       /* longest recent() window on this rule */
 	uint32_t maxruns;
@@ -1333,11 +1338,14 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	if (ev->ts_ms <= cutoff)
 		return; /* too late: already outside every window */
 	int created;
-	struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock,
-					  &created);
+	struct rrun *rr = &e->run[ri];
+	struct bw_wkey *k = bw_wtable_get_lane(rr->st, rr->lane, key, kl,
+					       e->clock, &created);
 	if (!k)
 		return;
-	struct thr_state *s = bw_wkey_state(k);
+	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
+	if (!created)
+		bw_wring_prefetch(&s->ring);
 	struct bw_wrec rec;
 	rec.ts = ev->ts_ms;
 	rec.input_id = ev->input_id;
@@ -1568,6 +1576,11 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 
 /* ------------------------------------------------------------ engine */
 
+static size_t thr_size(const struct bw_rule *r)
+{
+	return offsetof(struct thr_state, ring) + bw_wring_size(r->ndist);
+}
+
 static void thr_fini(void *state, struct bw_wbudget *b)
 {
 	struct thr_state *s = state;
@@ -1624,6 +1637,56 @@ static uint32_t dist_cap(const struct bw_ruleset *rs, const struct bw_rule *r)
 	return (uint32_t)maxc + 1;
 }
 
+static int in_index(const uint32_t *idx, uint32_t n, size_t ri)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (idx[i] == ri)
+			return 1;
+	return 0;
+}
+
+static int64_t rule_keep(const struct bw_rule *r)
+{
+	return r->window_ms > r->suppress_ms ? r->window_ms : r->suppress_ms;
+}
+
+/* Can threshold rules a and b share a table? Same group fields (so the
+ * same key for every event) and the same index cells (so, whens alike,
+ * their keys come and go together). */
+static int same_space(const struct bw_ruleset *rs, size_t a, size_t b)
+{
+	const struct bw_rule *x = &rs->rules[a], *y = &rs->rules[b];
+	if (x->kind != BW_RK_THRESHOLD || y->kind != BW_RK_THRESHOLD ||
+	    !x->ngroup || x->ngroup != y->ngroup ||
+	    memcmp(x->group, y->group, sizeof(x->group[0]) * (size_t)x->ngroup))
+		return 0;
+	for (int s = 0; s < BW_SRC__COUNT; s++)
+		for (int k = 0; k < BW_KIND__COUNT; k++)
+			if (in_index(rs->index[s][k], rs->nindex[s][k], a) !=
+			    in_index(rs->index[s][k], rs->nindex[s][k], b))
+				return 0;
+	return 1;
+}
+
+/* The rule whose table threshold rule ri joins as a lane: of the rules
+ * it can share with, the one kept longest (its state lies inside the
+ * key, and outlives the others'), the first of equals. @return ri when
+ * it leads (or shares with none). */
+static size_t lane_leader(const struct bw_engine *e, size_t ri)
+{
+	const struct bw_ruleset *rs = e->rs;
+	size_t lead = ri;
+	for (size_t j = 0; j < rs->nrules; j++) {
+		if (j == ri || !same_space(rs, ri, j))
+			continue;
+		int64_t kj = rule_keep(&rs->rules[j]);
+		int64_t kl = rule_keep(&rs->rules[lead]);
+		if (kj > kl || (kj == kl && j < lead))
+			lead = j;
+	}
+	return lead;
+}
+
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
 {
 	const struct bw_ruleset *rs = e->rs;
@@ -1657,10 +1720,11 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	if (e->clock - e->last_expire >= 10000) {
 		e->last_expire = e->clock;
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			if (e->run[i].tab.tail)
-				bw_wtable_expire(&e->run[i].tab, e->clock);
-			if (e->run[i].recent.tail)
-				bw_wtable_expire(&e->run[i].recent, e->clock);
+			struct rrun *rr = &e->run[i];
+			if (rr->st->lane[rr->lane].tail)
+				bw_wtable_expire_lane(rr->st, rr->lane, e->clock);
+			if (rr->recent.lane[0].tail)
+				bw_wtable_expire(&rr->recent, e->clock);
 		}
 	}
 	/* which fields the event has: rules needing others are skipped.
@@ -1854,6 +1918,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		struct rrun *rr = &e->run[i];
 		int64_t keep = r->window_ms > r->suppress_ms ? r->window_ms :
 							       r->suppress_ms;
+		rr->st = &rr->tab;
+		rr->lane = 0;
 		if (r->kind == BW_RK_SEQUENCE) {
 			uint32_t mr = 1;
 			for (int k = 0; k < r->nsteps; k++)
@@ -1863,12 +1929,32 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
 		} else if (r->kind == BW_RK_THRESHOLD) {
-			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring) +
-				       bw_wring_size(r->ndist), seed ^ (i * 0x9e37u),
-				       keep, &e->budget, thr_fini);
+			/* lanes join their leader's table below */
+			if (lane_leader(e, i) == i)
+				bw_wtable_init(&rr->tab, thr_size(r),
+					       seed ^ (i * 0x9e37u), keep,
+					       &e->budget, thr_fini);
 		} else {
 			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring),
 				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+		}
+	}
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		const struct bw_rule *r = &e->rs->rules[i];
+		struct rrun *rr = &e->run[i];
+		if (r->kind != BW_RK_THRESHOLD)
+			continue;
+		size_t j = lane_leader(e, i);
+		if (j == i)
+			continue;
+		int l = bw_wtable_add_lane(&e->run[j].tab, thr_size(r),
+					   rule_keep(r), thr_fini);
+		if (l > 0) {
+			rr->st = &e->run[j].tab;
+			rr->lane = (uint32_t)l;
+		} else { /* more than BW_WTABLE_MAX_LANES alike */
+			bw_wtable_init(&rr->tab, thr_size(r), seed ^ (i * 0x9e37u),
+				       rule_keep(r), &e->budget, thr_fini);
 		}
 	}
 	for (size_t i = 0; i < e->rs->nrules; i++)
@@ -2040,7 +2126,7 @@ void bw_engine_free(struct bw_engine *e)
 		return;
 	if (e->run) {
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			bw_wtable_fini(&e->run[i].tab);
+			bw_wtable_fini(&e->run[i].tab); /* with shared lanes */
 			bw_wtable_fini(&e->run[i].recent);
 		}
 		free(e->run);

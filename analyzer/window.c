@@ -18,47 +18,78 @@ void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
 		    void (*fini)(void *state, struct bw_wbudget *b))
 {
 	memset(t, 0, sizeof(*t));
-	t->state_size = (state_size + 7) & ~(size_t)7;
+	t->nlane = 1;
+	t->lane[0].keep_ms = keep_ms;
+	t->lane[0].size = (state_size + 7) & ~(size_t)7;
+	t->lane[0].fini = fini;
+	t->state_size = t->lane[0].size;
 	t->seed = seed;
-	t->keep_ms = keep_ms;
 	t->budget = budget;
-	t->fini = fini;
+}
+
+int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
+		       int64_t keep_ms,
+		       void (*fini)(void *state, struct bw_wbudget *b))
+{
+	if (t->nlane >= BW_WTABLE_MAX_LANES || t->n || t->nspare)
+		return -1;
+	struct bw_wlane *l = &t->lane[t->nlane];
+	l->keep_ms = keep_ms;
+	l->size = (state_size + 7) & ~(size_t)7;
+	l->fini = fini;
+	t->koff += (uint32_t)sizeof(struct bw_wlink);
+	t->state_size += sizeof(void *);
+	return (int)t->nlane++;
 }
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
 {
-	return sizeof(struct bw_wkey) + t->state_size + keylen;
+	return sizeof(struct bw_wkey) + t->koff + ((keylen + 7u) & ~(size_t)7) +
+	       t->state_size;
 }
 
-static void lru_unlink(struct bw_wtable *t, struct bw_wkey *k)
+static inline struct bw_wlink *lane_link(struct bw_wkey *k, uint32_t l)
 {
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		t->head = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
-	else
-		t->tail = k->prev;
-	k->prev = k->next = NULL;
+	if (!l)
+		return &k->l0;
+	return (struct bw_wlink *)k->data + (l - 1);
 }
 
-static void lru_push_head(struct bw_wtable *t, struct bw_wkey *k)
+static void lru_unlink(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 {
-	k->prev = NULL;
-	k->next = t->head;
-	if (t->head)
-		t->head->prev = k;
-	t->head = k;
-	if (!t->tail)
-		t->tail = k;
+	struct bw_wlane *ln = &t->lane[l];
+	struct bw_wlink *x = lane_link(k, l);
+	if (x->prev)
+		lane_link(x->prev, l)->next = x->next;
+	else
+		ln->head = x->next;
+	if (x->next)
+		lane_link(x->next, l)->prev = x->prev;
+	else
+		ln->tail = x->prev;
+	x->prev = x->next = NULL;
 }
 
-void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
+static void lru_push_head(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	struct bw_wlink *x = lane_link(k, l);
+	x->prev = NULL;
+	x->next = ln->head;
+	if (ln->head)
+		lane_link(ln->head, l)->prev = k;
+	ln->head = k;
+	if (!ln->tail)
+		ln->tail = k;
+}
+
+/* Take the key (no lane left) out of the slots; keep it for reuse. */
+static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 {
 	uint32_t mask = t->cap - 1;
 	uint32_t i = k->slot;
-	lru_unlink(t, k);
+	if (t->last == k)
+		t->last = NULL;
 	/* backward-shift deletion keeps probe chains intact without
 	 * tombstones */
 	t->slots[i].k = NULL;
@@ -78,16 +109,12 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
 		}
 	}
 	t->n--;
-	if (t->budget) {
-		t->budget->nkeys--;
+	if (t->budget)
 		t->budget->bytes -= key_size(t, k->keylen) + KEY_OVERHEAD;
-	}
-	if (t->fini)
-		t->fini(bw_wkey_state(k), t->budget);
 	if (t->nspare < SPARE_MAX &&
 	    (t->nspare == 0 || k->keylen == t->spare_keylen)) {
 		t->spare_keylen = k->keylen;
-		k->next = t->spare;
+		k->l0.next = t->spare;
 		t->spare = k;
 		t->nspare++;
 		return;
@@ -95,16 +122,94 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
 	free(k);
 }
 
+static void **lane_slot(const struct bw_wtable *t, struct bw_wkey *k,
+			uint32_t l)
+{
+	return (void **)((unsigned char *)k + k->soff + t->lane[0].size) +
+	       (l - 1);
+}
+
+/* A zeroed state block for lane l >= 1. */
+static void *state_new(struct bw_wtable *t, uint32_t l)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	void *p = ln->spare;
+	if (p) {
+		memcpy(&ln->spare, p, sizeof(void *));
+		ln->nspare--;
+	} else {
+		p = malloc(ln->size);
+		if (!p)
+			return NULL;
+	}
+	memset(p, 0, ln->size);
+	if (t->budget)
+		t->budget->bytes += ln->size + 16;
+	return p;
+}
+
+static void state_free(struct bw_wtable *t, uint32_t l, void *p)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	if (t->budget)
+		t->budget->bytes -= ln->size + 16;
+	if (ln->nspare < SPARE_MAX) {
+		memcpy(p, &ln->spare, sizeof(void *));
+		ln->spare = p;
+		ln->nspare++;
+		return;
+	}
+	free(p);
+}
+
+/* Drop lane l of k; the key goes with its last lane. */
+static void lane_drop(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
+{
+	lru_unlink(t, l, k);
+	k->live &= ~(1u << l);
+	if (t->budget)
+		t->budget->nkeys--;
+	void *st = bw_wkey_lane_state(t, k, l);
+	if (t->lane[l].fini)
+		t->lane[l].fini(st, t->budget);
+	if (l) {
+		state_free(t, l, st);
+		*lane_slot(t, k, l) = NULL;
+	}
+	if (!k->live)
+		key_remove(t, k);
+}
+
+void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
+{
+	uint32_t live = k->live;
+	while (live) {
+		uint32_t l = (uint32_t)__builtin_ctz(live);
+		live &= live - 1;
+		lane_drop(t, l, k); /* the last one frees k */
+	}
+}
+
 void bw_wtable_fini(struct bw_wtable *t)
 {
-	while (t->head)
-		bw_wtable_del(t, t->head);
+	for (uint32_t l = 0; l < t->nlane; l++)
+		while (t->lane[l].head)
+			lane_drop(t, l, t->lane[l].head);
 	while (t->spare) {
 		struct bw_wkey *k = t->spare;
-		t->spare = k->next;
+		t->spare = k->l0.next;
 		free(k);
 	}
 	t->nspare = 0;
+	for (uint32_t l = 0; l < t->nlane; l++) {
+		struct bw_wlane *ln = &t->lane[l];
+		while (ln->spare) {
+			void *p = ln->spare;
+			memcpy(&ln->spare, p, sizeof(void *));
+			free(p);
+		}
+		ln->nspare = 0;
+	}
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = 0;
@@ -134,6 +239,22 @@ static int grow(struct bw_wtable *t)
 	return 0;
 }
 
+/* Most keys are one IP address (16 bytes): compare those inline. */
+static inline int key_eq(const struct bw_wtable *t, const struct bw_wkey *k,
+			 const void *key, uint32_t keylen)
+{
+	if (k->keylen != keylen)
+		return 0;
+	const unsigned char *kb = k->data + t->koff;
+	if (keylen == 16) {
+		uint64_t a[2], b[2];
+		memcpy(a, kb, 16);
+		memcpy(b, key, 16);
+		return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+	}
+	return memcmp(kb, key, keylen) == 0;
+}
+
 static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 			      const void *key, uint32_t keylen, uint32_t *slot)
 {
@@ -146,29 +267,36 @@ static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 			return NULL;
 		}
 		struct bw_wkey *k = sl->k;
-		if (sl->hash == h && k->keylen == keylen &&
-		    memcmp(k->data + t->state_size, key, keylen) == 0)
+		if (sl->hash == h && key_eq(t, k, key, keylen))
 			return k;
 		i = (i + 1) & mask;
 	}
 }
 
-struct bw_wkey *bw_wtable_find(const struct bw_wtable *t, const void *key,
-			       uint32_t keylen)
+struct bw_wkey *bw_wtable_find_lane(const struct bw_wtable *t, uint32_t lane,
+				    const void *key, uint32_t keylen)
 {
 	if (!t->n)
 		return NULL;
-	uint32_t slot;
-	return lookup(t, bw_hash64(t->seed, key, keylen), key, keylen, &slot);
+	struct bw_wkey *k = t->last;
+	if (!k || !key_eq(t, k, key, keylen)) {
+		uint32_t slot;
+		k = lookup(t, bw_hash64(t->seed, key, keylen), key, keylen,
+			   &slot);
+	}
+	return k && (k->live & (1u << lane)) ? k : NULL;
 }
 
-uint64_t bw_wtable_expire(struct bw_wtable *t, int64_t now)
+uint64_t bw_wtable_expire_lane(struct bw_wtable *t, uint32_t lane,
+			       int64_t now)
 {
+	struct bw_wlane *ln = &t->lane[lane];
 	uint64_t n = 0;
-	if (t->keep_ms <= 0)
+	if (ln->keep_ms <= 0)
 		return 0;
-	while (t->tail && t->tail->last_ts < now - t->keep_ms) {
-		bw_wtable_del(t, t->tail);
+	while (ln->tail &&
+	       lane_link(ln->tail, lane)->last_ts < now - ln->keep_ms) {
+		lane_drop(t, lane, ln->tail);
 		n++;
 	}
 	if (t->budget)
@@ -176,63 +304,125 @@ uint64_t bw_wtable_expire(struct bw_wtable *t, int64_t now)
 	return n;
 }
 
-struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
-			      uint32_t keylen, int64_t now, int *created)
+/* Make room for one more lane under the cap by evicting lane l's least
+ * recently seen key. @return 0, -1 when refused. */
+static int make_room(struct bw_wtable *t, uint32_t l)
 {
-	uint64_t h = bw_hash64(t->seed, key, keylen);
-	uint32_t slot = 0;
-	*created = 0;
-	struct bw_wkey *k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
-	if (k) {
-		if (now > k->last_ts)
-			k->last_ts = now;
-		if (t->head != k) {
-			lru_unlink(t, k);
-			lru_push_head(t, k);
-		}
-		return k;
-	}
 	struct bw_wbudget *b = t->budget;
-	if (b && b->nkeys >= b->max_keys) {
-		if (!t->tail) {
-			b->refused++;
-			return NULL;
-		}
-		bw_wtable_del(t, t->tail);
-		b->evictions++;
+	if (!b || b->nkeys < b->max_keys)
+		return 0;
+	if (!t->lane[l].tail) {
+		b->refused++;
+		return -1;
 	}
-	if ((t->n + 1) * 4 > t->cap * 3 || !t->cap) {
-		if (grow(t))
-			return NULL;
-	}
-	/* the slot may have moved (delete or grow): look again */
-	if (lookup(t, h, key, keylen, &slot))
-		return NULL; /* cannot happen */
-	if (t->nspare && keylen == t->spare_keylen) {
-		k = t->spare;
-		t->spare = k->next;
-		t->nspare--;
-	} else {
-		k = malloc(key_size(t, keylen));
-		if (!k)
-			return NULL;
-	}
-	memset(k, 0, sizeof(*k) + t->state_size);
-	k->hash = h;
-	k->keylen = keylen;
-	k->last_ts = now;
-	k->slot = slot;
-	memcpy(k->data + t->state_size, key, keylen);
-	t->slots[slot].hash = h;
-	t->slots[slot].k = k;
-	t->n++;
-	lru_push_head(t, k);
+	lane_drop(t, l, t->lane[l].tail);
+	b->evictions++;
+	return 1;
+}
+
+static void lane_born(struct bw_wtable *t, uint32_t l, struct bw_wkey *k,
+		      int64_t now)
+{
+	k->live |= 1u << l;
+	lane_link(k, l)->last_ts = now;
+	lru_push_head(t, l, k);
+	struct bw_wbudget *b = t->budget;
 	if (b) {
 		b->nkeys++;
 		if (b->nkeys > b->peak)
 			b->peak = b->nkeys;
-		b->bytes += key_size(t, keylen) + KEY_OVERHEAD;
 	}
+}
+
+struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
+				   const void *key, uint32_t keylen,
+				   int64_t now, int *created)
+{
+	uint64_t h = 0;
+	uint32_t slot = 0;
+	*created = 0;
+	struct bw_wkey *k = t->last;
+	if (!k || !key_eq(t, k, key, keylen)) {
+		h = bw_hash64(t->seed, key, keylen);
+		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
+		/* the other rules of this event will want their lanes of
+		 * this key next: start loading their state blocks now */
+		for (uint32_t m = k ? k->live & ~1u & ~(1u << l) : 0; m;
+		     m &= m - 1)
+			__builtin_prefetch(bw_wkey_lane_state(t, k,
+				(uint32_t)__builtin_ctz(m)));
+	}
+	if (k && (k->live & (1u << l))) {
+		struct bw_wlink *x = lane_link(k, l);
+		if (now > x->last_ts)
+			x->last_ts = now;
+		if (t->lane[l].head != k) {
+			lru_unlink(t, l, k);
+			lru_push_head(t, l, k);
+		}
+		t->last = k;
+		return k;
+	}
+	if (k) {
+		/* the key exists for other lanes: k holds one of them, so
+		 * evicting this lane's tail cannot remove it */
+		if (make_room(t, l) < 0)
+			return NULL;
+		memset(lane_link(k, l), 0, sizeof(struct bw_wlink));
+		if (l) {
+			void *st = state_new(t, l);
+			if (!st)
+				return NULL;
+			*lane_slot(t, k, l) = st;
+		} else {
+			memset(bw_wkey_lane_state(t, k, l), 0, t->lane[l].size);
+		}
+		lane_born(t, l, k, now);
+		t->last = k;
+		*created = 1;
+		return k;
+	}
+	int moved = make_room(t, l);
+	if (moved < 0)
+		return NULL;
+	if ((t->n + 1) * 4 > t->cap * 3 || !t->cap) {
+		if (grow(t))
+			return NULL;
+		moved = 1;
+	}
+	/* the free slot may have moved (delete or grow): look again */
+	if (moved && lookup(t, h, key, keylen, &slot))
+		return NULL; /* cannot happen */
+	void *st = NULL;
+	if (l && !(st = state_new(t, l)))
+		return NULL;
+	if (t->nspare && keylen == t->spare_keylen) {
+		k = t->spare;
+		t->spare = k->l0.next;
+		t->nspare--;
+	} else {
+		k = malloc(key_size(t, keylen));
+		if (!k) {
+			if (st)
+				state_free(t, l, st);
+			return NULL;
+		}
+	}
+	memset(k, 0, key_size(t, keylen));
+	k->hash = h;
+	k->keylen = keylen;
+	k->slot = slot;
+	k->soff = (uint32_t)(sizeof(*k) + t->koff + ((keylen + 7u) & ~7u));
+	memcpy(k->data + t->koff, key, keylen);
+	if (st)
+		*lane_slot(t, k, l) = st;
+	t->slots[slot].hash = h;
+	t->slots[slot].k = k;
+	t->n++;
+	if (t->budget)
+		t->budget->bytes += key_size(t, keylen) + KEY_OVERHEAD;
+	lane_born(t, l, k, now);
+	t->last = k;
 	*created = 1;
 	return k;
 }
@@ -380,9 +570,9 @@ static void dset_clear(struct bw_dset *d)
 
 void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms)
 {
-	w->nsum = nsum;
-	w->ndist = ndist;
-	w->stride = 2 + (uint32_t)nsum;
+	w->nsum = (uint8_t)nsum;
+	w->ndist = (uint8_t)ndist;
+	w->stride = (uint8_t)(2 + nsum);
 	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
 	w->oldest = INT64_MAX;
 	for (int i = 0; i < ndist; i++)
@@ -393,7 +583,7 @@ uint64_t bw_wring_bucketed(const struct bw_wring *w)
 {
 	uint64_t n = 0;
 	for (uint32_t i = 0; i < w->blen; i++)
-		n += w->bk[(w->bhead + i) % w->bcap].count;
+		n += (uint64_t)w->bk[((w->bhead + i) & (w->bcap - 1)) * w->stride + 1];
 	return n;
 }
 
@@ -403,8 +593,13 @@ static void rec_drop_front(struct bw_wring *w)
 	w->count -= BW_WREC_REPEAT(r);
 	for (int i = 0; i < w->nsum; i++)
 		w->sum[i] -= (int64_t)r[2 + i];
-	w->head = w->head + 1 == w->cap ? 0 : w->head + 1;
+	w->head = w->head + 1 == w->cap ? 0 : (uint16_t)(w->head + 1);
 	w->len--;
+}
+
+static inline int64_t *bucket(const struct bw_wring *w, uint32_t i)
+{
+	return w->bk + (size_t)((w->bhead + i) & (w->bcap - 1)) * w->stride;
 }
 
 /* Fold the oldest record into the newest bucket (or a new one). */
@@ -412,36 +607,41 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 {
 	const uint64_t *r = bw_wring_rec(w, 0);
 	int64_t ts = BW_WREC_TS(r);
-	int64_t start = ts - (((ts % w->width) + w->width) % w->width);
-	struct bw_wbucket *last = w->blen ?
-		&w->bk[(w->bhead + w->blen - 1) % w->bcap] : NULL;
-	if (!last || last->start < start) {
+	int64_t *last = w->blen ? bucket(w, w->blen - 1u) : NULL;
+	/* records fold in time order, so nearly always into the newest
+	 * bucket: a record before its end has a start at or before the
+	 * newest's (both multiples of width), with no division needed */
+	if (!last || ts >= last[0] + w->width) {
+		int64_t start = ts - (((ts % w->width) + w->width) % w->width);
 		if (w->blen == w->bcap) {
-			uint32_t cap = w->bcap ? w->bcap * 2 : 8;
-			struct bw_wbucket *n = malloc(cap * sizeof(*n));
+			uint32_t cap = w->bcap ? w->bcap * 2u : 8;
+			if (cap > UINT16_MAX)
+				return -1; /* cannot happen: <= 258 in a window */
+			size_t sz = (size_t)w->stride * sizeof(int64_t);
+			int64_t *n = malloc(cap * sz);
 			if (!n)
 				return -1;
 			for (uint32_t i = 0; i < w->blen; i++)
-				n[i] = w->bk[(w->bhead + i) % w->bcap];
+				memcpy(n + (size_t)i * w->stride, bucket(w, i), sz);
 			if (b)
-				b->bytes += (cap - w->bcap) * sizeof(*n);
+				b->bytes += (cap - w->bcap) * sz;
 			free(w->bk);
 			w->bk = n;
 			w->bhead = 0;
-			w->bcap = cap;
+			w->bcap = (uint16_t)cap;
 		}
-		last = &w->bk[(w->bhead + w->blen) % w->bcap];
-		memset(last, 0, sizeof(*last));
-		last->start = start;
+		last = bucket(w, w->blen);
+		memset(last, 0, (size_t)w->stride * sizeof(int64_t));
+		last[0] = start;
 		w->blen++;
 	}
 	/* records are folded oldest first, so a bucket only ever gains
 	 * events at or after its start (late events land in the newest) */
-	last->count += BW_WREC_REPEAT(r);
+	last[1] += (int64_t)BW_WREC_REPEAT(r);
 	for (int i = 0; i < w->nsum; i++)
-		last->sum[i] += (int64_t)r[2 + i];
+		last[2 + i] += (int64_t)r[2 + i];
 	/* the running totals stay: the events are still in the window */
-	w->head = w->head + 1 == w->cap ? 0 : w->head + 1;
+	w->head = w->head + 1 == w->cap ? 0 : (uint16_t)(w->head + 1);
 	w->len--;
 	return 0;
 }
@@ -451,6 +651,8 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		  struct bw_wbudget *b)
 {
 	int flags = 0;
+	if (max_records > UINT16_MAX)
+		max_records = UINT16_MAX;
 	if (w->len >= max_records && w->len) {
 		if (rec_to_bucket(w, b))
 			return -1;
@@ -461,7 +663,10 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		 * holds exactly max_records records (the ring wraps by
 		 * compare, not by mask) */
 		uint32_t cap = w->cap ? w->cap * 2 : 2;
-		if (cap > max_records && max_records > w->cap)
+		/* within a quarter of max_records, go straight there: one
+		 * malloc and copy fewer for every busy key (16 -> 20) */
+		if (max_records > w->cap &&
+		    (cap > max_records || (uint64_t)cap * 4 >= (uint64_t)max_records * 3))
 			cap = max_records;
 		uint64_t *n = malloc((size_t)cap * w->stride * sizeof(*n));
 		if (!n)
@@ -474,7 +679,7 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		free(w->rec);
 		w->rec = n;
 		w->head = 0;
-		w->cap = cap;
+		w->cap = (uint16_t)cap;
 	}
 	for (int i = 0; i < w->ndist; i++) {
 		if (!r->dh[i])
@@ -512,13 +717,13 @@ void bw_wring_expire(struct bw_wring *w, int64_t cutoff)
 		return; /* the common case: nothing to do, no record touched */
 	/* a bucket leaves when all of its span is out */
 	while (w->blen) {
-		struct bw_wbucket *k = &w->bk[w->bhead];
-		if (k->start + w->width - 1 > cutoff)
+		const int64_t *k = bucket(w, 0);
+		if (k[0] + w->width - 1 > cutoff)
 			break;
-		w->count -= k->count;
+		w->count -= (uint64_t)k[1];
 		for (int i = 0; i < w->nsum; i++)
-			w->sum[i] -= k->sum[i];
-		w->bhead = (w->bhead + 1) % w->bcap;
+			w->sum[i] -= k[2 + i];
+		w->bhead = (uint16_t)((w->bhead + 1u) & (w->bcap - 1u));
 		w->blen--;
 	}
 	if (!w->blen)
@@ -528,7 +733,7 @@ void bw_wring_expire(struct bw_wring *w, int64_t cutoff)
 		dset_expire(&w->dist[i], cutoff);
 	int64_t o = INT64_MAX;
 	if (w->blen)
-		o = w->bk[w->bhead].start + w->width - 1;
+		o = bucket(w, 0)[0] + w->width - 1;
 	if (w->len && bw_wring_rec_ts(w, 0) < o)
 		o = bw_wring_rec_ts(w, 0);
 	for (int i = 0; i < w->ndist; i++)
@@ -552,7 +757,7 @@ void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 {
 	if (b) {
 		b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
-		b->bytes -= w->bcap * sizeof(struct bw_wbucket);
+		b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
 		for (int i = 0; i < w->ndist; i++)
 			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
 	}

@@ -2,11 +2,11 @@
  * window.h - rule state on event time: keyed tables and sliding windows.
  *
  * bw_wtable: a hash table (seeded SipHash, linear probing, backward-shift
- * delete) from a key (bytes) to a fixed-size state, with an LRU list ordered
- * by event time. Keys idle longer than keep_ms (event time) expire from the
- * LRU tail; when all tables together hold budget->max_keys keys, inserting
- * evicts this table's least recently seen key. Nothing here reads the wall
- * clock.
+ * delete) from a key (bytes) to fixed-size states, one per lane, each lane
+ * with an LRU list ordered by event time. A lane's keys idle longer than
+ * its keep_ms (event time) expire from its LRU tail; when all tables
+ * together hold budget->max_keys lanes of keys, inserting evicts the
+ * lane's least recently seen key. Nothing here reads the wall clock.
  *
  * bw_wring: the events of one key inside a sliding window (now - W, now]:
  * a ring of exact records (time, provenance, summed values), time buckets
@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct bw_wbudget {
 	uint64_t nkeys;      /* keys live in all tables */
@@ -30,13 +31,36 @@ struct bw_wbudget {
 	uint64_t bytes;      /* approximate bytes of state (keys + rings) */
 };
 
-struct bw_wkey {
+/* Lanes: rules grouped by the same fields share one table, each rule a
+ * lane. A key holds per lane an LRU link and a state; each lane has its
+ * own LRU list, idle time and eviction, so a lane behaves exactly like a
+ * table of its own (the budget counts live lanes, not keys), while the
+ * rules of one event cost one hash probe and one key line between them.
+ * The key leaves the table when its last lane does. Lane 0's state lies
+ * inside the key; each live further lane's state is a block of its own
+ * that the key points to, so a lane that has expired while another lives
+ * on (an hourly window beside a daily one) costs no more than its
+ * pointer. Make lane 0 the one that lives longest. */
+#define BW_WTABLE_MAX_LANES 8
+
+struct bw_wlink {
 	struct bw_wkey *prev, *next;  /* LRU: head = most recently seen */
-	uint64_t hash;
 	int64_t last_ts;              /* ms, event time of the last touch */
+};
+
+struct bw_wkey {
+	struct bw_wlink l0;           /* lane 0's link */
+	uint64_t hash;
 	uint32_t keylen;
 	uint32_t slot;                /* index in the table's slots */
-	/* state (state_size bytes, 8-aligned) then the key bytes */
+	uint32_t live;                /* bit i: lane i holds state */
+	uint32_t soff;                /* bytes from the key to lane 0's state */
+	/* the links of lanes 1.. (struct bw_wtable.koff bytes), the key
+	 * bytes (padded to 8), then the states of all lanes. The rules of
+	 * one event touch the same keys in the same order, so the links of
+	 * their lanes share the lines one relink has loaded, and a probe
+	 * that finds the slot reads the key on the line it loaded for
+	 * keylen. */
 	_Alignas(8) unsigned char data[];
 };
 
@@ -48,40 +72,93 @@ struct bw_wslot {
 	struct bw_wkey *k;            /* NULL = empty */
 };
 
+struct bw_wlane {
+	struct bw_wkey *head, *tail;
+	int64_t keep_ms;              /* idle time after which it expires */
+	size_t size;                  /* state bytes, rounded up to 8 */
+	void (*fini)(void *state, struct bw_wbudget *b); /* may be NULL */
+	void *spare;                  /* freed states kept for reuse, linked
+	                                 through their first word */
+	uint32_t nspare;
+};
+
 struct bw_wtable {
 	struct bw_wslot *slots;
-	uint32_t cap, n;
-	struct bw_wkey *head, *tail;
-	size_t state_size;            /* rounded up to 8 */
+	uint32_t cap, n;              /* slots, keys */
+	uint32_t nlane;
+	struct bw_wlane lane[BW_WTABLE_MAX_LANES];
+	size_t state_size;            /* lane 0's state + pointers to the rest */
+	uint32_t koff;                /* links of lanes 1.. before the key */
 	uint64_t seed;
-	int64_t keep_ms;              /* idle time after which a key expires */
 	struct bw_wbudget *budget;
-	void (*fini)(void *state, struct bw_wbudget *b); /* may be NULL */
-	/* Deleted keys kept for reuse (linked by next), all of one key
+	/* The key touched last: the next rule of the same event, or the
+	 * next event of the same source, finds it without hashing. */
+	struct bw_wkey *last;
+	/* Deleted keys kept for reuse (linked by l0.next), all of one key
 	 * length: a key evicted or expired makes room for the next new one
 	 * without a free() and malloc() per event. */
 	struct bw_wkey *spare;
 	uint32_t nspare, spare_keylen;
 };
 
+/* A table with one lane (lane 0). */
 void bw_wtable_init(struct bw_wtable *t, size_t state_size, uint64_t seed,
 		    int64_t keep_ms, struct bw_wbudget *budget,
 		    void (*fini)(void *state, struct bw_wbudget *b));
+/* Add a lane, before any key exists. @return its index, -1 when the
+ * table has BW_WTABLE_MAX_LANES or keys already. */
+int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
+		       int64_t keep_ms,
+		       void (*fini)(void *state, struct bw_wbudget *b));
 void bw_wtable_fini(struct bw_wtable *t);
 
-static inline void *bw_wkey_state(struct bw_wkey *k) { return k->data; }
+/* Lane 0's state. */
+static inline void *bw_wkey_state(struct bw_wkey *k)
+{
+	return (unsigned char *)k + k->soff;
+}
+static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
+				       struct bw_wkey *k, uint32_t lane)
+{
+	unsigned char *s0 = (unsigned char *)k + k->soff;
+	if (!lane)
+		return s0;
+	void *p;
+	memcpy(&p, s0 + t->lane[0].size + (lane - 1) * sizeof(void *),
+	       sizeof(p));
+	return p;
+}
 
-/* Find or create the key, mark it seen at now (LRU head). A created state
- * is zeroed and *created set. @return the key, NULL when out of memory or
- * refused by the cap. */
-struct bw_wkey *bw_wtable_get(struct bw_wtable *t, const void *key,
-			      uint32_t keylen, int64_t now, int *created);
-/* Find without touching. @return the key or NULL. */
-struct bw_wkey *bw_wtable_find(const struct bw_wtable *t, const void *key,
-			       uint32_t keylen);
-/* Remove keys idle since before now - keep_ms. @return how many. */
-uint64_t bw_wtable_expire(struct bw_wtable *t, int64_t now);
-/* Remove one key. */
+/* Find or create the key's lane, mark it seen at now (the lane's LRU
+ * head). A created lane state is zeroed and *created set. @return the
+ * key, NULL when out of memory or refused by the cap. */
+struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t lane,
+				   const void *key, uint32_t keylen,
+				   int64_t now, int *created);
+static inline struct bw_wkey *bw_wtable_get(struct bw_wtable *t,
+					    const void *key, uint32_t keylen,
+					    int64_t now, int *created)
+{
+	return bw_wtable_get_lane(t, 0, key, keylen, now, created);
+}
+/* Find the key when it holds the lane, without touching. @return the
+ * key or NULL. */
+struct bw_wkey *bw_wtable_find_lane(const struct bw_wtable *t, uint32_t lane,
+				    const void *key, uint32_t keylen);
+static inline struct bw_wkey *bw_wtable_find(const struct bw_wtable *t,
+					     const void *key, uint32_t keylen)
+{
+	return bw_wtable_find_lane(t, 0, key, keylen);
+}
+/* Remove the lane's keys idle since before now - keep_ms. @return how
+ * many. */
+uint64_t bw_wtable_expire_lane(struct bw_wtable *t, uint32_t lane,
+			       int64_t now);
+static inline uint64_t bw_wtable_expire(struct bw_wtable *t, int64_t now)
+{
+	return bw_wtable_expire_lane(t, 0, now);
+}
+/* Remove one key, all its lanes. */
 void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k);
 
 /* ----------------------------------------------------------- windows */
@@ -104,28 +181,26 @@ struct bw_dset {
 	uint32_t head, tail; /* head = most recently seen */
 };
 
-/* Time-bucket of events that overflowed the exact record ring. */
-struct bw_wbucket {
-	int64_t start;       /* ms, multiple of the ring's width */
-	uint64_t count;
-	int64_t sum[BW_WRING_MAX_AGG];
-};
-
 /* A key's sliding window (now - W, now]. The newest max_records events
  * are kept exactly (time, provenance, values); older ones in the window
  * are folded into time buckets W/256 wide, which expire when their whole
  * span is out, so a key with more events than max_records may count up
- * to one bucket width of events too many - never too few. */
+ * to one bucket width of events too many - never too few.
+ *
+ * Sized for the many keys of a busy table: indices are 16 bits (at most
+ * 65535 records; a window holds at most 258 buckets), records and
+ * buckets carry only the rule's sums. */
 struct bw_wring {
 	uint64_t *rec;       /* records of `stride` words (16 bytes + 8 per
 	                        sum): repeat<<48 | ts (48-bit ms),
 	                        input<<48 | line (48 bits), sums... */
-	uint32_t head, len, cap;
-	uint32_t stride;
-	int nsum, ndist;
+	int64_t *bk;         /* buckets of stride words, a ring of bcap (a
+	                        power of two): start (ms, a multiple of
+	                        width), count, sums... */
+	uint16_t head, len, cap;
+	uint16_t bhead, blen, bcap;
+	uint8_t stride, nsum, ndist;
 	int64_t width;       /* bucket width, ms */
-	struct bw_wbucket *bk;
-	uint32_t bhead, blen, bcap;
 	uint64_t count;      /* events in the window (sum of repeat) */
 	int64_t oldest;      /* ms: nothing expires before the cutoff reaches
 	                        this, so expiry stops without touching records */
@@ -150,7 +225,7 @@ struct bw_wrec {
 /* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
  * window of window_ms. */
 void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
-/* Add an event. @return bit 1 when an old record was folded into a
+/* Add an event (max_records at most 65535). @return bit 1 when an old record was folded into a
  * bucket, bit 2 when a distinct value was dropped at max_distinct,
  * -1 when out of memory. */
 int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
@@ -185,6 +260,16 @@ static inline uint32_t bw_wring_rec_input(const struct bw_wring *w, uint32_t i)
 static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
 {
 	return bw_wring_rec(w, i)[1] & BW_WREC_TS_MASK;
+}
+/* Start loading what the next push will read: the oldest record (folded
+ * when the ring is full) and the newest bucket. */
+static inline void bw_wring_prefetch(const struct bw_wring *w)
+{
+	if (w->len)
+		__builtin_prefetch(bw_wring_rec(w, 0));
+	if (w->blen)
+		__builtin_prefetch(w->bk + (size_t)((w->bhead + w->blen - 1u) &
+						    (w->bcap - 1u)) * w->stride);
 }
 /* Events in buckets (older than every exact record). */
 uint64_t bw_wring_bucketed(const struct bw_wring *w);

@@ -197,6 +197,59 @@ static void test_eviction_cap(void)
 	rules_dir_rm();
 }
 
+/* Threshold rules grouping by the same fields share one state table (a
+ * lane each); every lane still expires, counts and alerts on its own,
+ * exactly as separate tables would. */
+static const char *lane_rules =
+	"rule short\n  severity high\n"
+	"  when source == auth and kind == login and outcome == failure\n"
+	"  group src.ip\n  window 10m\n  trigger count >= 3\n\n"
+	"rule long\n  severity high\n"
+	"  when source == auth and kind == login and outcome == failure\n"
+	"  group src.ip\n  window 1h\n  trigger count >= 5\n";
+
+static void test_shared_lanes(void)
+{
+	struct bw_engine *e = engine_with(lane_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			   "10.0.0.1", "a", 1);
+	bw_engine_event(e, &ev);
+	ev.ts_ms += 1000;
+	ev.line_no = 2;
+	bw_engine_event(e, &ev);
+	struct bw_engine_stats st;
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.keys, 2);       /* one per rule, as ever */
+	/* 700 s later `short` has idled out, `long` has not */
+	ev.ts_ms = (T0 + 700) * 1000;
+	ev.line_no = 3;
+	bw_engine_event(e, &ev);
+	bw_engine_get_stats(e, &st);
+	CHECK_EQ_INT(st.expired, 1);
+	CHECK_EQ_INT(st.keys, 2);
+	CHECK_EQ_INT(ngot, 0);
+	for (uint64_t i = 4; i <= 5; i++) {
+		ev.ts_ms += 1000;
+		ev.line_no = i;
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(ngot, 2);
+	if (ngot == 2) {
+		CHECK_EQ_STR(got[0].rule, "short");
+		CHECK_EQ_INT(got[0].count, 3);
+		CHECK_EQ_INT(got[0].first_line, 3);
+		CHECK_EQ_STR(got[1].rule, "long");
+		CHECK_EQ_INT(got[1].count, 5);
+		CHECK_EQ_INT(got[1].first_line, 1);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_expiry_on_event_time(void)
 {
 	struct bw_engine *e = engine_with(bf_rules, 0);
@@ -934,6 +987,7 @@ static const struct bw_test tests[] = {
 	{ "suppress", test_suppress },
 	{ "eviction_cap", test_eviction_cap },
 	{ "expiry_on_event_time", test_expiry_on_event_time },
+	{ "shared_lanes", test_shared_lanes },
 	{ "sequence", test_sequence },
 	{ "sequence_expiry", test_sequence_expiry },
 	{ "signature_escalate", test_signature_escalate },

@@ -201,6 +201,107 @@ static void test_distinct_cap(void)
 	bw_wring_fini(&w, NULL);
 }
 
+/* Two lanes in one table: one key, a state per lane, each lane with its
+ * own idle time; the key leaves with its last lane. */
+static void test_table_lanes(void)
+{
+	struct bw_wbudget b = { .max_keys = 100 };
+	struct bw_wtable t;
+	int c;
+	bw_wtable_init(&t, sizeof(struct st), 5, 1000, &b, NULL);
+	int l1 = bw_wtable_add_lane(&t, sizeof(struct st), 5000, NULL);
+	CHECK_EQ_INT(l1, 1);
+	struct bw_wkey *k0 = bw_wtable_get_lane(&t, 0, "a", 1, 0, &c);
+	CHECK(k0 != NULL && c == 1);
+	((struct st *)bw_wkey_lane_state(&t, k0, 0))->v = 7;
+	CHECK(bw_wtable_find_lane(&t, 1, "a", 1) == NULL);
+	struct bw_wkey *k1 = bw_wtable_get_lane(&t, 1, "a", 1, 10, &c);
+	CHECK(k1 == k0 && c == 1);
+	CHECK_EQ_INT(((struct st *)bw_wkey_lane_state(&t, k1, 1))->v, 0);
+	((struct st *)bw_wkey_lane_state(&t, k1, 1))->v = 9;
+	CHECK_EQ_INT(((struct st *)bw_wkey_lane_state(&t, k0, 0))->v, 7);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(b.nkeys, 2);   /* the budget counts lanes */
+	CHECK_EQ_INT(bw_wtable_add_lane(&t, 8, 0, NULL), -1); /* keys exist */
+	/* lane 0 idles out at 1001, lane 1 stays */
+	CHECK_EQ_INT(bw_wtable_expire_lane(&t, 0, 1001), 1);
+	CHECK_EQ_INT(bw_wtable_expire_lane(&t, 1, 1001), 0);
+	CHECK(bw_wtable_find_lane(&t, 0, "a", 1) == NULL);
+	CHECK(bw_wtable_find_lane(&t, 1, "a", 1) == k0);
+	CHECK_EQ_INT(t.n, 1);
+	CHECK_EQ_INT(b.nkeys, 1);
+	CHECK_EQ_INT(b.expired, 1);
+	/* lane 0 comes back zeroed, lane 1 untouched */
+	k0 = bw_wtable_get_lane(&t, 0, "a", 1, 2000, &c);
+	CHECK(k0 == k1 && c == 1);
+	CHECK_EQ_INT(((struct st *)bw_wkey_lane_state(&t, k0, 0))->v, 0);
+	CHECK_EQ_INT(((struct st *)bw_wkey_lane_state(&t, k0, 1))->v, 9);
+	CHECK_EQ_INT(bw_wtable_expire_lane(&t, 0, 3001), 1);
+	CHECK_EQ_INT(bw_wtable_expire_lane(&t, 1, 5011), 1);
+	CHECK_EQ_INT(t.n, 0);
+	CHECK_EQ_INT(b.nkeys, 0);
+	CHECK(bw_wtable_find_lane(&t, 1, "a", 1) == NULL);
+	bw_wtable_fini(&t);
+}
+
+/* At the cap a lane evicts its own least recently seen key, never
+ * another lane's; a lane with nothing to evict is refused. */
+static void test_table_lane_evict(void)
+{
+	struct bw_wbudget b = { .max_keys = 3 };
+	struct bw_wtable t;
+	int c;
+	bw_wtable_init(&t, sizeof(struct st), 6, 0, &b, NULL);
+	CHECK_EQ_INT(bw_wtable_add_lane(&t, sizeof(struct st), 0, NULL), 1);
+	bw_wtable_get_lane(&t, 0, "a", 1, 1, &c);
+	bw_wtable_get_lane(&t, 0, "b", 1, 2, &c);
+	bw_wtable_get_lane(&t, 0, "c", 1, 3, &c);
+	CHECK(bw_wtable_get_lane(&t, 1, "a", 1, 4, &c) == NULL);
+	CHECK_EQ_INT(b.refused, 1);
+	bw_wtable_get_lane(&t, 0, "a", 1, 5, &c);  /* a is fresh: b is LRU */
+	bw_wtable_get_lane(&t, 0, "d", 1, 6, &c);
+	CHECK_EQ_INT(b.evictions, 1);
+	CHECK(bw_wtable_find_lane(&t, 0, "b", 1) == NULL);
+	CHECK(bw_wtable_find_lane(&t, 0, "a", 1) != NULL);
+	/* free a slot, then lane 1 takes a; at the cap again lane 1 evicts
+	 * its own tail (a's lane 1), and a lives on in lane 0 */
+	bw_wtable_del(&t, bw_wtable_find_lane(&t, 0, "c", 1));
+	CHECK_EQ_INT(b.nkeys, 2);
+	bw_wtable_get_lane(&t, 1, "a", 1, 7, &c);
+	CHECK(c == 1 && b.nkeys == 3);
+	bw_wtable_get_lane(&t, 1, "e", 1, 8, &c);
+	CHECK_EQ_INT(b.evictions, 2);
+	CHECK(bw_wtable_find_lane(&t, 1, "a", 1) == NULL);
+	CHECK(bw_wtable_find_lane(&t, 0, "a", 1) != NULL);
+	CHECK(bw_wtable_find_lane(&t, 1, "e", 1) != NULL);
+	CHECK_EQ_INT(t.n, 3);  /* a, d, e */
+	CHECK_EQ_INT(b.nkeys, 3);
+	bw_wtable_fini(&t);
+	CHECK_EQ_INT(b.nkeys, 0);
+}
+
+/* The table remembers the key touched last; deleting it must not leave
+ * that shortcut pointing at a freed (or reused) key. */
+static void test_table_last_key(void)
+{
+	struct bw_wbudget b = { .max_keys = 10 };
+	struct bw_wtable t;
+	int c;
+	bw_wtable_init(&t, sizeof(struct st), 8, 0, &b, NULL);
+	struct bw_wkey *k = bw_wtable_get(&t, "xy", 2, 1, &c);
+	((struct st *)bw_wkey_state(k))->v = 3;
+	bw_wtable_del(&t, k);
+	CHECK(bw_wtable_find(&t, "xy", 2) == NULL);
+	k = bw_wtable_get(&t, "xy", 2, 2, &c);  /* a new key, in the slots */
+	CHECK(c == 1);
+	CHECK_EQ_INT(((struct st *)bw_wkey_state(k))->v, 0);
+	bw_wtable_get(&t, "zw", 2, 3, &c);
+	CHECK(c == 1);
+	CHECK(bw_wtable_find(&t, "xy", 2) == k); /* found by probing */
+	CHECK_EQ_INT(t.n, 2);
+	bw_wtable_fini(&t);
+}
+
 static const struct bw_test tests[] = {
 	{ "table_basic", test_table_basic },
 	{ "table_cap_lru", test_table_cap_lru },
@@ -208,6 +309,9 @@ static const struct bw_test tests[] = {
 	{ "ring_window", test_ring_window },
 	{ "ring_buckets", test_ring_buckets },
 	{ "distinct_cap", test_distinct_cap },
+	{ "table_lanes", test_table_lanes },
+	{ "table_lane_evict", test_table_lane_evict },
+	{ "table_last_key", test_table_last_key },
 	{ NULL, NULL },
 };
 
