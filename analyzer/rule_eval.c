@@ -74,7 +74,7 @@ struct rrun {
  * literals (bw_regex.req, lowercased; the test is case-insensitive).
  * Small enough to stay in L1 next to the rule state tables:
  *
- *   start  8 KB bitmap over raw byte pairs (b0 | b1 << 8): set when the
+ *   start  8 KB bitmap (64-bit words) over raw byte pairs (b0 | b1 << 8): set when the
  *          pair, case-folded, is a literal of two bytes; then 8 KB over
  *          a hash of raw byte triples (acfield_tri): set when the triple
  *          begins a longer literal. Triples, because in paths and agents
@@ -101,7 +101,7 @@ struct acslot {
 };
 
 struct acfield {
-	uint8_t *start;      /* NULL: no regex with literals on this field */
+	uint64_t *start;     /* NULL: no regex with literals on this field */
 	uint64_t *lone;      /* 256 entries, or NULL: no one-byte literal */
 	uint64_t *lonemask;  /* 64 * W: regexes of each lone bit */
 	struct acslot *slot;
@@ -435,7 +435,7 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	const uint8_t *st = a->start;
+	const uint64_t *st = a->start, *st3 = st + 1024;
 	size_t i = 0;
 	if (a->nsbyte) {
 		i = len;
@@ -452,19 +452,24 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 	 * resolved once at the end */
 	static const uint64_t nolone[256];
 	const uint64_t *lone = a->lone ? a->lone : nolone;
-	const uint8_t *st3 = st + 8192;
 	uint64_t seen = 0;
-	for (; i + 2 < len; i++) {
-		uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
-		uint32_t t = acfield_tri(u[i], u[i + 1], u[i + 2]);
-		seen |= lone[u[i]];
-		if ((st[k >> 3] >> (k & 7) | st3[t >> 3] >> (t & 7)) & 1)
-			ac_verify(a, bits, u, len, i);
+	if (len >= 3) {
+		uint32_t x = u[i], y = u[i + 1];
+		for (; i + 2 < len; i++) {
+			uint32_t z = u[i + 2];
+			uint32_t k = x | y << 8;
+			uint32_t t = acfield_tri(x, y, z);
+			seen |= lone[x];
+			if (((st[k >> 6] >> (k & 63)) | (st3[t >> 6] >> (t & 63))) & 1)
+				ac_verify(a, bits, u, len, i);
+			x = y;
+			y = z;
+		}
 	}
 	if (i + 1 < len) {
 		uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
 		seen |= lone[u[i]];
-		if (st[k >> 3] & (1u << (k & 7)))
+		if ((st[k >> 6] >> (k & 63)) & 1)
 			ac_verify(a, bits, u, len, i);
 		i++;
 	}
@@ -518,7 +523,7 @@ static int ac_build(struct bw_engine *e, int f)
 	uint16_t *keys = malloc(nlit * sizeof(*keys));
 	a->lit = malloc(nlit * sizeof(*a->lit));
 	a->text = malloc(ntext + 1);
-	a->start = calloc(16384, 1);
+	a->start = calloc(2048, sizeof(*a->start));
 	a->always = calloc(W, sizeof(*a->always));
 	if (!keys || !a->lit || !a->text || !a->start || !a->always)
 		goto out;
@@ -565,7 +570,7 @@ static int ac_build(struct bw_engine *e, int f)
 				unsigned z = v & 4 && c2 - 'a' < 26u ? c2 - 32 : c2;
 				unsigned kk = ln == 2 ? x | y << 8 :
 					      8192 * 8 + acfield_tri(x, y, z);
-				a->start[kk >> 3] |= (uint8_t)(1u << (kk & 7));
+				a->start[kk >> 6] |= 1ull << (kk & 63);
 			}
 			keys[nl] = (uint16_t)(c0 | c1 << 8);
 			a->lit[nl].off = (uint32_t)ntext;
