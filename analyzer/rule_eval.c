@@ -74,32 +74,52 @@ struct rrun {
 	uint64_t alerts, suppressed, rx_limit;
 };
 
-/* The literal filter of one field: an Aho-Corasick automaton over the
- * required literals (bw_regex.req) of every regex on that field, so one
- * pass over the value says which of those regexes can match at all.
- * Bytes are folded to lowercase by the class table (literals are
- * lowercased). Transitions are dense over byte classes; each entry is
- * (target state * ncls) << 1 | (target has literals ending there).
+/* The literal filter of one field: says, in one pass over the value,
+ * which regexes on that field can match at all, from their required
+ * literals (bw_regex.req, lowercased; the test is case-insensitive).
+ * Small enough to stay in L1 next to the rule state tables:
  *
- *   next: [state 0: ncls entries][state 1: ncls entries]...
- *   mask: [state 0: W words][state 1: W words]...  (W = e->rxw)
- */
+ *   start  8 KB bitmap (64-bit words) over raw byte pairs (b0 | b1 << 8): set when the
+ *          pair, case-folded, is a literal of two bytes; then 8 KB over
+ *          a hash of raw byte triples (acfield_tri): set when the triple
+ *          begins a longer literal. Triples, because in paths and agents
+ *          many pairs start some literal ("/e", "co", "in")
+ *   lone   raw byte -> bit (group of one-byte literals, mod 64) whose
+ *          regexes the byte alone satisfies; ORed over the value
+ *   slot   hash of folded first pairs -> run of lit[] to compare
+ *
+ * A hit in start only costs a slot probe and a few compares; bytes that
+ * begin no literal cost one bitmap test. Every answer is a superset:
+ * lone groups shared by two bytes report both bytes' regexes. */
+struct aclit {
+	uint64_t head;       /* first bytes (up to 8), each | 0x20 */
+	uint64_t hmask;      /* which bytes of head count */
+	uint32_t off;        /* into text: the literal, lowercased */
+	uint32_t n;          /* bytes, >= 2 */
+	uint32_t rx;         /* regex index */
+};
+
+struct acslot {
+	uint32_t key;        /* folded b0 | b1 << 8 */
+	uint32_t cnt;        /* literals in the run; 0 = empty slot */
+	uint32_t first;      /* index of the run in lit[] */
+};
+
 struct acfield {
-	uint32_t *next;      /* NULL: no regex with literals on this field */
-	uint64_t *mask;      /* regexes with a literal ending at the state
-	                        (fail chain folded in) */
+	uint64_t *start;     /* NULL: no regex with literals on this field */
+	uint64_t *lone;      /* 256 entries, or NULL: no one-byte literal */
+	uint64_t *lonemask;  /* 64 * W: regexes of each lone bit */
+	struct acslot *slot;
+	uint32_t slotbits;   /* log2 of the slot count */
+	struct aclit *lit;
+	char *text;
 	uint64_t *always;    /* W words: regexes without a usable filter */
-	uint32_t ncls;
-	uint8_t cls[256];    /* byte -> class, case folded; 0 = in no literal */
-	uint16_t crow[256];  /* cls[byte] * ncls */
-	/* Where a literal can start, for the skip loop in ac_run: pair[a *
-	 * ncls + b] when some literal begins with classes a, b (a one-byte
-	 * literal marks every b); lone[a] when a one-byte literal is a. */
-	uint8_t *pair;
-	uint8_t lone[256];
-	int sparse;          /* few bytes start a literal: skip loop pays */
-	uint8_t sbyte[8];    /* when sparse: the bytes that start a literal */
-	int nsbyte;
+	/* When at most 8 raw bytes can begin a literal (as the ${ and jndi
+	 * of log4shell on referrers): libc memchr finds the first of them,
+	 * or that there is none (the usual answer), in a few instructions
+	 * per 32 bytes, and the pair test starts there. */
+	uint8_t sbyte[8];
+	int nsbyte;          /* 0: dense, every byte is tested */
 	/* ACACHE_SLOTS recent values and their bits, in three arrays so a
 	 * probe reads one small tag array and touches the text only when
 	 * the tag agrees */
@@ -115,6 +135,9 @@ struct acfield {
  * the scan the cache would have saved. */
 #define ACACHE_SLOTS 256
 #define ACACHE_MAX 240       /* bytes; longer values are always scanned */
+#define ACACHE_MIN 32        /* bytes; shorter values are scanned: the
+                                probe (hash, a 244-byte slot out of L1)
+                                costs more than their scan */
 struct acache {
 	uint32_t n;          /* bytes */
 	char text[ACACHE_MAX];
@@ -329,14 +352,6 @@ static void lowtab_init(void)
 		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
-static inline void hits_add(const struct bw_engine *e, const struct acfield *a,
-			    uint64_t *bits, uint32_t state)
-{
-	const uint64_t *m = a->mask + (size_t)state * e->rxw;
-	for (size_t w = 0; w < e->rxw; w++)
-		bits[w] |= m[w];
-}
-
 static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len);
 
@@ -358,7 +373,7 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 		return h->bits;
 	uint64_t *bits = h->own;
 	struct acache *c = NULL;
-	if (a->cache && v.n && v.n <= ACACHE_MAX) {
+	if (a->cache && v.n > ACACHE_MIN && v.n <= ACACHE_MAX) {
 		uint64_t tag = acache_hash(v.p, v.n);
 		unsigned slot = (unsigned)(tag >> 56) & (ACACHE_SLOTS - 1);
 		c = &a->cache[slot];
@@ -378,78 +393,99 @@ static const uint64_t *field_scan(struct bw_engine *e, int f,
 	return h->bits = bits;
 }
 
-/* Run the automaton over p, OR-ing the regexes found into bits. */
-static void ac_scan(const struct bw_engine *e, const struct acfield *a,
-		    uint64_t *bits, const unsigned char *u, size_t len)
+static inline uint32_t acfield_tri(unsigned b0, unsigned b1, unsigned b2)
 {
-	const uint32_t *next = a->next;
-	const uint8_t *cls = a->cls;
-	uint32_t ncls = a->ncls, row = 0;
-	size_t i = 0;
-	/* two bytes a round, one test for "a literal ended" (rare) */
-	for (; i + 2 <= len; i += 2) {
-		uint32_t t0 = next[row + cls[u[i]]];
-		uint32_t t1 = next[(t0 >> 1) + cls[u[i + 1]]];
-		row = t1 >> 1;
-		if ((t0 | t1) & 1) {
-			if (t0 & 1)
-				hits_add(e, a, bits, (t0 >> 1) / ncls);
-			if (t1 & 1)
-				hits_add(e, a, bits, row / ncls);
-		}
-	}
-	if (i < len) {
-		uint32_t t = next[row + cls[u[i]]];
-		if (t & 1)
-			hits_add(e, a, bits, (t >> 1) / ncls);
+	return ((b0 | b1 << 8) ^ (b2 * 0x9e5u)) & 0xffffu;
+}
+
+static inline uint32_t acslot_of(uint32_t key, uint32_t bits)
+{
+	return (key * 0x9e3779b1u) >> (32 - bits);
+}
+
+/* A literal pair starts at u[i] (i + 1 < len): compare the literals
+ * filed under it, OR-ing those present into bits. */
+__attribute__((noinline))
+static void ac_verify(const struct acfield *a, uint64_t *bits,
+		      const unsigned char *u, size_t len, size_t i)
+{
+	uint32_t key = lowtab[u[i]] | (uint32_t)lowtab[u[i + 1]] << 8;
+	uint32_t m = (1u << a->slotbits) - 1;
+	for (uint32_t h = acslot_of(key, a->slotbits);; h = (h + 1) & m) {
+		const struct acslot *sl = &a->slot[h];
+		if (!sl->cnt)
+			return; /* a false hit of the triple hash */
+		if (sl->key != key)
+			continue;
+		/* heads compare with every byte | 0x20: equal for a letter in
+		 * either case, and for a non-letter lets through at most its
+		 * | 0x20 twin (a superset, as a filter may) */
+		size_t avail = len - i;
+		uint64_t w = (avail >= 8 ? load8((const char *)u + i, 8) :
+			      load8((const char *)u + i, avail)) |
+			     0x2020202020202020ull;
+		const struct aclit *l = a->lit + sl->first;
+		for (uint32_t k = 0; k < sl->cnt; k++, l++)
+			if (l->n <= avail && (w & l->hmask) == l->head &&
+			    (l->n <= 8 ||
+			     ieq_mem((const char *)u + i + 8, a->text + l->off + 8,
+				     l->n - 8)))
+				bits[l->rx >> 6] |= 1ull << (l->rx & 63);
+		return;
 	}
 }
 
-/* The same for a sparse field (a->sparse: literals start with few
- * bytes, as the ${ and jndi of log4shell on referrers). After memchr
- * finds the first byte that can start a literal, the automaton's
- * step is a chain of dependent loads, while here most bytes start no
- * literal: a skip loop of independent loads finds the next position
- * where one can start (pair[]), the automaton runs from state 0 there
- * and hands back as soon as it is in state 0 again: then no literal is
- * in progress, and the next one starts at or after the current byte.
- * Dense fields keep ac_scan: entering and leaving the automaton at
- * every few bytes costs more in branch misses than it saves. */
+/* Run the filter over p, OR-ing the regexes found into bits. */
 static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	if (!a->sparse) {
-		ac_scan(e, a, bits, u, len);
-		return;
+	const uint64_t *st = a->start, *st3 = st + 1024;
+	size_t i = 0;
+	if (a->nsbyte) {
+		i = len;
+		for (int k = 0; k < a->nsbyte; k++) {
+			const unsigned char *q = memchr(u, a->sbyte[k], i);
+			if (q)
+				i = (size_t)(q - u);
+		}
+		u += i; /* nothing before can start a literal */
+		len -= i;
+		i = 0;
 	}
-	const uint32_t *next = a->next;
-	const uint8_t *cls = a->cls, *pair = a->pair;
-	const uint16_t *crow = a->crow;
-	uint32_t ncls = a->ncls;
-	/* no literal before the first byte that starts one: libc memchr
-	 * finds it (or that there is none, the usual answer) in a few
-	 * instructions per 32 bytes */
-	size_t i = len;
-	for (int k = 0; k < a->nsbyte; k++) {
-		const unsigned char *q = memchr(u, a->sbyte[k], i);
-		if (q)
-			i = (size_t)(q - u);
+	/* one-byte literals: no branch per byte, the groups seen are
+	 * resolved once at the end */
+	static const uint64_t nolone[256];
+	const uint64_t *lone = a->lone ? a->lone : nolone;
+	uint64_t seen = 0;
+	if (len >= 3) {
+		uint32_t x = u[i], y = u[i + 1];
+		for (; i + 2 < len; i++) {
+			uint32_t z = u[i + 2];
+			uint32_t k = x | y << 8;
+			uint32_t t = acfield_tri(x, y, z);
+			seen |= lone[x];
+			if (((st[k >> 6] >> (k & 63)) | (st3[t >> 6] >> (t & 63))) & 1)
+				ac_verify(a, bits, u, len, i);
+			x = y;
+			y = z;
+		}
 	}
-	for (;;) {
-		while (i + 1 < len && !pair[crow[u[i]] + cls[u[i + 1]]])
-			i++;
-		if (i + 1 >= len && (i >= len || !a->lone[cls[u[i]]]))
-			return;
-		uint32_t row = 0;
-		do {
-			uint32_t t = next[row + cls[u[i++]]];
-			row = t >> 1;
-			if (t & 1)
-				hits_add(e, a, bits, row / ncls);
-		} while (row && i < len);
-		if (i >= len)
-			return;
+	if (i + 1 < len) {
+		uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
+		seen |= lone[u[i]];
+		if ((st[k >> 6] >> (k & 63)) & 1)
+			ac_verify(a, bits, u, len, i);
+		i++;
+	}
+	if (i < len)
+		seen |= lone[u[i]];
+	while (seen) {
+		const uint64_t *m = a->lonemask + (size_t)__builtin_ctzll(seen) *
+						      e->rxw;
+		seen &= seen - 1;
+		for (size_t w = 0; w < e->rxw; w++)
+			bits[w] |= m[w];
 	}
 }
 
@@ -457,7 +493,7 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
 			   int idx)
 {
-	if (!e->ac[f].next)
+	if (!e->ac[f].start)
 		return 1;
 	const struct fhits *h = &e->hits[f];
 	const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
@@ -465,13 +501,13 @@ static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
 	return (b[(unsigned)idx >> 6] >> (idx & 63)) & 1;
 }
 
-/* Build the automaton of field f from the regex nodes on it.
+/* Build the filter of field f from the regex nodes on it.
  * @return 0, -1 on OOM. */
 static int ac_build(struct bw_engine *e, int f)
 {
 	const struct bw_ruleset *rs = e->rs;
 	struct acfield *a = &e->ac[f];
-	size_t W = e->rxw, maxst = 1;
+	size_t W = e->rxw, nlit = 0, ntext = 0;
 	int any = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
@@ -479,46 +515,27 @@ static int ac_build(struct bw_engine *e, int f)
 		    !rs->rx[n->a].nreq)
 			continue;
 		const struct bw_regex *rx = &rs->rx[n->a];
-		for (size_t k = 0; k < rx->nreq; k++)
-			maxst += rx->req[k].n;
+		for (size_t k = 0; k < rx->nreq; k++) {
+			nlit++;
+			ntext += rx->req[k].n;
+		}
 		any = 1;
 	}
 	if (!any)
 		return 0;
-	/* byte classes: one per lowercased byte some literal holds */
-	uint8_t lcls[256] = { 0 };
-	uint32_t ncls = 1;
-	for (size_t i = 0; i < rs->nnodes; i++) {
-		const struct bw_rnode *n = &rs->nodes[i];
-		if (n->op != RN_REGEX || n->field != f || n->a < 0)
-			continue;
-		const struct bw_regex *rx = &rs->rx[n->a];
-		for (size_t k = 0; k < rx->nreq; k++)
-			for (size_t j = 0; j < rx->req[k].n; j++) {
-				unsigned c = lowtab[(unsigned char)rx->req[k].s[j]];
-				if (!lcls[c])
-					lcls[c] = (uint8_t)ncls++;
-			}
-	}
-	if (ncls > 255)
-		return 0; /* cannot happen with uint8_t classes; no filter */
-	for (unsigned c = 0; c < 256; c++) {
-		a->cls[c] = lcls[lowtab[c]];
-		a->crow[c] = (uint16_t)(a->cls[c] * ncls);
-	}
-	a->ncls = ncls;
 	int rc = -1;
-	uint32_t *go = malloc(maxst * ncls * sizeof(*go));
-	uint32_t *fail = malloc(maxst * sizeof(*fail));
-	uint32_t *queue = malloc(maxst * sizeof(*queue));
-	a->mask = calloc(maxst * W, sizeof(*a->mask));
+	uint32_t nl = 0, nkey = 0;
+	uint16_t *keys = malloc(nlit * sizeof(*keys));
+	a->lit = malloc(nlit * sizeof(*a->lit));
+	a->text = malloc(ntext + 1);
+	a->start = calloc(2048, sizeof(*a->start));
 	a->always = calloc(W, sizeof(*a->always));
-	a->pair = calloc((size_t)ncls * ncls, 1);
-	if (!go || !fail || !queue || !a->mask || !a->always || !a->pair)
+	if (!keys || !a->lit || !a->text || !a->start || !a->always)
 		goto out;
-	for (size_t i = 0; i < maxst * ncls; i++)
-		go[i] = UINT32_MAX;
-	uint32_t nst = 1;
+	uint8_t lonebit[256], first[256] = { 0 };
+	int nlone = 0;
+	memset(lonebit, 0xff, sizeof(lonebit));
+	ntext = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
 		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
@@ -528,71 +545,106 @@ static int ac_build(struct bw_engine *e, int f)
 		uint64_t bit = 1ull << (n->a & 63);
 		size_t word = (size_t)n->a >> 6;
 		for (size_t k = 0; k < rx->nreq; k++) {
-			uint32_t s = 0;
 			const unsigned char *l = (const unsigned char *)rx->req[k].s;
-			if (!rx->req[k].n)
+			size_t ln = rx->req[k].n;
+			if (!ln) {
 				a->always[word] |= bit; /* empty literal: always */
-			else if (rx->req[k].n >= 2)
-				a->pair[a->crow[l[0]] + a->cls[l[1]]] = 1;
-			else
-				for (uint32_t c = 0; c < ncls; c++)
-					a->lone[a->cls[l[0]]] =
-						a->pair[a->crow[l[0]] + c] = 1;
-			for (size_t j = 0; j < rx->req[k].n; j++) {
-				uint32_t c = a->cls[(unsigned char)rx->req[k].s[j]];
-				if (go[s * ncls + c] == UINT32_MAX)
-					go[s * ncls + c] = nst++;
-				s = go[s * ncls + c];
-			}
-			a->mask[s * W + word] |= bit;
-		}
-	}
-	/* sparse: at most 8 bytes (either case) start a literal */
-	a->nsbyte = 0;
-	for (unsigned c = 0; c < 256 && a->nsbyte <= 8; c++)
-		if (a->cls[c] && go[a->cls[c]] != UINT32_MAX) {
-			if (a->nsbyte < 8)
-				a->sbyte[a->nsbyte] = (uint8_t)c;
-			a->nsbyte++;
-		}
-	a->sparse = a->nsbyte <= 8;
-	/* breadth first: fail links, folded outputs, completed transitions */
-	uint32_t qh = 0, qt = 0;
-	fail[0] = 0;
-	for (uint32_t c = 0; c < ncls; c++) {
-		uint32_t t = go[c];
-		if (t == UINT32_MAX) {
-			go[c] = 0;
-		} else {
-			fail[t] = 0;
-			queue[qt++] = t;
-		}
-	}
-	while (qh < qt) {
-		uint32_t s = queue[qh++];
-		for (uint32_t c = 0; c < ncls; c++) {
-			uint32_t t = go[s * ncls + c];
-			if (t == UINT32_MAX) {
-				go[s * ncls + c] = go[fail[s] * ncls + c];
 				continue;
 			}
-			uint32_t ft = go[fail[s] * ncls + c];
-			fail[t] = ft;
-			for (size_t w = 0; w < W; w++)
-				a->mask[t * W + w] |= a->mask[ft * W + w];
-			queue[qt++] = t;
+			unsigned c0 = lowtab[l[0]];
+			first[c0] = 1;
+			if (ln == 1) {
+				if (!a->lone) {
+					a->lone = calloc(256, sizeof(*a->lone));
+					a->lonemask = calloc(64 * W,
+							     sizeof(*a->lonemask));
+					if (!a->lone || !a->lonemask)
+						goto out;
+				}
+				if (lonebit[c0] == 0xff)
+					lonebit[c0] = (uint8_t)(nlone++ & 63);
+				a->lonemask[lonebit[c0] * W + word] |= bit;
+				continue;
+			}
+			unsigned c1 = lowtab[l[1]];
+			/* every raw pair or triple folding to the literal's */
+			unsigned c2 = ln > 2 ? lowtab[l[2]] : 0;
+			for (unsigned v = 0; v < 8; v++) {
+				unsigned x = v & 1 && c0 - 'a' < 26u ? c0 - 32 : c0;
+				unsigned y = v & 2 && c1 - 'a' < 26u ? c1 - 32 : c1;
+				unsigned z = v & 4 && c2 - 'a' < 26u ? c2 - 32 : c2;
+				unsigned kk = ln == 2 ? x | y << 8 :
+					      8192 * 8 + acfield_tri(x, y, z);
+				a->start[kk >> 6] |= 1ull << (kk & 63);
+			}
+			keys[nl] = (uint16_t)(c0 | c1 << 8);
+			a->lit[nl].off = (uint32_t)ntext;
+			a->lit[nl].n = (uint32_t)ln;
+			a->lit[nl].rx = (uint32_t)n->a;
+			uint64_t head = 0, hmask = 0;
+			for (size_t j = 0; j < ln && j < 8; j++) {
+				head |= (uint64_t)(lowtab[l[j]] | 0x20) << (8 * j);
+				hmask |= 0xffull << (8 * j);
+			}
+			/* load8 reads memory order: little-endian layout */
+			uint8_t hb[8], mb[8];
+			for (int j = 0; j < 8; j++) {
+				hb[j] = (uint8_t)(head >> (8 * j));
+				mb[j] = (uint8_t)(hmask >> (8 * j));
+			}
+			memcpy(&a->lit[nl].head, hb, 8);
+			memcpy(&a->lit[nl].hmask, mb, 8);
+			for (size_t j = 0; j < ln; j++)
+				a->text[ntext++] = (char)lowtab[l[j]];
+			nl++;
 		}
 	}
-	/* encode: (target * ncls) << 1 | has output */
-	for (size_t i = 0; i < (size_t)nst * ncls; i++) {
-		uint32_t t = go[i];
-		int out = 0;
-		for (size_t w = 0; w < W; w++)
-			out |= a->mask[t * W + w] != 0;
-		go[i] = (t * ncls) << 1 | (uint32_t)out;
+	if (a->lone)
+		for (unsigned c = 0; c < 256; c++)
+			if (lonebit[lowtab[c]] != 0xff)
+				a->lone[c] = 1ull << lonebit[lowtab[c]];
+	int ns0 = 0;
+	for (unsigned c = 0; c < 256 && ns0 <= 8; c++) {
+		int starts = first[lowtab[c]];
+		if (starts && ns0 < 8)
+			a->sbyte[ns0] = (uint8_t)c;
+		ns0 += starts;
 	}
-	a->next = go;
-	go = NULL;
+	a->nsbyte = ns0 <= 8 ? ns0 : 0;
+	/* group the literals by first pair into contiguous runs (a few
+	 * hundred literals at most: quadratic is fine) */
+	for (uint32_t k = 0; k < nl; k++) {
+		int seen = 0;
+		for (uint32_t j = 0; j < k && !seen; j++)
+			seen = keys[j] == keys[k];
+		nkey += !seen;
+	}
+	a->slotbits = 4;
+	while ((1u << a->slotbits) < nkey * 2)
+		a->slotbits++;
+	a->slot = calloc((size_t)1 << a->slotbits, sizeof(*a->slot));
+	struct aclit *sorted = malloc((nl ? nl : 1) * sizeof(*sorted));
+	if (!a->slot || !sorted) {
+		free(sorted);
+		goto out;
+	}
+	uint32_t ns = 0, m = (1u << a->slotbits) - 1;
+	for (uint32_t k = 0; k < nl; k++) {
+		uint32_t h = acslot_of(keys[k], a->slotbits);
+		while (a->slot[h].cnt && a->slot[h].key != keys[k])
+			h = (h + 1) & m;
+		if (a->slot[h].cnt)
+			continue; /* key filed with its first literal */
+		a->slot[h].key = keys[k];
+		a->slot[h].first = ns;
+		for (uint32_t j = k; j < nl; j++)
+			if (keys[j] == keys[k])
+				sorted[ns++] = a->lit[j];
+		a->slot[h].cnt = ns - a->slot[h].first;
+	}
+	assert(ns == nl);
+	memcpy(a->lit, sorted, nl * sizeof(*sorted));
+	free(sorted);
 	/* no cache is no error: every value is then scanned */
 	a->ctag = calloc(ACACHE_SLOTS, sizeof(*a->ctag));
 	a->cache = calloc(ACACHE_SLOTS, sizeof(*a->cache));
@@ -607,18 +659,19 @@ static int ac_build(struct bw_engine *e, int f)
 	}
 	rc = 0;
 out:
-	free(go);
-	free(fail);
-	free(queue);
+	free(keys);
 	return rc;
 }
 
 static void ac_fini(struct acfield *a)
 {
-	free(a->next);
-	free(a->mask);
+	free(a->start);
+	free(a->lone);
+	free(a->lonemask);
+	free(a->slot);
+	free(a->lit);
+	free(a->text);
 	free(a->always);
-	free(a->pair);
 	free(a->ctag);
 	free(a->cache);
 	free(a->cbits);
@@ -711,7 +764,7 @@ static int cand_build(struct bw_engine *e)
 		uint64_t bit = 1ull << (ri & 63);
 		int filtered = r->npre > 0;
 		for (int k = 0; k < r->npre; k++)
-			if (!e->ac[r->pre_field[k]].next)
+			if (!e->ac[r->pre_field[k]].start)
 				filtered = 0; /* no automaton: no filter */
 		if (!filtered) {
 			e->nopre[ri >> 6] |= bit;

@@ -8,6 +8,7 @@
 #include "rule_test_util.h"
 #include "rule.h"
 
+#include <ctype.h>
 #include <jansson.h>
 
 #define T0 1700000000LL /* 2023-11-14T22:13:20Z */
@@ -886,6 +887,106 @@ static void test_filter_sparse_field(void)
 	rules_dir_rm();
 }
 
+/* The literal filter must never drop a regex whose literal is in the
+ * value: literals of one, two and many bytes (longer than a machine
+ * word), at every offset (so across any block the scan works in), at the
+ * start and the end, in mixed case, and next to near misses. Checked
+ * against a plain case-insensitive search, on a dense field (url.path:
+ * more than 8 bytes start a literal) and a sparse one (url.query). */
+static int ci_has(const char *h, const char *lit)
+{
+	size_t hn = strlen(h), ln = strlen(lit);
+	for (size_t i = 0; i + ln <= hn; i++) {
+		size_t k = 0;
+		while (k < ln && tolower((unsigned char)h[i + k]) == lit[k])
+			k++;
+		if (k == ln)
+			return 1;
+	}
+	return 0;
+}
+
+static void test_filter_literal_positions(void)
+{
+	static const char *const lits[] = { "q", "zx", "wv%", "abcdefghijklmnopqrstu",
+					    "ky", "ly" };
+	struct bw_engine *e = engine_with(
+		"rule d\n  when url.path ~ /q|zx|wv%|abcdefghijklmnopqrstu|ky|ly/i\n"
+		"rule s\n  when url.query ~ /\\$|%7b|jndi:/i\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const char *const slits[] = { "$", "%7b", "jndi:" };
+	int wrong = 0, fired = 0;
+	char v[64], low[64];
+	/* each literal, in mixed case, at every offset of a filler */
+	for (size_t li = 0; li < 6; li++)
+		for (size_t off = 0; off + strlen(lits[li]) <= 40; off++) {
+			size_t ln = strlen(lits[li]);
+			memset(v, '-', 40);
+			v[40] = 0;
+			for (size_t k = 0; k < ln; k++)
+				v[off + k] = (char)((off + k) % 2 ?
+					toupper((unsigned char)lits[li][k]) : lits[li][k]);
+			for (int cut = 0; cut < 2; cut++) {
+				/* cut: the value ends right after the literal, or
+				 * one byte before its end (a near miss) */
+				size_t n = off + ln - (size_t)cut;
+				memcpy(low, v, n);
+				low[n] = 0;
+				if (!n)
+					continue;
+				int want = 0;
+				for (size_t k = 0; k < 6; k++)
+					want |= ci_has(low, lits[k]);
+				bw_event a = mkweb(T0, "192.0.2.1", low, NULL, 200, 1);
+				ngot = 0;
+				bw_engine_event(e, &a);
+				if (ngot != want) {
+					fprintf(stderr, "  path '%s': %d alerts, want %d\n",
+						low, ngot, want);
+					wrong++;
+				}
+				fired += ngot;
+			}
+		}
+	/* random values over an alphabet of literal pieces */
+	static const char alpha[] = "qQzZxXwWvV%aAbBtTuU$7bBjJnNdDiI:kKlLyY-";
+	uint32_t x = 12345;
+	for (int it = 0; it < 4000; it++) {
+		size_t n = 1 + it % 30;
+		for (size_t k = 0; k < n; k++) {
+			x = x * 1103515245u + 12345u;
+			v[k] = alpha[(x >> 16) % (sizeof(alpha) - 1)];
+		}
+		v[n] = 0;
+		int want = 0;
+		for (size_t k = 0; k < 6; k++)
+			want |= ci_has(v, lits[k]);
+		int swant = 0;
+		for (size_t k = 0; k < 3; k++)
+			swant |= ci_has(v, slits[k]);
+		bw_event a = mkweb(T0, "192.0.2.1", "/", v, 200, 1);
+		bw_event b = mkweb(T0, "192.0.2.1", v, NULL, 200, 1);
+		ngot = 0;
+		bw_engine_event(e, &a);
+		int got_s = ngot;
+		ngot = 0;
+		bw_engine_event(e, &b);
+		if (got_s != swant || ngot != want) {
+			fprintf(stderr, "  '%s': %d/%d alerts, want %d/%d\n", v,
+				got_s, ngot, swant, want);
+			wrong++;
+		}
+		fired += got_s + ngot;
+	}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(fired > 1000);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* A rule's `when` runs as a flat program (when_run): nested NOT, AND and
  * OR must give the tree's answer for every event. */
 static void test_when_program(void)
@@ -976,6 +1077,7 @@ static const struct bw_test tests[] = {
 	{ "filter_cache_slot_reuse", test_filter_cache_slot_reuse },
 	{ "filter_cache_many_values", test_filter_cache_many_values },
 	{ "filter_sparse_field", test_filter_sparse_field },
+	{ "filter_literal_positions", test_filter_literal_positions },
 	{ "when_program", test_when_program },
 	{ "cond_programs", test_cond_programs },
 	{ "output_and_summary", test_output_and_summary },
