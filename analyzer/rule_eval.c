@@ -356,7 +356,7 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len);
 
 /* Which regexes on field f can match the current event's value: one
- * automaton pass, at most once per event and field. */
+ * filter pass, at most once per event and field. */
 __attribute__((noinline))
 static const uint64_t *field_scan(struct bw_engine *e, int f,
 				  const bw_event *ev)
@@ -765,7 +765,7 @@ static int cand_build(struct bw_engine *e)
 		int filtered = r->npre > 0;
 		for (int k = 0; k < r->npre; k++)
 			if (!e->ac[r->pre_field[k]].start)
-				filtered = 0; /* no automaton: no filter */
+				filtered = 0; /* no literal table: no filter */
 		if (!filtered) {
 			e->nopre[ri >> 6] |= bit;
 			continue;
