@@ -1767,9 +1767,12 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 		e->clock = ev->ts_ms;
 	else if (ev->ts_ms < e->clock)
 		e->st.late++;
-	/* Expire idle keys every 10 s of event time. Only memory depends on
-	 * it: windows, sequences and suppression check their own times when
-	 * a key is used, so a key kept a little longer changes no alert. */
+	/* Expire idle keys every 10 s of event time. Windows, sequences and
+	 * suppression check their own times when a key is used, so a key
+	 * kept a little longer fires no other alert; what an expired key
+	 * takes with it is its count of alerts held back by `suppress`
+	 * (still in the rule's summary, no longer in that key's next alert)
+	 * and its sequence evidence. */
 	if (e->clock - e->last_expire >= 10000) {
 		e->last_expire = e->clock;
 		for (size_t i = 0; i < e->rs->nrules; i++) {
