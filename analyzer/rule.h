@@ -296,6 +296,8 @@ void bw_rule_parse_overrides(struct bw_ruleset *rs, const char *file,
 void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err);
 
 /* Node and table allocation for the parser. @return the index, -1 on OOM. */
+/* The index of the rule whose id is id[0..n), -1 when none. */
+int bw_rs_find_rule(const struct bw_ruleset *rs, const char *id, size_t n);
 int32_t bw_rs_node(struct bw_ruleset *rs);
 int32_t bw_rs_set(struct bw_ruleset *rs);
 

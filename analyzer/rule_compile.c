@@ -1230,10 +1230,11 @@ static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 	r->npre = n;
 }
 
-static int find_rule(const struct bw_ruleset *rs, const char *id)
+int bw_rs_find_rule(const struct bw_ruleset *rs, const char *id, size_t n)
 {
 	for (size_t i = 0; i < rs->nrules; i++)
-		if (strcmp(rs->rules[i].id, id) == 0)
+		if (strlen(rs->rules[i].id) == n &&
+		    memcmp(rs->rules[i].id, id, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -1287,7 +1288,7 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 					compile_regex(rs, nd, r->file, err);
 					break;
 				case RN_RECENT: {
-					int t = find_rule(rs, nd->str);
+					int t = bw_rs_find_rule(rs, nd->str, strlen(nd->str));
 					if (t < 0) {
 						bw_rerr_add(err, r->file, nd->line, nd->col,
 							    "recent(): no rule '%s'", nd->str);

@@ -840,22 +840,24 @@ static int32_t parse_not(struct P *ps)
 	return parse_primary(ps);
 }
 
-static int32_t parse_and(struct P *ps)
+/* sub (word sub)...: a left-leaning chain of op nodes. */
+static int32_t parse_chain(struct P *ps, int32_t (*sub)(struct P *),
+			   const char *word, int op)
 {
-	int32_t a = parse_not(ps);
+	int32_t a = sub(ps);
 	if (a < 0)
 		return -1;
 	for (;;) {
 		continue_line(ps);
-		if (!is_word(ps, "and"))
+		if (!is_word(ps, word))
 			return a;
 		advance(ps);
 		while (ps->tok.t == RT_NL)
 			advance(ps);
-		int32_t b = parse_not(ps);
+		int32_t b = sub(ps);
 		if (b < 0)
 			return -1;
-		int32_t n = node(ps, RN_AND);
+		int32_t n = node(ps, op);
 		if (n < 0)
 			return -1;
 		ND(n).a = a;
@@ -864,28 +866,14 @@ static int32_t parse_and(struct P *ps)
 	}
 }
 
+static int32_t parse_and(struct P *ps)
+{
+	return parse_chain(ps, parse_not, "and", RN_AND);
+}
+
 static int32_t parse_or(struct P *ps)
 {
-	int32_t a = parse_and(ps);
-	if (a < 0)
-		return -1;
-	for (;;) {
-		continue_line(ps);
-		if (!is_word(ps, "or"))
-			return a;
-		advance(ps);
-		while (ps->tok.t == RT_NL)
-			advance(ps);
-		int32_t b = parse_and(ps);
-		if (b < 0)
-			return -1;
-		int32_t n = node(ps, RN_OR);
-		if (n < 0)
-			return -1;
-		ND(n).a = a;
-		ND(n).b = b;
-		a = n;
-	}
+	return parse_chain(ps, parse_and, "or", RN_OR);
 }
 
 /* ------------------------------------------------------- aggregates */
@@ -1240,14 +1228,13 @@ static void new_rule(struct P *ps)
 		}
 	}
 	struct bw_ruleset *rs = ps->rs;
-	for (size_t i = 0; i < rs->nrules; i++)
-		if (strlen(rs->rules[i].id) == ps->tok.n &&
-		    memcmp(rs->rules[i].id, ps->tok.p, ps->tok.n) == 0) {
-			char msg[300];
-			snprintf(msg, sizeof(msg), "duplicate rule id (first at %s:%d)",
-				 rs->rules[i].file, rs->rules[i].line);
-			err_at(ps, &ps->tok, "%s", msg);
-		}
+	int dup = bw_rs_find_rule(rs, ps->tok.p, ps->tok.n);
+	if (dup >= 0) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "duplicate rule id (first at %s:%d)",
+			 rs->rules[dup].file, rs->rules[dup].line);
+		err_at(ps, &ps->tok, "%s", msg);
+	}
 	if (rs->nrules == rs->caprules) {
 		size_t cap = rs->caprules ? rs->caprules * 2 : 64;
 		struct bw_rule *p = realloc(rs->rules, cap * sizeof(*p));
@@ -1567,15 +1554,13 @@ static void new_override(struct P *ps)
 		expected(ps, "a rule id");
 		return;
 	}
-	const struct bw_ruleset *rs = ps->rs;
-	for (size_t i = 0; i < rs->nrules; i++)
-		if (strlen(rs->rules[i].id) == ps->tok.n &&
-		    memcmp(rs->rules[i].id, ps->tok.p, ps->tok.n) == 0) {
-			ps->r = (int)i;
-			rs->rules[i].noverride++;
-			advance(ps);
-			return;
-		}
+	int ri = bw_rs_find_rule(ps->rs, ps->tok.p, ps->tok.n);
+	if (ri >= 0) {
+		ps->r = ri;
+		ps->rs->rules[ri].noverride++;
+		advance(ps);
+		return;
+	}
 	char b[80];
 	err_at(ps, &ps->tok, "override: no rule %s", tok_text(ps, b, sizeof(b)));
 }
@@ -1695,11 +1680,7 @@ void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err)
 		return;
 	}
 	size_t idlen = (size_t)(dot - arg);
-	int ri = -1;
-	for (size_t i = 0; i < rs->nrules; i++)
-		if (strlen(rs->rules[i].id) == idlen &&
-		    memcmp(rs->rules[i].id, arg, idlen) == 0)
-			ri = (int)i;
+	int ri = bw_rs_find_rule(rs, arg, idlen);
 	if (ri < 0) {
 		bw_rerr_add(err, "--set", 1, 1, "no rule %.*s", (int)idlen, arg);
 		return;
