@@ -151,13 +151,8 @@ static enum bw_parse_rc journald_parse(struct bw_parse_ctx *ctx, char *line, siz
 
 	json_t *root;
 	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
-	if (rc != BW_PARSE_OK) {
-		if (rc == BW_PARSE_NOT_MINE) {
-			ctx->reason = "not a JSON object";
-			rc = BW_PARSE_MALFORMED;
-		}
+	if (rc != BW_PARSE_OK)
 		return rc;
-	}
 	ev->source = BW_SRC_AUTH;
 	ev->format = "journald";
 

@@ -98,17 +98,8 @@ int bw_json_int(const json_t *v, int64_t *out)
 	size_t n = json_string_length(v);
 	uint64_t x = 0;
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (n > 18)
+		if (!bw_parse_hex(s, n, &x))
 			return 0;
-		for (size_t i = 2; i < n; i++) {
-			char c = s[i];
-			unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
-				     (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (unsigned)((c | 0x20) - 'a' + 10) :
-				     99;
-			if (d > 15)
-				return 0;
-			x = x << 4 | d;
-		}
 		*out = (int64_t)x;
 		return 1;
 	}
@@ -154,8 +145,10 @@ enum bw_parse_rc bw_json_line(struct bw_parse_ctx *ctx, const char *line, size_t
 		ctx->reason = "JSON array framing";
 		return BW_PARSE_IGNORED;
 	}
-	if (*line != '{')
-		return BW_PARSE_NOT_MINE;
+	if (*line != '{') {
+		ctx->reason = "not a JSON object";
+		return BW_PARSE_MALFORMED;
+	}
 	json_error_t err;
 	json_t *j = json_loadb(line, n, JSON_ALLOW_NUL, &err);
 	if (!j) {
@@ -458,13 +451,8 @@ enum bw_parse_rc bw_json_pick(struct bw_parse_ctx *ctx, char *line, size_t n,
 		out[i] = BW_STR_NULL;
 	json_t *root;
 	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
-	if (rc != BW_PARSE_OK) {
-		if (rc == BW_PARSE_NOT_MINE) {
-			ctx->reason = "not a JSON object";
-			rc = BW_PARSE_MALFORMED;
-		}
+	if (rc != BW_PARSE_OK)
 		return rc;
-	}
 	struct bw_jpack jp;
 	bw_jpack_init(&jp, line, n);
 	for (size_t i = 0; i < np; i++)

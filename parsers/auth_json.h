@@ -58,8 +58,8 @@ int bw_json_int(const json_t *v, int64_t *out);
 /* Decode one line of a JSON-lines or JSON-array file into *root.
  * "[", "]", "," and blank lines and a trailing ',' are array framing.
  * @return OK with *root (caller decrefs), IGNORED for framing lines,
- * NOT_MINE when the line is not a JSON object, MALFORMED (ctx->reason)
- * when it is broken JSON. */
+ * MALFORMED (ctx->reason) when the line is not a JSON object or is
+ * broken JSON: the callers are parsers already chosen for the input. */
 enum bw_parse_rc bw_json_line(struct bw_parse_ctx *ctx, const char *line, size_t n,
 			      json_t **root);
 

@@ -74,17 +74,8 @@ static int view_int(bw_str s, int64_t *v)
 		return 0;
 	uint64_t x = 0;
 	if (s.n > 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X')) {
-		if (s.n > 18)
+		if (!bw_parse_hex(s.p, s.n, &x))
 			return 0;
-		for (size_t i = 2; i < s.n; i++) {
-			char c = s.p[i];
-			unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
-				     (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (unsigned)((c | 0x20) - 'a' + 10) :
-				     99;
-			if (d > 15)
-				return 0;
-			x = x << 4 | d;
-		}
 		*v = (int64_t)x;
 		return 1;
 	}
@@ -502,13 +493,8 @@ static enum bw_parse_rc win_jansson(struct bw_parse_ctx *ctx, char *line, size_t
 {
 	json_t *root;
 	enum bw_parse_rc rc = bw_json_line(ctx, line, n, &root);
-	if (rc != BW_PARSE_OK) {
-		if (rc == BW_PARSE_NOT_MINE) {
-			ctx->reason = "not a JSON object";
-			rc = BW_PARSE_MALFORMED;
-		}
+	if (rc != BW_PARSE_OK)
 		return rc;
-	}
 	struct jctx j = { 0 };
 	bw_jpack_init(&j.pk, line, n);
 	const json_t *sys = NULL, *idv = NULL, *host = NULL, *ecs = NULL;

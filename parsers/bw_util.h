@@ -56,6 +56,24 @@ static inline size_t bw_parse_u64(const char *p, const char *end, uint64_t *v)
 	return i;
 }
 
+/* Is [s, s+n) "0x"/"0X" and 1..16 hex digits? @return 1 with the value
+ * in *v, 0 when it is not all hex. Callers check the prefix first. */
+static inline int bw_parse_hex(const char *s, size_t n, uint64_t *v)
+{
+	if (n < 3 || n > 18 || s[0] != '0' || (s[1] | 0x20) != 'x')
+		return 0;
+	uint64_t x = 0;
+	for (size_t i = 2; i < n; i++) {
+		unsigned c = (unsigned char)s[i] | 0x20;
+		unsigned d = c - '0' <= 9 ? c - '0' : c - 'a' <= 5 ? c - 'a' + 10 : 99;
+		if (d > 15)
+			return 0;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return 1;
+}
+
 /* Parse exactly `digits` decimal digits. @return value, or -1. */
 static inline int bw_parse_fixed(const char *p, size_t digits)
 {
