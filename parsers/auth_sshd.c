@@ -242,6 +242,27 @@ static enum bw_parse_rc probe_from(struct bw_parse_ctx *ctx, struct bw_cur c,
 	return BW_PARSE_OK;
 }
 
+/* A refused login "USER from ADDR..." ([u, end)): the user is what
+ * precedes the last " from "; a host name counts when host_ok.
+ * @return OK with a failed login (reason), MALFORMED (missing) when no
+ * source follows. */
+static enum bw_parse_rc refused_from(struct bw_parse_ctx *ctx, const char *u,
+				     const char *end, int host_ok,
+				     const char *missing, const char *reason,
+				     bw_event *ev)
+{
+	const char *f = last_addr(u - 1, end, " from ", 6, ev);
+	if (!f && host_ok)
+		f = last_host(u - 1, end, " from ", 6, ev);
+	if (!f) {
+		ctx->reason = missing;
+		return BW_PARSE_MALFORMED;
+	}
+	ev->user = bw_str_make(u, f >= u ? (size_t)(f - u) : 0);
+	set_login(ev, 0, reason);
+	return BW_PARSE_OK;
+}
+
 static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 				   char *msg, size_t n, bw_event *ev)
 {
@@ -273,35 +294,19 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 			return auth_attempt(ctx, c, 0, ev);
 		break;
 	case 'I':
-		if (BW_LIT(&c, "Invalid user ") || BW_LIT(&c, "Illegal user ")) {
-			const char *u = c.p;
-			const char *end = strip_preauth(c.p, c.end);
-			const char *f = last_addr(u - 1, end, " from ", 6, ev);
-			if (!f)
-				f = last_host(u - 1, end, " from ", 6, ev);
-			if (!f) {
-				ctx->reason = "sshd: Invalid user without address";
-				return BW_PARSE_MALFORMED;
-			}
-			ev->user = bw_str_make(u, f >= u ? (size_t)(f - u) : 0);
-			set_login(ev, 0, "invalid_user");
-			return BW_PARSE_OK;
-		}
+		if (BW_LIT(&c, "Invalid user ") || BW_LIT(&c, "Illegal user "))
+			return refused_from(ctx, c.p, strip_preauth(c.p, c.end), 1,
+					    "sshd: Invalid user without address",
+					    "invalid_user", ev);
 		break;
 	case 'U':
 		if (BW_LIT(&c, "User ")) {
 			const char *na = bw_memmem(c.p, bw_cur_left(&c), " not allowed because ", 21);
 			if (!na)
 				break;
-			const char *u = c.p;
-			const char *f = last_addr(u - 1, na, " from ", 6, ev);
-			if (!f) {
-				ctx->reason = "sshd: not-allowed line without address";
-				return BW_PARSE_MALFORMED;
-			}
-			ev->user = bw_str_make(u, f >= u ? (size_t)(f - u) : 0);
-			set_login(ev, 0, "not_allowed");
-			return BW_PARSE_OK;
+			return refused_from(ctx, c.p, na, 0,
+					    "sshd: not-allowed line without address",
+					    "not_allowed", ev);
 		}
 		if (BW_LIT(&c, "Unable to negotiate "))
 			return probe_from(ctx, c, "with ", "kex_mismatch", ev);
@@ -313,16 +318,8 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 			const char *end = strip_preauth(c.p, c.end);
 			if (end - u > 5 && memcmp(end - 5, " ssh2", 5) == 0)
 				end -= 5;
-			const char *f = last_addr(u - 1, end, " from ", 6, ev);
-			if (!f)
-				f = last_host(u - 1, end, " from ", 6, ev);
-			if (!f) {
-				ctx->reason = "sshd: no source address";
-				return BW_PARSE_MALFORMED;
-			}
-			ev->user = bw_str_make(u, f >= u ? (size_t)(f - u) : 0);
-			set_login(ev, 0, "max_attempts");
-			return BW_PARSE_OK;
+			return refused_from(ctx, u, end, 1, "sshd: no source address",
+					    "max_attempts", ev);
 		}
 		break;
 	case 'C':
