@@ -296,6 +296,10 @@ void bw_rule_parse_overrides(struct bw_ruleset *rs, const char *file,
 void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err);
 
 /* Node and table allocation for the parser. @return the index, -1 on OOM. */
+/* Room for element n of an array of elem-byte elements with capacity
+ * *cap (doubling, `first` at the start). @return the array, possibly
+ * moved; NULL on OOM with the old array untouched. */
+void *bw_rs_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first);
 /* The index of the rule whose id is id[0..n), -1 when none. */
 int bw_rs_find_rule(const struct bw_ruleset *rs, const char *id, size_t n);
 int32_t bw_rs_node(struct bw_ruleset *rs);

@@ -117,30 +117,35 @@ const char *bw_rkind_name(int kind)
 
 /* ------------------------------------------------------------ tables */
 
+void *bw_rs_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	if (arr && n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap * 2 : first;
+	void *p = realloc(arr, nc * elem);
+	if (p)
+		*cap = nc;
+	return p;
+}
+
 int32_t bw_rs_node(struct bw_ruleset *rs)
 {
-	if (rs->nnodes == rs->capnodes) {
-		size_t cap = rs->capnodes ? rs->capnodes * 2 : 256;
-		struct bw_rnode *p = realloc(rs->nodes, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		rs->nodes = p;
-		rs->capnodes = cap;
-	}
+	struct bw_rnode *p = bw_rs_grow(rs->nodes, &rs->capnodes, rs->nnodes,
+					sizeof(*p), 256);
+	if (!p)
+		return -1;
+	rs->nodes = p;
 	memset(&rs->nodes[rs->nnodes], 0, sizeof(rs->nodes[0]));
 	return (int32_t)rs->nnodes++;
 }
 
 int32_t bw_rs_set(struct bw_ruleset *rs)
 {
-	if (rs->nsets == rs->capsets) {
-		size_t cap = rs->capsets ? rs->capsets * 2 : 32;
-		struct bw_rset *p = realloc(rs->sets, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		rs->sets = p;
-		rs->capsets = cap;
-	}
+	struct bw_rset *p = bw_rs_grow(rs->sets, &rs->capsets, rs->nsets,
+				       sizeof(*p), 32);
+	if (!p)
+		return -1;
+	rs->sets = p;
 	memset(&rs->sets[rs->nsets], 0, sizeof(rs->sets[0]));
 	return (int32_t)rs->nsets++;
 }
@@ -967,16 +972,12 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 			    "bad regex: %s", (const char *)m);
 		return -1;
 	}
-	if (rs->nrx == rs->caprx) {
-		size_t cap = rs->caprx ? rs->caprx * 2 : 32;
-		struct bw_regex *p = realloc(rs->rx, cap * sizeof(*p));
-		if (!p) {
-			pcre2_code_free(code);
-			return -1;
-		}
-		rs->rx = p;
-		rs->caprx = cap;
+	struct bw_regex *p = bw_rs_grow(rs->rx, &rs->caprx, rs->nrx, sizeof(*p), 32);
+	if (!p) {
+		pcre2_code_free(code);
+		return -1;
 	}
+	rs->rx = p;
 	struct bw_regex *x = &rs->rx[rs->nrx];
 	memset(x, 0, sizeof(*x));
 	x->code = code;

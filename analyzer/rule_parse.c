@@ -1235,17 +1235,14 @@ static void new_rule(struct P *ps)
 			 rs->rules[dup].file, rs->rules[dup].line);
 		err_at(ps, &ps->tok, "%s", msg);
 	}
-	if (rs->nrules == rs->caprules) {
-		size_t cap = rs->caprules ? rs->caprules * 2 : 64;
-		struct bw_rule *p = realloc(rs->rules, cap * sizeof(*p));
-		if (!p) {
-			err_at(ps, &rt, "%s", "out of memory");
-			ps->r = -1;
-			return;
-		}
-		rs->rules = p;
-		rs->caprules = cap;
+	struct bw_rule *p = bw_rs_grow(rs->rules, &rs->caprules, rs->nrules,
+				       sizeof(*p), 64);
+	if (!p) {
+		err_at(ps, &rt, "%s", "out of memory");
+		ps->r = -1;
+		return;
 	}
+	rs->rules = p;
 	struct bw_rule *r = &rs->rules[rs->nrules];
 	memset(r, 0, sizeof(*r));
 	r->id = tok_dup(&ps->tok);
