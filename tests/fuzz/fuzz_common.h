@@ -23,7 +23,10 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "event.h"
+#include "output_json.h"
+#include "parser.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -113,6 +116,35 @@ static inline void fuzz_check_json(const char *p, size_t n)
 			  j ? "not an object" : err.text, err.column,
 			  (int)(n > 2000 ? 2000 : n), p);
 	json_decref(j);
+}
+
+/* What a parser answered for one input [base, base+n): an event has
+ * views inside the input and renders as one JSON object; a rejection has
+ * a reason; nothing else is allowed. out is a scratch buffer. */
+static inline void fuzz_check_parse(const char *name, enum bw_parse_rc rc,
+				    const struct bw_parse_ctx *ctx,
+				    const bw_event *ev, const char *base,
+				    size_t n, struct bw_buf *out)
+{
+	switch (rc) {
+	case BW_PARSE_OK:
+		fuzz_check_views(ev, base, n);
+		bw_buf_reset(out);
+		bw_output_event_json(out, ev, "fuzz");
+		if (out->n == 0 || out->p[out->n - 1] != '\n')
+			fuzz_fail("%s: NDJSON record without its newline", name);
+		fuzz_check_json(out->p, out->n - 1);
+		break;
+	case BW_PARSE_MALFORMED:
+	case BW_PARSE_IGNORED:
+		if (!ctx->reason)
+			fuzz_fail("%s: rejected input without a reason", name);
+		break;
+	case BW_PARSE_NOT_MINE:
+		break;
+	default:
+		fuzz_fail("%s: parse returned %d", name, (int)rc);
+	}
 }
 
 #endif

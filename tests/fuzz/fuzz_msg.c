@@ -86,26 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ev.line_no = 1;
 
 	enum bw_parse_rc rc = p->parse(&ctx, (bw_str){ prog, prog_n }, msg, size, &ev);
-	switch (rc) {
-	case BW_PARSE_OK:
-		/* views into the programme name count as "outside" */
-		fuzz_check_views(&ev, msg, size);
-		bw_buf_reset(&out);
-		bw_output_event_json(&out, &ev, "fuzz");
-		if (out.n == 0 || out.p[out.n - 1] != '\n')
-			fuzz_fail("%s: NDJSON record without its newline", p->name);
-		fuzz_check_json(out.p, out.n - 1);
-		break;
-	case BW_PARSE_MALFORMED:
-	case BW_PARSE_IGNORED:
-		if (!ctx.reason)
-			fuzz_fail("%s: rejected a message without a reason", p->name);
-		break;
-	case BW_PARSE_NOT_MINE:
-		break;
-	default:
-		fuzz_fail("%s: parse returned %d", p->name, (int)rc);
-	}
+	/* views into the programme name count as "outside" */
+	fuzz_check_parse(p->name, rc, &ctx, &ev, msg, size, &out);
 	free(msg);
 	free(prog);
 	return 0;

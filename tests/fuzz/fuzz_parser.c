@@ -88,25 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ev.line = (bw_str){ line, n };
 		ctx.reason = NULL;
 		enum bw_parse_rc rc = p->parse(&ctx, line, n, &ev);
-		switch (rc) {
-		case BW_PARSE_OK:
-			fuzz_check_views(&ev, line, n);
-			bw_buf_reset(&out);
-			bw_output_event_json(&out, &ev, "fuzz");
-			if (out.n == 0 || out.p[out.n - 1] != '\n')
-				fuzz_fail("%s: NDJSON record without its newline", p->name);
-			fuzz_check_json(out.p, out.n - 1);
-			break;
-		case BW_PARSE_MALFORMED:
-		case BW_PARSE_IGNORED:
-			if (!ctx.reason)
-				fuzz_fail("%s: rejected a line without a reason", p->name);
-			break;
-		case BW_PARSE_NOT_MINE:
-			break;
-		default:
-			fuzz_fail("%s: parse returned %d", p->name, (int)rc);
-		}
+		fuzz_check_parse(p->name, rc, &ctx, &ev, line, n, &out);
 		free(before);
 		free(line);
 		if (!nl)
