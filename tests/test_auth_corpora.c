@@ -266,6 +266,32 @@ static void copy_val(char *dst, size_t cap, const char *p)
 	dst[k] = '\0';
 }
 
+
+/* A crowdsec test's log: the file its config.yaml names (log_file:),
+ * else NAME.log. @return it (caller frees) with *n, or NULL. */
+static char *crowdsec_log(const char *dir, const char *name, size_t *n)
+{
+	char path[1024], logname[300];
+	snprintf(logname, sizeof(logname), "%.200s.log", name);
+	snprintf(path, sizeof(path), "%.300s/%.200s/config.yaml", dir, name);
+	char *cfg = slurp(path, n);
+	if (cfg) {
+		char *lf = strstr(cfg, "log_file:");
+		if (lf) {
+			lf += 9;
+			while (*lf == ' ')
+				lf++;
+			size_t k = 0;
+			while (lf[k] && lf[k] != '\n' && lf[k] != ' ' && k + 1 < sizeof(logname))
+				k++;
+			memcpy(logname, lf, k);
+			logname[k] = '\0';
+		}
+		free(cfg);
+	}
+	snprintf(path, sizeof(path), "%.300s/%.200s/%.250s", dir, name, logname);
+	return slurp(path, n);
+}
 static void crowdsec_dir(const char *dir, const char *name, const char *parser, int *checked)
 {
 	char path[1024];
@@ -309,27 +335,7 @@ static void crowdsec_dir(const char *dir, const char *name, const char *parser, 
 	free(as);
 	if (!any)
 		return;
-	/* The log file named in config.yaml, else NAME.log. */
-	snprintf(path, sizeof(path), "%s/%s/config.yaml", dir, name);
-	char *cfg = slurp(path, &n);
-	char logname[300];
-	snprintf(logname, sizeof(logname), "%.200s.log", name);
-	if (cfg) {
-		char *lf = strstr(cfg, "log_file:");
-		if (lf) {
-			lf += 9;
-			while (*lf == ' ')
-				lf++;
-			size_t k = 0;
-			while (lf[k] && lf[k] != '\n' && lf[k] != ' ' && k + 1 < sizeof(logname))
-				k++;
-			memcpy(logname, lf, k);
-			logname[k] = '\0';
-		}
-		free(cfg);
-	}
-	snprintf(path, sizeof(path), "%.300s/%.200s/%.300s", dir, name, logname);
-	char *log = slurp(path, &n);
+	char *log = crowdsec_log(dir, name, &n);
 	if (!log)
 		return;
 	int idx = 0;
@@ -414,26 +420,7 @@ static void crowdsec_frames(const char *dir, const char *name, int *checked)
 	free(as);
 	if (!any)
 		return;
-	char logname[300];
-	snprintf(logname, sizeof(logname), "%.200s.log", name);
-	snprintf(path, sizeof(path), "%.300s/%.200s/config.yaml", dir, name);
-	char *cfg = slurp(path, &n);
-	if (cfg) {
-		char *lf = strstr(cfg, "log_file:");
-		if (lf) {
-			lf += 9;
-			while (*lf == ' ')
-				lf++;
-			size_t k = 0;
-			while (lf[k] && lf[k] != '\n' && lf[k] != ' ' && k + 1 < sizeof(logname))
-				k++;
-			memcpy(logname, lf, k);
-			logname[k] = '\0';
-		}
-		free(cfg);
-	}
-	snprintf(path, sizeof(path), "%.300s/%.200s/%.300s", dir, name, logname);
-	char *log = slurp(path, &n);
+	char *log = crowdsec_log(dir, name, &n);
 	if (!log)
 		return;
 	auth_run_init(&R, "syslog", "UTC", 2026);
