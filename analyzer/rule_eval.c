@@ -1783,6 +1783,12 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 				bw_wtable_expire(&rr->recent, e->clock);
 		}
 	}
+	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
+	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
+	const uint32_t *idx = e->rs->index[src][kind];
+	uint32_t n = e->rs->nindex[src][kind];
+	if (!n)
+		return; /* no rule looks at this source and kind */
 	/* which fields the event has: rules needing others are skipped.
 	 * Fields not listed here (added to the model later) count as present,
 	 * which only costs a full evaluation. */
@@ -1820,12 +1826,6 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	HAVE(BW_F_DURATION, ev->duration_ms != BW_NUM_ABSENT);
 	HAVE(BW_F_TARGET_USER, ev->target_user.p != NULL);
 #undef HAVE
-	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
-	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
-	const uint32_t *idx = e->rs->index[src][kind];
-	uint32_t n = e->rs->nindex[src][kind];
-	if (!n)
-		return;
 	/* allowlisted: counted once when a rule the allowlist applies to has
 	 * the event's fields; then only `allowlist off` rules see it */
 	int allowed = 0;
