@@ -55,7 +55,9 @@ static const char ov_rules[] =
 	"    step kind == login and outcome == failure with runs=5\n"
 	"    step kind == login and outcome == success\n"      /* 18 */
 	"rule t.sig\n"                                         /* 19 */
-	"  when url.path == \"/x\"\n";                         /* 20 */
+	"  when url.path == \"/x\"\n"                          /* 20 */
+	"override t.seq\n"                                     /* 21 */
+	"  sequence by user within 1h\n";                      /* 22 */
 
 static void test_override_block(void)
 {
@@ -78,7 +80,14 @@ static void test_override_block(void)
 	CHECK(t->a >= 0 && t->b >= 0);
 	if (t->a >= 0 && t->b >= 0)
 		CHECK(rs->nodes[t->a].dval == 50 || rs->nodes[t->b].dval == 50);
-	CHECK_EQ_INT(rs->rules[1].noverride, 0);
+	const struct bw_rule *q = &rs->rules[1];
+	CHECK_EQ_INT(q->noverride, 1);
+	CHECK_EQ_INT(q->kind, BW_RK_SEQUENCE);
+	CHECK_EQ_INT(q->ngroup, 1);
+	CHECK_EQ_INT(q->group[0], BW_F_USER);
+	CHECK_EQ_INT(q->window_ms, 3600000);
+	CHECK_EQ_INT(q->nsteps, 2);          /* steps kept */
+	CHECK_EQ_INT(rs->rules[2].noverride, 0);
 	bw_ruleset_free(rs);
 	bw_rerr_fini(&err);
 }
@@ -151,12 +160,15 @@ static void test_override_errors(void)
 		"override t.seq\n"           /* 14 */
 		"  step kind == login\n"     /* 15 */
 		"override t.sig\n"           /* 16 */
-		"  window 5m\n",             /* 17: a threshold without trigger */
+		"  window 5m\n"              /* 17: a threshold without trigger */
+		"override t.bf\n"            /* 18 */
+		"  sequence by src.ip within 1h\n", /* 19 */
 		sets, 7, &err);
 	const char *want =
 		"t.rules:12:10: override: no rule 't.nope'\n"
 		"t.rules:15:3: an override cannot change steps or detectors ('runs N' sets a counted step); copy the rule under a new id\n"
 		"t.rules:16:1: override of t.sig: a threshold needs 'trigger'\n"
+		"t.rules:19:3: an override cannot turn a rule into a sequence; copy the rule under a new id\n"
 		"--set:1:6: unknown directive 'windw' in an override (title severity tags when group window trigger suppress message escalate sequence runs allowlist disabled)\n"
 		"--set:1:22: expected count, distinct(f), sum(f) or a number, found end of file\n"
 		"--set:1:1: no rule nope\n"
