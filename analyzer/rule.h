@@ -189,9 +189,11 @@ size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
 /* Message template piece: literal text or a placeholder. */
 struct bw_rmsg_part {
 	int kind;               /* 0 text, 1 field, 2 count, 3 distinct slot,
-	                           4 sum slot, 5 suppressed, 6 window */
+	                           4 sum slot, 5 suppressed, 6 window,
+	                           7 runs (the counted step's) */
 	int field;
 	int slot;
+	int line, col;          /* where it is written (for later checks) */
 	char *text;
 	size_t len;
 };
@@ -210,6 +212,8 @@ struct bw_rstep {
 	int32_t cond;           /* node index */
 	uint32_t runs;          /* events needed at this step (>= 1) */
 	int is_alert;           /* cond is RN_ALERT: matched by alerts */
+	int counted;            /* runs written (`with runs=N`): the step an
+	                           override's `runs N` and {runs} refer to */
 };
 
 struct bw_rule {
@@ -302,6 +306,15 @@ void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err);
 void *bw_rs_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first);
 /* The index of the rule whose id is id[0..n), -1 when none. */
 int bw_rs_find_rule(const struct bw_ruleset *rs, const char *id, size_t n);
+/* The runs of r's first counted step (what `{runs}` prints), 0 when r has
+ * none. */
+static inline uint32_t bw_rule_counted_runs(const struct bw_rule *r)
+{
+	for (int i = 0; i < r->nsteps; i++)
+		if (r->steps[i].counted)
+			return r->steps[i].runs;
+	return 0;
+}
 int32_t bw_rs_node(struct bw_ruleset *rs);
 int32_t bw_rs_set(struct bw_ruleset *rs);
 

@@ -1194,7 +1194,9 @@ static void fmt_duration(struct bw_buf *b, int64_t ms)
 		{ 60000, "m" }, { 1000, "s" }, { 1, "ms" },
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
-		if (ms >= u[i].ms && ms % u[i].ms == 0) {
+		/* a day reads as 24h, as rules write it: days from 2d */
+		if (ms >= u[i].ms && ms % u[i].ms == 0 &&
+		    !(u[i].ms == 86400000 && ms < 2 * 86400000)) {
 			bw_alert_bprintf(b, "%lld%s", (long long)(ms / u[i].ms), u[i].u);
 			return;
 		}
@@ -1237,6 +1239,7 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 		}
 		case 5: bw_alert_bprintf(b, "%llu", (unsigned long long)suppressed); break;
 		case 6: fmt_duration(b, r->window_ms); break;
+		case 7: bw_alert_bprintf(b, "%u", bw_rule_counted_runs(r)); break;
 		}
 	}
 }

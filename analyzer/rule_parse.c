@@ -1084,12 +1084,16 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 			size_t nl = j - i - 1;
 			struct bw_rmsg_part *p = &parts[nparts];
 			p->field = -1;
+			p->line = line;
+			p->col = col + 1 + (int)i;
 			if (nl == 5 && memcmp(nm, "count", 5) == 0) {
 				p->kind = 2;
 			} else if (nl == 10 && memcmp(nm, "suppressed", 10) == 0) {
 				p->kind = 5;
 			} else if (nl == 6 && memcmp(nm, "window", 6) == 0) {
 				p->kind = 6;
+			} else if (nl == 4 && memcmp(nm, "runs", 4) == 0) {
+				p->kind = 7; /* checked when the rule is whole */
 			} else if ((nl > 10 && memcmp(nm, "distinct(", 9) == 0 &&
 				    nm[nl - 1] == ')') ||
 				   (nl > 5 && memcmp(nm, "sum(", 4) == 0 &&
@@ -1404,7 +1408,7 @@ static void directive(struct P *ps)
 			return;
 		struct bw_rstep *st = NULL;
 		for (int i = 0; i < r->nsteps; i++)
-			if (r->steps[i].runs > 1) {
+			if (r->steps[i].counted) {
 				if (st) {
 					err_at(ps, &kw, "rule %s has several counted "
 					       "steps; copy the rule under a new id",
@@ -1467,6 +1471,7 @@ static void directive(struct P *ps)
 			if (parse_count(ps, &v))
 				return;
 			st->runs = (uint32_t)v;
+			st->counted = 1;
 			advance(ps);
 		}
 		r->nsteps++;
@@ -1514,6 +1519,20 @@ static void directive(struct P *ps)
 }
 
 /* Checks that need the whole rule. */
+/* The `{runs}` placeholder of r's message that has nothing to quote (r is
+ * no sequence with a counted step), or NULL. */
+static const struct bw_rmsg_part *runs_without_count(const struct bw_rule *r)
+{
+	if (bw_rule_counted_runs(r))
+		return NULL;
+	for (int i = 0; i < r->nmsg; i++)
+		if (r->msg[i].kind == 7)
+			return &r->msg[i];
+	return NULL;
+}
+
+#define RUNS_NEEDS "'{runs}' needs a sequence with a counted step (with runs=N)"
+
 static void finish_rule(struct P *ps)
 {
 	if (ps->r < 0 || ps->rule_bad)
@@ -1537,6 +1556,9 @@ static void finish_rule(struct P *ps)
 	if (r->kind == BW_RK_SIGNATURE && r->when < 0)
 		bw_rerr_add(ps->err, f, r->line, 1, "rule %s: a signature needs 'when'",
 			    r->id);
+	const struct bw_rmsg_part *p = runs_without_count(r);
+	if (p)
+		bw_rerr_add(ps->err, f, p->line, p->col, "%s", RUNS_NEEDS);
 }
 
 /* `override ID`: the directives that follow change rule ID. */
@@ -1576,6 +1598,8 @@ static void finish_override(struct P *ps)
 		why = "a threshold needs 'trigger'";
 	else if (r->kind == BW_RK_SIGNATURE && r->when < 0)
 		why = "a signature needs 'when'";
+	else if (runs_without_count(r))
+		why = RUNS_NEEDS;
 	if (why)
 		bw_rerr_add(ps->err, ps->lx.file, ps->ov_line, ps->ov_col,
 			    "override of %s: %s", r->id, why);

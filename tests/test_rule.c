@@ -381,15 +381,28 @@ static void test_trigger_types(void)
 static void test_message_placeholders(void)
 {
 	struct bw_rerr err = { 0 };
-	struct bw_ruleset *rs = parse(
+	struct bw_ruleset *rs = parse_ov(
 		"rule m\n  when kind == login\n"
 		"  message \"{count} {nope} x\"\n"
 		"rule n\n  when kind == login\n  message \"{sum(user)}\"\n"
-		"rule o\n  when kind == login\n  message \"{src.ip\"\n", &err);
+		"rule o\n  when kind == login\n  message \"{src.ip\"\n"
+		"rule p\n  when kind == login\n  message \"after {runs}\"\n"
+		"rule q\n  message \"{runs}\"\n"
+		"  sequence by src.ip within 1h\n"
+		"    step kind == login\n    step kind == logout\n"
+		"rule r\n  message \"{runs} {window}\"\n"
+		"  sequence by src.ip within 1h\n"
+		"    step kind == login with runs=3\n    step kind == logout\n"
+		"rule s\n  when kind == login\n"
+		"override r\n  runs 4\n"
+		"override s\n  message \"{runs}\"\n", NULL, 0, &err);
 	CHECK_EQ_STR(err.buf,
 		     "t.rules:3:20: unknown placeholder '{nope}'\n"
 		     "t.rules:6:12: unknown or non-numeric field in '{sum(user)}'\n"
-		     "t.rules:9:12: unclosed '{' in message\n");
+		     "t.rules:9:12: unclosed '{' in message\n"
+		     "t.rules:12:18: '{runs}' needs a sequence with a counted step (with runs=N)\n"
+		     "t.rules:14:12: '{runs}' needs a sequence with a counted step (with runs=N)\n"
+		     "t.rules:27:1: override of s: '{runs}' needs a sequence with a counted step (with runs=N)\n");
 	bw_ruleset_free(rs);
 	bw_rerr_fini(&err);
 }

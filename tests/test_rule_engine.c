@@ -329,6 +329,37 @@ static void test_sequence(void)
 	rules_dir_rm();
 }
 
+/* {runs} and {window} quote the numbers in force, so an override of the
+ * counted step or the span changes the message with it. */
+static void test_message_runs(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule t.s\n  severity high\n"
+		"  sequence by src.ip within 30m\n"
+		"    step kind == login and outcome == failure with runs=5\n"
+		"    step kind == login and outcome == success\n"
+		"  message \"{user} after {runs} failures in {window}\"\n\n"
+		"override t.s\n  runs 2\n  window 24h\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.5", "bob", 1);
+	bw_engine_event(e, &f);
+	f.ts_ms += 1000;
+	f.line_no = 2;
+	bw_engine_event(e, &f);
+	bw_event s = mkev(T0 + 40 * 60, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, "203.0.113.5", "bob", 3);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("t.s"), 1);
+	if (ngot == 1)
+		CHECK_EQ_STR(got[0].message, "bob after 2 failures in 24h");
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_sequence_expiry(void)
 {
 	struct bw_engine *e = engine_with(seq_rules, 0);
@@ -1092,6 +1123,7 @@ static const struct bw_test tests[] = {
 	{ "shared_lanes", test_shared_lanes },
 	{ "sequence", test_sequence },
 	{ "sequence_expiry", test_sequence_expiry },
+	{ "message_runs", test_message_runs },
 	{ "signature_escalate", test_signature_escalate },
 	{ "regex_limit", test_regex_limit },
 	{ "allowlist", test_allowlist },
