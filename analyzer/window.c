@@ -568,11 +568,17 @@ static void dset_clear(struct bw_dset *d)
 
 /* ------------------------------------------------------------- rings */
 
-void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms)
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms,
+		    size_t inline_bytes)
 {
 	w->nsum = (uint8_t)nsum;
 	w->ndist = (uint8_t)ndist;
 	w->stride = (uint8_t)(2 + nsum);
+	size_t n = inline_bytes / (w->stride * sizeof(uint64_t));
+	if (n) {
+		w->rec = bw_wring_inline(w);
+		w->cap = (uint16_t)(n < UINT16_MAX ? n : UINT16_MAX);
+	}
 	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
 	w->oldest = INT64_MAX;
 	for (int i = 0; i < ndist; i++)
@@ -674,9 +680,12 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		for (uint32_t i = 0; i < w->len; i++)
 			memcpy(n + (size_t)i * w->stride, bw_wring_rec(w, i),
 			       w->stride * sizeof(*n));
+		/* inline records are the state's bytes, counted with it */
+		uint32_t had = w->rec == bw_wring_inline(w) ? 0 : w->cap;
 		if (b)
-			b->bytes += (size_t)(cap - w->cap) * w->stride * sizeof(*n);
-		free(w->rec);
+			b->bytes += (size_t)(cap - had) * w->stride * sizeof(*n);
+		if (had)
+			free(w->rec);
 		w->rec = n;
 		w->head = 0;
 		w->cap = (uint16_t)cap;
@@ -755,13 +764,16 @@ void bw_wring_clear(struct bw_wring *w)
 
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 {
+	int heap = w->rec != bw_wring_inline(w);
 	if (b) {
-		b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
+		if (heap)
+			b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
 		b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
 		for (int i = 0; i < w->ndist; i++)
 			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
 	}
-	free(w->rec);
+	if (heap)
+		free(w->rec);
 	free(w->bk);
 	for (int i = 0; i < w->ndist; i++)
 		free(w->dist[i].e);

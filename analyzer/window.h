@@ -193,7 +193,9 @@ struct bw_dset {
 struct bw_wring {
 	uint64_t *rec;       /* records of `stride` words (16 bytes + 8 per
 	                        sum): repeat<<48 | ts (48-bit ms),
-	                        input<<48 | line (48 bits), sums... */
+	                        input<<48 | line (48 bits), sums... Points
+	                        past the distinct sets (bw_wring_inline) while
+	                        the records fit there, else to the heap */
 	int64_t *bk;         /* buckets of stride words, a ring of bcap (a
 	                        power of two): start (ms, a multiple of
 	                        width), count, sums... */
@@ -222,9 +224,23 @@ struct bw_wrec {
 #define bw_wring_size(ndist) \
 	(offsetof(struct bw_wring, dist) + (size_t)(ndist) * sizeof(struct bw_dset))
 
+/* Where a ring's inline records start: right after its distinct sets.
+ *
+ *   | bw_wring (ndist sets) | inline records ... | (one state block)
+ *
+ * Most keys see a handful of events in a window: their records live
+ * on the state's own lines, with no malloc, free or pointer to chase;
+ * a busier key moves them to the heap once and keeps them there. */
+static inline uint64_t *bw_wring_inline(struct bw_wring *w)
+{
+	return (uint64_t *)((unsigned char *)w + bw_wring_size(w->ndist));
+}
+
 /* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
- * window of window_ms. */
-void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
+ * window of window_ms, with inline_bytes after its distinct sets (a
+ * multiple of 8, 0 for none) for its first records. */
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms,
+		    size_t inline_bytes);
 /* Add an event (max_records at most 65535). @return bit 1 when an old record was folded into a
  * bucket, bit 2 when a distinct value was dropped at max_distinct,
  * -1 when out of memory. */

@@ -114,7 +114,7 @@ static void test_ring_window(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	bw_wring_setup(&w, 1, 1, 500);
+	bw_wring_setup(&w, 1, 1, 500, 0);
 	for (int i = 0; i < 10; i++)
 		push(&w, i * 100, 10, (uint64_t)(i % 3) + 1, 1000);
 	CHECK_EQ_INT(w.count, 10);
@@ -145,7 +145,7 @@ static void test_ring_buckets(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	bw_wring_setup(&w, 1, 1, 256000); /* buckets of 1000 ms */
+	bw_wring_setup(&w, 1, 1, 256000, 0); /* buckets of 1000 ms */
 	int folded = 0;
 	for (int i = 0; i < 100; i++) {
 		struct bw_wrec r;
@@ -185,7 +185,7 @@ static void test_distinct_cap(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	bw_wring_setup(&w, 0, 1, 100000);
+	bw_wring_setup(&w, 0, 1, 100000, 0);
 	int dropped = 0;
 	for (int i = 0; i < 50; i++) {
 		struct bw_wrec r;
@@ -199,6 +199,55 @@ static void test_distinct_cap(void)
 	CHECK_EQ_INT(dropped, 40);
 	CHECK_EQ_INT(w.count, 50);
 	bw_wring_fini(&w, NULL);
+}
+
+/* A ring set up with room after its distinct sets keeps its first
+ * records there (no heap, nothing added to the budget), then moves them,
+ * in order, to the heap when they outgrow it. */
+static void test_ring_inline(void)
+{
+	struct {
+		struct bw_wring w; /* all BW_WRING_MAX_AGG sets: ndist 4 */
+		uint64_t room[3 * 3];
+	} s;
+	struct bw_wbudget b = { .max_keys = 1 };
+	memset(&s, 0, sizeof(s));
+	bw_wring_setup(&s.w, 1, BW_WRING_MAX_AGG, 100000, sizeof(s.room));
+	CHECK(bw_wring_inline(&s.w) == s.room);
+	CHECK(s.w.rec == s.room);
+	CHECK_EQ_INT(s.w.cap, 3);
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	for (int i = 0; i < 3; i++) {
+		r.ts = 10 * i;
+		r.sum[0] = i + 1;
+		r.line_no = (uint64_t)i + 100;
+		CHECK_EQ_INT(bw_wring_push(&s.w, &r, 20, 10, &b), 0);
+	}
+	CHECK(s.w.rec == s.room);
+	CHECK_EQ_INT(b.bytes, 0);
+	bw_wring_expire(&s.w, 0); /* drops ts 0: the ring wraps inline */
+	r.ts = 30;
+	r.sum[0] = 4;
+	r.line_no = 103;
+	bw_wring_push(&s.w, &r, 20, 10, &b);
+	CHECK(s.w.rec == s.room);
+	r.ts = 40;
+	r.sum[0] = 5;
+	r.line_no = 104;
+	bw_wring_push(&s.w, &r, 20, 10, &b);
+	CHECK(s.w.rec != s.room);
+	CHECK_EQ_INT(b.bytes, (int64_t)s.w.cap * 3 * 8);
+	CHECK_EQ_INT(s.w.len, 4);
+	CHECK_EQ_INT(s.w.count, 4);
+	CHECK_EQ_INT(s.w.sum[0], 2 + 3 + 4 + 5);
+	for (uint32_t i = 0; i < 4; i++) {
+		CHECK_EQ_INT(bw_wring_rec_ts(&s.w, i), 10 * (int64_t)(i + 1));
+		CHECK_EQ_INT(bw_wring_rec_line(&s.w, i), 101 + i);
+	}
+	bw_wring_fini(&s.w, &b);
+	CHECK_EQ_INT(b.bytes, 0);
 }
 
 /* Two lanes in one table: one key, a state per lane, each lane with its
@@ -309,6 +358,7 @@ static const struct bw_test tests[] = {
 	{ "ring_window", test_ring_window },
 	{ "ring_buckets", test_ring_buckets },
 	{ "distinct_cap", test_distinct_cap },
+	{ "ring_inline", test_ring_inline },
 	{ "table_lanes", test_table_lanes },
 	{ "table_lane_evict", test_table_lane_evict },
 	{ "table_last_key", test_table_last_key },
