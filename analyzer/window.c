@@ -37,9 +37,10 @@ int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
 	l->keep_ms = keep_ms;
 	l->size = (state_size + 7) & ~(size_t)7;
 	l->fini = fini;
-	t->koff += (uint32_t)sizeof(struct bw_wlink);
-	t->state_size += sizeof(void *);
-	return (int)t->nlane++;
+	t->nlane++;
+	t->poff = (t->nlane - 1) * (uint32_t)sizeof(struct bw_wlink);
+	t->koff = t->poff + (t->nlane - 1) * (uint32_t)sizeof(void *);
+	return (int)t->nlane - 1;
 }
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
@@ -125,8 +126,7 @@ static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 static void **lane_slot(const struct bw_wtable *t, struct bw_wkey *k,
 			uint32_t l)
 {
-	return (void **)((unsigned char *)k + k->soff + t->lane[0].size) +
-	       (l - 1);
+	return (void **)(k->data + t->poff) + (l - 1);
 }
 
 /* A zeroed state block for lane l >= 1. */
@@ -409,7 +409,6 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 		}
 	}
 	memset(k, 0, key_size(t, keylen));
-	k->hash = h;
 	k->keylen = keylen;
 	k->slot = slot;
 	k->soff = (uint32_t)(sizeof(*k) + t->koff + ((keylen + 7u) & ~7u));

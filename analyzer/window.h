@@ -50,17 +50,21 @@ struct bw_wlink {
 
 struct bw_wkey {
 	struct bw_wlink l0;           /* lane 0's link */
-	uint64_t hash;
 	uint32_t keylen;
 	uint32_t slot;                /* index in the table's slots */
 	uint32_t live;                /* bit i: lane i holds state */
 	uint32_t soff;                /* bytes from the key to lane 0's state */
-	/* the links of lanes 1.. (struct bw_wtable.koff bytes), the key
-	 * bytes (padded to 8), then the states of all lanes. The rules of
-	 * one event touch the same keys in the same order, so the links of
-	 * their lanes share the lines one relink has loaded, and a probe
-	 * that finds the slot reads the key on the line it loaded for
-	 * keylen. */
+	/* the links of lanes 1.., their state pointers (struct
+	 * bw_wtable.koff bytes in all), the key bytes (padded to 8), then
+	 * lane 0's state:
+	 *
+	 *   | header | links 1.. | pointers 1.. | key | lane 0's state |
+	 *
+	 * Everything a probe and a lane switch read sits in the first bytes:
+	 * the rules of one event touch the same keys in the same order, so
+	 * the links of their lanes share the lines one relink has loaded,
+	 * and a probe that finds the slot reads the key on the line it
+	 * loaded for keylen. */
 	_Alignas(8) unsigned char data[];
 };
 
@@ -87,8 +91,10 @@ struct bw_wtable {
 	uint32_t cap, n;              /* slots, keys */
 	uint32_t nlane;
 	struct bw_wlane lane[BW_WTABLE_MAX_LANES];
-	size_t state_size;            /* lane 0's state + pointers to the rest */
-	uint32_t koff;                /* links of lanes 1.. before the key */
+	size_t state_size;            /* lane 0's state */
+	uint32_t poff;                /* bytes of data[] before the state
+	                                 pointers of lanes 1.. */
+	uint32_t koff;                /* bytes of data[] before the key */
 	uint64_t seed;
 	struct bw_wbudget *budget;
 	/* The key touched last: the next rule of the same event, or the
@@ -120,12 +126,10 @@ static inline void *bw_wkey_state(struct bw_wkey *k)
 static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 				       struct bw_wkey *k, uint32_t lane)
 {
-	unsigned char *s0 = (unsigned char *)k + k->soff;
 	if (!lane)
-		return s0;
+		return (unsigned char *)k + k->soff;
 	void *p;
-	memcpy(&p, s0 + t->lane[0].size + (lane - 1) * sizeof(void *),
-	       sizeof(p));
+	memcpy(&p, k->data + t->poff + (lane - 1) * sizeof(void *), sizeof(p));
 	return p;
 }
 
