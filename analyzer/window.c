@@ -632,6 +632,7 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 				b->bytes += (cap - w->bcap) * sz;
 			free(w->bk);
 			w->bk = n;
+			w->heap |= BW_WRING_HEAP_BK;
 			w->bhead = 0;
 			w->bcap = (uint16_t)cap;
 		}
@@ -680,11 +681,11 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 			memcpy(n + (size_t)i * w->stride, bw_wring_rec(w, i),
 			       w->stride * sizeof(*n));
 		/* inline records are the state's bytes, counted with it */
-		uint32_t had = w->rec == bw_wring_inline(w) ? 0 : w->cap;
+		uint32_t had = w->heap & BW_WRING_HEAP_REC ? w->cap : 0;
 		if (b)
 			b->bytes += (size_t)(cap - had) * w->stride * sizeof(*n);
-		if (had)
-			free(w->rec);
+		free(had ? w->rec : NULL);
+		w->heap |= BW_WRING_HEAP_REC;
 		w->rec = n;
 		w->head = 0;
 		w->cap = (uint16_t)cap;
@@ -693,6 +694,8 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		if (!r->dh[i])
 			continue;
 		int rc = dset_touch(&w->dist[i], r->dh[i], r->ts, max_distinct, b);
+		if (w->dist[i].cap)
+			w->heap |= BW_WRING_HEAP_DIST;
 		if (rc < 0)
 			return -1;
 		if (rc)
@@ -763,19 +766,30 @@ void bw_wring_clear(struct bw_wring *w)
 
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 {
-	int heap = w->rec != bw_wring_inline(w);
-	if (b) {
-		if (heap)
+	if (w->heap & BW_WRING_HEAP_REC) {
+		if (b)
 			b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
-		b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
-		for (int i = 0; i < w->ndist; i++)
-			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
-	}
-	if (heap)
 		free(w->rec);
-	free(w->bk);
-	for (int i = 0; i < w->ndist; i++)
-		free(w->dist[i].e);
-	/* only ndist sets exist: the owner may have sized the struct so */
-	memset(w, 0, bw_wring_size(w->ndist));
+	}
+	if (w->heap & BW_WRING_HEAP_BK) {
+		if (b)
+			b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
+		free(w->bk);
+	}
+	if (w->heap & BW_WRING_HEAP_DIST) {
+		for (int i = 0; i < w->ndist; i++) {
+			if (b)
+				b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
+			free(w->dist[i].e);
+			w->dist[i].e = NULL;
+			w->dist[i].cap = w->dist[i].n = 0;
+		}
+	}
+	/* owns nothing now; the rest is left for the owner, which zeroes
+	 * the state before its next setup (a key's lines stay unread) */
+	w->rec = NULL;
+	w->bk = NULL;
+	w->head = w->len = w->cap = 0;
+	w->bhead = w->blen = w->bcap = 0;
+	w->heap = 0;
 }

@@ -206,6 +206,9 @@ struct bw_wring {
 	uint16_t head, len, cap;
 	uint16_t bhead, blen, bcap;
 	uint8_t stride, nsum, ndist;
+	uint8_t heap;        /* BW_WRING_HEAP_*: what fini must free, on the
+	                        first line, so dropping a cold key that owns
+	                        nothing reads no more of it */
 	int64_t width;       /* bucket width, ms */
 	uint64_t count;      /* events in the window (sum of repeat) */
 	int64_t oldest;      /* ms: nothing expires before the cutoff reaches
@@ -213,6 +216,10 @@ struct bw_wring {
 	int64_t sum[BW_WRING_MAX_AGG];
 	struct bw_dset dist[BW_WRING_MAX_AGG];
 };
+
+#define BW_WRING_HEAP_REC 1u   /* rec is malloc'd */
+#define BW_WRING_HEAP_BK 2u    /* bk is malloc'd */
+#define BW_WRING_HEAP_DIST 4u  /* a distinct set has entries allocated */
 
 struct bw_wrec {
 	int64_t ts;          /* ms */
@@ -255,6 +262,8 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 void bw_wring_expire(struct bw_wring *w, int64_t cutoff);
 /* Forget everything (after an alert the window starts over). */
 void bw_wring_clear(struct bw_wring *w);
+/* Free what the ring allocated; it then owns nothing and holds no
+ * records, and needs zeroing and bw_wring_setup before reuse. */
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);
 #define BW_WREC_TS_MASK ((1ull << 48) - 1)
 /* ts is 48 bits, two's complement: sign-extend */

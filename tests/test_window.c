@@ -250,6 +250,42 @@ static void test_ring_inline(void)
 	CHECK_EQ_INT(b.bytes, 0);
 }
 
+/* fini frees what the ring allocated (records, buckets, distinct sets)
+ * and gives the budget back exactly its bytes; a ring that never left
+ * its inline room frees nothing. */
+static void test_ring_fini_budget(void)
+{
+	struct {
+		struct bw_wring w;
+		uint64_t room[2 * 3];
+	} s;
+	struct bw_wbudget b = { .max_keys = 1 };
+	memset(&s, 0, sizeof(s));
+	bw_wring_setup(&s.w, 1, 1, 256000, sizeof(s.room));
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	r.ts = 1;
+	bw_wring_push(&s.w, &r, 20, 100, &b); /* no distinct value */
+	CHECK_EQ_INT(s.w.heap, 0);
+	bw_wring_fini(&s.w, &b);
+	CHECK_EQ_INT(b.bytes, 0);
+	memset(&s, 0, sizeof(s));
+	bw_wring_setup(&s.w, 1, 1, 256000, sizeof(s.room));
+	for (int i = 0; i < 100; i++) {
+		r.ts = i * 100;
+		r.dh[0] = (uint64_t)i + 1;
+		bw_wring_push(&s.w, &r, 16, 100, &b);
+	}
+	CHECK_EQ_INT(s.w.heap, BW_WRING_HEAP_REC | BW_WRING_HEAP_BK |
+				       BW_WRING_HEAP_DIST);
+	CHECK(b.bytes > 0);
+	bw_wring_fini(&s.w, &b);
+	CHECK_EQ_INT(b.bytes, 0);
+	CHECK(s.w.rec == NULL && s.w.bk == NULL && s.w.dist[0].e == NULL);
+	CHECK_EQ_INT(s.w.len, 0);
+}
+
 /* Two lanes in one table: one key, a state per lane, each lane with its
  * own idle time; the key leaves with its last lane. */
 static void test_table_lanes(void)
@@ -359,6 +395,7 @@ static const struct bw_test tests[] = {
 	{ "ring_buckets", test_ring_buckets },
 	{ "distinct_cap", test_distinct_cap },
 	{ "ring_inline", test_ring_inline },
+	{ "ring_fini_budget", test_ring_fini_budget },
 	{ "table_lanes", test_table_lanes },
 	{ "table_lane_evict", test_table_lane_evict },
 	{ "table_last_key", test_table_last_key },
