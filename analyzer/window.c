@@ -345,12 +345,16 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	if (!k || !key_eq(t, k, key, keylen)) {
 		h = bw_hash64(t->seed, key, keylen);
 		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
-		/* the other rules of this event will want their lanes of
-		 * this key next: start loading their state blocks now */
-		for (uint32_t m = k ? k->live & ~1u & ~(1u << l) : 0; m;
-		     m &= m - 1)
-			__builtin_prefetch(bw_wkey_lane_state(t, k,
-				(uint32_t)__builtin_ctz(m)));
+		/* this rule and the others of this event will want their
+		 * lanes of this key next: start loading all their states'
+		 * lines now, so the misses overlap instead of queuing one
+		 * behind the other as each rule walks its state */
+		for (uint32_t m = k ? k->live : 0; m; m &= m - 1) {
+			uint32_t ml = (uint32_t)__builtin_ctz(m);
+			const unsigned char *st = bw_wkey_lane_state(t, k, ml);
+			for (size_t o = 0; o < t->lane[ml].size; o += 64)
+				__builtin_prefetch(st + o);
+		}
 	}
 	if (k && (k->live & (1u << l))) {
 		struct bw_wlink *x = lane_link(k, l);
