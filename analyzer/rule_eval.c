@@ -1395,15 +1395,10 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	int64_t cutoff = e->clock - r->window_ms;
 	if (ev->ts_ms <= cutoff)
 		return; /* too late: already outside every window */
-	int created;
 	struct rrun *rr = &e->run[ri];
-	struct bw_wkey *k = bw_wtable_get_lane(rr->st, rr->lane, key, kl,
-					       e->clock, &created);
-	if (!k)
-		return;
-	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
-	if (!created)
-		bw_wring_prefetch(&s->ring);
+	/* the slot is a likely cache miss on a big table: start it, and
+	 * build the record while it loads */
+	uint64_t h = bw_wtable_prefetch(rr->st, key, kl);
 	struct bw_wrec rec;
 	rec.ts = ev->ts_ms;
 	rec.input_id = ev->input_id;
@@ -1416,7 +1411,15 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	}
 	for (int i = 0; i < r->ndist; i++)
 		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
-	if (created)
+	int created;
+	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, key, kl,
+						      h, e->clock, &created);
+	if (!k)
+		return;
+	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
+	if (!created)
+		bw_wring_prefetch(&s->ring);
+	else
 		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms,
 			       THR_INLINE_RECORDS * (2 + (size_t)r->nsum) *
 				       sizeof(uint64_t));

@@ -334,16 +334,30 @@ static void lane_born(struct bw_wtable *t, uint32_t l, struct bw_wkey *k,
 	}
 }
 
-struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
-				   const void *key, uint32_t keylen,
-				   int64_t now, int *created)
+uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
+			    uint32_t keylen)
+{
+	/* the key touched last needs no slot (nor hash): get finds it
+	 * first, and nothing moves it before get */
+	if (t->last && key_eq(t, t->last, key, keylen))
+		return 0;
+	uint64_t h = bw_hash64(t->seed, key, keylen);
+	if (t->cap)
+		__builtin_prefetch(&t->slots[(uint32_t)h & (t->cap - 1)]);
+	return h;
+}
+
+/* hp: the key's hash when the caller has it, else NULL */
+static struct bw_wkey *get_lane(struct bw_wtable *t, uint32_t l,
+				const void *key, uint32_t keylen,
+				const uint64_t *hp, int64_t now, int *created)
 {
 	uint64_t h = 0;
 	uint32_t slot = 0;
 	*created = 0;
 	struct bw_wkey *k = t->last;
 	if (!k || !key_eq(t, k, key, keylen)) {
-		h = bw_hash64(t->seed, key, keylen);
+		h = hp ? *hp : bw_hash64(t->seed, key, keylen);
 		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
 		/* this rule and the others of this event will want their
 		 * lanes of this key next: start loading all their states'
@@ -428,6 +442,21 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	t->last = k;
 	*created = 1;
 	return k;
+}
+
+struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
+				   const void *key, uint32_t keylen,
+				   int64_t now, int *created)
+{
+	return get_lane(t, l, key, keylen, NULL, now, created);
+}
+
+struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
+					  const void *key, uint32_t keylen,
+					  uint64_t hash, int64_t now,
+					  int *created)
+{
+	return get_lane(t, l, key, keylen, &hash, now, created);
 }
 
 /* ------------------------------------------------------- distinct sets */

@@ -139,6 +139,16 @@ static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t lane,
 				   const void *key, uint32_t keylen,
 				   int64_t now, int *created);
+/* Start loading the slot the key hashes to, ahead of other work for the
+ * event. @return the key's hash, only for bw_wtable_get_lane_hashed on
+ * the same table with no other call on it in between. */
+uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
+			    uint32_t keylen);
+/* bw_wtable_get_lane with the hash bw_wtable_prefetch returned. */
+struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
+					  const void *key, uint32_t keylen,
+					  uint64_t hash, int64_t now,
+					  int *created);
 static inline struct bw_wkey *bw_wtable_get(struct bw_wtable *t,
 					    const void *key, uint32_t keylen,
 					    int64_t now, int *created)

@@ -387,6 +387,38 @@ static void test_table_last_key(void)
 	bw_wtable_fini(&t);
 }
 
+/* get with the hash bw_wtable_prefetch returned behaves as plain get:
+ * new keys land in the slot their hash names (found later by probing),
+ * and the last key (for which no hash is computed) is found as well. */
+static void test_table_prefetch(void)
+{
+	struct bw_wbudget b = { .max_keys = 1000 };
+	struct bw_wtable t;
+	int c;
+	char key[16];
+	bw_wtable_init(&t, sizeof(struct st), 11, 0, &b, NULL);
+	for (int i = 0; i < 300; i++) {
+		int n = snprintf(key, sizeof(key), "p%d", i);
+		uint64_t h = bw_wtable_prefetch(&t, key, (uint32_t)n);
+		struct bw_wkey *k = bw_wtable_get_lane_hashed(&t, 0, key,
+			(uint32_t)n, h, i, &c);
+		CHECK(k && c);
+		h = bw_wtable_prefetch(&t, key, (uint32_t)n); /* the last key */
+		CHECK(bw_wtable_get_lane_hashed(&t, 0, key, (uint32_t)n, h, i,
+						&c) == k && !c);
+	}
+	for (int i = 0; i < 300; i++) {
+		int n = snprintf(key, sizeof(key), "p%d", i);
+		struct bw_wkey *k = bw_wtable_find(&t, key, (uint32_t)n);
+		CHECK(k != NULL);
+		uint64_t h = bw_wtable_prefetch(&t, key, (uint32_t)n);
+		CHECK(bw_wtable_get_lane_hashed(&t, 0, key, (uint32_t)n, h,
+						1000, &c) == k && !c);
+	}
+	CHECK_EQ_INT(t.n, 300);
+	bw_wtable_fini(&t);
+}
+
 static const struct bw_test tests[] = {
 	{ "table_basic", test_table_basic },
 	{ "table_cap_lru", test_table_cap_lru },
@@ -399,6 +431,7 @@ static const struct bw_test tests[] = {
 	{ "table_lanes", test_table_lanes },
 	{ "table_lane_evict", test_table_lane_evict },
 	{ "table_last_key", test_table_last_key },
+	{ "table_prefetch", test_table_prefetch },
 	{ NULL, NULL },
 };
 
