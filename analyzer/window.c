@@ -192,9 +192,36 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
 
 void bw_wtable_fini(struct bw_wtable *t)
 {
+	/* everything goes: walk the slots in memory order and free each key
+	 * whole, rather than drop lane by lane in LRU order (a random walk
+	 * over the keys, relinking lists and shifting slots for nothing) */
+	struct bw_wbudget *b = t->budget;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct bw_wkey *k = t->slots[i].k;
+		if (!k)
+			continue;
+		for (uint32_t m = k->live; m; m &= m - 1) {
+			uint32_t l = (uint32_t)__builtin_ctz(m);
+			void *st = bw_wkey_lane_state(t, k, l);
+			if (t->lane[l].fini)
+				t->lane[l].fini(st, b);
+			if (b)
+				b->nkeys--;
+			if (l) {
+				if (b)
+					b->bytes -= t->lane[l].size + 16;
+				free(st);
+			}
+		}
+		if (b)
+			b->bytes -= key_size(t, k->keylen) + KEY_OVERHEAD;
+		free(k);
+		t->slots[i].k = NULL;
+	}
+	t->n = 0;
+	t->last = NULL;
 	for (uint32_t l = 0; l < t->nlane; l++)
-		while (t->lane[l].head)
-			lane_drop(t, l, t->lane[l].head);
+		t->lane[l].head = t->lane[l].tail = NULL;
 	while (t->spare) {
 		struct bw_wkey *k = t->spare;
 		t->spare = k->l0.next;
@@ -210,6 +237,8 @@ void bw_wtable_fini(struct bw_wtable *t)
 		}
 		ln->nspare = 0;
 	}
+	if (b)
+		b->bytes -= (size_t)t->cap * sizeof(*t->slots);
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = 0;

@@ -419,6 +419,45 @@ static void test_table_prefetch(void)
 	bw_wtable_fini(&t);
 }
 
+/* fini frees every key and lane state and gives the budget back all
+ * the keys and bytes the table took (slots, keys, lane states, rings). */
+static void ring_state_fini(void *state, struct bw_wbudget *b)
+{
+	bw_wring_fini(state, b);
+}
+
+static void test_table_fini_budget(void)
+{
+	struct bw_wbudget b = { .max_keys = 1000 };
+	struct bw_wtable t;
+	int c;
+	char key[16];
+	size_t sz = bw_wring_size(1) + 2 * 3 * sizeof(uint64_t);
+	bw_wtable_init(&t, sz, 12, 0, &b, ring_state_fini);
+	CHECK_EQ_INT(bw_wtable_add_lane(&t, sz, 0, ring_state_fini), 1);
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	for (int i = 0; i < 200; i++) {
+		int n = snprintf(key, sizeof(key), "f%d", i % 70);
+		uint32_t l = (uint32_t)(i % 3 == 0);
+		struct bw_wkey *k = bw_wtable_get_lane(&t, l, key, (uint32_t)n,
+						       i, &c);
+		struct bw_wring *w = bw_wkey_lane_state(&t, k, l);
+		if (c)
+			bw_wring_setup(w, 1, 1, 100000, 2 * 3 * sizeof(uint64_t));
+		r.ts = i;
+		r.dh[0] = (uint64_t)i + 1;
+		bw_wring_push(w, &r, 20, 100, &b);
+	}
+	CHECK(b.nkeys > 70);
+	CHECK(b.bytes > 0);
+	bw_wtable_fini(&t);
+	CHECK_EQ_INT(b.nkeys, 0);
+	CHECK_EQ_INT(b.bytes, 0);
+	CHECK_EQ_INT(t.n, 0);
+}
+
 static const struct bw_test tests[] = {
 	{ "table_basic", test_table_basic },
 	{ "table_cap_lru", test_table_cap_lru },
@@ -432,6 +471,7 @@ static const struct bw_test tests[] = {
 	{ "table_lane_evict", test_table_lane_evict },
 	{ "table_last_key", test_table_last_key },
 	{ "table_prefetch", test_table_prefetch },
+	{ "table_fini_budget", test_table_fini_budget },
 	{ NULL, NULL },
 };
 
