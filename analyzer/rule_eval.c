@@ -28,6 +28,10 @@
 #define REGEX_DEPTH_LIMIT 2000u
 #define WINDOW_MAX_RECORDS 20u    /* exact records per key; older ones in
                                      the window are folded into buckets */
+#define THR_INLINE_RECORDS 2u     /* records kept in a threshold state
+                                     before its ring needs the heap: the
+                                     records of most keys, which see one
+                                     or two events per window */
 #define DISTINCT_MAX 4096u        /* values per distinct set, unless the
                                      trigger needs fewer (dist_cap) */
 #define KEY_MAX 512
@@ -35,11 +39,12 @@
 
 /* Per-key state of a threshold rule; signatures and baselines keep only
  * the first two fields (the table's state size says how much exists), and
- * the ring holds only the rule's distinct sets (bw_wring_size). */
+ * the ring holds only the rule's distinct sets (bw_wring_size), then
+ * THR_INLINE_RECORDS records (bw_wring_inline). */
 struct thr_state {
 	int64_t suppress_until;  /* ms; alerts before this are suppressed */
 	uint64_t suppressed;     /* held back since the last alert */
-	struct bw_wring ring;    /* must stay last */
+	struct bw_wring ring;    /* must stay last, its inline records follow */
 };
 
 /* Per-key state of a sequence rule. The run stamps and evidence follow
@@ -1393,15 +1398,10 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	int64_t cutoff = e->clock - r->window_ms;
 	if (ev->ts_ms <= cutoff)
 		return; /* too late: already outside every window */
-	int created;
 	struct rrun *rr = &e->run[ri];
-	struct bw_wkey *k = bw_wtable_get_lane(rr->st, rr->lane, key, kl,
-					       e->clock, &created);
-	if (!k)
-		return;
-	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
-	if (!created)
-		bw_wring_prefetch(&s->ring);
+	/* the slot is a likely cache miss on a big table: start it, and
+	 * build the record while it loads */
+	uint64_t h = bw_wtable_prefetch(rr->st, key, kl);
 	struct bw_wrec rec;
 	rec.ts = ev->ts_ms;
 	rec.input_id = ev->input_id;
@@ -1414,8 +1414,18 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	}
 	for (int i = 0; i < r->ndist; i++)
 		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
-	if (created)
-		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms);
+	int created;
+	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, key, kl,
+						      h, e->clock, &created);
+	if (!k)
+		return;
+	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
+	if (!created)
+		bw_wring_prefetch(&s->ring);
+	else
+		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms,
+			       THR_INLINE_RECORDS * (2 + (size_t)r->nsum) *
+				       sizeof(uint64_t));
 	bw_wring_expire(&s->ring, cutoff);
 	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS,
 			       e->run[ri].dist_cap, &e->budget);
@@ -1634,7 +1644,8 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 
 static size_t thr_size(const struct bw_rule *r)
 {
-	return offsetof(struct thr_state, ring) + bw_wring_size(r->ndist);
+	return offsetof(struct thr_state, ring) + bw_wring_size(r->ndist) +
+	       THR_INLINE_RECORDS * (2 + (size_t)r->nsum) * sizeof(uint64_t);
 }
 
 static void thr_fini(void *state, struct bw_wbudget *b)

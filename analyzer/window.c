@@ -37,9 +37,10 @@ int bw_wtable_add_lane(struct bw_wtable *t, size_t state_size,
 	l->keep_ms = keep_ms;
 	l->size = (state_size + 7) & ~(size_t)7;
 	l->fini = fini;
-	t->koff += (uint32_t)sizeof(struct bw_wlink);
-	t->state_size += sizeof(void *);
-	return (int)t->nlane++;
+	t->nlane++;
+	t->poff = (t->nlane - 1) * (uint32_t)sizeof(struct bw_wlink);
+	t->koff = t->poff + (t->nlane - 1) * (uint32_t)sizeof(void *);
+	return (int)t->nlane - 1;
 }
 
 static size_t key_size(const struct bw_wtable *t, uint32_t keylen)
@@ -125,8 +126,7 @@ static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 static void **lane_slot(const struct bw_wtable *t, struct bw_wkey *k,
 			uint32_t l)
 {
-	return (void **)((unsigned char *)k + k->soff + t->lane[0].size) +
-	       (l - 1);
+	return (void **)(k->data + t->poff) + (l - 1);
 }
 
 /* A zeroed state block for lane l >= 1. */
@@ -192,9 +192,36 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k)
 
 void bw_wtable_fini(struct bw_wtable *t)
 {
+	/* everything goes: walk the slots in memory order and free each key
+	 * whole, rather than drop lane by lane in LRU order (a random walk
+	 * over the keys, relinking lists and shifting slots for nothing) */
+	struct bw_wbudget *b = t->budget;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct bw_wkey *k = t->slots[i].k;
+		if (!k)
+			continue;
+		for (uint32_t m = k->live; m; m &= m - 1) {
+			uint32_t l = (uint32_t)__builtin_ctz(m);
+			void *st = bw_wkey_lane_state(t, k, l);
+			if (t->lane[l].fini)
+				t->lane[l].fini(st, b);
+			if (b)
+				b->nkeys--;
+			if (l) {
+				if (b)
+					b->bytes -= t->lane[l].size + 16;
+				free(st);
+			}
+		}
+		if (b)
+			b->bytes -= key_size(t, k->keylen) + KEY_OVERHEAD;
+		free(k);
+		t->slots[i].k = NULL;
+	}
+	t->n = 0;
+	t->last = NULL;
 	for (uint32_t l = 0; l < t->nlane; l++)
-		while (t->lane[l].head)
-			lane_drop(t, l, t->lane[l].head);
+		t->lane[l].head = t->lane[l].tail = NULL;
 	while (t->spare) {
 		struct bw_wkey *k = t->spare;
 		t->spare = k->l0.next;
@@ -210,6 +237,8 @@ void bw_wtable_fini(struct bw_wtable *t)
 		}
 		ln->nspare = 0;
 	}
+	if (b)
+		b->bytes -= (size_t)t->cap * sizeof(*t->slots);
 	free(t->slots);
 	t->slots = NULL;
 	t->cap = 0;
@@ -334,23 +363,41 @@ static void lane_born(struct bw_wtable *t, uint32_t l, struct bw_wkey *k,
 	}
 }
 
-struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
-				   const void *key, uint32_t keylen,
-				   int64_t now, int *created)
+uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
+			    uint32_t keylen)
+{
+	/* the key touched last needs no slot (nor hash): get finds it
+	 * first, and nothing moves it before get */
+	if (t->last && key_eq(t, t->last, key, keylen))
+		return 0;
+	uint64_t h = bw_hash64(t->seed, key, keylen);
+	if (t->cap)
+		__builtin_prefetch(&t->slots[(uint32_t)h & (t->cap - 1)]);
+	return h;
+}
+
+/* hp: the key's hash when the caller has it, else NULL */
+static struct bw_wkey *get_lane(struct bw_wtable *t, uint32_t l,
+				const void *key, uint32_t keylen,
+				const uint64_t *hp, int64_t now, int *created)
 {
 	uint64_t h = 0;
 	uint32_t slot = 0;
 	*created = 0;
 	struct bw_wkey *k = t->last;
 	if (!k || !key_eq(t, k, key, keylen)) {
-		h = bw_hash64(t->seed, key, keylen);
+		h = hp ? *hp : bw_hash64(t->seed, key, keylen);
 		k = t->cap ? lookup(t, h, key, keylen, &slot) : NULL;
-		/* the other rules of this event will want their lanes of
-		 * this key next: start loading their state blocks now */
-		for (uint32_t m = k ? k->live & ~1u & ~(1u << l) : 0; m;
-		     m &= m - 1)
-			__builtin_prefetch(bw_wkey_lane_state(t, k,
-				(uint32_t)__builtin_ctz(m)));
+		/* this rule and the others of this event will want their
+		 * lanes of this key next: start loading all their states'
+		 * lines now, so the misses overlap instead of queuing one
+		 * behind the other as each rule walks its state */
+		for (uint32_t m = k ? k->live : 0; m; m &= m - 1) {
+			uint32_t ml = (uint32_t)__builtin_ctz(m);
+			const unsigned char *st = bw_wkey_lane_state(t, k, ml);
+			for (size_t o = 0; o < t->lane[ml].size; o += 64)
+				__builtin_prefetch(st + o);
+		}
 	}
 	if (k && (k->live & (1u << l))) {
 		struct bw_wlink *x = lane_link(k, l);
@@ -409,7 +456,6 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 		}
 	}
 	memset(k, 0, key_size(t, keylen));
-	k->hash = h;
 	k->keylen = keylen;
 	k->slot = slot;
 	k->soff = (uint32_t)(sizeof(*k) + t->koff + ((keylen + 7u) & ~7u));
@@ -425,6 +471,21 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
 	t->last = k;
 	*created = 1;
 	return k;
+}
+
+struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t l,
+				   const void *key, uint32_t keylen,
+				   int64_t now, int *created)
+{
+	return get_lane(t, l, key, keylen, NULL, now, created);
+}
+
+struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
+					  const void *key, uint32_t keylen,
+					  uint64_t hash, int64_t now,
+					  int *created)
+{
+	return get_lane(t, l, key, keylen, &hash, now, created);
 }
 
 /* ------------------------------------------------------- distinct sets */
@@ -568,11 +629,17 @@ static void dset_clear(struct bw_dset *d)
 
 /* ------------------------------------------------------------- rings */
 
-void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms)
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms,
+		    size_t inline_bytes)
 {
 	w->nsum = (uint8_t)nsum;
 	w->ndist = (uint8_t)ndist;
 	w->stride = (uint8_t)(2 + nsum);
+	size_t n = inline_bytes / (w->stride * sizeof(uint64_t));
+	if (n) {
+		w->rec = bw_wring_inline(w);
+		w->cap = (uint16_t)(n < UINT16_MAX ? n : UINT16_MAX);
+	}
 	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
 	w->oldest = INT64_MAX;
 	for (int i = 0; i < ndist; i++)
@@ -627,6 +694,7 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 				b->bytes += (cap - w->bcap) * sz;
 			free(w->bk);
 			w->bk = n;
+			w->heap |= BW_WRING_HEAP_BK;
 			w->bhead = 0;
 			w->bcap = (uint16_t)cap;
 		}
@@ -674,9 +742,12 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		for (uint32_t i = 0; i < w->len; i++)
 			memcpy(n + (size_t)i * w->stride, bw_wring_rec(w, i),
 			       w->stride * sizeof(*n));
+		/* inline records are the state's bytes, counted with it */
+		uint32_t had = w->heap & BW_WRING_HEAP_REC ? w->cap : 0;
 		if (b)
-			b->bytes += (size_t)(cap - w->cap) * w->stride * sizeof(*n);
-		free(w->rec);
+			b->bytes += (size_t)(cap - had) * w->stride * sizeof(*n);
+		free(had ? w->rec : NULL);
+		w->heap |= BW_WRING_HEAP_REC;
 		w->rec = n;
 		w->head = 0;
 		w->cap = (uint16_t)cap;
@@ -685,6 +756,8 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		if (!r->dh[i])
 			continue;
 		int rc = dset_touch(&w->dist[i], r->dh[i], r->ts, max_distinct, b);
+		if (w->dist[i].cap)
+			w->heap |= BW_WRING_HEAP_DIST;
 		if (rc < 0)
 			return -1;
 		if (rc)
@@ -755,16 +828,30 @@ void bw_wring_clear(struct bw_wring *w)
 
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 {
-	if (b) {
-		b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
-		b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
-		for (int i = 0; i < w->ndist; i++)
-			b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
+	if (w->heap & BW_WRING_HEAP_REC) {
+		if (b)
+			b->bytes -= (size_t)w->cap * w->stride * sizeof(uint64_t);
+		free(w->rec);
 	}
-	free(w->rec);
-	free(w->bk);
-	for (int i = 0; i < w->ndist; i++)
-		free(w->dist[i].e);
-	/* only ndist sets exist: the owner may have sized the struct so */
-	memset(w, 0, bw_wring_size(w->ndist));
+	if (w->heap & BW_WRING_HEAP_BK) {
+		if (b)
+			b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
+		free(w->bk);
+	}
+	if (w->heap & BW_WRING_HEAP_DIST) {
+		for (int i = 0; i < w->ndist; i++) {
+			if (b)
+				b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
+			free(w->dist[i].e);
+			w->dist[i].e = NULL;
+			w->dist[i].cap = w->dist[i].n = 0;
+		}
+	}
+	/* owns nothing now; the rest is left for the owner, which zeroes
+	 * the state before its next setup (a key's lines stay unread) */
+	w->rec = NULL;
+	w->bk = NULL;
+	w->head = w->len = w->cap = 0;
+	w->bhead = w->blen = w->bcap = 0;
+	w->heap = 0;
 }

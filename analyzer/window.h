@@ -50,17 +50,21 @@ struct bw_wlink {
 
 struct bw_wkey {
 	struct bw_wlink l0;           /* lane 0's link */
-	uint64_t hash;
 	uint32_t keylen;
 	uint32_t slot;                /* index in the table's slots */
 	uint32_t live;                /* bit i: lane i holds state */
 	uint32_t soff;                /* bytes from the key to lane 0's state */
-	/* the links of lanes 1.. (struct bw_wtable.koff bytes), the key
-	 * bytes (padded to 8), then the states of all lanes. The rules of
-	 * one event touch the same keys in the same order, so the links of
-	 * their lanes share the lines one relink has loaded, and a probe
-	 * that finds the slot reads the key on the line it loaded for
-	 * keylen. */
+	/* the links of lanes 1.., their state pointers (struct
+	 * bw_wtable.koff bytes in all), the key bytes (padded to 8), then
+	 * lane 0's state:
+	 *
+	 *   | header | links 1.. | pointers 1.. | key | lane 0's state |
+	 *
+	 * Everything a probe and a lane switch read sits in the first bytes:
+	 * the rules of one event touch the same keys in the same order, so
+	 * the links of their lanes share the lines one relink has loaded,
+	 * and a probe that finds the slot reads the key on the line it
+	 * loaded for keylen. */
 	_Alignas(8) unsigned char data[];
 };
 
@@ -87,8 +91,10 @@ struct bw_wtable {
 	uint32_t cap, n;              /* slots, keys */
 	uint32_t nlane;
 	struct bw_wlane lane[BW_WTABLE_MAX_LANES];
-	size_t state_size;            /* lane 0's state + pointers to the rest */
-	uint32_t koff;                /* links of lanes 1.. before the key */
+	size_t state_size;            /* lane 0's state */
+	uint32_t poff;                /* bytes of data[] before the state
+	                                 pointers of lanes 1.. */
+	uint32_t koff;                /* bytes of data[] before the key */
 	uint64_t seed;
 	struct bw_wbudget *budget;
 	/* The key touched last: the next rule of the same event, or the
@@ -120,12 +126,10 @@ static inline void *bw_wkey_state(struct bw_wkey *k)
 static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 				       struct bw_wkey *k, uint32_t lane)
 {
-	unsigned char *s0 = (unsigned char *)k + k->soff;
 	if (!lane)
-		return s0;
+		return (unsigned char *)k + k->soff;
 	void *p;
-	memcpy(&p, s0 + t->lane[0].size + (lane - 1) * sizeof(void *),
-	       sizeof(p));
+	memcpy(&p, k->data + t->poff + (lane - 1) * sizeof(void *), sizeof(p));
 	return p;
 }
 
@@ -135,6 +139,16 @@ static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t lane,
 				   const void *key, uint32_t keylen,
 				   int64_t now, int *created);
+/* Start loading the slot the key hashes to, ahead of other work for the
+ * event. @return the key's hash, only for bw_wtable_get_lane_hashed on
+ * the same table with no other call on it in between. */
+uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
+			    uint32_t keylen);
+/* bw_wtable_get_lane with the hash bw_wtable_prefetch returned. */
+struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
+					  const void *key, uint32_t keylen,
+					  uint64_t hash, int64_t now,
+					  int *created);
 static inline struct bw_wkey *bw_wtable_get(struct bw_wtable *t,
 					    const void *key, uint32_t keylen,
 					    int64_t now, int *created)
@@ -193,13 +207,18 @@ struct bw_dset {
 struct bw_wring {
 	uint64_t *rec;       /* records of `stride` words (16 bytes + 8 per
 	                        sum): repeat<<48 | ts (48-bit ms),
-	                        input<<48 | line (48 bits), sums... */
+	                        input<<48 | line (48 bits), sums... Points
+	                        past the distinct sets (bw_wring_inline) while
+	                        the records fit there, else to the heap */
 	int64_t *bk;         /* buckets of stride words, a ring of bcap (a
 	                        power of two): start (ms, a multiple of
 	                        width), count, sums... */
 	uint16_t head, len, cap;
 	uint16_t bhead, blen, bcap;
 	uint8_t stride, nsum, ndist;
+	uint8_t heap;        /* BW_WRING_HEAP_*: what fini must free, on the
+	                        first line, so dropping a cold key that owns
+	                        nothing reads no more of it */
 	int64_t width;       /* bucket width, ms */
 	uint64_t count;      /* events in the window (sum of repeat) */
 	int64_t oldest;      /* ms: nothing expires before the cutoff reaches
@@ -207,6 +226,10 @@ struct bw_wring {
 	int64_t sum[BW_WRING_MAX_AGG];
 	struct bw_dset dist[BW_WRING_MAX_AGG];
 };
+
+#define BW_WRING_HEAP_REC 1u   /* rec is malloc'd */
+#define BW_WRING_HEAP_BK 2u    /* bk is malloc'd */
+#define BW_WRING_HEAP_DIST 4u  /* a distinct set has entries allocated */
 
 struct bw_wrec {
 	int64_t ts;          /* ms */
@@ -222,9 +245,23 @@ struct bw_wrec {
 #define bw_wring_size(ndist) \
 	(offsetof(struct bw_wring, dist) + (size_t)(ndist) * sizeof(struct bw_dset))
 
+/* Where a ring's inline records start: right after its distinct sets.
+ *
+ *   | bw_wring (ndist sets) | inline records ... | (one state block)
+ *
+ * Most keys see a handful of events in a window: their records live
+ * on the state's own lines, with no malloc, free or pointer to chase;
+ * a busier key moves them to the heap once and keeps them there. */
+static inline uint64_t *bw_wring_inline(struct bw_wring *w)
+{
+	return (uint64_t *)((unsigned char *)w + bw_wring_size(w->ndist));
+}
+
 /* Prepare a zeroed ring for nsum sums and ndist distinct fields over a
- * window of window_ms. */
-void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms);
+ * window of window_ms, with inline_bytes after its distinct sets (a
+ * multiple of 8, 0 for none) for its first records. */
+void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms,
+		    size_t inline_bytes);
 /* Add an event (max_records at most 65535). @return bit 1 when an old record was folded into a
  * bucket, bit 2 when a distinct value was dropped at max_distinct,
  * -1 when out of memory. */
@@ -235,6 +272,8 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 void bw_wring_expire(struct bw_wring *w, int64_t cutoff);
 /* Forget everything (after an alert the window starts over). */
 void bw_wring_clear(struct bw_wring *w);
+/* Free what the ring allocated; it then owns nothing and holds no
+ * records, and needs zeroing and bw_wring_setup before reuse. */
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);
 #define BW_WREC_TS_MASK ((1ull << 48) - 1)
 /* ts is 48 bits, two's complement: sign-extend */

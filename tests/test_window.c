@@ -114,7 +114,7 @@ static void test_ring_window(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	bw_wring_setup(&w, 1, 1, 500);
+	bw_wring_setup(&w, 1, 1, 500, 0);
 	for (int i = 0; i < 10; i++)
 		push(&w, i * 100, 10, (uint64_t)(i % 3) + 1, 1000);
 	CHECK_EQ_INT(w.count, 10);
@@ -145,7 +145,7 @@ static void test_ring_buckets(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	bw_wring_setup(&w, 1, 1, 256000); /* buckets of 1000 ms */
+	bw_wring_setup(&w, 1, 1, 256000, 0); /* buckets of 1000 ms */
 	int folded = 0;
 	for (int i = 0; i < 100; i++) {
 		struct bw_wrec r;
@@ -185,7 +185,7 @@ static void test_distinct_cap(void)
 {
 	struct bw_wring w;
 	memset(&w, 0, sizeof(w));
-	bw_wring_setup(&w, 0, 1, 100000);
+	bw_wring_setup(&w, 0, 1, 100000, 0);
 	int dropped = 0;
 	for (int i = 0; i < 50; i++) {
 		struct bw_wrec r;
@@ -199,6 +199,91 @@ static void test_distinct_cap(void)
 	CHECK_EQ_INT(dropped, 40);
 	CHECK_EQ_INT(w.count, 50);
 	bw_wring_fini(&w, NULL);
+}
+
+/* A ring set up with room after its distinct sets keeps its first
+ * records there (no heap, nothing added to the budget), then moves them,
+ * in order, to the heap when they outgrow it. */
+static void test_ring_inline(void)
+{
+	struct {
+		struct bw_wring w; /* all BW_WRING_MAX_AGG sets: ndist 4 */
+		uint64_t room[3 * 3];
+	} s;
+	struct bw_wbudget b = { .max_keys = 1 };
+	memset(&s, 0, sizeof(s));
+	bw_wring_setup(&s.w, 1, BW_WRING_MAX_AGG, 100000, sizeof(s.room));
+	CHECK(bw_wring_inline(&s.w) == s.room);
+	CHECK(s.w.rec == s.room);
+	CHECK_EQ_INT(s.w.cap, 3);
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	for (int i = 0; i < 3; i++) {
+		r.ts = 10 * i;
+		r.sum[0] = i + 1;
+		r.line_no = (uint64_t)i + 100;
+		CHECK_EQ_INT(bw_wring_push(&s.w, &r, 20, 10, &b), 0);
+	}
+	CHECK(s.w.rec == s.room);
+	CHECK_EQ_INT(b.bytes, 0);
+	bw_wring_expire(&s.w, 0); /* drops ts 0: the ring wraps inline */
+	r.ts = 30;
+	r.sum[0] = 4;
+	r.line_no = 103;
+	bw_wring_push(&s.w, &r, 20, 10, &b);
+	CHECK(s.w.rec == s.room);
+	r.ts = 40;
+	r.sum[0] = 5;
+	r.line_no = 104;
+	bw_wring_push(&s.w, &r, 20, 10, &b);
+	CHECK(s.w.rec != s.room);
+	CHECK_EQ_INT(b.bytes, (int64_t)s.w.cap * 3 * 8);
+	CHECK_EQ_INT(s.w.len, 4);
+	CHECK_EQ_INT(s.w.count, 4);
+	CHECK_EQ_INT(s.w.sum[0], 2 + 3 + 4 + 5);
+	for (uint32_t i = 0; i < 4; i++) {
+		CHECK_EQ_INT(bw_wring_rec_ts(&s.w, i), 10 * (int64_t)(i + 1));
+		CHECK_EQ_INT(bw_wring_rec_line(&s.w, i), 101 + i);
+	}
+	bw_wring_fini(&s.w, &b);
+	CHECK_EQ_INT(b.bytes, 0);
+}
+
+/* fini frees what the ring allocated (records, buckets, distinct sets)
+ * and gives the budget back exactly its bytes; a ring that never left
+ * its inline room frees nothing. */
+static void test_ring_fini_budget(void)
+{
+	struct {
+		struct bw_wring w;
+		uint64_t room[2 * 3];
+	} s;
+	struct bw_wbudget b = { .max_keys = 1 };
+	memset(&s, 0, sizeof(s));
+	bw_wring_setup(&s.w, 1, 1, 256000, sizeof(s.room));
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	r.ts = 1;
+	bw_wring_push(&s.w, &r, 20, 100, &b); /* no distinct value */
+	CHECK_EQ_INT(s.w.heap, 0);
+	bw_wring_fini(&s.w, &b);
+	CHECK_EQ_INT(b.bytes, 0);
+	memset(&s, 0, sizeof(s));
+	bw_wring_setup(&s.w, 1, 1, 256000, sizeof(s.room));
+	for (int i = 0; i < 100; i++) {
+		r.ts = i * 100;
+		r.dh[0] = (uint64_t)i + 1;
+		bw_wring_push(&s.w, &r, 16, 100, &b);
+	}
+	CHECK_EQ_INT(s.w.heap, BW_WRING_HEAP_REC | BW_WRING_HEAP_BK |
+				       BW_WRING_HEAP_DIST);
+	CHECK(b.bytes > 0);
+	bw_wring_fini(&s.w, &b);
+	CHECK_EQ_INT(b.bytes, 0);
+	CHECK(s.w.rec == NULL && s.w.bk == NULL && s.w.dist[0].e == NULL);
+	CHECK_EQ_INT(s.w.len, 0);
 }
 
 /* Two lanes in one table: one key, a state per lane, each lane with its
@@ -302,6 +387,77 @@ static void test_table_last_key(void)
 	bw_wtable_fini(&t);
 }
 
+/* get with the hash bw_wtable_prefetch returned behaves as plain get:
+ * new keys land in the slot their hash names (found later by probing),
+ * and the last key (for which no hash is computed) is found as well. */
+static void test_table_prefetch(void)
+{
+	struct bw_wbudget b = { .max_keys = 1000 };
+	struct bw_wtable t;
+	int c;
+	char key[16];
+	bw_wtable_init(&t, sizeof(struct st), 11, 0, &b, NULL);
+	for (int i = 0; i < 300; i++) {
+		int n = snprintf(key, sizeof(key), "p%d", i);
+		uint64_t h = bw_wtable_prefetch(&t, key, (uint32_t)n);
+		struct bw_wkey *k = bw_wtable_get_lane_hashed(&t, 0, key,
+			(uint32_t)n, h, i, &c);
+		CHECK(k && c);
+		h = bw_wtable_prefetch(&t, key, (uint32_t)n); /* the last key */
+		CHECK(bw_wtable_get_lane_hashed(&t, 0, key, (uint32_t)n, h, i,
+						&c) == k && !c);
+	}
+	for (int i = 0; i < 300; i++) {
+		int n = snprintf(key, sizeof(key), "p%d", i);
+		struct bw_wkey *k = bw_wtable_find(&t, key, (uint32_t)n);
+		CHECK(k != NULL);
+		uint64_t h = bw_wtable_prefetch(&t, key, (uint32_t)n);
+		CHECK(bw_wtable_get_lane_hashed(&t, 0, key, (uint32_t)n, h,
+						1000, &c) == k && !c);
+	}
+	CHECK_EQ_INT(t.n, 300);
+	bw_wtable_fini(&t);
+}
+
+/* fini frees every key and lane state and gives the budget back all
+ * the keys and bytes the table took (slots, keys, lane states, rings). */
+static void ring_state_fini(void *state, struct bw_wbudget *b)
+{
+	bw_wring_fini(state, b);
+}
+
+static void test_table_fini_budget(void)
+{
+	struct bw_wbudget b = { .max_keys = 1000 };
+	struct bw_wtable t;
+	int c;
+	char key[16];
+	size_t sz = bw_wring_size(1) + 2 * 3 * sizeof(uint64_t);
+	bw_wtable_init(&t, sz, 12, 0, &b, ring_state_fini);
+	CHECK_EQ_INT(bw_wtable_add_lane(&t, sz, 0, ring_state_fini), 1);
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	for (int i = 0; i < 200; i++) {
+		int n = snprintf(key, sizeof(key), "f%d", i % 70);
+		uint32_t l = (uint32_t)(i % 3 == 0);
+		struct bw_wkey *k = bw_wtable_get_lane(&t, l, key, (uint32_t)n,
+						       i, &c);
+		struct bw_wring *w = bw_wkey_lane_state(&t, k, l);
+		if (c)
+			bw_wring_setup(w, 1, 1, 100000, 2 * 3 * sizeof(uint64_t));
+		r.ts = i;
+		r.dh[0] = (uint64_t)i + 1;
+		bw_wring_push(w, &r, 20, 100, &b);
+	}
+	CHECK(b.nkeys > 70);
+	CHECK(b.bytes > 0);
+	bw_wtable_fini(&t);
+	CHECK_EQ_INT(b.nkeys, 0);
+	CHECK_EQ_INT(b.bytes, 0);
+	CHECK_EQ_INT(t.n, 0);
+}
+
 static const struct bw_test tests[] = {
 	{ "table_basic", test_table_basic },
 	{ "table_cap_lru", test_table_cap_lru },
@@ -309,9 +465,13 @@ static const struct bw_test tests[] = {
 	{ "ring_window", test_ring_window },
 	{ "ring_buckets", test_ring_buckets },
 	{ "distinct_cap", test_distinct_cap },
+	{ "ring_inline", test_ring_inline },
+	{ "ring_fini_budget", test_ring_fini_budget },
 	{ "table_lanes", test_table_lanes },
 	{ "table_lane_evict", test_table_lane_evict },
 	{ "table_last_key", test_table_last_key },
+	{ "table_prefetch", test_table_prefetch },
+	{ "table_fini_budget", test_table_fini_budget },
 	{ NULL, NULL },
 };
 
