@@ -18,6 +18,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alert.h"
 #include "bw_time.h"
@@ -79,17 +82,16 @@ struct rrun {
  * literals (bw_regex.req, lowercased; the test is case-insensitive).
  * Small enough to stay in L1 next to the rule state tables:
  *
- *   start  8 KB bitmap (64-bit words) over raw byte pairs (b0 | b1 << 8): set when the
- *          pair, case-folded, is a literal of two bytes; then 8 KB over
- *          a hash of raw byte triples (acfield_tri): set when the triple
- *          begins a longer literal. Triples, because in paths and agents
- *          many pairs start some literal ("/e", "co", "in")
+ *   start  24 KB: three 8 KB bitmaps (64-bit words) over raw byte
+ *          pairs (b0 | b1 << 8) and triples, laid out at ac_run: a gate
+ *          every byte is tested against, then the exact tests for two-
+ *          byte literals and for the start of longer ones
  *   lone   raw byte -> bit (group of one-byte literals, mod 64) whose
  *          regexes the byte alone satisfies; ORed over the value
  *   slot   hash of folded first pairs -> run of lit[] to compare
  *
- * A hit in start only costs a slot probe and a few compares; bytes that
- * begin no literal cost one bitmap test. Every answer is a superset:
+ * A hit in start only costs two bitmap tests, then a slot probe and a
+ * few compares; bytes that begin no literal cost one bitmap test. Every answer is a superset:
  * lone groups shared by two bytes report both bytes' regexes. */
 struct aclit {
 	uint64_t head;       /* first bytes (up to 8), each | 0x20 */
@@ -97,6 +99,7 @@ struct aclit {
 	uint32_t off;        /* into text: the literal, lowercased */
 	uint32_t n;          /* bytes, >= 2 */
 	uint32_t rx;         /* regex index */
+	uint16_t anc;        /* offset of the anchor pair (ac_anchor) */
 };
 
 struct acslot {
@@ -403,8 +406,9 @@ static inline uint32_t acslot_of(uint32_t key, uint32_t bits)
 	return (key * 0x9e3779b1u) >> (32 - bits);
 }
 
-/* A literal pair starts at u[i] (i + 1 < len): compare the literals
- * filed under it, OR-ing those present into bits. */
+/* An anchor pair is at u[i] (i + 1 < len): compare the literals filed
+ * under it, each from where it would start, OR-ing those present into
+ * bits. */
 __attribute__((noinline))
 static void ac_verify(const struct acfield *a, uint64_t *bits,
 		      const unsigned char *u, size_t len, size_t i)
@@ -420,66 +424,163 @@ static void ac_verify(const struct acfield *a, uint64_t *bits,
 		/* heads compare with every byte | 0x20: equal for a letter in
 		 * either case, and for a non-letter lets through at most its
 		 * | 0x20 twin (a superset, as a filter may) */
-		size_t avail = len - i;
-		uint64_t w = (avail >= 8 ? load8((const char *)u + i, 8) :
-			      load8((const char *)u + i, avail)) |
-			     0x2020202020202020ull;
 		const struct aclit *l = a->lit + sl->first;
-		for (uint32_t k = 0; k < sl->cnt; k++, l++)
-			if (l->n <= avail && (w & l->hmask) == l->head &&
+		for (uint32_t k = 0; k < sl->cnt; k++, l++) {
+			if (l->anc > i)
+				continue; /* would start before the value */
+			const char *q = (const char *)u + i - l->anc;
+			size_t avail = len - (i - l->anc);
+			if (l->n > avail)
+				continue;
+			uint64_t w = load8(q, avail) | 0x2020202020202020ull;
+			if ((w & l->hmask) == l->head &&
 			    (l->n <= 8 ||
-			     ieq_mem((const char *)u + i + 8, a->text + l->off + 8,
-				     l->n - 8)))
+			     ieq_mem(q + 8, a->text + l->off + 8, l->n - 8)))
 				bits[l->rx >> 6] |= 1ull << (l->rx & 63);
+		}
 		return;
 	}
 }
 
-/* Run the filter over p, OR-ing the regexes found into bits. */
+/* The offset of the pair of literal l (n >= 2 bytes) the filter looks
+ * for: the rarest in log text by a rough weight per byte (letters by
+ * their frequency in English, '/', digits and space as in paths and
+ * agents), so that "/remote/" is found by "mo", not by the "/r" of
+ * every path. A pair with a third byte after it is preferred on a tie:
+ * the triple test then screens it. */
+static size_t ac_anchor(const unsigned char *l, size_t n)
+{
+	static const char freq[] = "etaoinsrlcdhumpgwfybvkxjqz";
+	size_t best = 0;
+	unsigned bestw = UINT32_MAX;
+	for (size_t o = 0; o + 1 < n; o++) {
+		unsigned w = 1;
+		for (size_t j = o; j < o + 2; j++) {
+			unsigned c = lowtab[l[j]], cw = 1;
+			const char *f = c ? strchr(freq, (int)c) : NULL;
+			if (f)
+				cw = 60 - 2 * (unsigned)(f - freq);
+			else if (c >= '0' && c <= '9')
+				cw = 30;
+			else if (c == '/')
+				cw = 60;
+			else if (c == ' ')
+				cw = 40;
+			else if (c == '.' || c == '-' || c == '%' || c == '=')
+				cw = 15;
+			else if (c == '_' || c == '&' || c == ';' || c == ':' ||
+				 c == '(' || c == ')' || c == '+' || c == ',')
+				cw = 5;
+			w *= cw;
+		}
+		w = w * 2 + (o + 2 == n); /* tie: keep the triple test */
+		if (w < bestw) {
+			bestw = w;
+			best = o;
+		}
+	}
+	return best;
+}
+
+/* The raw pair at u (u[0] | u[1] << 8), in one load. */
+static inline uint32_t pair_at(const unsigned char *u)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint16_t k;
+	memcpy(&k, u, 2);
+	return k;
+#else
+	return u[0] | (uint32_t)u[1] << 8;
+#endif
+}
+
+/* The gate passed at u[i] (i + 1 < len): the byte may be a one-byte
+ * literal, the pair a two-byte one or the start of a longer one. Out of
+ * line, so the scan loop stays a few registers. @return the lone groups
+ * of u[i]. */
+__attribute__((noinline))
+static uint64_t ac_hit(const struct acfield *a, uint64_t *bits,
+		       const unsigned char *u, size_t len, size_t i)
+{
+	const uint64_t *p2 = a->start + 1024, *t3 = a->start + 2048;
+	uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
+	uint32_t hit = (uint32_t)(p2[k >> 6] >> (k & 63)) & 1;
+	if (i + 2 < len) {
+		uint32_t t = acfield_tri(u[i], u[i + 1], u[i + 2]);
+		hit |= (uint32_t)(t3[t >> 6] >> (t & 63)) & 1;
+	}
+	if (hit)
+		ac_verify(a, bits, u, len, i);
+	return a->lone ? a->lone[u[i]] : 0;
+}
+
+/* Index of the first of u[0..len) that is one of a's sbyte, or len.
+ * SSE2 (the x86-64 baseline) tests 16 bytes against all of them at once
+ * where libc memchr would make one pass per byte value. */
+static size_t ac_first_sbyte(const struct acfield *a, const unsigned char *u,
+			     size_t len)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	if (len >= 16) {
+		__m128i nd[8];
+		for (int k = 0; k < a->nsbyte; k++)
+			nd[k] = _mm_set1_epi8((char)a->sbyte[k]);
+		for (;; i += 16) {
+			if (i + 16 > len)
+				i = len - 16; /* last block overlaps the one before */
+			__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+			__m128i m = _mm_cmpeq_epi8(v, nd[0]);
+			for (int k = 1; k < a->nsbyte; k++)
+				m = _mm_or_si128(m, _mm_cmpeq_epi8(v, nd[k]));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+			if (mask)
+				return i + (size_t)__builtin_ctz(mask);
+			if (i + 16 == len)
+				return len;
+		}
+	}
+#endif
+	for (; i < len; i++)
+		for (int k = 0; k < a->nsbyte; k++)
+			if (u[i] == a->sbyte[k])
+				return i;
+	return len;
+}
+
+/* Run the filter over p, OR-ing the regexes found into bits.
+ *
+ *   start  [0, 1024)     gate: raw pairs folding to a literal's first
+ *                        pair, and every pair whose first byte is a
+ *                        one-byte literal
+ *          [1024, 2048)  raw pairs folding to a two-byte literal
+ *          [2048, 3072)  hash of raw triples (acfield_tri) folding to
+ *                        the start of a longer literal
+ *
+ * Each byte costs one gate test; the pair and triple tables (triples,
+ * because in paths and agents many pairs start some literal: "/e",
+ * "co", "in") are read only where the gate passed. */
 static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	const uint64_t *st = a->start, *st3 = st + 1024;
-	size_t i = 0;
+	const uint64_t *gate = a->start;
 	if (a->nsbyte) {
-		i = len;
-		for (int k = 0; k < a->nsbyte; k++) {
-			const unsigned char *q = memchr(u, a->sbyte[k], i);
-			if (q)
-				i = (size_t)(q - u);
-		}
-		u += i; /* nothing before can start a literal */
-		len -= i;
-		i = 0;
+		size_t skip = ac_first_sbyte(a, u, len);
+		u += skip; /* nothing before can start a literal */
+		len -= skip;
 	}
-	/* one-byte literals: no branch per byte, the groups seen are
-	 * resolved once at the end */
-	static const uint64_t nolone[256];
-	const uint64_t *lone = a->lone ? a->lone : nolone;
+	if (!len)
+		return;
+	/* one-byte literals: the groups seen are resolved once at the end */
 	uint64_t seen = 0;
-	if (len >= 3) {
-		uint32_t x = u[i], y = u[i + 1];
-		for (; i + 2 < len; i++) {
-			uint32_t z = u[i + 2];
-			uint32_t k = x | y << 8;
-			uint32_t t = acfield_tri(x, y, z);
-			seen |= lone[x];
-			if (((st[k >> 6] >> (k & 63)) | (st3[t >> 6] >> (t & 63))) & 1)
-				ac_verify(a, bits, u, len, i);
-			x = y;
-			y = z;
-		}
+	for (size_t i = 0; i + 1 < len; i++) {
+		uint32_t k = pair_at(u + i);
+		if (__builtin_expect((gate[k >> 6] >> (k & 63)) & 1, 0))
+			seen |= ac_hit(a, bits, u, len, i);
 	}
-	if (i + 1 < len) {
-		uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
-		seen |= lone[u[i]];
-		if ((st[k >> 6] >> (k & 63)) & 1)
-			ac_verify(a, bits, u, len, i);
-		i++;
-	}
-	if (i < len)
-		seen |= lone[u[i]];
+	if (a->lone)
+		seen |= a->lone[u[len - 1]];
 	while (seen) {
 		const uint64_t *m = a->lonemask + (size_t)__builtin_ctzll(seen) *
 						      e->rxw;
@@ -528,13 +629,30 @@ static int ac_build(struct bw_engine *e, int f)
 	uint16_t *keys = malloc(nlit * sizeof(*keys));
 	a->lit = malloc(nlit * sizeof(*a->lit));
 	a->text = malloc(ntext + 1);
-	a->start = calloc(2048, sizeof(*a->start));
+	a->start = calloc(3072, sizeof(*a->start));
 	a->always = calloc(W, sizeof(*a->always));
 	if (!keys || !a->lit || !a->text || !a->start || !a->always)
 		goto out;
 	uint8_t lonebit[256], first[256] = { 0 };
 	int nlone = 0;
 	memset(lonebit, 0xff, sizeof(lonebit));
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		const struct bw_rnode *n = &rs->nodes[i];
+		if (n->op != RN_REGEX || n->field != f || n->a < 0)
+			continue;
+		const struct bw_regex *rx = &rs->rx[n->a];
+		for (size_t k = 0; k < rx->nreq; k++)
+			if (rx->req[k].n)
+				first[lowtab[(unsigned char)rx->req[k].s[0]]] = 1;
+	}
+	int ns0 = 0;
+	for (unsigned c = 0; c < 256 && ns0 <= 8; c++) {
+		int starts = first[lowtab[c]];
+		if (starts && ns0 < 8)
+			a->sbyte[ns0] = (uint8_t)c;
+		ns0 += starts;
+	}
+	a->nsbyte = ns0 <= 8 ? ns0 : 0;
 	ntext = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
@@ -552,7 +670,6 @@ static int ac_build(struct bw_engine *e, int f)
 				continue;
 			}
 			unsigned c0 = lowtab[l[0]];
-			first[c0] = 1;
 			if (ln == 1) {
 				if (!a->lone) {
 					a->lone = calloc(256, sizeof(*a->lone));
@@ -566,18 +683,24 @@ static int ac_build(struct bw_engine *e, int f)
 				a->lonemask[lonebit[c0] * W + word] |= bit;
 				continue;
 			}
-			unsigned c1 = lowtab[l[1]];
-			/* every raw pair or triple folding to the literal's */
-			unsigned c2 = ln > 2 ? lowtab[l[2]] : 0;
+			/* sparse fields skip to a literal's first byte, so
+			 * their anchor is the first pair */
+			size_t o = a->nsbyte ? 0 : ac_anchor(l, ln);
+			unsigned c1 = lowtab[l[o]], c2 = lowtab[l[o + 1]];
+			/* every raw pair or triple folding to the anchor's */
+			unsigned c3 = o + 2 < ln ? lowtab[l[o + 2]] : 0;
 			for (unsigned v = 0; v < 8; v++) {
-				unsigned x = v & 1 && c0 - 'a' < 26u ? c0 - 32 : c0;
-				unsigned y = v & 2 && c1 - 'a' < 26u ? c1 - 32 : c1;
-				unsigned z = v & 4 && c2 - 'a' < 26u ? c2 - 32 : c2;
-				unsigned kk = ln == 2 ? x | y << 8 :
-					      8192 * 8 + acfield_tri(x, y, z);
+				unsigned x = v & 1 && c1 - 'a' < 26u ? c1 - 32 : c1;
+				unsigned y = v & 2 && c2 - 'a' < 26u ? c2 - 32 : c2;
+				unsigned z = v & 4 && c3 - 'a' < 26u ? c3 - 32 : c3;
+				unsigned g = x | y << 8;
+				unsigned kk = o + 2 == ln ? 1024 * 64 + g :
+					      2048 * 64 + acfield_tri(x, y, z);
+				a->start[g >> 6] |= 1ull << (g & 63);
 				a->start[kk >> 6] |= 1ull << (kk & 63);
 			}
-			keys[nl] = (uint16_t)(c0 | c1 << 8);
+			keys[nl] = (uint16_t)(c1 | c2 << 8);
+			a->lit[nl].anc = (uint16_t)o;
 			a->lit[nl].off = (uint32_t)ntext;
 			a->lit[nl].n = (uint32_t)ln;
 			a->lit[nl].rx = (uint32_t)n->a;
@@ -601,17 +724,14 @@ static int ac_build(struct bw_engine *e, int f)
 	}
 	if (a->lone)
 		for (unsigned c = 0; c < 256; c++)
-			if (lonebit[lowtab[c]] != 0xff)
+			if (lonebit[lowtab[c]] != 0xff) {
 				a->lone[c] = 1ull << lonebit[lowtab[c]];
-	int ns0 = 0;
-	for (unsigned c = 0; c < 256 && ns0 <= 8; c++) {
-		int starts = first[lowtab[c]];
-		if (starts && ns0 < 8)
-			a->sbyte[ns0] = (uint8_t)c;
-		ns0 += starts;
-	}
-	a->nsbyte = ns0 <= 8 ? ns0 : 0;
-	/* group the literals by first pair into contiguous runs (a few
+				for (unsigned y = 0; y < 256; y++) {
+					unsigned g = c | y << 8;
+					a->start[g >> 6] |= 1ull << (g & 63);
+				}
+			}
+	/* group the literals by anchor pair into contiguous runs (a few
 	 * hundred literals at most: quadratic is fine) */
 	for (uint32_t k = 0; k < nl; k++) {
 		int seen = 0;
