@@ -201,17 +201,31 @@ struct smemo {
 struct wstep {
 	int32_t node;              /* test node index */
 	int32_t on_true, on_false; /* step index or WS_TRUE / WS_FALSE */
+	uint8_t fast;              /* WF_*: a short cut for the node's test */
+	uint16_t off;              /* WF_EXISTS_*: offset in bw_event */
+	uint64_t mask;             /* WF_ENUM_IN: values in the set;
+	                              WF_STATUS_IN: statuses lo + bit */
+	int64_t lo;                /* WF_ENUM_IN: values in the model */
+};
+
+/* Common tests answered in when_run itself, from facts gathered when the
+ * program is built (step_fast), instead of eval_slow's field descriptor
+ * lookups and set searches. */
+enum {
+	WF_NONE,        /* eval_leaf */
+	WF_ENUM_IN,     /* source/kind/outcome in a set: bit per value */
+	WF_STATUS_IN,   /* http.status in a set of close integers */
+	WF_EXISTS_PTR,  /* exists() of a string field: its pointer */
+	WF_EXISTS_IP,   /* exists() of an address: its family */
+	WF_EXISTS_USER, /* exists(user): the user or the identity */
 };
 
 /* What the dispatch loop reads of a rule before eval(), packed: struct
  * bw_rule is ~550 bytes, so reading these from it costs a cache line per
  * candidate rule and event. */
 struct rgate {
-	uint64_t need_fields;      /* bw_rule.need_fields */
 	int32_t when;              /* entry of the `when` program (wsteps) or
 	                              WS_TRUE */
-	uint8_t outcome_mask;      /* bw_rule.outcome_mask */
-	uint8_t noallow;           /* bw_rule.noallow */
 	uint8_t kind;              /* bw_rule.kind */
 };
 
@@ -231,6 +245,16 @@ struct bw_engine {
 	uint64_t *nopre;           /* rw: rules without a prefilter */
 	uint64_t *cand;            /* rw: the current event's candidates */
 	uint64_t *imask;           /* [source][kind] * rw: rs->index as bits */
+	/* The dispatch's tests as rule masks, so that rules an event cannot
+	 * reach cost nothing: fields (and outcomes) are tested once per event
+	 * and strike every rule that needs them at once. */
+	uint64_t needany[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields some rule
+	                              of the index needs */
+	uint64_t *needmask;        /* BW_F__COUNT * rw: rules needing field f */
+	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
+	                              outcome o; last: an outcome out of range */
+	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
+	uint64_t *ok;              /* rw: the current event's reachable rules */
 	struct rgate *gate;        /* per rule: the dispatch loop's tests */
 	struct wstep *wsteps;      /* every rule's `when` program */
 	size_t nwsteps;
@@ -866,8 +890,29 @@ static int cand_build(struct bw_engine *e)
 	e->cand = calloc(rw, sizeof(*e->cand));
 	e->imask = calloc((size_t)BW_SRC__COUNT * BW_KIND__COUNT * rw,
 			  sizeof(*e->imask));
-	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask)
+	e->needmask = calloc((size_t)BW_F__COUNT * rw, sizeof(*e->needmask));
+	e->ocmask = calloc((size_t)(BW_OUTCOME__COUNT + 1) * rw,
+			   sizeof(*e->ocmask));
+	e->allowmask = calloc(rw, sizeof(*e->allowmask));
+	e->ok = calloc(rw, sizeof(*e->ok));
+	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
+	    !e->needmask || !e->ocmask || !e->allowmask || !e->ok)
 		return -1;
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		const struct bw_rule *r = &rs->rules[ri];
+		size_t w = ri >> 6;
+		uint64_t bit = 1ull << (ri & 63);
+		for (int f = 0; f < BW_F__COUNT; f++)
+			if (r->need_fields & (1ull << f))
+				e->needmask[(size_t)f * rw + w] |= bit;
+		for (int o = 0; o < BW_OUTCOME__COUNT; o++)
+			if (r->outcome_mask & (1u << o))
+				e->ocmask[(size_t)o * rw + w] |= bit;
+		if (r->outcome_mask) /* an outcome out of range meets any */
+			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
+		if (!r->noallow)
+			e->allowmask[w] |= bit;
+	}
 	for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
 		for (int kd = 0; kd < BW_KIND__COUNT; kd++) {
 			uint64_t *im = e->imask +
@@ -877,6 +922,7 @@ static int cand_build(struct bw_engine *e)
 				/* bit order is index order (rules ascending) */
 				assert(i == 0 || ri > rs->index[sidx][kd][i - 1]);
 				im[ri >> 6] |= 1ull << (ri & 63);
+				e->needany[sidx][kd] |= rs->rules[ri].need_fields;
 			}
 		}
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
@@ -1125,11 +1171,144 @@ static int when_run(struct ectx *x, int32_t pc)
 {
 	const struct wstep *st = x->e->wsteps;
 	const struct bw_rnode *nodes = x->e->rs->nodes;
+	const bw_event *ev = x->ev;
+	const char *base = (const char *)ev;
 	while (pc >= 0) {
 		const struct wstep *s = &st[pc];
-		pc = eval_leaf(x, &nodes[s->node]) ? s->on_true : s->on_false;
+		int r;
+		switch (s->fast) {
+		case WF_ENUM_IN: {
+			unsigned v = s->off == BW_F_SOURCE ? ev->source :
+				     s->off == BW_F_KIND ? ev->kind : ev->outcome;
+			r = v < s->lo ? (int)((s->mask >> v) & 1) :
+					eval_leaf(x, &nodes[s->node]);
+			break;
+		}
+		case WF_STATUS_IN: {
+			uint64_t d = (uint64_t)((int64_t)ev->http_status - s->lo);
+			r = ev->http_status && d < 64 && ((s->mask >> d) & 1);
+			break;
+		}
+		case WF_EXISTS_PTR: {
+			const char *p;
+			memcpy(&p, base + s->off, sizeof(p));
+			r = p != NULL;
+			break;
+		}
+		case WF_EXISTS_IP:
+			r = ((const bw_ip *)(const void *)(base + s->off))->family != 0;
+			break;
+		case WF_EXISTS_USER:
+			r = ev->user.p != NULL || ev->identity.p != NULL;
+			break;
+		default:
+			r = eval_leaf(x, &nodes[s->node]);
+		}
+		pc = r ? s->on_true : s->on_false;
 	}
 	return pc == WS_TRUE;
+}
+
+/* Where str_field reads string field f in a bw_event. @return the
+ * offset of its bw_str, or -1 (not a plain member: computed, or USER). */
+static int str_offset(int f)
+{
+	switch ((enum bw_field_id)f) {
+	case BW_F_USER_DOMAIN: return (int)offsetof(bw_event, user_domain);
+	case BW_F_AUTH_METHOD: return (int)offsetof(bw_event, auth_method);
+	case BW_F_ACTION: return (int)offsetof(bw_event, action);
+	case BW_F_REASON: return (int)offsetof(bw_event, reason);
+	case BW_F_SESSION_ID: return (int)offsetof(bw_event, session_id);
+	case BW_F_TARGET_USER: return (int)offsetof(bw_event, target_user);
+	case BW_F_COMMAND: return (int)offsetof(bw_event, command);
+	case BW_F_IDENTITY: return (int)offsetof(bw_event, identity);
+	case BW_F_SRC_HOST: return (int)offsetof(bw_event, src_host);
+	case BW_F_HOST: return (int)offsetof(bw_event, host);
+	case BW_F_PROGRAM: return (int)offsetof(bw_event, program);
+	case BW_F_FORWARDED_FOR: return (int)offsetof(bw_event, forwarded_for);
+	case BW_F_HTTP_METHOD: return (int)offsetof(bw_event, http_method);
+	case BW_F_URL_PATH: return (int)offsetof(bw_event, url_path);
+	case BW_F_URL_QUERY: return (int)offsetof(bw_event, url_query);
+	case BW_F_HTTP_VERSION: return (int)offsetof(bw_event, http_version);
+	case BW_F_REFERRER: return (int)offsetof(bw_event, referrer);
+	case BW_F_USER_AGENT: return (int)offsetof(bw_event, user_agent);
+	case BW_F_VHOST: return (int)offsetof(bw_event, vhost);
+	case BW_F_REQUEST: return (int)offsetof(bw_event, request);
+	default: return -1;
+	}
+}
+
+/* Fill the short cut of step s (node ni), when its test has one. The
+ * answers are the slow path's: enum sets are asked about every value
+ * once, here. */
+static void step_fast(struct bw_engine *e, struct wstep *s, int32_t ni)
+{
+	const struct bw_rnode *n = &e->rs->nodes[ni];
+	const struct bw_field_desc *d;
+	s->fast = WF_NONE;
+	if (n->op == RN_IN && n->a >= 0 &&
+	    (n->field == BW_F_SOURCE || n->field == BW_F_KIND ||
+	     n->field == BW_F_OUTCOME)) {
+		int count = n->field == BW_F_SOURCE ? BW_SRC__COUNT :
+			    n->field == BW_F_KIND ? BW_KIND__COUNT :
+			    BW_OUTCOME__COUNT;
+		if (count > 64)
+			return;
+		uint64_t m = 0;
+		for (int v = 0; v < count; v++) {
+			bw_event t;
+			memset(&t, 0, sizeof(t));
+			t.source = (uint8_t)v;
+			t.kind = (uint8_t)v;
+			t.outcome = (uint8_t)v;
+			struct ectx x = { e, 0, &t, NULL };
+			if (eval_in(&x, n, &e->rs->sets[n->a]))
+				m |= 1ull << v;
+		}
+		s->fast = WF_ENUM_IN;
+		s->off = (uint16_t)n->field;
+		s->mask = m;
+		s->lo = count; /* values from count on: the slow path */
+		return;
+	}
+	if (n->op == RN_IN && n->a >= 0 && n->field == BW_F_HTTP_STATUS) {
+		const struct bw_rset *set = &e->rs->sets[n->a];
+		if (!set->nints)
+			return;
+		int64_t lo = set->ints[0], hi = set->ints[0];
+		for (size_t i = 1; i < set->nints; i++) {
+			if (set->ints[i] < lo)
+				lo = set->ints[i];
+			if (set->ints[i] > hi)
+				hi = set->ints[i];
+		}
+		if (hi - lo >= 64 || lo <= INT32_MIN || hi > INT32_MAX)
+			return;
+		s->mask = 0;
+		for (size_t i = 0; i < set->nints; i++)
+			s->mask |= 1ull << (set->ints[i] - lo);
+		s->lo = lo;
+		s->fast = WF_STATUS_IN;
+		return;
+	}
+	if (n->op != RN_EXISTS)
+		return;
+	d = bw_field_desc((enum bw_field_id)n->field);
+	if (n->field == BW_F_USER) {
+		s->fast = WF_EXISTS_USER;
+	} else if (d->type == BW_FT_IP) {
+		s->fast = WF_EXISTS_IP;
+		s->off = n->field == BW_F_SRC_IP ? offsetof(bw_event, src_ip) :
+			 n->field == BW_F_DST_IP ? offsetof(bw_event, dst_ip) :
+			 offsetof(bw_event, assigned_ip);
+		if (n->field != BW_F_SRC_IP && n->field != BW_F_DST_IP &&
+		    n->field != BW_F_ASSIGNED_IP)
+			s->fast = WF_NONE;
+	} else if (d->type == BW_FT_STR && str_offset(n->field) >= 0) {
+		s->fast = WF_EXISTS_PTR;
+		s->off = (uint16_t)(str_offset(n->field) +
+				    (int)offsetof(bw_str, p));
+	}
 }
 
 /* Append the steps of node ni, which continue at t when it is true and
@@ -1161,7 +1340,12 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 		e->wsteps = p;
 		*cap = nc;
 	}
-	e->wsteps[e->nwsteps] = (struct wstep){ ni, t, f };
+	struct wstep *st = &e->wsteps[e->nwsteps];
+	memset(st, 0, sizeof(*st));
+	st->node = ni;
+	st->on_true = t;
+	st->on_false = f;
+	step_fast(e, st, ni);
 	return (int32_t)e->nwsteps++;
 }
 
@@ -1198,9 +1382,7 @@ static int gate_build(struct bw_engine *e)
 			if (r->steps[i].cond >= 0 &&
 			    prog_of(e, r->steps[i].cond, &cap) == -3)
 				return -1;
-		e->gate[ri] = (struct rgate){ r->need_fields, w,
-					      r->outcome_mask, r->noallow != 0,
-					      (uint8_t)r->kind };
+		e->gate[ri] = (struct rgate){ w, (uint8_t)r->kind };
 	}
 	return 0;
 }
@@ -1860,6 +2042,46 @@ static size_t lane_leader(const struct bw_engine *e, size_t ri)
 	return lead;
 }
 
+/* @return 0 when ev lacks field f; fields not listed here (added to the
+ * model later) count as present, which only costs a full evaluation. */
+static int field_present(const bw_event *ev, int f)
+{
+	switch ((enum bw_field_id)f) {
+	case BW_F_FORMAT: return ev->format != NULL;
+	case BW_F_USER: return ev->user.p != NULL || ev->identity.p != NULL;
+	case BW_F_IDENTITY: return ev->identity.p != NULL;
+	case BW_F_USER_DOMAIN: return ev->user_domain.p != NULL;
+	case BW_F_AUTH_METHOD: return ev->auth_method.p != NULL;
+	case BW_F_ACTION: return ev->action.p != NULL;
+	case BW_F_REASON: return ev->reason.p != NULL;
+	case BW_F_SESSION_ID: return ev->session_id.p != NULL;
+	case BW_F_SRC_IP: return ev->src_ip.family != 0;
+	case BW_F_DST_IP: return ev->dst_ip.family != 0;
+	case BW_F_ASSIGNED_IP: return ev->assigned_ip.family != 0;
+	case BW_F_SRC_PORT: return ev->src_port != 0;
+	case BW_F_DST_PORT: return ev->dst_port != 0;
+	case BW_F_SRC_HOST: return ev->src_host.p != NULL;
+	case BW_F_HOST: return ev->host.p != NULL;
+	case BW_F_PROGRAM: return ev->program.p != NULL;
+	case BW_F_FORWARDED_FOR: return ev->forwarded_for.p != NULL;
+	case BW_F_HTTP_METHOD: return ev->http_method.p != NULL;
+	case BW_F_URL_PATH: return ev->url_path.p != NULL;
+	case BW_F_URL_QUERY: return ev->url_query.p != NULL;
+	case BW_F_HTTP_VERSION: return ev->http_version.p != NULL;
+	case BW_F_REFERRER: return ev->referrer.p != NULL;
+	case BW_F_USER_AGENT: return ev->user_agent.p != NULL;
+	case BW_F_VHOST: return ev->vhost.p != NULL;
+	case BW_F_REQUEST: return ev->request.p != NULL;
+	case BW_F_HTTP_STATUS: return ev->http_status != 0;
+	case BW_F_HTTP_BYTES: return ev->http_bytes != BW_NUM_ABSENT;
+	case BW_F_BYTES_OUT: return ev->bytes_out != BW_NUM_ABSENT;
+	case BW_F_BYTES_IN: return ev->bytes_in != BW_NUM_ABSENT;
+	case BW_F_DURATION: return ev->duration_ms != BW_NUM_ABSENT;
+	case BW_F_TARGET_USER: return ev->target_user.p != NULL;
+	default: return 1;
+	}
+}
+
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
 {
 	const struct bw_ruleset *rs = e->rs;
@@ -1905,75 +2127,49 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	}
 	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
-	const uint32_t *idx = e->rs->index[src][kind];
-	uint32_t n = e->rs->nindex[src][kind];
-	if (!n)
+	if (!e->rs->nindex[src][kind])
 		return; /* no rule looks at this source and kind */
-	/* which fields the event has: rules needing others are skipped.
-	 * Fields not listed here (added to the model later) count as present,
-	 * which only costs a full evaluation. */
-	uint64_t have = ~0ull;
-#define HAVE(f, cond) have &= ~((uint64_t)((cond) == 0) << (f))
-	HAVE(BW_F_FORMAT, ev->format != NULL);
-	HAVE(BW_F_USER, ev->user.p != NULL || ev->identity.p != NULL);
-	HAVE(BW_F_IDENTITY, ev->identity.p != NULL);
-	HAVE(BW_F_USER_DOMAIN, ev->user_domain.p != NULL);
-	HAVE(BW_F_AUTH_METHOD, ev->auth_method.p != NULL);
-	HAVE(BW_F_ACTION, ev->action.p != NULL);
-	HAVE(BW_F_REASON, ev->reason.p != NULL);
-	HAVE(BW_F_SESSION_ID, ev->session_id.p != NULL);
-	HAVE(BW_F_SRC_IP, ev->src_ip.family);
-	HAVE(BW_F_DST_IP, ev->dst_ip.family);
-	HAVE(BW_F_ASSIGNED_IP, ev->assigned_ip.family);
-	HAVE(BW_F_SRC_PORT, ev->src_port);
-	HAVE(BW_F_DST_PORT, ev->dst_port);
-	HAVE(BW_F_SRC_HOST, ev->src_host.p != NULL);
-	HAVE(BW_F_HOST, ev->host.p != NULL);
-	HAVE(BW_F_PROGRAM, ev->program.p != NULL);
-	HAVE(BW_F_FORWARDED_FOR, ev->forwarded_for.p != NULL);
-	HAVE(BW_F_HTTP_METHOD, ev->http_method.p != NULL);
-	HAVE(BW_F_URL_PATH, ev->url_path.p != NULL);
-	HAVE(BW_F_URL_QUERY, ev->url_query.p != NULL);
-	HAVE(BW_F_HTTP_VERSION, ev->http_version.p != NULL);
-	HAVE(BW_F_REFERRER, ev->referrer.p != NULL);
-	HAVE(BW_F_USER_AGENT, ev->user_agent.p != NULL);
-	HAVE(BW_F_VHOST, ev->vhost.p != NULL);
-	HAVE(BW_F_REQUEST, ev->request.p != NULL);
-	HAVE(BW_F_HTTP_STATUS, ev->http_status);
-	HAVE(BW_F_HTTP_BYTES, ev->http_bytes != BW_NUM_ABSENT);
-	HAVE(BW_F_BYTES_OUT, ev->bytes_out != BW_NUM_ABSENT);
-	HAVE(BW_F_BYTES_IN, ev->bytes_in != BW_NUM_ABSENT);
-	HAVE(BW_F_DURATION, ev->duration_ms != BW_NUM_ABSENT);
-	HAVE(BW_F_TARGET_USER, ev->target_user.p != NULL);
-#undef HAVE
+	/* which fields the event has, of those the index's rules need: rules
+	 * needing others are struck from ok */
+	size_t rw = e->rw;
+	const uint64_t *im = e->imask + ((size_t)src * BW_KIND__COUNT + kind) * rw;
+	uint64_t *ok = e->ok;
+	memcpy(ok, im, rw * sizeof(*ok));
+	for (uint64_t fm = e->needany[src][kind]; fm; fm &= fm - 1) {
+		int f = __builtin_ctzll(fm);
+		if (field_present(ev, f))
+			continue;
+		const uint64_t *nm = e->needmask + (size_t)f * rw;
+		for (size_t k = 0; k < rw; k++)
+			ok[k] &= ~nm[k];
+	}
 	/* allowlisted: counted once when a rule the allowlist applies to has
 	 * the event's fields; then only `allowlist off` rules see it */
 	int allowed = 0;
 	if (e->rs->has_allow) {
-		for (uint32_t i = 0; i < n; i++) {
-			const struct bw_rule *r = &e->rs->rules[idx[i]];
-			if ((r->need_fields & ~have) || r->noallow)
-				continue;
+		uint64_t any = 0;
+		for (size_t k = 0; k < rw; k++)
+			any |= ok[k] & e->allowmask[k];
+		if (any) {
 			allowed = is_allowed(e, ev);
 			if (allowed)
 				e->st.allowed++;
-			break;
 		}
 	}
 	/* the index's rules whose prefilter passes, in index order; nothing
 	 * below feeds another event to the engine, so cand stays put */
 	const uint64_t *cand = rule_candidates(e, ev, src, kind);
-	unsigned oc = ev->outcome < BW_OUTCOME__COUNT ? 1u << ev->outcome : ~0u;
-	for (size_t w = 0; w < e->rw; w++) {
-		uint64_t m = cand[w];
+	const uint64_t *om = e->ocmask +
+			     (size_t)(ev->outcome < BW_OUTCOME__COUNT ? ev->outcome :
+				      BW_OUTCOME__COUNT) * rw;
+	for (size_t w = 0; w < rw; w++) {
+		uint64_t m = cand[w] & ok[w] & om[w];
+		if (allowed)
+			m &= ~e->allowmask[w];
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
 			m &= m - 1;
 			const struct rgate *g = &e->gate[ri];
-			if ((g->need_fields & ~have) || !(g->outcome_mask & oc))
-				continue;
-			if (allowed && !g->noallow)
-				continue;
 			struct ectx x = { e, ri, ev, NULL };
 			if (g->when != WS_TRUE && !when_run(&x, g->when))
 				continue;
@@ -2330,6 +2526,10 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->nopre);
 	free(e->cand);
 	free(e->imask);
+	free(e->needmask);
+	free(e->ocmask);
+	free(e->allowmask);
+	free(e->ok);
 	free(e->gate);
 	free(e->wsteps);
 	free(e->prog);

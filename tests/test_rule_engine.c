@@ -1076,6 +1076,75 @@ static void test_filter_anchor_random(void)
 	rules_dir_rm();
 }
 
+/* Set and exists() tests that when_run answers itself (step_fast) must
+ * agree with the field model: enum sets by name, a status set with
+ * status 0 (absent) and neighbours of its members, exists() of an
+ * address, of a string and of user (the user or the identity). */
+static void test_when_fast_tests(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule f1\n  when source in [web, proxy] or kind in [logout]\n"
+		"rule f2\n  when not (http.status in [403, 404, 410]) and "
+		"outcome in [failure, unknown]\n"
+		"rule f3\n  when not exists(src.ip) or not exists(user)\n"
+		"rule f4\n  when exists(url.query) or exists(user)\n"
+		"rule f5\n  when not exists(http.referrer) and not exists(src.ip)\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const int srcs[] = { BW_SRC_WEB, BW_SRC_AUTH, BW_SRC_VPN,
+				    BW_SRC_PROXY, BW_SRC_NONE };
+	static const int kinds[] = { BW_KIND_REQUEST, BW_KIND_LOGOUT,
+				     BW_KIND_LOGIN };
+	static const int status[] = { 0, 200, 402, 403, 404, 405, 410, 411 };
+	int wrong = 0, n = 0;
+	for (int si = 0; si < 5; si++)
+	for (int ki = 0; ki < 3; ki++)
+	for (int oc = 0; oc < BW_OUTCOME__COUNT; oc++)
+	for (int st = 0; st < 8; st++)
+	for (int bits = 0; bits < 16; bits++) {
+		int has_ip = bits & 1, user = (bits >> 1) & 3, has_q = bits & 8;
+		bw_event a = mkev(T0, srcs[si], kinds[ki], oc,
+				  has_ip ? "192.0.2.7" : NULL,
+				  user == 1 ? "bob" : NULL, (uint64_t)++n);
+		if (user == 2)
+			a.identity = BW_STR_LIT("alice");
+		if (has_q)
+			a.url_query = BW_STR_LIT("a=1");
+		if (user == 3)
+			a.referrer = BW_STR_LIT("http://x/");
+		a.http_status = status[st];
+		int has_user = user == 1 || user == 2;
+		int s = status[st];
+		int want[5] = {
+			srcs[si] == BW_SRC_WEB || srcs[si] == BW_SRC_PROXY ||
+				kinds[ki] == BW_KIND_LOGOUT,
+			!(s == 403 || s == 404 || s == 410) &&
+				(oc == BW_OUTCOME_FAILURE || oc == BW_OUTCOME_NONE),
+			!has_ip || !has_user,
+			has_q || has_user,
+			user != 3 && !has_ip,
+		};
+		ngot = 0;
+		bw_engine_event(e, &a);
+		for (int r = 0; r < 5; r++) {
+			char id[4] = { 'f', (char)('1' + r), 0, 0 };
+			if (count_rule(id) != want[r]) {
+				fprintf(stderr, "  %s: src %d kind %d outcome %d "
+					"status %d bits %d: %d, want %d\n", id,
+					srcs[si], kinds[ki], oc, s, bits,
+					count_rule(id), want[r]);
+				wrong++;
+			}
+		}
+	}
+	CHECK_EQ_INT(wrong, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* A rule's `when` runs as a flat program (when_run): nested NOT, AND and
  * OR must give the tree's answer for every event. */
 static void test_when_program(void)
@@ -1169,6 +1238,7 @@ static const struct bw_test tests[] = {
 	{ "filter_literal_positions", test_filter_literal_positions },
 	{ "filter_anchor_random", test_filter_anchor_random },
 	{ "when_program", test_when_program },
+	{ "when_fast_tests", test_when_fast_tests },
 	{ "cond_programs", test_cond_programs },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
