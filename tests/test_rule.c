@@ -7,6 +7,7 @@
 #include "rule.h"
 #include "bw_util.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static struct bw_ruleset *parse(const char *text, struct bw_rerr *err)
@@ -441,7 +442,8 @@ static void test_regex_requirements(void)
 	re = "^\\/api\\/v1\\/(totp\\/User-backup-code|cav\\/client)\\/";
 	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
 	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "totp/user-backup-code") && has_req(v, n, "cav/client"));
+	CHECK(has_req(v, n, "/api/v1/totp/user-backup-code/") &&
+	      has_req(v, n, "/api/v1/cav/client/"));
 	free_req(v, n);
 	/* optional parts never count; a branch with nothing certain kills it */
 	re = "ab?c|x*";
@@ -459,17 +461,99 @@ static void test_regex_requirements(void)
 	free_req(v, n);
 	/* a rare byte outweighs length: <|%3c, not script|img|svg (paths
 	 * hold "img" all the time) */
-	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>)";
+	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>|$)";
 	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
 	CHECK_EQ_INT(n, 2);
 	CHECK(has_req(v, n, "<") && has_req(v, n, "%3c"));
 	free_req(v, n);
-	/* equal scores: longer literals still win over the same class */
+	/* literal groups join the bytes around them */
 	re = "(ab|cd)x(abc|def)";
 	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "abc") && has_req(v, n, "def"));
+	CHECK_EQ_INT(n, 4);
+	CHECK(has_req(v, n, "abxabc") && has_req(v, n, "cdxdef"));
 	free_req(v, n);
+	re = "__(class|mro)__";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "__class__") && has_req(v, n, "__mro__"));
+	free_req(v, n);
+	/* an alternative with an optional tail gives its certain head, and
+	 * nothing joins after it */
+	re = "\\.(pdf|docx?)x$";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, ".pdf") && has_req(v, n, ".doc"));
+	free_req(v, n);
+	/* a repeated group follows what precedes it, not what comes next */
+	re = "x(ab|cd)+yz";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "xab") && has_req(v, n, "xcd"));
+	free_req(v, n);
+	/* too many strings for one filter: shorter chains, still a filter */
+	re = "(a|b|c|d|e|f|g|h)(i|j|k|l|m|n|o|p)(q|r|s|t|u|v|w|x)zz|yy";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK(n > 0 && n <= 64);
+	free_req(v, n);
+}
+
+/* Every subject a regex matches holds one of its requirement literals:
+ * samples that reach each joined form (\s bytes, + and %20 spellings,
+ * repeats, optional tails), checked by PCRE2 and by a search. */
+static int req_found(const struct bw_rlit *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = s; *p; p++) {
+			size_t k = 0;
+			while (k < v[i].n && p[k] && tolower((unsigned char)p[k]) ==
+			       (unsigned char)v[i].s[k])
+				k++;
+			if (k == v[i].n)
+				return 1;
+		}
+	return 0;
+}
+
+static void test_regex_requirements_sound(void)
+{
+	static const struct { const char *re; const char *subj[6]; } cases[] = {
+		{ "(\\s|\\+|%20)(or|and)(\\s|\\+|%20)+\\d+",
+		  { "x OR 1", "a\vand\f2", "q+Or%20%201", "%20AND+++9",
+		    "1\ror\t3", NULL } },
+		{ "waitfor(\\s|\\+|%20)+delay|__(class|mro)__",
+		  { "WAITFOR%20%20DELAY", "waitfor\ndelay", "x__CLASS__",
+		    "__mro__", NULL } },
+		{ "\\.(pdf|docx?|jpe?g|tiff?)$",
+		  { "/a.PDF", "/b.docx", "/c.doc", "/d.jpg", "/e.jpeg", "/f.tiff" } },
+		{ "(\\$\\{|%24\\{)(jndi|lower)(:|%3a)(ldap|rmi)+x",
+		  { "${jndi:ldapldapx", "%24{LOWER%3armix", NULL } },
+	};
+	int wrong = 0;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct bw_rlit *v;
+		const char *re = cases[c].re;
+		size_t n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
+		CHECK(n > 0);
+		int ec;
+		PCRE2_SIZE off;
+		pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, strlen(re),
+						 PCRE2_CASELESS, &ec, &off, NULL);
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		for (int k = 0; k < 6 && cases[c].subj[k]; k++) {
+			const char *s = cases[c].subj[k];
+			int m = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md,
+					    NULL) >= 0;
+			if (!m || !req_found(v, n, s)) {
+				fprintf(stderr, "  /%s/ on '%s': match %d, literal %d\n",
+					re, s, m, req_found(v, n, s));
+				wrong++;
+			}
+		}
+		pcre2_match_data_free(md);
+		pcre2_code_free(code);
+		free_req(v, n);
+	}
+	CHECK_EQ_INT(wrong, 0);
 }
 
 static void test_glob(void)
@@ -641,6 +725,7 @@ static const struct bw_test tests[] = {
 	{ "message_placeholders", test_message_placeholders },
 	{ "regex_prefilter", test_regex_prefilter },
 	{ "regex_requirements", test_regex_requirements },
+	{ "regex_requirements_sound", test_regex_requirements_sound },
 	{ "glob", test_glob },
 	{ "set_globs", test_set_globs },
 	{ "set_glob_select", test_set_glob_select },
