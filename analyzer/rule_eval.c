@@ -486,9 +486,23 @@ static const uint16_t byte_freq[256] = {
 	['q'] = 6,
 };
 
+/* The 256 most frequent byte pairs of that text (lowercased), most
+ * frequent first: 89% of all pairs. A gate on one of them opens at
+ * nearly every value, whatever its bytes weigh alone ("ta" of static). */
+static const char common_pairs[] =
+	".0/5le/1; 0. (in) 0 htntewarliww5.plil7.e/11moens/e ecgeonritiap"
+	"20la.3363753a/wslloz l.1ziatcone10itt/keikpp gckko1/s /2chi/.c a"
+	" sttosst xebtp64re/s//tmrowe:/ic15exwisa 1omfamlmaio/waf, khmpki"
+	"bk(kl,ammeo)6 02ou ct.acw.s:pstendrtur6/26/nta m.e01xaeser/an/ o"
+	"se/ehrdo9.c/4;19an0;1.de/iowim60si/61 vec  n wt or(wn6x6_1ss ipa"
+	"r/tripngal17x toeljs4)sh/cg/e-12-sbieaed05n-ci-0obprcersph04idfi"
+	"/v/fho-rot4.nuasnst-bofoncble;ral (mh;mgpucaef.j:15  v14s-0)00rv"
+	" rv:irtsctuxvifr/r-a1;he-p0_5__77)r-c-dgis48/je15e/d-to/cp(iu x)";
+
 /* The offset of the pair of literal l (n >= 2 bytes) the filter looks
- * for: the rarest in log text (byte_freq), not always the first, so that
- * "/remote/" is found by "mo", not by the "/r" of every path. Literals
+ * for: the rarest in log text (common_pairs, then byte_freq), not always
+ * the first, so that ".tar" is found by ".t", not by the "ta" of every
+ * /static/ path. Literals
  * of three bytes or more keep a third byte after the pair, for the
  * triple test to screen the pair's false hits; among equal pairs, the
  * rarest triple. */
@@ -497,8 +511,15 @@ static size_t ac_anchor(const unsigned char *l, size_t n)
 	size_t best = 0, last = n >= 3 ? n - 3 : 0;
 	uint64_t bestw = UINT64_MAX;
 	for (size_t o = 0; o <= last; o++) {
-		uint64_t w2 = (uint64_t)(byte_freq[lowtab[l[o]]] | 1) *
-			      (byte_freq[lowtab[l[o + 1]]] | 1);
+		unsigned c0 = lowtab[l[o]], c1 = lowtab[l[o + 1]];
+		/* below 1,000,000 for any pair outside the list */
+		uint64_t w2 = (uint64_t)(byte_freq[c0] | 1) * (byte_freq[c1] | 1);
+		for (size_t k = 0; k + 1 < sizeof(common_pairs); k += 2)
+			if ((unsigned char)common_pairs[k] == c0 &&
+			    (unsigned char)common_pairs[k + 1] == c1) {
+				w2 = 2000000 - k;
+				break;
+			}
 		uint64_t w3 = o + 2 < n ? byte_freq[lowtab[l[o + 2]]] | 1 : 1;
 		uint64_t w = w2 << 16 | w3;
 		if (w < bestw) {
