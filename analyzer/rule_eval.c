@@ -117,6 +117,8 @@ struct acfield {
 	struct aclit *lit;
 	char *text;
 	uint64_t *always;    /* W words: regexes without a usable filter */
+	int voff;            /* offset of the field's bw_str in bw_event, or
+	                        -1: read through str_field */
 	/* When at most 8 raw bytes can begin a literal (as the ${ and jndi
 	 * of log4shell on referrers): libc memchr finds the first of them,
 	 * or that there is none (the usual answer), in a few instructions
@@ -383,43 +385,57 @@ static void lowtab_init(void)
 
 static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len);
+static int str_offset(int f);
 
-/* Which regexes on field f can match the current event's value: one
- * filter pass, at most once per event and field. */
+/* Which regexes on field f can match value p (n bytes): the cached
+ * answer of an equal recent value, else one filter pass. @return the
+ * answer, read in place (cache slot or h->own) and never copied: it
+ * changes only at this field's next scan, a later event. */
 __attribute__((noinline))
-static const uint64_t *field_scan(struct bw_engine *e, int f,
-				  const bw_event *ev)
+static const uint64_t *field_scan(struct bw_engine *e, int f, const char *p,
+				  size_t n)
 {
-	struct fhits *h = &e->hits[f];
-	h->gen = e->gen;
-	h->ev = ev;
 	const struct acfield *a = &e->ac[f];
-	/* the answer is read in place (slot, always) and never copied: the
-	 * slot changes only at this field's next scan, a later event */
-	h->bits = a->always;
-	bw_str v;
-	if (!str_field(ev, f, &v))
-		return h->bits;
-	uint64_t *bits = h->own;
+	uint64_t *bits = e->hits[f].own;
 	struct acache *c = NULL;
-	if (a->cache && v.n > ACACHE_MIN && v.n <= ACACHE_MAX) {
-		uint64_t tag = acache_hash(v.p, v.n);
+	if (a->cache && n > ACACHE_MIN && n <= ACACHE_MAX) {
+		uint64_t tag = acache_hash(p, n);
 		unsigned slot = (unsigned)(tag >> 56) & (ACACHE_SLOTS - 1);
 		c = &a->cache[slot];
 		bits = a->cbits + (size_t)slot * e->rxw;
-		if (a->ctag[slot] == tag && c->n == v.n &&
-		    memcmp(c->text, v.p, v.n) == 0)
-			return h->bits = bits;
+		if (a->ctag[slot] == tag && c->n == n &&
+		    memcmp(c->text, p, n) == 0)
+			return bits;
 		a->ctag[slot] = tag; /* filled below */
 	}
 	for (size_t w = 0; w < e->rxw; w++)
 		bits[w] = a->always[w];
-	ac_run(e, a, bits, v.p, v.n);
+	ac_run(e, a, bits, p, n);
 	if (c) {
-		c->n = (uint32_t)v.n;
-		memcpy(c->text, v.p, v.n);
+		c->n = (uint32_t)n;
+		memcpy(c->text, p, n);
 	}
-	return h->bits = bits;
+	return bits;
+}
+
+/* Which regexes on field f can match the current event's value, at
+ * most one field_scan per event and field. Inline: most calls find the
+ * answer made, or no value (absent fields answer always). */
+static inline const uint64_t *field_hits(struct bw_engine *e, int f,
+					 const bw_event *ev)
+{
+	struct fhits *h = &e->hits[f];
+	if (h->gen == e->gen && h->ev == ev)
+		return h->bits;
+	h->gen = e->gen;
+	h->ev = ev;
+	const struct acfield *a = &e->ac[f];
+	bw_str v;
+	if (a->voff >= 0)
+		memcpy(&v, (const char *)ev + a->voff, sizeof(v));
+	else if (!str_field(ev, f, &v))
+		v.p = NULL;
+	return h->bits = v.p ? field_scan(e, f, v.p, v.n) : a->always;
 }
 
 static inline uint32_t acfield_tri(unsigned b0, unsigned b1, unsigned b2)
@@ -644,9 +660,7 @@ static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
 {
 	if (!e->ac[f].start)
 		return 1;
-	const struct fhits *h = &e->hits[f];
-	const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
-			    field_scan(e, f, ev);
+	const uint64_t *b = field_hits(e, f, ev);
 	return (b[(unsigned)idx >> 6] >> (idx & 63)) & 1;
 }
 
@@ -882,9 +896,7 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 	while (fm) {
 		int f = __builtin_ctzll(fm);
 		fm &= fm - 1;
-		const struct fhits *h = &e->hits[f];
-		const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
-				    field_scan(e, f, ev);
+		const uint64_t *b = field_hits(e, f, ev);
 		for (size_t w = 0; w < e->rxw; w++) {
 			uint64_t x = b[w];
 			while (x) {
@@ -2373,6 +2385,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	for (int f = 0; f < BW_F__COUNT; f++) {
 		e->hits[f].own = e->hitwords + (size_t)f * e->rxw;
 		e->hits[f].bits = e->hits[f].own;
+		e->ac[f].voff = str_offset(f);
 		if (ac_build(e, f))
 			goto oom;
 	}
