@@ -233,6 +233,8 @@ struct rgate {
 	uint8_t kind;              /* bw_rule.kind */
 };
 
+#define OKMEMO_SLOTS 16
+
 struct bw_engine {
 	struct bw_ruleset *rs;
 	uint64_t gen;              /* bumped per event: invalidates memos */
@@ -258,7 +260,10 @@ struct bw_engine {
 	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
 	                              outcome o; last: an outcome out of range */
 	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
-	uint64_t *ok;              /* rw: the current event's reachable rules */
+	/* rules of a source, kind and set of missing fields whose fields
+	 * the event has: OKMEMO_SLOTS * rw, direct-mapped by okkey */
+	uint64_t okkey[OKMEMO_SLOTS]; /* 0: empty (a key is never 0) */
+	uint64_t *okmask;
 	struct rgate *gate;        /* per rule: the dispatch loop's tests */
 	struct wstep *wsteps;      /* every rule's `when` program */
 	size_t nwsteps;
@@ -930,9 +935,9 @@ static int cand_build(struct bw_engine *e)
 	e->ocmask = calloc((size_t)(BW_OUTCOME__COUNT + 1) * rw,
 			   sizeof(*e->ocmask));
 	e->allowmask = calloc(rw, sizeof(*e->allowmask));
-	e->ok = calloc(rw, sizeof(*e->ok));
+	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
 	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
-	    !e->needmask || !e->ocmask || !e->allowmask || !e->ok)
+	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask)
 		return -1;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
@@ -2168,16 +2173,30 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	/* which fields the event has, of those the index's rules need: rules
 	 * needing others are struck from ok */
 	size_t rw = e->rw;
-	const uint64_t *im = e->imask + ((size_t)src * BW_KIND__COUNT + kind) * rw;
-	uint64_t *ok = e->ok;
-	memcpy(ok, im, rw * sizeof(*ok));
+	uint64_t miss = 0;
 	for (uint64_t fm = e->needany[src][kind]; fm; fm &= fm - 1) {
 		int f = __builtin_ctzll(fm);
-		if (field_present(ev, f))
-			continue;
-		const uint64_t *nm = e->needmask + (size_t)f * rw;
-		for (size_t k = 0; k < rw; k++)
-			ok[k] &= ~nm[k];
+		if (!field_present(ev, f))
+			miss |= 1ull << f;
+	}
+	/* events of one source and kind mostly lack the same fields: the
+	 * mask for that shape is kept (okmemo) */
+	_Static_assert(BW_F__COUNT <= 40, "okmemo key: fields below bit 40");
+	uint64_t key = miss | (uint64_t)(src * BW_KIND__COUNT + kind + 1) << 40;
+	unsigned slot = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 60) &
+			(OKMEMO_SLOTS - 1);
+	uint64_t *ok = e->okmask + (size_t)slot * rw;
+	if (e->okkey[slot] != key) {
+		const uint64_t *im = e->imask +
+				     ((size_t)src * BW_KIND__COUNT + kind) * rw;
+		memcpy(ok, im, rw * sizeof(*ok));
+		for (uint64_t m = miss; m; m &= m - 1) {
+			const uint64_t *nm = e->needmask +
+					     (size_t)__builtin_ctzll(m) * rw;
+			for (size_t k = 0; k < rw; k++)
+				ok[k] &= ~nm[k];
+		}
+		e->okkey[slot] = key;
 	}
 	/* allowlisted: counted once when a rule the allowlist applies to has
 	 * the event's fields; then only `allowlist off` rules see it */
@@ -2566,7 +2585,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->needmask);
 	free(e->ocmask);
 	free(e->allowmask);
-	free(e->ok);
+	free(e->okmask);
 	free(e->gate);
 	free(e->wsteps);
 	free(e->prog);
