@@ -168,6 +168,17 @@ static uint64_t str_hash(const struct bw_ruleset *rs, const char *p, size_t n,
 	return h ? h : 1;
 }
 
+/* The sbloom bit of value p (n bytes) as str_hash reads it. */
+static inline unsigned sbloom_bit(const char *p, size_t n, int lower)
+{
+	if (lower && n > 256)
+		n = 256; /* str_hash's head */
+	unsigned a = n ? (unsigned char)(lower ? lc(p[n - 1]) : p[n - 1]) : 0;
+	unsigned b = n > 1 ? (unsigned char)(lower ? lc(p[1]) : p[1]) : 0;
+	uint32_t k = ((uint32_t)n * 0x01000193u ^ a << 8 ^ b) * 0x9e3779b1u;
+	return k >> 22;
+}
+
 static int hset_add(struct bw_rset *s, uint64_t h)
 {
 	if ((s->hn + 1) * 2 > s->hcap) {
@@ -305,6 +316,8 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 	}
 	if (hset_add(set, str_hash(rs, v, n, lower)))
 		goto oom;
+	unsigned k = sbloom_bit(v, n, lower);
+	set->sbloom[k >> 6] |= 1ull << (k & 63);
 	return 0;
 oom:
 	snprintf(msg, msglen, "out of memory");
@@ -354,7 +367,8 @@ static int glob_try(const struct bw_rset *set, size_t i, const char *p,
 int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		    const char *p, size_t n)
 {
-	if (set->hn) {
+	unsigned k = sbloom_bit(p, n, set->lower);
+	if (set->hn && ((set->sbloom[k >> 6] >> (k & 63)) & 1)) {
 		uint64_t h = str_hash(rs, p, n, set->lower);
 		uint32_t j = (uint32_t)h & (set->hcap - 1);
 		while (set->hash[j]) {

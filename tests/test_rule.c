@@ -567,6 +567,51 @@ static void test_glob(void)
 	CHECK(!bw_glob_match("a*b*c", "axxbyy", 6, 0));
 }
 
+/* Exact strings pass a one-bit filter (sbloom) before their hash is
+ * looked up: every member must still be found, in any case for a
+ * caseless set and also past the 256 bytes such a set hashes, and
+ * values that share the filter's bytes (length, second and last) with a
+ * member must not be. */
+static void test_set_exact_filter(void)
+{
+	struct bw_ruleset rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.seed = 5;
+	char msg[200], v[400];
+	for (int lower = 0; lower < 2; lower++) {
+		struct bw_rset set;
+		memset(&set, 0, sizeof(set));
+		set.lower = lower;
+		for (int i = 0; i < 300; i++) {
+			int n = snprintf(v, sizeof(v), "/p%d/x%dy", i, i * 7);
+			CHECK_EQ_INT(bw_rset_add(&rs, &set, v, (size_t)n, BW_FT_STR,
+						 lower, msg, sizeof(msg)), 0);
+		}
+		memset(v, 'a', 300);
+		v[0] = '/';
+		CHECK_EQ_INT(bw_rset_add(&rs, &set, v, 300, BW_FT_STR, lower, msg,
+					 sizeof(msg)), 0);
+		int wrong = 0;
+		for (int i = 0; i < 300; i++) {
+			int n = snprintf(v, sizeof(v), "/p%d/x%dy", i, i * 7);
+			if (lower)
+				v[n - 1] = 'Y';
+			wrong += !bw_rset_has_str(&rs, &set, v, (size_t)n);
+			v[n - 1] = 'y';
+			v[2 + (i % 3 == 0)] ^= 1; /* same length, byte 1, last */
+			wrong += bw_rset_has_str(&rs, &set, v, (size_t)n);
+		}
+		CHECK_EQ_INT(wrong, 0);
+		memset(v, 'A', 300);
+		v[0] = '/';
+		CHECK(bw_rset_has_str(&rs, &set, v, 300) == lower);
+		v[299] = 'b';
+		/* a caseless set hashes the first 256 bytes only */
+		CHECK(bw_rset_has_str(&rs, &set, v, 300) == lower);
+		bw_rset_fini(&set);
+	}
+}
+
 static void test_set_globs(void)
 {
 	struct bw_ruleset rs;
@@ -726,6 +771,7 @@ static const struct bw_test tests[] = {
 	{ "regex_prefilter", test_regex_prefilter },
 	{ "regex_requirements", test_regex_requirements },
 	{ "regex_requirements_sound", test_regex_requirements_sound },
+	{ "set_exact_filter", test_set_exact_filter },
 	{ "glob", test_glob },
 	{ "set_globs", test_set_globs },
 	{ "set_glob_select", test_set_glob_select },
