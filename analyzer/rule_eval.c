@@ -108,6 +108,8 @@ struct acslot {
 	uint32_t first;      /* index of the run in lit[] */
 };
 
+#define ACACHE_SLOTS 256     /* recent values per field (acache) */
+
 struct acfield {
 	uint64_t *start;     /* NULL: no regex with literals on this field */
 	uint64_t *lone;      /* 256 entries, or NULL: no one-byte literal */
@@ -131,6 +133,10 @@ struct acfield {
 	uint64_t *ctag;      /* hash of the value held, never 0; 0 = empty */
 	struct acache *cache;
 	uint64_t *cbits;     /* ACACHE_SLOTS * W */
+	/* Set when a slot's value was found again: a miss then clears it
+	 * instead of taking the slot (second chance), so that one-off paths
+	 * do not push out /search and /login. */
+	uint8_t cref[ACACHE_SLOTS];
 };
 
 /* Values repeat across events (user agents, referrers, popular paths):
@@ -138,7 +144,6 @@ struct acfield {
  * bits. The slot hash samples a few words only; a hit is confirmed by
  * comparing the whole value, so a collision (chosen or not) only costs
  * the scan the cache would have saved. */
-#define ACACHE_SLOTS 256
 #define ACACHE_MAX 240       /* bytes; longer values are always scanned */
 #define ACACHE_MIN 8         /* bytes; shorter values are scanned: the
                                 probe (hash, compare) costs more than
@@ -400,18 +405,26 @@ __attribute__((noinline))
 static const uint64_t *field_scan(struct bw_engine *e, int f, const char *p,
 				  size_t n)
 {
-	const struct acfield *a = &e->ac[f];
+	struct acfield *a = &e->ac[f];
 	uint64_t *bits = e->hits[f].own;
 	struct acache *c = NULL;
 	if (a->cache && n > ACACHE_MIN && n <= ACACHE_MAX) {
 		uint64_t tag = acache_hash(p, n);
 		unsigned slot = (unsigned)(tag >> 56) & (ACACHE_SLOTS - 1);
-		c = &a->cache[slot];
-		bits = a->cbits + (size_t)slot * e->rxw;
-		if (a->ctag[slot] == tag && c->n == n &&
-		    memcmp(c->text, p, n) == 0)
-			return bits;
-		a->ctag[slot] = tag; /* filled below */
+		struct acache *cs = &a->cache[slot];
+		uint64_t *cb = a->cbits + (size_t)slot * e->rxw;
+		if (a->ctag[slot] == tag && cs->n == n &&
+		    memcmp(cs->text, p, n) == 0) {
+			a->cref[slot] = 1;
+			return cb;
+		}
+		if (a->cref[slot]) {
+			a->cref[slot] = 0; /* kept this time: scan into own */
+		} else {
+			c = cs;
+			bits = cb;
+			a->ctag[slot] = tag; /* filled below */
+		}
 	}
 	for (size_t w = 0; w < e->rxw; w++)
 		bits[w] = a->always[w];
@@ -527,7 +540,8 @@ static const char common_pairs[] =
  * of three bytes or more keep a third byte after the pair, for the
  * triple test to screen the pair's false hits; among equal pairs, the
  * rarest triple. */
-static size_t ac_anchor(const unsigned char *l, size_t n)
+static size_t ac_anchor(const unsigned char *l, size_t n,
+			const uint16_t *prank)
 {
 	size_t best = 0, last = n >= 3 ? n - 3 : 0;
 	uint64_t bestw = UINT64_MAX;
@@ -535,12 +549,9 @@ static size_t ac_anchor(const unsigned char *l, size_t n)
 		unsigned c0 = lowtab[l[o]], c1 = lowtab[l[o + 1]];
 		/* below 1,000,000 for any pair outside the list */
 		uint64_t w2 = (uint64_t)(byte_freq[c0] | 1) * (byte_freq[c1] | 1);
-		for (size_t k = 0; k + 1 < sizeof(common_pairs); k += 2)
-			if ((unsigned char)common_pairs[k] == c0 &&
-			    (unsigned char)common_pairs[k + 1] == c1) {
-				w2 = 2000000 - k;
-				break;
-			}
+		unsigned r = prank[c0 | c1 << 8];
+		if (r)
+			w2 = 1000000 + r; /* more frequent: higher */
 		uint64_t w3 = o + 2 < n ? byte_freq[lowtab[l[o + 2]]] | 1 : 1;
 		uint64_t w = w2 << 16 | w3;
 		if (w < bestw) {
@@ -694,12 +705,19 @@ static int ac_build(struct bw_engine *e, int f)
 	int rc = -1;
 	uint32_t nl = 0, nkey = 0;
 	uint16_t *keys = malloc(nlit * sizeof(*keys));
+	uint16_t *prank = NULL;
 	a->lit = malloc(nlit * sizeof(*a->lit));
 	a->text = malloc(ntext + 1);
 	a->start = calloc(3072, sizeof(*a->start));
 	a->always = calloc(W, sizeof(*a->always));
-	if (!keys || !a->lit || !a->text || !a->start || !a->always)
+	/* common_pairs by pair: 256 - rank, 0 for the others */
+	prank = calloc(65536, sizeof(*prank));
+	if (!keys || !a->lit || !a->text || !a->start || !a->always || !prank)
 		goto out;
+	for (unsigned k = 0; k + 1 < sizeof(common_pairs); k += 2)
+		prank[(unsigned char)common_pairs[k] |
+		      (unsigned)(unsigned char)common_pairs[k + 1] << 8] =
+			(uint16_t)(256 - k / 2);
 	uint8_t lonebit[256], first[256] = { 0 };
 	int nlone = 0;
 	memset(lonebit, 0xff, sizeof(lonebit));
@@ -752,7 +770,7 @@ static int ac_build(struct bw_engine *e, int f)
 			}
 			/* sparse fields skip to a literal's first byte, so
 			 * their anchor is the first pair */
-			size_t o = a->nsbyte ? 0 : ac_anchor(l, ln);
+			size_t o = a->nsbyte ? 0 : ac_anchor(l, ln, prank);
 			unsigned c1 = lowtab[l[o]], c2 = lowtab[l[o + 1]];
 			/* every raw pair or triple folding to the anchor's */
 			unsigned c3 = o + 2 < ln ? lowtab[l[o + 2]] : 0;
@@ -847,6 +865,7 @@ static int ac_build(struct bw_engine *e, int f)
 	rc = 0;
 out:
 	free(keys);
+	free(prank);
 	return rc;
 }
 
