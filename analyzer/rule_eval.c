@@ -227,6 +227,7 @@ enum {
 	WF_EXISTS_PTR,  /* exists() of a string field: its pointer */
 	WF_EXISTS_IP,   /* exists() of an address: its family */
 	WF_EXISTS_USER, /* exists(user): the user or the identity */
+	WF_STR_CMP,     /* a string field == or != a string */
 };
 
 /* What the dispatch loop reads of a rule before eval(), packed: struct
@@ -1261,6 +1262,21 @@ static int when_run(struct ectx *x, int32_t pc)
 		case WF_EXISTS_USER:
 			r = ev->user.p != NULL || ev->identity.p != NULL;
 			break;
+		case WF_STR_CMP: {
+			/* eval_slow's RN_CMP_STR on a plain member */
+			const struct bw_rnode *n = &nodes[s->node];
+			bw_str v;
+			memcpy(&v, base + s->off, sizeof(v));
+			if (!v.p) {
+				r = n->cmp == RC_NE;
+				break;
+			}
+			int eq = v.n == n->slen &&
+				 (n->flags & RNF_LOWER ? ieq_mem(v.p, n->str, v.n) :
+							 memcmp(v.p, n->str, v.n) == 0);
+			r = eq == (n->cmp == RC_EQ);
+			break;
+		}
 		default:
 			r = eval_leaf(x, &nodes[s->node]);
 		}
@@ -1349,6 +1365,11 @@ static void step_fast(struct bw_engine *e, struct wstep *s, int32_t ni)
 			s->mask |= 1ull << (set->ints[i] - lo);
 		s->lo = lo;
 		s->fast = WF_STATUS_IN;
+		return;
+	}
+	if (n->op == RN_CMP_STR && str_offset(n->field) >= 0) {
+		s->fast = WF_STR_CMP;
+		s->off = (uint16_t)str_offset(n->field);
 		return;
 	}
 	if (n->op != RN_EXISTS)

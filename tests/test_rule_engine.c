@@ -1088,7 +1088,10 @@ static void test_when_fast_tests(void)
 		"outcome in [failure, unknown]\n"
 		"rule f3\n  when not exists(src.ip) or not exists(user)\n"
 		"rule f4\n  when exists(url.query) or exists(user)\n"
-		"rule f5\n  when not exists(http.referrer) and not exists(src.ip)\n",
+		"rule f5\n  when not exists(http.referrer) and not exists(src.ip)\n"
+		"rule f6\n  when url.query == \"a=1\" or http.referrer != \"http://x/\"\n"
+		"rule f7\n  when lower(url.query) == \"a=1\" and not "
+		"(lower(http.referrer) != \"http://x/\")\n",
 		0);
 	if (!e) {
 		CHECK(0);
@@ -1100,6 +1103,7 @@ static void test_when_fast_tests(void)
 				     BW_KIND_LOGIN };
 	static const int status[] = { 0, 200, 402, 403, 404, 405, 410, 411 };
 	int wrong = 0, n = 0;
+	static const char *const qs[] = { "a=1", "A=1", "a=10" };
 	for (int si = 0; si < 5; si++)
 	for (int ki = 0; ki < 3; ki++)
 	for (int oc = 0; oc < BW_OUTCOME__COUNT; oc++)
@@ -1111,14 +1115,20 @@ static void test_when_fast_tests(void)
 				  user == 1 ? "bob" : NULL, (uint64_t)++n);
 		if (user == 2)
 			a.identity = BW_STR_LIT("alice");
+		const char *q = qs[n % 3], *rf = n % 2 ? "HTTP://x/" : "http://x/";
 		if (has_q)
-			a.url_query = BW_STR_LIT("a=1");
+			a.url_query = bw_str_make(q, strlen(q));
 		if (user == 3)
-			a.referrer = BW_STR_LIT("http://x/");
+			a.referrer = bw_str_make(rf, strlen(rf));
 		a.http_status = status[st];
 		int has_user = user == 1 || user == 2;
 		int s = status[st];
-		int want[5] = {
+		int qeq = has_q && !strcmp(q, "a=1");
+		int qieq = has_q && strlen(q) == 3 && (q[0] | 0x20) == 'a' &&
+			   !strcmp(q + 1, "=1");
+		int req = user == 3 && !strcmp(rf, "http://x/");
+		int rieq = user == 3;
+		int want[7] = {
 			srcs[si] == BW_SRC_WEB || srcs[si] == BW_SRC_PROXY ||
 				kinds[ki] == BW_KIND_LOGOUT,
 			!(s == 403 || s == 404 || s == 410) &&
@@ -1126,10 +1136,12 @@ static void test_when_fast_tests(void)
 			!has_ip || !has_user,
 			has_q || has_user,
 			user != 3 && !has_ip,
+			qeq || !req,
+			qieq && rieq,
 		};
 		ngot = 0;
 		bw_engine_event(e, &a);
-		for (int r = 0; r < 5; r++) {
+		for (int r = 0; r < 7; r++) {
 			char id[4] = { 'f', (char)('1' + r), 0, 0 };
 			if (count_rule(id) != want[r]) {
 				fprintf(stderr, "  %s: src %d kind %d outcome %d "
