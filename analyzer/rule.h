@@ -127,6 +127,10 @@ struct bw_rset {
 	char *name;             /* "@list" name or NULL for inline */
 	uint64_t *hash;         /* open addressing of exact string hashes */
 	uint32_t hcap, hn;
+	/* One bit per exact string from its length, byte 1 and last byte
+	 * (of the bytes hashed): most values miss it and skip the hash of
+	 * their whole text, e.g. paths against @probe-paths. */
+	uint64_t sbloom[16];
 	char **globs;           /* patterns containing '*' */
 	uint8_t *gkind;         /* 0 general, 1 "lit*", 2 "*lit", 3 "*lit*" */
 	uint32_t *glen;         /* strlen of each glob (bytes) */

@@ -168,6 +168,17 @@ static uint64_t str_hash(const struct bw_ruleset *rs, const char *p, size_t n,
 	return h ? h : 1;
 }
 
+/* The sbloom bit of value p (n bytes) as str_hash reads it. */
+static inline unsigned sbloom_bit(const char *p, size_t n, int lower)
+{
+	if (lower && n > 256)
+		n = 256; /* str_hash's head */
+	unsigned a = n ? (unsigned char)(lower ? lc(p[n - 1]) : p[n - 1]) : 0;
+	unsigned b = n > 1 ? (unsigned char)(lower ? lc(p[1]) : p[1]) : 0;
+	uint32_t k = ((uint32_t)n * 0x01000193u ^ a << 8 ^ b) * 0x9e3779b1u;
+	return k >> 22;
+}
+
 static int hset_add(struct bw_rset *s, uint64_t h)
 {
 	if ((s->hn + 1) * 2 > s->hcap) {
@@ -305,6 +316,8 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 	}
 	if (hset_add(set, str_hash(rs, v, n, lower)))
 		goto oom;
+	unsigned k = sbloom_bit(v, n, lower);
+	set->sbloom[k >> 6] |= 1ull << (k & 63);
 	return 0;
 oom:
 	snprintf(msg, msglen, "out of memory");
@@ -354,7 +367,8 @@ static int glob_try(const struct bw_rset *set, size_t i, const char *p,
 int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		    const char *p, size_t n)
 {
-	if (set->hn) {
+	unsigned k = sbloom_bit(p, n, set->lower);
+	if (set->hn && ((set->sbloom[k >> 6] >> (k & 63)) & 1)) {
 		uint64_t h = str_hash(rs, p, n, set->lower);
 		uint32_t j = (uint32_t)h & (set->hcap - 1);
 		while (set->hash[j]) {
@@ -722,22 +736,6 @@ static void req_take(struct reqlist *dst, struct reqlist *src)
 	src->known = 0;
 }
 
-static void req_one(struct reqlist *r, const char *s, size_t n)
-{
-	r->n = 0;
-	r->known = 0;
-	char *c = malloc(n + 1);
-	if (!c)
-		return;
-	for (size_t i = 0; i < n; i++)
-		c[i] = lc(s[i]);
-	c[n] = 0;
-	r->v[0].s = c;
-	r->v[0].n = n;
-	r->n = 1;
-	r->known = 1;
-}
-
 /* End of the group or class starting at p[i] ('(' or '['). */
 static size_t skip_group(const char *p, size_t n, size_t i)
 {
@@ -772,19 +770,201 @@ static size_t skip_group(const char *p, size_t n, size_t i)
 	return n;
 }
 
-static void req_alt(const char *p, size_t n, struct reqlist *out, int depth);
+static void req_alt(const char *p, size_t n, struct reqlist *out, int depth,
+		    size_t cap);
+
+/* A chain: the strings one of which every match holds contiguously up
+ * to the current point of a branch (a run of literal bytes, times the
+ * alternatives of literal groups met since), so that "\.(pdf|doc)" asks
+ * for ".pdf" or ".doc" and "__(class|mro)__" for "__class__" or
+ * "__mro__", not for the bare words. Strings stop growing together at
+ * CHAIN_LEN bytes (a prefix of a required string is required too). */
+#define CHAIN_LEN 96
+
+struct chain {
+	char s[REQ_MAX][CHAIN_LEN];
+	size_t len[REQ_MAX];
+	size_t n;            /* strings; 0: no chain */
+	int frozen;          /* a string is full: append no more */
+};
+
+/* The bytes \s matches, for a group alternative that is only \s: the C
+ * locale's white space, plus 0x85 and 0xa0 in case tables say so (extra
+ * literals only widen the filter). */
+static const char ws_bytes[] = " \t\n\v\f\r\x85\xa0";
+
+/* The literal prefixes of the alternatives of group p[0..n): each
+ * alternative's leading literal bytes, up to anything else (a class, a
+ * nested group, an optional byte). @return their count (into out, each
+ * at most CHAIN_LEN bytes, *exact set when every alternative is wholly
+ * literal), 0 when an alternative has no literal prefix or there are
+ * more than REQ_MAX. */
+static size_t group_prefixes(const char *p, size_t n,
+			     char out[][CHAIN_LEN], size_t *outlen, int *exact)
+{
+	size_t cnt = 0;
+	*exact = 1;
+	for (size_t i = 0, start = 0; i <= n; i++) {
+		if (i < n) {
+			if (p[i] == '\\') {
+				i++;
+				continue;
+			}
+			if (p[i] == '(' || p[i] == '[') {
+				i = skip_group(p, n, i);
+				continue;
+			}
+			if (p[i] != '|')
+				continue;
+		}
+		const char *a = p + start;
+		size_t an = i - start;
+		start = i + 1;
+		if (an == 2 && a[0] == '\\' && a[1] == 's') {
+			for (size_t k = 0; k < sizeof(ws_bytes) - 1; k++) {
+				if (cnt == REQ_MAX)
+					return 0;
+				out[cnt][0] = ws_bytes[k];
+				outlen[cnt++] = 1;
+			}
+			continue;
+		}
+		if (cnt == REQ_MAX)
+			return 0;
+		size_t l = 0, j = 0;
+		while (j < an && l < CHAIN_LEN) {
+			char c = a[j];
+			size_t next = j + 1;
+			if (c == '\\' && j + 1 < an) {
+				char e = a[j + 1];
+				if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+				    (e >= '0' && e <= '9'))
+					break;
+				c = e;
+				next = j + 2;
+			} else if (strchr("()[].^$*+?{|", c)) {
+				break;
+			}
+			if (next < an && strchr("?*{", a[next]))
+				break; /* optional, or a count we do not read */
+			out[cnt][l++] = lc(c);
+			j = next;
+			if (j < an && a[j] == '+')
+				break; /* one copy is certain, then more */
+		}
+		if (!l)
+			return 0;
+		if (j < an)
+			*exact = 0;
+		outlen[cnt++] = l;
+	}
+	return cnt;
+}
+
+/* Offer the chain as a requirement (into best) and end it. */
+static void chain_flush(struct chain *ch, struct reqlist *best)
+{
+	if (!ch->n)
+		return;
+	struct reqlist r = { .known = 1 };
+	for (size_t i = 0; i < ch->n; i++) {
+		char *c = malloc(ch->len[i] + 1);
+		if (!c) {
+			req_free(&r);
+			ch->n = 0;
+			return;
+		}
+		memcpy(c, ch->s[i], ch->len[i]);
+		c[ch->len[i]] = 0;
+		r.v[r.n].s = c;
+		r.v[r.n++].n = ch->len[i];
+	}
+	if (req_better(&r, best))
+		req_take(best, &r);
+	req_free(&r);
+	ch->n = 0;
+	ch->frozen = 0;
+}
+
+/* Append byte c to every string of the chain (or start one). */
+static void chain_byte(struct chain *ch, char c)
+{
+	if (!ch->n) {
+		ch->n = 1;
+		ch->len[0] = 0;
+		ch->frozen = 0;
+	}
+	if (ch->frozen)
+		return;
+	for (size_t i = 0; i < ch->n; i++)
+		if (ch->len[i] == CHAIN_LEN)
+			ch->frozen = 1;
+	if (ch->frozen)
+		return;
+	for (size_t i = 0; i < ch->n; i++)
+		ch->s[i][ch->len[i]++] = lc(c);
+}
+
+/* Follow the chain with one of the group's prefixes. When the product
+ * would hold more than cap strings the chain is flushed into best and
+ * restarts from the prefixes (if they are at most cap). */
+static void chain_group(struct chain *ch, char pre[][CHAIN_LEN],
+			const size_t *plen, size_t np, size_t cap,
+			struct reqlist *best)
+{
+	if (ch->n && (ch->frozen || ch->n * np > cap))
+		chain_flush(ch, best);
+	if (np > cap)
+		return;
+	if (!ch->n) {
+		for (size_t k = 0; k < np; k++) {
+			memcpy(ch->s[k], pre[k], plen[k]);
+			ch->len[k] = plen[k];
+		}
+		ch->n = np;
+		ch->frozen = 0;
+		return;
+	}
+	struct chain *nc = malloc(sizeof(*nc));
+	if (!nc) {
+		chain_flush(ch, best);
+		return;
+	}
+	nc->n = 0;
+	nc->frozen = 0;
+	for (size_t i = 0; i < ch->n; i++)
+		for (size_t k = 0; k < np; k++) {
+			size_t l = ch->len[i], add = plen[k];
+			if (l + add > CHAIN_LEN) {
+				add = CHAIN_LEN - l;
+				nc->frozen = 1;
+			}
+			memcpy(nc->s[nc->n], ch->s[i], l);
+			memcpy(nc->s[nc->n] + l, pre[k], add);
+			nc->len[nc->n++] = l + add;
+		}
+	memcpy(ch, nc, sizeof(*ch));
+	free(nc);
+}
+
 
 /* One branch (no top-level '|'). */
-static void req_seq(const char *p, size_t n, struct reqlist *out, int depth)
+static void req_seq(const char *p, size_t n, struct reqlist *out, int depth,
+		    size_t cap)
 {
 	struct reqlist best = { .known = 0 }, cand = { .known = 0 };
-	char run[256];
-	size_t rl = 0;
+	struct chain ch;
+	char pre[REQ_MAX][CHAIN_LEN];
+	size_t plen[REQ_MAX];
+	ch.n = 0;
+	ch.frozen = 0;
 	out->n = 0;
 	out->known = 0;
 	for (size_t i = 0; i < n;) {
 		int litc = -1;  /* a literal byte, or -1 */
 		int group = 0;  /* cand holds a group's requirement */
+		size_t np = 0;  /* literal prefixes of the group (pre) */
+		int gexact = 0; /* ... each the whole of its alternative */
 		size_t next;
 		char c = p[i];
 		if (c == '\\' && i + 1 < n) {
@@ -807,14 +987,16 @@ static void req_seq(const char *p, size_t n, struct reqlist *out, int depth)
 				if (inn >= 2 && in[1] == ':') {
 					in += 2;
 					inn -= 2;
-					req_alt(in, inn, &cand, depth + 1);
+					req_alt(in, inn, &cand, depth + 1, cap);
 					group = cand.known;
+					np = group_prefixes(in, inn, pre, plen, &gexact);
 				} else {
 					req_free(&cand); /* lookaround, inline flags */
 				}
 			} else {
-				req_alt(in, inn, &cand, depth + 1);
+				req_alt(in, inn, &cand, depth + 1, cap);
 				group = cand.known;
+				np = group_prefixes(in, inn, pre, plen, &gexact);
 			}
 			next = end + 1;
 		} else if (c == '[') {
@@ -862,25 +1044,18 @@ static void req_seq(const char *p, size_t n, struct reqlist *out, int depth)
 				next++; /* lazy / possessive */
 		}
 		if (litc >= 0 && !optional) {
-			if (rl < sizeof(run))
-				run[rl++] = (char)litc;
-			if (repeat) {
-				/* run ends after one copy */
-				struct reqlist r = { .known = 0 };
-				req_one(&r, run, rl);
-				if (req_better(&r, &best))
-					req_take(&best, &r);
-				req_free(&r);
-				rl = 0;
-			}
+			chain_byte(&ch, (char)litc);
+			if (repeat)
+				chain_flush(&ch, &best); /* ends after one copy */
 		} else {
-			if (rl) {
-				struct reqlist r = { .known = 0 };
-				req_one(&r, run, rl);
-				if (req_better(&r, &best))
-					req_take(&best, &r);
-				req_free(&r);
-				rl = 0;
+			if (np && !optional) {
+				/* a repeated group: its first copy follows the
+				 * chain, but the last precedes what comes next */
+				chain_group(&ch, pre, plen, np, cap, &best);
+				if (!gexact || repeat)
+					chain_flush(&ch, &best);
+			} else {
+				chain_flush(&ch, &best);
 			}
 			if (group && !optional && req_better(&cand, &best))
 				req_take(&best, &cand);
@@ -888,17 +1063,14 @@ static void req_seq(const char *p, size_t n, struct reqlist *out, int depth)
 		}
 		i = next;
 	}
-	if (rl) {
-		struct reqlist r = { .known = 0 };
-		req_one(&r, run, rl);
-		if (req_better(&r, &best))
-			req_take(&best, &r);
-		req_free(&r);
-	}
+	chain_flush(&ch, &best);
 	*out = best;
 }
 
-static void req_alt(const char *p, size_t n, struct reqlist *out, int depth)
+/* The requirement of alternation p[0..n); chains (struct chain) of at
+ * most cap strings. */
+static void req_alt(const char *p, size_t n, struct reqlist *out, int depth,
+		    size_t cap)
 {
 	out->n = 0;
 	out->known = 0;
@@ -921,7 +1093,7 @@ static void req_alt(const char *p, size_t n, struct reqlist *out, int depth)
 				continue;
 		}
 		struct reqlist b;
-		req_seq(p + start, i - start, &b, depth);
+		req_seq(p + start, i - start, &b, depth, cap);
 		if (!b.known || acc.n + b.n > REQ_MAX) {
 			req_free(&b);
 			req_free(&acc);
@@ -941,10 +1113,17 @@ size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
 	*out = NULL;
 	if (flags & PCRE2_EXTENDED)
 		return 0;
-	struct reqlist r;
-	req_alt(re, n, &r, 0);
-	if (!r.known || !r.n)
+	/* longer chains make rarer literals, but the branches' literals
+	 * must fit REQ_MAX together: fewer strings per chain until they do
+	 * (cap 1 joins only groups of one alternative) */
+	static const size_t caps[] = { REQ_MAX, 16, 4, 1 };
+	struct reqlist r = { .known = 0 };
+	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]) && !r.known; k++)
+		req_alt(re, n, &r, 0, caps[k]);
+	if (!r.known || !r.n) {
+		req_free(&r);
 		return 0;
+	}
 	*out = malloc(r.n * sizeof(**out));
 	if (!*out) {
 		req_free(&r);

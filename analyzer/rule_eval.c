@@ -18,6 +18,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alert.h"
 #include "bw_time.h"
@@ -84,17 +87,16 @@ struct rrun {
  * literals (bw_regex.req, lowercased; the test is case-insensitive).
  * Small enough to stay in L1 next to the rule state tables:
  *
- *   start  8 KB bitmap (64-bit words) over raw byte pairs (b0 | b1 << 8): set when the
- *          pair, case-folded, is a literal of two bytes; then 8 KB over
- *          a hash of raw byte triples (acfield_tri): set when the triple
- *          begins a longer literal. Triples, because in paths and agents
- *          many pairs start some literal ("/e", "co", "in")
+ *   start  24 KB: three 8 KB bitmaps (64-bit words) over raw byte
+ *          pairs (b0 | b1 << 8) and triples, laid out at ac_run: a gate
+ *          every byte is tested against, then the exact tests for two-
+ *          byte literals and for the start of longer ones
  *   lone   raw byte -> bit (group of one-byte literals, mod 64) whose
  *          regexes the byte alone satisfies; ORed over the value
  *   slot   hash of folded first pairs -> run of lit[] to compare
  *
- * A hit in start only costs a slot probe and a few compares; bytes that
- * begin no literal cost one bitmap test. Every answer is a superset:
+ * A hit in start only costs two bitmap tests, then a slot probe and a
+ * few compares; bytes that begin no literal cost one bitmap test. Every answer is a superset:
  * lone groups shared by two bytes report both bytes' regexes. */
 struct aclit {
 	uint64_t head;       /* first bytes (up to 8), each | 0x20 */
@@ -102,6 +104,7 @@ struct aclit {
 	uint32_t off;        /* into text: the literal, lowercased */
 	uint32_t n;          /* bytes, >= 2 */
 	uint32_t rx;         /* regex index */
+	uint16_t anc;        /* offset of the anchor pair (ac_anchor) */
 };
 
 struct acslot {
@@ -109,6 +112,8 @@ struct acslot {
 	uint32_t cnt;        /* literals in the run; 0 = empty slot */
 	uint32_t first;      /* index of the run in lit[] */
 };
+
+#define ACACHE_SLOTS 256     /* recent values per field (acache) */
 
 struct acfield {
 	uint64_t *start;     /* NULL: no regex with literals on this field */
@@ -119,6 +124,8 @@ struct acfield {
 	struct aclit *lit;
 	char *text;
 	uint64_t *always;    /* W words: regexes without a usable filter */
+	int voff;            /* offset of the field's bw_str in bw_event, or
+	                        -1: read through str_field */
 	/* When at most 8 raw bytes can begin a literal (as the ${ and jndi
 	 * of log4shell on referrers): libc memchr finds the first of them,
 	 * or that there is none (the usual answer), in a few instructions
@@ -131,6 +138,10 @@ struct acfield {
 	uint64_t *ctag;      /* hash of the value held, never 0; 0 = empty */
 	struct acache *cache;
 	uint64_t *cbits;     /* ACACHE_SLOTS * W */
+	/* Set when a slot's value was found again: a miss then clears it
+	 * instead of taking the slot (second chance), so that one-off paths
+	 * do not push out /search and /login. */
+	uint8_t cref[ACACHE_SLOTS];
 };
 
 /* Values repeat across events (user agents, referrers, popular paths):
@@ -138,11 +149,12 @@ struct acfield {
  * bits. The slot hash samples a few words only; a hit is confirmed by
  * comparing the whole value, so a collision (chosen or not) only costs
  * the scan the cache would have saved. */
-#define ACACHE_SLOTS 256
 #define ACACHE_MAX 240       /* bytes; longer values are always scanned */
-#define ACACHE_MIN 32        /* bytes; shorter values are scanned: the
-                                probe (hash, a 244-byte slot out of L1)
-                                costs more than their scan */
+#define ACACHE_MIN 8         /* bytes; shorter values are scanned: the
+                                probe (hash, compare) costs more than
+                                their scan. Popular short paths (/login,
+                                /api/v1/cases) are worth caching since
+                                the scan tests one gate per byte */
 struct acache {
 	uint32_t n;          /* bytes */
 	char text[ACACHE_MAX];
@@ -203,19 +215,36 @@ struct smemo {
 struct wstep {
 	int32_t node;              /* test node index */
 	int32_t on_true, on_false; /* step index or WS_TRUE / WS_FALSE */
+	uint8_t fast;              /* WF_*: a short cut for the node's test */
+	uint16_t off;              /* WF_EXISTS_*: offset in bw_event */
+	uint64_t mask;             /* WF_ENUM_IN: values in the set;
+	                              WF_STATUS_IN: statuses lo + bit */
+	int64_t lo;                /* WF_ENUM_IN: values in the model */
+};
+
+/* Common tests answered in when_run itself, from facts gathered when the
+ * program is built (step_fast), instead of eval_slow's field descriptor
+ * lookups and set searches. */
+enum {
+	WF_NONE,        /* eval_leaf */
+	WF_ENUM_IN,     /* source/kind/outcome in a set: bit per value */
+	WF_STATUS_IN,   /* http.status in a set of close integers */
+	WF_EXISTS_PTR,  /* exists() of a string field: its pointer */
+	WF_EXISTS_IP,   /* exists() of an address: its family */
+	WF_EXISTS_USER, /* exists(user): the user or the identity */
+	WF_STR_CMP,     /* a string field == or != a string */
 };
 
 /* What the dispatch loop reads of a rule before eval(), packed: struct
  * bw_rule is ~550 bytes, so reading these from it costs a cache line per
  * candidate rule and event. */
 struct rgate {
-	uint64_t need_fields;      /* bw_rule.need_fields */
 	int32_t when;              /* entry of the `when` program (wsteps) or
 	                              WS_TRUE */
-	uint8_t outcome_mask;      /* bw_rule.outcome_mask */
-	uint8_t noallow;           /* bw_rule.noallow */
 	uint8_t kind;              /* bw_rule.kind */
 };
+
+#define OKMEMO_SLOTS 16
 
 struct bw_engine {
 	struct bw_ruleset *rs;
@@ -233,6 +262,19 @@ struct bw_engine {
 	uint64_t *nopre;           /* rw: rules without a prefilter */
 	uint64_t *cand;            /* rw: the current event's candidates */
 	uint64_t *imask;           /* [source][kind] * rw: rs->index as bits */
+	/* The dispatch's tests as rule masks, so that rules an event cannot
+	 * reach cost nothing: fields (and outcomes) are tested once per event
+	 * and strike every rule that needs them at once. */
+	uint64_t needany[BW_SRC__COUNT][BW_KIND__COUNT]; /* fields some rule
+	                              of the index needs */
+	uint64_t *needmask;        /* BW_F__COUNT * rw: rules needing field f */
+	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
+	                              outcome o; last: an outcome out of range */
+	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
+	/* rules of a source, kind and set of missing fields whose fields
+	 * the event has: OKMEMO_SLOTS * rw, direct-mapped by okkey */
+	uint64_t okkey[OKMEMO_SLOTS]; /* 0: empty (a key is never 0) */
+	uint64_t *okmask;
 	struct rgate *gate;        /* per rule: the dispatch loop's tests */
 	struct wstep *wsteps;      /* every rule's `when` program */
 	size_t nwsteps;
@@ -359,43 +401,65 @@ static void lowtab_init(void)
 
 static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len);
+static int str_offset(int f);
 
-/* Which regexes on field f can match the current event's value: one
- * filter pass, at most once per event and field. */
+/* Which regexes on field f can match value p (n bytes): the cached
+ * answer of an equal recent value, else one filter pass. @return the
+ * answer, read in place (cache slot or h->own) and never copied: it
+ * changes only at this field's next scan, a later event. */
 __attribute__((noinline))
-static const uint64_t *field_scan(struct bw_engine *e, int f,
-				  const bw_event *ev)
+static const uint64_t *field_scan(struct bw_engine *e, int f, const char *p,
+				  size_t n)
 {
-	struct fhits *h = &e->hits[f];
-	h->gen = e->gen;
-	h->ev = ev;
-	const struct acfield *a = &e->ac[f];
-	/* the answer is read in place (slot, always) and never copied: the
-	 * slot changes only at this field's next scan, a later event */
-	h->bits = a->always;
-	bw_str v;
-	if (!str_field(ev, f, &v))
-		return h->bits;
-	uint64_t *bits = h->own;
+	struct acfield *a = &e->ac[f];
+	uint64_t *bits = e->hits[f].own;
 	struct acache *c = NULL;
-	if (a->cache && v.n > ACACHE_MIN && v.n <= ACACHE_MAX) {
-		uint64_t tag = acache_hash(v.p, v.n);
+	if (a->cache && n > ACACHE_MIN && n <= ACACHE_MAX) {
+		uint64_t tag = acache_hash(p, n);
 		unsigned slot = (unsigned)(tag >> 56) & (ACACHE_SLOTS - 1);
-		c = &a->cache[slot];
-		bits = a->cbits + (size_t)slot * e->rxw;
-		if (a->ctag[slot] == tag && c->n == v.n &&
-		    memcmp(c->text, v.p, v.n) == 0)
-			return h->bits = bits;
-		a->ctag[slot] = tag; /* filled below */
+		struct acache *cs = &a->cache[slot];
+		uint64_t *cb = a->cbits + (size_t)slot * e->rxw;
+		if (a->ctag[slot] == tag && cs->n == n &&
+		    memcmp(cs->text, p, n) == 0) {
+			a->cref[slot] = 1;
+			return cb;
+		}
+		if (a->cref[slot]) {
+			a->cref[slot] = 0; /* kept this time: scan into own */
+		} else {
+			c = cs;
+			bits = cb;
+			a->ctag[slot] = tag; /* filled below */
+		}
 	}
 	for (size_t w = 0; w < e->rxw; w++)
 		bits[w] = a->always[w];
-	ac_run(e, a, bits, v.p, v.n);
+	ac_run(e, a, bits, p, n);
 	if (c) {
-		c->n = (uint32_t)v.n;
-		memcpy(c->text, v.p, v.n);
+		c->n = (uint32_t)n;
+		memcpy(c->text, p, n);
 	}
-	return h->bits = bits;
+	return bits;
+}
+
+/* Which regexes on field f can match the current event's value, at
+ * most one field_scan per event and field. Inline: most calls find the
+ * answer made, or no value (absent fields answer always). */
+static inline const uint64_t *field_hits(struct bw_engine *e, int f,
+					 const bw_event *ev)
+{
+	struct fhits *h = &e->hits[f];
+	if (h->gen == e->gen && h->ev == ev)
+		return h->bits;
+	h->gen = e->gen;
+	h->ev = ev;
+	const struct acfield *a = &e->ac[f];
+	bw_str v;
+	if (a->voff >= 0)
+		memcpy(&v, (const char *)ev + a->voff, sizeof(v));
+	else if (!str_field(ev, f, &v))
+		v.p = NULL;
+	return h->bits = v.p ? field_scan(e, f, v.p, v.n) : a->always;
 }
 
 static inline uint32_t acfield_tri(unsigned b0, unsigned b1, unsigned b2)
@@ -408,8 +472,9 @@ static inline uint32_t acslot_of(uint32_t key, uint32_t bits)
 	return (key * 0x9e3779b1u) >> (32 - bits);
 }
 
-/* A literal pair starts at u[i] (i + 1 < len): compare the literals
- * filed under it, OR-ing those present into bits. */
+/* An anchor pair is at u[i] (i + 1 < len): compare the literals filed
+ * under it, each from where it would start, OR-ing those present into
+ * bits. */
 __attribute__((noinline))
 static void ac_verify(const struct acfield *a, uint64_t *bits,
 		      const unsigned char *u, size_t len, size_t i)
@@ -425,66 +490,183 @@ static void ac_verify(const struct acfield *a, uint64_t *bits,
 		/* heads compare with every byte | 0x20: equal for a letter in
 		 * either case, and for a non-letter lets through at most its
 		 * | 0x20 twin (a superset, as a filter may) */
-		size_t avail = len - i;
-		uint64_t w = (avail >= 8 ? load8((const char *)u + i, 8) :
-			      load8((const char *)u + i, avail)) |
-			     0x2020202020202020ull;
 		const struct aclit *l = a->lit + sl->first;
-		for (uint32_t k = 0; k < sl->cnt; k++, l++)
-			if (l->n <= avail && (w & l->hmask) == l->head &&
+		for (uint32_t k = 0; k < sl->cnt; k++, l++) {
+			if (l->anc > i)
+				continue; /* would start before the value */
+			const char *q = (const char *)u + i - l->anc;
+			size_t avail = len - (i - l->anc);
+			if (l->n > avail)
+				continue;
+			uint64_t w = load8(q, avail) | 0x2020202020202020ull;
+			if ((w & l->hmask) == l->head &&
 			    (l->n <= 8 ||
-			     ieq_mem((const char *)u + i + 8, a->text + l->off + 8,
-				     l->n - 8)))
+			     ieq_mem(q + 8, a->text + l->off + 8, l->n - 8)))
 				bits[l->rx >> 6] |= 1ull << (l->rx & 63);
+		}
 		return;
 	}
 }
 
-/* Run the filter over p, OR-ing the regexes found into bits. */
+/* How often each byte (lowercased) occurs in the text the filter scans,
+ * per 10,000 bytes: measured over the paths, referrers and agents of the
+ * bench web log, with '=', '&' and '%' raised to what query strings hold.
+ * Unlisted bytes: 1. Only the order matters (ac_anchor). */
+static const uint16_t byte_freq[256] = {
+	['/'] = 652, ['e'] = 635, [' '] = 592, ['i'] = 495, ['t'] = 456,
+	['.'] = 451, ['a'] = 444, ['o'] = 399, ['s'] = 394, ['l'] = 375,
+	['1'] = 374, ['0'] = 367, ['n'] = 320, ['c'] = 302, ['r'] = 297,
+	['m'] = 277, ['p'] = 270, ['w'] = 265, ['6'] = 185, ['k'] = 184,
+	['5'] = 179, ['h'] = 170, ['-'] = 140, ['3'] = 133, ['2'] = 124,
+	['g'] = 121, ['x'] = 110, ['d'] = 106, ['b'] = 102, [';'] = 102,
+	['u'] = 99, ['f'] = 99, ['7'] = 99, ['('] = 96, [')'] = 96,
+	['4'] = 78, ['v'] = 56, ['z'] = 56, [':'] = 54, ['='] = 50,
+	['&'] = 50, ['%'] = 50, ['9'] = 46, [','] = 40, ['_'] = 38,
+	['8'] = 30, ['j'] = 24, ['y'] = 15, ['?'] = 10, ['+'] = 8,
+	['q'] = 6,
+};
+
+/* The 256 most frequent byte pairs of that text (lowercased), most
+ * frequent first: 89% of all pairs. A gate on one of them opens at
+ * nearly every value, whatever its bytes weigh alone ("ta" of static). */
+static const char common_pairs[] =
+	".0/5le/1; 0. (in) 0 htntewarliww5.plil7.e/11moens/e ecgeonritiap"
+	"20la.3363753a/wslloz l.1ziatcone10itt/keikpp gckko1/s /2chi/.c a"
+	" sttosst xebtp64re/s//tmrowe:/ic15exwisa 1omfamlmaio/waf, khmpki"
+	"bk(kl,ammeo)6 02ou ct.acw.s:pstendrtur6/26/nta m.e01xaeser/an/ o"
+	"se/ehrdo9.c/4;19an0;1.de/iowim60si/61 vec  n wt or(wn6x6_1ss ipa"
+	"r/tripngal17x toeljs4)sh/cg/e-12-sbieaed05n-ci-0obprcersph04idfi"
+	"/v/fho-rot4.nuasnst-bofoncble;ral (mh;mgpucaef.j:15  v14s-0)00rv"
+	" rv:irtsctuxvifr/r-a1;he-p0_5__77)r-c-dgis48/je15e/d-to/cp(iu x)";
+
+/* The offset of the pair of literal l (n >= 2 bytes) the filter looks
+ * for: the rarest in log text (common_pairs, then byte_freq), not always
+ * the first, so that ".tar" is found by ".t", not by the "ta" of every
+ * /static/ path. Literals
+ * of three bytes or more keep a third byte after the pair, for the
+ * triple test to screen the pair's false hits; among equal pairs, the
+ * rarest triple. */
+static size_t ac_anchor(const unsigned char *l, size_t n,
+			const uint16_t *prank)
+{
+	size_t best = 0, last = n >= 3 ? n - 3 : 0;
+	uint64_t bestw = UINT64_MAX;
+	for (size_t o = 0; o <= last; o++) {
+		unsigned c0 = lowtab[l[o]], c1 = lowtab[l[o + 1]];
+		/* below 1,000,000 for any pair outside the list */
+		uint64_t w2 = (uint64_t)(byte_freq[c0] | 1) * (byte_freq[c1] | 1);
+		unsigned r = prank[c0 | c1 << 8];
+		if (r)
+			w2 = 1000000 + r; /* more frequent: higher */
+		uint64_t w3 = o + 2 < n ? byte_freq[lowtab[l[o + 2]]] | 1 : 1;
+		uint64_t w = w2 << 16 | w3;
+		if (w < bestw) {
+			bestw = w;
+			best = o;
+		}
+	}
+	return best;
+}
+
+/* The raw pair at u (u[0] | u[1] << 8), in one load. */
+static inline uint32_t pair_at(const unsigned char *u)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint16_t k;
+	memcpy(&k, u, 2);
+	return k;
+#else
+	return u[0] | (uint32_t)u[1] << 8;
+#endif
+}
+
+/* The gate passed at u[i] (i + 1 < len): the byte may be a one-byte
+ * literal, the pair a two-byte one or the start of a longer one. Out of
+ * line, so the scan loop stays a few registers. @return the lone groups
+ * of u[i]. */
+__attribute__((noinline))
+static uint64_t ac_hit(const struct acfield *a, uint64_t *bits,
+		       const unsigned char *u, size_t len, size_t i)
+{
+	const uint64_t *p2 = a->start + 1024, *t3 = a->start + 2048;
+	uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
+	uint32_t hit = (uint32_t)(p2[k >> 6] >> (k & 63)) & 1;
+	if (i + 2 < len) {
+		uint32_t t = acfield_tri(u[i], u[i + 1], u[i + 2]);
+		hit |= (uint32_t)(t3[t >> 6] >> (t & 63)) & 1;
+	}
+	if (hit)
+		ac_verify(a, bits, u, len, i);
+	return a->lone ? a->lone[u[i]] : 0;
+}
+
+/* Index of the first of u[0..len) that is one of a's sbyte, or len.
+ * SSE2 (the x86-64 baseline) tests 16 bytes against all of them at once
+ * where libc memchr would make one pass per byte value. */
+static size_t ac_first_sbyte(const struct acfield *a, const unsigned char *u,
+			     size_t len)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	if (len >= 16) {
+		__m128i nd[8];
+		for (int k = 0; k < a->nsbyte; k++)
+			nd[k] = _mm_set1_epi8((char)a->sbyte[k]);
+		for (;; i += 16) {
+			if (i + 16 > len)
+				i = len - 16; /* last block overlaps the one before */
+			__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+			__m128i m = _mm_cmpeq_epi8(v, nd[0]);
+			for (int k = 1; k < a->nsbyte; k++)
+				m = _mm_or_si128(m, _mm_cmpeq_epi8(v, nd[k]));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+			if (mask)
+				return i + (size_t)__builtin_ctz(mask);
+			if (i + 16 == len)
+				return len;
+		}
+	}
+#endif
+	for (; i < len; i++)
+		for (int k = 0; k < a->nsbyte; k++)
+			if (u[i] == a->sbyte[k])
+				return i;
+	return len;
+}
+
+/* Run the filter over p, OR-ing the regexes found into bits.
+ *
+ *   start  [0, 1024)     gate: raw pairs folding to a literal's first
+ *                        pair, and every pair whose first byte is a
+ *                        one-byte literal
+ *          [1024, 2048)  raw pairs folding to a two-byte literal
+ *          [2048, 3072)  hash of raw triples (acfield_tri) folding to
+ *                        the start of a longer literal
+ *
+ * Each byte costs one gate test; the pair and triple tables (triples,
+ * because in paths and agents many pairs start some literal: "/e",
+ * "co", "in") are read only where the gate passed. */
 static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		   uint64_t *bits, const char *p, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	const uint64_t *st = a->start, *st3 = st + 1024;
-	size_t i = 0;
+	const uint64_t *gate = a->start;
 	if (a->nsbyte) {
-		i = len;
-		for (int k = 0; k < a->nsbyte; k++) {
-			const unsigned char *q = memchr(u, a->sbyte[k], i);
-			if (q)
-				i = (size_t)(q - u);
-		}
-		u += i; /* nothing before can start a literal */
-		len -= i;
-		i = 0;
+		size_t skip = ac_first_sbyte(a, u, len);
+		u += skip; /* nothing before can start a literal */
+		len -= skip;
 	}
-	/* one-byte literals: no branch per byte, the groups seen are
-	 * resolved once at the end */
-	static const uint64_t nolone[256];
-	const uint64_t *lone = a->lone ? a->lone : nolone;
+	if (!len)
+		return;
+	/* one-byte literals: the groups seen are resolved once at the end */
 	uint64_t seen = 0;
-	if (len >= 3) {
-		uint32_t x = u[i], y = u[i + 1];
-		for (; i + 2 < len; i++) {
-			uint32_t z = u[i + 2];
-			uint32_t k = x | y << 8;
-			uint32_t t = acfield_tri(x, y, z);
-			seen |= lone[x];
-			if (((st[k >> 6] >> (k & 63)) | (st3[t >> 6] >> (t & 63))) & 1)
-				ac_verify(a, bits, u, len, i);
-			x = y;
-			y = z;
-		}
+	for (size_t i = 0; i + 1 < len; i++) {
+		uint32_t k = pair_at(u + i);
+		if (__builtin_expect((gate[k >> 6] >> (k & 63)) & 1, 0))
+			seen |= ac_hit(a, bits, u, len, i);
 	}
-	if (i + 1 < len) {
-		uint32_t k = u[i] | (uint32_t)u[i + 1] << 8;
-		seen |= lone[u[i]];
-		if ((st[k >> 6] >> (k & 63)) & 1)
-			ac_verify(a, bits, u, len, i);
-		i++;
-	}
-	if (i < len)
-		seen |= lone[u[i]];
+	if (a->lone)
+		seen |= a->lone[u[len - 1]];
 	while (seen) {
 		const uint64_t *m = a->lonemask + (size_t)__builtin_ctzll(seen) *
 						      e->rxw;
@@ -500,9 +682,7 @@ static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
 {
 	if (!e->ac[f].start)
 		return 1;
-	const struct fhits *h = &e->hits[f];
-	const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
-			    field_scan(e, f, ev);
+	const uint64_t *b = field_hits(e, f, ev);
 	return (b[(unsigned)idx >> 6] >> (idx & 63)) & 1;
 }
 
@@ -531,15 +711,39 @@ static int ac_build(struct bw_engine *e, int f)
 	int rc = -1;
 	uint32_t nl = 0, nkey = 0;
 	uint16_t *keys = malloc(nlit * sizeof(*keys));
+	uint16_t *prank = NULL;
 	a->lit = malloc(nlit * sizeof(*a->lit));
 	a->text = malloc(ntext + 1);
-	a->start = calloc(2048, sizeof(*a->start));
+	a->start = calloc(3072, sizeof(*a->start));
 	a->always = calloc(W, sizeof(*a->always));
-	if (!keys || !a->lit || !a->text || !a->start || !a->always)
+	/* common_pairs by pair: 256 - rank, 0 for the others */
+	prank = calloc(65536, sizeof(*prank));
+	if (!keys || !a->lit || !a->text || !a->start || !a->always || !prank)
 		goto out;
+	for (unsigned k = 0; k + 1 < sizeof(common_pairs); k += 2)
+		prank[(unsigned char)common_pairs[k] |
+		      (unsigned)(unsigned char)common_pairs[k + 1] << 8] =
+			(uint16_t)(256 - k / 2);
 	uint8_t lonebit[256], first[256] = { 0 };
 	int nlone = 0;
 	memset(lonebit, 0xff, sizeof(lonebit));
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		const struct bw_rnode *n = &rs->nodes[i];
+		if (n->op != RN_REGEX || n->field != f || n->a < 0)
+			continue;
+		const struct bw_regex *rx = &rs->rx[n->a];
+		for (size_t k = 0; k < rx->nreq; k++)
+			if (rx->req[k].n)
+				first[lowtab[(unsigned char)rx->req[k].s[0]]] = 1;
+	}
+	int ns0 = 0;
+	for (unsigned c = 0; c < 256 && ns0 <= 8; c++) {
+		int starts = first[lowtab[c]];
+		if (starts && ns0 < 8)
+			a->sbyte[ns0] = (uint8_t)c;
+		ns0 += starts;
+	}
+	a->nsbyte = ns0 <= 8 ? ns0 : 0;
 	ntext = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
@@ -557,7 +761,6 @@ static int ac_build(struct bw_engine *e, int f)
 				continue;
 			}
 			unsigned c0 = lowtab[l[0]];
-			first[c0] = 1;
 			if (ln == 1) {
 				if (!a->lone) {
 					a->lone = calloc(256, sizeof(*a->lone));
@@ -571,18 +774,24 @@ static int ac_build(struct bw_engine *e, int f)
 				a->lonemask[lonebit[c0] * W + word] |= bit;
 				continue;
 			}
-			unsigned c1 = lowtab[l[1]];
-			/* every raw pair or triple folding to the literal's */
-			unsigned c2 = ln > 2 ? lowtab[l[2]] : 0;
+			/* sparse fields skip to a literal's first byte, so
+			 * their anchor is the first pair */
+			size_t o = a->nsbyte ? 0 : ac_anchor(l, ln, prank);
+			unsigned c1 = lowtab[l[o]], c2 = lowtab[l[o + 1]];
+			/* every raw pair or triple folding to the anchor's */
+			unsigned c3 = o + 2 < ln ? lowtab[l[o + 2]] : 0;
 			for (unsigned v = 0; v < 8; v++) {
-				unsigned x = v & 1 && c0 - 'a' < 26u ? c0 - 32 : c0;
-				unsigned y = v & 2 && c1 - 'a' < 26u ? c1 - 32 : c1;
-				unsigned z = v & 4 && c2 - 'a' < 26u ? c2 - 32 : c2;
-				unsigned kk = ln == 2 ? x | y << 8 :
-					      8192 * 8 + acfield_tri(x, y, z);
+				unsigned x = v & 1 && c1 - 'a' < 26u ? c1 - 32 : c1;
+				unsigned y = v & 2 && c2 - 'a' < 26u ? c2 - 32 : c2;
+				unsigned z = v & 4 && c3 - 'a' < 26u ? c3 - 32 : c3;
+				unsigned g = x | y << 8;
+				unsigned kk = o + 2 == ln ? 1024 * 64 + g :
+					      2048 * 64 + acfield_tri(x, y, z);
+				a->start[g >> 6] |= 1ull << (g & 63);
 				a->start[kk >> 6] |= 1ull << (kk & 63);
 			}
-			keys[nl] = (uint16_t)(c0 | c1 << 8);
+			keys[nl] = (uint16_t)(c1 | c2 << 8);
+			a->lit[nl].anc = (uint16_t)o;
 			a->lit[nl].off = (uint32_t)ntext;
 			a->lit[nl].n = (uint32_t)ln;
 			a->lit[nl].rx = (uint32_t)n->a;
@@ -606,17 +815,14 @@ static int ac_build(struct bw_engine *e, int f)
 	}
 	if (a->lone)
 		for (unsigned c = 0; c < 256; c++)
-			if (lonebit[lowtab[c]] != 0xff)
+			if (lonebit[lowtab[c]] != 0xff) {
 				a->lone[c] = 1ull << lonebit[lowtab[c]];
-	int ns0 = 0;
-	for (unsigned c = 0; c < 256 && ns0 <= 8; c++) {
-		int starts = first[lowtab[c]];
-		if (starts && ns0 < 8)
-			a->sbyte[ns0] = (uint8_t)c;
-		ns0 += starts;
-	}
-	a->nsbyte = ns0 <= 8 ? ns0 : 0;
-	/* group the literals by first pair into contiguous runs (a few
+				for (unsigned y = 0; y < 256; y++) {
+					unsigned g = c | y << 8;
+					a->start[g >> 6] |= 1ull << (g & 63);
+				}
+			}
+	/* group the literals by anchor pair into contiguous runs (a few
 	 * hundred literals at most: quadratic is fine) */
 	for (uint32_t k = 0; k < nl; k++) {
 		int seen = 0;
@@ -665,6 +871,7 @@ static int ac_build(struct bw_engine *e, int f)
 	rc = 0;
 out:
 	free(keys);
+	free(prank);
 	return rc;
 }
 
@@ -719,9 +926,7 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 	while (fm) {
 		int f = __builtin_ctzll(fm);
 		fm &= fm - 1;
-		const struct fhits *h = &e->hits[f];
-		const uint64_t *b = h->gen == e->gen && h->ev == ev ? h->bits :
-				    field_scan(e, f, ev);
+		const uint64_t *b = field_hits(e, f, ev);
 		for (size_t w = 0; w < e->rxw; w++) {
 			uint64_t x = b[w];
 			while (x) {
@@ -751,8 +956,29 @@ static int cand_build(struct bw_engine *e)
 	e->cand = calloc(rw, sizeof(*e->cand));
 	e->imask = calloc((size_t)BW_SRC__COUNT * BW_KIND__COUNT * rw,
 			  sizeof(*e->imask));
-	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask)
+	e->needmask = calloc((size_t)BW_F__COUNT * rw, sizeof(*e->needmask));
+	e->ocmask = calloc((size_t)(BW_OUTCOME__COUNT + 1) * rw,
+			   sizeof(*e->ocmask));
+	e->allowmask = calloc(rw, sizeof(*e->allowmask));
+	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
+	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
+	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask)
 		return -1;
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		const struct bw_rule *r = &rs->rules[ri];
+		size_t w = ri >> 6;
+		uint64_t bit = 1ull << (ri & 63);
+		for (int f = 0; f < BW_F__COUNT; f++)
+			if (r->need_fields & (1ull << f))
+				e->needmask[(size_t)f * rw + w] |= bit;
+		for (int o = 0; o < BW_OUTCOME__COUNT; o++)
+			if (r->outcome_mask & (1u << o))
+				e->ocmask[(size_t)o * rw + w] |= bit;
+		if (r->outcome_mask) /* an outcome out of range meets any */
+			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
+		if (!r->noallow)
+			e->allowmask[w] |= bit;
+	}
 	for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
 		for (int kd = 0; kd < BW_KIND__COUNT; kd++) {
 			uint64_t *im = e->imask +
@@ -762,6 +988,7 @@ static int cand_build(struct bw_engine *e)
 				/* bit order is index order (rules ascending) */
 				assert(i == 0 || ri > rs->index[sidx][kd][i - 1]);
 				im[ri >> 6] |= 1ull << (ri & 63);
+				e->needany[sidx][kd] |= rs->rules[ri].need_fields;
 			}
 		}
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
@@ -1010,11 +1237,164 @@ static int when_run(struct ectx *x, int32_t pc)
 {
 	const struct wstep *st = x->e->wsteps;
 	const struct bw_rnode *nodes = x->e->rs->nodes;
+	const bw_event *ev = x->ev;
+	const char *base = (const char *)ev;
 	while (pc >= 0) {
 		const struct wstep *s = &st[pc];
-		pc = eval_leaf(x, &nodes[s->node]) ? s->on_true : s->on_false;
+		int r;
+		switch (s->fast) {
+		case WF_ENUM_IN: {
+			unsigned v = s->off == BW_F_SOURCE ? ev->source :
+				     s->off == BW_F_KIND ? ev->kind : ev->outcome;
+			r = v < s->lo ? (int)((s->mask >> v) & 1) :
+					eval_leaf(x, &nodes[s->node]);
+			break;
+		}
+		case WF_STATUS_IN: {
+			uint64_t d = (uint64_t)((int64_t)ev->http_status - s->lo);
+			r = ev->http_status && d < 64 && ((s->mask >> d) & 1);
+			break;
+		}
+		case WF_EXISTS_PTR: {
+			const char *p;
+			memcpy(&p, base + s->off, sizeof(p));
+			r = p != NULL;
+			break;
+		}
+		case WF_EXISTS_IP:
+			r = ((const bw_ip *)(const void *)(base + s->off))->family != 0;
+			break;
+		case WF_EXISTS_USER:
+			r = ev->user.p != NULL || ev->identity.p != NULL;
+			break;
+		case WF_STR_CMP: {
+			/* eval_slow's RN_CMP_STR on a plain member */
+			const struct bw_rnode *n = &nodes[s->node];
+			bw_str v;
+			memcpy(&v, base + s->off, sizeof(v));
+			if (!v.p) {
+				r = n->cmp == RC_NE;
+				break;
+			}
+			int eq = v.n == n->slen &&
+				 (n->flags & RNF_LOWER ? ieq_mem(v.p, n->str, v.n) :
+							 memcmp(v.p, n->str, v.n) == 0);
+			r = eq == (n->cmp == RC_EQ);
+			break;
+		}
+		default:
+			r = eval_leaf(x, &nodes[s->node]);
+		}
+		pc = r ? s->on_true : s->on_false;
 	}
 	return pc == WS_TRUE;
+}
+
+/* Where str_field reads string field f in a bw_event. @return the
+ * offset of its bw_str, or -1 (not a plain member: computed, or USER). */
+static int str_offset(int f)
+{
+	switch ((enum bw_field_id)f) {
+	case BW_F_USER_DOMAIN: return (int)offsetof(bw_event, user_domain);
+	case BW_F_AUTH_METHOD: return (int)offsetof(bw_event, auth_method);
+	case BW_F_ACTION: return (int)offsetof(bw_event, action);
+	case BW_F_REASON: return (int)offsetof(bw_event, reason);
+	case BW_F_SESSION_ID: return (int)offsetof(bw_event, session_id);
+	case BW_F_TARGET_USER: return (int)offsetof(bw_event, target_user);
+	case BW_F_COMMAND: return (int)offsetof(bw_event, command);
+	case BW_F_IDENTITY: return (int)offsetof(bw_event, identity);
+	case BW_F_SRC_HOST: return (int)offsetof(bw_event, src_host);
+	case BW_F_HOST: return (int)offsetof(bw_event, host);
+	case BW_F_PROGRAM: return (int)offsetof(bw_event, program);
+	case BW_F_FORWARDED_FOR: return (int)offsetof(bw_event, forwarded_for);
+	case BW_F_HTTP_METHOD: return (int)offsetof(bw_event, http_method);
+	case BW_F_URL_PATH: return (int)offsetof(bw_event, url_path);
+	case BW_F_URL_QUERY: return (int)offsetof(bw_event, url_query);
+	case BW_F_HTTP_VERSION: return (int)offsetof(bw_event, http_version);
+	case BW_F_REFERRER: return (int)offsetof(bw_event, referrer);
+	case BW_F_USER_AGENT: return (int)offsetof(bw_event, user_agent);
+	case BW_F_VHOST: return (int)offsetof(bw_event, vhost);
+	case BW_F_REQUEST: return (int)offsetof(bw_event, request);
+	default: return -1;
+	}
+}
+
+/* Fill the short cut of step s (node ni), when its test has one. The
+ * answers are the slow path's: enum sets are asked about every value
+ * once, here. */
+static void step_fast(struct bw_engine *e, struct wstep *s, int32_t ni)
+{
+	const struct bw_rnode *n = &e->rs->nodes[ni];
+	const struct bw_field_desc *d;
+	s->fast = WF_NONE;
+	if (n->op == RN_IN && n->a >= 0 &&
+	    (n->field == BW_F_SOURCE || n->field == BW_F_KIND ||
+	     n->field == BW_F_OUTCOME)) {
+		int count = n->field == BW_F_SOURCE ? BW_SRC__COUNT :
+			    n->field == BW_F_KIND ? BW_KIND__COUNT :
+			    BW_OUTCOME__COUNT;
+		if (count > 64)
+			return;
+		uint64_t m = 0;
+		for (int v = 0; v < count; v++) {
+			bw_event t;
+			memset(&t, 0, sizeof(t));
+			t.source = (uint8_t)v;
+			t.kind = (uint8_t)v;
+			t.outcome = (uint8_t)v;
+			struct ectx x = { e, 0, &t, NULL };
+			if (eval_in(&x, n, &e->rs->sets[n->a]))
+				m |= 1ull << v;
+		}
+		s->fast = WF_ENUM_IN;
+		s->off = (uint16_t)n->field;
+		s->mask = m;
+		s->lo = count; /* values from count on: the slow path */
+		return;
+	}
+	if (n->op == RN_IN && n->a >= 0 && n->field == BW_F_HTTP_STATUS) {
+		const struct bw_rset *set = &e->rs->sets[n->a];
+		if (!set->nints)
+			return;
+		int64_t lo = set->ints[0], hi = set->ints[0];
+		for (size_t i = 1; i < set->nints; i++) {
+			if (set->ints[i] < lo)
+				lo = set->ints[i];
+			if (set->ints[i] > hi)
+				hi = set->ints[i];
+		}
+		if (hi - lo >= 64 || lo <= INT32_MIN || hi > INT32_MAX)
+			return;
+		s->mask = 0;
+		for (size_t i = 0; i < set->nints; i++)
+			s->mask |= 1ull << (set->ints[i] - lo);
+		s->lo = lo;
+		s->fast = WF_STATUS_IN;
+		return;
+	}
+	if (n->op == RN_CMP_STR && str_offset(n->field) >= 0) {
+		s->fast = WF_STR_CMP;
+		s->off = (uint16_t)str_offset(n->field);
+		return;
+	}
+	if (n->op != RN_EXISTS)
+		return;
+	d = bw_field_desc((enum bw_field_id)n->field);
+	if (n->field == BW_F_USER) {
+		s->fast = WF_EXISTS_USER;
+	} else if (d->type == BW_FT_IP) {
+		s->fast = WF_EXISTS_IP;
+		s->off = n->field == BW_F_SRC_IP ? offsetof(bw_event, src_ip) :
+			 n->field == BW_F_DST_IP ? offsetof(bw_event, dst_ip) :
+			 offsetof(bw_event, assigned_ip);
+		if (n->field != BW_F_SRC_IP && n->field != BW_F_DST_IP &&
+		    n->field != BW_F_ASSIGNED_IP)
+			s->fast = WF_NONE;
+	} else if (d->type == BW_FT_STR && str_offset(n->field) >= 0) {
+		s->fast = WF_EXISTS_PTR;
+		s->off = (uint16_t)(str_offset(n->field) +
+				    (int)offsetof(bw_str, p));
+	}
 }
 
 /* Append the steps of node ni, which continue at t when it is true and
@@ -1046,7 +1426,12 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 		e->wsteps = p;
 		*cap = nc;
 	}
-	e->wsteps[e->nwsteps] = (struct wstep){ ni, t, f };
+	struct wstep *st = &e->wsteps[e->nwsteps];
+	memset(st, 0, sizeof(*st));
+	st->node = ni;
+	st->on_true = t;
+	st->on_false = f;
+	step_fast(e, st, ni);
 	return (int32_t)e->nwsteps++;
 }
 
@@ -1083,9 +1468,7 @@ static int gate_build(struct bw_engine *e)
 			if (r->steps[i].cond >= 0 &&
 			    prog_of(e, r->steps[i].cond, &cap) == -3)
 				return -1;
-		e->gate[ri] = (struct rgate){ r->need_fields, w,
-					      r->outcome_mask, r->noallow != 0,
-					      (uint8_t)r->kind };
+		e->gate[ri] = (struct rgate){ w, (uint8_t)r->kind };
 	}
 	return 0;
 }
@@ -1754,6 +2137,46 @@ static size_t lane_leader(const struct bw_engine *e, size_t ri)
 	return lead;
 }
 
+/* @return 0 when ev lacks field f; fields not listed here (added to the
+ * model later) count as present, which only costs a full evaluation. */
+static int field_present(const bw_event *ev, int f)
+{
+	switch ((enum bw_field_id)f) {
+	case BW_F_FORMAT: return ev->format != NULL;
+	case BW_F_USER: return ev->user.p != NULL || ev->identity.p != NULL;
+	case BW_F_IDENTITY: return ev->identity.p != NULL;
+	case BW_F_USER_DOMAIN: return ev->user_domain.p != NULL;
+	case BW_F_AUTH_METHOD: return ev->auth_method.p != NULL;
+	case BW_F_ACTION: return ev->action.p != NULL;
+	case BW_F_REASON: return ev->reason.p != NULL;
+	case BW_F_SESSION_ID: return ev->session_id.p != NULL;
+	case BW_F_SRC_IP: return ev->src_ip.family != 0;
+	case BW_F_DST_IP: return ev->dst_ip.family != 0;
+	case BW_F_ASSIGNED_IP: return ev->assigned_ip.family != 0;
+	case BW_F_SRC_PORT: return ev->src_port != 0;
+	case BW_F_DST_PORT: return ev->dst_port != 0;
+	case BW_F_SRC_HOST: return ev->src_host.p != NULL;
+	case BW_F_HOST: return ev->host.p != NULL;
+	case BW_F_PROGRAM: return ev->program.p != NULL;
+	case BW_F_FORWARDED_FOR: return ev->forwarded_for.p != NULL;
+	case BW_F_HTTP_METHOD: return ev->http_method.p != NULL;
+	case BW_F_URL_PATH: return ev->url_path.p != NULL;
+	case BW_F_URL_QUERY: return ev->url_query.p != NULL;
+	case BW_F_HTTP_VERSION: return ev->http_version.p != NULL;
+	case BW_F_REFERRER: return ev->referrer.p != NULL;
+	case BW_F_USER_AGENT: return ev->user_agent.p != NULL;
+	case BW_F_VHOST: return ev->vhost.p != NULL;
+	case BW_F_REQUEST: return ev->request.p != NULL;
+	case BW_F_HTTP_STATUS: return ev->http_status != 0;
+	case BW_F_HTTP_BYTES: return ev->http_bytes != BW_NUM_ABSENT;
+	case BW_F_BYTES_OUT: return ev->bytes_out != BW_NUM_ABSENT;
+	case BW_F_BYTES_IN: return ev->bytes_in != BW_NUM_ABSENT;
+	case BW_F_DURATION: return ev->duration_ms != BW_NUM_ABSENT;
+	case BW_F_TARGET_USER: return ev->target_user.p != NULL;
+	default: return 1;
+	}
+}
+
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
 {
 	const struct bw_ruleset *rs = e->rs;
@@ -1799,75 +2222,63 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	}
 	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
-	const uint32_t *idx = e->rs->index[src][kind];
-	uint32_t n = e->rs->nindex[src][kind];
-	if (!n)
+	if (!e->rs->nindex[src][kind])
 		return; /* no rule looks at this source and kind */
-	/* which fields the event has: rules needing others are skipped.
-	 * Fields not listed here (added to the model later) count as present,
-	 * which only costs a full evaluation. */
-	uint64_t have = ~0ull;
-#define HAVE(f, cond) have &= ~((uint64_t)((cond) == 0) << (f))
-	HAVE(BW_F_FORMAT, ev->format != NULL);
-	HAVE(BW_F_USER, ev->user.p != NULL || ev->identity.p != NULL);
-	HAVE(BW_F_IDENTITY, ev->identity.p != NULL);
-	HAVE(BW_F_USER_DOMAIN, ev->user_domain.p != NULL);
-	HAVE(BW_F_AUTH_METHOD, ev->auth_method.p != NULL);
-	HAVE(BW_F_ACTION, ev->action.p != NULL);
-	HAVE(BW_F_REASON, ev->reason.p != NULL);
-	HAVE(BW_F_SESSION_ID, ev->session_id.p != NULL);
-	HAVE(BW_F_SRC_IP, ev->src_ip.family);
-	HAVE(BW_F_DST_IP, ev->dst_ip.family);
-	HAVE(BW_F_ASSIGNED_IP, ev->assigned_ip.family);
-	HAVE(BW_F_SRC_PORT, ev->src_port);
-	HAVE(BW_F_DST_PORT, ev->dst_port);
-	HAVE(BW_F_SRC_HOST, ev->src_host.p != NULL);
-	HAVE(BW_F_HOST, ev->host.p != NULL);
-	HAVE(BW_F_PROGRAM, ev->program.p != NULL);
-	HAVE(BW_F_FORWARDED_FOR, ev->forwarded_for.p != NULL);
-	HAVE(BW_F_HTTP_METHOD, ev->http_method.p != NULL);
-	HAVE(BW_F_URL_PATH, ev->url_path.p != NULL);
-	HAVE(BW_F_URL_QUERY, ev->url_query.p != NULL);
-	HAVE(BW_F_HTTP_VERSION, ev->http_version.p != NULL);
-	HAVE(BW_F_REFERRER, ev->referrer.p != NULL);
-	HAVE(BW_F_USER_AGENT, ev->user_agent.p != NULL);
-	HAVE(BW_F_VHOST, ev->vhost.p != NULL);
-	HAVE(BW_F_REQUEST, ev->request.p != NULL);
-	HAVE(BW_F_HTTP_STATUS, ev->http_status);
-	HAVE(BW_F_HTTP_BYTES, ev->http_bytes != BW_NUM_ABSENT);
-	HAVE(BW_F_BYTES_OUT, ev->bytes_out != BW_NUM_ABSENT);
-	HAVE(BW_F_BYTES_IN, ev->bytes_in != BW_NUM_ABSENT);
-	HAVE(BW_F_DURATION, ev->duration_ms != BW_NUM_ABSENT);
-	HAVE(BW_F_TARGET_USER, ev->target_user.p != NULL);
-#undef HAVE
+	/* which fields the event has, of those the index's rules need: rules
+	 * needing others are struck from ok */
+	size_t rw = e->rw;
+	uint64_t miss = 0;
+	for (uint64_t fm = e->needany[src][kind]; fm; fm &= fm - 1) {
+		int f = __builtin_ctzll(fm);
+		if (!field_present(ev, f))
+			miss |= 1ull << f;
+	}
+	/* events of one source and kind mostly lack the same fields: the
+	 * mask for that shape is kept (okmemo) */
+	_Static_assert(BW_F__COUNT <= 40, "okmemo key: fields below bit 40");
+	uint64_t key = miss | (uint64_t)(src * BW_KIND__COUNT + kind + 1) << 40;
+	unsigned slot = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 60) &
+			(OKMEMO_SLOTS - 1);
+	uint64_t *ok = e->okmask + (size_t)slot * rw;
+	if (e->okkey[slot] != key) {
+		const uint64_t *im = e->imask +
+				     ((size_t)src * BW_KIND__COUNT + kind) * rw;
+		memcpy(ok, im, rw * sizeof(*ok));
+		for (uint64_t m = miss; m; m &= m - 1) {
+			const uint64_t *nm = e->needmask +
+					     (size_t)__builtin_ctzll(m) * rw;
+			for (size_t k = 0; k < rw; k++)
+				ok[k] &= ~nm[k];
+		}
+		e->okkey[slot] = key;
+	}
 	/* allowlisted: counted once when a rule the allowlist applies to has
 	 * the event's fields; then only `allowlist off` rules see it */
 	int allowed = 0;
 	if (e->rs->has_allow) {
-		for (uint32_t i = 0; i < n; i++) {
-			const struct bw_rule *r = &e->rs->rules[idx[i]];
-			if ((r->need_fields & ~have) || r->noallow)
-				continue;
+		uint64_t any = 0;
+		for (size_t k = 0; k < rw; k++)
+			any |= ok[k] & e->allowmask[k];
+		if (any) {
 			allowed = is_allowed(e, ev);
 			if (allowed)
 				e->st.allowed++;
-			break;
 		}
 	}
 	/* the index's rules whose prefilter passes, in index order; nothing
 	 * below feeds another event to the engine, so cand stays put */
 	const uint64_t *cand = rule_candidates(e, ev, src, kind);
-	unsigned oc = ev->outcome < BW_OUTCOME__COUNT ? 1u << ev->outcome : ~0u;
-	for (size_t w = 0; w < e->rw; w++) {
-		uint64_t m = cand[w];
+	const uint64_t *om = e->ocmask +
+			     (size_t)(ev->outcome < BW_OUTCOME__COUNT ? ev->outcome :
+				      BW_OUTCOME__COUNT) * rw;
+	for (size_t w = 0; w < rw; w++) {
+		uint64_t m = cand[w] & ok[w] & om[w];
+		if (allowed)
+			m &= ~e->allowmask[w];
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
 			m &= m - 1;
 			const struct rgate *g = &e->gate[ri];
-			if ((g->need_fields & ~have) || !(g->outcome_mask & oc))
-				continue;
-			if (allowed && !g->noallow)
-				continue;
 			struct ectx x = { e, ri, ev, NULL };
 			if (g->when != WS_TRUE && !when_run(&x, g->when))
 				continue;
@@ -2047,6 +2458,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	for (int f = 0; f < BW_F__COUNT; f++) {
 		e->hits[f].own = e->hitwords + (size_t)f * e->rxw;
 		e->hits[f].bits = e->hits[f].own;
+		e->ac[f].voff = str_offset(f);
 		if (ac_build(e, f))
 			goto oom;
 	}
@@ -2224,6 +2636,10 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->nopre);
 	free(e->cand);
 	free(e->imask);
+	free(e->needmask);
+	free(e->ocmask);
+	free(e->allowmask);
+	free(e->okmask);
 	free(e->gate);
 	free(e->wsteps);
 	free(e->prog);

@@ -7,6 +7,7 @@
 #include "rule.h"
 #include "bw_util.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static struct bw_ruleset *parse(const char *text, struct bw_rerr *err)
@@ -454,7 +455,8 @@ static void test_regex_requirements(void)
 	re = "^\\/api\\/v1\\/(totp\\/User-backup-code|cav\\/client)\\/";
 	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
 	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "totp/user-backup-code") && has_req(v, n, "cav/client"));
+	CHECK(has_req(v, n, "/api/v1/totp/user-backup-code/") &&
+	      has_req(v, n, "/api/v1/cav/client/"));
 	free_req(v, n);
 	/* optional parts never count; a branch with nothing certain kills it */
 	re = "ab?c|x*";
@@ -472,17 +474,99 @@ static void test_regex_requirements(void)
 	free_req(v, n);
 	/* a rare byte outweighs length: <|%3c, not script|img|svg (paths
 	 * hold "img" all the time) */
-	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>)";
+	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>|$)";
 	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
 	CHECK_EQ_INT(n, 2);
 	CHECK(has_req(v, n, "<") && has_req(v, n, "%3c"));
 	free_req(v, n);
-	/* equal scores: longer literals still win over the same class */
+	/* literal groups join the bytes around them */
 	re = "(ab|cd)x(abc|def)";
 	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "abc") && has_req(v, n, "def"));
+	CHECK_EQ_INT(n, 4);
+	CHECK(has_req(v, n, "abxabc") && has_req(v, n, "cdxdef"));
 	free_req(v, n);
+	re = "__(class|mro)__";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "__class__") && has_req(v, n, "__mro__"));
+	free_req(v, n);
+	/* an alternative with an optional tail gives its certain head, and
+	 * nothing joins after it */
+	re = "\\.(pdf|docx?)x$";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, ".pdf") && has_req(v, n, ".doc"));
+	free_req(v, n);
+	/* a repeated group follows what precedes it, not what comes next */
+	re = "x(ab|cd)+yz";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK_EQ_INT(n, 2);
+	CHECK(has_req(v, n, "xab") && has_req(v, n, "xcd"));
+	free_req(v, n);
+	/* too many strings for one filter: shorter chains, still a filter */
+	re = "(a|b|c|d|e|f|g|h)(i|j|k|l|m|n|o|p)(q|r|s|t|u|v|w|x)zz|yy";
+	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	CHECK(n > 0 && n <= 64);
+	free_req(v, n);
+}
+
+/* Every subject a regex matches holds one of its requirement literals:
+ * samples that reach each joined form (\s bytes, + and %20 spellings,
+ * repeats, optional tails), checked by PCRE2 and by a search. */
+static int req_found(const struct bw_rlit *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = s; *p; p++) {
+			size_t k = 0;
+			while (k < v[i].n && p[k] && tolower((unsigned char)p[k]) ==
+			       (unsigned char)v[i].s[k])
+				k++;
+			if (k == v[i].n)
+				return 1;
+		}
+	return 0;
+}
+
+static void test_regex_requirements_sound(void)
+{
+	static const struct { const char *re; const char *subj[6]; } cases[] = {
+		{ "(\\s|\\+|%20)(or|and)(\\s|\\+|%20)+\\d+",
+		  { "x OR 1", "a\vand\f2", "q+Or%20%201", "%20AND+++9",
+		    "1\ror\t3", NULL } },
+		{ "waitfor(\\s|\\+|%20)+delay|__(class|mro)__",
+		  { "WAITFOR%20%20DELAY", "waitfor\ndelay", "x__CLASS__",
+		    "__mro__", NULL } },
+		{ "\\.(pdf|docx?|jpe?g|tiff?)$",
+		  { "/a.PDF", "/b.docx", "/c.doc", "/d.jpg", "/e.jpeg", "/f.tiff" } },
+		{ "(\\$\\{|%24\\{)(jndi|lower)(:|%3a)(ldap|rmi)+x",
+		  { "${jndi:ldapldapx", "%24{LOWER%3armix", NULL } },
+	};
+	int wrong = 0;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct bw_rlit *v;
+		const char *re = cases[c].re;
+		size_t n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
+		CHECK(n > 0);
+		int ec;
+		PCRE2_SIZE off;
+		pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, strlen(re),
+						 PCRE2_CASELESS, &ec, &off, NULL);
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		for (int k = 0; k < 6 && cases[c].subj[k]; k++) {
+			const char *s = cases[c].subj[k];
+			int m = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md,
+					    NULL) >= 0;
+			if (!m || !req_found(v, n, s)) {
+				fprintf(stderr, "  /%s/ on '%s': match %d, literal %d\n",
+					re, s, m, req_found(v, n, s));
+				wrong++;
+			}
+		}
+		pcre2_match_data_free(md);
+		pcre2_code_free(code);
+		free_req(v, n);
+	}
+	CHECK_EQ_INT(wrong, 0);
 }
 
 static void test_glob(void)
@@ -494,6 +578,51 @@ static void test_glob(void)
 	CHECK(!bw_glob_match("*nikto*", "Mozilla (Nikto/2.1)", 19, 0));
 	CHECK(bw_glob_match("a*b*c", "axxbyyc", 7, 0));
 	CHECK(!bw_glob_match("a*b*c", "axxbyy", 6, 0));
+}
+
+/* Exact strings pass a one-bit filter (sbloom) before their hash is
+ * looked up: every member must still be found, in any case for a
+ * caseless set and also past the 256 bytes such a set hashes, and
+ * values that share the filter's bytes (length, second and last) with a
+ * member must not be. */
+static void test_set_exact_filter(void)
+{
+	struct bw_ruleset rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.seed = 5;
+	char msg[200], v[400];
+	for (int lower = 0; lower < 2; lower++) {
+		struct bw_rset set;
+		memset(&set, 0, sizeof(set));
+		set.lower = lower;
+		for (int i = 0; i < 300; i++) {
+			int n = snprintf(v, sizeof(v), "/p%d/x%dy", i, i * 7);
+			CHECK_EQ_INT(bw_rset_add(&rs, &set, v, (size_t)n, BW_FT_STR,
+						 lower, msg, sizeof(msg)), 0);
+		}
+		memset(v, 'a', 300);
+		v[0] = '/';
+		CHECK_EQ_INT(bw_rset_add(&rs, &set, v, 300, BW_FT_STR, lower, msg,
+					 sizeof(msg)), 0);
+		int wrong = 0;
+		for (int i = 0; i < 300; i++) {
+			int n = snprintf(v, sizeof(v), "/p%d/x%dy", i, i * 7);
+			if (lower)
+				v[n - 1] = 'Y';
+			wrong += !bw_rset_has_str(&rs, &set, v, (size_t)n);
+			v[n - 1] = 'y';
+			v[2 + (i % 3 == 0)] ^= 1; /* same length, byte 1, last */
+			wrong += bw_rset_has_str(&rs, &set, v, (size_t)n);
+		}
+		CHECK_EQ_INT(wrong, 0);
+		memset(v, 'A', 300);
+		v[0] = '/';
+		CHECK(bw_rset_has_str(&rs, &set, v, 300) == lower);
+		v[299] = 'b';
+		/* a caseless set hashes the first 256 bytes only */
+		CHECK(bw_rset_has_str(&rs, &set, v, 300) == lower);
+		bw_rset_fini(&set);
+	}
 }
 
 static void test_set_globs(void)
@@ -654,6 +783,8 @@ static const struct bw_test tests[] = {
 	{ "message_placeholders", test_message_placeholders },
 	{ "regex_prefilter", test_regex_prefilter },
 	{ "regex_requirements", test_regex_requirements },
+	{ "regex_requirements_sound", test_regex_requirements_sound },
+	{ "set_exact_filter", test_set_exact_filter },
 	{ "glob", test_glob },
 	{ "set_globs", test_set_globs },
 	{ "set_glob_select", test_set_glob_select },

@@ -1018,6 +1018,176 @@ static void test_filter_literal_positions(void)
 	rules_dir_rm();
 }
 
+/* Case-insensitive (ASCII) search in n bytes that may hold NULs. */
+static int ci_has_n(const unsigned char *h, size_t hn, const char *lit)
+{
+	size_t ln = strlen(lit);
+	for (size_t i = 0; i + ln <= hn; i++) {
+		size_t k = 0;
+		while (k < ln && (h[i + k] >= 'A' && h[i + k] <= 'Z' ?
+				  h[i + k] + 32 : h[i + k]) == (unsigned char)lit[k])
+			k++;
+		if (k == ln)
+			return 1;
+	}
+	return 0;
+}
+
+/* The filter looks for each literal by its rarest pair (its anchor, not
+ * always the first) on dense fields and skips 16 bytes at a time to a
+ * literal's first byte on sparse ones: literals whose anchor is inside
+ * them, at the very start and end of values, across 16-byte blocks, in
+ * mixed case, in values with NUL and high bytes and longer than the
+ * filter cache takes, checked against a plain search. */
+static void test_filter_anchor_random(void)
+{
+	static const char *const dl[] = { "remote/", "%c0%ae", "xq", "e.g",
+					   "abcdefghijklmnop", "w" };
+	static const char *const sl[] = { "${", "jndi", "%24" };
+	struct bw_engine *e = engine_with(
+		"rule d\n  when url.path ~ /remote\\/|%c0%ae|xq|e\\.g|"
+		"abcdefghijklmnop|w/i\n"
+		"rule s\n  when url.query ~ /\\$\\{|jndi|%24/i\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const char alpha[] = "rReEmMoOtT/%cC0aAxXqQgG.bBpPjJnNdDiI${}24-";
+	unsigned char v[300];
+	uint32_t x = 777;
+	int wrong = 0, fired = 0;
+	for (int it = 0; it < 20000; it++) {
+		x = x * 1103515245u + 12345u;
+		size_t n = (x >> 8) % (it % 7 == 0 ? 290 : 70);
+		for (size_t k = 0; k < n; k++) {
+			x = x * 1103515245u + 12345u;
+			unsigned r = (x >> 16) & 0xff;
+			v[k] = r < 8 ? 0 : r < 16 ? (unsigned char)(0x80 + r * 9) :
+			       (unsigned char)alpha[r % (sizeof(alpha) - 1)];
+		}
+		/* half the values carry a whole literal somewhere */
+		x = x * 1103515245u + 12345u;
+		if ((x >> 20) & 1) {
+			int dense = (x >> 21) & 1;
+			const char *lit = dense ? dl[(x >> 22) % 6] : sl[(x >> 22) % 3];
+			size_t ln = strlen(lit);
+			if (ln <= n) {
+				size_t at = (x >> 4) % (n - ln + 1);
+				if ((x >> 25) % 3 == 0)
+					at = n - ln; /* at the end */
+				for (size_t k = 0; k < ln; k++)
+					v[at + k] = (unsigned char)((x >> (k % 16)) & 1 ?
+						toupper((unsigned char)lit[k]) : lit[k]);
+			}
+		}
+		int want = 0, swant = 0;
+		for (size_t k = 0; k < 6; k++)
+			want |= ci_has_n(v, n, dl[k]);
+		for (size_t k = 0; k < 3; k++)
+			swant |= ci_has_n(v, n, sl[k]);
+		bw_event a = mkweb(T0, "192.0.2.1", "/", NULL, 200, 1);
+		a.url_query = bw_str_make((const char *)v, n);
+		bw_event b = mkweb(T0, "192.0.2.1", "/", NULL, 200, 1);
+		b.url_path = bw_str_make((const char *)v, n);
+		ngot = 0;
+		bw_engine_event(e, &a);
+		int got_s = ngot;
+		ngot = 0;
+		bw_engine_event(e, &b);
+		if (got_s != swant || ngot != want) {
+			fprintf(stderr, "  value %d (%zu bytes): %d/%d alerts, want %d/%d\n",
+				it, n, got_s, ngot, swant, want);
+			wrong++;
+		}
+		fired += got_s + ngot;
+	}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(fired > 5000);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* Set and exists() tests that when_run answers itself (step_fast) must
+ * agree with the field model: enum sets by name, a status set with
+ * status 0 (absent) and neighbours of its members, exists() of an
+ * address, of a string and of user (the user or the identity). */
+static void test_when_fast_tests(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule f1\n  when source in [web, proxy] or kind in [logout]\n"
+		"rule f2\n  when not (http.status in [403, 404, 410]) and "
+		"outcome in [failure, unknown]\n"
+		"rule f3\n  when not exists(src.ip) or not exists(user)\n"
+		"rule f4\n  when exists(url.query) or exists(user)\n"
+		"rule f5\n  when not exists(http.referrer) and not exists(src.ip)\n"
+		"rule f6\n  when url.query == \"a=1\" or http.referrer != \"http://x/\"\n"
+		"rule f7\n  when lower(url.query) == \"a=1\" and not "
+		"(lower(http.referrer) != \"http://x/\")\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const int srcs[] = { BW_SRC_WEB, BW_SRC_AUTH, BW_SRC_VPN,
+				    BW_SRC_PROXY, BW_SRC_NONE };
+	static const int kinds[] = { BW_KIND_REQUEST, BW_KIND_LOGOUT,
+				     BW_KIND_LOGIN };
+	static const int status[] = { 0, 200, 402, 403, 404, 405, 410, 411 };
+	int wrong = 0, n = 0;
+	static const char *const qs[] = { "a=1", "A=1", "a=10" };
+	for (int si = 0; si < 5; si++)
+	for (int ki = 0; ki < 3; ki++)
+	for (int oc = 0; oc < BW_OUTCOME__COUNT; oc++)
+	for (int st = 0; st < 8; st++)
+	for (int bits = 0; bits < 16; bits++) {
+		int has_ip = bits & 1, user = (bits >> 1) & 3, has_q = bits & 8;
+		bw_event a = mkev(T0, srcs[si], kinds[ki], oc,
+				  has_ip ? "192.0.2.7" : NULL,
+				  user == 1 ? "bob" : NULL, (uint64_t)++n);
+		if (user == 2)
+			a.identity = BW_STR_LIT("alice");
+		const char *q = qs[n % 3], *rf = n % 2 ? "HTTP://x/" : "http://x/";
+		if (has_q)
+			a.url_query = bw_str_make(q, strlen(q));
+		if (user == 3)
+			a.referrer = bw_str_make(rf, strlen(rf));
+		a.http_status = status[st];
+		int has_user = user == 1 || user == 2;
+		int s = status[st];
+		int qeq = has_q && !strcmp(q, "a=1");
+		int qieq = has_q && strlen(q) == 3 && (q[0] | 0x20) == 'a' &&
+			   !strcmp(q + 1, "=1");
+		int req = user == 3 && !strcmp(rf, "http://x/");
+		int rieq = user == 3;
+		int want[7] = {
+			srcs[si] == BW_SRC_WEB || srcs[si] == BW_SRC_PROXY ||
+				kinds[ki] == BW_KIND_LOGOUT,
+			!(s == 403 || s == 404 || s == 410) &&
+				(oc == BW_OUTCOME_FAILURE || oc == BW_OUTCOME_NONE),
+			!has_ip || !has_user,
+			has_q || has_user,
+			user != 3 && !has_ip,
+			qeq || !req,
+			qieq && rieq,
+		};
+		ngot = 0;
+		bw_engine_event(e, &a);
+		for (int r = 0; r < 7; r++) {
+			char id[4] = { 'f', (char)('1' + r), 0, 0 };
+			if (count_rule(id) != want[r]) {
+				fprintf(stderr, "  %s: src %d kind %d outcome %d "
+					"status %d bits %d: %d, want %d\n", id,
+					srcs[si], kinds[ki], oc, s, bits,
+					count_rule(id), want[r]);
+				wrong++;
+			}
+		}
+	}
+	CHECK_EQ_INT(wrong, 0);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* A rule's `when` runs as a flat program (when_run): nested NOT, AND and
  * OR must give the tree's answer for every event. */
 static void test_when_program(void)
@@ -1109,7 +1279,9 @@ static const struct bw_test tests[] = {
 	{ "filter_cache_many_values", test_filter_cache_many_values },
 	{ "filter_sparse_field", test_filter_sparse_field },
 	{ "filter_literal_positions", test_filter_literal_positions },
+	{ "filter_anchor_random", test_filter_anchor_random },
 	{ "when_program", test_when_program },
+	{ "when_fast_tests", test_when_fast_tests },
 	{ "cond_programs", test_cond_programs },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
