@@ -1892,7 +1892,11 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	/* which steps does this match? cheap pre-check before touching
 	 * state: at least one step must match */
 	uint32_t match = 0;
-	for (int i = 0; i < r->nsteps; i++) {
+	/* with no key held, only step 0 can do anything (a later step needs
+	 * a key's state): exploit-then-login's login step is not evaluated
+	 * for every web request until some address has exploited */
+	int nsteps = e->run[ri].tab.n ? r->nsteps : 1;
+	for (int i = 0; i < nsteps; i++) {
 		if (r->steps[i].is_alert != (ar != NULL))
 			continue;
 		if (eval(&x, r->steps[i].cond))

@@ -594,6 +594,11 @@ static void test_alert_step_sequence(void)
 		CHECK(0);
 		return;
 	}
+	/* a login before any exploit, while no key is held: nothing */
+	bw_event l0 = mkev(T0 - 60, BW_SRC_VPN, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			   "198.51.100.9", "eve", 1);
+	bw_engine_event(e, &l0);
+	CHECK_EQ_INT(ngot, 0);
 	bw_event a = mkweb(T0, "198.51.100.9", "/remote/fgt_lang", NULL, 200, 1);
 	bw_engine_event(e, &a);
 	CHECK_EQ_INT(ngot, 1);
