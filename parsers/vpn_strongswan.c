@@ -139,6 +139,24 @@ static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
 		ev->action = BW_STR_LIT("ike-sa-deleted");
 		return BW_PARSE_OK;
 	}
+	if (ev->session_id.p && (bw_str_starts(m, "received packet: from ") ||
+				 bw_str_starts(m, "sending packet: from "))) {
+		/* the peer of the exchange ("received ... from PEER[port]",
+		 * "sending ... to PEER[port]"), for its later failure lines,
+		 * which name none: a responder logs no "is initiating" line
+		 * for an exchange that started before the log did */
+		q = p + (m.p[0] == 'r' ? sizeof("received packet: from ") - 1 :
+			 sizeof("sending packet: from ") - 1);
+		if (m.p[0] == 's' && !(q = bw_vpn_after(q, end, " to ")))
+			q = end;
+		if (!bw_vpn_ip_token(q, end, &ev->src_ip)) {
+			ctx->reason = "charon: packet without a peer address";
+			return BW_PARSE_IGNORED;
+		}
+		ev->kind = BW_KIND_OTHER;
+		ev->action = BW_STR_LIT("ike-packet");
+		return BW_PARSE_OK;
+	}
 	if ((q = bw_vpn_find(p, end, " is initiating ")) && q > p &&
 	    bw_vpn_find(q, end, "IKE_SA")) {
 		/* "203.0.113.9 is initiating an IKE_SA" (IKEv1: "a Main Mode

@@ -99,7 +99,7 @@ ssh-time-based-bf|known||crowdsec flags 10.0.0.101 for 4 failures spaced exactly
 sshd-invalid-bf|known||6 preauth disconnects: under our 20/10 min threshold (crowdsec: 5)
 fortinet-vpn-bf|known||9 SSL-VPN login failures in 13 s: under our 20/10 min per source (crowdsec: 5); accounts differ
 openvpn-bf|known||4 TLS handshake failures: under our thresholds, and a TLS error before authentication is a probe, not a login failure
-charon-ipsec-bf|known||auth.bruteforce-account fires for account lyb (11 XAuth failures), but strongSwan failure lines carry no peer address (crowdsec joins them to the IKE_SA "is initiating" line), so no alert names 116.178.2.170
+charon-ipsec-bf|cover||auth.bruteforce-account (11 EAP-MS-CHAPv2 failures for lyb in 30 min); the failure lines name no peer, the packet lines of the exchange ("sending packet ... to 116.178.2.170") give it through the session table
 '
 
 is_ip() {

@@ -228,7 +228,17 @@ static void test_charon(void)
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
 	CHECK_STR_VIEW(vt_ev.user, "hl");
 	CHECK_STR_VIEW(vt_ev.session_id, "84");
-	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] <84> received packet: from 116.178.2.170[28819] to 116.178.2.180[500] (1072 bytes)"), BW_PARSE_IGNORED);
+	/* packets name the exchange's peer: context for its failure lines */
+	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] <84> received packet: from 116.178.2.170[28819] to 116.178.2.180[500] (1072 bytes)"), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+	CHECK_STR_VIEW(vt_ev.session_id, "84");
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.170");
+	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] <3fdb|1807> sending packet: from 116.178.2.180[4500] to 116.178.2.171[28821] (128 bytes)"), BW_PARSE_OK);
+	CHECK_STR_VIEW(vt_ev.session_id, "1807");
+	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "116.178.2.171");
+	/* without an exchange id there is nothing to join */
+	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] sending packet: from 116.178.2.180[4500] to 116.178.2.171[28821] (128 bytes)"), BW_PARSE_IGNORED);
+	CHECK_EQ_INT(vt_msg(m, "charon", "06[NET] <1807> sending packet: from 116.178.2.180[4500] (128 bytes)"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(vt_msg(m, "charon", "06[IKE] <3fdb|83> EAP method EAP_MSCHAPV2 succeeded, MSK established"), BW_PARSE_IGNORED);
 
 	/* charon's own file log */
