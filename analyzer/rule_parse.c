@@ -1200,6 +1200,21 @@ static int parse_severity(struct P *ps, int *sev)
 	return 0;
 }
 
+/* A switch word: 1 for on, 0 for off (consumed), -1 after reporting
+ * "expected 'on' or 'off'". */
+static int parse_switch(struct P *ps, const char *on, const char *off)
+{
+	int v = is_word(ps, on) ? 1 : is_word(ps, off) ? 0 : -1;
+	if (v < 0) {
+		char b[64];
+		snprintf(b, sizeof(b), "'%s' or '%s'", on, off);
+		expected(ps, b);
+		return -1;
+	}
+	advance(ps);
+	return v;
+}
+
 /* A run count 1..1000 (`with runs=N`, override `runs N`). */
 static int parse_count(struct P *ps, int64_t *v)
 {
@@ -1426,15 +1441,10 @@ static void directive(struct P *ps)
 		advance(ps);
 	} else if (ps->ovmode && is_word(ps, "disabled")) {
 		advance(ps);
-		if (is_word(ps, "yes"))
-			r->disabled = 1;
-		else if (is_word(ps, "no"))
-			r->disabled = 0;
-		else {
-			expected(ps, "'yes' or 'no'");
+		int v = parse_switch(ps, "yes", "no");
+		if (v < 0)
 			return;
-		}
-		advance(ps);
+		r->disabled = v;
 	} else if (is_word(ps, "step")) {
 		advance(ps);
 		if (r->kind != BW_RK_SEQUENCE) {
@@ -1487,15 +1497,10 @@ static void directive(struct P *ps)
 		advance(ps);
 	} else if (is_word(ps, "allowlist")) {
 		advance(ps);
-		if (is_word(ps, "off"))
-			r->noallow = 1;
-		else if (is_word(ps, "on"))
-			r->noallow = 0;
-		else {
-			expected(ps, "'on' or 'off'");
+		int v = parse_switch(ps, "on", "off");
+		if (v < 0)
 			return;
-		}
-		advance(ps);
+		r->noallow = !v;
 	} else {
 		char b[80];
 		if (ps->ovmode)

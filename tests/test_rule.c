@@ -326,7 +326,9 @@ static void test_errors(void)
 		"  when user ~ /x\n"                         /* 12 */
 		"  escalate critical when recent(zzz, 1h)\n" /* 13 */
 		"rule a\n"                                   /* 14 */
-		"  when kind == logn\n",                     /* 15 */
+		"  when kind == logn\n"                      /* 15 */
+		"rule d\n  when kind == login\n"              /* 16, 17 */
+		"  allowlist maybe\n",                       /* 18 */
 		&err);
 	const char *want =
 		"t.rules:2:12: expected a severity (info, low, medium, high, critical), found 'extreme'\n"
@@ -340,6 +342,7 @@ static void test_errors(void)
 		"t.rules:12:15: unterminated regex (a '/' inside must be written \\/)\n"
 		"t.rules:14:6: duplicate rule id (first at t.rules:1)\n"
 		"t.rules:15:16: unknown value 'logn' for this field\n"
+		"t.rules:18:13: expected 'on' or 'off', found 'maybe'\n"
 		"t.rules:13:26: recent(): no rule 'zzz'\n";
 	if (err.buf && strcmp(err.buf, want))
 		fprintf(stderr, "  got:\n%s", err.buf);
