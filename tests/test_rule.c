@@ -447,68 +447,57 @@ static void free_req(struct bw_rlit *v, size_t n)
 
 static void test_regex_requirements(void)
 {
-	struct bw_rlit *v;
-	const char *re = "sqlmap|nikto|\\bnmap\\b|fuzz faster u fool";
-	size_t n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 4);
-	CHECK(has_req(v, n, "sqlmap") && has_req(v, n, "nmap") &&
-	      has_req(v, n, "fuzz faster u fool"));
-	free_req(v, n);
-	/* a group of alternatives inside a branch; case folded */
-	re = "^\\/api\\/v1\\/(totp\\/User-backup-code|cav\\/client)\\/";
-	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "/api/v1/totp/user-backup-code/") &&
-	      has_req(v, n, "/api/v1/cav/client/"));
-	free_req(v, n);
-	/* optional parts never count; a branch with nothing certain kills it */
-	re = "ab?c|x*";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 0);
-	re = "(jndi)+:|%24%7b";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "jndi") && has_req(v, n, "%24%7b"));
-	free_req(v, n);
-	re = "(?=abc)def";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 1);
-	CHECK(has_req(v, n, "def"));
-	free_req(v, n);
-	/* a rare byte outweighs length: <|%3c, not script|img|svg (paths
-	 * hold "img" all the time) */
-	re = "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>|$)";
-	n = bw_regex_requirements(re, strlen(re), PCRE2_CASELESS, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "<") && has_req(v, n, "%3c"));
-	free_req(v, n);
-	/* literal groups join the bytes around them */
-	re = "(ab|cd)x(abc|def)";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 4);
-	CHECK(has_req(v, n, "abxabc") && has_req(v, n, "cdxdef"));
-	free_req(v, n);
-	re = "__(class|mro)__";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "__class__") && has_req(v, n, "__mro__"));
-	free_req(v, n);
-	/* an alternative with an optional tail gives its certain head, and
-	 * nothing joins after it */
-	re = "\\.(pdf|docx?)x$";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, ".pdf") && has_req(v, n, ".doc"));
-	free_req(v, n);
-	/* a repeated group follows what precedes it, not what comes next */
-	re = "x(ab|cd)+yz";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
-	CHECK_EQ_INT(n, 2);
-	CHECK(has_req(v, n, "xab") && has_req(v, n, "xcd"));
-	free_req(v, n);
+	/* each: the regex, its flags, how many literals, some that must be
+	 * among them */
+	static const struct {
+		const char *re;
+		uint32_t flags;
+		size_t n;
+		const char *has[3];
+	} cases[] = {
+		{ "sqlmap|nikto|\\bnmap\\b|fuzz faster u fool", 0, 4,
+		  { "sqlmap", "nmap", "fuzz faster u fool" } },
+		/* a group of alternatives inside a branch; case folded */
+		{ "^\\/api\\/v1\\/(totp\\/User-backup-code|cav\\/client)\\/",
+		  PCRE2_CASELESS, 2,
+		  { "/api/v1/totp/user-backup-code/", "/api/v1/cav/client/" } },
+		/* optional parts never count; a branch with nothing certain
+		 * kills it */
+		{ "ab?c|x*", 0, 0, { NULL } },
+		{ "(jndi)+:|%24%7b", 0, 2, { "jndi", "%24%7b" } },
+		{ "(?=abc)def", 0, 1, { "def" } },
+		/* a rare byte outweighs length: <|%3c, not script|img|svg
+		 * (paths hold "img" all the time) */
+		{ "(<|%3c)(\\/|%2f)?(script|img|svg)(\\s|>|$)", PCRE2_CASELESS, 2,
+		  { "<", "%3c" } },
+		/* literal groups join the bytes around them */
+		{ "(ab|cd)x(abc|def)", 0, 4, { "abxabc", "cdxdef" } },
+		{ "__(class|mro)__", 0, 2, { "__class__", "__mro__" } },
+		/* an alternative with an optional tail gives its certain head,
+		 * and nothing joins after it */
+		{ "\\.(pdf|docx?)x$", 0, 2, { ".pdf", ".doc" } },
+		/* a repeated group follows what precedes it, not what comes
+		 * next */
+		{ "x(ab|cd)+yz", 0, 2, { "xab", "xcd" } },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct bw_rlit *v;
+		const char *re = cases[c].re;
+		size_t n = bw_regex_requirements(re, strlen(re), cases[c].flags, &v);
+		CHECK_EQ_INT(n, cases[c].n);
+		for (int k = 0; k < 3 && cases[c].has[k]; k++)
+			if (!has_req(v, n, cases[c].has[k])) {
+				fprintf(stderr, "  /%s/: no literal '%s'\n", re,
+					cases[c].has[k]);
+				CHECK(0);
+			}
+		if (n)
+			free_req(v, n);
+	}
 	/* too many strings for one filter: shorter chains, still a filter */
-	re = "(a|b|c|d|e|f|g|h)(i|j|k|l|m|n|o|p)(q|r|s|t|u|v|w|x)zz|yy";
-	n = bw_regex_requirements(re, strlen(re), 0, &v);
+	struct bw_rlit *v;
+	const char *re = "(a|b|c|d|e|f|g|h)(i|j|k|l|m|n|o|p)(q|r|s|t|u|v|w|x)zz|yy";
+	size_t n = bw_regex_requirements(re, strlen(re), 0, &v);
 	CHECK(n > 0 && n <= 64);
 	free_req(v, n);
 }
