@@ -77,11 +77,6 @@ static char lc(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 }
 
-static unsigned char lowtab_c(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
 int bw_glob_match(const char *pat, const char *s, size_t n, int icase)
 {
 	/* iterative '*' matcher with one backtrack point */
@@ -367,7 +362,8 @@ static int glob_try(const struct bw_rset *set, size_t i, const char *p,
 int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 		    const char *p, size_t n)
 {
-	unsigned k = sbloom_bit(p, n, set->lower);
+	/* glob-only sets (agent allowlists) skip the filter's bit */
+	unsigned k = set->hn ? sbloom_bit(p, n, set->lower) : 0;
 	if (set->hn && ((set->sbloom[k >> 6] >> (k & 63)) & 1)) {
 		uint64_t h = str_hash(rs, p, n, set->lower);
 		uint32_t j = (uint32_t)h & (set->hcap - 1);
@@ -383,10 +379,10 @@ int bw_rset_has_str(const struct bw_ruleset *rs, const struct bw_rset *set,
 	uint64_t m = set->gany;
 	if (n) {
 		unsigned char last = (unsigned char)p[n - 1];
-		m |= set->gsel[256 + (set->lower ? lowtab_c(last) : last)];
+		m |= set->gsel[256 + (set->lower ? (unsigned char)lc((char)last) : last)];
 		if (n >= 2) {
 			unsigned char c1 = (unsigned char)p[1];
-			m |= set->gsel[set->lower ? lowtab_c(c1) : c1];
+			m |= set->gsel[set->lower ? (unsigned char)lc((char)c1) : c1];
 		}
 	}
 	while (m) {
