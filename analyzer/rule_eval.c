@@ -50,6 +50,13 @@ struct thr_state {
 	struct bw_wring ring;    /* must stay last, its inline records follow */
 };
 
+/* Bytes of the records a threshold state holds inline (2 words each and
+ * one per sum). */
+static size_t thr_inline_bytes(const struct bw_rule *r)
+{
+	return THR_INLINE_RECORDS * (2 + (size_t)r->nsum) * sizeof(uint64_t);
+}
+
 /* Per-key state of a sequence rule. The run stamps and evidence follow
  * the struct (sized per rule). */
 struct seq_state {
@@ -210,6 +217,7 @@ struct smemo {
 /* A step of a rule's `when` program (when_run). */
 #define WS_TRUE  (-1)
 #define WS_FALSE (-2)
+#define WS_OOM   (-3)             /* building a program ran out of memory */
 #define WS_NONE  (-4)             /* e->prog: node is no condition root */
 
 struct wstep {
@@ -1398,12 +1406,12 @@ static void step_fast(struct bw_engine *e, struct wstep *s, int32_t ni)
 }
 
 /* Append the steps of node ni, which continue at t when it is true and
- * at f when false. @return its entry (a step, or t / f), -3 on OOM. */
+ * at f when false. @return its entry (a step, or t / f), WS_OOM. */
 static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 			 size_t *cap)
 {
-	if (t == -3 || f == -3)
-		return -3;
+	if (t == WS_OOM || f == WS_OOM)
+		return WS_OOM;
 	const struct bw_rnode *n = &e->rs->nodes[ni];
 	switch ((enum bw_rop)n->op) {
 	case RN_TRUE: return t;
@@ -1418,14 +1426,10 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 	default:
 		break;
 	}
-	if (e->nwsteps == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct wstep *p = realloc(e->wsteps, nc * sizeof(*p));
-		if (!p)
-			return -3;
-		e->wsteps = p;
-		*cap = nc;
-	}
+	struct wstep *p = bw_rs_grow(e->wsteps, cap, e->nwsteps, sizeof(*p), 64);
+	if (!p)
+		return WS_OOM;
+	e->wsteps = p;
 	struct wstep *st = &e->wsteps[e->nwsteps];
 	memset(st, 0, sizeof(*st));
 	st->node = ni;
@@ -1436,7 +1440,7 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 }
 
 /* The program of the condition rooted at node ni, made once.
- * @return its entry, -3 on OOM. */
+ * @return its entry, WS_OOM. */
 static int32_t prog_of(struct bw_engine *e, int32_t ni, size_t *cap)
 {
 	if (e->prog[ni] == WS_NONE)
@@ -1459,14 +1463,14 @@ static int gate_build(struct bw_engine *e)
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
 		int32_t w = r->when < 0 ? WS_TRUE : prog_of(e, r->when, &cap);
-		if (w == -3)
+		if (w == WS_OOM)
 			return -1;
 		for (int i = 0; i < r->nesc; i++)
-			if (r->esc[i].cond >= 0 && prog_of(e, r->esc[i].cond, &cap) == -3)
+			if (r->esc[i].cond >= 0 && prog_of(e, r->esc[i].cond, &cap) == WS_OOM)
 				return -1;
 		for (int i = 0; i < r->nsteps; i++)
 			if (r->steps[i].cond >= 0 &&
-			    prog_of(e, r->steps[i].cond, &cap) == -3)
+			    prog_of(e, r->steps[i].cond, &cap) == WS_OOM)
 				return -1;
 		e->gate[ri] = (struct rgate){ w, (uint8_t)r->kind };
 	}
@@ -1807,8 +1811,7 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		bw_wring_prefetch(&s->ring);
 	else
 		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms,
-			       THR_INLINE_RECORDS * (2 + (size_t)r->nsum) *
-				       sizeof(uint64_t));
+			       thr_inline_bytes(r));
 	bw_wring_expire(&s->ring, cutoff);
 	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS,
 			       e->run[ri].dist_cap, &e->budget);
@@ -2032,7 +2035,7 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 static size_t thr_size(const struct bw_rule *r)
 {
 	return offsetof(struct thr_state, ring) + bw_wring_size(r->ndist) +
-	       THR_INLINE_RECORDS * (2 + (size_t)r->nsum) * sizeof(uint64_t);
+	       thr_inline_bytes(r);
 }
 
 static void thr_fini(void *state, struct bw_wbudget *b)
@@ -2401,8 +2404,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	for (size_t i = 0; i < e->rs->nrules; i++) {
 		const struct bw_rule *r = &e->rs->rules[i];
 		struct rrun *rr = &e->run[i];
-		int64_t keep = r->window_ms > r->suppress_ms ? r->window_ms :
-							       r->suppress_ms;
+		int64_t keep = rule_keep(r);
 		rr->st = &rr->tab;
 		rr->lane = 0;
 		if (r->kind == BW_RK_SEQUENCE) {
