@@ -1050,7 +1050,6 @@ static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 
 static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
 		  uint32_t *len);
-static int eval(struct ectx *x, int32_t ni);
 
 static int eval_recent(struct ectx *x, const struct bw_rnode *n)
 {
@@ -1219,28 +1218,21 @@ static int when_run(struct ectx *x, int32_t pc);
 
 /* Condition node ni: through its program when it is the root of a rule's
  * when, escalate or sequence step (gate_build), else the tree. */
+/* An escalation or sequence step condition: gate_build made a program
+ * for every one. */
 static int eval(struct ectx *x, int32_t ni)
 {
 	int32_t pc = x->e->prog[ni];
-	if (pc != WS_NONE)
-		return when_run(x, pc);
-	const struct bw_rnode *n = &x->e->rs->nodes[ni];
-	switch ((enum bw_rop)n->op) {
-	case RN_TRUE: return 1;
-	case RN_FALSE: return 0;
-	case RN_AND: return eval(x, n->a) && eval(x, n->b);
-	case RN_OR: return eval(x, n->a) || eval(x, n->b);
-	case RN_NOT: return !eval(x, n->a);
-	default: return eval_leaf(x, n);
-	}
+	assert(pc != WS_NONE);
+	return when_run(x, pc);
 }
 
 /* A rule's `when` as a flat program of its tests (struct wstep), each
  * saying where to go on true and on false: the AND/OR/NOT tree is
  * walked once at engine start instead of recursively per event. The
- * tests run in the order, and with the short cuts, of eval(), so the
- * answer and every side effect (memos, regex limit counts) are the
- * same. */
+ * tests run in the tree's order, left to right, with its short cuts, so
+ * the answer and every side effect (memos, regex limit counts) are those
+ * of walking the tree. */
 static int when_run(struct ectx *x, int32_t pc)
 {
 	const struct wstep *st = x->e->wsteps;
