@@ -1884,36 +1884,32 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
 	struct ectx x = { e, ri, ev, ar };
-	/* which steps does this match? cheap pre-check before touching
-	 * state: at least one step must match */
-	uint32_t match = 0;
-	/* with no key held, only step 0 can do anything (a later step needs
-	 * a key's state): exploit-then-login's login step is not evaluated
-	 * for every web request until some address has exploited */
-	int nsteps = e->run[ri].tab.n ? r->nsteps : 1;
-	for (int i = 0; i < nsteps; i++) {
-		if (r->steps[i].is_alert != (ar != NULL))
-			continue;
-		if (eval(&x, r->steps[i].cond))
-			match |= 1u << i;
-	}
-	if (!match)
-		return;
+	/* Step 0 first: it alone can start a key. A later step acts only on
+	 * a key that exists, so it is evaluated only after that key is found
+	 * (exploit-then-login's login step is not tested for every web
+	 * request, only for those of addresses that exploited). */
+	uint32_t match = r->steps[0].is_alert == (ar != NULL) &&
+			 eval(&x, r->steps[0].cond);
 	char key[KEY_MAX];
 	uint32_t kl;
-	if (!key_of(r, ev, key, &kl))
-		return;
-	int created;
-	struct bw_wkey *k;
-	if (!(match & 1u)) {
-		/* only later steps: state must exist already */
+	struct bw_wkey *k = NULL;
+	if (!match) {
+		if (!key_of(r, ev, key, &kl))
+			return;
 		k = bw_wtable_find(&e->run[ri].tab, key, kl);
 		if (!k)
 			return;
-		k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock, &created);
-	} else {
-		k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock, &created);
 	}
+	for (int i = 1; i < r->nsteps; i++)
+		if (r->steps[i].is_alert == (ar != NULL) &&
+		    eval(&x, r->steps[i].cond))
+			match |= 1u << i;
+	if (!match)
+		return;
+	if (!k && !key_of(r, ev, key, &kl))
+		return;
+	int created;
+	k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock, &created);
 	if (!k)
 		return;
 	struct seq_state *s = bw_wkey_state(k);
