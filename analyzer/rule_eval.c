@@ -1104,6 +1104,18 @@ static int eval_in(struct ectx *x, const struct bw_rnode *n,
 	return bw_rset_has_str(e->rs, set, s.p, s.n);
 }
 
+/* `f == "s"` / `f != "s"` (RN_CMP_STR) on the field's value, NULL when
+ * the event lacks it: an absent field is unequal to everything. */
+static inline int cmp_str(const struct bw_rnode *n, const bw_str *v)
+{
+	if (!v)
+		return n->cmp == RC_NE;
+	int eq = v->n == n->slen &&
+		 (n->flags & RNF_LOWER ? ieq_mem(v->p, n->str, v->n) :
+					 memcmp(v->p, n->str, v->n) == 0);
+	return eq == (n->cmp == RC_EQ);
+}
+
 /* Node kinds that read strings, sets or regexes: out of line, so eval()
  * stays a small frame for the enum/int tests and the AND/OR walk. */
 __attribute__((noinline))
@@ -1114,14 +1126,8 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 	bw_str s;
 	int64_t v;
 	switch ((enum bw_rop)n->op) {
-	case RN_CMP_STR: {
-		if (!str_field(ev, n->field, &s))
-			return n->cmp == RC_NE;
-		int eq = s.n == n->slen &&
-			 (n->flags & RNF_LOWER ? ieq_mem(s.p, n->str, s.n) :
-						 memcmp(s.p, n->str, s.n) == 0);
-		return eq == (n->cmp == RC_EQ);
-	}
+	case RN_CMP_STR:
+		return cmp_str(n, str_field(ev, n->field, &s) ? &s : NULL);
 	case RN_STARTS:
 		if (!str_field(ev, n->field, &s) || s.n < n->slen)
 			return 0;
@@ -1269,17 +1275,9 @@ static int when_run(struct ectx *x, int32_t pc)
 			break;
 		case WF_STR_CMP: {
 			/* eval_slow's RN_CMP_STR on a plain member */
-			const struct bw_rnode *n = &nodes[s->node];
 			bw_str v;
 			memcpy(&v, base + s->off, sizeof(v));
-			if (!v.p) {
-				r = n->cmp == RC_NE;
-				break;
-			}
-			int eq = v.n == n->slen &&
-				 (n->flags & RNF_LOWER ? ieq_mem(v.p, n->str, v.n) :
-							 memcmp(v.p, n->str, v.n) == 0);
-			r = eq == (n->cmp == RC_EQ);
+			r = cmp_str(&nodes[s->node], v.p ? &v : NULL);
 			break;
 		}
 		default:
