@@ -64,8 +64,10 @@ static inline int bw_parse_hex(const char *s, size_t n, uint64_t *v)
 		return 0;
 	uint64_t x = 0;
 	for (size_t i = 2; i < n; i++) {
-		unsigned c = (unsigned char)s[i] | 0x20;
-		unsigned d = c - '0' <= 9 ? c - '0' : c - 'a' <= 5 ? c - 'a' + 10 : 99;
+		unsigned c = (unsigned char)s[i];
+		/* fold case for letters only: 0x10-0x19 | 0x20 is '0'-'9' */
+		unsigned d = c - '0' <= 9 ? c - '0' :
+			     (c | 0x20) - 'a' <= 5 ? (c | 0x20) - 'a' + 10 : 99;
 		if (d > 15)
 			return 0;
 		x = x << 4 | d;

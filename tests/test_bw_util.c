@@ -63,6 +63,26 @@ static void test_ip_parse(void)
 	}
 }
 
+/* "0x" and 1..16 hex digits, nothing else: control bytes 0x10-0x19
+ * (which OR 0x20 into '0'-'9') and 0x41-0x46 beside letters are no
+ * digits. */
+static void test_parse_hex(void)
+{
+	uint64_t v = 7;
+	CHECK_EQ_INT(bw_parse_hex("0x1F", 4, &v), 1);
+	CHECK_EQ_INT((int)v, 0x1f);
+	CHECK_EQ_INT(bw_parse_hex("0XaB", 4, &v), 1);
+	CHECK_EQ_INT((int)v, 0xab);
+	CHECK(bw_parse_hex("0xffffffffffffffff", 18, &v) && v == UINT64_MAX);
+	CHECK_EQ_INT(bw_parse_hex("0x1ffffffffffffffff", 19, &v), 0);
+	CHECK_EQ_INT(bw_parse_hex("0x", 2, &v), 0);
+	CHECK_EQ_INT(bw_parse_hex("0xG", 3, &v), 0);
+	CHECK_EQ_INT(bw_parse_hex("0x\x11\x12", 4, &v), 0);
+	CHECK_EQ_INT(bw_parse_hex("0x1\x19", 4, &v), 0);
+	CHECK_EQ_INT(bw_parse_hex("0x@", 3, &v), 0);
+	CHECK_EQ_INT(bw_parse_hex("1x10", 4, &v), 0);
+}
+
 static void test_parse_u64(void)
 {
 	const char *s = "18446744073709551615";
@@ -85,6 +105,7 @@ int main(int argc, char **argv)
 		{ "scan_v4", test_scan_v4 },
 		{ "ip_parse", test_ip_parse },
 		{ "parse_u64", test_parse_u64 },
+		{ "parse_hex", test_parse_hex },
 		{ NULL, NULL },
 	};
 	return bw_test_main("bw_util", tests, argc, argv);
