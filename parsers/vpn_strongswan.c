@@ -145,9 +145,8 @@ static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
 		 * "sending ... to PEER[port]"), for its later failure lines,
 		 * which name none: a responder logs no "is initiating" line
 		 * for an exchange that started before the log did */
-		q = p + (m.p[0] == 'r' ? sizeof("received packet: from ") - 1 :
-			 sizeof("sending packet: from ") - 1);
-		if (m.p[0] == 's' && !(q = bw_vpn_after(q, end, " to ")))
+		q = bw_vpn_after(p, end, m.p[0] == 'r' ? "from " : " to ");
+		if (!q)
 			q = end;
 		if (!bw_vpn_ip_token(q, end, &ev->src_ip)) {
 			ctx->reason = "charon: packet without a peer address";
