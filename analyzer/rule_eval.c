@@ -86,6 +86,8 @@ struct rrun {
 	int64_t recent_keep;       /* longest recent() window on this rule */
 	uint32_t maxruns;
 	uint32_t dist_cap;         /* values kept per distinct set */
+	uint32_t gid;              /* index in bw_engine.kmemo: rules
+	                              grouping by the same fields share it */
 	uint64_t alerts, suppressed, rx_limit;
 };
 
@@ -254,9 +256,31 @@ struct rgate {
 
 #define OKMEMO_SLOTS 16
 
+/* A group key built for the current event (gen, ev), with its hash
+ * under bw_engine.kseed: the rules grouping by the same fields, and
+ * their tables, share one build and one hash per event. */
+struct kmemo {
+	uint64_t gen;
+	const bw_event *ev;
+	uint64_t hash;
+	uint32_t len;
+	int ok;                    /* 0: a group field is absent */
+	char key[KEY_MAX];
+};
+
+/* A distinct() value hash of the current event, per field. */
+struct vmemo {
+	uint64_t gen;
+	const bw_event *ev;
+	uint64_t h;
+};
+
 struct bw_engine {
 	struct bw_ruleset *rs;
 	uint64_t gen;              /* bumped per event: invalidates memos */
+	struct kmemo *kmemo;       /* per group (rrun.gid) */
+	uint64_t kseed;            /* every rule table's hash seed */
+	struct vmemo vmemo[BW_F__COUNT];
 	struct smemo *smemo;       /* per set */
 	struct acfield ac[BW_F__COUNT];
 	struct fhits hits[BW_F__COUNT];
@@ -1048,20 +1072,20 @@ static int regex_run(struct ectx *x, const struct bw_rnode *n, const char *p,
 	return 0;
 }
 
-static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
-		  uint32_t *len);
+static const struct kmemo *group_key(struct bw_engine *e, int ri,
+				     const bw_event *ev);
 
 static int eval_recent(struct ectx *x, const struct bw_rnode *n)
 {
 	struct bw_engine *e = x->e;
 	if (n->a < 0)
 		return 0;
-	const struct bw_rule *t = &e->rs->rules[n->a];
-	char key[KEY_MAX];
-	uint32_t kl;
-	if (!key_of(t, x->ev, key, &kl))
+	const struct kmemo *km = group_key(e, n->a, x->ev);
+	if (!km)
 		return 0;
-	struct bw_wkey *k = bw_wtable_find(&e->run[n->a].recent, key, kl);
+	struct bw_wkey *k = bw_wtable_find_lane_hashed(&e->run[n->a].recent, 0,
+						       km->key, km->len,
+						       km->hash);
 	if (!k)
 		return 0;
 	const struct recent_state *s = bw_wkey_state(k);
@@ -1543,11 +1567,36 @@ static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
 	return 1;
 }
 
-/* Hash of a field value for distinct(); 0 = absent. */
+/* The group key of rule ri for ev: built and hashed once per event for
+ * all rules grouping by the same fields. @return NULL when a group field
+ * is absent (the event cannot be attributed). */
+static const struct kmemo *group_key(struct bw_engine *e, int ri,
+				     const bw_event *ev)
+{
+	struct kmemo *m = &e->kmemo[e->run[ri].gid];
+	if (m->gen != e->gen || m->ev != ev) {
+		m->gen = e->gen;
+		m->ev = ev;
+		m->ok = key_of(&e->rs->rules[ri], ev, m->key, &m->len);
+		if (m->ok)
+			m->hash = bw_hash64(e->kseed, m->key, m->len);
+	}
+	return m->ok ? m : NULL;
+}
+
+/* Hash of a field value for distinct(); 0 = absent. Several rules count
+ * the same field (distinct(user) by source, by network, ...): hashed
+ * once per event. */
 static uint64_t value_hash(struct bw_engine *e, const bw_event *ev, int f)
 {
+	struct vmemo *m = &e->vmemo[f];
+	if (m->gen == e->gen && m->ev == ev)
+		return m->h;
 	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)f);
 	uint64_t h;
+	m->gen = e->gen;
+	m->ev = ev;
+	m->h = 0;
 	if (d->type == BW_FT_IP) {
 		const bw_ip *ip;
 		if (!bw_field_get_ip(ev, (enum bw_field_id)f, &ip))
@@ -1564,7 +1613,7 @@ static uint64_t value_hash(struct bw_engine *e, const bw_event *ev, int f)
 			return 0;
 		h = bw_hash64(e->rs->seed, &v, 8);
 	}
-	return h ? h : 1;
+	return m->h = h ? h : 1;
 }
 
 /* ----------------------------------------------------------- alerts */
@@ -1698,12 +1747,12 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev,
 	/* remember for recent() */
 	struct rrun *rr = &e->run[ri];
 	if (rr->recent_keep > 0) {
-		char key[KEY_MAX];
-		uint32_t kl;
+		const struct kmemo *km = group_key(e, ri, ev);
 		int created;
-		if (key_of(r, ev, key, &kl)) {
-			struct bw_wkey *k = bw_wtable_get(&rr->recent, key, kl,
-							  e->clock, &created);
+		if (km) {
+			struct bw_wkey *k = bw_wtable_get_lane_hashed(
+				&rr->recent, 0, km->key, km->len, km->hash,
+				e->clock, &created);
 			if (k) {
 				struct recent_state *s = bw_wkey_state(k);
 				if (ev->ts_ms > s->last_alert || created)
@@ -1744,15 +1793,15 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
-	char key[KEY_MAX];
-	uint32_t kl;
-	if (!key_of(r, ev, key, &kl)) {
+	const struct kmemo *km = group_key(e, ri, ev);
+	if (!km) {
 		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
 	int created;
-	struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock,
-					  &created);
+	struct bw_wkey *k = bw_wtable_get_lane_hashed(&e->run[ri].tab, 0, km->key,
+						      km->len, km->hash,
+						      e->clock, &created);
 	if (!k) {
 		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
 		return;
@@ -1768,9 +1817,8 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
-	char key[KEY_MAX];
-	uint32_t kl;
-	if (!key_of(r, ev, key, &kl))
+	const struct kmemo *km = group_key(e, ri, ev);
+	if (!km)
 		return;
 	int64_t cutoff = e->clock - r->window_ms;
 	if (ev->ts_ms <= cutoff)
@@ -1778,7 +1826,7 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	struct rrun *rr = &e->run[ri];
 	/* the slot is a likely cache miss on a big table: start it, and
 	 * build the record while it loads */
-	uint64_t h = bw_wtable_prefetch(rr->st, key, kl);
+	bw_wtable_prefetch_slot(rr->st, km->hash);
 	struct bw_wrec rec;
 	rec.ts = ev->ts_ms;
 	rec.input_id = ev->input_id;
@@ -1792,8 +1840,9 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	for (int i = 0; i < r->ndist; i++)
 		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
 	int created;
-	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, key, kl,
-						      h, e->clock, &created);
+	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, km->key,
+						      km->len, km->hash,
+						      e->clock, &created);
 	if (!k)
 		return;
 	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
@@ -1888,13 +1937,13 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	 * request, only for those of addresses that exploited). */
 	uint32_t match = r->steps[0].is_alert == (ar != NULL) &&
 			 eval(&x, r->steps[0].cond);
-	char key[KEY_MAX];
-	uint32_t kl;
+	const struct kmemo *km = NULL;
 	struct bw_wkey *k = NULL;
 	if (!match) {
-		if (!key_of(r, ev, key, &kl))
+		if (!(km = group_key(e, ri, ev)))
 			return;
-		k = bw_wtable_find(&e->run[ri].tab, key, kl);
+		k = bw_wtable_find_lane_hashed(&e->run[ri].tab, 0, km->key,
+					       km->len, km->hash);
 		if (!k)
 			return;
 	}
@@ -1904,10 +1953,11 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 			match |= 1u << i;
 	if (!match)
 		return;
-	if (!k && !key_of(r, ev, key, &kl))
+	if (!km && !(km = group_key(e, ri, ev)))
 		return;
 	int created;
-	k = bw_wtable_get(&e->run[ri].tab, key, kl, e->clock, &created);
+	k = bw_wtable_get_lane_hashed(&e->run[ri].tab, 0, km->key, km->len,
+				      km->hash, e->clock, &created);
 	if (!k)
 		return;
 	struct seq_state *s = bw_wkey_state(k);
@@ -1995,12 +2045,12 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
 	if (r->suppress_ms) {
-		char key[KEY_MAX];
-		uint32_t kl;
+		const struct kmemo *km = group_key(e, ri, ev);
 		int created;
-		if (key_of(r, ev, key, &kl)) {
-			struct bw_wkey *k = bw_wtable_get(&e->run[ri].tab, key, kl,
-							  e->clock, &created);
+		if (km) {
+			struct bw_wkey *k = bw_wtable_get_lane_hashed(
+				&e->run[ri].tab, 0, km->key, km->len, km->hash,
+				e->clock, &created);
 			if (k) {
 				struct thr_state *s = bw_wkey_state(k);
 				if (!suppress_check(e, ri, &s->suppress_until,
@@ -2387,6 +2437,21 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	e->run = calloc(e->rs->nrules ? e->rs->nrules : 1, sizeof(*e->run));
 	if (!e->run)
 		goto oom;
+	/* one seed for every table, so a key hashed once serves them all */
+	e->kseed = seed ^ 0x9e3779b97f4a7c15ull;
+	uint32_t ngid = 0;
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		const struct bw_rule *r = &e->rs->rules[i];
+		size_t j = 0;
+		while (j < i && (e->rs->rules[j].ngroup != r->ngroup ||
+				 memcmp(e->rs->rules[j].group, r->group,
+					sizeof(r->group[0]) * (size_t)r->ngroup)))
+			j++;
+		e->run[i].gid = j < i ? e->run[j].gid : ngid++;
+	}
+	e->kmemo = calloc(ngid ? ngid : 1, sizeof(*e->kmemo));
+	if (!e->kmemo)
+		goto oom;
 	for (size_t i = 0; i < e->rs->nrules; i++) {
 		const struct bw_rule *r = &e->rs->rules[i];
 		struct rrun *rr = &e->run[i];
@@ -2400,16 +2465,16 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 					mr = r->steps[k].runs;
 			rr->maxruns = mr;
 			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
-				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+				       e->kseed, keep, &e->budget, NULL);
 		} else if (r->kind == BW_RK_THRESHOLD) {
 			/* lanes join their leader's table below */
 			if (lane_leader(e, i) == i)
 				bw_wtable_init(&rr->tab, thr_size(r),
-					       seed ^ (i * 0x9e37u), keep,
+					       e->kseed, keep,
 					       &e->budget, thr_fini);
 		} else {
 			bw_wtable_init(&rr->tab, offsetof(struct thr_state, ring),
-				       seed ^ (i * 0x9e37u), keep, &e->budget, NULL);
+				       e->kseed, keep, &e->budget, NULL);
 		}
 	}
 	for (size_t i = 0; i < e->rs->nrules; i++) {
@@ -2426,7 +2491,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			rr->st = &e->run[j].tab;
 			rr->lane = (uint32_t)l;
 		} else { /* more than BW_WTABLE_MAX_LANES alike */
-			bw_wtable_init(&rr->tab, thr_size(r), seed ^ (i * 0x9e37u),
+			bw_wtable_init(&rr->tab, thr_size(r), e->kseed,
 				       rule_keep(r), &e->budget, thr_fini);
 		}
 	}
@@ -2441,7 +2506,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	}
 	for (size_t i = 0; i < e->rs->nrules; i++)
 		bw_wtable_init(&e->run[i].recent, sizeof(struct recent_state),
-			       seed ^ 0x5bd1e995u ^ i, e->run[i].recent_keep,
+			       e->kseed, e->run[i].recent_keep,
 			       &e->budget, NULL);
 	e->rxw = (e->rs->nrx + 63) / 64 + 1;
 	e->hitwords = calloc(BW_F__COUNT * e->rxw, sizeof(*e->hitwords));
@@ -2605,6 +2670,7 @@ void bw_engine_free(struct bw_engine *e)
 		}
 		free(e->run);
 	}
+	free(e->kmemo);
 	if (e->rs) {
 		for (size_t i = 0; i < e->rs->nrules; i++) {
 			struct bw_rule *r = &e->rs->rules[i];

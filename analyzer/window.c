@@ -302,18 +302,27 @@ static struct bw_wkey *lookup(const struct bw_wtable *t, uint64_t h,
 	}
 }
 
-struct bw_wkey *bw_wtable_find_lane(const struct bw_wtable *t, uint32_t lane,
-				    const void *key, uint32_t keylen)
+struct bw_wkey *bw_wtable_find_lane_hashed(const struct bw_wtable *t,
+					   uint32_t lane, const void *key,
+					   uint32_t keylen, uint64_t hash)
 {
 	if (!t->n)
 		return NULL;
 	struct bw_wkey *k = t->last;
 	if (!k || !key_eq(t, k, key, keylen)) {
 		uint32_t slot;
-		k = lookup(t, bw_hash64(t->seed, key, keylen), key, keylen,
-			   &slot);
+		k = lookup(t, hash, key, keylen, &slot);
 	}
 	return k && (k->live & (1u << lane)) ? k : NULL;
+}
+
+struct bw_wkey *bw_wtable_find_lane(const struct bw_wtable *t, uint32_t lane,
+				    const void *key, uint32_t keylen)
+{
+	if (!t->n)
+		return NULL;
+	return bw_wtable_find_lane_hashed(t, lane, key, keylen,
+					  bw_hash64(t->seed, key, keylen));
 }
 
 uint64_t bw_wtable_expire_lane(struct bw_wtable *t, uint32_t lane,

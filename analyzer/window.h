@@ -144,7 +144,16 @@ struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t lane,
  * the same table with no other call on it in between. */
 uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
 			    uint32_t keylen);
-/* bw_wtable_get_lane with the hash bw_wtable_prefetch returned. */
+/* Start loading the slot of a key whose hash under t->seed the caller
+ * has (tables sharing one seed share the hash of a key). */
+static inline void bw_wtable_prefetch_slot(const struct bw_wtable *t,
+					   uint64_t hash)
+{
+	if (t->cap)
+		__builtin_prefetch(&t->slots[(uint32_t)hash & (t->cap - 1)]);
+}
+/* bw_wtable_get_lane with the key's hash under t->seed (from
+ * bw_wtable_prefetch, or the caller's own). */
 struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 					  const void *key, uint32_t keylen,
 					  uint64_t hash, int64_t now,
@@ -159,6 +168,10 @@ static inline struct bw_wkey *bw_wtable_get(struct bw_wtable *t,
  * key or NULL. */
 struct bw_wkey *bw_wtable_find_lane(const struct bw_wtable *t, uint32_t lane,
 				    const void *key, uint32_t keylen);
+/* bw_wtable_find_lane with the key's hash under t->seed. */
+struct bw_wkey *bw_wtable_find_lane_hashed(const struct bw_wtable *t,
+					   uint32_t lane, const void *key,
+					   uint32_t keylen, uint64_t hash);
 static inline struct bw_wkey *bw_wtable_find(const struct bw_wtable *t,
 					     const void *key, uint32_t keylen)
 {
