@@ -88,6 +88,14 @@ struct rrun {
 	uint32_t dist_cap;         /* values kept per distinct set */
 	uint32_t gid;              /* index in bw_engine.kmemo: rules
 	                              grouping by the same fields share it */
+	/* A threshold's trigger starts, under its `and`s, with a test
+	 * `aggregate cmp number` it cannot be true without (count >= 20,
+	 * distinct(user) >= 10): tried on the ring first, so a window short
+	 * of it costs one compare. first_agg: the node of the aggregate,
+	 * -1 when the trigger has no such test. */
+	int32_t first_agg;
+	int first_cmp;
+	double first_num;
 	uint64_t alerts, suppressed, rx_limit;
 };
 
@@ -1529,6 +1537,39 @@ static int atrue(const struct bw_ruleset *rs, int32_t ni, const struct agg *g)
 	}
 }
 
+/* The aggregate of node ni (RN_A_COUNT, _SUM or _DISTINCT) in ring w,
+ * as aval would see it. */
+static double ring_agg(const struct bw_ruleset *rs, int32_t ni,
+		       const struct bw_wring *w)
+{
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch (n->op) {
+	case RN_A_COUNT: return (double)w->count;
+	case RN_A_DISTINCT: return (double)w->dist[n->a].n;
+	default: return (double)w->sum[n->a];
+	}
+}
+
+/* Fill rr's first_* from rule r's trigger (see struct rrun). */
+static void first_test(const struct bw_ruleset *rs, const struct bw_rule *r,
+		       struct rrun *rr)
+{
+	rr->first_agg = -1;
+	int32_t ni = r->trigger;
+	while (ni >= 0 && rs->nodes[ni].op == RN_AND)
+		ni = rs->nodes[ni].a;
+	if (ni < 0 || rs->nodes[ni].op != RN_A_CMP)
+		return;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	int op = rs->nodes[n->a].op;
+	if ((op != RN_A_COUNT && op != RN_A_SUM && op != RN_A_DISTINCT) ||
+	    rs->nodes[n->b].op != RN_A_NUM)
+		return;
+	rr->first_agg = n->a;
+	rr->first_cmp = n->cmp;
+	rr->first_num = rs->nodes[n->b].dval;
+}
+
 /* ------------------------------------------------------------- keys */
 
 /* Build the group key of r from ev. @return 0 when a group field is
@@ -1858,6 +1899,10 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		e->st.window_drops++;
 	if (rc > 0 && (rc & 2))
 		e->st.distinct_drops++;
+	if (rr->first_agg >= 0 &&
+	    !cmp_dbl(rr->first_cmp, ring_agg(e->rs, rr->first_agg, &s->ring),
+		     rr->first_num))
+		return;
 	struct agg g;
 	g.count = s->ring.count;
 	for (int i = 0; i < r->ndist; i++)
@@ -2495,8 +2540,10 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 				       rule_keep(r), &e->budget, thr_fini);
 		}
 	}
-	for (size_t i = 0; i < e->rs->nrules; i++)
+	for (size_t i = 0; i < e->rs->nrules; i++) {
 		e->run[i].dist_cap = dist_cap(e->rs, &e->rs->rules[i]);
+		first_test(e->rs, &e->rs->rules[i], &e->run[i]);
+	}
 	/* recent() targets keep their last alert per key */
 	for (size_t i = 0; i < e->rs->nnodes; i++) {
 		const struct bw_rnode *n = &e->rs->nodes[i];
