@@ -1461,6 +1461,90 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 	return (int32_t)e->nwsteps++;
 }
 
+static inline __attribute__((always_inline)) int
+field_present(const bw_event *ev, int f);
+
+/* Is the test of node ni true of every event the dispatch hands rule r?
+ * The dispatch hands r only events of an index cell (source, kind) that
+ * lists r, out-of-range values counting as 0, and only events having
+ * every field of r->need_fields that field_present knows: tests of the
+ * class and such exists() are answered before when_run. The tests are
+ * tried on made-up events, so the answer is the test's own. */
+static int test_implied(struct bw_engine *e, const struct bw_rule *r,
+			const struct wstep *s)
+{
+	const struct bw_rnode *n = &e->rs->nodes[s->node];
+	bw_event t;
+	memset(&t, 0, sizeof(t));
+	if (s->fast == WF_EXISTS_USER || s->fast == WF_EXISTS_IP ||
+	    s->fast == WF_EXISTS_PTR)
+		/* the dispatch's test is the step's: a field field_present
+		 * knows is absent from a zeroed event */
+		return (r->need_fields >> n->field) & 1 &&
+		       !field_present(&t, n->field);
+	if ((n->op != RN_CMP_ENUM && n->op != RN_IN) ||
+	    (n->field != BW_F_SOURCE && n->field != BW_F_KIND))
+		return 0;
+	int src = n->field == BW_F_SOURCE;
+	/* every value out of range reads alike: COUNT stands for them */
+	unsigned count = src ? BW_SRC__COUNT : BW_KIND__COUNT;
+	for (unsigned v = 0; v <= count; v++) {
+		int reach = 0;
+		if (src) {
+			reach = r->kind_mask[v < BW_SRC__COUNT ? v : 0] != 0;
+		} else {
+			unsigned k = v < BW_KIND__COUNT ? v : 0;
+			for (int c = 0; c < BW_SRC__COUNT; c++)
+				reach |= (r->kind_mask[c] >> k) & 1;
+		}
+		if (!reach)
+			continue;
+		t.source = (uint8_t)(src ? v : 0);
+		t.kind = (uint8_t)(src ? 0 : v);
+		struct ectx x = { e, 0, &t, NULL };
+		if (!eval_leaf(&x, n))
+			return 0;
+	}
+	return 1;
+}
+
+/* Where a jump to step pc really goes: past the steps marked implied. */
+static int32_t skip_implied(const struct bw_engine *e, const uint8_t *imp,
+			    size_t first, int32_t pc)
+{
+	while (pc >= 0 && (size_t)pc >= first && imp[(size_t)pc - first])
+		pc = e->wsteps[pc].on_true;
+	return pc;
+}
+
+/* Rule r's `when` program (its own steps, not shared through e->prog)
+ * without the tests the dispatch has answered for every event it hands
+ * r (test_implied): a jump to such a step goes where its true branch
+ * leads. These tests have no side effects, so only time changes.
+ * @return its entry, WS_OOM. */
+static int32_t when_prog(struct bw_engine *e, const struct bw_rule *r,
+			 size_t *cap)
+{
+	size_t first = e->nwsteps;
+	int32_t entry = when_emit(e, r->when, WS_TRUE, WS_FALSE, cap);
+	if (entry == WS_OOM)
+		return WS_OOM;
+	size_t n = e->nwsteps - first;
+	uint8_t *imp = calloc(n ? n : 1, 1);
+	if (!imp)
+		return WS_OOM;
+	for (size_t i = 0; i < n; i++)
+		imp[i] = (uint8_t)test_implied(e, r, &e->wsteps[first + i]);
+	for (size_t i = 0; i < n; i++) {
+		struct wstep *st = &e->wsteps[first + i];
+		st->on_true = skip_implied(e, imp, first, st->on_true);
+		st->on_false = skip_implied(e, imp, first, st->on_false);
+	}
+	entry = skip_implied(e, imp, first, entry);
+	free(imp);
+	return entry;
+}
+
 /* The program of the condition rooted at node ni, made once.
  * @return its entry, WS_OOM. */
 static int32_t prog_of(struct bw_engine *e, int32_t ni, size_t *cap)
@@ -1484,7 +1568,7 @@ static int gate_build(struct bw_engine *e)
 	size_t cap = 0;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
-		int32_t w = r->when < 0 ? WS_TRUE : prog_of(e, r->when, &cap);
+		int32_t w = r->when < 0 ? WS_TRUE : when_prog(e, r, &cap);
 		if (w == WS_OOM)
 			return -1;
 		for (int i = 0; i < r->nesc; i++)
@@ -2227,7 +2311,8 @@ static size_t lane_leader(const struct bw_engine *e, size_t ri)
 
 /* @return 0 when ev lacks field f; fields not listed here (added to the
  * model later) count as present, which only costs a full evaluation. */
-static int field_present(const bw_event *ev, int f)
+static inline __attribute__((always_inline)) int
+field_present(const bw_event *ev, int f)
 {
 	switch ((enum bw_field_id)f) {
 	case BW_F_FORMAT: return ev->format != NULL;

@@ -59,6 +59,62 @@ static void test_threshold_fires(void)
 	rules_dir_rm();
 }
 
+/* A `when` test the dispatch has answered (source, kind, exists() of a
+ * field it checks) is left out of the rule's program: the rule must still
+ * see exactly the events the test lets through, including events whose
+ * source or kind is out of range (the dispatch files them under 0) and
+ * events lacking the field. */
+static const char *implied_rules =
+	"rule eq\n  severity high\n"
+	"  when source == auth and kind == login and exists(src.ip) and exists(user)\n"
+	"rule ne\n  severity high\n"
+	"  when source in [vpn, proxy] and kind != login\n"
+	"rule or\n  severity high\n"
+	"  when (source == auth and kind == logout) or (source == web and exists(user))\n";
+
+static void test_implied_tests(void)
+{
+	struct bw_engine *e = engine_with(implied_rules, 0);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	static const struct {
+		int src, kind, ip, user;
+		const char *fires; /* the rule that fires, "" for none */
+	} cases[] = {
+		{ BW_SRC_AUTH, BW_KIND_LOGIN, 1, 1, "eq" },
+		{ BW_SRC_AUTH, BW_KIND_LOGIN, 0, 1, "" },
+		{ BW_SRC_AUTH, BW_KIND_LOGIN, 1, 0, "" },
+		{ BW_SRC_WEB, BW_KIND_LOGIN, 1, 1, "or" },
+		{ BW_SRC_WEB, BW_KIND_LOGIN, 1, 0, "" },
+		{ 200, BW_KIND_LOGIN, 1, 1, "" },       /* source out of range */
+		{ BW_SRC_VPN, 200, 1, 1, "ne" },        /* kind out of range */
+		{ BW_SRC_VPN, BW_KIND_LOGIN, 1, 1, "" },
+		{ BW_SRC_AUTH, BW_KIND_LOGOUT, 0, 0, "or" },
+		{ BW_SRC_PROXY, BW_KIND_SESSION_END, 0, 0, "ne" },
+		{ BW_SRC_NONE, BW_KIND_NONE, 1, 1, "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		bw_event ev = mkev(T0 + (int64_t)i, BW_SRC_AUTH, BW_KIND_LOGIN,
+				   BW_OUTCOME_FAILURE, "192.0.2.1", "alice",
+				   i + 1);
+		ev.source = (uint8_t)cases[i].src;
+		ev.kind = (uint8_t)cases[i].kind;
+		if (!cases[i].ip)
+			memset(&ev.src_ip, 0, sizeof(ev.src_ip));
+		if (!cases[i].user)
+			ev.user = ev.identity = (bw_str){ NULL, 0 };
+		ngot = 0;
+		bw_engine_event(e, &ev);
+		const char *want = cases[i].fires;
+		CHECK_EQ_INT(ngot, *want ? 1 : 0);
+		if (ngot == 1 && *want)
+			CHECK_EQ_STR(got[0].rule, want);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* The window is (now - W, now]: an event exactly W old is out. */
 static void test_window_edge(void)
 {
@@ -1298,6 +1354,7 @@ static const struct bw_test tests[] = {
 	{ "eviction_cap", test_eviction_cap },
 	{ "expiry_on_event_time", test_expiry_on_event_time },
 	{ "shared_lanes", test_shared_lanes },
+	{ "implied_tests", test_implied_tests },
 	{ "sequence", test_sequence },
 	{ "sequence_expiry", test_sequence_expiry },
 	{ "message_runs", test_message_runs },
