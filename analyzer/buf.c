@@ -349,15 +349,24 @@ void bw_buf_add_json_quoted(struct bw_buf *b, const char *s, size_t n)
 }
 
 /* Shared by the terminal and HTML escapers: printable ASCII goes through
- * `ascii` (which may itself escape), valid UTF-8 other than C1 controls
- * (U+0080..U+009F, c2 80..c2 9f) is copied, and every other byte is
- * written as \xHH. */
+ * `ascii` when `special` marks it (which escapes it) and is copied in
+ * runs otherwise, valid UTF-8 other than C1 controls (U+0080..U+009F,
+ * c2 80..c2 9f) is copied, and every other byte is written as \xHH. */
 static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
+			  const unsigned char special[256],
 			  void (*ascii)(struct bw_buf *, unsigned char))
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		size_t j = i;
+		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && !special[p[j]])
+			j++;
+		if (j > i) {
+			bw_buf_add(b, p + i, j - i);
+			i = j;
+			continue;
+		}
 		unsigned c = p[i];
 		if (c >= 0x20 && c < 0x7f) {
 			ascii(b, (unsigned char)c);
@@ -375,6 +384,12 @@ static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
 		i++;
 	}
 }
+
+/* The printable ASCII each escaper rewrites. */
+static const unsigned char term_special[256] = { ['\\'] = 1 };
+static const unsigned char html_special[256] = {
+	['<'] = 1, ['>'] = 1, ['&'] = 1, ['"'] = 1, ['\''] = 1,
+};
 
 static void term_ascii(struct bw_buf *b, unsigned char c)
 {
@@ -398,12 +413,12 @@ static void html_ascii(struct bw_buf *b, unsigned char c)
 
 void bw_buf_add_term_str(struct bw_buf *b, const char *s, size_t n)
 {
-	add_safe_text(b, s, n, term_ascii);
+	add_safe_text(b, s, n, term_special, term_ascii);
 }
 
 void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
 {
-	add_safe_text(b, s, n, html_ascii);
+	add_safe_text(b, s, n, html_special, html_ascii);
 }
 
 static inline void put2(char *p, unsigned v)
