@@ -84,6 +84,25 @@ static void lru_push_head(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 		ln->tail = k;
 }
 
+/* Move k, in lane l's list but not its head, to the head: k has a
+ * predecessor and the list a head, which spares lru_unlink's and
+ * lru_push_head's tests for the ends. */
+static inline void lru_to_head(struct bw_wtable *t, uint32_t l,
+			       struct bw_wkey *k)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	struct bw_wlink *x = lane_link(k, l);
+	lane_link(x->prev, l)->next = x->next;
+	if (x->next)
+		lane_link(x->next, l)->prev = x->prev;
+	else
+		ln->tail = x->prev;
+	x->prev = NULL;
+	x->next = ln->head;
+	lane_link(ln->head, l)->prev = k;
+	ln->head = k;
+}
+
 /* Take the key (no lane left) out of the slots; keep it for reuse. */
 static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 {
@@ -403,10 +422,8 @@ static struct bw_wkey *get_lane(struct bw_wtable *t, uint32_t l,
 		struct bw_wlink *x = lane_link(k, l);
 		if (now > x->last_ts)
 			x->last_ts = now;
-		if (t->lane[l].head != k) {
-			lru_unlink(t, l, k);
-			lru_push_head(t, l, k);
-		}
+		if (t->lane[l].head != k)
+			lru_to_head(t, l, k);
 		t->last = k;
 		return k;
 	}
