@@ -509,19 +509,6 @@ struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 
 #define NIL UINT32_MAX
 
-static void dlist_unlink(struct bw_dset *d, uint32_t i)
-{
-	struct bw_dent *x = &d->e[i];
-	if (x->prev != NIL)
-		d->e[x->prev].next = x->next;
-	else
-		d->head = x->next;
-	if (x->next != NIL)
-		d->e[x->next].prev = x->prev;
-	else
-		d->tail = x->prev;
-}
-
 static void dlist_push_head(struct bw_dset *d, uint32_t i)
 {
 	struct bw_dent *x = &d->e[i];
@@ -550,10 +537,17 @@ static void dent_move(struct bw_dset *d, uint32_t j, uint32_t i)
 	d->e[j].h = 0;
 }
 
-static void dset_del_slot(struct bw_dset *d, uint32_t i)
+/* Drop the least recently seen value, the list's tail (values only
+ * ever leave from there: expired or evicted at the cap). */
+static void dset_del_tail(struct bw_dset *d)
 {
-	uint32_t mask = d->cap - 1;
-	dlist_unlink(d, i);
+	uint32_t mask = d->cap - 1, i = d->tail;
+	uint32_t p = d->e[i].prev;
+	d->tail = p;
+	if (p != NIL)
+		d->e[p].next = NIL;
+	else
+		d->head = NIL;
 	d->e[i].h = 0;
 	d->n--;
 	uint32_t j = i;
@@ -602,7 +596,7 @@ static int dset_add_slow(struct bw_dset *d, uint64_t h, int64_t ts,
 {
 	int evicted = 0;
 	if (d->n >= maxn && d->tail != NIL) {
-		dset_del_slot(d, d->tail);
+		dset_del_tail(d);
 		evicted = 1;
 	}
 	if ((d->n + 1) * 2 > d->cap && dset_grow(d, b))
@@ -658,10 +652,13 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 	return 0;
 }
 
-static void dset_expire(struct bw_dset *d, int64_t cutoff)
+/* Drop values last seen at or before cutoff. @return the oldest last
+ * time left, INT64_MAX when none. */
+static int64_t dset_expire(struct bw_dset *d, int64_t cutoff)
 {
 	while (d->n && d->e[d->tail].last <= cutoff)
-		dset_del_slot(d, d->tail);
+		dset_del_tail(d);
+	return d->n ? d->e[d->tail].last : INT64_MAX;
 }
 
 static void dset_clear(struct bw_dset *d)
@@ -865,16 +862,16 @@ void bw_wring_expire(struct bw_wring *w, int64_t cutoff)
 	if (!w->blen)
 		while (w->len && bw_wring_rec_ts(w, 0) <= cutoff)
 			rec_drop_front(w);
-	for (int i = 0; i < w->ndist; i++)
-		dset_expire(&w->dist[i], cutoff);
 	int64_t o = INT64_MAX;
-	if (w->blen)
+	for (int i = 0; i < w->ndist; i++) {
+		int64_t d = dset_expire(&w->dist[i], cutoff);
+		if (d < o)
+			o = d;
+	}
+	if (w->blen && bucket(w, 0)[0] + w->width - 1 < o)
 		o = bucket(w, 0)[0] + w->width - 1;
 	if (w->len && bw_wring_rec_ts(w, 0) < o)
 		o = bw_wring_rec_ts(w, 0);
-	for (int i = 0; i < w->ndist; i++)
-		if (w->dist[i].n && w->dist[i].e[w->dist[i].tail].last < o)
-			o = w->dist[i].e[w->dist[i].tail].last;
 	w->oldest = o;
 }
 
