@@ -84,6 +84,25 @@ static void lru_push_head(struct bw_wtable *t, uint32_t l, struct bw_wkey *k)
 		ln->tail = k;
 }
 
+/* Move k, in lane l's list but not its head, to the head: k has a
+ * predecessor and the list a head, which spares lru_unlink's and
+ * lru_push_head's tests for the ends. */
+static inline void lru_to_head(struct bw_wtable *t, uint32_t l,
+			       struct bw_wkey *k)
+{
+	struct bw_wlane *ln = &t->lane[l];
+	struct bw_wlink *x = lane_link(k, l);
+	lane_link(x->prev, l)->next = x->next;
+	if (x->next)
+		lane_link(x->next, l)->prev = x->prev;
+	else
+		ln->tail = x->prev;
+	x->prev = NULL;
+	x->next = ln->head;
+	lane_link(ln->head, l)->prev = k;
+	ln->head = k;
+}
+
 /* Take the key (no lane left) out of the slots; keep it for reuse. */
 static void key_remove(struct bw_wtable *t, struct bw_wkey *k)
 {
@@ -412,10 +431,8 @@ static struct bw_wkey *get_lane(struct bw_wtable *t, uint32_t l,
 		struct bw_wlink *x = lane_link(k, l);
 		if (now > x->last_ts)
 			x->last_ts = now;
-		if (t->lane[l].head != k) {
-			lru_unlink(t, l, k);
-			lru_push_head(t, l, k);
-		}
+		if (t->lane[l].head != k)
+			lru_to_head(t, l, k);
 		t->last = k;
 		return k;
 	}
@@ -501,19 +518,6 @@ struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 
 #define NIL UINT32_MAX
 
-static void dlist_unlink(struct bw_dset *d, uint32_t i)
-{
-	struct bw_dent *x = &d->e[i];
-	if (x->prev != NIL)
-		d->e[x->prev].next = x->next;
-	else
-		d->head = x->next;
-	if (x->next != NIL)
-		d->e[x->next].prev = x->prev;
-	else
-		d->tail = x->prev;
-}
-
 static void dlist_push_head(struct bw_dset *d, uint32_t i)
 {
 	struct bw_dent *x = &d->e[i];
@@ -542,10 +546,17 @@ static void dent_move(struct bw_dset *d, uint32_t j, uint32_t i)
 	d->e[j].h = 0;
 }
 
-static void dset_del_slot(struct bw_dset *d, uint32_t i)
+/* Drop the least recently seen value, the list's tail (values only
+ * ever leave from there: expired or evicted at the cap). */
+static void dset_del_tail(struct bw_dset *d)
 {
-	uint32_t mask = d->cap - 1;
-	dlist_unlink(d, i);
+	uint32_t mask = d->cap - 1, i = d->tail;
+	uint32_t p = d->e[i].prev;
+	d->tail = p;
+	if (p != NIL)
+		d->e[p].next = NIL;
+	else
+		d->head = NIL;
 	d->e[i].h = 0;
 	d->n--;
 	uint32_t j = i;
@@ -585,29 +596,16 @@ static int dset_grow(struct bw_dset *d, struct bw_wbudget *b)
 	return 0;
 }
 
-/* @return 1 when a value was evicted at the cap, 0, -1 OOM. */
-static int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts, uint32_t maxn,
-		      struct bw_wbudget *b)
+/* Add h, not in the set, when that takes an eviction at maxn or a
+ * bigger table. @return 1 when a value was evicted at the cap, 0, -1
+ * when out of memory. */
+__attribute__((noinline))
+static int dset_add_slow(struct bw_dset *d, uint64_t h, int64_t ts,
+			 uint32_t maxn, struct bw_wbudget *b)
 {
-	if (d->cap) {
-		uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
-		while (d->e[i].h) {
-			if (d->e[i].h == h) {
-				if (ts >= d->e[i].last) {
-					d->e[i].last = ts;
-					if (d->head != i) {
-						dlist_unlink(d, i);
-						dlist_push_head(d, i);
-					}
-				}
-				return 0;
-			}
-			i = (i + 1) & mask;
-		}
-	}
 	int evicted = 0;
 	if (d->n >= maxn && d->tail != NIL) {
-		dset_del_slot(d, d->tail);
+		dset_del_tail(d);
 		evicted = 1;
 	}
 	if ((d->n + 1) * 2 > d->cap && dset_grow(d, b))
@@ -622,10 +620,54 @@ static int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts, uint32_t maxn,
 	return evicted;
 }
 
-static void dset_expire(struct bw_dset *d, int64_t cutoff)
+/* @return 1 when a value was evicted at the cap, 0, -1 OOM. */
+static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
+			     uint32_t maxn, struct bw_wbudget *b)
+{
+	if (!d->cap)
+		return dset_add_slow(d, h, ts, maxn, b);
+	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
+	for (; d->e[i].h; i = (i + 1) & mask) {
+		if (d->e[i].h != h)
+			continue;
+		struct bw_dent *x = &d->e[i];
+		if (ts >= x->last) {
+			x->last = ts;
+			if (d->head != i) {
+				/* to the head: x has a predecessor, so the
+				 * list has a head other than x */
+				d->e[x->prev].next = x->next;
+				if (x->next != NIL)
+					d->e[x->next].prev = x->prev;
+				else
+					d->tail = x->prev;
+				x->prev = NIL;
+				x->next = d->head;
+				d->e[d->head].prev = i;
+				d->head = i;
+			}
+		}
+		return 0;
+	}
+	/* a new value, and room for it without an eviction or a bigger
+	 * table: i is the empty slot its probe ended on, where the slow
+	 * path would put it */
+	if (d->n >= maxn || (d->n + 1) * 2 > d->cap)
+		return dset_add_slow(d, h, ts, maxn, b);
+	d->e[i].h = h;
+	d->e[i].last = ts;
+	dlist_push_head(d, i);
+	d->n++;
+	return 0;
+}
+
+/* Drop values last seen at or before cutoff. @return the oldest last
+ * time left, INT64_MAX when none. */
+static int64_t dset_expire(struct bw_dset *d, int64_t cutoff)
 {
 	while (d->n && d->e[d->tail].last <= cutoff)
-		dset_del_slot(d, d->tail);
+		dset_del_tail(d);
+	return d->n ? d->e[d->tail].last : INT64_MAX;
 }
 
 static void dset_clear(struct bw_dset *d)
@@ -678,8 +720,32 @@ static inline int64_t *bucket(const struct bw_wring *w, uint32_t i)
 	return w->bk + (size_t)((w->bhead + i) & (w->bcap - 1)) * w->stride;
 }
 
+/* The bucket ring is full: move it to one twice as big. @return 0, -1
+ * when out of memory. Out of line: a key's buckets grow a few times. */
+__attribute__((noinline))
+static int bucket_grow(struct bw_wring *w, struct bw_wbudget *b)
+{
+	uint32_t cap = w->bcap ? w->bcap * 2u : 8;
+	if (cap > UINT16_MAX)
+		return -1; /* cannot happen: <= 258 in a window */
+	size_t sz = (size_t)w->stride * sizeof(int64_t);
+	int64_t *n = malloc(cap * sz);
+	if (!n)
+		return -1;
+	for (uint32_t i = 0; i < w->blen; i++)
+		memcpy(n + (size_t)i * w->stride, bucket(w, i), sz);
+	if (b)
+		b->bytes += (cap - w->bcap) * sz;
+	free(w->bk);
+	w->bk = n;
+	w->heap |= BW_WRING_HEAP_BK;
+	w->bhead = 0;
+	w->bcap = (uint16_t)cap;
+	return 0;
+}
+
 /* Fold the oldest record into the newest bucket (or a new one). */
-static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
+static inline int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 {
 	const uint64_t *r = bw_wring_rec(w, 0);
 	int64_t ts = BW_WREC_TS(r);
@@ -689,24 +755,8 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 	 * newest's (both multiples of width), with no division needed */
 	if (!last || ts >= last[0] + w->width) {
 		int64_t start = ts - (((ts % w->width) + w->width) % w->width);
-		if (w->blen == w->bcap) {
-			uint32_t cap = w->bcap ? w->bcap * 2u : 8;
-			if (cap > UINT16_MAX)
-				return -1; /* cannot happen: <= 258 in a window */
-			size_t sz = (size_t)w->stride * sizeof(int64_t);
-			int64_t *n = malloc(cap * sz);
-			if (!n)
-				return -1;
-			for (uint32_t i = 0; i < w->blen; i++)
-				memcpy(n + (size_t)i * w->stride, bucket(w, i), sz);
-			if (b)
-				b->bytes += (cap - w->bcap) * sz;
-			free(w->bk);
-			w->bk = n;
-			w->heap |= BW_WRING_HEAP_BK;
-			w->bhead = 0;
-			w->bcap = (uint16_t)cap;
-		}
+		if (w->blen == w->bcap && bucket_grow(w, b))
+			return -1;
 		last = bucket(w, w->blen);
 		memset(last, 0, (size_t)w->stride * sizeof(int64_t));
 		last[0] = start;
@@ -723,6 +773,40 @@ static int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 	return 0;
 }
 
+/* The ring is at its cap: move its records, in order, to a heap array
+ * twice as big (never past max_records). @return 0, -1 when out of
+ * memory. Out of line: most pushes find room. */
+__attribute__((noinline))
+static int rec_grow(struct bw_wring *w, uint32_t max_records,
+		    struct bw_wbudget *b)
+{
+	/* grow by doubling, but never past max_records: a busy key holds
+	 * exactly max_records records (the ring wraps by compare, not by
+	 * mask) */
+	uint32_t cap = w->cap ? w->cap * 2 : 2;
+	/* within a quarter of max_records, go straight there: one malloc
+	 * and copy fewer for every busy key (16 -> 20) */
+	if (max_records > w->cap &&
+	    (cap > max_records || (uint64_t)cap * 4 >= (uint64_t)max_records * 3))
+		cap = max_records;
+	uint64_t *n = malloc((size_t)cap * w->stride * sizeof(*n));
+	if (!n)
+		return -1;
+	for (uint32_t i = 0; i < w->len; i++)
+		memcpy(n + (size_t)i * w->stride, bw_wring_rec(w, i),
+		       w->stride * sizeof(*n));
+	/* inline records are the state's bytes, counted with it */
+	uint32_t had = w->heap & BW_WRING_HEAP_REC ? w->cap : 0;
+	if (b)
+		b->bytes += (size_t)(cap - had) * w->stride * sizeof(*n);
+	free(had ? w->rec : NULL);
+	w->heap |= BW_WRING_HEAP_REC;
+	w->rec = n;
+	w->head = 0;
+	w->cap = (uint16_t)cap;
+	return 0;
+}
+
 int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		  uint32_t max_records, uint32_t max_distinct,
 		  struct bw_wbudget *b)
@@ -735,32 +819,8 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 			return -1;
 		flags |= 1;
 	}
-	if (w->len == w->cap) {
-		/* grow by doubling, but never past max_records: a busy key
-		 * holds exactly max_records records (the ring wraps by
-		 * compare, not by mask) */
-		uint32_t cap = w->cap ? w->cap * 2 : 2;
-		/* within a quarter of max_records, go straight there: one
-		 * malloc and copy fewer for every busy key (16 -> 20) */
-		if (max_records > w->cap &&
-		    (cap > max_records || (uint64_t)cap * 4 >= (uint64_t)max_records * 3))
-			cap = max_records;
-		uint64_t *n = malloc((size_t)cap * w->stride * sizeof(*n));
-		if (!n)
-			return -1;
-		for (uint32_t i = 0; i < w->len; i++)
-			memcpy(n + (size_t)i * w->stride, bw_wring_rec(w, i),
-			       w->stride * sizeof(*n));
-		/* inline records are the state's bytes, counted with it */
-		uint32_t had = w->heap & BW_WRING_HEAP_REC ? w->cap : 0;
-		if (b)
-			b->bytes += (size_t)(cap - had) * w->stride * sizeof(*n);
-		free(had ? w->rec : NULL);
-		w->heap |= BW_WRING_HEAP_REC;
-		w->rec = n;
-		w->head = 0;
-		w->cap = (uint16_t)cap;
-	}
+	if (w->len == w->cap && rec_grow(w, max_records, b))
+		return -1;
 	for (int i = 0; i < w->ndist; i++) {
 		if (!r->dh[i])
 			continue;
@@ -784,12 +844,12 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 	x[0] = ((uint64_t)r->ts & BW_WREC_TS_MASK) | rep << 48;
 	x[1] = (uint64_t)(r->input_id & 0xffff) << 48 |
 	       (r->line_no & BW_WREC_TS_MASK);
-	for (int i = 0; i < w->nsum; i++)
-		x[2 + i] = (uint64_t)r->sum[i];
 	w->len++;
 	w->count += rep;
-	for (int i = 0; i < w->nsum; i++)
+	for (int i = 0; i < w->nsum; i++) {
+		x[2 + i] = (uint64_t)r->sum[i];
 		w->sum[i] += r->sum[i];
+	}
 	return flags;
 }
 
@@ -811,16 +871,16 @@ void bw_wring_expire(struct bw_wring *w, int64_t cutoff)
 	if (!w->blen)
 		while (w->len && bw_wring_rec_ts(w, 0) <= cutoff)
 			rec_drop_front(w);
-	for (int i = 0; i < w->ndist; i++)
-		dset_expire(&w->dist[i], cutoff);
 	int64_t o = INT64_MAX;
-	if (w->blen)
+	for (int i = 0; i < w->ndist; i++) {
+		int64_t d = dset_expire(&w->dist[i], cutoff);
+		if (d < o)
+			o = d;
+	}
+	if (w->blen && bucket(w, 0)[0] + w->width - 1 < o)
 		o = bucket(w, 0)[0] + w->width - 1;
 	if (w->len && bw_wring_rec_ts(w, 0) < o)
 		o = bw_wring_rec_ts(w, 0);
-	for (int i = 0; i < w->ndist; i++)
-		if (w->dist[i].n && w->dist[i].e[w->dist[i].tail].last < o)
-			o = w->dist[i].e[w->dist[i].tail].last;
 	w->oldest = o;
 }
 
