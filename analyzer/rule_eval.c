@@ -1517,16 +1517,17 @@ static int32_t skip_implied(const struct bw_engine *e, const uint8_t *imp,
 	return pc;
 }
 
-/* Rule r's `when` program (its own steps, not shared through e->prog)
- * without the tests the dispatch has answered for every event it hands
- * r (test_implied): a jump to such a step goes where its true branch
- * leads. These tests have no side effects, so only time changes.
- * @return its entry, WS_OOM. */
+/* The program of condition ni, which rule r tests only on events the
+ * dispatch hands it (its `when`, a sequence's event steps), without the
+ * tests the dispatch has answered for every such event (test_implied):
+ * a jump to such a step goes where its true branch leads. These tests
+ * have no side effects, so only time changes. @return its entry,
+ * WS_OOM. */
 static int32_t when_prog(struct bw_engine *e, const struct bw_rule *r,
-			 size_t *cap)
+			 int32_t ni, size_t *cap)
 {
 	size_t first = e->nwsteps;
-	int32_t entry = when_emit(e, r->when, WS_TRUE, WS_FALSE, cap);
+	int32_t entry = when_emit(e, ni, WS_TRUE, WS_FALSE, cap);
 	if (entry == WS_OOM)
 		return WS_OOM;
 	size_t n = e->nwsteps - first;
@@ -1568,16 +1569,23 @@ static int gate_build(struct bw_engine *e)
 	size_t cap = 0;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
-		int32_t w = r->when < 0 ? WS_TRUE : when_prog(e, r, &cap);
+		int32_t w = r->when < 0 ? WS_TRUE : when_prog(e, r, r->when, &cap);
 		if (w == WS_OOM)
 			return -1;
 		for (int i = 0; i < r->nesc; i++)
 			if (r->esc[i].cond >= 0 && prog_of(e, r->esc[i].cond, &cap) == WS_OOM)
 				return -1;
-		for (int i = 0; i < r->nsteps; i++)
-			if (r->steps[i].cond >= 0 &&
-			    prog_of(e, r->steps[i].cond, &cap) == WS_OOM)
+		for (int i = 0; i < r->nsteps; i++) {
+			int32_t c = r->steps[i].cond;
+			if (c < 0)
+				continue;
+			/* an event step meets only the events the dispatch
+			 * hands the rule (on_sequence with no alert) */
+			if (!r->steps[i].is_alert && e->prog[c] == WS_NONE)
+				e->prog[c] = when_prog(e, r, c, &cap);
+			if (prog_of(e, c, &cap) == WS_OOM)
 				return -1;
+		}
 		e->gate[ri] = (struct rgate){ w, (uint8_t)r->kind };
 	}
 	return 0;

@@ -113,6 +113,25 @@ static void test_implied_tests(void)
 	}
 	bw_engine_free(e);
 	rules_dir_rm();
+	/* a sequence's event steps lose the same tests, not the others */
+	e = engine_with("rule seq\n  severity high\n"
+			"  sequence by src.ip within 10m\n"
+			"    step source == auth and kind == login and outcome == failure\n"
+			"    step kind == login and outcome == success\n", 0);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	static const int outcomes[] = { BW_OUTCOME_SUCCESS, BW_OUTCOME_SUCCESS,
+					BW_OUTCOME_FAILURE, BW_OUTCOME_SUCCESS };
+	ngot = 0;
+	for (int i = 0; i < 4; i++) {
+		bw_event ev = mkev(T0 + i, BW_SRC_AUTH, BW_KIND_LOGIN, outcomes[i],
+				   "192.0.2.9", "bob", (uint64_t)i + 1);
+		bw_engine_event(e, &ev);
+		CHECK_EQ_INT(ngot, i == 3);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
 }
 
 /* The window is (now - W, now]: an event exactly W old is out. */
