@@ -10,6 +10,7 @@
  */
 #include "output_json.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "bw_util.h"
@@ -180,9 +181,11 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 			  const char *input_name)
 {
 	size_t name_n = input_name ? strlen(input_name) : 0;
-	if (bw_buf_reserve(b, event_room(ev, name_n)) < 0)
+	size_t room = event_room(ev, name_n);
+	if (bw_buf_reserve(b, room) < 0)
 		return;
 	char *o = b->p + b->n;
+	const char *end = o + room;
 
 	memcpy(o, "{\"@timestamp\":\"", 15);
 	o += 15;
@@ -261,5 +264,8 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 	num("log.offset", (int64_t)ev->offset);
 	memcpy(o, "}\n", 2);
 	o += 2;
+	/* event_room must count every string written above */
+	assert(o <= end);
+	(void)end;
 	b->n = (size_t)(o - b->p);
 }

@@ -1,13 +1,16 @@
 /*
  * test_pipeline.c - whole-pipeline properties: no allocation per line
  * (counted over 100,000 lines through parse and NDJSON rendering), the
- * k-way merge, event copies that outlive their line.
+ * k-way merge, event copies that outlive their line, the NDJSON line of
+ * an event at its worst case.
  */
 #include "bw_test.h"
 
+#include <jansson.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "bw_util.h"
 #include "output_json.h"
 #include "pipeline.h"
 
@@ -117,6 +120,52 @@ static long run_counting(size_t n, uint64_t *events)
 }
 #endif
 
+/* Every string field at once, each all control bytes (the escaper's
+ * worst case, 6 bytes out per byte in): the line must be one valid JSON
+ * object holding the values unchanged, within the room reserved for it
+ * (bw_output_event_json asserts that). */
+static void test_event_json_worst_case(void)
+{
+	enum { N = 3000 };
+	static char v[N + 1]; /* also the input name: NUL-terminated */
+	memset(v, 1, N);
+	bw_str s = bw_str_make(v, N);
+	bw_event ev;
+	bw_event_clear(&ev);
+	ev.ts_ms = 1700000000000LL;
+	ev.format = "clf";
+	bw_str *all[] = {
+		&ev.action, &ev.reason, &ev.user, &ev.user_domain,
+		&ev.identity, &ev.target_user, &ev.src_host, &ev.host,
+		&ev.program, &ev.command, &ev.vhost, &ev.http_method,
+		&ev.url_path, &ev.url_query, &ev.http_version, &ev.referrer,
+		&ev.user_agent, &ev.request, &ev.forwarded_for,
+		&ev.auth_method, &ev.session_id,
+	};
+	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
+		*all[i] = s;
+	ev.identity.n--; /* written only when it differs from the user */
+	ev.flags |= BW_EF_USER_LEASE;
+	struct bw_buf b;
+	bw_buf_init(&b);
+	bw_output_event_json(&b, &ev, v);
+	json_error_t jerr;
+	json_t *o = json_loadb(b.p, b.n, 0, &jerr);
+	CHECK(o != NULL);
+	if (o) {
+		const char *keys[] = { "url.path", "user_agent.original",
+				       "session.id", "log.file.path" };
+		for (size_t i = 0; i < 4; i++) {
+			json_t *x = json_object_get(o, keys[i]);
+			CHECK(json_is_string(x) && json_string_length(x) == N &&
+			      memcmp(json_string_value(x), v, N) == 0);
+		}
+		json_decref(o);
+	}
+	CHECK(b.n > 6 * N * (sizeof(all) / sizeof(*all)));
+	bw_buf_fini(&b);
+}
+
 static void test_no_allocation_per_line(void)
 {
 #ifdef NO_INTERPOSE
@@ -163,6 +212,7 @@ int main(int argc, char **argv)
 	static const struct bw_test tests[] = {
 		{ "no_allocation_per_line", test_no_allocation_per_line },
 		{ "event_copy", test_event_copy },
+		{ "event_json_worst_case", test_event_json_worst_case },
 		{ NULL, NULL },
 	};
 	int fd = mkstemp(path);
