@@ -348,19 +348,18 @@ void bw_buf_add_json_quoted(struct bw_buf *b, const char *s, size_t n)
 	b->n = (size_t)(o - b->p);
 }
 
-/* Shared by the terminal and HTML escapers: printable ASCII goes through
- * `ascii` when `special` marks it (which escapes it) and is copied in
- * runs otherwise, valid UTF-8 other than C1 controls (U+0080..U+009F,
- * c2 80..c2 9f) is copied, and every other byte is written as \xHH. */
+/* Shared by the terminal and HTML escapers: printable ASCII is copied in
+ * runs, but for the bytes `rep` gives a replacement for; valid UTF-8
+ * other than C1 controls (U+0080..U+009F, c2 80..c2 9f) is copied, and
+ * every other byte is written as \xHH. */
 static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
-			  const unsigned char special[256],
-			  void (*ascii)(struct bw_buf *, unsigned char))
+			  const char *const rep[256])
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
 		size_t j = i;
-		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && !special[p[j]])
+		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && !rep[p[j]])
 			j++;
 		if (j > i) {
 			bw_buf_add(b, p + i, j - i);
@@ -369,7 +368,7 @@ static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
 		}
 		unsigned c = p[i];
 		if (c >= 0x20 && c < 0x7f) {
-			ascii(b, (unsigned char)c);
+			bw_buf_adds(b, rep[c]);
 			i++;
 			continue;
 		}
@@ -385,40 +384,23 @@ static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
 	}
 }
 
-/* The printable ASCII each escaper rewrites. */
-static const unsigned char term_special[256] = { ['\\'] = 1 };
-static const unsigned char html_special[256] = {
-	['<'] = 1, ['>'] = 1, ['&'] = 1, ['"'] = 1, ['\''] = 1,
+/* What each escaper writes for the printable ASCII it rewrites. A
+ * backslash is doubled on a terminal, so a logged "\x1b" cannot pass
+ * for an escape. */
+static const char *const term_rep[256] = { ['\\'] = "\\\\" };
+static const char *const html_rep[256] = {
+	['<'] = "&lt;", ['>'] = "&gt;", ['&'] = "&amp;", ['"'] = "&quot;",
+	['\''] = "&#39;",
 };
-
-static void term_ascii(struct bw_buf *b, unsigned char c)
-{
-	if (c == '\\') /* so a logged "\x1b" cannot pass for an escape */
-		bw_buf_add(b, "\\\\", 2);
-	else
-		bw_buf_addc(b, (char)c);
-}
-
-static void html_ascii(struct bw_buf *b, unsigned char c)
-{
-	switch (c) {
-	case '<': bw_buf_add(b, "&lt;", 4); break;
-	case '>': bw_buf_add(b, "&gt;", 4); break;
-	case '&': bw_buf_add(b, "&amp;", 5); break;
-	case '"': bw_buf_add(b, "&quot;", 6); break;
-	case '\'': bw_buf_add(b, "&#39;", 5); break;
-	default: bw_buf_addc(b, (char)c); break;
-	}
-}
 
 void bw_buf_add_term_str(struct bw_buf *b, const char *s, size_t n)
 {
-	add_safe_text(b, s, n, term_special, term_ascii);
+	add_safe_text(b, s, n, term_rep);
 }
 
 void bw_buf_add_html_str(struct bw_buf *b, const char *s, size_t n)
 {
-	add_safe_text(b, s, n, html_special, html_ascii);
+	add_safe_text(b, s, n, html_rep);
 }
 
 static inline void put2(char *p, unsigned v)
