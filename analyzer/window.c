@@ -391,19 +391,6 @@ static void lane_born(struct bw_wtable *t, uint32_t l, struct bw_wkey *k,
 	}
 }
 
-uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
-			    uint32_t keylen)
-{
-	/* the key touched last needs no slot (nor hash): get finds it
-	 * first, and nothing moves it before get */
-	if (t->last && key_eq(t, t->last, key, keylen))
-		return 0;
-	uint64_t h = bw_hash64(t->seed, key, keylen);
-	if (t->cap)
-		__builtin_prefetch(&t->slots[(uint32_t)h & (t->cap - 1)]);
-	return h;
-}
-
 /* hp: the key's hash when the caller has it, else NULL */
 static struct bw_wkey *get_lane(struct bw_wtable *t, uint32_t l,
 				const void *key, uint32_t keylen,

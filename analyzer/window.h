@@ -139,11 +139,6 @@ static inline void *bw_wkey_lane_state(const struct bw_wtable *t,
 struct bw_wkey *bw_wtable_get_lane(struct bw_wtable *t, uint32_t lane,
 				   const void *key, uint32_t keylen,
 				   int64_t now, int *created);
-/* Start loading the slot the key hashes to, ahead of other work for the
- * event. @return the key's hash, only for bw_wtable_get_lane_hashed on
- * the same table with no other call on it in between. */
-uint64_t bw_wtable_prefetch(const struct bw_wtable *t, const void *key,
-			    uint32_t keylen);
 /* Start loading the slot of a key whose hash under t->seed the caller
  * has (tables sharing one seed share the hash of a key). */
 static inline void bw_wtable_prefetch_slot(const struct bw_wtable *t,
@@ -152,8 +147,7 @@ static inline void bw_wtable_prefetch_slot(const struct bw_wtable *t,
 	if (t->cap)
 		__builtin_prefetch(&t->slots[(uint32_t)hash & (t->cap - 1)]);
 }
-/* bw_wtable_get_lane with the key's hash under t->seed (from
- * bw_wtable_prefetch, or the caller's own). */
+/* bw_wtable_get_lane with the key's hash under t->seed. */
 struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 					  const void *key, uint32_t keylen,
 					  uint64_t hash, int64_t now,

@@ -5,6 +5,7 @@
  */
 #include "bw_test.h"
 #include "window.h"
+#include "rule.h" /* bw_hash64 */
 
 #include <stdio.h>
 #include <string.h>
@@ -390,9 +391,9 @@ static void test_table_last_key(void)
 	bw_wtable_fini(&t);
 }
 
-/* get with the hash bw_wtable_prefetch returned behaves as plain get:
- * new keys land in the slot their hash names (found later by probing),
- * and the last key (for which no hash is computed) is found as well. */
+/* get with the caller's hash (bw_hash64 under the table's seed, its
+ * slot prefetched) behaves as plain get: new keys land in the slot their
+ * hash names (found later by probing), and the last key is found again. */
 static void test_table_prefetch(void)
 {
 	struct bw_wbudget b = { .max_keys = 1000 };
@@ -402,11 +403,11 @@ static void test_table_prefetch(void)
 	bw_wtable_init(&t, sizeof(struct st), 11, 0, &b, NULL);
 	for (int i = 0; i < 300; i++) {
 		int n = snprintf(key, sizeof(key), "p%d", i);
-		uint64_t h = bw_wtable_prefetch(&t, key, (uint32_t)n);
+		uint64_t h = bw_hash64(t.seed, key, (size_t)n);
+		bw_wtable_prefetch_slot(&t, h);
 		struct bw_wkey *k = bw_wtable_get_lane_hashed(&t, 0, key,
 			(uint32_t)n, h, i, &c);
 		CHECK(k && c);
-		h = bw_wtable_prefetch(&t, key, (uint32_t)n); /* the last key */
 		CHECK(bw_wtable_get_lane_hashed(&t, 0, key, (uint32_t)n, h, i,
 						&c) == k && !c);
 	}
@@ -414,7 +415,9 @@ static void test_table_prefetch(void)
 		int n = snprintf(key, sizeof(key), "p%d", i);
 		struct bw_wkey *k = bw_wtable_find(&t, key, (uint32_t)n);
 		CHECK(k != NULL);
-		uint64_t h = bw_wtable_prefetch(&t, key, (uint32_t)n);
+		uint64_t h = bw_hash64(t.seed, key, (size_t)n);
+		bw_wtable_prefetch_slot(&t, h);
+		CHECK(bw_wtable_find_lane_hashed(&t, 0, key, (uint32_t)n, h) == k);
 		CHECK(bw_wtable_get_lane_hashed(&t, 0, key, (uint32_t)n, h,
 						1000, &c) == k && !c);
 	}
