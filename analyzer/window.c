@@ -505,6 +505,22 @@ struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 
 #define NIL UINT32_MAX
 
+/* Move entry i, in the list but not its head, to the head (as
+ * lru_to_head: i has a predecessor, so no test for that end). */
+static inline void dlist_to_head(struct bw_dset *d, uint32_t i)
+{
+	struct bw_dent *x = &d->e[i];
+	d->e[x->prev].next = x->next;
+	if (x->next != NIL)
+		d->e[x->next].prev = x->prev;
+	else
+		d->tail = x->prev;
+	x->prev = NIL;
+	x->next = d->head;
+	d->e[d->head].prev = i;
+	d->head = i;
+}
+
 static void dlist_push_head(struct bw_dset *d, uint32_t i)
 {
 	struct bw_dent *x = &d->e[i];
@@ -620,19 +636,8 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 		struct bw_dent *x = &d->e[i];
 		if (ts >= x->last) {
 			x->last = ts;
-			if (d->head != i) {
-				/* to the head: x has a predecessor, so the
-				 * list has a head other than x */
-				d->e[x->prev].next = x->next;
-				if (x->next != NIL)
-					d->e[x->next].prev = x->prev;
-				else
-					d->tail = x->prev;
-				x->prev = NIL;
-				x->next = d->head;
-				d->e[d->head].prev = i;
-				d->head = i;
-			}
+			if (d->head != i)
+				dlist_to_head(d, i);
 		}
 		return 0;
 	}
