@@ -1464,7 +1464,7 @@ static int32_t when_emit(struct bw_engine *e, int32_t ni, int32_t t, int32_t f,
 static inline __attribute__((always_inline)) int
 field_present(const bw_event *ev, int f);
 
-/* Is the test of node ni true of every event the dispatch hands rule r?
+/* Is step s's test true of every event the dispatch hands rule r?
  * The dispatch hands r only events of an index cell (source, kind) that
  * lists r, out-of-range values counting as 0, and only events having
  * every field of r->need_fields that field_present knows: tests of the
