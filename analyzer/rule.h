@@ -101,7 +101,9 @@ enum bw_rop {
 
 enum bw_rcmp { RC_EQ, RC_NE, RC_LT, RC_LE, RC_GT, RC_GE };
 
-enum { RNF_LOWER = 1 };
+/* RNF_DECODE: the field's value percent-decoded (urldecode(field)),
+ * before RNF_LOWER when both are set. */
+enum { RNF_LOWER = 1, RNF_DECODE = 2 };
 
 /* 48 bytes: the fields eval() reads first share one cache line. */
 struct bw_rnode {

@@ -141,6 +141,11 @@ struct acfield {
 	struct aclit *lit;
 	char *text;
 	uint64_t *always;    /* W words: regexes without a usable filter */
+	/* 2W words, or NULL: [0, W) the regexes on the decoded value
+	 * (urldecode(field) ~), whose bits come from a second scan, of the
+	 * decoded text, when the value holds a %-escape; [W, 2W) that
+	 * scan's answer */
+	uint64_t *pct;
 	int voff;            /* offset of the field's bw_str in bw_event, or
 	                        -1: read through str_field */
 	/* When at most 8 raw bytes can begin a literal (as the ${ and jndi
@@ -214,6 +219,17 @@ struct flow {
 	uint64_t gen;
 	const bw_event *ev;
 	char *p;
+	size_t cap;          /* bytes */
+};
+
+/* The percent-decoded value of one field of the current event
+ * (urldecode()), shared by every node and the filter reading it. A value
+ * without '%' is its own decoding: view points at the event's bytes. */
+struct fdec {
+	uint64_t gen;
+	const bw_event *ev;
+	bw_str view;
+	char *buf;
 	size_t cap;          /* bytes */
 };
 
@@ -292,7 +308,10 @@ struct bw_engine {
 	struct smemo *smemo;       /* per set */
 	struct acfield ac[BW_F__COUNT];
 	struct fhits hits[BW_F__COUNT];
-	struct flow low[BW_F__COUNT];
+	/* lowercased copies: [f] of the value, [BW_F__COUNT + f] of the
+	 * decoded value */
+	struct flow low[2 * BW_F__COUNT];
+	struct fdec dec[BW_F__COUNT];
 	uint64_t *hitwords;        /* BW_F__COUNT * rxw: hits[].bits */
 	size_t rxw;                /* 64-bit words per regex bitmask */
 	/* Rule candidates from the literal filter: a rule with prefilter
@@ -439,17 +458,21 @@ static void lowtab_init(void)
 		lowtab[c] = (unsigned char)(c - 'A' < 26u ? c + 32 : c);
 }
 
-static void ac_run(const struct bw_engine *e, const struct acfield *a,
-		   uint64_t *bits, const char *p, size_t len);
+static inline void ac_run(const struct bw_engine *e, const struct acfield *a,
+			  uint64_t *bits, const char *p, size_t len);
+static void pct_merge(struct bw_engine *e, int f, const bw_event *ev,
+		      uint64_t *bits, const char *p, size_t n);
 static int str_offset(int f);
+static inline void field_decoded(struct bw_engine *e, int f,
+				 const bw_event *ev, bw_str *s);
 
 /* Which regexes on field f can match value p (n bytes): the cached
  * answer of an equal recent value, else one filter pass. @return the
  * answer, read in place (cache slot or h->own) and never copied: it
  * changes only at this field's next scan, a later event. */
 __attribute__((noinline))
-static const uint64_t *field_scan(struct bw_engine *e, int f, const char *p,
-				  size_t n)
+static const uint64_t *field_scan(struct bw_engine *e, int f,
+				  const bw_event *ev, const char *p, size_t n)
 {
 	struct acfield *a = &e->ac[f];
 	uint64_t *bits = e->hits[f].own;
@@ -475,6 +498,8 @@ static const uint64_t *field_scan(struct bw_engine *e, int f, const char *p,
 	for (size_t w = 0; w < e->rxw; w++)
 		bits[w] = a->always[w];
 	ac_run(e, a, bits, p, n);
+	if (a->pct && memchr(p, '%', n))
+		pct_merge(e, f, ev, bits, p, n);
 	if (c) {
 		c->n = (uint32_t)n;
 		memcpy(c->text, p, n);
@@ -499,7 +524,7 @@ static inline const uint64_t *field_hits(struct bw_engine *e, int f,
 		memcpy(&v, (const char *)ev + a->voff, sizeof(v));
 	else if (!str_field(ev, f, &v))
 		v.p = NULL;
-	return h->bits = v.p ? field_scan(e, f, v.p, v.n) : a->always;
+	return h->bits = v.p ? field_scan(e, f, ev, v.p, v.n) : a->always;
 }
 
 static inline uint32_t acfield_tri(unsigned b0, unsigned b1, unsigned b2)
@@ -686,8 +711,9 @@ static size_t ac_first_sbyte(const struct acfield *a, const unsigned char *u,
  * Each byte costs one gate test; the pair and triple tables (triples,
  * because in paths and agents many pairs start some literal: "/e",
  * "co", "in") are read only where the gate passed. */
-static void ac_run(const struct bw_engine *e, const struct acfield *a,
-		   uint64_t *bits, const char *p, size_t len)
+static inline __attribute__((always_inline))
+void ac_run(const struct bw_engine *e, const struct acfield *a,
+	    uint64_t *bits, const char *p, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	const uint64_t *gate = a->start;
@@ -714,6 +740,27 @@ static void ac_run(const struct bw_engine *e, const struct acfield *a,
 		for (size_t w = 0; w < e->rxw; w++)
 			bits[w] |= m[w];
 	}
+}
+
+/* bits holds the filter's answer for value p of field f: give the
+ * regexes on the decoded value (urldecode()) the answer for the decoded
+ * text instead, when decoding changes it. The result is a function of p,
+ * as the value cache wants. Out of line: few values hold a '%'. */
+__attribute__((noinline))
+static void pct_merge(struct bw_engine *e, int f, const bw_event *ev,
+		      uint64_t *bits, const char *p, size_t n)
+{
+	const struct acfield *a = &e->ac[f];
+	bw_str d = { .p = p, .n = n };
+	field_decoded(e, f, ev, &d);
+	if (d.p == p)
+		return;
+	uint64_t *t = a->pct + e->rxw;
+	for (size_t w = 0; w < e->rxw; w++)
+		t[w] = a->always[w];
+	ac_run(e, a, t, d.p, d.n);
+	for (size_t w = 0; w < e->rxw; w++)
+		bits[w] = (bits[w] & ~a->pct[w]) | (t[w] & a->pct[w]);
 }
 
 /* @return 0 when regex idx (on field f) cannot match this event. */
@@ -896,6 +943,15 @@ static int ac_build(struct bw_engine *e, int f)
 	assert(ns == nl);
 	memcpy(a->lit, sorted, nl * sizeof(*sorted));
 	free(sorted);
+	for (size_t i = 0; i < rs->nnodes; i++) {
+		const struct bw_rnode *n = &rs->nodes[i];
+		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
+		    !rs->rx[n->a].nreq || !(n->flags & RNF_DECODE))
+			continue;
+		if (!a->pct && !(a->pct = calloc(2 * W, sizeof(*a->pct))))
+			goto out;
+		a->pct[(size_t)n->a >> 6] |= 1ull << (n->a & 63);
+	}
 	/* no cache is no error: every value is then scanned */
 	a->ctag = calloc(ACACHE_SLOTS, sizeof(*a->ctag));
 	a->cache = calloc(ACACHE_SLOTS, sizeof(*a->cache));
@@ -917,6 +973,7 @@ out:
 
 static void ac_fini(struct acfield *a)
 {
+	free(a->pct);
 	free(a->start);
 	free(a->lone);
 	free(a->lonemask);
@@ -931,10 +988,10 @@ static void ac_fini(struct acfield *a)
 
 /* A lowercased copy of field f of ev (value s), made once per event.
  * @return it, NULL on OOM. */
-static const char *field_lower(struct bw_engine *e, int f, const bw_event *ev,
-			       const bw_str *s)
+static const char *field_lower(struct bw_engine *e, int slot,
+			       const bw_event *ev, const bw_str *s)
 {
-	struct flow *l = &e->low[f];
+	struct flow *l = &e->low[slot];
 	if (l->gen == e->gen && l->ev == ev)
 		return l->p;
 	if (s->n > l->cap || !l->p) {
@@ -951,6 +1008,54 @@ static const char *field_lower(struct bw_engine *e, int f, const bw_event *ev,
 	l->gen = e->gen;
 	l->ev = ev;
 	return l->p;
+}
+
+/* field_decoded's work, done once per event and field. */
+__attribute__((noinline))
+static void decode_into(struct bw_engine *e, struct fdec *d, const bw_event *ev,
+			bw_str *s)
+{
+	d->gen = e->gen;
+	d->ev = ev;
+	d->view = *s;
+	if (!s->n || !memchr(s->p, '%', s->n))
+		return;
+	if (s->n > d->cap) {
+		size_t cap = s->n * 2 + 64;
+		char *q = realloc(d->buf, cap);
+		if (!q)
+			return;
+		d->buf = q;
+		d->cap = cap;
+	}
+	d->view.p = d->buf;
+	d->view.n = bw_pct_decode(s->p, s->n, d->buf);
+	*s = d->view;
+}
+
+/* Field f of ev (value s) percent-decoded, once per event: *s becomes
+ * the decoded view (unchanged when the value holds no '%', or when out
+ * of memory: the raw value is then what the rule sees). */
+static inline void field_decoded(struct bw_engine *e, int f,
+				 const bw_event *ev, bw_str *s)
+{
+	struct fdec *d = &e->dec[f];
+	if (d->gen == e->gen && d->ev == ev)
+		*s = d->view;
+	else
+		decode_into(e, d, ev, s);
+}
+
+/* The text node n tests: its field's value, decoded for urldecode().
+ * @return 0 when the event lacks the field. */
+static inline int node_str(struct bw_engine *e, const struct bw_rnode *n,
+			   const bw_event *ev, bw_str *s)
+{
+	if (!str_field(ev, n->field, s))
+		return 0;
+	if (n->flags & RNF_DECODE)
+		field_decoded(e, n->field, ev, s);
+	return 1;
 }
 
 /* The rules of this event's source/kind whose prefilter passes: scans
@@ -1131,7 +1236,7 @@ static int eval_in(struct ectx *x, const struct bw_rnode *n,
 			return 0;
 		return bw_rset_has_int(set, v);
 	}
-	if (!str_field(ev, n->field, &s))
+	if (!node_str(e, n, ev, &s))
 		return 0;
 	return bw_rset_has_str(e->rs, set, s.p, s.n);
 }
@@ -1159,29 +1264,31 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 	int64_t v;
 	switch ((enum bw_rop)n->op) {
 	case RN_CMP_STR:
-		return cmp_str(n, str_field(ev, n->field, &s) ? &s : NULL);
+		return cmp_str(n, node_str(e, n, ev, &s) ? &s : NULL);
 	case RN_STARTS:
-		if (!str_field(ev, n->field, &s) || s.n < n->slen)
+		if (!node_str(e, n, ev, &s) || s.n < n->slen)
 			return 0;
 		return n->flags & RNF_LOWER ? ieq_mem(s.p, n->str, n->slen) :
 					      memcmp(s.p, n->str, n->slen) == 0;
 	case RN_ENDS:
-		if (!str_field(ev, n->field, &s) || s.n < n->slen)
+		if (!node_str(e, n, ev, &s) || s.n < n->slen)
 			return 0;
 		return n->flags & RNF_LOWER ?
 			       ieq_mem(s.p + s.n - n->slen, n->str, n->slen) :
 			       memcmp(s.p + s.n - n->slen, n->str, n->slen) == 0;
 	case RN_CONTAINS:
-		if (!str_field(ev, n->field, &s))
+		if (!node_str(e, n, ev, &s))
 			return 0;
 		return (n->flags & RNF_LOWER ? ci_find(s.p, s.n, n->str, n->slen) :
 					       bw_memmem(s.p, s.n, n->str, n->slen)) != NULL;
 	case RN_REGEX: {
-		if (!str_field(ev, n->field, &s))
+		if (!node_str(e, n, ev, &s))
 			return n->cmp == RC_NE;
 		const char *p = s.p;
 		if (n->flags & RNF_LOWER) {
-			p = field_lower(e, n->field, ev, &s);
+			p = field_lower(e, n->field + (n->flags & RNF_DECODE ?
+						       BW_F__COUNT : 0),
+					ev, &s);
 			if (!p)
 				return 0;
 		}
@@ -1190,12 +1297,15 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 	case RN_IN: {
 		const struct bw_rset *set = &e->rs->sets[n->a];
 		struct smemo *sm = &e->smemo[n->a];
-		if (set->name && sm->gen == e->gen && sm->field == n->field)
+		/* the decoded value is another value */
+		int16_t mf = (int16_t)(n->field + (n->flags & RNF_DECODE ?
+						   BW_F__COUNT : 0));
+		if (set->name && sm->gen == e->gen && sm->field == mf)
 			return sm->res;
 		int res = eval_in(x, n, set);
 		if (set->name) {
 			sm->gen = e->gen;
-			sm->field = n->field;
+			sm->field = mf;
 			sm->res = (int8_t)res;
 		}
 		return res;
@@ -1402,7 +1512,8 @@ static void step_fast(struct bw_engine *e, struct wstep *s, int32_t ni)
 		s->fast = WF_STATUS_IN;
 		return;
 	}
-	if (n->op == RN_CMP_STR && str_offset(n->field) >= 0) {
+	if (n->op == RN_CMP_STR && !(n->flags & RNF_DECODE) &&
+	    str_offset(n->field) >= 0) {
 		s->fast = WF_STR_CMP;
 		s->off = (uint16_t)str_offset(n->field);
 		return;
@@ -2828,6 +2939,8 @@ void bw_engine_free(struct bw_engine *e)
 	for (int f = 0; f < BW_F__COUNT; f++) {
 		ac_fini(&e->ac[f]);
 		free(e->low[f].p);
+		free(e->low[BW_F__COUNT + f].p);
+		free(e->dec[f].buf);
 	}
 	free(e->hitwords);
 	free(e->rx_rules);

@@ -229,8 +229,9 @@ static int enum_value(int field, const char *p, size_t n)
 }
 
 /* `in [a, b]` or `in @list` after a field; the `in` is consumed. */
-static int32_t parse_in(struct P *ps, int field, int lower)
+static int32_t parse_in(struct P *ps, int field, int fl)
 {
+	int lower = fl & RNF_LOWER;
 	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)field);
 	if (d->type == BW_FT_ENUM) {
 		/* source in [web, vpn]: an OR of enum compares */
@@ -292,7 +293,7 @@ static int32_t parse_in(struct P *ps, int field, int lower)
 	if (n < 0)
 		return -1;
 	ND(n).field = (int16_t)field;
-	ND(n).flags = lower ? RNF_LOWER : 0;
+	ND(n).flags = (uint8_t)fl;
 	if (ps->tok.t == RT_LISTREF) {
 		char name[128], msg[300];
 		size_t ln = ps->tok.n - 1 < sizeof(name) - 1 ? ps->tok.n - 1 :
@@ -376,40 +377,45 @@ static int take_string(struct P *ps, struct bw_rnode *nd_unused, char **s,
 	return 0;
 }
 
-/* field or lower(field): @return field id, *lower set. */
-static int parse_field_arg(struct P *ps, int *lower)
+/* field, lower(X) or urldecode(X) with X one of these: @return the
+ * field id, *fl its RNF_* transforms (decoding comes first, whatever the
+ * order written: lowering never makes a %-escape). */
+static int parse_field_arg(struct P *ps, int *fl)
 {
-	*lower = 0;
-	if (is_word(ps, "lower")) {
-		advance(ps);
-		if (ps->tok.t != RT_LP) {
-			expected(ps, "'('");
-			return -1;
-		}
-		ps->paren++;
-		advance(ps);
-		struct bw_rtoken ft = ps->tok;
-		int f = parse_field(ps);
-		if (f < 0) {
-			ps->paren--;
-			return -1;
-		}
-		const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)f);
-		if (d->type != BW_FT_STR) {
-			err_at(ps, &ft, "%s", "lower() takes a text field");
-			ps->paren--;
-			return -1;
-		}
-		ps->paren--;
-		if (ps->tok.t != RT_RP) {
-			expected(ps, "')'");
-			return -1;
-		}
-		advance(ps);
-		*lower = 1;
-		return f;
+	int t = is_word(ps, "lower") ? RNF_LOWER :
+		is_word(ps, "urldecode") ? RNF_DECODE : 0;
+	if (!t) {
+		*fl = 0;
+		return parse_field(ps);
 	}
-	return parse_field(ps);
+	const char *fname = t == RNF_LOWER ? "lower" : "urldecode";
+	advance(ps);
+	if (ps->tok.t != RT_LP) {
+		expected(ps, "'('");
+		return -1;
+	}
+	ps->paren++;
+	advance(ps);
+	struct bw_rtoken ft = ps->tok;
+	int f = parse_field_arg(ps, fl);
+	if (f < 0) {
+		ps->paren--;
+		return -1;
+	}
+	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)f);
+	if (d->type != BW_FT_STR) {
+		err_at(ps, &ft, "%s() takes a text field", fname);
+		ps->paren--;
+		return -1;
+	}
+	ps->paren--;
+	if (ps->tok.t != RT_RP) {
+		expected(ps, "')'");
+		return -1;
+	}
+	advance(ps);
+	*fl |= t;
+	return f;
 }
 
 static int32_t parse_or(struct P *ps);
@@ -423,9 +429,9 @@ static int32_t parse_strfunc(struct P *ps, int op)
 	}
 	ps->paren++;
 	advance(ps);
-	int lower;
+	int fl;
 	struct bw_rtoken ft = ps->tok;
-	int f = parse_field_arg(ps, &lower);
+	int f = parse_field_arg(ps, &fl);
 	if (f < 0)
 		goto fail;
 	if (bw_field_desc((enum bw_field_id)f)->type != BW_FT_STR) {
@@ -447,8 +453,8 @@ static int32_t parse_strfunc(struct P *ps, int op)
 	ND(n).field = (int16_t)f;
 	ND(n).str = s;
 	ND(n).slen = sl;
-	ND(n).flags = lower ? RNF_LOWER : 0;
-	if (lower)
+	ND(n).flags = (uint8_t)fl;
+	if (fl & RNF_LOWER)
 		lower_inplace(s, sl);
 	ps->paren--;
 	if (ps->tok.t != RT_RP) {
@@ -668,8 +674,9 @@ static int32_t parse_primary(struct P *ps)
 
 	/* field-based comparison */
 	struct bw_rtoken ft = ps->tok;
-	int lower;
-	int f = parse_field_arg(ps, &lower);
+	int fl;
+	int f = parse_field_arg(ps, &fl);
+	int lower = fl & RNF_LOWER;
 	if (f < 0)
 		return -1;
 	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)f);
@@ -684,7 +691,7 @@ static int32_t parse_primary(struct P *ps)
 	}
 	if (is_word(ps, "in")) {
 		advance(ps);
-		int32_t n = parse_in(ps, f, lower);
+		int32_t n = parse_in(ps, f, fl);
 		if (n < 0 || !neg)
 			return n;
 		int32_t x = node(ps, RN_NOT);
@@ -709,7 +716,7 @@ static int32_t parse_primary(struct P *ps)
 			return -1;
 		ND(n).field = (int16_t)f;
 		ND(n).cmp = nm ? RC_NE : RC_EQ;
-		ND(n).flags = lower ? RNF_LOWER : 0;
+		ND(n).flags = (uint8_t)fl;
 		ND(n).ival = ps->tok.flags;
 		ND(n).slen = ps->tok.vlen;
 		ND(n).str = take_val(ps);
@@ -815,7 +822,7 @@ static int32_t parse_primary(struct P *ps)
 			lower_inplace(s, sl);
 		ND(n).str = s;
 		ND(n).slen = sl;
-		ND(n).flags = lower ? RNF_LOWER : 0;
+		ND(n).flags = (uint8_t)fl;
 		break;
 	}
 	}

@@ -195,6 +195,30 @@ static int hexval(int c)
 	return -1;
 }
 
+size_t bw_pct_decode(const char *p, size_t n, char *out)
+{
+	size_t r = 0, w = 0;
+	while (r < n) {
+		const char *pc = memchr(p + r, '%', n - r);
+		size_t run = pc ? (size_t)(pc - (p + r)) : n - r;
+		memmove(out + w, p + r, run);
+		w += run;
+		r += run;
+		if (r >= n)
+			break;
+		int h = r + 2 < n ? hexval((unsigned char)p[r + 1]) : -1;
+		int l = h >= 0 ? hexval((unsigned char)p[r + 2]) : -1;
+		if (l >= 0) {
+			out[w++] = (char)(h << 4 | l);
+			r += 3;
+		} else {
+			out[w++] = '%';
+			r++;
+		}
+	}
+	return w;
+}
+
 size_t bw_unescape_inplace(char *p, size_t n)
 {
 	char *bs = memchr(p, '\\', n);

@@ -111,4 +111,10 @@ int bw_ip_is_private(const bw_ip *ip);
  * @return the new length (<= n). */
 size_t bw_unescape_inplace(char *p, size_t n);
 
+/* Percent-decode p (n bytes) into out (room for n bytes): each %HH
+ * becomes its byte, once (%2541 gives %41); a '%' not followed by two
+ * hex digits, and '+', stay as they are. out may be p (in place).
+ * @return the decoded length (<= n). */
+size_t bw_pct_decode(const char *p, size_t n, char *out);
+
 #endif /* BW_UTIL_H */

@@ -99,6 +99,40 @@ static void test_parse_u64(void)
 	CHECK_EQ_INT(bw_parse_u64(t + 3, t + 5, &v), 0);
 }
 
+/* Decode p, return it as a string (static buffer). */
+static const char *pct(const char *p)
+{
+	static char out[256];
+	size_t n = bw_pct_decode(p, strlen(p), out);
+	out[n] = 0;
+	return out;
+}
+
+static void test_pct_decode(void)
+{
+	CHECK(!strcmp(pct(""), ""));
+	CHECK(!strcmp(pct("plain/path?a=b+c"), "plain/path?a=b+c"));
+	/* every byte encoded, either case of hex */
+	CHECK(!strcmp(pct("%24%7b%22%66%72%65%65%6D%61%72%6B%65%72%22%7D"),
+		      "${\"freemarker\"}"));
+	/* once only: %25 gives a '%' that is not decoded again */
+	CHECK(!strcmp(pct("%252e%252e%252f"), "%2e%2e%2f"));
+	/* a '%' without two hex digits stays, also at the end */
+	CHECK(!strcmp(pct("100%"), "100%"));
+	CHECK(!strcmp(pct("%4"), "%4"));
+	CHECK(!strcmp(pct("%zz%4g%%41"), "%zz%4g%A"));
+	CHECK(!strcmp(pct("a%2"), "a%2"));
+	/* a NUL byte decodes to a NUL byte: the length tells */
+	char out[8];
+	CHECK_EQ_INT(bw_pct_decode("a%00b", 5, out), 3);
+	CHECK(out[0] == 'a' && out[1] == 0 && out[2] == 'b');
+	/* in place */
+	char buf[] = "%2e%2E/x";
+	size_t n = bw_pct_decode(buf, strlen(buf), buf);
+	CHECK_EQ_INT(n, 4);
+	CHECK(!memcmp(buf, "../x", 4));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
@@ -106,6 +140,7 @@ int main(int argc, char **argv)
 		{ "ip_parse", test_ip_parse },
 		{ "parse_u64", test_parse_u64 },
 		{ "parse_hex", test_parse_hex },
+		{ "pct_decode", test_pct_decode },
 		{ NULL, NULL },
 	};
 	return bw_test_main("bw_util", tests, argc, argv);

@@ -351,6 +351,46 @@ static void test_errors(void)
 	bw_rerr_fini(&err);
 }
 
+/* urldecode() and lower() take a text field, nest either way, and
+ * report the argument's position. */
+static void test_urldecode_errors(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse(
+		"rule a\n"
+		"  when urldecode(src.ip) == \"x\"\n"                 /* 2 */
+		"rule b\n"
+		"  when lower(urldecode(http.status)) ~ /x/\n"          /* 4 */
+		"rule c\n"
+		"  when urldecode(url.path ~ /x/\n",                    /* 6 */
+		&err);
+	const char *want =
+		"t.rules:2:18: urldecode() takes a text field\n"
+		"t.rules:4:24: urldecode() takes a text field\n"
+		"t.rules:6:27: expected ')', found '~'\n";
+	if (err.buf && strcmp(err.buf, want))
+		fprintf(stderr, "  got:\n%s", err.buf);
+	CHECK_EQ_STR(err.buf, want);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+	/* both transforms, nested either way, on a regex and a set */
+	struct bw_rerr err2 = { 0 };
+	rs = parse("rule d\n"
+		   "  when lower(urldecode(url.path)) ~ /%2e/ and "
+		   "urldecode(lower(url.query)) in [\"a\"]\n", &err2);
+	CHECK(rs != NULL);
+	CHECK_EQ_INT(err2.count, 0);
+	int seen = 0;
+	for (size_t i = 0; rs && i < rs->nnodes; i++)
+		if (rs->nodes[i].op == RN_REGEX || rs->nodes[i].op == RN_IN) {
+			CHECK_EQ_INT(rs->nodes[i].flags, RNF_LOWER | RNF_DECODE);
+			seen++;
+		}
+	CHECK_EQ_INT(seen, 2);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err2);
+}
+
 static void test_regex_error_position(void)
 {
 	struct bw_rerr err = { 0 };
@@ -771,6 +811,7 @@ static const struct bw_test tests[] = {
 	{ "index_or_not", test_index_or_not },
 	{ "errors", test_errors },
 	{ "regex_error_position", test_regex_error_position },
+	{ "urldecode_errors", test_urldecode_errors },
 	{ "trigger_types", test_trigger_types },
 	{ "message_placeholders", test_message_placeholders },
 	{ "regex_prefilter", test_regex_prefilter },

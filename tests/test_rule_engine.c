@@ -729,6 +729,77 @@ static void test_lists_and_sets(void)
 	rules_dir_rm();
 }
 
+/* urldecode(): rules see the decoded value, the filter finds literals
+ * that only the decoding spells (and not for the rules on the raw
+ * value), decoding happens once, and the transforms combine. */
+static void test_urldecode(void)
+{
+	ngot = 0;
+	rules_dir("rule dec\n  when urldecode(url.query) ~ "
+		  "/freemarker\\.template\\.utility/i\n\n"
+		  "rule raw\n  when url.query ~ /freemarker\\.template\\.utility/i\n\n"
+		  "rule trav\n  when urldecode(url.path) ~ /\\.\\.\\//\n\n"
+		  "rule eq\n  when urldecode(url.path) == \"/a b\"\n\n"
+		  "rule probe\n  when lower(urldecode(url.path)) in @probes\n\n"
+		  "rule fn\n  when contains(urldecode(url.query), \"<script\")\n");
+	rules_file("lists/probes.txt", "/.env\n");
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.on_alert = collect;
+	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		return;
+	}
+	/* every byte encoded (CVE-2022-22954 as sent): twice, the second
+	 * time from the filter's cache of recent values */
+	const char *enc = "deviceUdid=%24%7b%22%66%72%65%65%6d%61%72%6b%65%72%2e"
+			  "%74%65%6d%70%6c%61%74%65%2e%75%74%69%6c%69%74%79%2e"
+			  "%45%78%65%63%75%74%65%22%7d";
+	bw_event a = mkweb(T0, "192.0.2.1", "/catalog-portal/ui/oauth/verify",
+			   enc, 404, 1);
+	bw_engine_event(e, &a);
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("dec"), 2);
+	CHECK_EQ_INT(count_rule("raw"), 0);
+	/* plain text: both */
+	a.url_query = BW_STR_LIT("x=freemarker.template.utility.Execute");
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("dec"), 3);
+	CHECK_EQ_INT(count_rule("raw"), 1);
+	/* a '%' that decodes to nothing of interest */
+	a.url_query = BW_STR_LIT("q=100%25+sure%zz");
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("dec"), 3);
+	CHECK_EQ_INT(count_rule("raw"), 1);
+	/* paths: decoded once, not twice */
+	bw_event b = mkweb(T0 + 1, "192.0.2.2", "/x/%2e%2E%2fetc", NULL, 404, 2);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("trav"), 1);
+	b.url_path = BW_STR_LIT("/x/%252e%252e%252fetc");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("trav"), 1);
+	b.url_path = BW_STR_LIT("/a%20b");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("eq"), 1);
+	b.url_path = BW_STR_LIT("/a+b");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("eq"), 1);
+	b.url_path = BW_STR_LIT("/%2E%45NV");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("probe"), 1);
+	b.url_path = BW_STR_LIT("/%2Eenvy");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("probe"), 1);
+	b.url_query = BW_STR_LIT("q=%3Cscript%3Ealert(1)");
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("fn"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* `user` in rules is the normalized identity when the pipeline set one;
  * a rule needing a field the event lacks never fires (and is skipped). */
 static void test_identity_and_needed_fields(void)
@@ -1385,6 +1456,7 @@ static const struct bw_test tests[] = {
 	{ "hour_site_tz", test_hour_site_tz },
 	{ "alert_step_sequence", test_alert_step_sequence },
 	{ "lists_and_sets", test_lists_and_sets },
+	{ "urldecode", test_urldecode },
 	{ NULL, NULL },
 };
 
