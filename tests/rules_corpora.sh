@@ -78,12 +78,12 @@ nginx-http-sqli-probing|cover||web.sqli
 nginx-http-xss-probing|cover||web.xss
 nginx-http-w00twoot|cover||web.background-probe (/w00tw00t*)
 nginx-http-backdoor|cover||web.webshell-command (*shell*.php names)
+vmware-cve-2022-22954|cover||web.template-injection: freemarker Execute in the path (192.168.1.4) and, every byte %-encoded, in the query (192.168.1.3: the rule reads urldecode(url.query))
 ssh-slow-bf|cover||auth.bruteforce-source (22 "Invalid user hadoop" in 10.5 min, >= 20 within 10 min); the per-account rule skips hadoop because the account does not exist
 CVE-2019-18935|known||Telerik UI (CVE-2019-18935) is not one of our exploitation families
 CVE-2022-35914|known||GLPI htmLawed (CVE-2022-35914) is not one of our exploitation families
 CVE-2022-41697|known||Ghost admin login enumeration: not one of our families (6 POSTs to a login API, no login events in a web access log)
 cve_2022_37042|known||Zimbra mboximport (CVE-2022-37042) is not one of our exploitation families
-vmware-cve-2022-22954|known||VMware Workspace ONE is not one of our families; web.template-injection catches 192.168.1.4 (freemarker in the path), the fully %-encoded 192.168.1.3 is not decoded
 vmware-vcenter-vmsa-2021-0027|known||VMware vCenter SSRF is not one of our families; web.path-traversal alerts 192.168.1.3 (url=file:///etc/passwd), the SSRF to an internal https URL (192.168.1.4) matches nothing
 http-wordpress-scan|known||WordPress plugin enumeration is not one of our families (a few 404s; our volume rule needs > 500)
 http-wordpress_user-enum|known||WordPress user enumeration is not one of our families
