@@ -123,6 +123,14 @@ struct bw_rnode {
 	int line, col;  /* for errors reported after parsing */
 };
 
+/* The literal filter entry (an index in bw_ruleset.rx) of node n: a
+ * regex's own (a), or for a text `in` on a rule's and/or spine the
+ * literals of its set (b, -1 when the set has none); -1 otherwise. */
+static inline int32_t bw_rnode_filter(const struct bw_rnode *n)
+{
+	return n->op == RN_REGEX ? n->a : n->op == RN_IN ? n->b : -1;
+}
+
 /* A set of values: exact strings (hash), string globs with '*', integer
  * values, and IP networks. Built from `in [..]` or a list file. */
 struct bw_rset {
@@ -150,7 +158,16 @@ struct bw_rset {
 	size_t nnets;
 	int lower;              /* compare lowercased (allow agents) */
 	int ftype;              /* field type of a @list set (shared by name) */
+	/* A text value in the set contains one of these: each exact string
+	 * whole, each glob's longest run without '*' (the engine's literal
+	 * filter, bw_rnode.b). nolit: some entry has none (a bare "*"), or
+	 * there are more than BW_RSET_MAX_LITS: no filter. */
+	struct bw_rlit *lits;
+	size_t nlits;
+	int nolit;
 };
+
+#define BW_RSET_MAX_LITS 64
 
 /* A literal some match must contain, lowercased (case-folded superset). */
 struct bw_rlit {

@@ -204,6 +204,32 @@ static int hset_add(struct bw_rset *s, uint64_t h)
 	return 0;
 }
 
+/* Note the literal l (n bytes) a text value matching a new entry of set
+ * contains (bw_rset.lits). @return 0, -1 on OOM. */
+static int rset_lit(struct bw_rset *set, const char *l, size_t n)
+{
+	if (set->nolit)
+		return 0;
+	if (!n || set->nlits >= BW_RSET_MAX_LITS) {
+		set->nolit = 1;
+		return 0;
+	}
+	struct bw_rlit *p = realloc(set->lits, (set->nlits + 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	set->lits = p;
+	char *c = malloc(n + 1);
+	if (!c)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		c[i] = lc(l[i]);
+	c[n] = 0;
+	set->lits[set->nlits].s = c;
+	set->lits[set->nlits].n = n;
+	set->nlits++;
+	return 0;
+}
+
 int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 		size_t n, int field_type, int lower, char *msg, size_t msglen)
 {
@@ -296,6 +322,21 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 		else if (stars == 2 && n > 2 && g[0] == '*' && g[n - 1] == '*')
 			kind = 3;
 		set->gkind[set->nglobs] = kind;
+		size_t best = 0, bestn = 0;
+		for (size_t i = 0; i < n;) {
+			size_t j = i;
+			while (j < n && g[j] != '*')
+				j++;
+			if (j - i > bestn) {
+				best = i;
+				bestn = j - i;
+			}
+			i = j + 1;
+		}
+		if (rset_lit(set, g + best, bestn)) {
+			free(g);
+			goto oom;
+		}
 		if (set->nglobs < 64) {
 			/* glob_try's first test, as a table (n >= 2: byte 1) */
 			uint64_t bit = 1ull << set->nglobs;
@@ -309,7 +350,7 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 		set->globs[set->nglobs++] = g;
 		return 0;
 	}
-	if (hset_add(set, str_hash(rs, v, n, lower)))
+	if (hset_add(set, str_hash(rs, v, n, lower)) || rset_lit(set, v, n))
 		goto oom;
 	unsigned k = sbloom_bit(v, n, lower);
 	set->sbloom[k >> 6] |= 1ull << (k & 63);
@@ -436,6 +477,9 @@ void bw_rset_fini(struct bw_rset *set)
 	free(set->gsel);
 	free(set->ints);
 	free(set->nets);
+	for (size_t i = 0; i < set->nlits; i++)
+		free(set->lits[i].s);
+	free(set->lits);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -1324,14 +1368,71 @@ static int pre_set(const struct bw_ruleset *rs, int32_t ni, int32_t *out,
 		return nb ? na + nb : 0;
 	}
 	case RN_REGEX:
-		if (n->cmp != RC_EQ || n->a < 0 || n->field < 0 ||
-		    !rs->rx[n->a].nreq)
+	case RN_IN: {
+		int32_t x = bw_rnode_filter(n);
+		if ((n->op == RN_REGEX && n->cmp != RC_EQ) || x < 0 ||
+		    n->field < 0 || !rs->rx[x].nreq)
 			return 0;
 		out[0] = ni;
 		return 1;
+	}
 	default:
 		return 0;
 	}
+}
+
+/* Give each text `in` on the and/or spine below ni (not under a `not`:
+ * only there can it decide alone) a filter entry made of its set's
+ * literals, so that the values containing none of them skip the rule
+ * (pre_set) or the set lookup. Only for sets with globs (matched one by
+ * one) on fields the filter scans for regexes anyway (a field scanned
+ * for a set alone costs more than the lookup saves: tried on auth
+ * events). @return 0, -1 on OOM. */
+static int in_filters(struct bw_ruleset *rs, int32_t ni)
+{
+	if (ni < 0)
+		return 0;
+	struct bw_rnode *n = &rs->nodes[ni];
+	if (n->op == RN_AND || n->op == RN_OR) {
+		int32_t b = n->b;
+		if (in_filters(rs, n->a))
+			return -1;
+		return in_filters(rs, b);
+	}
+	if (n->op != RN_IN || n->b >= 0 || n->a < 0 || n->field < 0 ||
+	    bw_field_desc((enum bw_field_id)n->field)->type != BW_FT_STR)
+		return 0;
+	const struct bw_rset *set = &rs->sets[n->a];
+	if (set->nolit || !set->nlits || set->nnets || set->nints ||
+	    !set->nglobs)
+		return 0; /* exact strings: the set's own bloom bit is cheaper */
+	/* only where the filter scans the field anyway, for a regex */
+	int scanned = 0;
+	for (size_t i = 0; i < rs->nnodes && !scanned; i++)
+		scanned = rs->nodes[i].op == RN_REGEX &&
+			  rs->nodes[i].field == n->field && rs->nodes[i].a >= 0 &&
+			  rs->rx[rs->nodes[i].a].nreq;
+	if (!scanned)
+		return 0;
+	struct bw_regex *p = bw_rs_grow(rs->rx, &rs->caprx, rs->nrx, sizeof(*p), 32);
+	if (!p)
+		return -1;
+	rs->rx = p;
+	struct bw_regex *x = &rs->rx[rs->nrx];
+	memset(x, 0, sizeof(*x)); /* no code: only ever a filter */
+	x->req = calloc(set->nlits, sizeof(*x->req));
+	if (!x->req)
+		return -1;
+	for (size_t k = 0; k < set->nlits; k++) {
+		x->req[k].s = malloc(set->lits[k].n + 1);
+		if (!x->req[k].s)
+			return -1;
+		memcpy(x->req[k].s, set->lits[k].s, set->lits[k].n + 1);
+		x->req[k].n = set->lits[k].n;
+		x->nreq = k + 1;
+	}
+	rs->nodes[ni].b = (int32_t)rs->nrx++;
+	return 0;
 }
 
 /* Fields a node cannot be true without. */
@@ -1400,7 +1501,7 @@ static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 	int32_t set[BW_RMAX_PRE];
 	int n = pre_set(rs, r->when, set, BW_RMAX_PRE);
 	for (int i = 0; i < n; i++) {
-		r->pre_rx[i] = rs->nodes[set[i]].a;
+		r->pre_rx[i] = bw_rnode_filter(&rs->nodes[set[i]]);
 		r->pre_field[i] = rs->nodes[set[i]].field;
 	}
 	r->npre = n;
@@ -1490,8 +1591,14 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 	}
 	if (err->count != before)
 		return -1;
-	for (size_t ri = 0; ri < rs->nrules; ri++)
-		pick_pre(rs, &rs->rules[ri]);
+	for (size_t ri = 0; ri < rs->nrules; ri++) {
+		struct bw_rule *r = &rs->rules[ri];
+		if (r->kind != BW_RK_SEQUENCE && in_filters(rs, r->when)) {
+			bw_rerr_add(err, r->file, r->line, 1, "out of memory");
+			return -1;
+		}
+		pick_pre(rs, r);
+	}
 	/* the source/kind index */
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		struct bw_rule *r = &rs->rules[ri];

@@ -783,10 +783,10 @@ static int ac_build(struct bw_engine *e, int f)
 	int any = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
-		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
-		    !rs->rx[n->a].nreq)
+		int32_t xi = bw_rnode_filter(n);
+		if (xi < 0 || n->field != f || !rs->rx[xi].nreq)
 			continue;
-		const struct bw_regex *rx = &rs->rx[n->a];
+		const struct bw_regex *rx = &rs->rx[xi];
 		for (size_t k = 0; k < rx->nreq; k++) {
 			nlit++;
 			ntext += rx->req[k].n;
@@ -816,9 +816,10 @@ static int ac_build(struct bw_engine *e, int f)
 	memset(lonebit, 0xff, sizeof(lonebit));
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
-		if (n->op != RN_REGEX || n->field != f || n->a < 0)
+		int32_t xi = bw_rnode_filter(n);
+		if (xi < 0 || n->field != f)
 			continue;
-		const struct bw_regex *rx = &rs->rx[n->a];
+		const struct bw_regex *rx = &rs->rx[xi];
 		for (size_t k = 0; k < rx->nreq; k++)
 			if (rx->req[k].n)
 				first[lowtab[(unsigned char)rx->req[k].s[0]]] = 1;
@@ -834,12 +835,12 @@ static int ac_build(struct bw_engine *e, int f)
 	ntext = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
-		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
-		    !rs->rx[n->a].nreq)
+		int32_t xi = bw_rnode_filter(n);
+		if (xi < 0 || n->field != f || !rs->rx[xi].nreq)
 			continue;
-		const struct bw_regex *rx = &rs->rx[n->a];
-		uint64_t bit = 1ull << (n->a & 63);
-		size_t word = (size_t)n->a >> 6;
+		const struct bw_regex *rx = &rs->rx[xi];
+		uint64_t bit = 1ull << (xi & 63);
+		size_t word = (size_t)xi >> 6;
 		for (size_t k = 0; k < rx->nreq; k++) {
 			const unsigned char *l = (const unsigned char *)rx->req[k].s;
 			size_t ln = rx->req[k].n;
@@ -881,7 +882,7 @@ static int ac_build(struct bw_engine *e, int f)
 			a->lit[nl].anc = (uint16_t)o;
 			a->lit[nl].off = (uint32_t)ntext;
 			a->lit[nl].n = (uint32_t)ln;
-			a->lit[nl].rx = (uint32_t)n->a;
+			a->lit[nl].rx = (uint32_t)xi;
 			uint64_t head = 0, hmask = 0;
 			for (size_t j = 0; j < ln && j < 8; j++) {
 				head |= (uint64_t)(lowtab[l[j]] | 0x20) << (8 * j);
@@ -945,12 +946,13 @@ static int ac_build(struct bw_engine *e, int f)
 	free(sorted);
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
-		if (n->op != RN_REGEX || n->field != f || n->a < 0 ||
-		    !rs->rx[n->a].nreq || !(n->flags & RNF_DECODE))
+		int32_t xi = bw_rnode_filter(n);
+		if (xi < 0 || n->field != f || !rs->rx[xi].nreq ||
+		    !(n->flags & RNF_DECODE))
 			continue;
 		if (!a->pct && !(a->pct = calloc(2 * W, sizeof(*a->pct))))
 			goto out;
-		a->pct[(size_t)n->a >> 6] |= 1ull << (n->a & 63);
+		a->pct[(size_t)xi >> 6] |= 1ull << (xi & 63);
 	}
 	/* no cache is no error: every value is then scanned */
 	a->ctag = calloc(ACACHE_SLOTS, sizeof(*a->ctag));
@@ -1062,12 +1064,14 @@ static inline int node_str(struct bw_engine *e, const struct bw_rnode *n,
  * each field the index's prefilters read (once per event), then maps the
  * regexes whose literals are present to the rules that list them. */
 static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
-				       unsigned src, unsigned kind)
+				       unsigned src, unsigned kind, uint64_t miss)
 {
 	size_t rw = e->rw;
 	const uint64_t *im = e->imask + ((size_t)src * BW_KIND__COUNT + kind) * rw;
 	memcpy(e->cand, e->nopre, rw * sizeof(*e->cand));
-	uint64_t fm = e->prefields[src][kind];
+	/* a filtered node on a field the event lacks is false (pre_set
+	 * takes no !~), so that field makes no rule a candidate */
+	uint64_t fm = e->prefields[src][kind] & ~miss;
 	while (fm) {
 		int f = __builtin_ctzll(fm);
 		fm &= fm - 1;
@@ -1302,7 +1306,10 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 						   BW_F__COUNT : 0));
 		if (set->name && sm->gen == e->gen && sm->field == mf)
 			return sm->res;
-		int res = eval_in(x, n, set);
+		/* none of the set's literals in the value: not in it */
+		int res = n->b >= 0 && e->rs->rx[n->b].nreq &&
+				  !rx_maybe(e, n->field, ev, n->b) ?
+				  0 : eval_in(x, n, set);
 		if (set->name) {
 			sm->gen = e->gen;
 			sm->field = mf;
@@ -2559,7 +2566,7 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	}
 	/* the index's rules whose prefilter passes, in index order; nothing
 	 * below feeds another event to the engine, so cand stays put */
-	const uint64_t *cand = rule_candidates(e, ev, src, kind);
+	const uint64_t *cand = rule_candidates(e, ev, src, kind, miss);
 	const uint64_t *om = e->ocmask +
 			     (size_t)(ev->outcome < BW_OUTCOME__COUNT ? ev->outcome :
 				      BW_OUTCOME__COUNT) * rw;

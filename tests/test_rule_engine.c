@@ -800,6 +800,75 @@ static void test_urldecode(void)
 	rules_dir_rm();
 }
 
+/* `in @list` of globs on a field the literal filter scans: the rule is a
+ * candidate only for values holding one of the list's literals (each
+ * glob's longest run without '*', each exact string), which must never
+ * cost a match: globs with the literal first, last and inside, exact
+ * strings, case under lower(), %-decoding, and a bare "*" (no filter). */
+static void test_list_filter(void)
+{
+	ngot = 0;
+	rules_dir("rule rx\n  when url.path ~ /\\.php$/\n\n"
+		  "rule probe\n  when url.path in @probes and http.status >= 400\n\n"
+		  "rule lprobe\n  when lower(url.path) in @probes\n\n"
+		  "rule dprobe\n  when urldecode(url.path) in @probes\n\n"
+		  "rule any\n  when url.path in @any and http.status == 418\n");
+	rules_file("lists/probes.txt", "/.env\n*/wp-login.php\n/phpmyadmin*\n"
+		   "*/.aws/*/credentials*\n/exact/Path\n");
+	rules_file("lists/any.txt", "/x\n*\n");
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.on_alert = collect;
+	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		return;
+	}
+	static const struct { const char *path; int probe, lprobe, dprobe; } c[] = {
+		{ "/.env", 1, 1, 1 },
+		{ "/blog/wp-login.php", 1, 1, 1 },
+		{ "/wp-login.php", 1, 1, 1 },
+		{ "/phpMyAdmin/index.php", 0, 1, 0 },
+		{ "/phpmyadmin", 1, 1, 1 },
+		{ "/x/.aws/prod/credentials.bak", 1, 1, 1 },
+		{ "/exact/Path", 1, 1, 1 },
+		{ "/EXACT/PATH", 0, 1, 0 },
+		{ "/%2Eenv", 0, 0, 1 },
+		{ "/wp-login.php.bak", 0, 0, 0 },  /* literal there, no match */
+		{ "/.env/x", 0, 0, 0 },
+		{ "/index.html", 0, 0, 0 },        /* no literal at all */
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int p0 = count_rule("probe"), l0 = count_rule("lprobe"),
+		    d0 = count_rule("dprobe");
+		bw_event ev = mkweb(T0 + (int64_t)i, "192.0.2.9", c[i].path, NULL,
+				    404, i + 1);
+		bw_engine_event(e, &ev);
+		if (count_rule("probe") - p0 != c[i].probe ||
+		    count_rule("lprobe") - l0 != c[i].lprobe ||
+		    count_rule("dprobe") - d0 != c[i].dprobe)
+			fprintf(stderr, "  %s: probe %d lprobe %d dprobe %d\n",
+				c[i].path, count_rule("probe") - p0,
+				count_rule("lprobe") - l0, count_rule("dprobe") - d0);
+		CHECK_EQ_INT(count_rule("probe") - p0, c[i].probe);
+		CHECK_EQ_INT(count_rule("lprobe") - l0, c[i].lprobe);
+		CHECK_EQ_INT(count_rule("dprobe") - d0, c[i].dprobe);
+	}
+	/* the other conjunct still counts */
+	bw_event ok = mkweb(T0 + 100, "192.0.2.9", "/.env", NULL, 200, 99);
+	int p0 = count_rule("probe");
+	bw_engine_event(e, &ok);
+	CHECK_EQ_INT(count_rule("probe"), p0);
+	/* "*" matches every path: no filter may hide one */
+	bw_event t = mkweb(T0 + 101, "192.0.2.9", "/teapot", NULL, 418, 100);
+	bw_engine_event(e, &t);
+	CHECK_EQ_INT(count_rule("any"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* `user` in rules is the normalized identity when the pipeline set one;
  * a rule needing a field the event lacks never fires (and is skipped). */
 static void test_identity_and_needed_fields(void)
@@ -1457,6 +1526,7 @@ static const struct bw_test tests[] = {
 	{ "alert_step_sequence", test_alert_step_sequence },
 	{ "lists_and_sets", test_lists_and_sets },
 	{ "urldecode", test_urldecode },
+	{ "list_filter", test_list_filter },
 	{ NULL, NULL },
 };
 
