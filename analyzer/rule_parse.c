@@ -377,6 +377,31 @@ static int take_string(struct P *ps, struct bw_rnode *nd_unused, char **s,
 	return 0;
 }
 
+/* Step past a function's name and its '(', counting it as an open
+ * parenthesis when nest. @return 0, -1 after reporting. */
+static int open_paren(struct P *ps, int nest)
+{
+	advance(ps);
+	if (ps->tok.t != RT_LP) {
+		expected(ps, "'('");
+		return -1;
+	}
+	ps->paren += nest;
+	advance(ps);
+	return 0;
+}
+
+/* Expect ')' and step past it. @return 0, -1 after reporting. */
+static int close_paren(struct P *ps)
+{
+	if (ps->tok.t != RT_RP) {
+		expected(ps, "')'");
+		return -1;
+	}
+	advance(ps);
+	return 0;
+}
+
 /* field, lower(X) or urldecode(X) with X one of these: @return the
  * field id, *fl its RNF_* transforms (decoding comes first, whatever the
  * order written: lowering never makes a %-escape). */
@@ -389,13 +414,8 @@ static int parse_field_arg(struct P *ps, int *fl)
 		return parse_field(ps);
 	}
 	const char *fname = t == RNF_LOWER ? "lower" : "urldecode";
-	advance(ps);
-	if (ps->tok.t != RT_LP) {
-		expected(ps, "'('");
+	if (open_paren(ps, 1))
 		return -1;
-	}
-	ps->paren++;
-	advance(ps);
 	struct bw_rtoken ft = ps->tok;
 	int f = parse_field_arg(ps, fl);
 	if (f < 0) {
@@ -409,11 +429,8 @@ static int parse_field_arg(struct P *ps, int *fl)
 		return -1;
 	}
 	ps->paren--;
-	if (ps->tok.t != RT_RP) {
-		expected(ps, "')'");
+	if (close_paren(ps))
 		return -1;
-	}
-	advance(ps);
 	*fl |= t;
 	return f;
 }
@@ -422,13 +439,8 @@ static int32_t parse_or(struct P *ps);
 
 static int32_t parse_strfunc(struct P *ps, int op)
 {
-	advance(ps);
-	if (ps->tok.t != RT_LP) {
-		expected(ps, "'('");
+	if (open_paren(ps, 1))
 		return -1;
-	}
-	ps->paren++;
-	advance(ps);
 	int fl;
 	struct bw_rtoken ft = ps->tok;
 	int f = parse_field_arg(ps, &fl);
@@ -457,11 +469,8 @@ static int32_t parse_strfunc(struct P *ps, int op)
 	if (fl & RNF_LOWER)
 		lower_inplace(s, sl);
 	ps->paren--;
-	if (ps->tok.t != RT_RP) {
-		expected(ps, "')'");
+	if (close_paren(ps))
 		return -1;
-	}
-	advance(ps);
 	return n;
 fail:
 	ps->paren--;
@@ -471,22 +480,15 @@ fail:
 /* hour(ts) cmp N */
 static int32_t parse_hour(struct P *ps)
 {
-	advance(ps);
-	if (ps->tok.t != RT_LP) {
-		expected(ps, "'('");
+	if (open_paren(ps, 0))
 		return -1;
-	}
-	advance(ps);
 	if (!is_word(ps, "ts") && !is_word(ps, "@timestamp")) {
 		expected(ps, "'ts'");
 		return -1;
 	}
 	advance(ps);
-	if (ps->tok.t != RT_RP) {
-		expected(ps, "')'");
+	if (close_paren(ps))
 		return -1;
-	}
-	advance(ps);
 	int32_t n = node(ps, RN_HOUR);
 	if (n < 0)
 		return -1;
@@ -548,11 +550,8 @@ static int32_t parse_primary(struct P *ps)
 		ps->paren--;
 		if (n < 0)
 			return -1;
-		if (ps->tok.t != RT_RP) {
-			expected(ps, "')'");
+		if (close_paren(ps))
 			return -1;
-		}
-		advance(ps);
 		return n;
 	}
 	if (ps->tok.t != RT_WORD) {
@@ -565,22 +564,15 @@ static int32_t parse_primary(struct P *ps)
 		return n;
 	}
 	if (is_word(ps, "exists")) {
-		advance(ps);
-		if (ps->tok.t != RT_LP) {
-			expected(ps, "'('");
+		if (open_paren(ps, 0))
 			return -1;
-		}
-		advance(ps);
 		int32_t n = node(ps, RN_EXISTS);
 		int f = parse_field(ps);
 		if (n < 0 || f < 0)
 			return -1;
 		ND(n).field = (int16_t)f;
-		if (ps->tok.t != RT_RP) {
-			expected(ps, "')'");
+		if (close_paren(ps))
 			return -1;
-		}
-		advance(ps);
 		return n;
 	}
 	if (is_word(ps, "startswith"))
@@ -594,12 +586,8 @@ static int32_t parse_primary(struct P *ps)
 	if (is_word(ps, "recent")) {
 		/* recent(rule.id, 3h) */
 		struct bw_rtoken rt = ps->tok;
-		advance(ps);
-		if (ps->tok.t != RT_LP) {
-			expected(ps, "'('");
+		if (open_paren(ps, 0))
 			return -1;
-		}
-		advance(ps);
 		int32_t n = node(ps, RN_RECENT);
 		if (n < 0)
 			return -1;
@@ -625,11 +613,8 @@ static int32_t parse_primary(struct P *ps)
 		}
 		ND(n).ival = v;
 		advance(ps);
-		if (ps->tok.t != RT_RP) {
-			expected(ps, "')'");
+		if (close_paren(ps))
 			return -1;
-		}
-		advance(ps);
 		return n;
 	}
 	if (is_word(ps, "alert")) {
@@ -906,12 +891,8 @@ static int agg_slot(struct P *ps, int f, int sum)
 /* distinct(f) / sum(f) after the function word. @return slot. */
 static int parse_agg_call(struct P *ps, int sum)
 {
-	advance(ps);
-	if (ps->tok.t != RT_LP) {
-		expected(ps, "'('");
+	if (open_paren(ps, 0))
 		return -1;
-	}
-	advance(ps);
 	struct bw_rtoken ft = ps->tok;
 	int f = parse_field(ps);
 	if (f < 0)
@@ -920,11 +901,8 @@ static int parse_agg_call(struct P *ps, int sum)
 		err_at(ps, &ft, "%s", "sum() takes a numeric field");
 		return -1;
 	}
-	if (ps->tok.t != RT_RP) {
-		expected(ps, "')'");
+	if (close_paren(ps))
 		return -1;
-	}
-	advance(ps);
 	return agg_slot(ps, f, sum);
 }
 
@@ -942,11 +920,8 @@ static int32_t agg_primary(struct P *ps, int *isbool)
 		ps->paren--;
 		if (n < 0)
 			return -1;
-		if (ps->tok.t != RT_RP) {
-			expected(ps, "')'");
+		if (close_paren(ps))
 			return -1;
-		}
-		advance(ps);
 		return n;
 	}
 	if (is_word(ps, "not")) {

@@ -102,10 +102,11 @@ RT_UNUSED static void rules_dir_rm(void)
 
 static char errbuf[8192];
 
-RT_UNUSED static struct bw_engine *engine_with(const char *text, uint64_t max_keys)
+/* An engine on the rules directory made by rules_dir (and rules_file),
+ * its alerts collected; NULL (errors printed) when the rules are bad. */
+RT_UNUSED static struct bw_engine *engine_in_dir(uint64_t max_keys)
 {
 	ngot = 0;
-	rules_dir(text);
 	struct bw_engine_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.rules_dir = tdir;
@@ -118,6 +119,12 @@ RT_UNUSED static struct bw_engine *engine_with(const char *text, uint64_t max_ke
 	if (!e)
 		fprintf(stderr, "  engine errors:\n%s", errbuf);
 	return e;
+}
+
+RT_UNUSED static struct bw_engine *engine_with(const char *text, uint64_t max_keys)
+{
+	rules_dir(text);
+	return engine_in_dir(max_keys);
 }
 
 RT_UNUSED static bw_event mkev(int64_t ts_s, int src, int kind, int outcome,

@@ -698,16 +698,10 @@ static void test_lists_and_sets(void)
 		  "rule fn\n  when startswith(lower(url.path), \"/admin\") and "
 		  "not contains(url.path, \"ok\")\n");
 	rules_file("lists/scanners.txt", "# scanners\nsqlmap*\nNikto\n");
-	struct bw_engine_config cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rules_dir = tdir;
-	cfg.on_alert = collect;
-	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	struct bw_engine *e = engine_in_dir(0);
 	CHECK(e != NULL);
-	if (!e) {
-		fprintf(stderr, "%s", errbuf);
+	if (!e)
 		return;
-	}
 	bw_event a = mkweb(T0, "192.0.2.1", "/", NULL, 403, 1);
 	a.user_agent = BW_STR_LIT("sqlmap/1.5#stable");
 	bw_engine_event(e, &a);
@@ -743,16 +737,10 @@ static void test_urldecode(void)
 		  "rule probe\n  when lower(urldecode(url.path)) in @probes\n\n"
 		  "rule fn\n  when contains(urldecode(url.query), \"<script\")\n");
 	rules_file("lists/probes.txt", "/.env\n");
-	struct bw_engine_config cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rules_dir = tdir;
-	cfg.on_alert = collect;
-	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	struct bw_engine *e = engine_in_dir(0);
 	CHECK(e != NULL);
-	if (!e) {
-		fprintf(stderr, "%s", errbuf);
+	if (!e)
 		return;
-	}
 	/* every byte encoded (CVE-2022-22954 as sent): twice, the second
 	 * time from the filter's cache of recent values */
 	const char *enc = "deviceUdid=%24%7b%22%66%72%65%65%6d%61%72%6b%65%72%2e"
@@ -816,16 +804,10 @@ static void test_list_filter(void)
 	rules_file("lists/probes.txt", "/.env\n*/wp-login.php\n/phpmyadmin*\n"
 		   "*/.aws/*/credentials*\n/exact/Path\n");
 	rules_file("lists/any.txt", "/x\n*\n");
-	struct bw_engine_config cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rules_dir = tdir;
-	cfg.on_alert = collect;
-	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	struct bw_engine *e = engine_in_dir(0);
 	CHECK(e != NULL);
-	if (!e) {
-		fprintf(stderr, "%s", errbuf);
+	if (!e)
 		return;
-	}
 	static const struct { const char *path; int probe, lprobe, dprobe; } c[] = {
 		{ "/.env", 1, 1, 1 },
 		{ "/blog/wp-login.php", 1, 1, 1 },
