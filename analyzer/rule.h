@@ -105,6 +105,8 @@ enum bw_rcmp { RC_EQ, RC_NE, RC_LT, RC_LE, RC_GT, RC_GE };
  * before RNF_LOWER when both are set. */
 enum { RNF_LOWER = 1, RNF_DECODE = 2 };
 
+#define BW_STATUS_BITS 1024     /* HTTP statuses a rule's dispatch judges */
+
 /* 48 bytes: the fields eval() reads first share one cache line. */
 struct bw_rnode {
 	uint8_t op;     /* enum bw_rop */
@@ -280,6 +282,11 @@ struct bw_rule {
 	int npre;
 	/* Outcomes (bit 1 << enum bw_outcome) of events that can pass `when`. */
 	uint8_t outcome_mask;
+	/* status_known: only events whose http.status (1 .. BW_STATUS_BITS-1)
+	 * has its bit in status_ok can pass `when`; other statuses and an
+	 * absent one are not judged here. */
+	uint8_t status_known;
+	uint64_t status_ok[BW_STATUS_BITS / 64];
 	/* Fields (bit = 1 << bw_field_id) every event passing `when` has. */
 	uint64_t need_fields;
 	uint64_t kind_mask[BW_SRC__COUNT]; /* kinds per source that can match */

@@ -1490,14 +1490,73 @@ static unsigned outcome_of(const struct bw_ruleset *rs, int32_t ni)
 	}
 }
 
+#define ST_WORDS (BW_STATUS_BITS / 64)
+
+/* HTTP statuses (1 .. BW_STATUS_BITS-1) for which node ni can be true,
+ * into st. @return 0 when the node says nothing of the status (any may
+ * do: st is left alone), 1 when st holds the set. */
+static int status_of(const struct bw_ruleset *rs, int32_t ni, uint64_t *st)
+{
+	if (ni < 0)
+		return 0;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	uint64_t sb[ST_WORDS];
+	switch (n->op) {
+	case RN_AND: {
+		int ka = status_of(rs, n->a, st);
+		int kb = status_of(rs, n->b, sb);
+		if (ka && kb)
+			for (int w = 0; w < ST_WORDS; w++)
+				st[w] &= sb[w];
+		else if (kb)
+			memcpy(st, sb, sizeof(sb));
+		return ka || kb;
+	}
+	case RN_OR: {
+		if (!status_of(rs, n->a, st) || !status_of(rs, n->b, sb))
+			return 0;
+		for (int w = 0; w < ST_WORDS; w++)
+			st[w] |= sb[w];
+		return 1;
+	}
+	case RN_CMP_INT:
+		if (n->field != BW_F_HTTP_STATUS)
+			return 0;
+		memset(st, 0, sizeof(sb));
+		for (int64_t s = 1; s < BW_STATUS_BITS; s++) {
+			int64_t v = n->ival;
+			int ok = n->cmp == RC_EQ ? s == v : n->cmp == RC_NE ? s != v :
+				 n->cmp == RC_LT ? s < v : n->cmp == RC_LE ? s <= v :
+				 n->cmp == RC_GT ? s > v : s >= v;
+			if (ok)
+				st[s >> 6] |= 1ull << (s & 63);
+		}
+		return 1;
+	case RN_IN: {
+		if (n->field != BW_F_HTTP_STATUS || n->a < 0)
+			return 0;
+		const struct bw_rset *set = &rs->sets[n->a];
+		memset(st, 0, sizeof(sb));
+		for (size_t i = 0; i < set->nints; i++)
+			if (set->ints[i] >= 1 && set->ints[i] < BW_STATUS_BITS)
+				st[set->ints[i] >> 6] |= 1ull << (set->ints[i] & 63);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
 static void pick_pre(const struct bw_ruleset *rs, struct bw_rule *r)
 {
 	r->need_fields = r->kind == BW_RK_SEQUENCE ? 0 : need_of(rs, r->when);
 	r->npre = 0;
 	r->outcome_mask = ALL_OUTCOMES;
+	r->status_known = 0;
 	if (r->kind == BW_RK_SEQUENCE)
 		return; /* `when` is not all that decides: steps have their own */
 	r->outcome_mask = (uint8_t)outcome_of(rs, r->when);
+	r->status_known = (uint8_t)status_of(rs, r->when, r->status_ok);
 	int32_t set[BW_RMAX_PRE];
 	int n = pre_set(rs, r->when, set, BW_RMAX_PRE);
 	for (int i = 0; i < n; i++) {

@@ -330,6 +330,9 @@ struct bw_engine {
 	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
 	                              outcome o; last: an outcome out of range */
 	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
+	uint64_t *stmask;          /* BW_STATUS_BITS * rw: rules an event of
+	                              http.status s can pass (row 0: all, for
+	                              an absent or larger status) */
 	/* rules of a source, kind and set of missing fields whose fields
 	 * the event has: OKMEMO_SLOTS * rw, direct-mapped by okkey */
 	uint64_t okkey[OKMEMO_SLOTS]; /* 0: empty (a key is never 0) */
@@ -1110,8 +1113,10 @@ static int cand_build(struct bw_engine *e)
 			   sizeof(*e->ocmask));
 	e->allowmask = calloc(rw, sizeof(*e->allowmask));
 	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
+	e->stmask = calloc((size_t)BW_STATUS_BITS * rw, sizeof(*e->stmask));
 	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
-	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask)
+	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask ||
+	    !e->stmask)
 		return -1;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
@@ -1127,6 +1132,10 @@ static int cand_build(struct bw_engine *e)
 			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
 		if (!r->noallow)
 			e->allowmask[w] |= bit;
+		for (size_t st = 0; st < BW_STATUS_BITS; st++)
+			if (!st || !r->status_known ||
+			    (r->status_ok[st >> 6] >> (st & 63)) & 1)
+				e->stmask[st * rw + w] |= bit;
 	}
 	for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
 		for (int kd = 0; kd < BW_KIND__COUNT; kd++) {
@@ -2570,8 +2579,12 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	const uint64_t *om = e->ocmask +
 			     (size_t)(ev->outcome < BW_OUTCOME__COUNT ? ev->outcome :
 				      BW_OUTCOME__COUNT) * rw;
+	const uint64_t *sm = e->stmask +
+			     (size_t)(ev->http_status > 0 &&
+				      ev->http_status < BW_STATUS_BITS ?
+				      ev->http_status : 0) * rw;
 	for (size_t w = 0; w < rw; w++) {
-		uint64_t m = cand[w] & ok[w] & om[w];
+		uint64_t m = cand[w] & ok[w] & om[w] & sm[w];
 		if (allowed)
 			m &= ~e->allowmask[w];
 		while (m) {
@@ -2956,6 +2969,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->imask);
 	free(e->needmask);
 	free(e->ocmask);
+	free(e->stmask);
 	free(e->allowmask);
 	free(e->okmask);
 	free(e->gate);

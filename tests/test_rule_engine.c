@@ -851,6 +851,38 @@ static void test_list_filter(void)
 	rules_dir_rm();
 }
 
+/* The dispatch strikes rules by HTTP status (and/or of status tests on
+ * the `when` spine): never one the condition would pass, with an absent
+ * status, one beyond the table, a `not`, or an `or` with another field. */
+static void test_status_dispatch(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule r1\n  when http.status in [403, 404]\n\n"
+		"rule r2\n  when http.status >= 500 or http.status == 401\n\n"
+		"rule r3\n  when source == web and not (http.status == 200)\n\n"
+		"rule r4\n  when http.status != 404\n\n"
+		"rule r5\n  when (http.status >= 200 and http.status < 300) or "
+		"url.path == \"/x\"\n", 0);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	static const int st[] = { 0, 200, 401, 403, 404, 503, 1500 };
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		bw_event ev = mkweb(T0 + (int64_t)i, "192.0.2.8", "/", NULL, st[i],
+				    i + 1);
+		bw_engine_event(e, &ev);
+	}
+	bw_event x = mkweb(T0 + 10, "192.0.2.8", "/x", NULL, 404, 10);
+	bw_engine_event(e, &x);
+	CHECK_EQ_INT(count_rule("r1"), 3);  /* 403, 404, /x */
+	CHECK_EQ_INT(count_rule("r2"), 3);  /* 401, 503, 1500 */
+	CHECK_EQ_INT(count_rule("r3"), 7);  /* all but 200, absent too */
+	CHECK_EQ_INT(count_rule("r4"), 5);  /* not absent, not 404 */
+	CHECK_EQ_INT(count_rule("r5"), 2);  /* 200, /x */
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* `user` in rules is the normalized identity when the pipeline set one;
  * a rule needing a field the event lacks never fires (and is skipped). */
 static void test_identity_and_needed_fields(void)
@@ -1509,6 +1541,7 @@ static const struct bw_test tests[] = {
 	{ "lists_and_sets", test_lists_and_sets },
 	{ "urldecode", test_urldecode },
 	{ "list_filter", test_list_filter },
+	{ "status_dispatch", test_status_dispatch },
 	{ NULL, NULL },
 };
 
