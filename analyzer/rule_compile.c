@@ -1494,7 +1494,7 @@ static unsigned outcome_of(const struct bw_ruleset *rs, int32_t ni)
 
 /* HTTP statuses (1 .. BW_STATUS_BITS-1) for which node ni can be true,
  * into st. @return 0 when the node says nothing of the status (any may
- * do: st is left alone), 1 when st holds the set. */
+ * do; st is then undefined), 1 when st holds the set. */
 static int status_of(const struct bw_ruleset *rs, int32_t ni, uint64_t *st)
 {
 	if (ni < 0)
