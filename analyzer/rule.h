@@ -101,6 +101,20 @@ enum bw_rop {
 
 enum bw_rcmp { RC_EQ, RC_NE, RC_LT, RC_LE, RC_GT, RC_GE };
 
+/* a cmp b, cmp an enum bw_rcmp: what the engine evaluates, and what the
+ * compiler assumes of it (status_of). */
+static inline int bw_rcmp_int(int cmp, int64_t a, int64_t b)
+{
+	switch (cmp) {
+	case RC_EQ: return a == b;
+	case RC_NE: return a != b;
+	case RC_LT: return a < b;
+	case RC_LE: return a <= b;
+	case RC_GT: return a > b;
+	default: return a >= b;
+	}
+}
+
 /* RNF_DECODE: the field's value percent-decoded (urldecode(field)),
  * before RNF_LOWER when both are set. */
 enum { RNF_LOWER = 1, RNF_DECODE = 2 };

@@ -1523,14 +1523,9 @@ static int status_of(const struct bw_ruleset *rs, int32_t ni, uint64_t *st)
 		if (n->field != BW_F_HTTP_STATUS)
 			return 0;
 		memset(st, 0, sizeof(sb));
-		for (int64_t s = 1; s < BW_STATUS_BITS; s++) {
-			int64_t v = n->ival;
-			int ok = n->cmp == RC_EQ ? s == v : n->cmp == RC_NE ? s != v :
-				 n->cmp == RC_LT ? s < v : n->cmp == RC_LE ? s <= v :
-				 n->cmp == RC_GT ? s > v : s >= v;
-			if (ok)
+		for (int64_t s = 1; s < BW_STATUS_BITS; s++)
+			if (bw_rcmp_int(n->cmp, s, n->ival))
 				st[s >> 6] |= 1ull << (s & 63);
-		}
 		return 1;
 	case RN_IN: {
 		if (n->field != BW_F_HTTP_STATUS || n->a < 0)

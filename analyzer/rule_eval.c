@@ -370,18 +370,6 @@ struct ectx {
 	const struct bw_rule *alert_rule; /* set when matching alert steps */
 };
 
-static int cmp_int(int cmp, int64_t a, int64_t b)
-{
-	switch (cmp) {
-	case RC_EQ: return a == b;
-	case RC_NE: return a != b;
-	case RC_LT: return a < b;
-	case RC_LE: return a <= b;
-	case RC_GT: return a > b;
-	default: return a >= b;
-	}
-}
-
 static int cmp_dbl(int cmp, double a, double b)
 {
 	switch (cmp) {
@@ -1337,7 +1325,7 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 		}
 	}
 	case RN_HOUR:
-		return cmp_int(n->cmp, local_hour(e, ev->ts_ms), n->ival);
+		return bw_rcmp_int(n->cmp, local_hour(e, ev->ts_ms), n->ival);
 	case RN_RECENT:
 		return eval_recent(x, n);
 	case RN_ALERT:
@@ -1349,7 +1337,8 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 }
 
 /* One test node (not AND/OR/NOT/TRUE/FALSE). */
-static inline int eval_leaf(struct ectx *x, const struct bw_rnode *n)
+static inline __attribute__((always_inline)) int
+eval_leaf(struct ectx *x, const struct bw_rnode *n)
 {
 	const bw_event *ev = x->ev;
 	int64_t v;
@@ -1363,16 +1352,16 @@ static inline int eval_leaf(struct ectx *x, const struct bw_rnode *n)
 		if (n->field == BW_F_HTTP_STATUS) {
 			if (!ev->http_status)
 				return 0;
-			return cmp_int(n->cmp, ev->http_status, n->ival);
+			return bw_rcmp_int(n->cmp, ev->http_status, n->ival);
 		}
 		if (n->field == BW_F_BYTES_OUT) {
 			if (ev->bytes_out == BW_NUM_ABSENT)
 				return 0;
-			return cmp_int(n->cmp, ev->bytes_out, n->ival);
+			return bw_rcmp_int(n->cmp, ev->bytes_out, n->ival);
 		}
 		if (!bw_field_get_int(ev, (enum bw_field_id)n->field, &v))
 			return 0;
-		return cmp_int(n->cmp, v, n->ival);
+		return bw_rcmp_int(n->cmp, v, n->ival);
 	default:
 		return eval_slow(x, n);
 	}
