@@ -211,7 +211,13 @@ static int rset_lit(struct bw_rset *set, const char *l, size_t n)
 	if (set->nolit)
 		return 0;
 	if (!n || set->nlits >= BW_RSET_MAX_LITS) {
+		/* no filter for this set: drop what was kept for one */
 		set->nolit = 1;
+		for (size_t i = 0; i < set->nlits; i++)
+			free(set->lits[i].s);
+		free(set->lits);
+		set->lits = NULL;
+		set->nlits = 0;
 		return 0;
 	}
 	struct bw_rlit *p = realloc(set->lits, (set->nlits + 1) * sizeof(*p));
@@ -1393,12 +1399,8 @@ static int in_filters(struct bw_ruleset *rs, int32_t ni)
 	if (ni < 0)
 		return 0;
 	struct bw_rnode *n = &rs->nodes[ni];
-	if (n->op == RN_AND || n->op == RN_OR) {
-		int32_t b = n->b;
-		if (in_filters(rs, n->a))
-			return -1;
-		return in_filters(rs, b);
-	}
+	if (n->op == RN_AND || n->op == RN_OR)
+		return in_filters(rs, n->a) ? -1 : in_filters(rs, n->b);
 	if (n->op != RN_IN || n->b >= 0 || n->a < 0 || n->field < 0 ||
 	    bw_field_desc((enum bw_field_id)n->field)->type != BW_FT_STR)
 		return 0;

@@ -1039,6 +1039,13 @@ static inline void field_decoded(struct bw_engine *e, int f,
 		decode_into(e, d, ev, s);
 }
 
+/* Which view of its field node n reads, for memos kept per view: the
+ * value (the field id) or its decoding (BW_F__COUNT + field id). */
+static inline int node_view(const struct bw_rnode *n)
+{
+	return n->field + (n->flags & RNF_DECODE ? BW_F__COUNT : 0);
+}
+
 /* The text node n tests: its field's value, decoded for urldecode().
  * @return 0 when the event lacks the field. */
 static inline int node_str(struct bw_engine *e, const struct bw_rnode *n,
@@ -1287,9 +1294,7 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 			return n->cmp == RC_NE;
 		const char *p = s.p;
 		if (n->flags & RNF_LOWER) {
-			p = field_lower(e, n->field + (n->flags & RNF_DECODE ?
-						       BW_F__COUNT : 0),
-					ev, &s);
+			p = field_lower(e, node_view(n), ev, &s);
 			if (!p)
 				return 0;
 		}
@@ -1299,8 +1304,7 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 		const struct bw_rset *set = &e->rs->sets[n->a];
 		struct smemo *sm = &e->smemo[n->a];
 		/* the decoded value is another value */
-		int16_t mf = (int16_t)(n->field + (n->flags & RNF_DECODE ?
-						   BW_F__COUNT : 0));
+		int16_t mf = (int16_t)node_view(n);
 		if (set->name && sm->gen == e->gen && sm->field == mf)
 			return sm->res;
 		/* none of the set's literals in the value: not in it */

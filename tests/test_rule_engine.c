@@ -728,7 +728,6 @@ static void test_lists_and_sets(void)
  * value), decoding happens once, and the transforms combine. */
 static void test_urldecode(void)
 {
-	ngot = 0;
 	rules_dir("rule dec\n  when urldecode(url.query) ~ "
 		  "/freemarker\\.template\\.utility/i\n\n"
 		  "rule raw\n  when url.query ~ /freemarker\\.template\\.utility/i\n\n"
@@ -792,12 +791,18 @@ static void test_urldecode(void)
  * strings, case under lower(), %-decoding, and a bare "*" (no filter). */
 static void test_list_filter(void)
 {
-	ngot = 0;
 	rules_dir("rule rx\n  when url.path ~ /\\.php$/\n\n"
 		  "rule probe\n  when url.path in @probes and http.status >= 400\n\n"
 		  "rule lprobe\n  when lower(url.path) in @probes\n\n"
 		  "rule dprobe\n  when urldecode(url.path) in @probes\n\n"
-		  "rule any\n  when url.path in @any and http.status == 418\n");
+		  "rule any\n  when url.path in @any and http.status == 418\n\n"
+		  "rule many\n  when url.path in @many and http.status == 451\n");
+	/* more globs than a filter takes (BW_RSET_MAX_LITS): no filter */
+	char many[2048] = "";
+	for (int i = 0; i < 70; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			 "*/p%02d*\n", i);
+	rules_file("lists/many.txt", many);
 	rules_file("lists/probes.txt", "/.env\n*/wp-login.php\n/phpmyadmin*\n"
 		   "*/.aws/*/credentials*\n/exact/Path\n");
 	rules_file("lists/any.txt", "/x\n*\n");
@@ -844,6 +849,9 @@ static void test_list_filter(void)
 	bw_event t = mkweb(T0 + 101, "192.0.2.9", "/teapot", NULL, 418, 100);
 	bw_engine_event(e, &t);
 	CHECK_EQ_INT(count_rule("any"), 1);
+	bw_event m = mkweb(T0 + 102, "192.0.2.9", "/x/p69y", NULL, 451, 101);
+	bw_engine_event(e, &m);
+	CHECK_EQ_INT(count_rule("many"), 1);
 	bw_engine_free(e);
 	rules_dir_rm();
 }
