@@ -101,7 +101,10 @@ check-deps:
 	  exit 1; }
 
 # --------------------------------------------------------------- build
-$(BUILD)/%.o: %.c
+# Every compile waits for check-deps (order-only: it never forces a
+# rebuild), so `make -j` on a fresh machine installs the headers before
+# the first file that includes them is compiled.
+$(BUILD)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -114,12 +117,12 @@ $(PROG): $(MAIN_OBJ) $(BUILD)/libbw.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/bw_test.h $(BUILD)/libbw.a
+$(BUILD)/tests/%: tests/%.c tests/bw_test.h $(BUILD)/libbw.a | check-deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbw.a $(LIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libbw.a
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libbw.a | check-deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbw.a $(LIBS)
