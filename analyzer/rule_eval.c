@@ -2136,12 +2136,15 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		bw_wring_clear(&s->ring);
 		return;
 	}
+	_Static_assert(BW_WRING_FIRST >= BW_ALERT_MAX_EVIDENCE,
+		       "a folded key keeps the records evidence lists");
 	struct bw_evidence evd[BW_ALERT_MAX_EVIDENCE];
-	size_t nevd = 0;
-	for (uint32_t i = 0; i < s->ring.len && nevd < BW_ALERT_MAX_EVIDENCE; i++) {
-		evd[nevd].input_id = bw_wring_rec_input(&s->ring, i);
-		evd[nevd].line_no = bw_wring_rec_line(&s->ring, i);
-		nevd++;
+	const uint64_t *recs[BW_ALERT_MAX_EVIDENCE];
+	size_t nevd = bw_wring_evidence(&s->ring, cutoff, recs,
+					BW_ALERT_MAX_EVIDENCE);
+	for (size_t i = 0; i < nevd; i++) {
+		evd[i].input_id = BW_WREC_INPUT(recs[i]);
+		evd[i].line_no = BW_WREC_LINE(recs[i]);
 	}
 	uint64_t sup = s->suppressed;
 	s->suppressed = 0;

@@ -712,6 +712,18 @@ static inline int64_t *bucket(const struct bw_wring *w, uint32_t i)
 	return w->bk + (size_t)((w->bhead + i) & (w->bcap - 1)) * w->stride;
 }
 
+/* The bucket array is the tail of a block whose head holds the first
+ * records (see window.h):
+ *
+ *   | n | n first records (time and provenance, 2 words each) | buckets |
+ */
+#define FIRST_WORDS (1 + 2 * BW_WRING_FIRST)
+
+static inline int64_t *first_block(const struct bw_wring *w)
+{
+	return w->bk - FIRST_WORDS;
+}
+
 /* The bucket ring is full: move it to one twice as big. @return 0, -1
  * when out of memory. Out of line: a key's buckets grow a few times. */
 __attribute__((noinline))
@@ -721,19 +733,64 @@ static int bucket_grow(struct bw_wring *w, struct bw_wbudget *b)
 	if (cap > UINT16_MAX)
 		return -1; /* cannot happen: <= 258 in a window */
 	size_t sz = (size_t)w->stride * sizeof(int64_t);
-	int64_t *n = malloc(cap * sz);
-	if (!n)
+	int64_t *blk = malloc(FIRST_WORDS * sizeof(int64_t) + cap * sz);
+	if (!blk)
 		return -1;
+	int64_t *n = blk + FIRST_WORDS;
+	if (w->bk)
+		memcpy(blk, first_block(w), FIRST_WORDS * sizeof(int64_t));
+	else
+		blk[0] = 0;
 	for (uint32_t i = 0; i < w->blen; i++)
 		memcpy(n + (size_t)i * w->stride, bucket(w, i), sz);
 	if (b)
-		b->bytes += (cap - w->bcap) * sz;
-	free(w->bk);
+		b->bytes += (cap - w->bcap) * sz +
+			    (w->bk ? 0 : FIRST_WORDS * sizeof(int64_t));
+	free(w->bk ? first_block(w) : NULL);
 	w->bk = n;
 	w->heap |= BW_WRING_HEAP_BK;
 	w->bhead = 0;
 	w->bcap = (uint16_t)cap;
 	return 0;
+}
+
+/* The first fold since the buckets were empty: the ring holds every
+ * event of the window, so its oldest records are the window's first.
+ * Keep their time and provenance. Out of line: once per burst. */
+__attribute__((noinline))
+static void first_copy(struct bw_wring *w)
+{
+	int64_t *fb = first_block(w);
+	uint32_t n = w->len < BW_WRING_FIRST ? w->len : BW_WRING_FIRST;
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(fb + 1 + 2 * i, bw_wring_rec(w, i), 2 * sizeof(int64_t));
+	fb[0] = n;
+}
+
+uint32_t bw_wring_evidence(const struct bw_wring *w, int64_t cutoff,
+			   const uint64_t **out, uint32_t max)
+{
+	uint32_t k = 0, skip = 0;
+	if (w->blen) {
+		const uint64_t *fb = (const uint64_t *)first_block(w);
+		uint32_t n = (uint32_t)fb[0];
+		for (uint32_t i = 0; i < n && k < max; i++) {
+			const uint64_t *r = fb + 1 + 2 * i;
+			if (BW_WREC_TS(r) > cutoff)
+				out[k++] = r;
+		}
+		/* records are folded oldest first: the ring still holds the
+		 * copies not folded yet, at its start, ending with the last */
+		const uint64_t *last = n ? fb + 1 + 2 * (n - 1) : NULL;
+		for (uint32_t i = 0; last && i < n && i < w->len; i++) {
+			const uint64_t *r = bw_wring_rec(w, i);
+			if (r[0] == last[0] && r[1] == last[1])
+				skip = i + 1;
+		}
+	}
+	for (uint32_t i = skip; i < w->len && k < max; i++)
+		out[k++] = bw_wring_rec(w, i);
+	return k;
 }
 
 /* Fold the oldest record into the newest bucket (or a new one). */
@@ -749,6 +806,8 @@ static inline int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 		int64_t start = ts - (((ts % w->width) + w->width) % w->width);
 		if (w->blen == w->bcap && bucket_grow(w, b))
 			return -1;
+		if (!w->blen)
+			first_copy(w);
 		last = bucket(w, w->blen);
 		memset(last, 0, (size_t)w->stride * sizeof(int64_t));
 		last[0] = start;
@@ -896,8 +955,9 @@ void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 	}
 	if (w->heap & BW_WRING_HEAP_BK) {
 		if (b)
-			b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t);
-		free(w->bk);
+			b->bytes -= (size_t)w->bcap * w->stride * sizeof(int64_t) +
+				    FIRST_WORDS * sizeof(int64_t);
+		free(first_block(w));
 	}
 	if (w->heap & BW_WRING_HEAP_DIST) {
 		for (int i = 0; i < w->ndist; i++) {

@@ -208,6 +208,11 @@ struct bw_dset {
  * span is out, so a key with more events than max_records may count up
  * to one bucket width of events too many - never too few.
  *
+ * The first fold of a run of buckets also copies the time and provenance
+ * of the BW_WRING_FIRST oldest records (the first events of the window)
+ * in front of the buckets, so evidence can name the events that started
+ * a burst after they have been folded (bw_wring_evidence).
+ *
  * Sized for the many keys of a busy table: indices are 16 bits (at most
  * 65535 records; a window holds at most 258 buckets), records and
  * buckets carry only the rule's sums. */
@@ -233,6 +238,8 @@ struct bw_wring {
 	int64_t sum[BW_WRING_MAX_AGG];
 	struct bw_dset dist[BW_WRING_MAX_AGG];
 };
+
+#define BW_WRING_FIRST 20      /* first records kept once a key folds */
 
 #define BW_WRING_HEAP_REC 1u   /* rec is malloc'd */
 #define BW_WRING_HEAP_BK 2u    /* bk is malloc'd */
@@ -286,6 +293,8 @@ void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);
 /* ts is 48 bits, two's complement: sign-extend */
 #define BW_WREC_TS(r) ((int64_t)((r)[0] << 16) >> 16)
 #define BW_WREC_REPEAT(r) ((uint32_t)((r)[0] >> 48))
+#define BW_WREC_INPUT(r) ((uint32_t)((r)[1] >> 48))
+#define BW_WREC_LINE(r) ((r)[1] & BW_WREC_TS_MASK)
 
 /* Record i (0 = oldest exact record): time and provenance. */
 static inline const uint64_t *bw_wring_rec(const struct bw_wring *w, uint32_t i)
@@ -319,5 +328,13 @@ static inline void bw_wring_prefetch(const struct bw_wring *w)
 }
 /* Events in buckets (older than every exact record). */
 uint64_t bw_wring_bucketed(const struct bw_wring *w);
+/* The window's first events, oldest first, as far as the ring still
+ * knows them: while events are folded, the first records copied at the
+ * first fold that are still inside (ts > cutoff), then the exact records
+ * after them; else the exact records. Each out[i] points to a record's
+ * time and provenance words (BW_WREC_TS/INPUT/LINE), valid until the
+ * ring changes. @return how many, at most max. */
+uint32_t bw_wring_evidence(const struct bw_wring *w, int64_t cutoff,
+			   const uint64_t **out, uint32_t max);
 
 #endif /* BW_WINDOW_H */

@@ -630,6 +630,66 @@ static void test_sum_bytes(void)
 	rules_dir_rm();
 }
 
+/* Evidence is the first contributing events, also when more than the 20
+ * records a key keeps exactly came before the trigger: an exfiltration
+ * alert names the transfers that started it, not the 20 before the
+ * threshold was crossed. */
+static void test_evidence_first(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule exfil\n  severity high\n  when bytes_out > 0\n  group user\n"
+		"  window 1h\n  trigger sum(bytes_out) >= 1GiB\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0, BW_SRC_WEB, BW_KIND_REQUEST, BW_OUTCOME_NONE,
+			   "192.0.2.1", "carol", 1);
+	ev.bytes_out = 40LL * 1024 * 1024;
+	for (int i = 1; i <= 26; i++) { /* 26 x 40 MiB: the 26th crosses */
+		ev.ts_ms = T0 * 1000 + i * 1000LL;
+		ev.line_no = (uint64_t)i;
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(ngot, 1);
+	CHECK_EQ_INT(got[0].evidence_count, 26);
+	CHECK_EQ_INT(got[0].nevidence, 20);
+	CHECK_EQ_INT(got[0].first_line, 1);
+	CHECK_EQ_INT(got[0].last_line, 20);
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	/* The first events leave the window before the trigger: evidence is
+	 * those still in it (lines 4-20), then the next ones the key still
+	 * holds exactly (21-23); lines 5-12 were folded into buckets after
+	 * line 20 but are still listed, from the first records. */
+	e = engine_with(
+		"rule vol\n  severity high\n  when bytes_out > 0\n  group user\n"
+		"  window 1m\n  trigger sum(bytes_out) >= 1000\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	ev.bytes_out = 1;
+	for (int i = 1; i <= 32; i++) {
+		/* lines 1-20 at 0..19 s, lines 21-31 at 40..60 s, line 32
+		 * at 62.3 s: the bucket (W/256 wide) of line 3 is all out */
+		int64_t t = i <= 20 ? i - 1 : 40 + 2 * (i - 21);
+		ev.ts_ms = T0 * 1000 + t * 1000 + (i == 32 ? 300 : 0);
+		ev.line_no = (uint64_t)i;
+		if (i == 32)
+			ev.bytes_out = 1000;
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(ngot, 1);
+	CHECK_EQ_INT(got[0].evidence_count, 29); /* lines 1-3 are out at 62 s */
+	CHECK_EQ_INT(got[0].nevidence, 20);
+	CHECK_EQ_INT(got[0].first_line, 4);
+	CHECK_EQ_INT(got[0].last_line, 23);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_hour_site_tz(void)
 {
 	ngot = 0;
@@ -1541,6 +1601,7 @@ static const struct bw_test tests[] = {
 	{ "allowlist", test_allowlist },
 	{ "distinct_spray", test_distinct_spray },
 	{ "sum_bytes", test_sum_bytes },
+	{ "evidence_first", test_evidence_first },
 	{ "hour_site_tz", test_hour_site_tz },
 	{ "alert_step_sequence", test_alert_step_sequence },
 	{ "lists_and_sets", test_lists_and_sets },

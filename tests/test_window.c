@@ -181,6 +181,80 @@ static void test_ring_buckets(void)
 	bw_wring_fini(&w, NULL);
 }
 
+/* Push n records of line first_line.., ts 100 ms apart from ts0. */
+static void push_lines(struct bw_wring *w, uint64_t first_line, int n,
+		       int64_t ts0, uint32_t max_records)
+{
+	for (int i = 0; i < n; i++) {
+		struct bw_wrec r;
+		memset(&r, 0, sizeof(r));
+		r.ts = ts0 + i * 100;
+		r.repeat = 1;
+		r.input_id = 3;
+		r.line_no = first_line + (uint64_t)i;
+		bw_wring_push(w, &r, max_records, 1000, NULL);
+	}
+}
+
+/* The lines bw_wring_evidence gives, as "1 2 3". */
+static const char *evidence_lines(const struct bw_wring *w, int64_t cutoff,
+				  uint32_t max)
+{
+	static char buf[512];
+	const uint64_t *r[64];
+	uint32_t n = bw_wring_evidence(w, cutoff, r, max);
+	size_t o = 0;
+	buf[0] = 0;
+	for (uint32_t i = 0; i < n && o < sizeof(buf) - 24; i++) {
+		CHECK_EQ_INT(BW_WREC_INPUT(r[i]), 3);
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%llu",
+				      i ? " " : "",
+				      (unsigned long long)BW_WREC_LINE(r[i]));
+	}
+	return buf;
+}
+
+/* Evidence is the window's first events: the records copied at the first
+ * fold that are still inside, then the exact records not among them. */
+static void test_ring_evidence(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 0, 0, 256000, 0); /* buckets of 1000 ms */
+	push_lines(&w, 1, 4, 0, 4);
+	CHECK_EQ_STR(evidence_lines(&w, -1, 20), "1 2 3 4"); /* no fold */
+	push_lines(&w, 5, 2, 400, 4); /* lines 1 and 2 folded */
+	CHECK_EQ_INT(w.len, 4);
+	CHECK_EQ_STR(evidence_lines(&w, -1, 20), "1 2 3 4 5 6");
+	CHECK_EQ_STR(evidence_lines(&w, 150, 20), "3 4 5 6"); /* ts 0, 100 out */
+	CHECK_EQ_STR(evidence_lines(&w, -1, 3), "1 2 3");
+	push_lines(&w, 7, 24, 600, 4); /* every copy folded: no overlap */
+	CHECK_EQ_STR(evidence_lines(&w, -1, 20), "1 2 3 4 27 28 29 30");
+	/* after an alert the window starts over: the exact records again */
+	bw_wring_clear(&w);
+	push_lines(&w, 31, 2, 5000, 4);
+	CHECK_EQ_STR(evidence_lines(&w, -1, 20), "31 32");
+	/* the buckets expire, then a new burst folds: new copies */
+	push_lines(&w, 33, 3, 5200, 4);
+	CHECK_EQ_STR(evidence_lines(&w, -1, 20), "31 32 33 34 35");
+	bw_wring_expire(&w, 100000);
+	CHECK_EQ_INT(w.count, 0);
+	push_lines(&w, 40, 6, 200000, 4);
+	CHECK_EQ_STR(evidence_lines(&w, 100000, 20), "40 41 42 43 44 45");
+	bw_wring_fini(&w, NULL);
+
+	/* more exact records than copies: 20 copied, the rest from the ring */
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 0, 0, 256000, 0);
+	push_lines(&w, 1, 35, 0, 30);
+	CHECK_EQ_STR(evidence_lines(&w, -1, 64),
+		     "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 "
+		     "21 22 23 24 25 26 27 28 29 30 31 32 33 34 35");
+	CHECK_EQ_STR(evidence_lines(&w, -1, 20),
+		     "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20");
+	bw_wring_fini(&w, NULL);
+}
+
 /* A distinct set keeps at most its cap, dropping the least recently seen. */
 static void test_distinct_cap(void)
 {
@@ -470,6 +544,7 @@ static const struct bw_test tests[] = {
 	{ "table_expiry", test_table_expiry },
 	{ "ring_window", test_ring_window },
 	{ "ring_buckets", test_ring_buckets },
+	{ "ring_evidence", test_ring_evidence },
 	{ "distinct_cap", test_distinct_cap },
 	{ "ring_inline", test_ring_inline },
 	{ "ring_fini_budget", test_ring_fini_budget },
