@@ -1615,7 +1615,7 @@ static int test_implied(struct bw_engine *e, const struct bw_rule *r,
 		} else {
 			unsigned k = v < BW_KIND__COUNT ? v : 0;
 			for (int c = 0; c < BW_SRC__COUNT; c++)
-				reach |= (r->kind_mask[c] >> k) & 1;
+				reach |= (int)((r->kind_mask[c] >> k) & 1);
 		}
 		if (!reach)
 			continue;
