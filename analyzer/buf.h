@@ -29,6 +29,8 @@ int bw_buf_reserve(struct bw_buf *b, size_t n);
 
 static inline void bw_buf_add(struct bw_buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return; /* b->p may still be NULL, and so may p */
 	if (b->n + n > b->cap && bw_buf_reserve(b, n) < 0)
 		return;
 	memcpy(b->p + b->n, p, n);

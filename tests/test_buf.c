@@ -20,6 +20,24 @@ static char *render(void (*fn)(struct bw_buf *, const char *, size_t))
 	return out;
 }
 
+/* Nothing added to a buffer that has never grown: no pointer arithmetic
+ * on its NULL storage (UBSan in the sanitizer run), nothing written. A
+ * rule message ending in an empty literal did this (fuzz_rules). */
+static void test_add_nothing(void)
+{
+	struct bw_buf b;
+	bw_buf_init(&b);
+	bw_buf_add(&b, "", 0);
+	bw_buf_adds(&b, "");
+	CHECK_EQ_INT(b.n, 0);
+	CHECK_EQ_INT(b.oom, 0);
+	bw_buf_adds(&b, "x");
+	CHECK_EQ_INT(b.n, 1);
+	bw_buf_add(&b, NULL, 0);
+	CHECK_EQ_INT(b.n, 1);
+	bw_buf_fini(&b);
+}
+
 static void test_terminal(void)
 {
 	/* ESC, the C1 CSI (c2 9b), NUL and the invalid byte become \xHH;
@@ -116,6 +134,7 @@ static void test_json_room(void)
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
+		{ "add_nothing", test_add_nothing },
 		{ "terminal", test_terminal },
 		{ "html", test_html },
 		{ "json", test_json },
