@@ -308,13 +308,9 @@ static inline int64_t bw_wring_rec_ts(const struct bw_wring *w, uint32_t i)
 {
 	return BW_WREC_TS(bw_wring_rec(w, i));
 }
-static inline uint32_t bw_wring_rec_input(const struct bw_wring *w, uint32_t i)
-{
-	return (uint32_t)(bw_wring_rec(w, i)[1] >> 48);
-}
 static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
 {
-	return bw_wring_rec(w, i)[1] & BW_WREC_TS_MASK;
+	return BW_WREC_LINE(bw_wring_rec(w, i));
 }
 /* Start loading what the next push will read: the oldest record (folded
  * when the ring is full) and the newest bucket. */
