@@ -57,19 +57,38 @@ static size_t thr_inline_bytes(const struct bw_rule *r)
 	return THR_INLINE_RECORDS * (2 + (size_t)r->nsum) * sizeof(uint64_t);
 }
 
-/* Per-key state of a sequence rule. The run stamps and evidence follow
- * the struct (sized per rule). */
+/* Per-key state of a sequence rule: the step reached, and the events of
+ * the run so far in a window ring over the rule's span (count and
+ * evidence, as a threshold keeps them). The ring's inline records
+ * follow it, then the run stamps of the current step (seq_runs). */
 struct seq_state {
 	int64_t suppress_until;
 	uint64_t suppressed;
 	int64_t first_ts;        /* event time the sequence began */
 	uint32_t step;           /* next step to match */
 	uint32_t nrun, runhead;  /* run stamps held for the current step */
-	uint32_t nev, evhead;    /* evidence ring (last BW_ALERT_MAX_EVIDENCE) */
-	uint64_t evcount;
-	struct bw_evidence ev[BW_ALERT_MAX_EVIDENCE];
-	int64_t run[];           /* runs of the current step (ring) */
+	struct bw_wring ring;    /* must stay last: see above */
 };
+
+#define SEQ_INLINE_BYTES (THR_INLINE_RECORDS * 2 * sizeof(uint64_t))
+
+static size_t seq_size(uint32_t maxruns)
+{
+	return offsetof(struct seq_state, ring) + bw_wring_size(0) +
+	       SEQ_INLINE_BYTES + (size_t)maxruns * sizeof(int64_t);
+}
+
+/* The run stamps: a ring of maxruns event times. */
+static inline int64_t *seq_runs(struct seq_state *s)
+{
+	return (int64_t *)((unsigned char *)s + seq_size(0));
+}
+
+static void seq_fini(void *state, struct bw_wbudget *b)
+{
+	struct seq_state *s = state;
+	bw_wring_fini(&s->ring, b);
+}
 
 struct recent_state {
 	int64_t last_alert;      /* ms */
@@ -2157,21 +2176,34 @@ static void seq_reset(struct seq_state *s)
 {
 	s->step = 0;
 	s->nrun = s->runhead = 0;
-	s->nev = s->evhead = 0;
-	s->evcount = 0;
 	s->first_ts = 0;
+	bw_wring_clear(&s->ring);
 }
 
-static void seq_evidence(struct seq_state *s, const bw_event *ev)
+/* The oldest event time a sequence completing at ts may include: its
+ * span is inclusive (a last step exactly `within` after the first
+ * completes it). */
+static inline int64_t seq_cutoff(const struct bw_rule *r, int64_t ts)
 {
-	uint32_t i = (s->evhead + s->nev) % BW_ALERT_MAX_EVIDENCE;
-	s->ev[i].input_id = ev->input_id;
-	s->ev[i].line_no = ev->line_no;
-	if (s->nev < BW_ALERT_MAX_EVIDENCE)
-		s->nev++;
-	else
-		s->evhead = (s->evhead + 1) % BW_ALERT_MAX_EVIDENCE;
-	s->evcount += ev->repeat ? ev->repeat : 1;
+	return ts - r->window_ms - 1;
+}
+
+/* Add an event of the run: the ring forgets those before the span that
+ * ends at it, so a key waiting long at a counted step lists and counts
+ * only the events of its last span. */
+static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
+			 struct seq_state *s, const bw_event *ev)
+{
+	struct bw_wrec rec;
+	rec.ts = ev->ts_ms;
+	rec.input_id = ev->input_id;
+	rec.repeat = ev->repeat ? ev->repeat : 1;
+	rec.line_no = ev->line_no;
+	bw_wring_expire(&s->ring, seq_cutoff(r, ev->ts_ms));
+	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS, 0,
+			       &e->budget);
+	if (rc > 0 && (rc & 1))
+		e->st.window_drops++;
 }
 
 /* Record a run event at the current step; drop stamps outside the span.
@@ -2179,15 +2211,16 @@ static void seq_evidence(struct seq_state *s, const bw_event *ev)
 static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 			int64_t span, uint32_t repeat)
 {
+	int64_t *run = seq_runs(s);
 	for (uint32_t k = 0; k < repeat && k < cap; k++) {
 		uint32_t i = (s->runhead + s->nrun) % cap;
-		s->run[i] = ts;
+		run[i] = ts;
 		if (s->nrun < cap)
 			s->nrun++;
 		else
 			s->runhead = (s->runhead + 1) % cap;
 	}
-	while (s->nrun && s->run[s->runhead] <= ts - span) {
+	while (s->nrun && run[s->runhead] <= ts - span) {
 		s->runhead = (s->runhead + 1) % cap;
 		s->nrun--;
 	}
@@ -2230,6 +2263,8 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	if (!k)
 		return;
 	struct seq_state *s = bw_wkey_state(k);
+	if (created)
+		bw_wring_setup(&s->ring, 0, 0, r->window_ms, SEQ_INLINE_BYTES);
 	uint32_t cap = e->run[ri].maxruns;
 	int64_t ts = ev->ts_ms;
 	uint32_t rep = ev->repeat ? ev->repeat : 1;
@@ -2241,12 +2276,12 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	int keep0 = r->steps[0].runs > 1 && r->steps[1].runs <= 1;
 	if (match & (1u << cur)) {
 		const struct bw_rstep *st = &r->steps[cur];
-		seq_evidence(s, ev);
+		seq_evidence(e, r, s, ev);
 		if (st->runs > 1) {
 			uint32_t have = seq_run(s, cap, ts, cur == 0 ? r->window_ms :
 						INT64_MAX / 4, rep);
 			if (cur == 0)
-				s->first_ts = s->run[s->runhead];
+				s->first_ts = seq_runs(s)[s->runhead];
 			if (have < st->runs)
 				return;
 		} else if (cur == 0) {
@@ -2256,21 +2291,28 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 		if (!(cur == 0 && keep0))
 			s->nrun = s->runhead = 0;
 	} else if (cur == 1 && (match & 1u) && keep0) {
-		seq_evidence(s, ev);
+		seq_evidence(e, r, s, ev);
 		seq_run(s, cap, ts, r->window_ms, rep);
-		s->first_ts = s->run[s->runhead];
+		s->first_ts = seq_runs(s)[s->runhead];
 		return;
 	} else {
 		return;
 	}
 	if (s->step < (uint32_t)r->nsteps)
 		return;
-	/* complete */
+	/* complete: the first events of the run, and the one completing it
+	 * (the newest record) even when more than the list holds */
 	struct bw_evidence evd[BW_ALERT_MAX_EVIDENCE];
-	size_t nevd = 0;
-	for (uint32_t i = 0; i < s->nev; i++)
-		evd[nevd++] = s->ev[(s->evhead + i) % BW_ALERT_MAX_EVIDENCE];
-	uint64_t evcount = s->evcount;
+	const uint64_t *recs[BW_ALERT_MAX_EVIDENCE];
+	size_t nevd = bw_wring_evidence(&s->ring, seq_cutoff(r, ts), recs,
+					BW_ALERT_MAX_EVIDENCE);
+	if (nevd && s->ring.len)
+		recs[nevd - 1] = bw_wring_rec(&s->ring, s->ring.len - 1u);
+	for (size_t i = 0; i < nevd; i++) {
+		evd[i].input_id = BW_WREC_INPUT(recs[i]);
+		evd[i].line_no = BW_WREC_LINE(recs[i]);
+	}
+	uint64_t evcount = s->ring.count;
 	seq_reset(s);
 	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ts))
 		return;
@@ -2738,8 +2780,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 				if (r->steps[k].runs > mr)
 					mr = r->steps[k].runs;
 			rr->maxruns = mr;
-			bw_wtable_init(&rr->tab, sizeof(struct seq_state) + mr * 8,
-				       e->kseed, keep, &e->budget, NULL);
+			bw_wtable_init(&rr->tab, seq_size(mr), e->kseed, keep,
+				       &e->budget, seq_fini);
 		} else if (r->kind == BW_RK_THRESHOLD) {
 			/* lanes join their leader's table below */
 			if (lane_leader(e, i) == i)

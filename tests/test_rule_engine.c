@@ -398,7 +398,8 @@ static void test_sequence(void)
 	if (ngot == 2) {
 		CHECK_EQ_INT(got[1].severity, BW_SEV_CRITICAL);
 		CHECK_EQ_INT(got[1].last_line, 13);
-		CHECK(got[1].evidence_count >= 6);
+		CHECK_EQ_INT(got[1].first_line, 1);
+		CHECK_EQ_INT(got[1].evidence_count, 7); /* 6 failures, success */
 	}
 	bw_engine_free(e);
 	rules_dir_rm();
@@ -470,6 +471,106 @@ static void test_sequence_expiry(void)
 	bw_engine_event(e, &s);
 	CHECK_EQ_INT(count_rule("auth.saf"), 1);
 	CHECK_EQ_INT(got[ngot - 1].severity, BW_SEV_HIGH);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* The last alert of rule id, NULL when none. */
+static const struct got_alert *last_alert(const char *id)
+{
+	for (int i = ngot - 1; i >= 0; i--)
+		if (!strcmp(got[i].rule, id))
+			return &got[i];
+	return NULL;
+}
+
+static void check_evidence(const struct got_alert *g, uint64_t count,
+			   size_t n, uint64_t first, uint64_t last)
+{
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	CHECK_EQ_INT(g->evidence_count, count);
+	CHECK_EQ_INT(g->nevidence, n);
+	CHECK_EQ_INT(g->first_line, first);
+	CHECK_EQ_INT(g->last_line, last);
+}
+
+/* A sequence's evidence is the events of its run inside the span that
+ * ends at the completing event: the first ones, and always that event.
+ * Failures from before the span are not part of it, however long the
+ * key has waited at its first step. */
+static void test_sequence_evidence(void)
+{
+	struct bw_engine *e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	/* a failure every 20 min for 3 h (never 5 in 30 min, the key never
+	 * idle long enough to expire), then 5 quick ones 10 min after the
+	 * last and a success: lines 10-16, not the slow ones before */
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.7", "bob", 0);
+	for (int i = 0; i < 10; i++) {
+		f.ts_ms = (T0 + i * 1200) * 1000;
+		f.line_no = (uint64_t)i + 1;
+		bw_engine_event(e, &f);
+	}
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + 11400 + i) * 1000;
+		f.line_no = (uint64_t)i + 11;
+		bw_engine_event(e, &f);
+	}
+	bw_event s = mkev(T0 + 11410, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, "203.0.113.7", "bob", 16);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	check_evidence(last_alert("auth.saf"), 7, 7, 10, 16);
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	/* 30 failures 10 s apart, then success: the first 19 failures and
+	 * the success are listed, all 31 counted */
+	e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+		 "203.0.113.8", "bob", 0);
+	for (int i = 0; i < 30; i++) {
+		f.ts_ms = (T0 + i * 10) * 1000;
+		f.line_no = (uint64_t)i + 101;
+		bw_engine_event(e, &f);
+	}
+	s = mkev(T0 + 300, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+		 "203.0.113.8", "bob", 131);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	check_evidence(last_alert("auth.saf"), 31, 20, 101, 131);
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	/* the span is inclusive: a success exactly 30 min after the first
+	 * of 5 failures completes the sequence, and that failure is in */
+	e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+		 "203.0.113.9", "bob", 0);
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + i) * 1000;
+		f.line_no = (uint64_t)i + 1;
+		bw_engine_event(e, &f);
+	}
+	s = mkev(T0 + 1800, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+		 "203.0.113.9", "bob", 6);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	check_evidence(last_alert("auth.saf"), 6, 6, 1, 6);
 	bw_engine_free(e);
 	rules_dir_rm();
 }
@@ -1595,6 +1696,7 @@ static const struct bw_test tests[] = {
 	{ "implied_tests", test_implied_tests },
 	{ "sequence", test_sequence },
 	{ "sequence_expiry", test_sequence_expiry },
+	{ "sequence_evidence", test_sequence_evidence },
 	{ "message_runs", test_message_runs },
 	{ "signature_escalate", test_signature_escalate },
 	{ "regex_limit", test_regex_limit },
