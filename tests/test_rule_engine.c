@@ -484,16 +484,38 @@ static const struct got_alert *last_alert(const char *id)
 	return NULL;
 }
 
-static void check_evidence(const struct got_alert *g, uint64_t count,
-			   size_t n, uint64_t first, uint64_t last)
+/* seq_rules on one source: failures at fail_s[i] seconds after T0 (lines
+ * 1..nfail), then a success at success_s (line nfail + 1). Checks that
+ * auth.saf fired once with this evidence. */
+static void saf_evidence(const char *ip, const int64_t *fail_s, int nfail,
+			 int64_t success_s, uint64_t count, size_t n,
+			 uint64_t first, uint64_t last)
 {
-	CHECK(g != NULL);
-	if (!g)
+	struct bw_engine *e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
 		return;
-	CHECK_EQ_INT(g->evidence_count, count);
-	CHECK_EQ_INT(g->nevidence, n);
-	CHECK_EQ_INT(g->first_line, first);
-	CHECK_EQ_INT(g->last_line, last);
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  ip, "bob", 0);
+	for (int i = 0; i < nfail; i++) {
+		f.ts_ms = (T0 + fail_s[i]) * 1000;
+		f.line_no = (uint64_t)i + 1;
+		bw_engine_event(e, &f);
+	}
+	bw_event s = mkev(T0 + success_s, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, ip, "bob", (uint64_t)nfail + 1);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	const struct got_alert *g = last_alert("auth.saf");
+	if (g) {
+		CHECK_EQ_INT(g->evidence_count, count);
+		CHECK_EQ_INT(g->nevidence, n);
+		CHECK_EQ_INT(g->first_line, first);
+		CHECK_EQ_INT(g->last_line, last);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
 }
 
 /* A sequence's evidence is the events of its run inside the span that
@@ -502,77 +524,23 @@ static void check_evidence(const struct got_alert *g, uint64_t count,
  * key has waited at its first step. */
 static void test_sequence_evidence(void)
 {
-	struct bw_engine *e = engine_with(seq_rules, 0);
-	if (!e) {
-		CHECK(0);
-		return;
-	}
+	int64_t t[30];
 	/* a failure every 20 min for 3 h (never 5 in 30 min, the key never
 	 * idle long enough to expire), then 5 quick ones 10 min after the
 	 * last and a success: lines 10-16, not the slow ones before */
-	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
-			  "203.0.113.7", "bob", 0);
-	for (int i = 0; i < 10; i++) {
-		f.ts_ms = (T0 + i * 1200) * 1000;
-		f.line_no = (uint64_t)i + 1;
-		bw_engine_event(e, &f);
-	}
-	for (int i = 0; i < 5; i++) {
-		f.ts_ms = (T0 + 11400 + i) * 1000;
-		f.line_no = (uint64_t)i + 11;
-		bw_engine_event(e, &f);
-	}
-	bw_event s = mkev(T0 + 11410, BW_SRC_AUTH, BW_KIND_LOGIN,
-			  BW_OUTCOME_SUCCESS, "203.0.113.7", "bob", 16);
-	bw_engine_event(e, &s);
-	CHECK_EQ_INT(count_rule("auth.saf"), 1);
-	check_evidence(last_alert("auth.saf"), 7, 7, 10, 16);
-	bw_engine_free(e);
-	rules_dir_rm();
-
+	for (int i = 0; i < 15; i++)
+		t[i] = i < 10 ? i * 1200 : 11400 + (i - 10);
+	saf_evidence("203.0.113.7", t, 15, 11410, 7, 7, 10, 16);
 	/* 30 failures 10 s apart, then success: the first 19 failures and
 	 * the success are listed, all 31 counted */
-	e = engine_with(seq_rules, 0);
-	if (!e) {
-		CHECK(0);
-		return;
-	}
-	f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
-		 "203.0.113.8", "bob", 0);
-	for (int i = 0; i < 30; i++) {
-		f.ts_ms = (T0 + i * 10) * 1000;
-		f.line_no = (uint64_t)i + 101;
-		bw_engine_event(e, &f);
-	}
-	s = mkev(T0 + 300, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
-		 "203.0.113.8", "bob", 131);
-	bw_engine_event(e, &s);
-	CHECK_EQ_INT(count_rule("auth.saf"), 1);
-	check_evidence(last_alert("auth.saf"), 31, 20, 101, 131);
-	bw_engine_free(e);
-	rules_dir_rm();
-
+	for (int i = 0; i < 30; i++)
+		t[i] = i * 10;
+	saf_evidence("203.0.113.8", t, 30, 300, 31, 20, 1, 31);
 	/* the span is inclusive: a success exactly 30 min after the first
 	 * of 5 failures completes the sequence, and that failure is in */
-	e = engine_with(seq_rules, 0);
-	if (!e) {
-		CHECK(0);
-		return;
-	}
-	f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
-		 "203.0.113.9", "bob", 0);
-	for (int i = 0; i < 5; i++) {
-		f.ts_ms = (T0 + i) * 1000;
-		f.line_no = (uint64_t)i + 1;
-		bw_engine_event(e, &f);
-	}
-	s = mkev(T0 + 1800, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
-		 "203.0.113.9", "bob", 6);
-	bw_engine_event(e, &s);
-	CHECK_EQ_INT(count_rule("auth.saf"), 1);
-	check_evidence(last_alert("auth.saf"), 6, 6, 1, 6);
-	bw_engine_free(e);
-	rules_dir_rm();
+	for (int i = 0; i < 5; i++)
+		t[i] = i;
+	saf_evidence("203.0.113.9", t, 5, 1800, 6, 6, 1, 6);
 }
 
 static void test_signature_escalate(void)
