@@ -592,6 +592,109 @@ int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
 
 /* ---------------------------------------------------------- regexes */
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lc(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The end of a braced argument starting at p[i] ('{', '<' or '\''): the
+ * index after its closing byte, or i when there is none. */
+static size_t esc_arg_end(const char *p, size_t n, size_t i)
+{
+	char close = p[i] == '{' ? '}' : p[i] == '<' ? '>' : '\'';
+	for (size_t j = i + 1; j < n; j++)
+		if (p[j] == close)
+			return j + 1;
+	return i;
+}
+
+/* The escape at p[i] ('\\', i + 1 < n): *len gets its bytes (\xHH,
+ * \x{..}, \o{..}, \0oo, \p{..}, \g{..}, \k<..>, \cX, \Q..\E are longer
+ * than two). @return the byte it stands for (punctuation, \xHH, \x{..},
+ * \o{..}, \0oo up to 0xff), or -1 when it is not one literal byte: a
+ * class (\d \w \s), an assertion, a back reference, a property, quoted
+ * text. Letters after it are never literal text of the pattern. */
+static int regex_escape(const char *p, size_t n, size_t i, size_t *len)
+{
+	char e = p[i + 1];
+	size_t j = i + 2;
+	int v = -1;
+	if (!((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+	      (e >= '0' && e <= '9'))) {
+		*len = 2;
+		return (unsigned char)e;
+	}
+	switch (e) {
+	case 'x':
+		if (j < n && p[j] == '{') {
+			size_t end = esc_arg_end(p, n, j);
+			long x = 0;
+			for (size_t k = j + 1; end > j && k + 1 < end && x <= 0xff; k++)
+				x = hexval(p[k]) < 0 ? 0x100 : x * 16 + hexval(p[k]);
+			if (end > j + 2 && x <= 0xff)
+				v = (int)x;
+			j = end > j ? end : j;
+		} else {
+			v = 0;
+			for (int k = 0; k < 2 && j < n && hexval(p[j]) >= 0; k++)
+				v = v * 16 + hexval(p[j++]);
+		}
+		break;
+	case 'o':
+		if (j < n && p[j] == '{') {
+			size_t end = esc_arg_end(p, n, j);
+			long x = 0;
+			for (size_t k = j + 1; end > j && k + 1 < end && x <= 0xff; k++)
+				x = p[k] >= '0' && p[k] <= '7' ? x * 8 + (p[k] - '0') :
+								 0x100;
+			if (end > j + 2 && x <= 0xff)
+				v = (int)x;
+			j = end > j ? end : j;
+		}
+		break;
+	case '0':
+		v = 0;
+		for (int k = 0; k < 2 && j < n && p[j] >= '0' && p[j] <= '7'; k++)
+			v = v * 8 + (p[j++] - '0');
+		break;
+	case 'c':
+		if (j < n)
+			j++;
+		break;
+	case 'p': case 'P': case 'N':
+		if (j < n && p[j] == '{')
+			j = esc_arg_end(p, n, j) > j ? esc_arg_end(p, n, j) : j;
+		else if (e != 'N' && j < n)
+			j++;
+		break;
+	case 'g': case 'k':
+		if (j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
+			j = esc_arg_end(p, n, j) > j ? esc_arg_end(p, n, j) : j;
+		} else {
+			if (j < n && (p[j] == '+' || p[j] == '-'))
+				j++;
+			while (j < n && p[j] >= '0' && p[j] <= '9')
+				j++;
+		}
+		break;
+	case 'Q':
+		while (j < n && !(p[j] == '\\' && j + 1 < n && p[j + 1] == 'E'))
+			j++;
+		j = j < n ? j + 2 : n;
+		break;
+	default:
+		if (e >= '1' && e <= '9') /* back reference or octal */
+			while (j < n && p[j] >= '0' && p[j] <= '9')
+				j++;
+		break;
+	}
+	*len = j - i;
+	return v;
+}
+
 /* The longest literal run that every match must contain, from the top
  * level of the pattern; no alternation at top level. Conservative: any
  * construct it does not understand ends the run. */
@@ -606,8 +709,10 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 	int depth = 0, inclass = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = re[i];
-		if (c == '\\') {
-			i++;
+		if (c == '\\' && i + 1 < n) {
+			size_t el;
+			regex_escape(re, n, i, &el);
+			i += el - 1;
 			continue;
 		}
 		if (inclass) {
@@ -642,8 +747,10 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 		if (i == n) {
 			litc = -1;
 		} else if (depth > 0 || inclass) {
-			if (c == '\\') {
-				i++;
+			if (c == '\\' && i + 1 < n) {
+				size_t el;
+				regex_escape(re, n, i, &el);
+				i += el - 1;
 			} else if (inclass) {
 				if (c == ']')
 					inclass = 0;
@@ -656,13 +763,9 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 			}
 			litc = -2; /* inside a group: run already broken */
 		} else if (c == '\\' && i + 1 < n) {
-			char e = re[i + 1];
-			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
-			    (e >= '0' && e <= '9'))
-				litc = -1; /* \d \w \b \Q ...: not literal */
-			else
-				litc = (unsigned char)e;
-			adv = 1;
+			size_t el;
+			litc = regex_escape(re, n, i, &el); /* -1: \d \b \Q.. */
+			adv = el - 1;
 		} else if (c == '(') {
 			depth = 1;
 			litc = -1;
@@ -788,8 +891,10 @@ static size_t skip_group(const char *p, size_t n, size_t i)
 	int depth = 0, inclass = 0;
 	for (; i < n; i++) {
 		char c = p[i];
-		if (c == '\\') {
-			i++;
+		if (c == '\\' && i + 1 < n) {
+			size_t el;
+			regex_escape(p, n, i, &el);
+			i += el - 1;
 			continue;
 		}
 		if (inclass) {
@@ -852,8 +957,10 @@ static size_t group_prefixes(const char *p, size_t n,
 	*exact = 1;
 	for (size_t i = 0, start = 0; i <= n; i++) {
 		if (i < n) {
-			if (p[i] == '\\') {
-				i++;
+			if (p[i] == '\\' && i + 1 < n) {
+				size_t el;
+				regex_escape(p, n, i, &el);
+				i += el - 1;
 				continue;
 			}
 			if (p[i] == '(' || p[i] == '[') {
@@ -882,12 +989,12 @@ static size_t group_prefixes(const char *p, size_t n,
 			char c = a[j];
 			size_t next = j + 1;
 			if (c == '\\' && j + 1 < an) {
-				char e = a[j + 1];
-				if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
-				    (e >= '0' && e <= '9'))
+				size_t el;
+				int v = regex_escape(a, an, j, &el);
+				if (v < 0)
 					break;
-				c = e;
-				next = j + 2;
+				c = (char)v;
+				next = j + el;
 			} else if (strchr("()[].^$*+?{|", c)) {
 				break;
 			}
@@ -1014,13 +1121,9 @@ static void req_seq(const char *p, size_t n, struct reqlist *out, int depth,
 		size_t next;
 		char c = p[i];
 		if (c == '\\' && i + 1 < n) {
-			char e = p[i + 1];
-			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
-			    (e >= '0' && e <= '9'))
-				litc = -1;
-			else
-				litc = (unsigned char)e;
-			next = i + 2;
+			size_t el;
+			litc = regex_escape(p, n, i, &el);
+			next = i + el;
 		} else if (c == '(') {
 			size_t end = skip_group(p, n, i);
 			if (end >= n) {
@@ -1127,8 +1230,10 @@ static void req_alt(const char *p, size_t n, struct reqlist *out, int depth,
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n) {
 			char c = p[i];
-			if (c == '\\') {
-				i++;
+			if (c == '\\' && i + 1 < n) {
+				size_t el;
+				regex_escape(p, n, i, &el);
+				i += el - 1;
 				continue;
 			}
 			if (c == '(' || c == '[') {

@@ -1286,6 +1286,50 @@ static void test_filter_sparse_field(void)
 	rules_dir_rm();
 }
 
+/* Escapes longer than one byte (\xHH, \x{..}, \o{..}, \p{..}, back
+ * references, \Q..\E) are not literal text: the filter must neither
+ * require their letters and digits nor drop the regex. Each regex is
+ * tried on a value it matches. */
+static void test_filter_escapes(void)
+{
+	static const struct { const char *re, *path; } cases[] = {
+		{ "\\xc0\\xae\\xc0\\xae", "/a\xc0\xae\xc0\xae" },
+		{ "\\x41\\x42C", "/xABC" },
+		{ "\\x{41}BC", "/xABC" },
+		{ "(\\x2e\\x2e)\\/etc", "/../etc" },
+		{ "[\\xc0]\\xafz", "/\xc0\xafz" },
+		{ "\\o{101}BC", "/ABC" },
+		{ "(?:x|\\x{7a}y)q", "/zyq" },
+		{ "(?<a>ab)\\k<a>c\\g{a}", "/ababcab" },
+		{ "a\\Q.*\\Eb", "/a.*b" },
+		{ "\\p{Lu}qq", "/Aqq" },
+		{ "\\cJ?zz\\x7e", "/zz~" },
+	};
+	int wrong = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char rules[256];
+		snprintf(rules, sizeof(rules), "rule r\n  when url.path ~ /%s/\n",
+			 cases[i].re);
+		struct bw_engine *e = engine_with(rules, 0);
+		if (!e) {
+			fprintf(stderr, "  /%s/: no engine\n", cases[i].re);
+			wrong++;
+			continue;
+		}
+		bw_event a = mkweb(T0, "192.0.2.1", cases[i].path, NULL, 200, 1);
+		ngot = 0;
+		bw_engine_event(e, &a);
+		if (ngot != 1) {
+			fprintf(stderr, "  /%s/ on '%s': %d alerts, want 1\n",
+				cases[i].re, cases[i].path, ngot);
+			wrong++;
+		}
+		bw_engine_free(e);
+		rules_dir_rm();
+	}
+	CHECK_EQ_INT(wrong, 0);
+}
+
 /* The literal filter must never drop a regex whose literal is in the
  * value: literals of one, two and many bytes (longer than a machine
  * word), at every offset (so across any block the scan works in), at the
@@ -1648,6 +1692,7 @@ static const struct bw_test tests[] = {
 	{ "filter_sparse_field", test_filter_sparse_field },
 	{ "filter_literal_positions", test_filter_literal_positions },
 	{ "filter_anchor_random", test_filter_anchor_random },
+	{ "filter_escapes", test_filter_escapes },
 	{ "when_program", test_when_program },
 	{ "when_fast_tests", test_when_fast_tests },
 	{ "cond_programs", test_cond_programs },
