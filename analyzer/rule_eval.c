@@ -41,12 +41,20 @@
 #define ALERT_DEPTH_MAX 4          /* alert -> sequence -> alert ... */
 
 /* Per-key state of a threshold rule; signatures and baselines keep only
- * the first two fields (the table's state size says how much exists), and
+ * the first field (the table's state size says how much exists), and
  * the ring holds only the rule's distinct sets (bw_wring_size), then
  * THR_INLINE_RECORDS records (bw_wring_inline). */
+/* A key's `suppress` period: alerts of the rule on the key before `until`
+ * are held back (counted) unless more severe than the one that began it
+ * (a probe's high, then its critical success, both go out). */
+struct supp {
+	int64_t until;           /* ms; 0: no period */
+	uint32_t held;           /* held back since the last alert */
+	int32_t sev;             /* severity of the alert that began it */
+};
+
 struct thr_state {
-	int64_t suppress_until;  /* ms; alerts before this are suppressed */
-	uint64_t suppressed;     /* held back since the last alert */
+	struct supp sup;
 	struct bw_wring ring;    /* must stay last, its inline records follow */
 };
 
@@ -62,8 +70,7 @@ static size_t thr_inline_bytes(const struct bw_rule *r)
  * evidence, as a threshold keeps them). The ring's inline records
  * follow it, then the run stamps of the current step (seq_runs). */
 struct seq_state {
-	int64_t suppress_until;
-	uint64_t suppressed;
+	struct supp sup;
 	int64_t first_ts;        /* event time the sequence began */
 	uint32_t step;           /* next step to match */
 	uint32_t nrun, runhead;  /* run stamps held for the current step */
@@ -1959,9 +1966,9 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 static void feed_alert_steps(struct bw_engine *e, int rule, const bw_event *ev);
 
 /* Emit one alert for rule ri triggered by ev. */
-static void emit(struct bw_engine *e, int ri, const bw_event *ev,
-		 const struct agg *g, const struct bw_evidence *evd, size_t nevd,
-		 uint64_t evcount, uint64_t suppressed, const char *message)
+/* The severity of rule ri's alert on ev: its own, raised by the first
+ * escalations that hold. */
+static int alert_severity(struct bw_engine *e, int ri, const bw_event *ev)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
 	struct ectx x = { e, ri, ev, NULL };
@@ -1969,6 +1976,14 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev,
 	for (int i = 0; i < r->nesc; i++)
 		if (r->esc[i].severity > sev && eval(&x, r->esc[i].cond))
 			sev = r->esc[i].severity;
+	return sev;
+}
+
+static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
+		 const struct agg *g, const struct bw_evidence *evd, size_t nevd,
+		 uint64_t evcount, uint64_t suppressed, const char *message)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
 	if (message) {
 		bw_buf_reset(&e->msg);
 		bw_buf_adds(&e->msg, message);
@@ -2049,20 +2064,30 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev,
 }
 
 /* Suppression bookkeeping. @return 1 when the alert may go out. */
-static int suppress_check(struct bw_engine *e, int ri, int64_t *until,
-			  uint64_t *suppressed, int64_t ts)
+static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
+			  int64_t ts, int sev)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
 	if (!r->suppress_ms)
 		return 1;
-	if (ts < *until) {
-		(*suppressed)++;
+	if (ts < sp->until && sev <= sp->sev) {
+		if (sp->held < UINT32_MAX)
+			sp->held++;
 		e->run[ri].suppressed++;
 		e->st.suppressed++;
 		return 0;
 	}
-	*until = ts + r->suppress_ms;
+	sp->until = ts + r->suppress_ms;
+	sp->sev = sev;
 	return 1;
+}
+
+/* The alert's held-back count, which it carries; the period restarts it. */
+static uint64_t supp_take(struct supp *sp)
+{
+	uint64_t n = sp->held;
+	sp->held = 0;
+	return n;
 }
 
 /* ------------------------------------------------------------ kinds */
@@ -2070,13 +2095,14 @@ static int suppress_check(struct bw_engine *e, int ri, int64_t *until,
 static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
+	int sev = alert_severity(e, ri, ev);
 	if (!r->suppress_ms) {
-		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
+		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
 	const struct kmemo *km = group_key(e, ri, ev);
 	if (!km) {
-		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
+		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
 	int created;
@@ -2084,15 +2110,13 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 						      km->len, km->hash,
 						      e->clock, &created);
 	if (!k) {
-		emit(e, ri, ev, NULL, NULL, 0, 0, 0, NULL);
+		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
 	struct thr_state *s = bw_wkey_state(k);
-	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ev->ts_ms))
+	if (!suppress_check(e, ri, &s->sup, ev->ts_ms, sev))
 		return;
-	uint64_t sup = s->suppressed;
-	s->suppressed = 0;
-	emit(e, ri, ev, NULL, NULL, 0, 0, sup, NULL);
+	emit(e, ri, ev, sev, NULL, NULL, 0, 0, supp_take(&s->sup), NULL);
 }
 
 static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
@@ -2151,7 +2175,8 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		g.sum[i] = s->ring.sum[i];
 	if (r->trigger >= 0 ? !atrue(e->rs, r->trigger, &g) : g.count < 1)
 		return;
-	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ev->ts_ms)) {
+	int sev = alert_severity(e, ri, ev);
+	if (!suppress_check(e, ri, &s->sup, ev->ts_ms, sev)) {
 		bw_wring_clear(&s->ring);
 		return;
 	}
@@ -2165,11 +2190,9 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		evd[i].input_id = BW_WREC_INPUT(recs[i]);
 		evd[i].line_no = BW_WREC_LINE(recs[i]);
 	}
-	uint64_t sup = s->suppressed;
-	s->suppressed = 0;
 	/* the window starts over: one alert per burst */
 	bw_wring_clear(&s->ring);
-	emit(e, ri, ev, &g, evd, nevd, g.count, sup, NULL);
+	emit(e, ri, ev, sev, &g, evd, nevd, g.count, supp_take(&s->sup), NULL);
 }
 
 static void seq_reset(struct seq_state *s)
@@ -2314,11 +2337,11 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	}
 	uint64_t evcount = s->ring.count;
 	seq_reset(s);
-	if (!suppress_check(e, ri, &s->suppress_until, &s->suppressed, ts))
+	int sev = alert_severity(e, ri, ev);
+	if (!suppress_check(e, ri, &s->sup, ts, sev))
 		return;
-	uint64_t sup = s->suppressed;
-	s->suppressed = 0;
-	emit(e, ri, ev, NULL, evd, nevd, evcount, sup, NULL);
+	emit(e, ri, ev, sev, NULL, evd, nevd, evcount, supp_take(&s->sup),
+	     NULL);
 }
 
 static void feed_alert_steps(struct bw_engine *e, int rule, const bw_event *ev)
@@ -2355,6 +2378,7 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 		      const char *message)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
+	int sev = alert_severity(e, ri, ev);
 	if (r->suppress_ms) {
 		const struct kmemo *km = group_key(e, ri, ev);
 		int created;
@@ -2364,17 +2388,16 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 				e->clock, &created);
 			if (k) {
 				struct thr_state *s = bw_wkey_state(k);
-				if (!suppress_check(e, ri, &s->suppress_until,
-						    &s->suppressed, ev->ts_ms))
+				if (!suppress_check(e, ri, &s->sup, ev->ts_ms,
+						    sev))
 					return;
-				uint64_t sup = s->suppressed;
-				s->suppressed = 0;
-				emit(e, ri, ev, NULL, NULL, 0, 0, sup, message);
+				emit(e, ri, ev, sev, NULL, NULL, 0, 0,
+				     supp_take(&s->sup), message);
 				return;
 			}
 		}
 	}
-	emit(e, ri, ev, NULL, NULL, 0, 0, 0, message);
+	emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, message);
 }
 
 /* ------------------------------------------------------------ engine */

@@ -241,6 +241,41 @@ static void test_suppress(void)
 	rules_dir_rm();
 }
 
+/* Suppression holds back repeats, not news: an alert more severe than
+ * the one that started the period (the exploit answered 200 after the
+ * probe answered 404) goes out, carrying the count held back, and
+ * starts a new period at its severity. */
+static void test_suppress_escalation(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule x\n  severity high\n  when url.path ~ /\\/vpns\\//\n"
+		"  group src.ip\n  suppress 1h\n"
+		"  escalate critical when http.status >= 200 and http.status < 300\n",
+		0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const int status[] = { 404, 404, 200, 200, 404 };
+	for (int i = 0; i < 5; i++) {
+		bw_event a = mkweb(T0 + i * 60, "192.0.2.7", "/vpn/../vpns/cfg",
+				   NULL, status[i], (uint64_t)i + 1);
+		bw_engine_event(e, &a);
+	}
+	CHECK_EQ_INT(ngot, 2);
+	if (ngot == 2) {
+		CHECK_EQ_INT(got[0].severity, BW_SEV_HIGH);
+		CHECK_EQ_INT(got[1].severity, BW_SEV_CRITICAL);
+		CHECK_EQ_INT(got[1].last_line, 3);
+		CHECK_EQ_INT(got[1].suppressed, 1);
+	}
+	uint64_t al, sup, rx;
+	bw_engine_rule_stats(e, 0, &al, &sup, &rx);
+	CHECK_EQ_INT(sup, 3);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_eviction_cap(void)
 {
 	struct bw_engine *e = engine_with(bf_rules, 100);
@@ -561,19 +596,24 @@ static void test_signature_escalate(void)
 	bw_engine_event(e, &a);
 	CHECK_EQ_INT(ngot, 1);
 	CHECK_EQ_INT(got[0].severity, BW_SEV_HIGH);
+	a.ts_ms += 1000;
+	bw_engine_event(e, &a); /* the same probe: suppressed for 1h */
+	CHECK_EQ_INT(ngot, 1);
 	a.http_status = 200;
 	a.ts_ms += 1000;
-	bw_engine_event(e, &a); /* suppressed for 1h on this source */
-	CHECK_EQ_INT(ngot, 1);
-	bw_event b = mkweb(T0 + 2, "192.0.2.51", "/remote/fgt_lang",
-			   "lang=/../../x", 200, 2);
-	bw_engine_event(e, &b);
+	bw_engine_event(e, &a); /* answered 200: critical, through it */
 	CHECK_EQ_INT(ngot, 2);
 	CHECK_EQ_INT(got[1].severity, BW_SEV_CRITICAL);
-	bw_event c = mkweb(T0 + 3, "192.0.2.52", "/remote/fgt_lang", "lang=en",
+	CHECK_EQ_INT(got[1].suppressed, 1);
+	bw_event b = mkweb(T0 + 3, "192.0.2.51", "/remote/fgt_lang",
+			   "lang=/../../x", 200, 2);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(ngot, 3);
+	CHECK_EQ_INT(got[2].severity, BW_SEV_CRITICAL);
+	bw_event c = mkweb(T0 + 4, "192.0.2.52", "/remote/fgt_lang", "lang=en",
 			   200, 3);
 	bw_engine_event(e, &c);
-	CHECK_EQ_INT(ngot, 2);
+	CHECK_EQ_INT(ngot, 3);
 	bw_engine_free(e);
 	rules_dir_rm();
 }
@@ -1703,6 +1743,7 @@ static const struct bw_test tests[] = {
 	{ "window_edge", test_window_edge },
 	{ "out_of_order", test_out_of_order },
 	{ "suppress", test_suppress },
+	{ "suppress_escalation", test_suppress_escalation },
 	{ "eviction_cap", test_eviction_cap },
 	{ "expiry_on_event_time", test_expiry_on_event_time },
 	{ "shared_lanes", test_shared_lanes },
