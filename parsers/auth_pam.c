@@ -22,7 +22,9 @@
  *   useradd/usermod: new user: name=U | add 'U' to group 'G'
  *
  * For PAM services sudo and su an authentication failure is a failed
- * privilege change (kind privilege), not a login. The PAM summary
+ * privilege change (kind privilege), not a login. For sshd it is kind
+ * other: sshd writes every attempt itself ("Failed password for ..."),
+ * and counting its PAM line too would count each attempt twice. The PAM summary
  * "N more authentication failures" repeats what was logged line by line
  * and is ignored.
  */
@@ -57,6 +59,11 @@ static int is_priv_service(bw_str svc)
 	       bw_str_eq(svc, "su") || bw_str_eq(svc, "su-l");
 }
 
+static int is_sshd(bw_str svc)
+{
+	return bw_str_eq(svc, "sshd") || bw_str_eq(svc, "sshd-session");
+}
+
 /* The text of a PAM message after "pam_MOD(SVC:TYPE): ". */
 static enum bw_parse_rc pam_body(struct bw_parse_ctx *ctx, bw_str module, bw_str svc,
 				 struct bw_cur c, bw_event *ev)
@@ -69,7 +76,7 @@ static enum bw_parse_rc pam_body(struct bw_parse_ctx *ctx, bw_str module, bw_str
 		bw_kv_get(c.p, bw_cur_left(&c), "rhost", &rhost);
 		ev->outcome = BW_OUTCOME_FAILURE;
 		ev->reason = BW_STR_LIT("auth_failure");
-		if (bw_str_eq(svc, "sshd") || bw_str_eq(svc, "sshd-session"))
+		if (is_sshd(svc))
 			ev->auth_method = BW_STR_LIT("password");
 		set_src(ev, rhost);
 		if (is_priv_service(svc)) {
@@ -81,14 +88,16 @@ static enum bw_parse_rc pam_body(struct bw_parse_ctx *ctx, bw_str module, bw_str
 				ev->user = user.n ? user : ruser.n ? ruser : BW_STR_NULL;
 			}
 		} else {
-			ev->kind = BW_KIND_LOGIN;
+			/* sshd writes each attempt itself ("Failed password
+			 * for ..."): its PAM line is the same attempt again */
+			ev->kind = is_sshd(svc) ? BW_KIND_OTHER : BW_KIND_LOGIN;
 			if (user.n)
 				ev->user = user;
 		}
 		return BW_PARSE_OK;
 	}
 	if (BW_LIT(&c, "check pass; user unknown")) {
-		ev->kind = BW_KIND_LOGIN;
+		ev->kind = is_sshd(svc) ? BW_KIND_OTHER : BW_KIND_LOGIN;
 		ev->outcome = BW_OUTCOME_FAILURE;
 		ev->reason = BW_STR_LIT("unknown_user");
 		return BW_PARSE_OK;

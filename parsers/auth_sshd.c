@@ -23,10 +23,12 @@
  * port 22"), so the address is always taken from the *last* well-formed
  * "from IP port P" / "IP port P" of the line, which sshd writes itself.
  *
- * Normalization: authentication attempts are kind login; connections that
- * ended before authentication, protocol and key-exchange noise are kind
- * probe with outcome failure (so brute-force counts of logins are not
- * doubled by the disconnect that follows each failure); post-auth
+ * Normalization: authentication attempts ("Accepted"/"Failed METHOD ...",
+ * one line per password or key) are kind login; lines about the
+ * connection (Invalid user, not allowed, maximum attempts exceeded),
+ * connections that ended before authentication, protocol and key-exchange
+ * noise are kind probe with outcome failure (so brute-force counts of
+ * logins are not doubled by the lines around each attempt); post-auth
  * disconnects are logout. pam_*(sshd:...) lines are left to auth_pam.c.
  */
 #include "parser.h"
@@ -242,10 +244,13 @@ static enum bw_parse_rc probe_from(struct bw_parse_ctx *ctx, struct bw_cur c,
 	return BW_PARSE_OK;
 }
 
-/* A refused login "USER from ADDR..." ([u, end)): the user is what
- * precedes the last " from "; a host name counts when host_ok.
- * @return OK with a failed login (reason), MALFORMED (missing) when no
- * source follows. */
+/* A connection refused or cut for its user, "USER from ADDR..." ([u,
+ * end)): the user is what precedes the last " from "; a host name counts
+ * when host_ok. A probe, not an attempt: sshd writes each password or key
+ * it refused as its own "Failed ..." line (for an invalid or disallowed
+ * user too), so counting this line as well would count one attempt twice.
+ * @return OK with a probe (reason), MALFORMED (missing) when no source
+ * follows. */
 static enum bw_parse_rc refused_from(struct bw_parse_ctx *ctx, const char *u,
 				     const char *end, int host_ok,
 				     const char *missing, const char *reason,
@@ -259,7 +264,7 @@ static enum bw_parse_rc refused_from(struct bw_parse_ctx *ctx, const char *u,
 		return BW_PARSE_MALFORMED;
 	}
 	ev->user = bw_str_make(u, f >= u ? (size_t)(f - u) : 0);
-	set_login(ev, 0, reason);
+	set_probe(ev, reason);
 	return BW_PARSE_OK;
 }
 

@@ -79,7 +79,7 @@ nginx-http-xss-probing|cover||web.xss
 nginx-http-w00twoot|cover||web.background-probe (/w00tw00t*)
 nginx-http-backdoor|cover||web.webshell-command (*shell*.php names)
 vmware-cve-2022-22954|cover||web.template-injection: freemarker Execute in the path (192.168.1.4) and, every byte %-encoded, in the query (192.168.1.3: the rule reads urldecode(url.query))
-ssh-slow-bf|cover||auth.bruteforce-source (22 "Invalid user hadoop" in 10.5 min, >= 20 within 10 min); the per-account rule skips hadoop because the account does not exist
+ssh-slow-bf|known||the test holds only 22 "Invalid user hadoop" lines: connections that never tried a password (no "Failed password for invalid user" line, which real sshd writes for each attempt); breachwatch counts attempts, one per "Failed ..." line, and an "Invalid user" line is a probe, else each attempt would count twice
 CVE-2019-18935|known||Telerik UI (CVE-2019-18935) is not one of our exploitation families
 CVE-2022-35914|known||GLPI htmLawed (CVE-2022-35914) is not one of our exploitation families
 CVE-2022-41697|known||Ghost admin login enumeration: not one of our families (6 POSTs to a login API, no login events in a web access log)
