@@ -2291,12 +2291,19 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	uint32_t cap = e->run[ri].maxruns;
 	int64_t ts = ev->ts_ms;
 	uint32_t rep = ev->repeat ? ev->repeat : 1;
-	if (s->step > 0 && ts - s->first_ts > r->window_ms)
-		seq_reset(s); /* expired: start over */
-	uint32_t cur = s->step;
 	/* step 0's run stamps stay while waiting for step 1 (when step 1 has
 	 * no runs of its own), so more step-0 events slide the start */
 	int keep0 = r->steps[0].runs > 1 && r->steps[1].runs <= 1;
+	if (s->step > 0 && ts - s->first_ts > r->window_ms) {
+		/* expired: start over - from the step-0 events still inside
+		 * the span when they are kept (four failures of the last 30
+		 * minutes and this one are a run of five) */
+		if (keep0 && s->step == 1)
+			s->step = 0;
+		else
+			seq_reset(s);
+	}
+	uint32_t cur = s->step;
 	if (match & (1u << cur)) {
 		const struct bw_rstep *st = &r->steps[cur];
 		seq_evidence(e, r, s, ev);

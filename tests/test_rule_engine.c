@@ -576,6 +576,11 @@ static void test_sequence_evidence(void)
 	for (int i = 0; i < 5; i++)
 		t[i] = i;
 	saf_evidence("203.0.113.9", t, 5, 1800, 6, 6, 1, 6);
+	/* the first run of 5 (0-25 min) expires at the failure of 31 min,
+	 * which with the 4 before it is a run of its own: the success at
+	 * 35 min follows 5 failures in 30 min and completes it */
+	static const int64_t slide[] = { 0, 600, 900, 1200, 1500, 1860 };
+	saf_evidence("203.0.113.10", slide, 6, 2100, 6, 6, 2, 7);
 }
 
 static void test_signature_escalate(void)
