@@ -71,6 +71,7 @@ struct bw_sessions {
 	size_t pending_cap;
 	uint64_t seed;
 	struct lru live, pending;
+	int64_t newest_ms;       /* newest VPN event seen (INT64_MIN: none) */
 	struct bw_sessions_stats st;
 };
 
@@ -129,6 +130,7 @@ struct bw_sessions *bw_sessions_new(size_t cap)
 	s->cap = cap;
 	s->pending_cap = cap / 4 ? cap / 4 : 1;
 	s->seed = random_seed();
+	s->newest_ms = INT64_MIN;
 	return s;
 }
 
@@ -417,6 +419,8 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 {
 	if (ev->source != BW_SRC_VPN)
 		return 0;
+	if (ev->ts_ms > s->newest_ms)
+		s->newest_ms = ev->ts_ms;
 	if (!session_kind(ev)) {
 		if (ev->session_id.n)
 			context_event(s, ev);
@@ -505,7 +509,9 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		struct sess *e = s->live.tail;
 		bw_event out;
 		bw_event_clear(&out);
-		out.ts_ms = e->last_ms;
+		/* the VPN logs run until newest_ms without its end: it was
+		 * open at least that long */
+		out.ts_ms = e->last_ms > s->newest_ms ? e->last_ms : s->newest_ms;
 		out.source = BW_SRC_VPN;
 		out.kind = BW_KIND_SESSION_END;
 		out.flags = BW_EF_SESSION_OPEN;
@@ -516,7 +522,7 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		out.src_ip = e->src_ip;
 		out.src_port = e->src_port;
 		out.assigned_ip = e->assigned_ip;
-		out.duration_ms = span(e->start_ms, e->last_ms);
+		out.duration_ms = span(e->start_ms, out.ts_ms);
 		out.bytes_out = e->bytes_out;
 		out.bytes_in = e->bytes_in;
 		out.action = BW_STR_LIT("session-open");

@@ -69,8 +69,10 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev);
 
 /* End of input: emit one session_end per session still open, flagged
- * BW_EF_SESSION_OPEN, with ts_ms = its last activity (oldest first, so
- * in time order), duration = last activity - start, action
+ * BW_EF_SESSION_OPEN, with ts_ms = the newest VPN event seen (the logs
+ * run until then without its end; its own last activity if later),
+ * duration = that - start (open at least that long: a tunnel up for
+ * 27 h and never closed is a 27 h session to vpn.session-24h), action
  * "session-open", and the provenance of the event that opened it. The
  * table is empty afterwards. */
 void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
