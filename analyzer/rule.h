@@ -136,7 +136,8 @@ struct bw_rnode {
 	char *str;      /* literal (lowercased when RNF_LOWER), or the rule id
 	                   of RN_RECENT until compiled; owned */
 	size_t slen;
-	int line, col;  /* for errors reported after parsing */
+	int line, col;  /* for errors reported after parsing ... */
+	const char *file; /* ... and the file (bw_rs_file; NULL: the rule's) */
 };
 
 /* The literal filter entry (an index in bw_ruleset.rx) of node n: a
@@ -315,6 +316,8 @@ struct bw_ruleset {
 	size_t nsets, capsets;
 	struct bw_regex *rx;
 	size_t nrx, caprx;
+	char **files;           /* names nodes were parsed from (bw_rs_file) */
+	size_t nfiles;
 	const char *dir;        /* rules directory (lists/ below it) */
 	uint64_t seed;
 	/* rule indices per [source][kind] (event classification) */
@@ -360,6 +363,9 @@ static inline uint32_t bw_rule_counted_runs(const struct bw_rule *r)
 	return 0;
 }
 int32_t bw_rs_node(struct bw_ruleset *rs);
+/* file's name kept by rs for as long as it lives (one copy per name), for
+ * errors found after parsing. @return NULL when out of memory. */
+const char *bw_rs_file(struct bw_ruleset *rs, const char *file);
 int32_t bw_rs_set(struct bw_ruleset *rs);
 
 /* Load @name from rs->dir/lists/NAME.txt into set (CIDRs for ip fields when

@@ -123,6 +123,20 @@ void *bw_rs_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first)
 	return p;
 }
 
+const char *bw_rs_file(struct bw_ruleset *rs, const char *file)
+{
+	for (size_t i = rs->nfiles; i-- > 0;)
+		if (!strcmp(rs->files[i], file))
+			return rs->files[i];
+	char **p = realloc(rs->files, (rs->nfiles + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	rs->files = p;
+	if (!(p[rs->nfiles] = strdup(file)))
+		return NULL;
+	return p[rs->nfiles++];
+}
+
 int32_t bw_rs_node(struct bw_ruleset *rs)
 {
 	struct bw_rnode *p = bw_rs_grow(rs->nodes, &rs->capnodes, rs->nnodes,
@@ -1723,15 +1737,17 @@ int bw_ruleset_compile(struct bw_ruleset *rs, struct bw_rerr *err)
 						stack[sp++] = nd->a;
 					break;
 				case RN_REGEX:
-					compile_regex(rs, nd, r->file, err);
+					compile_regex(rs, nd, nd->file ? nd->file :
+							  r->file, err);
 					break;
 				case RN_RECENT: {
+					const char *nf = nd->file ? nd->file : r->file;
 					int t = bw_rs_find_rule(rs, nd->str, strlen(nd->str));
 					if (t < 0) {
-						bw_rerr_add(err, r->file, nd->line, nd->col,
+						bw_rerr_add(err, nf, nd->line, nd->col,
 							    "recent(): no rule '%s'", nd->str);
 					} else if (rs->rules[t].ngroup == 0) {
-						bw_rerr_add(err, r->file, nd->line, nd->col,
+						bw_rerr_add(err, nf, nd->line, nd->col,
 							    "recent(): rule '%s' has no group or "
 							    "sequence key", nd->str);
 					}
@@ -1897,6 +1913,9 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 		free(rs->nodes[i].str);
 	}
 	free(rs->nodes);
+	for (size_t i = 0; i < rs->nfiles; i++)
+		free(rs->files[i]);
+	free(rs->files);
 	for (size_t i = 0; i < rs->nsets; i++)
 		bw_rset_fini(&rs->sets[i]);
 	free(rs->sets);

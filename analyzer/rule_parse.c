@@ -33,6 +33,7 @@ struct P {
 	int ov_tags;    /* this override block replaced the tags ... */
 	int ov_esc;     /* ... and the escalations */
 	int ov_line, ov_col; /* where the override block (or --set) starts */
+	const char *file;    /* the text's name, kept by rs (node errors) */
 };
 
 static void err_at(struct P *ps, const struct bw_rtoken *t, const char *fmt,
@@ -147,6 +148,7 @@ static int32_t node(struct P *ps, int op)
 	n->a = n->b = -1;
 	n->line = ps->tok.line;
 	n->col = ps->tok.col;
+	n->file = ps->file;
 	return i;
 }
 
@@ -1615,6 +1617,7 @@ static void parse_text(struct bw_ruleset *rs, const char *file, const char *src,
 	ps.r = -1;
 	ps.ovmode = ovmode;
 	ps.skip = ovmode; /* before the first block: reported by pass 0 */
+	ps.file = bw_rs_file(rs, file);
 	bw_rlex_init(&ps.lx, file, src, n);
 	ps.bad = ps.skip;
 	advance(&ps);
@@ -1715,6 +1718,7 @@ void bw_rule_set(struct bw_ruleset *rs, const char *arg, struct bw_rerr *err)
 	ps.ov_line = 1;
 	ps.ov_col = 1;
 	rs->rules[ri].noverride++;
+	ps.file = bw_rs_file(rs, "--set");
 	bw_rlex_init(&ps.lx, "--set", line, n);
 	advance(&ps);
 	if (!ps.bad)

@@ -130,6 +130,35 @@ static void test_override_set(void)
 	bw_rerr_fini(&err);
 }
 
+/* A regex is compiled after every file is parsed: its error names the
+ * file (or --set) where the override wrote it, not the rule's file. */
+static void test_override_regex_error_file(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = calloc(1, sizeof(*rs));
+	rs->dir = "/nonexistent";
+	rs->seed = 3;
+	const char *a = "rule t.bf\n  when kind == login\n  group src.ip\n"
+			"  window 10m\n  trigger count >= 20\n";
+	const char *b = "# local changes\n"
+			"override t.bf\n"
+			"  escalate critical when user.agent ~ /x)/\n";
+	bw_rule_parse(rs, "a.rules", a, strlen(a), &err);
+	bw_rule_parse(rs, "b.rules", b, strlen(b), &err);
+	bw_rule_parse_overrides(rs, "a.rules", a, strlen(a), &err);
+	bw_rule_parse_overrides(rs, "b.rules", b, strlen(b), &err);
+	bw_rule_set(rs, "t.bf.when=url.path ~ /(a/", &err);
+	bw_ruleset_compile(rs, &err);
+	CHECK_EQ_INT(err.count, 2);
+	CHECK(err.buf && strstr(err.buf, "b.rules:3:41: bad regex") != NULL);
+	CHECK(err.buf && strstr(err.buf, "--set:1:25: bad regex") != NULL);
+	CHECK(err.buf && strstr(err.buf, "a.rules:") == NULL);
+	if (err.buf)
+		fputs(err.buf, stderr);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
 /* Override errors, each where it is: in the file, and in the --set
  * argument's own columns. */
 static void test_override_errors(void)
@@ -825,6 +854,7 @@ static const struct bw_test tests[] = {
 	{ "override_block", test_override_block },
 	{ "override_set", test_override_set },
 	{ "override_errors", test_override_errors },
+	{ "override_regex_error_file", test_override_regex_error_file },
 	{ NULL, NULL },
 };
 
