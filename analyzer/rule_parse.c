@@ -34,6 +34,14 @@ struct P {
 	int ov_esc;     /* ... and the escalations */
 	int ov_line, ov_col; /* where the override block (or --set) starts */
 	const char *file;    /* the text's name, kept by rs (node errors) */
+	unsigned seen;       /* ONCE directives met in this block */
+};
+
+/* Directives that hold one value: each once per rule or override block
+ * (a second one is an error, not a silent replacement). */
+static const char *const once[] = {
+	"title", "severity", "group", "window", "trigger", "suppress",
+	"sequence", "description", "allowlist", "disabled",
 };
 
 static void err_at(struct P *ps, const struct bw_rtoken *t, const char *fmt,
@@ -1256,6 +1264,7 @@ static void new_rule(struct P *ps)
 	r->severity = BW_SEV_MEDIUM;
 	r->kind = BW_RK_SIGNATURE;
 	ps->r = (int)rs->nrules++;
+	ps->seen = 0;
 	advance(ps);
 }
 
@@ -1264,6 +1273,15 @@ static void directive(struct P *ps)
 {
 	struct bw_rule *r = &RULE;
 	struct bw_rtoken kw = ps->tok;
+	for (unsigned i = 0; i < sizeof(once) / sizeof(*once); i++) {
+		if (!is_word(ps, once[i]))
+			continue;
+		if (ps->seen & 1u << i) {
+			err_at(ps, &kw, "duplicate '%s'", once[i]);
+			return;
+		}
+		ps->seen |= 1u << i;
+	}
 	if (is_word(ps, "title") || is_word(ps, "message") ||
 	    is_word(ps, "description")) {
 		int which = is_word(ps, "title") ? 0 : is_word(ps, "message") ? 1 : 2;
@@ -1556,6 +1574,7 @@ static void new_override(struct P *ps)
 	ps->ov_line = ps->tok.line;
 	ps->ov_col = ps->tok.col;
 	ps->ov_tags = ps->ov_esc = 0;
+	ps->seen = 0;
 	ps->r = -1;
 	advance(ps);
 	if (ps->tok.t != RT_WORD) {

@@ -130,6 +130,38 @@ static void test_override_set(void)
 	bw_rerr_fini(&err);
 }
 
+/* A directive that holds one value may be written once per block: a
+ * pasted second 'severity low' must not quietly downgrade the rule. An
+ * override block replaces values, but also only once each. */
+static void test_duplicate_directives(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(
+		"rule t.a\n"                     /* 1 */
+		"  title \"one\"\n"
+		"  severity high\n"
+		"  when kind == login\n"
+		"  severity low\n"               /* 5 */
+		"  title \"two\"\n"              /* 6 */
+		"  group src.ip\n"
+		"  window 10m\n"
+		"  trigger count >= 3\n"
+		"  window 1h\n"                  /* 10 */
+		"override t.a\n"                 /* 11 */
+		"  suppress 1h\n"
+		"  suppress 2h\n",               /* 13 */
+		NULL, 0, &err);
+	const char *want =
+		"t.rules:5:3: duplicate 'severity'\n"
+		"t.rules:6:3: duplicate 'title'\n"
+		"t.rules:10:3: duplicate 'window'\n"
+		"t.rules:13:3: duplicate 'suppress'\n";
+	CHECK_EQ_STR(err.buf ? err.buf : "", want);
+	CHECK_EQ_INT(rs->rules[0].severity, BW_SEV_HIGH);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
 /* A regex is compiled after every file is parsed: its error names the
  * file (or --set) where the override wrote it, not the rule's file. */
 static void test_override_regex_error_file(void)
@@ -855,6 +887,7 @@ static const struct bw_test tests[] = {
 	{ "override_set", test_override_set },
 	{ "override_errors", test_override_errors },
 	{ "override_regex_error_file", test_override_regex_error_file },
+	{ "duplicate_directives", test_duplicate_directives },
 	{ NULL, NULL },
 };
 
