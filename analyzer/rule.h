@@ -369,10 +369,12 @@ const char *bw_rs_file(struct bw_ruleset *rs, const char *file);
 int32_t bw_rs_set(struct bw_ruleset *rs);
 
 /* Load @name from rs->dir/lists/NAME.txt into set (CIDRs for ip fields when
- * field_type is BW_FT_IP). @return 0, or -1 with a message in msg. */
+ * field_type is BW_FT_IP). Each bad line is reported into err as
+ * list:line:col and skipped. @return 0, or -1 when the file cannot be
+ * read (the message in msg). */
 int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
 		      const char *name, int field_type, char *msg,
-		      size_t msglen);
+		      size_t msglen, struct bw_rerr *err);
 /* Add one textual value to a set, typed by the field it is compared with.
  * @return 0, or -1 (message in msg) when the value does not fit. */
 int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,

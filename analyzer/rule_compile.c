@@ -534,7 +534,8 @@ static char *read_file(const char *path, size_t *len)
 /* One value per line, '#' comments, surrounding blanks trimmed. The
  * callback gets each value; @return its first error. */
 static int each_line(const char *buf, size_t n,
-		     int (*fn)(void *ctx, const char *v, size_t vn, int line),
+		     int (*fn)(void *ctx, const char *v, size_t vn, int line,
+			       int col),
 		     void *ctx)
 {
 	int line = 0;
@@ -553,7 +554,8 @@ static int each_line(const char *buf, size_t n,
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
 			b--;
 		if (b > a) {
-			int rc = fn(ctx, a, (size_t)(b - a), line);
+			int rc = fn(ctx, a, (size_t)(b - a), line,
+				    (int)(a - p) + 1);
 			if (rc)
 				return rc;
 		}
@@ -566,24 +568,24 @@ struct list_ctx {
 	struct bw_ruleset *rs;
 	struct bw_rset *set;
 	int ftype;
-	char *msg;
-	size_t msglen;
 	const char *path;
+	struct bw_rerr *err;
 };
 
-static int list_add(void *c, const char *v, size_t n, int line)
+/* One value of a list file; a bad one is reported where it is, and the
+ * next lines are still read (every error, not the first). */
+static int list_add(void *c, const char *v, size_t n, int line, int col)
 {
 	struct list_ctx *x = c;
 	char m[200];
-	if (bw_rset_add(x->rs, x->set, v, n, x->ftype, x->set->lower, m, sizeof(m))) {
-		snprintf(x->msg, x->msglen, "%s:%d: %s", x->path, line, m);
-		return -1;
-	}
+	if (bw_rset_add(x->rs, x->set, v, n, x->ftype, x->set->lower, m, sizeof(m)))
+		bw_rerr_add(x->err, x->path, line, col, "%s", m);
 	return 0;
 }
 
 int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
-		      const char *name, int field_type, char *msg, size_t msglen)
+		      const char *name, int field_type, char *msg, size_t msglen,
+		      struct bw_rerr *err)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/lists/%s.txt", rs->dir ? rs->dir : ".",
@@ -598,10 +600,10 @@ int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
 	free(set->name);
 	set->name = strdup(name);
 	struct list_ctx x = { rs, set, field_type == BW_FT_ENUM ? BW_FT_STR :
-					field_type, msg, msglen, path };
-	int rc = each_line(buf, n, list_add, &x);
+					field_type, path, err };
+	each_line(buf, n, list_add, &x);
 	free(buf);
-	return rc;
+	return 0;
 }
 
 /* ---------------------------------------------------------- regexes */
@@ -1947,7 +1949,7 @@ struct allow_ctx {
 	struct bw_rerr *err;
 };
 
-static int allow_add(void *c, const char *v, size_t n, int line)
+static int allow_add(void *c, const char *v, size_t n, int line, int col)
 {
 	struct allow_ctx *x = c;
 	char m[200];
@@ -1978,7 +1980,7 @@ static int allow_add(void *c, const char *v, size_t n, int line)
 	set->lower = kind == 2;
 	if (bw_rset_add(x->rs, set, v, n, kind == 0 ? BW_FT_IP : BW_FT_STR,
 			set->lower, m, sizeof(m)))
-		bw_rerr_add(x->err, x->path, line, 1, "%s", m);
+		bw_rerr_add(x->err, x->path, line, col, "%s", m);
 	x->rs->has_allow = 1;
 	return 0;
 }

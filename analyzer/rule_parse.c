@@ -328,7 +328,7 @@ static int32_t parse_in(struct P *ps, int field, int fl)
 		ps->rs->sets[li].lower = lower;
 		ps->rs->sets[li].ftype = (int)d->type;
 		if (bw_rset_load_list(ps->rs, &ps->rs->sets[li], name, (int)d->type,
-				      msg, sizeof(msg))) {
+				      msg, sizeof(msg), ps->err)) {
 			err_at(ps, &ps->tok, "%s", msg);
 			return -1;
 		}

@@ -863,6 +863,24 @@ static void test_alert_step_sequence(void)
 	rules_dir_rm();
 }
 
+/* Every bad line of a list file is reported where it is (list:line:col),
+ * not only the first, and not at the rule that names the list. */
+static void test_list_errors(void)
+{
+	rules_dir("rule a\n  when src.ip in @nets\n");
+	rules_file("lists/nets.txt",
+		   "10.0.0.0/8\n300.1.2.3\n  10.0.0.0/40\nfoo # note\n");
+	struct bw_engine *e = engine_in_dir(0);
+	CHECK(e == NULL);
+	if (e)
+		bw_engine_free(e);
+	CHECK(strstr(errbuf, "lists/nets.txt:2:1: '300.1.2.3' is not an address or network") != NULL);
+	CHECK(strstr(errbuf, "lists/nets.txt:3:3: bad prefix length in '10.0.0.0/40'") != NULL);
+	CHECK(strstr(errbuf, "lists/nets.txt:4:1: 'foo' is not an address or network") != NULL);
+	CHECK(strstr(errbuf, "t.rules:") == NULL);
+	rules_dir_rm();
+}
+
 static void test_lists_and_sets(void)
 {
 	ngot = 0;
@@ -1766,6 +1784,7 @@ static const struct bw_test tests[] = {
 	{ "hour_site_tz", test_hour_site_tz },
 	{ "alert_step_sequence", test_alert_step_sequence },
 	{ "lists_and_sets", test_lists_and_sets },
+	{ "list_errors", test_list_errors },
 	{ "urldecode", test_urldecode },
 	{ "list_filter", test_list_filter },
 	{ "status_dispatch", test_status_dispatch },
