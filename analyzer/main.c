@@ -108,7 +108,7 @@ static int parse_size(const char *s, size_t *out)
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno || end == s || *s < '0' || *s > '9')
 		return -1;
 	if (*end == 'K' || *end == 'k')
 		v *= 1024, end++;
@@ -235,8 +235,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (!(v = opt_value(argc, argv, &i, a, "--max-keys")))
 				return usage_error("%s needs a number", "--max-keys");
 			errno = 0;
+			/* strtoull takes "-1" as 2^64-1: digits only */
 			unsigned long long k = strtoull(v, &end, 10);
-			if (errno || *end || k == 0)
+			if (errno || *end || k == 0 || *v < '0' || *v > '9')
 				return usage_error("bad --max-keys '%s'", v);
 			c->max_keys = k;
 		} else if (is_opt(a, "--fail-on")) {

@@ -11,7 +11,9 @@
  * a reason, or skipped with a reason (and a few input:line samples kept).
  */
 #include "pipeline.h"
+#include "buf.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +38,34 @@ struct sample {
 	const char *reason;
 };
 
+/* "breachwatch: TEXT" on the diagnostic stream. File names and error
+ * texts come from the other side (a file copied from a compromised host
+ * may be named with escape sequences), so every control byte, DEL and
+ * invalid UTF-8 byte is written as \xHH (bw_buf_add_term_str). */
+static void put_term(FILE *f, const char *prefix, const char *text,
+		     const char *suffix)
+{
+	struct bw_buf b;
+	bw_buf_init(&b);
+	bw_buf_adds(&b, prefix);
+	bw_buf_add_term_str(&b, text, strlen(text));
+	bw_buf_adds(&b, suffix);
+	bw_buf_write(&b, f);
+	bw_buf_fini(&b);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void diag(FILE *f, const char *fmt, ...)
+{
+	char m[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	if (n >= 0)
+		put_term(f, "breachwatch: ", m, "\n");
+}
+
 struct pin {
 	uint32_t id;
 	const char *path;         /* as given */
@@ -50,6 +80,7 @@ struct pin {
 	int sniffed;
 
 	uint64_t lines, events, skipped, ignored, empty, fallback;
+	uint64_t warn_line;   /* line of the parser's last warning */
 	struct reason_count skip_reasons[MAX_REASONS];
 	struct reason_count ignore_reasons[MAX_REASONS];
 	struct sample samples[MAX_SAMPLES];
@@ -182,7 +213,7 @@ struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
 		char oerr[512];
 		p->in = bw_input_open(s->path, pl->o.max_line, oerr, sizeof(oerr));
 		if (!p->in) {
-			fprintf(pl->o.diag, "breachwatch: %s\n", oerr);
+			diag(pl->o.diag, "%s", oerr);
 			p->failed = 1;
 			p->done = 1;
 			pl->status = 2;
@@ -231,9 +262,9 @@ static void skip_line(struct bw_pipeline *pl, struct pin *p,
 	if (p->nsamples < MAX_SAMPLES)
 		p->samples[p->nsamples++] = (struct sample){ line->line_no, reason };
 	if (pl->o.strict && !pl->stopped) {
-		fprintf(pl->o.diag, "breachwatch: %s:%llu: %s (--strict)\n",
-			bw_input_name(p->in), (unsigned long long)line->line_no,
-			reason ? reason : "unparsable line");
+		diag(pl->o.diag, "%s:%llu: %s (--strict)", bw_input_name(p->in),
+		     (unsigned long long)line->line_no,
+		     reason ? reason : "unparsable line");
 		pl->stopped = 1;
 		pl->status = 2;
 	}
@@ -280,7 +311,7 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		int r = bw_input_next(p->in, &line);
 		if (r <= 0) {
 			if (r < 0) {
-				fprintf(pl->o.diag, "breachwatch: %s\n", bw_input_error(p->in));
+				diag(pl->o.diag, "%s", bw_input_error(p->in));
 				p->failed = 1;
 				pl->status = 2;
 			}
@@ -309,7 +340,10 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		if (line.cut)
 			ev->flags |= BW_EF_LINE_CUT;
 		p->ctx.reason = NULL;
+		uint64_t warned = p->ctx.warnings;
 		enum bw_parse_rc rc = p->parser->parse(&p->ctx, line.p, line.n, ev);
+		if (p->ctx.warnings != warned)
+			p->warn_line = line.line_no;
 		const char *reason = p->ctx.reason;
 		if (rc == BW_PARSE_NOT_MINE && !p->format_forced) {
 			rc = parse_fallback(p, line.p, line.n, ev, &reason);
@@ -531,10 +565,11 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 	for (size_t i = 0; i < pl->npins; i++) {
 		struct pin *p = &pl->pins[i];
 		if (p->ctx.warnings)
-			fprintf(pl->o.diag, "breachwatch: %s: %llu warning(s), last: %s\n",
-				p->in ? bw_input_name(p->in) : p->path,
-				(unsigned long long)p->ctx.warnings,
-				p->ctx.warning ? p->ctx.warning : "?");
+			diag(pl->o.diag, "%s:%llu: %llu warning(s), last: %s",
+			     p->in ? bw_input_name(p->in) : p->path,
+			     (unsigned long long)p->warn_line,
+			     (unsigned long long)p->ctx.warnings,
+			     p->ctx.warning ? p->ctx.warning : "?");
 	}
 	return pl->status;
 }
@@ -564,7 +599,8 @@ void bw_pipeline_print_stats(const struct bw_pipeline *pl, FILE *f)
 		uint64_t db = p->in ? bw_input_decoded_bytes(p->in) : 0;
 		uint64_t rb = p->in ? bw_input_raw_bytes(p->in) : 0;
 		uint64_t cut = p->in ? bw_input_cut_lines(p->in) : 0;
-		fprintf(f, "input %u: %s", p->id, p->in ? bw_input_name(p->in) : p->path);
+		fprintf(f, "input %u: ", p->id);
+		put_term(f, "", p->in ? bw_input_name(p->in) : p->path, "");
 		if (p->in)
 			fprintf(f, " [%s, format %s, tz %s]", bw_codec_name(bw_input_codec(p->in)),
 				p->parser ? p->parser->name : "unknown",
@@ -585,11 +621,13 @@ void bw_pipeline_print_stats(const struct bw_pipeline *pl, FILE *f)
 				(unsigned long long)bw_input_tail_dropped(p->in));
 		print_reasons(f, "skipped", p->skip_reasons);
 		print_reasons(f, "ignored", p->ignore_reasons);
-		for (size_t k = 0; k < p->nsamples; k++)
-			fprintf(f, "    sample: %s:%llu: %s\n",
-				p->in ? bw_input_name(p->in) : p->path,
+		for (size_t k = 0; k < p->nsamples; k++) {
+			put_term(f, "    sample: ",
+				 p->in ? bw_input_name(p->in) : p->path, "");
+			fprintf(f, ":%llu: %s\n",
 				(unsigned long long)p->samples[k].line_no,
 				p->samples[k].reason ? p->samples[k].reason : "?");
+		}
 		print_rate(f, p->lines, db, p->seconds);
 		tl += p->lines;
 		te += p->events;

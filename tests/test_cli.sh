@@ -30,6 +30,25 @@ check "unknown zone is named" grep -q "Mars/Olympus" "$tmp/err"
 $BW --help | grep -q "exit status"; check "--help documents exit status" [ $? = 0 ]
 $BW formats | grep -q "^combined"; check "formats lists combined" [ $? = 0 ]
 
+$BW scan --max-keys -1 /dev/null >/dev/null 2>&1; check "--max-keys -1 exits 2" [ $? = 2 ]
+$BW scan --max-keys 1x /dev/null >/dev/null 2>&1; check "--max-keys 1x exits 2" [ $? = 2 ]
+
+# --- file names are attacker text: no raw control byte reaches stderr -----
+esc=$(printf '\033')
+evil="$tmp/evil${esc}[2Jname.log"
+line 192.0.2.1 1 /a >"$evil"
+printf 'not a log line\n' >>"$evil"
+$BW parse --stats --strict "$evil" "$tmp/gone${esc}]0;t.log" >/dev/null 2>"$tmp/err"
+check "hostile names: status 2" [ $? = 2 ]
+check "hostile names: missing file named, escaped" grep -q 'gone\\x1b\]0;t.log' "$tmp/err"
+check "hostile names: --stats and --strict escaped" grep -q 'evil\\x1b\[2Jname.log' "$tmp/err"
+if grep -q "$esc" "$tmp/err"; then bad "hostile names: raw ESC on stderr"; else ok; fi
+
+# --- a parser warning names the file and the line of its last case --------
+printf 'Mar  5 10:00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2\nMar  1 10:00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 ssh2\n' >"$tmp/back.log"
+$BW parse --year 2024 "$tmp/back.log" >/dev/null 2>"$tmp/err"
+check "warning names file:line" grep -q "back.log:2: 1 warning(s), last: " "$tmp/err"
+
 # --- a missing file: error named, other files still processed, status 2 ---
 line 192.0.2.1 1 /a >"$tmp/a.log"
 $BW parse "$tmp/missing.log" "$tmp/a.log" >"$tmp/out" 2>"$tmp/err"
