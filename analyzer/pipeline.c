@@ -113,6 +113,7 @@ struct bw_pipeline {
 	int64_t newest_ms, last_out_ms;
 	int have_out;
 	uint64_t late;
+	uint64_t early;      /* released before their window: buffer full */
 
 	int status;
 	int stopped;
@@ -507,10 +508,16 @@ static void reorder_push(struct bw_pipeline *pl, bw_event *ev)
 	s->used = need;
 	pl->rbytes += need;
 	heap_push(pl->rheap, &pl->nrheap, s, slot_before);
-	while (pl->nrheap &&
-	       (((struct slot *)pl->rheap[0])->ev.ts_ms <= pl->newest_ms - pl->window_ms ||
-		pl->nrheap >= REORDER_MAX_SLOTS || pl->rbytes > REORDER_MAX_BYTES))
+	while (pl->nrheap) {
+		if (((struct slot *)pl->rheap[0])->ev.ts_ms >
+		    pl->newest_ms - pl->window_ms) {
+			if (pl->nrheap < REORDER_MAX_SLOTS &&
+			    pl->rbytes <= REORDER_MAX_BYTES)
+				break;
+			pl->early++; /* memory bound, not the window */
+		}
 		release_one(pl);
+	}
 }
 
 /* ------------------------------------------------------------- run */
@@ -562,6 +569,12 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 	pl->seconds = now_s() - t0;
 	if (!timed && pl->npins == 1)
 		pl->pins[0].seconds = pl->seconds;
+	if (pl->early)
+		diag(pl->o.diag, "reorder buffer full (%u events or %u MiB): %llu "
+		     "event(s) released before the %lld ms window; older events "
+		     "after them pass flagged late",
+		     (unsigned)REORDER_MAX_SLOTS, REORDER_MAX_BYTES >> 20,
+		     (unsigned long long)pl->early, (long long)pl->window_ms);
 	for (size_t i = 0; i < pl->npins; i++) {
 		struct pin *p = &pl->pins[i];
 		if (p->ctx.warnings)
@@ -643,8 +656,12 @@ void bw_pipeline_print_stats(const struct bw_pipeline *pl, FILE *f)
 		(unsigned long long)tl, (unsigned long long)te, (unsigned long long)ti,
 		(unsigned long long)ts, (unsigned long long)tm, (unsigned long long)tc,
 		(unsigned long long)pl->late);
-	fprintf(f, "  bytes %llu decoded, %llu read; reorder window %lld ms\n",
+	fprintf(f, "  bytes %llu decoded, %llu read; reorder window %lld ms",
 		(unsigned long long)tb, (unsigned long long)tr, (long long)pl->window_ms);
+	if (pl->early)
+		fprintf(f, ", %llu released early (buffer full)",
+			(unsigned long long)pl->early);
+	fputc('\n', f);
 	print_rate(f, tl, tb, pl->seconds);
 }
 

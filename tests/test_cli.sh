@@ -49,6 +49,14 @@ printf 'Mar  5 10:00:00 h sshd[1]: Accepted password for a from 10.0.0.1 port 1 
 $BW parse --year 2024 "$tmp/back.log" >/dev/null 2>"$tmp/err"
 check "warning names file:line" grep -q "back.log:2: 1 warning(s), last: " "$tmp/err"
 
+# --- the reorder buffer's cap is reported, not blamed on the log ----------
+awk 'BEGIN { for (i = 70000; i > 0; i--) printf "192.0.2.1 - - [27/Nov/2026:12:%02d:%02d +0000] \"GET /r HTTP/1.1\" 200 1 \"-\" \"-\"\n", int(i / 1200), int(i / 20) % 60 }' >"$tmp/desc.log"
+$BW parse --stats --reorder 2h "$tmp/desc.log" >/dev/null 2>"$tmp/err"
+check "full reorder buffer: warned" grep -q "reorder buffer full" "$tmp/err"
+check "full reorder buffer: counted" grep -q "released early" "$tmp/err"
+$BW parse --stats --reorder 2h testdata/web/combined.log >/dev/null 2>"$tmp/err"
+if grep -q "reorder buffer full" "$tmp/err"; then bad "reorder warning without cause"; else ok; fi
+
 # --- a missing file: error named, other files still processed, status 2 ---
 line 192.0.2.1 1 /a >"$tmp/a.log"
 $BW parse "$tmp/missing.log" "$tmp/a.log" >"$tmp/out" 2>"$tmp/err"
