@@ -32,6 +32,7 @@ struct clf_scan {
 	int status;
 	int64_t bytes; /* BW_NUM_ABSENT for "-" */
 	const char *reason;
+	int cut;       /* input: the line was cut at --max-line */
 };
 
 /* Find the closing quote of a field whose opening quote is at p[-1]:
@@ -283,10 +284,25 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		sc->referrer = bw_str_make(p, 1);
 		p += p + 1 < end ? 2 : 1;
 	} else if (!quoted(&p, end, &sc->referrer)) {
+		if (sc->cut && *p == '"') {
+			/* cut inside the referrer: keep what there is */
+			sc->referrer = bw_str_make(p + 1, (size_t)(end - p - 1));
+			if (sc->variant == V_COMMON)
+				sc->variant = V_COMBINED;
+			return 1;
+		}
 		sc->extra = bw_str_make(p, (size_t)(end - p));
 		return 1;
 	}
 	if (p < end && !quoted(&p, end, &sc->agent)) {
+		if (sc->cut && *p == '"') {
+			/* cut inside the agent (padded past --max-line): the
+			 * event and the agent's first bytes, not nothing */
+			sc->agent = bw_str_make(p + 1, (size_t)(end - p - 1));
+			if (sc->variant == V_COMMON)
+				sc->variant = V_COMBINED;
+			return 1;
+		}
 		sc->reason = "unterminated user-agent quote";
 		return 0;
 	}
@@ -419,6 +435,7 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 				  size_t n, bw_event *ev)
 {
 	struct clf_scan sc;
+	sc.cut = (ev->flags & BW_EF_LINE_CUT) != 0;
 	if (!clf_scan(line, n, &sc)) {
 		ctx->reason = sc.reason;
 		return BW_PARSE_MALFORMED;
@@ -479,6 +496,7 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 static int sniff_variant(const char *line, size_t n, enum clf_variant want)
 {
 	struct clf_scan sc;
+	sc.cut = 0;
 	if (!clf_scan(line, n, &sc))
 		return 0;
 	int64_t ms;
