@@ -57,7 +57,7 @@ static void put_term(FILE *f, const char *prefix, const char *text,
 __attribute__((format(printf, 2, 3)))
 static void diag(FILE *f, const char *fmt, ...)
 {
-	char m[1024];
+	char m[8192]; /* a path (up to 4096) and its error */
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(m, sizeof(m), fmt, ap);

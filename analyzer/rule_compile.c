@@ -532,11 +532,12 @@ static char *read_file(const char *path, size_t *len)
 }
 
 /* One value per line, '#' comments, surrounding blanks trimmed. The
- * callback gets each value; @return its first error. */
-static int each_line(const char *buf, size_t n,
-		     int (*fn)(void *ctx, const char *v, size_t vn, int line,
-			       int col),
-		     void *ctx)
+ * callback gets each value with its line and column (and reports a bad
+ * one itself: every error, not the first). */
+static void each_line(const char *buf, size_t n,
+		      void (*fn)(void *ctx, const char *v, size_t vn, int line,
+				 int col),
+		      void *ctx)
 {
 	int line = 0;
 	const char *p = buf, *end = buf + n;
@@ -553,15 +554,10 @@ static int each_line(const char *buf, size_t n,
 			a++;
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
 			b--;
-		if (b > a) {
-			int rc = fn(ctx, a, (size_t)(b - a), line,
-				    (int)(a - p) + 1);
-			if (rc)
-				return rc;
-		}
+		if (b > a)
+			fn(ctx, a, (size_t)(b - a), line, (int)(a - p) + 1);
 		p = e + 1;
 	}
-	return 0;
 }
 
 struct list_ctx {
@@ -572,15 +568,13 @@ struct list_ctx {
 	struct bw_rerr *err;
 };
 
-/* One value of a list file; a bad one is reported where it is, and the
- * next lines are still read (every error, not the first). */
-static int list_add(void *c, const char *v, size_t n, int line, int col)
+/* One value of a list file; a bad one is reported where it is. */
+static void list_add(void *c, const char *v, size_t n, int line, int col)
 {
 	struct list_ctx *x = c;
 	char m[200];
 	if (bw_rset_add(x->rs, x->set, v, n, x->ftype, x->set->lower, m, sizeof(m)))
 		bw_rerr_add(x->err, x->path, line, col, "%s", m);
-	return 0;
 }
 
 int bw_rset_load_list(struct bw_ruleset *rs, struct bw_rset *set,
@@ -627,6 +621,21 @@ static size_t esc_arg_end(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/* The byte of a braced number p[i..end) ("{41}", base 16 or 8), or -1
+ * when it is empty, not a number or above 0xff. */
+static int braced_byte(const char *p, size_t i, size_t end, int base)
+{
+	long x = 0;
+	if (end < i + 3)
+		return -1; /* no closing brace, or "{}" */
+	for (size_t k = i + 1; k + 1 < end && x <= 0xff; k++) {
+		int d = base == 16 ? hexval(p[k]) :
+			p[k] >= '0' && p[k] <= '7' ? p[k] - '0' : -1;
+		x = d < 0 ? 0x100 : x * base + d;
+	}
+	return x <= 0xff ? (int)x : -1;
+}
+
 /* The escape at p[i] ('\\', i + 1 < n): *len gets its bytes (\xHH,
  * \x{..}, \o{..}, \0oo, \p{..}, \g{..}, \k<..>, \cX, \Q..\E are longer
  * than two). @return the byte it stands for (punctuation, \xHH, \x{..},
@@ -647,12 +656,8 @@ static int regex_escape(const char *p, size_t n, size_t i, size_t *len)
 	case 'x':
 		if (j < n && p[j] == '{') {
 			size_t end = esc_arg_end(p, n, j);
-			long x = 0;
-			for (size_t k = j + 1; end > j && k + 1 < end && x <= 0xff; k++)
-				x = hexval(p[k]) < 0 ? 0x100 : x * 16 + hexval(p[k]);
-			if (end > j + 2 && x <= 0xff)
-				v = (int)x;
-			j = end > j ? end : j;
+			v = braced_byte(p, j, end, 16);
+			j = end;
 		} else {
 			v = 0;
 			for (int k = 0; k < 2 && j < n && hexval(p[j]) >= 0; k++)
@@ -662,13 +667,8 @@ static int regex_escape(const char *p, size_t n, size_t i, size_t *len)
 	case 'o':
 		if (j < n && p[j] == '{') {
 			size_t end = esc_arg_end(p, n, j);
-			long x = 0;
-			for (size_t k = j + 1; end > j && k + 1 < end && x <= 0xff; k++)
-				x = p[k] >= '0' && p[k] <= '7' ? x * 8 + (p[k] - '0') :
-								 0x100;
-			if (end > j + 2 && x <= 0xff)
-				v = (int)x;
-			j = end > j ? end : j;
+			v = braced_byte(p, j, end, 8);
+			j = end;
 		}
 		break;
 	case '0':
@@ -682,13 +682,13 @@ static int regex_escape(const char *p, size_t n, size_t i, size_t *len)
 		break;
 	case 'p': case 'P': case 'N':
 		if (j < n && p[j] == '{')
-			j = esc_arg_end(p, n, j) > j ? esc_arg_end(p, n, j) : j;
+			j = esc_arg_end(p, n, j);
 		else if (e != 'N' && j < n)
 			j++;
 		break;
 	case 'g': case 'k':
 		if (j < n && (p[j] == '{' || p[j] == '<' || p[j] == '\'')) {
-			j = esc_arg_end(p, n, j) > j ? esc_arg_end(p, n, j) : j;
+			j = esc_arg_end(p, n, j);
 		} else {
 			if (j < n && (p[j] == '+' || p[j] == '-'))
 				j++;
@@ -711,6 +711,16 @@ static int regex_escape(const char *p, size_t n, size_t i, size_t *len)
 	return v;
 }
 
+/* Bytes of the escape at p[i] ('\'), to step over it; 1 for a lone
+ * backslash at the end. */
+static size_t esc_len(const char *p, size_t n, size_t i)
+{
+	size_t el = 1;
+	if (i + 1 < n)
+		regex_escape(p, n, i, &el);
+	return el;
+}
+
 /* The longest literal run that every match must contain, from the top
  * level of the pattern; no alternation at top level. Conservative: any
  * construct it does not understand ends the run. */
@@ -725,10 +735,8 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 	int depth = 0, inclass = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = re[i];
-		if (c == '\\' && i + 1 < n) {
-			size_t el;
-			regex_escape(re, n, i, &el);
-			i += el - 1;
+		if (c == '\\') {
+			i += esc_len(re, n, i) - 1;
 			continue;
 		}
 		if (inclass) {
@@ -763,10 +771,8 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 		if (i == n) {
 			litc = -1;
 		} else if (depth > 0 || inclass) {
-			if (c == '\\' && i + 1 < n) {
-				size_t el;
-				regex_escape(re, n, i, &el);
-				i += el - 1;
+			if (c == '\\') {
+				i += esc_len(re, n, i) - 1;
 			} else if (inclass) {
 				if (c == ']')
 					inclass = 0;
@@ -907,10 +913,8 @@ static size_t skip_group(const char *p, size_t n, size_t i)
 	int depth = 0, inclass = 0;
 	for (; i < n; i++) {
 		char c = p[i];
-		if (c == '\\' && i + 1 < n) {
-			size_t el;
-			regex_escape(p, n, i, &el);
-			i += el - 1;
+		if (c == '\\') {
+			i += esc_len(p, n, i) - 1;
 			continue;
 		}
 		if (inclass) {
@@ -973,10 +977,8 @@ static size_t group_prefixes(const char *p, size_t n,
 	*exact = 1;
 	for (size_t i = 0, start = 0; i <= n; i++) {
 		if (i < n) {
-			if (p[i] == '\\' && i + 1 < n) {
-				size_t el;
-				regex_escape(p, n, i, &el);
-				i += el - 1;
+			if (p[i] == '\\') {
+				i += esc_len(p, n, i) - 1;
 				continue;
 			}
 			if (p[i] == '(' || p[i] == '[') {
@@ -1246,10 +1248,8 @@ static void req_alt(const char *p, size_t n, struct reqlist *out, int depth,
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n) {
 			char c = p[i];
-			if (c == '\\' && i + 1 < n) {
-				size_t el;
-				regex_escape(p, n, i, &el);
-				i += el - 1;
+			if (c == '\\') {
+				i += esc_len(p, n, i) - 1;
 				continue;
 			}
 			if (c == '(' || c == '[') {
@@ -1949,7 +1949,7 @@ struct allow_ctx {
 	struct bw_rerr *err;
 };
 
-static int allow_add(void *c, const char *v, size_t n, int line, int col)
+static void allow_add(void *c, const char *v, size_t n, int line, int col)
 {
 	struct allow_ctx *x = c;
 	char m[200];
@@ -1982,7 +1982,6 @@ static int allow_add(void *c, const char *v, size_t n, int line, int col)
 			set->lower, m, sizeof(m)))
 		bw_rerr_add(x->err, x->path, line, col, "%s", m);
 	x->rs->has_allow = 1;
-	return 0;
 }
 
 /* Load one allowlist file (kind 0 ip, 1 user, 2 agent, 3 mixed).

@@ -40,10 +40,6 @@
 #define KEY_MAX 512
 #define ALERT_DEPTH_MAX 4          /* alert -> sequence -> alert ... */
 
-/* Per-key state of a threshold rule; signatures and baselines keep only
- * the first field (the table's state size says how much exists), and
- * the ring holds only the rule's distinct sets (bw_wring_size), then
- * THR_INLINE_RECORDS records (bw_wring_inline). */
 /* A key's `suppress` period: alerts of the rule on the key before `until`
  * are held back (counted) unless more severe than the one that began it
  * (a probe's high, then its critical success, both go out). */
@@ -53,6 +49,10 @@ struct supp {
 	int32_t sev;             /* severity of the alert that began it */
 };
 
+/* Per-key state of a threshold rule; signatures and baselines keep only
+ * the first field (the table's state size says how much exists), and
+ * the ring holds only the rule's distinct sets (bw_wring_size), then
+ * THR_INLINE_RECORDS records (bw_wring_inline). */
 struct thr_state {
 	struct supp sup;
 	struct bw_wring ring;    /* must stay last, its inline records follow */
@@ -1965,7 +1965,6 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 
 static void feed_alert_steps(struct bw_engine *e, int rule, const bw_event *ev);
 
-/* Emit one alert for rule ri triggered by ev. */
 /* The severity of rule ri's alert on ev: its own, raised by the first
  * escalations that hold. */
 static int alert_severity(struct bw_engine *e, int ri, const bw_event *ev)
@@ -1979,6 +1978,8 @@ static int alert_severity(struct bw_engine *e, int ri, const bw_event *ev)
 	return sev;
 }
 
+/* Emit one alert (severity sev, from alert_severity) for rule ri
+ * triggered by ev. */
 static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 		 const struct agg *g, const struct bw_evidence *evd, size_t nevd,
 		 uint64_t evcount, uint64_t suppressed, const char *message)

@@ -34,7 +34,7 @@ struct P {
 	int ov_esc;     /* ... and the escalations */
 	int ov_line, ov_col; /* where the override block (or --set) starts */
 	const char *file;    /* the text's name, kept by rs (node errors) */
-	unsigned seen;       /* ONCE directives met in this block */
+	unsigned seen;       /* bit i: once[i] met in this block */
 };
 
 /* Directives that hold one value: each once per rule or override block

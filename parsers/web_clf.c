@@ -76,6 +76,20 @@ static int quoted(const char **pp, const char *end, bw_str *out)
 	return 1;
 }
 
+/* A line cut at --max-line inside the quoted field at p (the referrer or
+ * the agent, padded past the cut): the field is what there is, so the
+ * event survives with the field's first bytes. @return 1 when taken. */
+static int cut_field(struct clf_scan *sc, const char *p, const char *end,
+		     bw_str *f)
+{
+	if (!sc->cut || *p != '"')
+		return 0;
+	*f = bw_str_make(p + 1, (size_t)(end - p - 1));
+	if (sc->variant == V_COMMON)
+		sc->variant = V_COMBINED;
+	return 1;
+}
+
 static const char *token_end(const char *p, const char *end)
 {
 	const char *s = memchr(p, ' ', (size_t)(end - p));
@@ -284,25 +298,14 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		sc->referrer = bw_str_make(p, 1);
 		p += p + 1 < end ? 2 : 1;
 	} else if (!quoted(&p, end, &sc->referrer)) {
-		if (sc->cut && *p == '"') {
-			/* cut inside the referrer: keep what there is */
-			sc->referrer = bw_str_make(p + 1, (size_t)(end - p - 1));
-			if (sc->variant == V_COMMON)
-				sc->variant = V_COMBINED;
+		if (cut_field(sc, p, end, &sc->referrer))
 			return 1;
-		}
 		sc->extra = bw_str_make(p, (size_t)(end - p));
 		return 1;
 	}
 	if (p < end && !quoted(&p, end, &sc->agent)) {
-		if (sc->cut && *p == '"') {
-			/* cut inside the agent (padded past --max-line): the
-			 * event and the agent's first bytes, not nothing */
-			sc->agent = bw_str_make(p + 1, (size_t)(end - p - 1));
-			if (sc->variant == V_COMMON)
-				sc->variant = V_COMBINED;
+		if (cut_field(sc, p, end, &sc->agent))
 			return 1;
-		}
 		sc->reason = "unterminated user-agent quote";
 		return 0;
 	}
