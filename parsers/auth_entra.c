@@ -9,11 +9,17 @@
  *       {"time", "category":"SignInLogs", "resultType":"50126",
  *        "callerIpAddress", "properties":{ same fields as Graph }}
  *
- * status.errorCode 0 is success, anything else a failure whose reason is
- * a short name for the codes that matter to responders (50126 bad
- * password, 50053 smart-lockout, 50057 disabled, 50055 expired password,
- * 50034 unknown user, 50074/50076/500121 MFA, 53003 conditional access)
- * and the logged failureReason otherwise.
+ * status.errorCode 0 is success. The interrupts of an ordinary sign-in
+ * (50074/50076 "strong authentication required", 50140 "keep me signed
+ * in", 50079 MFA registration, 50125, 50158, 50199, 70044, 50173, 50133,
+ * 81010-81014 seamless SSO) are neither: the user is asked for a second
+ * step, and nearly every interactive sign-in logs one, so they get
+ * outcome unknown (ECS "unknown") with their reason, and count as no
+ * failed password. Anything else is a failure whose reason is a short
+ * name for the codes that matter to responders (50126 bad password,
+ * 50053 smart-lockout, 50057 disabled, 50055 expired password, 50034
+ * unknown user, 500121 MFA denied, 53003 conditional access) and the
+ * logged failureReason otherwise.
  *
  *   userPrincipalName -> user          ipAddress -> src_ip
  *   clientAppUsed     -> auth_method   (legacy IMAP/SMTP/ActiveSync stand out)
@@ -36,16 +42,30 @@ static const char *error_reason(int64_t code)
 	case 50057: return "account_disabled";
 	case 50055: return "password_expired";
 	case 50034: return "unknown_user";
+	case 500121: return "mfa_failed";
+	case 53003: return "conditional_access_blocked";
+	}
+	return NULL;
+}
+
+/* @return the reason of an interrupt (no success yet, no failure), or
+ * NULL. */
+static const char *interrupt_reason(int64_t code)
+{
+	switch (code) {
 	case 50074:
 	case 50076: return "mfa_required";
-	case 500121: return "mfa_failed";
 	case 50079: return "mfa_registration_required";
-	case 53003: return "conditional_access_blocked";
 	case 50140: return "kmsi_interrupt";
+	case 50125: return "password_reset_interrupt";
 	case 50158: return "external_challenge";
+	case 50199: return "user_confirmation_required";
 	case 70044: return "session_expired";
 	case 50173: return "token_expired";
 	case 50133: return "session_invalid_password_change";
+	case 81010:
+	case 81012:
+	case 81014: return "seamless_sso_interrupt";
 	}
 	return NULL;
 }
@@ -96,11 +116,14 @@ static enum bw_parse_rc entra_parse(struct bw_parse_ctx *ctx, char *line, size_t
 		return BW_PARSE_MALFORMED;
 	}
 	ev->kind = BW_KIND_LOGIN;
-	ev->outcome = code == 0 ? BW_OUTCOME_SUCCESS : BW_OUTCOME_FAILURE;
+	int64_t icode = code > INT64_MAX ? -1 : (int64_t)code;
+	const char *intr = code ? interrupt_reason(icode) : NULL;
+	ev->outcome = code == 0 ? BW_OUTCOME_SUCCESS :
+		      intr ? BW_OUTCOME_NONE : BW_OUTCOME_FAILURE;
 	ev->action = BW_STR_LIT("signin");
 	ev->user = v[E_UPN].p ? v[E_UPN] : all[E_IDENTITY];
 	if (code != 0) {
-		const char *r = error_reason(code > INT64_MAX ? -1 : (int64_t)code);
+		const char *r = intr ? intr : error_reason(icode);
 		if (r)
 			ev->reason = bw_str_make(r, strlen(r));
 		else if (v[E_FAILURE].n)
