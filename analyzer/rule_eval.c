@@ -2230,7 +2230,8 @@ static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
 		e->st.window_drops++;
 }
 
-/* Record a run event at the current step; drop stamps outside the span.
+/* Record a run event at the current step; drop stamps outside the span
+ * that ends at ts (inclusive: a stamp exactly span before ts stays).
  * @return the number of runs now held. */
 static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 			int64_t span, uint32_t repeat)
@@ -2244,11 +2245,18 @@ static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 		else
 			s->runhead = (s->runhead + 1) % cap;
 	}
-	while (s->nrun && run[s->runhead] <= ts - span) {
+	while (s->nrun && run[s->runhead] < ts - span) {
 		s->runhead = (s->runhead + 1) % cap;
 		s->nrun--;
 	}
 	return s->nrun;
+}
+
+/* The time of the first of the newest need stamps held (need <= nrun):
+ * where a run of need that ends at the newest one begins. */
+static int64_t seq_run_start(struct seq_state *s, uint32_t cap, uint32_t need)
+{
+	return seq_runs(s)[(s->runhead + s->nrun - need) % cap];
 }
 
 /* One event (or alert, when ar != NULL) against sequence rule ri. */
@@ -2292,14 +2300,21 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	uint32_t cap = e->run[ri].maxruns;
 	int64_t ts = ev->ts_ms;
 	uint32_t rep = ev->repeat ? ev->repeat : 1;
-	/* step 0's run stamps stay while waiting for step 1 (when step 1 has
-	 * no runs of its own), so more step-0 events slide the start */
-	int keep0 = r->steps[0].runs > 1 && r->steps[1].runs <= 1;
+	/* Step 0's stamps stay while waiting for step 1 (when step 1 has no
+	 * runs of its own), so a later step-0 event starts the span again:
+	 * the sequence begins at the newest run of step 0 (its newest event
+	 * when it has no runs), and "A then B within 24h" fires for a B 5 h
+	 * after the second A, 25 h after the first. */
+	int keep0 = r->steps[1].runs <= 1;
+	uint32_t need0 = r->steps[0].runs > 1 ? r->steps[0].runs : 1;
 	if (s->step > 0 && ts - s->first_ts > r->window_ms) {
 		/* expired: start over - from the step-0 events still inside
 		 * the span when they are kept (four failures of the last 30
 		 * minutes and this one are a run of five) */
-		if (keep0 && s->step == 1)
+		if (keep0 && s->step == 1 &&
+		    seq_run(s, cap, ts, r->window_ms, 0) >= need0)
+			s->first_ts = seq_run_start(s, cap, need0);
+		else if (keep0 && s->step == 1)
 			s->step = 0;
 		else
 			seq_reset(s);
@@ -2308,12 +2323,12 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	if (match & (1u << cur)) {
 		const struct bw_rstep *st = &r->steps[cur];
 		seq_evidence(e, r, s, ev);
-		if (st->runs > 1) {
+		if (st->runs > 1 || (cur == 0 && keep0)) {
 			uint32_t have = seq_run(s, cap, ts, cur == 0 ? r->window_ms :
 						INT64_MAX / 4, rep);
-			if (cur == 0)
-				s->first_ts = seq_runs(s)[s->runhead];
-			if (have < st->runs)
+			if (cur == 0 && have >= need0)
+				s->first_ts = seq_run_start(s, cap, need0);
+			if (have < (st->runs > 1 ? st->runs : 1u))
 				return;
 		} else if (cur == 0) {
 			s->first_ts = ts;
@@ -2324,9 +2339,14 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	} else if (cur == 1 && (match & 1u) && keep0) {
 		seq_evidence(e, r, s, ev);
 		seq_run(s, cap, ts, r->window_ms, rep);
-		s->first_ts = seq_runs(s)[s->runhead];
+		s->first_ts = seq_run_start(s, cap, need0);
 		return;
 	} else {
+		/* a later step's event while step 0's run is short answers
+		 * the run: 3 failed passwords and a login, then 2 more and a
+		 * login, are no login after 5 failures */
+		if (cur == 0 && s->nrun && (match & 2u))
+			seq_reset(s);
 		return;
 	}
 	if (s->step < (uint32_t)r->nsteps)

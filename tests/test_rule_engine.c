@@ -417,24 +417,24 @@ static void test_sequence(void)
 	s.line_no = 10;
 	bw_engine_event(e, &s);
 	CHECK_EQ_INT(count_rule("auth.saf"), 0);
-	/* the fifth and sixth failures, then success: fires, critical
-	 * because ssh.bf fired on the same source */
-	f.ts_ms = (T0 + 11) * 1000;
-	f.line_no = 11;
-	bw_engine_event(e, &f);
+	/* that success answered them: five more failures, then success,
+	 * fires, critical because ssh.bf fired on the same source (at the
+	 * fifth failure of 10 min, line 11) */
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + 11 + i) * 1000;
+		f.line_no = (uint64_t)(11 + i);
+		bw_engine_event(e, &f);
+	}
 	CHECK_EQ_INT(count_rule("ssh.bf"), 1);
-	f.ts_ms = (T0 + 12) * 1000;
-	f.line_no = 12;
-	bw_engine_event(e, &f);
-	s.ts_ms = (T0 + 13) * 1000;
-	s.line_no = 13;
+	s.ts_ms = (T0 + 16) * 1000;
+	s.line_no = 16;
 	bw_engine_event(e, &s);
 	CHECK_EQ_INT(count_rule("auth.saf"), 1);
 	if (ngot == 2) {
 		CHECK_EQ_INT(got[1].severity, BW_SEV_CRITICAL);
-		CHECK_EQ_INT(got[1].last_line, 13);
-		CHECK_EQ_INT(got[1].first_line, 1);
-		CHECK_EQ_INT(got[1].evidence_count, 7); /* 6 failures, success */
+		CHECK_EQ_INT(got[1].last_line, 16);
+		CHECK_EQ_INT(got[1].first_line, 11);
+		CHECK_EQ_INT(got[1].evidence_count, 6); /* 5 failures, success */
 	}
 	bw_engine_free(e);
 	rules_dir_rm();
@@ -581,6 +581,139 @@ static void test_sequence_evidence(void)
 	 * 35 min follows 5 failures in 30 min and completes it */
 	static const int64_t slide[] = { 0, 600, 900, 1200, 1500, 1860 };
 	saf_evidence("203.0.113.10", slide, 6, 2100, 6, 6, 2, 7);
+}
+
+/* A later first step starts the span again: "A then B within 10m" fires
+ * for A, A 500 s later, B 200 s after that, whatever the first A; the
+ * evidence is the latest A and B. */
+static void test_sequence_restart(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule t.ab\n  severity high\n"
+		"  sequence by src.ip within 10m\n"
+		"    step url.path == \"/exploit\"\n"
+		"    step url.path == \"/login\"\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event a = mkweb(T0, "198.51.100.20", "/exploit", NULL, 200, 1);
+	bw_engine_event(e, &a);
+	a = mkweb(T0 + 500, "198.51.100.20", "/exploit", NULL, 200, 2);
+	bw_engine_event(e, &a);
+	bw_event b = mkweb(T0 + 700, "198.51.100.20", "/login", NULL, 200, 3);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("t.ab"), 1);
+	const struct got_alert *g = last_alert("t.ab");
+	if (g) {
+		CHECK_EQ_INT(g->first_line, 2);
+		CHECK_EQ_INT(g->last_line, 3);
+	}
+	/* near miss: one A, B 700 s later */
+	a = mkweb(T0, "198.51.100.21", "/exploit", NULL, 200, 4);
+	bw_engine_event(e, &a);
+	b = mkweb(T0 + 700, "198.51.100.21", "/login", NULL, 200, 5);
+	bw_engine_event(e, &b);
+	CHECK_EQ_INT(count_rule("t.ab"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	/* the shipped shape: exploit alerts 20 h apart, a login 25 h after
+	 * the first and 5 h after the second */
+	e = engine_with(
+		"rule web.exploit\n  severity high\n  tags T1190\n"
+		"  when url.path ~ /\\/remote\\/fgt_lang/\n\n"
+		"rule exploit.then.login\n  severity critical\n"
+		"  sequence by src.ip within 24h\n    step alert(T1190)\n"
+		"    step kind == login and outcome == success\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	a = mkweb(T0, "198.51.100.9", "/remote/fgt_lang", NULL, 200, 1);
+	bw_engine_event(e, &a);
+	a = mkweb(T0 + 20 * 3600, "198.51.100.9", "/remote/fgt_lang", NULL, 200, 2);
+	bw_engine_event(e, &a);
+	bw_event l = mkev(T0 + 25 * 3600, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, "198.51.100.9", "eve", 3);
+	bw_engine_event(e, &l);
+	CHECK_EQ_INT(count_rule("exploit.then.login"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* A success answers the failures before it: 3 typos and a login, then 2
+ * typos and a login, are not "a login after 5 failures". */
+static void test_sequence_success_resets(void)
+{
+	struct bw_engine *e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "10.1.2.3", "alice", 1);
+	bw_event s = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			  "10.1.2.3", "alice", 0);
+	for (int i = 0; i < 3; i++) {
+		f.ts_ms = (T0 + i * 5) * 1000;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 18) * 1000;
+	bw_engine_event(e, &s);
+	for (int i = 0; i < 2; i++) {
+		f.ts_ms = (T0 + 1200 + i * 5) * 1000;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 1215) * 1000;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 0);
+	/* 5 more and a login: a run of its own, fires */
+	for (int i = 0; i < 5; i++) {
+		f.ts_ms = (T0 + 1300 + i) * 1000;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 1310) * 1000;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* The span is inclusive for a counted step as for the completing one:
+ * failures at 0, 300 and 600 s and a success at 600 s are 3 failures
+ * within 10 min. */
+static void test_sequence_run_edge(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule t.r\n  severity high\n"
+		"  sequence by src.ip within 10m\n"
+		"    step kind == login and outcome == failure with runs=3\n"
+		"    step kind == login and outcome == success\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.30", "bob", 1);
+	for (int i = 0; i < 3; i++) {
+		f.ts_ms = (T0 + i * 300) * 1000;
+		bw_engine_event(e, &f);
+	}
+	bw_event s = mkev(T0 + 600, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, "203.0.113.30", "bob", 4);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("t.r"), 1);
+	/* one second more: the first failure is out */
+	for (int i = 0; i < 3; i++) {
+		f.ts_ms = (T0 + 5000 + i * 300) * 1000;
+		bw_engine_event(e, &f);
+	}
+	s.ts_ms = (T0 + 5601) * 1000;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("t.r"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
 }
 
 static void test_signature_escalate(void)
@@ -1774,6 +1907,9 @@ static const struct bw_test tests[] = {
 	{ "sequence", test_sequence },
 	{ "sequence_expiry", test_sequence_expiry },
 	{ "sequence_evidence", test_sequence_evidence },
+	{ "sequence_restart", test_sequence_restart },
+	{ "sequence_success_resets", test_sequence_success_resets },
+	{ "sequence_run_edge", test_sequence_run_edge },
 	{ "message_runs", test_message_runs },
 	{ "signature_escalate", test_signature_escalate },
 	{ "regex_limit", test_regex_limit },
