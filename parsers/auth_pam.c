@@ -154,7 +154,9 @@ static enum bw_parse_rc pam_body(struct bw_parse_ctx *ctx, bw_str module, bw_str
 			bw_cur_skip_spaces(&r);
 			uint64_t code;
 			if (bw_cur_uint(&r, &code) && (code == 7 || code == 10)) {
-				ev->kind = is_priv_service(svc) ? BW_KIND_PRIVILEGE : BW_KIND_LOGIN;
+				ev->kind = is_priv_service(svc) ? BW_KIND_PRIVILEGE :
+					   is_sshd(svc) ? BW_KIND_OTHER :
+							  BW_KIND_LOGIN;
 				ev->outcome = BW_OUTCOME_FAILURE;
 				ev->reason = code == 7 ? BW_STR_LIT("auth_failure")
 						       : BW_STR_LIT("unknown_user");

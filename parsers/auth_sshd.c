@@ -24,8 +24,10 @@
  * "from IP port P" / "IP port P" of the line, which sshd writes itself.
  *
  * Normalization: authentication attempts ("Accepted"/"Failed METHOD ...",
- * one line per password or key) are kind login; lines about the
- * connection (Invalid user, not allowed, maximum attempts exceeded),
+ * one line per password or key) are kind login, except "Failed none"
+ * (the client asking for the methods, no credential tried); lines about
+ * the connection (Invalid user, not allowed, maximum attempts exceeded or
+ * "Disconnecting: Too many authentication failures"),
  * connections that ended before authentication, protocol and key-exchange
  * noise are kind probe with outcome failure (so brute-force counts of
  * logins are not doubled by the lines around each attempt); post-auth
@@ -189,6 +191,11 @@ static enum bw_parse_rc auth_attempt(struct bw_parse_ctx *ctx, struct bw_cur c,
 	ev->auth_method = method;
 	if (ok)
 		set_login(ev, 1, NULL);
+	else if (bw_str_eq(method, "none"))
+		/* the client asking which methods it may use, before its
+		 * first password or key: no credential was tried (OpenSSH
+		 * logs it for every invalid user, then "Failed password") */
+		set_probe(ev, invalid ? "invalid_user" : "method_none");
 	else if (invalid)
 		set_login(ev, 0, "invalid_user");
 	else if (bw_str_eq(method, "password") || bw_str_starts(method, "keyboard-interactive"))
@@ -365,8 +372,10 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 			const char *f = last_addr(u - 1, r.end, " ", 1, ev);
 			if (f && f >= u)
 				ev->user = bw_str_make(u, (size_t)(f - u));
+			/* the connection cut after its attempts, each of
+			 * which sshd logged as a Failed line */
 			if (col && bw_memmem(col, (size_t)(c.end - col), "Too many authentication failures", 32))
-				set_login(ev, 0, "max_attempts");
+				set_probe(ev, "max_attempts");
 			else
 				set_probe(ev, "preauth_disconnect");
 			return BW_PARSE_OK;
@@ -381,7 +390,7 @@ static enum bw_parse_rc sshd_parse(struct bw_parse_ctx *ctx, bw_str program,
 					if (e > c.p)
 						ev->user = bw_str_make(c.p, (size_t)(e - c.p));
 				}
-				set_login(ev, 0, "max_attempts");
+				set_probe(ev, "max_attempts");
 				return BW_PARSE_OK;
 			}
 			set_probe(ev, "protocol_error");

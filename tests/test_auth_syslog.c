@@ -248,7 +248,10 @@ static const struct msg_case cases[] = {
 	{ H "sshd[1]: Accepted gssapi-with-mic for bob from 10.0.0.5 port 5 ssh2", OK, LOGIN, SUCC, "bob", "10.0.0.5", 5, "gssapi-with-mic", NULL, NULL, 1 },
 	{ H "sshd[1]: Failed password for root from 116.31.116.24 port 29160 ssh2", OK, LOGIN, FAIL, "root", "116.31.116.24", 29160, "password", "bad_password", NULL, 1 },
 	{ H "sshd[1]: Failed publickey for git from 2001:db8::1 port 22 ssh2: RSA SHA256:abc", OK, LOGIN, FAIL, "git", "2001:db8::1", 22, "publickey", "bad_key", NULL, 1 },
-	{ H "sshd[1]: Failed none for invalid user  from 1.2.3.4 port 9 ssh2", OK, LOGIN, FAIL, "", "1.2.3.4", 9, "none", "invalid_user", NULL, 1 },
+	/* method none: the client asking which methods it may use, before
+	 * its first password; OpenSSH logs it for every invalid user */
+	{ H "sshd[1]: Failed none for invalid user  from 1.2.3.4 port 9 ssh2", OK, PROBE, FAIL, "", "1.2.3.4", 9, "none", "invalid_user", NULL, 1 },
+	{ H "sshd[1]: Failed none for root from 1.2.3.5 port 9 ssh2", OK, PROBE, FAIL, "root", "1.2.3.5", 9, "none", "method_none", NULL, 1 },
 	{ H "sshd[1]: Failed password for invalid user oracle from ::ffff:10.1.2.3 port 9 ssh2", OK, LOGIN, FAIL, "oracle", "10.1.2.3", 9, "password", "invalid_user", NULL, 1 },
 	{ H "sshd[1]: Invalid user test from 10.0.2.2", OK, PROBE, FAIL, "test", "10.0.2.2", 0, NULL, "invalid_user", NULL, 1 },
 	{ H "sshd-session[1]: Invalid user pascal5 from 192.168.1.3 port 53502", OK, PROBE, FAIL, "pascal5", "192.168.1.3", 53502, NULL, "invalid_user", NULL, 1 },
@@ -269,18 +272,22 @@ static const struct msg_case cases[] = {
 	{ H "sshd[1]: fatal: Timeout before authentication for 192.168.9.212 port 47056", OK, PROBE, FAIL, NULL, "192.168.9.212", 47056, NULL, "auth_timeout", NULL, 1 },
 	{ H "sshd[1]: ssh_dispatch_run_fatal: Connection from 192.168.9.213 port 48680: message authentication code incorrect [preauth]", OK, PROBE, FAIL, NULL, "192.168.9.213", 48680, NULL, "dispatch_fatal", NULL, 1 },
 	{ H "sshd[1]: refused connect from example.com (192.168.1.1)", OK, PROBE, FAIL, NULL, "192.168.1.1", 0, NULL, "refused", NULL, 1 },
-	{ H "sshd[1]: Disconnecting authenticating user root 61.177.172.1 port 33010: Too many authentication failures [preauth]", OK, LOGIN, FAIL, "root", "61.177.172.1", 33010, NULL, "max_attempts", NULL, 1 },
+	/* the connection cut after its attempts, each already a Failed line */
+	{ H "sshd[1]: Disconnecting authenticating user root 61.177.172.1 port 33010: Too many authentication failures [preauth]", OK, PROBE, FAIL, "root", "61.177.172.1", 33010, NULL, "max_attempts", NULL, 1 },
 	{ H "sshd[1]: Disconnecting invalid user a b 61.177.172.2 port 33011: Change of username or service not allowed: (a b,ssh-connection) -> (c,ssh-connection) [preauth]", OK, PROBE, FAIL, "a b", "61.177.172.2", 33011, NULL, "preauth_disconnect", NULL, 1 },
 	{ H "sshd[1]: error: kex_exchange_identification: Connection closed by remote host", OK, PROBE, FAIL, NULL, "", 0, NULL, "banner_exchange", NULL, 1 },
 	{ H "sshd[1]: Address 192.168.18.54 maps to nmap.example, but this does not map back to the address - POSSIBLE BREAK-IN ATTEMPT!", OK, PROBE, FAIL, NULL, "192.168.18.54", 0, NULL, "reverse_dns_mismatch", NULL, 1 },
 	{ H "sshd[1]: Failed password for root from host.attacker.example port 2200 ssh2", OK, LOGIN, FAIL, "root", "", 2200, "password", "bad_password", NULL, 1 },
-	{ H "sshd[1]: Disconnecting: Too many authentication failures for root [preauth]", OK, LOGIN, FAIL, "root", "", 0, NULL, "max_attempts", NULL, 1 },
+	{ H "sshd[1]: Disconnecting: Too many authentication failures for root [preauth]", OK, PROBE, FAIL, "root", "", 0, NULL, "max_attempts", NULL, 1 },
 	{ H "sshd[1]: Close session: user ansible from 10.1.2.3 port 40022 id 0", OK, BW_KIND_SESSION_END, SUCC, "ansible", "10.1.2.3", 40022, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: subsystem request for sftp by user vagrant", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: PAM 4 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=202.109.143.106  user=root", IGN, 0, 0, NULL, "", 0, NULL, NULL, NULL, 1 },
 	/* PAM */
 	{ H "sshd[1]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=202.109.143.106  user=root", OK, BW_KIND_OTHER, FAIL, "root", "202.109.143.106", 0, "password", "auth_failure", NULL, 1 },
 	{ H "sshd[1]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=5.33.63.161", OK, BW_KIND_OTHER, FAIL, NULL, "5.33.63.161", 0, "password", "auth_failure", NULL, 1 },
+	/* pam_sss on SSSD/FreeIPA hosts: sshd's own Failed line is the attempt */
+	{ H "sshd[1]: pam_sss(sshd:auth): received for user alice: 7 (Authentication failure)", OK, BW_KIND_OTHER, FAIL, "alice", "", 0, NULL, "auth_failure", NULL, 1 },
+	{ H "login[1]: pam_sss(login:auth): received for user alice: 7 (Authentication failure)", OK, LOGIN, FAIL, "alice", "", 0, NULL, "auth_failure", NULL, 1 },
 	{ H "sshd[1]: pam_unix(sshd:session): session opened for user alice(uid=1000) by alice(uid=0)", OK, BW_KIND_SESSION_START, SUCC, "alice", "", 0, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: pam_unix(sshd:session): session closed for user alice", OK, BW_KIND_SESSION_END, SUCC, "alice", "", 0, NULL, NULL, NULL, 1 },
 	{ H "sudo: pam_unix(sudo:session): session opened for user root by vagrant(uid=1000)", OK, BW_KIND_SESSION_START, SUCC, "vagrant", "", 0, NULL, NULL, "root", 1 },
