@@ -13,7 +13,9 @@
  *   flat (NXLog)      {"EventID":4624, "EventTime":..., "Hostname":...,
  *                      "TargetUserName":...}
  *
- * Events modelled: 4624 logon (logon type as auth_method), 4625 failed
+ * Events modelled: 4624 logon (logon type as auth_method; the null
+ * session, NT AUTHORITY service accounts and machine accounts are kind
+ * other: not a person signing in), 4625 failed
  * logon (Status/SubStatus as reason), 4634/4647 logoff, 4648 explicit
  * credentials, 4672 special privileges, 4740 lockout, 4768 Kerberos TGT,
  * 4771 Kerberos pre-auth failure, 4776 NTLM validation. Other event ids
@@ -202,6 +204,24 @@ static void set_logon_type(const struct win_rec *r, bw_event *ev)
 	}
 }
 
+/* A 4624 of an account that is no person signing in: the null session
+ * (ANONYMOUS LOGON, which scanners open after their failed guesses), the
+ * service accounts of NT AUTHORITY and the desktop/font-driver ones, and
+ * machine accounts (WS017$). @return its reason, NULL for a person. */
+static const char *not_a_person(bw_str user, bw_str dom)
+{
+	if (!user.n)
+		return NULL;
+	if (bw_str_ieq(user, "ANONYMOUS LOGON"))
+		return "anonymous";
+	if (bw_str_ieq(dom, "NT AUTHORITY") || bw_str_ieq(dom, "Window Manager") ||
+	    bw_str_ieq(dom, "Font Driver Host"))
+		return "service_account";
+	if (user.p[user.n - 1] == '$')
+		return "machine_account";
+	return NULL;
+}
+
 /* Turn a filled record into the event. @return OK or IGNORED. */
 static enum bw_parse_rc win_build(struct bw_parse_ctx *ctx, const struct win_rec *r,
 				  bw_event *ev)
@@ -218,6 +238,13 @@ static enum bw_parse_rc win_build(struct bw_parse_ctx *ctx, const struct win_rec
 		ev->session_id = fstr(r, WF_TARGET_LOGON_ID);
 		if (!ev->src_ip.family && !bw_str_present(ev->src_host))
 			ev->src_host = fstr(r, WF_WORKSTATION_NAME);
+		{
+			const char *np = not_a_person(ev->user, ev->user_domain);
+			if (np) {
+				ev->kind = BW_KIND_OTHER;
+				set_reason(ev, np);
+			}
+		}
 		break;
 	case 4625:
 		ev->kind = BW_KIND_LOGIN;
