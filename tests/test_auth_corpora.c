@@ -192,7 +192,7 @@ static void test_winlogbeat_golden(void)
 		return;
 	}
 	struct dirent *de;
-	int checked = 0;
+	int checked = 0, person = 0, nonperson = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (!strstr(de->d_name, ".golden.json"))
 			continue;
@@ -218,6 +218,21 @@ static void test_winlogbeat_golden(void)
 			int want_kind = code == 4624 || code == 4625 ? BW_KIND_LOGIN :
 					code == 4634 ? BW_KIND_LOGOUT :
 					code == 4672 ? BW_KIND_PRIVILEGE : -1;
+			/* a 4624 of no person (SYSTEM, DWM-1, a machine
+			 * account, the null session) is kind other */
+			const char *tu = json_string_value(bw_json_path_get(doc, "winlog.event_data.TargetUserName"));
+			const char *td = json_string_value(bw_json_path_get(doc, "winlog.event_data.TargetDomainName"));
+			if (code == 4624 && tu && td &&
+			    (!strcasecmp(tu, "ANONYMOUS LOGON") ||
+			     !strcasecmp(td, "NT AUTHORITY") ||
+			     !strcasecmp(td, "Window Manager") ||
+			     !strcasecmp(td, "Font Driver Host") ||
+			     (*tu && tu[strlen(tu) - 1] == '$'))) {
+				want_kind = BW_KIND_OTHER;
+				nonperson++;
+			} else if (code == 4624) {
+				person++;
+			}
 			checked++;
 			if (rc != BW_PARSE_OK) {
 				MISMATCH("%s[%zu]: rc %d (%s)", de->d_name, i, rc,
@@ -244,6 +259,9 @@ static void test_winlogbeat_golden(void)
 	closedir(d);
 	printf("  winlogbeat golden: %d events checked\n", checked);
 	CHECK(checked >= 20);
+	/* both kinds of 4624 are in the samples */
+	CHECK(person >= 1);
+	CHECK(nonperson >= 1);
 }
 
 /* ------------------------------------------------------------ crowdsec */
