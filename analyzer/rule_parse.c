@@ -551,6 +551,32 @@ static int32_t parse_hour(struct P *ps)
 	return n;
 }
 
+/* ------------------------------------------------------------ units */
+
+/* What a number with a unit is (bw_rnum_parse's kind): 0 a plain number
+ * (a count, a status, a port), 1 a size, 2 a duration. */
+static int field_unit(int f)
+{
+	switch ((enum bw_field_id)f) {
+	case BW_F_BYTES_OUT:
+	case BW_F_BYTES_IN:
+	case BW_F_HTTP_BYTES: return 1;
+	case BW_F_DURATION: return 2;
+	default: return 0;
+	}
+}
+
+static const char *unit_name(int kind)
+{
+	return kind == 1 ? "byte count" : kind == 2 ? "duration" : "number";
+}
+
+static const char *unit_list(int kind)
+{
+	return kind == 1 ? "(units B KB MB GB KiB MiB GiB TiB)" :
+	       kind == 2 ? "(units ms s m h d w)" : "(no unit)";
+}
+
 static int32_t parse_primary(struct P *ps)
 {
 	if (ps->tok.t == RT_LP) {
@@ -766,6 +792,14 @@ static int32_t parse_primary(struct P *ps)
 			expected(ps, "a number");
 			return -1;
 		}
+		if (kind && kind != field_unit(f)) {
+			char b[80];
+			err_at(ps, &ps->tok, "%s is a %s; %s is a %s %s",
+			       tok_text(ps, b, sizeof(b)), unit_name(kind),
+			       d->name, unit_name(field_unit(f)),
+			       unit_list(field_unit(f)));
+			return -1;
+		}
 		n = node(ps, RN_CMP_INT);
 		if (n < 0)
 			return -1;
@@ -916,6 +950,52 @@ static int parse_agg_call(struct P *ps, int sum)
 	return agg_slot(ps, f, sum);
 }
 
+/* Describe aggregate primary ni for a unit check: *unit as field_unit
+ * (counts 0), its text in b. @return 0 when it is no primary (an
+ * arithmetic node) or a number without a unit (fits anything). */
+static int agg_describe(struct P *ps, int32_t ni, int *unit, char *b, size_t bn)
+{
+	const struct bw_rnode *n = &ND(ni);
+	switch ((enum bw_rop)n->op) {
+	case RN_A_NUM:
+		*unit = n->cmp;
+		snprintf(b, bn, "'%s'", n->str ? n->str : "");
+		return n->cmp != 0;
+	case RN_A_COUNT:
+		*unit = 0;
+		snprintf(b, bn, "'count'");
+		return 1;
+	case RN_A_SUM:
+	case RN_A_DISTINCT: {
+		int sum = n->op == RN_A_SUM;
+		int f = sum ? RULE.sum_field[n->a] : RULE.dist_field[n->a];
+		*unit = sum ? field_unit(f) : 0;
+		snprintf(b, bn, "'%s(%s)'", sum ? "sum" : "distinct",
+			 bw_field_desc((enum bw_field_id)f)->name);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* a compared with b: a size against a duration, or either against a
+ * count, is an error at the comparison. @return 0, -1 on error. */
+static int agg_units(struct P *ps, int32_t a, int32_t b,
+		     const struct bw_rtoken *at)
+{
+	char ta[80], tb[80];
+	int ua, ub;
+	if (!agg_describe(ps, a, &ua, ta, sizeof(ta)) ||
+	    !agg_describe(ps, b, &ub, tb, sizeof(tb)) || ua == ub)
+		return 0;
+	err_at(ps, at, "%s is a %s, %s a %s", ta,
+	       ua == 1 ? "byte count" : ua == 2 ? "duration" : ND(a).op == RN_A_NUM ? "number" : "count",
+	       tb,
+	       ub == 1 ? "size" : ub == 2 ? "duration" : ND(b).op == RN_A_NUM ? "number" : "count");
+	return -1;
+}
+
 /* Typed precedence climbing: *isbool tells whether the node is a truth
  * value or a number. */
 static int32_t agg_expr(struct P *ps, int prec, int *isbool);
@@ -975,6 +1055,11 @@ static int32_t agg_primary(struct P *ps, int *isbool)
 		if (n < 0)
 			return -1;
 		ND(n).dval = (double)v;
+		ND(n).cmp = (uint8_t)kind; /* its unit, for agg_units */
+		ND(n).str = strndup(ps->tok.p, ps->tok.n);
+		if (!ND(n).str)
+			return -1;
+		ND(n).slen = ps->tok.n;
 		advance(ps);
 		return n;
 	}
@@ -1045,6 +1130,8 @@ static int32_t agg_expr(struct P *ps, int minprec, int *isbool)
 		if (op == RN_A_CMP) {
 			ND(n).cmp = (uint8_t)c;
 			*isbool = 1;
+			if (agg_units(ps, a, b, &opt) < 0)
+				return -1;
 		}
 		a = n;
 	}

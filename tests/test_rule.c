@@ -162,6 +162,38 @@ static void test_duplicate_directives(void)
 	bw_rerr_fini(&err);
 }
 
+/* A unit names what a number is: a duration on a byte count (10m, the
+ * natural typo for 10 MB, read as 600,000 bytes) or a size on a
+ * duration is an error at the number, in conditions and triggers. */
+static void test_unit_mismatch(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(
+		"rule t.a\n"                            /* 1 */
+		"  when bytes_out >= 10m\n"             /* 2 */
+		"rule t.b\n"
+		"  when duration >= 10GB\n"             /* 4 */
+		"rule t.c\n"
+		"  when bytes_out >= 10MB and duration >= 10m and http.status >= 400\n"
+		"  group src.ip\n"
+		"  window 1h\n"
+		"  trigger sum(bytes_out) >= 1h\n"      /* 9 */
+		"rule t.d\n"
+		"  when bytes_out > 0\n"
+		"  group src.ip\n"
+		"  window 1h\n"
+		"  trigger count >= 5GiB or sum(bytes_out) >= 1GiB and count >= 5\n", /* 14 */
+		NULL, 0, &err);
+	const char *want =
+		"t.rules:2:21: '10m' is a duration; bytes_out is a byte count (units B KB MB GB KiB MiB GiB TiB)\n"
+		"t.rules:4:20: '10GB' is a byte count; duration is a duration (units ms s m h d w)\n"
+		"t.rules:9:26: 'sum(bytes_out)' is a byte count, '1h' a duration\n"
+		"t.rules:14:17: 'count' is a count, '5GiB' a size\n";
+	CHECK_EQ_STR(err.buf ? err.buf : "", want);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
 /* A regex is compiled after every file is parsed: its error names the
  * file (or --set) where the override wrote it, not the rule's file. */
 static void test_override_regex_error_file(void)
@@ -888,6 +920,7 @@ static const struct bw_test tests[] = {
 	{ "override_errors", test_override_errors },
 	{ "override_regex_error_file", test_override_regex_error_file },
 	{ "duplicate_directives", test_duplicate_directives },
+	{ "unit_mismatch", test_unit_mismatch },
 	{ NULL, NULL },
 };
 
