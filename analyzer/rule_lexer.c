@@ -108,7 +108,7 @@ static void set_err(struct bw_rtoken *t, const char *msg)
 	t->val = (char *)(uintptr_t)msg; /* static text; never freed */
 }
 
-/* "..." with \" \\ \n \t \xHH. */
+/* "..." with \" \\ \n \t \xHH; any other escape is an error. */
 static void lex_string(struct bw_rlexer *lx, struct bw_rtoken *t)
 {
 	const char *p = lx->cur + 1;
@@ -148,7 +148,25 @@ static void lex_string(struct bw_rlexer *lx, struct bw_rtoken *t)
 				p += 2;
 				break;
 			}
-			default: out[n++] = *p; break;
+			case '"':
+			case '\\': out[n++] = *p; break;
+			default: {
+				/* "CORP\alice" must not quietly mean CORPalice */
+				static char msg[80];
+				unsigned char c = (unsigned char)*p;
+				if (c > 0x20 && c < 0x7f)
+					snprintf(msg, sizeof(msg), "unknown escape '\\%c' "
+						 "in string (\\\\ is a backslash)", c);
+				else
+					snprintf(msg, sizeof(msg), "a backslash before "
+						 "byte 0x%02x in string (\\\\ is a backslash)", c);
+				free(out);
+				/* at the backslash: strings hold no newline */
+				t->col += (int)(p - 1 - lx->cur);
+				lx->cur = p - 1;
+				set_err(t, msg);
+				return;
+			}
 			}
 			p++;
 			continue;

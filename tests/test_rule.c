@@ -162,6 +162,23 @@ static void test_duplicate_directives(void)
 	bw_rerr_fini(&err);
 }
 
+/* A backslash before a letter the language does not know is an error,
+ * not dropped: "CORP\alice" would have meant CORPalice. */
+static void test_string_escapes(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(
+		"rule t.a\n"
+		"  when user == \"CORP\\alice\"\n"
+		"rule t.b\n"
+		"  when user == \"CORP\\\\alice\" or url.path == \"a\\x41\\\"\\t\"\n",
+		NULL, 0, &err);
+	CHECK_EQ_STR(err.buf ? err.buf : "",
+		     "t.rules:2:21: unknown escape '\\a' in string (\\\\ is a backslash)\n");
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
 /* A unit names what a number is: a duration on a byte count (10m, the
  * natural typo for 10 MB, read as 600,000 bytes) or a size on a
  * duration is an error at the number, in conditions and triggers. */
@@ -921,6 +938,7 @@ static const struct bw_test tests[] = {
 	{ "override_regex_error_file", test_override_regex_error_file },
 	{ "duplicate_directives", test_duplicate_directives },
 	{ "unit_mismatch", test_unit_mismatch },
+	{ "string_escapes", test_string_escapes },
 	{ NULL, NULL },
 };
 
