@@ -1866,6 +1866,9 @@ struct bw_ruleset *bw_ruleset_load_set(const char *dir, uint64_t seed,
 	closedir(d);
 	if (nn)
 		qsort(names, nn, sizeof(*names), cmp_str);
+	else /* a mistyped --rules must not scan clean with no rule */
+		bw_rerr_add(err, dir, 0, 0, "no *.rules file in the rules "
+			    "directory ('--rules none' scans without rules)");
 	/* two passes: every rule first, then the override blocks, which may
 	 * name a rule of any file */
 	for (int pass = 0; pass < 2; pass++)

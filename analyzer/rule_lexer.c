@@ -36,8 +36,10 @@ void bw_rerr_add(struct bw_rerr *e, const char *file, int line, int col,
 	}
 	msg[o] = 0;
 	char head[300];
-	int hn = snprintf(head, sizeof(head), "%s:%d:%d: ", file ? file : "?",
-			  line, col);
+	/* line 0: about the file itself (missing, unreadable, empty) */
+	int hn = line > 0 ? snprintf(head, sizeof(head), "%s:%d:%d: ",
+				     file ? file : "?", line, col) :
+			    snprintf(head, sizeof(head), "%s: ", file ? file : "?");
 	if (hn < 0)
 		hn = 0;
 	size_t need = (size_t)hn + strlen(msg) + 2;

@@ -141,6 +141,12 @@ mkdir -p "$tmp/badrules" && printf 'rule x.y\n  severity loud\n  when url.path ~
 $BW scan --rules "$tmp/badrules" testdata/web/combined.log >/dev/null 2>"$tmp/err"
 check "scan with a bad rule file exits 2" [ $? = 2 ]
 check "bad rule file: file:line:col" grep -q "bad.rules:2:[0-9]*:" "$tmp/err"
+mkdir -p "$tmp/norules" && printf 'rule x.y\n  when true\n' >"$tmp/norules/t.rule"
+$BW scan --rules "$tmp/norules" testdata/web/combined.log >/dev/null 2>"$tmp/err"
+check "scan with no *.rules file exits 2" [ $? = 2 ]
+check "no *.rules file: named" grep -q "norules.*no \*\.rules file" "$tmp/err"
+$BW rules check "$tmp/norules" >/dev/null 2>&1
+check "rules check with no *.rules file exits 2" [ $? = 2 ]
 
 # --- per-rule overrides: --set and override blocks ------------------------
 bf=testdata/rules/auth.bruteforce-source/fire/auth.log
