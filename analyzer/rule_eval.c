@@ -356,6 +356,11 @@ struct bw_engine {
 	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
 	                              outcome o; last: an outcome out of range */
 	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
+	/* rw: rules a recent() names. They meet each event before the
+	 * others, so a rule escalating on recent(x) sees x triggered by the
+	 * same event whatever file defines either. */
+	uint64_t *early;
+	int has_early;
 	uint64_t *stmask;          /* BW_STATUS_BITS * rw: rules an event of
 	                              http.status s can pass (row 0: all, for
 	                              an absent or larger status) */
@@ -1133,11 +1138,12 @@ static int cand_build(struct bw_engine *e)
 	e->ocmask = calloc((size_t)(BW_OUTCOME__COUNT + 1) * rw,
 			   sizeof(*e->ocmask));
 	e->allowmask = calloc(rw, sizeof(*e->allowmask));
+	e->early = calloc(rw, sizeof(*e->early));
 	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
 	e->stmask = calloc((size_t)BW_STATUS_BITS * rw, sizeof(*e->stmask));
 	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
 	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask ||
-	    !e->stmask)
+	    !e->stmask || !e->early)
 		return -1;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
@@ -1153,6 +1159,10 @@ static int cand_build(struct bw_engine *e)
 			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
 		if (!r->noallow)
 			e->allowmask[w] |= bit;
+		if (e->run[ri].recent_keep > 0) {
+			e->early[w] |= bit;
+			e->has_early = 1;
+		}
 		for (size_t st = 0; st < BW_STATUS_BITS; st++)
 			if (!st || !r->status_known ||
 			    (r->status_ok[st >> 6] >> (st & 63)) & 1)
@@ -1830,10 +1840,26 @@ static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
 			if (!str_field(ev, f, &s) || s.n == 0)
 				return 0;
 			uint32_t room = KEY_MAX - n - 4 - 16 * BW_RMAX_GROUP;
-			uint32_t l = s.n < room / 2 ? (uint32_t)s.n : room / 2;
-			memcpy(buf + n, &l, 4);
-			memcpy(buf + n + 4, s.p, l);
-			n += 4 + l;
+			if (s.n < room / 2) {
+				uint32_t l = (uint32_t)s.n;
+				memcpy(buf + n, &l, 4);
+				memcpy(buf + n + 4, s.p, l);
+				n += 4 + l;
+			} else {
+				/* longer: its start and a hash of all of it,
+				 * under its full length (which no value kept
+				 * whole has), so values that differ only
+				 * past the start stay apart */
+				uint32_t l = room / 2 - 8;
+				uint32_t full = s.n > UINT32_MAX ? UINT32_MAX :
+								   (uint32_t)s.n;
+				uint64_t h = bw_hash64(0x6b65796c6f6e67ull,
+						       s.p, s.n);
+				memcpy(buf + n, &full, 4);
+				memcpy(buf + n + 4, s.p, l);
+				memcpy(buf + n + 4 + l, &h, 8);
+				n += 4 + l + 8;
+			}
 		} else {
 			int64_t v;
 			if (!bw_field_get_int(ev, (enum bw_field_id)f, &v))
@@ -1964,6 +1990,7 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 }
 
 static void feed_alert_steps(struct bw_engine *e, int rule, const bw_event *ev);
+static void note_alert(struct bw_engine *e, int ri, const bw_event *ev);
 
 /* The severity of rule ri's alert on ev: its own, raised by the first
  * escalations that hold. */
@@ -2041,7 +2068,14 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 	}
 	if (e->cfg.on_alert)
 		e->cfg.on_alert(e->cfg.on_alert_ctx, &a);
-	/* remember for recent() */
+	note_alert(e, ri, ev);
+}
+
+/* What every trigger of rule ri on ev does, shown or held back by
+ * suppress (which only spares the reader repeats): recent() remembers
+ * it, and sequences with alert steps see it. */
+static void note_alert(struct bw_engine *e, int ri, const bw_event *ev)
+{
 	struct rrun *rr = &e->run[ri];
 	if (rr->recent_keep > 0) {
 		const struct kmemo *km = group_key(e, ri, ev);
@@ -2066,9 +2100,10 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 
 /* Suppression bookkeeping. @return 1 when the alert may go out. */
 static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
-			  int64_t ts, int sev)
+			  const bw_event *ev, int sev)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
+	int64_t ts = ev->ts_ms;
 	if (!r->suppress_ms)
 		return 1;
 	if (ts < sp->until && sev <= sp->sev) {
@@ -2076,6 +2111,7 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 			sp->held++;
 		e->run[ri].suppressed++;
 		e->st.suppressed++;
+		note_alert(e, ri, ev);
 		return 0;
 	}
 	sp->until = ts + r->suppress_ms;
@@ -2101,21 +2137,23 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
+	/* events lacking a group field share the empty key (a present
+	 * field always adds bytes): held back together, never dropped */
 	const struct kmemo *km = group_key(e, ri, ev);
-	if (!km) {
-		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
-		return;
-	}
+	const void *key = km ? km->key : "";
+	uint32_t klen = km ? km->len : 0;
 	int created;
-	struct bw_wkey *k = bw_wtable_get_lane_hashed(&e->run[ri].tab, 0, km->key,
-						      km->len, km->hash,
-						      e->clock, &created);
+	struct bw_wkey *k = km ?
+		bw_wtable_get_lane_hashed(&e->run[ri].tab, 0, key, klen,
+					  km->hash, e->clock, &created) :
+		bw_wtable_get_lane(&e->run[ri].tab, 0, key, klen, e->clock,
+				   &created);
 	if (!k) {
 		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
 		return;
 	}
 	struct thr_state *s = bw_wkey_state(k);
-	if (!suppress_check(e, ri, &s->sup, ev->ts_ms, sev))
+	if (!suppress_check(e, ri, &s->sup, ev, sev))
 		return;
 	emit(e, ri, ev, sev, NULL, NULL, 0, 0, supp_take(&s->sup), NULL);
 }
@@ -2177,7 +2215,7 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	if (r->trigger >= 0 ? !atrue(e->rs, r->trigger, &g) : g.count < 1)
 		return;
 	int sev = alert_severity(e, ri, ev);
-	if (!suppress_check(e, ri, &s->sup, ev->ts_ms, sev)) {
+	if (!suppress_check(e, ri, &s->sup, ev, sev)) {
 		bw_wring_clear(&s->ring);
 		return;
 	}
@@ -2366,7 +2404,7 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	uint64_t evcount = s->ring.count;
 	seq_reset(s);
 	int sev = alert_severity(e, ri, ev);
-	if (!suppress_check(e, ri, &s->sup, ts, sev))
+	if (!suppress_check(e, ri, &s->sup, ev, sev))
 		return;
 	emit(e, ri, ev, sev, NULL, evd, nevd, evcount, supp_take(&s->sup),
 	     NULL);
@@ -2416,7 +2454,7 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 				e->clock, &created);
 			if (k) {
 				struct thr_state *s = bw_wkey_state(k);
-				if (!suppress_check(e, ri, &s->sup, ev->ts_ms,
+				if (!suppress_check(e, ri, &s->sup, ev,
 						    sev))
 					return;
 				emit(e, ri, ev, sev, NULL, NULL, 0, 0,
@@ -2681,10 +2719,13 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			     (size_t)(ev->http_status > 0 &&
 				      ev->http_status < BW_STATUS_BITS ?
 				      ev->http_status : 0) * rw;
+	for (int pass = 0; pass <= e->has_early; pass++)
 	for (size_t w = 0; w < rw; w++) {
 		uint64_t m = cand[w] & ok[w] & om[w] & sm[w];
 		if (allowed)
 			m &= ~e->allowmask[w];
+		if (e->has_early)
+			m &= pass ? ~e->early[w] : e->early[w];
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
 			m &= m - 1;
@@ -3069,6 +3110,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->ocmask);
 	free(e->stmask);
 	free(e->allowmask);
+	free(e->early);
 	free(e->okmask);
 	free(e->gate);
 	free(e->wsteps);

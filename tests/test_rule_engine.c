@@ -716,6 +716,119 @@ static void test_sequence_run_edge(void)
 	rules_dir_rm();
 }
 
+/* recent() asks whether a rule's condition was met, not whether its
+ * alert was shown: a trigger held back by suppress counts, and a rule
+ * triggered by the same event counts whichever file defines it first. */
+static void test_recent_semantics(void)
+{
+	static const char *rules_b_first =
+		"rule b.sig\n  severity low\n  when url.path == \"/y\" or url.path == \"/x\"\n"
+		"  group src.ip\n"
+		"  escalate critical when recent(a.thr, 1h)\n\n"
+		"rule a.thr\n  severity medium\n  when url.path == \"/x\"\n"
+		"  group src.ip\n  window 10m\n  trigger count >= 2\n"
+		"  suppress 1h\n";
+	struct bw_engine *e = engine_with(rules_b_first, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	/* the second /x triggers a.thr and, on the same event, b.sig: b
+	 * sees a's alert although b.sig comes first */
+	bw_event x = mkweb(T0, "192.0.2.40", "/x", NULL, 200, 1);
+	bw_engine_event(e, &x);
+	x = mkweb(T0 + 1, "192.0.2.40", "/x", NULL, 200, 2);
+	bw_engine_event(e, &x);
+	CHECK_EQ_INT(count_rule("a.thr"), 1);
+	const struct got_alert *g = last_alert("b.sig");
+	CHECK(g && g->severity == BW_SEV_CRITICAL);
+	/* a.thr triggers again at +30 min, held back by suppress; /y at
+	 * +70 min is within 1 h of that trigger, not of the alert */
+	x = mkweb(T0 + 1800, "192.0.2.40", "/x", NULL, 200, 3);
+	bw_engine_event(e, &x);
+	x = mkweb(T0 + 1801, "192.0.2.40", "/x", NULL, 200, 4);
+	bw_engine_event(e, &x);
+	CHECK_EQ_INT(count_rule("a.thr"), 1);
+	bw_event y = mkweb(T0 + 4200, "192.0.2.40", "/y", NULL, 200, 5);
+	bw_engine_event(e, &y);
+	g = last_alert("b.sig");
+	CHECK(g && g->severity == BW_SEV_CRITICAL && g->last_line == 5);
+	bw_engine_free(e);
+	rules_dir_rm();
+
+	/* a held-back exploit alert is still an exploit for a sequence's
+	 * alert step: exploits at 0 (shown) and 30 min (held back), a login
+	 * 24 h 15 min after the first */
+	e = engine_with(
+		"rule web.exploit\n  severity high\n  tags T1190\n"
+		"  when url.path ~ /\\/remote\\/fgt_lang/\n"
+		"  group src.ip\n  suppress 1h\n\n"
+		"rule exploit.then.login\n  severity critical\n"
+		"  sequence by src.ip within 24h\n    step alert(T1190)\n"
+		"    step kind == login and outcome == success\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event a = mkweb(T0, "198.51.100.9", "/remote/fgt_lang", NULL, 200, 1);
+	bw_engine_event(e, &a);
+	a = mkweb(T0 + 1800, "198.51.100.9", "/remote/fgt_lang", NULL, 200, 2);
+	bw_engine_event(e, &a);
+	CHECK_EQ_INT(count_rule("web.exploit"), 1);
+	bw_event l = mkev(T0 + 24 * 3600 + 900, BW_SRC_AUTH, BW_KIND_LOGIN,
+			  BW_OUTCOME_SUCCESS, "198.51.100.9", "eve", 3);
+	bw_engine_event(e, &l);
+	CHECK_EQ_INT(count_rule("exploit.then.login"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
+/* Group keys: a signature's events lacking the group field share one
+ * key (suppressed together, not one alert each, and not dropped), and
+ * long values keep apart however long their common start. */
+static void test_group_keys(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule t.sig\n  severity low\n  when url.path == \"/x\"\n"
+		"  group user\n  suppress 1h\n\n"
+		"rule t.thr\n  severity low\n  when url.path == \"/y\"\n"
+		"  group user.agent\n  window 10m\n  trigger count >= 2\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		bw_event x = mkweb(T0 + i, "192.0.2.50", "/x", NULL, 200,
+				   (uint64_t)i + 1);
+		bw_engine_event(e, &x);
+	}
+	CHECK_EQ_INT(count_rule("t.sig"), 1);
+	for (int i = 0; i < 2; i++) {
+		bw_event x = mkweb(T0 + 10 + i, "192.0.2.50", "/x", NULL, 200,
+				   (uint64_t)i + 4);
+		x.user = bw_str_make("al", 2);
+		bw_engine_event(e, &x);
+	}
+	CHECK_EQ_INT(count_rule("t.sig"), 2);
+	/* two agents of 300 bytes that differ in the last: two keys */
+	static char ua[2][301];
+	for (int k = 0; k < 2; k++) {
+		memset(ua[k], 'A', 300);
+		ua[k][299] = (char)('1' + k);
+		bw_event y = mkweb(T0 + 20 + k, "192.0.2.51", "/y", NULL, 200,
+				   (uint64_t)k + 6);
+		y.user_agent = bw_str_make(ua[k], 300);
+		bw_engine_event(e, &y);
+	}
+	CHECK_EQ_INT(count_rule("t.thr"), 0);
+	bw_event y = mkweb(T0 + 30, "192.0.2.51", "/y", NULL, 200, 8);
+	y.user_agent = bw_str_make(ua[1], 300);
+	bw_engine_event(e, &y);
+	CHECK_EQ_INT(count_rule("t.thr"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_signature_escalate(void)
 {
 	struct bw_engine *e = engine_with(
@@ -1910,6 +2023,8 @@ static const struct bw_test tests[] = {
 	{ "sequence_restart", test_sequence_restart },
 	{ "sequence_success_resets", test_sequence_success_resets },
 	{ "sequence_run_edge", test_sequence_run_edge },
+	{ "recent_semantics", test_recent_semantics },
+	{ "group_keys", test_group_keys },
 	{ "message_runs", test_message_runs },
 	{ "signature_escalate", test_signature_escalate },
 	{ "regex_limit", test_regex_limit },
