@@ -59,6 +59,11 @@ static int is_priv_service(bw_str svc)
 	       bw_str_eq(svc, "su") || bw_str_eq(svc, "su-l");
 }
 
+static int is_sudo(bw_str svc)
+{
+	return bw_str_eq(svc, "sudo") || bw_str_eq(svc, "sudo-i");
+}
+
 static int is_sshd(bw_str svc)
 {
 	return bw_str_eq(svc, "sshd") || bw_str_eq(svc, "sshd-session");
@@ -80,7 +85,10 @@ static enum bw_parse_rc pam_body(struct bw_parse_ctx *ctx, bw_str module, bw_str
 			ev->auth_method = BW_STR_LIT("password");
 		set_src(ev, rhost);
 		if (is_priv_service(svc)) {
-			ev->kind = BW_KIND_PRIVILEGE;
+			/* sudo writes its own line when it gives up ("3
+			 * incorrect password attempts ; ... COMMAND=..."), so
+			 * its PAM line is one typo, maybe followed by success */
+			ev->kind = is_sudo(svc) ? BW_KIND_OTHER : BW_KIND_PRIVILEGE;
 			if (bw_str_starts(svc, "su") && !bw_str_starts(svc, "sudo")) {
 				ev->user = ruser.n ? ruser : BW_STR_NULL;
 				ev->target_user = user.n ? user : BW_STR_NULL;
@@ -154,9 +162,9 @@ static enum bw_parse_rc pam_body(struct bw_parse_ctx *ctx, bw_str module, bw_str
 			bw_cur_skip_spaces(&r);
 			uint64_t code;
 			if (bw_cur_uint(&r, &code) && (code == 7 || code == 10)) {
-				ev->kind = is_priv_service(svc) ? BW_KIND_PRIVILEGE :
-					   is_sshd(svc) ? BW_KIND_OTHER :
-							  BW_KIND_LOGIN;
+				ev->kind = is_sudo(svc) || is_sshd(svc) ? BW_KIND_OTHER :
+					   is_priv_service(svc) ? BW_KIND_PRIVILEGE :
+								  BW_KIND_LOGIN;
 				ev->outcome = BW_OUTCOME_FAILURE;
 				ev->reason = code == 7 ? BW_STR_LIT("auth_failure")
 						       : BW_STR_LIT("unknown_user");

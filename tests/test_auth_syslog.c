@@ -291,7 +291,8 @@ static const struct msg_case cases[] = {
 	{ H "sshd[1]: pam_unix(sshd:session): session opened for user alice(uid=1000) by alice(uid=0)", OK, BW_KIND_SESSION_START, SUCC, "alice", "", 0, NULL, NULL, NULL, 1 },
 	{ H "sshd[1]: pam_unix(sshd:session): session closed for user alice", OK, BW_KIND_SESSION_END, SUCC, "alice", "", 0, NULL, NULL, NULL, 1 },
 	{ H "sudo: pam_unix(sudo:session): session opened for user root by vagrant(uid=1000)", OK, BW_KIND_SESSION_START, SUCC, "vagrant", "", 0, NULL, NULL, "root", 1 },
-	{ H "sudo: pam_unix(sudo:auth): authentication failure; logname=zbadguy uid=4001 euid=0 tty=/dev/pts/12 ruser=zbadguy rhost=  user=zbadguy", OK, PRIV, FAIL, "zbadguy", "", 0, NULL, "auth_failure", NULL, 1 },
+	/* one typo: sudo writes its own line if it gives up */
+	{ H "sudo: pam_unix(sudo:auth): authentication failure; logname=zbadguy uid=4001 euid=0 tty=/dev/pts/12 ruser=zbadguy rhost=  user=zbadguy", OK, BW_KIND_OTHER, FAIL, "zbadguy", "", 0, NULL, "auth_failure", NULL, 1 },
 	{ H "sudo: pam_tally2(sudo:auth): user zbadguy (4001) tally 6, deny 5", OK, BW_KIND_LOCKOUT, FAIL, "zbadguy", "", 0, NULL, "too_many_failures", NULL, 1 },
 	{ H "sshd[1]: pam_faillock(sshd:auth): Consecutive login failures for user bob account temporarily locked", OK, BW_KIND_LOCKOUT, FAIL, "bob", "", 0, NULL, "too_many_failures", NULL, 1 },
 	{ H "su(pam_unix)[23164]: authentication failure; logname= uid=1342 euid=0 tty= ruser=dcid rhost=  user=osaudit", OK, PRIV, FAIL, "dcid", "", 0, NULL, "auth_failure", "osaudit", 1 },
