@@ -516,6 +516,15 @@ static int32_t parse_hour(struct P *ps)
 		ps->paren++;
 		advance(ps);
 		while (ps->tok.t != RT_RB) {
+			int64_t hv;
+			int hk;
+			if (ps->tok.t != RT_WORD ||
+			    !bw_rnum_parse(ps->tok.p, ps->tok.n, &hv, &hk) ||
+			    hk != 0 || hv > 23) {
+				expected(ps, "an hour 0..23");
+				ps->paren--;
+				return -1;
+			}
 			if (parse_set_value(ps, si, BW_FT_INT, 0)) {
 				ps->paren--;
 				return -1;
@@ -1653,6 +1662,12 @@ static void finish_rule(struct P *ps)
 	const struct bw_rmsg_part *p = runs_without_count(r);
 	if (p)
 		bw_rerr_add(ps->err, f, p->line, p->col, "%s", RUNS_NEEDS);
+	for (int i = 0; i < r->nmsg; i++)
+		if (r->msg[i].kind == 6 && (r->kind == BW_RK_SIGNATURE ||
+					    r->kind == BW_RK_BASELINE))
+			bw_rerr_add(ps->err, f, r->msg[i].line, r->msg[i].col,
+				    "'{window}' needs a threshold or a sequence "
+				    "(a signature has no window)");
 }
 
 /* `override ID`: the directives that follow change rule ID. */

@@ -179,6 +179,25 @@ static void test_string_escapes(void)
 	bw_rerr_fini(&err);
 }
 
+/* Values that can never be: an hour of 25 in a set, and {window} in a
+ * signature, which has none (it printed 0ms). */
+static void test_impossible_values(void)
+{
+	struct bw_rerr err = { 0 };
+	struct bw_ruleset *rs = parse_ov(
+		"rule t.a\n"
+		"  when hour(ts) in [22, 25]\n"
+		"rule t.b\n"
+		"  when kind == login\n"
+		"  message \"{user} in {window}\"\n",
+		NULL, 0, &err);
+	CHECK_EQ_STR(err.buf ? err.buf : "",
+		     "t.rules:2:25: expected an hour 0..23, found '25'\n"
+		     "t.rules:5:22: '{window}' needs a threshold or a sequence (a signature has no window)\n");
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&err);
+}
+
 /* A unit names what a number is: a duration on a byte count (10m, the
  * natural typo for 10 MB, read as 600,000 bytes) or a size on a
  * duration is an error at the number, in conditions and triggers. */
@@ -939,6 +958,7 @@ static const struct bw_test tests[] = {
 	{ "duplicate_directives", test_duplicate_directives },
 	{ "unit_mismatch", test_unit_mismatch },
 	{ "string_escapes", test_string_escapes },
+	{ "impossible_values", test_impossible_values },
 	{ NULL, NULL },
 };
 
