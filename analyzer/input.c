@@ -54,6 +54,20 @@ struct bw_input {
 
 	uint64_t raw_bytes, decoded_bytes, line_no, cut_lines, tail_dropped;
 
+	/* JSON record framing (bw_input_json_sniff); line_no then counts
+	 * the newlines before start */
+	int json;
+	int jctx, jouter;     /* JC_*: where the framer stands; jouter: the
+	                         context a wrapper's array returns to */
+	int jrec;             /* a record is being scanned ... */
+	int jscalar;          /* ... that is no object or array: it ends at
+	                         a newline, in an array also at ',' or ']' */
+	int jskip;            /* discarding the rest of a cut record */
+	size_t jpos;          /* bytes of it scanned, from start */
+	uint32_t jdepth;
+	uint8_t jstr, jesc;
+	uint64_t jnl;         /* newlines in the bytes scanned */
+
 	void (*before_block)(void *);
 	void *before_block_arg;
 };
@@ -369,8 +383,326 @@ static void emit(struct bw_input *in, struct bw_line *line, char *p, size_t n,
 		in->cut_lines++;
 }
 
+/* ------------------------------------------------------ JSON records */
+
+enum {
+	JC_TOP,      /* between documents (JSON lines, or concatenated) */
+	JC_ARRAY,    /* inside a top-level array */
+	JC_WRAP,     /* inside a wrapper's "value"/"records" array */
+	JC_WRAPTAIL, /* after that array, skipping to the wrapper's end */
+};
+
+/* The '[' at s[i] opens the array of a "value" or "records" member, the
+ * shapes of Graph pages and of Azure diagnostic exports. */
+static int wrapper_key(const char *s, size_t i)
+{
+	static const char *const keys[] = { "\"value\"", "\"records\"" };
+	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
+			 s[i - 1] == '\r' || s[i - 1] == '\n'))
+		i--;
+	if (i == 0 || s[i - 1] != ':')
+		return 0;
+	i--;
+	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
+			 s[i - 1] == '\r' || s[i - 1] == '\n'))
+		i--;
+	for (size_t k = 0; k < 2; k++) {
+		size_t l = strlen(keys[k]);
+		if (i >= l && memcmp(s + i - l, keys[k], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Scan s[*i..n) with the framer's string/depth state until the depth
+ * returns to 0. @return 1 when it did (*i past that byte), 0 when the
+ * bytes ran out. Newlines are counted in jnl. */
+static int jscan_close(struct bw_input *in, const char *s, size_t n, size_t *i)
+{
+	size_t k = *i;
+	while (k < n) {
+		unsigned char c = (unsigned char)s[k++];
+		if (c == '\n')
+			in->jnl++;
+		if (in->jstr) {
+			if (in->jesc)
+				in->jesc = 0;
+			else if (c == '\\')
+				in->jesc = 1;
+			else if (c == '"')
+				in->jstr = 0;
+			continue;
+		}
+		if (c == '"') {
+			in->jstr = 1;
+		} else if (c == '{' || c == '[') {
+			in->jdepth++;
+		} else if ((c == '}' || c == ']') && in->jdepth && !--in->jdepth) {
+			*i = k;
+			return 1;
+		}
+	}
+	*i = k;
+	return 0;
+}
+
+static void emit_record(struct bw_input *in, struct bw_line *line, char *p,
+			size_t n, int cut)
+{
+	line->p = p;
+	line->n = n;
+	line->cut = cut;
+	line->offset = in->base_offset + (uint64_t)(p - in->buf);
+	line->line_no = in->line_no + 1;
+	if (cut)
+		in->cut_lines++;
+}
+
+/* Consume n bytes of start: they were scanned, jnl newlines among them. */
+static void jconsume(struct bw_input *in, size_t n)
+{
+	in->start += n;
+	in->line_no += in->jnl;
+	in->jnl = 0;
+}
+
+static int json_next(struct bw_input *in, struct bw_line *line)
+{
+	for (;;) {
+		char *s = in->buf + in->start;
+		size_t pending = in->end - in->start;
+		if (in->jskip || in->jctx == JC_WRAPTAIL) {
+			/* the rest of a cut record, or of a wrapper */
+			size_t i = 0;
+			int done = jscan_close(in, s, pending, &i);
+			jconsume(in, i);
+			if (done) {
+				if (in->jskip)
+					in->jskip = 0;
+				else
+					in->jctx = in->jouter;
+				continue;
+			}
+		} else if (!in->jrec) {
+			/* between records: whitespace, commas, a byte-order
+			 * mark and the brackets of the arrays are framing */
+			size_t i = 0;
+			while (i < pending) {
+				unsigned char c = (unsigned char)s[i];
+				if (c == ' ' || c == '\t' || c == '\r' || c == ',' ||
+				    c == '\n') {
+					in->line_no += c == '\n';
+					i++;
+				} else if (c == 0xef && in->base_offset + in->start + i == 0 &&
+					   pending - i >= 3 &&
+					   (unsigned char)s[i + 1] == 0xbb &&
+					   (unsigned char)s[i + 2] == 0xbf) {
+					i += 3;
+				} else if (c == '[' && in->jctx == JC_TOP) {
+					in->jctx = JC_ARRAY;
+					i++;
+				} else if (c == ']' && in->jctx == JC_ARRAY) {
+					in->jctx = JC_TOP;
+					i++;
+				} else if (c == ']' && in->jctx == JC_WRAP) {
+					in->jctx = JC_WRAPTAIL;
+					in->jdepth = 1; /* inside the wrapper */
+					in->jstr = in->jesc = 0;
+					i++;
+					break;
+				} else {
+					break;
+				}
+			}
+			in->start += i;
+			if (in->jctx == JC_WRAPTAIL || i < pending) {
+				if (in->jctx != JC_WRAPTAIL) {
+					in->jrec = 1;
+					in->jpos = 0;
+					in->jdepth = 0;
+					in->jstr = in->jesc = 0;
+					in->jnl = 0;
+					in->jscalar = s[i] != '{' && s[i] != '[';
+				}
+				continue;
+			}
+		} else {
+			/* a record: up to its closing brace, or a scalar up to
+			 * the byte that ends it */
+			size_t lim = pending < in->max_line ? pending : in->max_line;
+			size_t i = in->jpos;
+			int closed = 0;
+			if (in->jscalar) {
+				while (i < lim) {
+					unsigned char c = (unsigned char)s[i];
+					if (c == '\n') {
+						closed = 1; /* junk ends with
+							       its line */
+						break;
+					}
+					if (in->jstr) {
+						if (in->jesc)
+							in->jesc = 0;
+						else if (c == '\\')
+							in->jesc = 1;
+						else if (c == '"')
+							in->jstr = 0;
+					} else if (c == '"') {
+						in->jstr = 1;
+					} else if (in->jctx != JC_TOP &&
+						   (c == ',' || c == ']')) {
+						closed = 1; /* framing: left */
+						break;
+					}
+					i++;
+				}
+				if (closed) {
+					size_t n = i;
+					while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r' ||
+							 s[n - 1] == '\t'))
+						n--;
+					emit_record(in, line, s, n ? n : i, 0);
+					jconsume(in, i);
+					in->jrec = 0;
+					return 1;
+				}
+			} else {
+				while (i < lim) {
+					unsigned char c = (unsigned char)s[i++];
+					if (c == '\n')
+						in->jnl++;
+					if (in->jstr) {
+						if (in->jesc)
+							in->jesc = 0;
+						else if (c == '\\')
+							in->jesc = 1;
+						else if (c == '"')
+							in->jstr = 0;
+						continue;
+					}
+					if (c == '"') {
+						in->jstr = 1;
+					} else if (c == '{' || c == '[') {
+						in->jdepth++;
+						if (c == '[' && in->jdepth == 2 &&
+						    in->jctx != JC_WRAP &&
+						    wrapper_key(s, i - 1)) {
+							/* a wrapper: the records are
+							 * its array's elements */
+							in->jouter = in->jctx;
+							in->jctx = JC_WRAP;
+							jconsume(in, i);
+							in->jrec = 0;
+							closed = 2;
+							break;
+						}
+					} else if ((c == '}' || c == ']') && in->jdepth &&
+						   !--in->jdepth) {
+						closed = 1;
+						break;
+					}
+				}
+				if (closed == 2)
+					continue;
+				if (closed) {
+					emit_record(in, line, s, i, 0);
+					jconsume(in, i);
+					in->jrec = 0;
+					return 1;
+				}
+			}
+			if (i >= in->max_line) {
+				emit_record(in, line, s, in->max_line, 1);
+				jconsume(in, in->max_line);
+				in->jrec = 0;
+				in->jskip = !in->jscalar;
+				return 1;
+			}
+			in->jpos = i;
+		}
+		ssize_t r = fill(in);
+		if (r > 0)
+			continue;
+		s = in->buf + in->start;
+		pending = in->end - in->start;
+		if (r < 0) {
+			if (in->jrec && !in->jskip)
+				in->tail_dropped += pending;
+			in->start = in->end;
+			return -1;
+		}
+		if (in->jrec && pending) {
+			/* the input ends inside a record: deliver what there
+			 * is, for the parser to report */
+			emit_record(in, line, s, pending, 0);
+			in->start = in->end;
+			in->jrec = 0;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+int bw_input_json_sniff(struct bw_input *in)
+{
+	if (in->start == in->end && !in->dec_eof)
+		(void)fill(in);
+	const char *s = in->buf + in->start, *e = in->buf + in->end;
+	if (in->base_offset + in->start == 0 && e - s >= 3 &&
+	    memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++;
+	if (s == e)
+		return 0;
+	int json = 0;
+	if (*s == '[') {
+		/* an array of objects; "[27/Nov/2026:..." is Apache's */
+		const char *q = s + 1;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+			q++;
+		json = q == e || *q == '{' || *q == ']';
+	} else if (*s == '{') {
+		/* one object per line is JSON lines; an object spanning
+		 * lines, or a wrapper, is a document */
+		uint32_t depth = 0;
+		int str = 0, esc = 0;
+		json = 1; /* the first object is longer than the buffer */
+		for (const char *q = s; q < e; q++) {
+			char c = *q;
+			if (str) {
+				if (esc)
+					esc = 0;
+				else if (c == '\\')
+					esc = 1;
+				else if (c == '"')
+					str = 0;
+			} else if (c == '"') {
+				str = 1;
+			} else if (c == '\n') {
+				json = 1;
+				break;
+			} else if (c == '{' || c == '[') {
+				depth++;
+				if (c == '[' && depth == 2 &&
+				    wrapper_key(s, (size_t)(q - s))) {
+					json = 1;
+					break;
+				}
+			} else if ((c == '}' || c == ']') && depth && !--depth) {
+				json = 0;
+				break;
+			}
+		}
+	}
+	in->json = json;
+	return json;
+}
+
 int bw_input_next(struct bw_input *in, struct bw_line *line)
 {
+	if (in->json)
+		return json_next(in, line);
 	for (;;) {
 		char *s = in->buf + in->start;
 		size_t pending = in->end - in->start;

@@ -47,6 +47,17 @@ struct bw_input *bw_input_open(const char *path, size_t max_line, char *err,
  * input is finished). */
 int bw_input_next(struct bw_input *in, struct bw_line *line);
 
+/* Before the first read: when the input is a JSON document rather than
+ * JSON lines - an array of objects (compact on one line, or pretty-
+ * printed), a pretty-printed object, or a {"value": [...]} or
+ * {"records": [...]} wrapper as Graph and Azure diagnostic exports write
+ * them - frame it into records, one per object, instead of lines. A
+ * record keeps the line number and offset where it starts; one longer
+ * than max_line is cut like a line; anything at the top level that is
+ * no object is delivered up to its newline, for the parser to report.
+ * @return 1 when JSON framing is on. */
+int bw_input_json_sniff(struct bw_input *in);
+
 /* Complete lines already buffered (without consuming them), for format
  * sniffing: fills up to max views, reading one block first if nothing is
  * buffered. @return the number of views filled. */

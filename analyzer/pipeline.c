@@ -304,8 +304,13 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 {
 	struct bw_line line;
 	p->has_ev = 0;
-	if (!p->parser && !p->sniffed && !p->done) {
-		sniff(p); /* on the first buffered lines, before consuming */
+	if (!p->sniffed && !p->done) {
+		/* a JSON document (an array, a pretty-printed object, a Graph
+		 * page) is framed into records, and its format sniffed on the
+		 * first record below; else on the first buffered lines,
+		 * before consuming */
+		if (!bw_input_json_sniff(p->in) && !p->parser)
+			sniff(p);
 		p->sniffed = 1;
 	}
 	while (!p->done && !pl->stopped) {

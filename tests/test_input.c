@@ -316,6 +316,149 @@ static void test_pipe_streaming(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* Read all records of a JSON document (bw_input_json_sniff first);
+ * @return whether JSON framing was chosen. */
+static int read_json(const char *path, size_t max_line, struct got *g)
+{
+	char err[256];
+	memset(g, 0, sizeof(*g));
+	struct bw_input *in = bw_input_open(path, max_line, err, sizeof(err));
+	if (!in) {
+		g->rc = -2;
+		return 0;
+	}
+	int json = bw_input_json_sniff(in);
+	struct bw_line l;
+	int r;
+	while ((r = bw_input_next(in, &l)) == 1) {
+		if (g->n < 8) {
+			g->line[g->n] = malloc(l.n + 1);
+			memcpy(g->line[g->n], l.p, l.n);
+			g->line[g->n][l.n] = 0;
+			g->len[g->n] = l.n;
+			g->cut[g->n] = l.cut;
+			g->lineno[g->n] = l.line_no;
+			g->offset[g->n] = l.offset;
+		}
+		g->n++;
+	}
+	g->rc = r;
+	bw_input_free(in);
+	return json;
+}
+
+/* JSON documents as Okta's API, Graph and the Entra portal export them:
+ * a compact array on one line, a pretty-printed array, a {"value": [..]}
+ * or {"records": [..]} wrapper. Each object is one record, whatever its
+ * lines; strings holding braces do not confuse the framer. */
+static void test_json_records(void)
+{
+	struct got g;
+	const char compact[] = "[{\"a\":1},{\"b\":\"x}{]\\\"\"},{\"c\":[1,{\"d\":2}]}]\n";
+	CHECK(read_json(tmpfile_with("c.json", compact, sizeof(compact) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 3);
+	CHECK_EQ_STR(g.line[0], "{\"a\":1}");
+	CHECK_EQ_STR(g.line[1], "{\"b\":\"x}{]\\\"\"}");
+	CHECK_EQ_STR(g.line[2], "{\"c\":[1,{\"d\":2}]}");
+	CHECK_EQ_INT(g.lineno[2], 1);
+	CHECK_EQ_INT(g.offset[1], 9);
+	got_free(&g);
+
+	const char pretty[] = "\xef\xbb\xbf[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": \"}\"\n  }\n]\n";
+	CHECK(read_json(tmpfile_with("p.json", pretty, sizeof(pretty) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 2);
+	CHECK_EQ_STR(g.line[0], "{\n    \"a\": 1\n  }");
+	CHECK_EQ_STR(g.line[1], "{\n    \"b\": \"}\"\n  }");
+	CHECK_EQ_INT(g.lineno[0], 2);
+	CHECK_EQ_INT(g.lineno[1], 5);
+	CHECK_EQ_INT(g.rc, 0);
+	got_free(&g);
+
+	const char graph[] = "{\"@odata.context\":\"x[\",\"value\":[{\"a\":1},{\"a\":[2]}],\"@odata.nextLink\":\"y}\"}";
+	CHECK(read_json(tmpfile_with("g.json", graph, sizeof(graph) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 2);
+	CHECK_EQ_STR(g.line[0], "{\"a\":1}");
+	CHECK_EQ_STR(g.line[1], "{\"a\":[2]}");
+	got_free(&g);
+
+	const char recs[] = "{\n \"records\" : [\n  {\"a\":1},\n  {\"a\":2}\n ]\n}\n{\"value\": []}\n";
+	CHECK(read_json(tmpfile_with("r.json", recs, sizeof(recs) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 2);
+	CHECK_EQ_INT(g.lineno[0], 3);
+	CHECK_EQ_INT(g.lineno[1], 4);
+	got_free(&g);
+
+	/* JSON lines stay lines; so do logs that start with '[' */
+	const char ndjson[] = "{\"a\":1}\n{\"a\":2}\n";
+	CHECK(!read_json(tmpfile_with("n.json", ndjson, sizeof(ndjson) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 2);
+	got_free(&g);
+	const char ssl[] = "[27/Nov/2026:13:00:00 +0000] 192.0.2.1 TLSv1.2 X \"GET / HTTP/1.1\" 5\n";
+	CHECK(!read_json(tmpfile_with("s.log", ssl, sizeof(ssl) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 1);
+	got_free(&g);
+
+	/* not an object, a record cut at max_line, a truncated last one:
+	 * each delivered (the parser reports it), nothing lost silently */
+	char big[400];
+	int k = snprintf(big, sizeof(big), "[{\"a\":1}, 42, {\"long\":\"");
+	memset(big + k, 'x', 200);
+	k += 200;
+	k += snprintf(big + k, sizeof(big) - (size_t)k, "\"}, {\"b\":2}, {\"c\":");
+	CHECK(read_json(tmpfile_with("b.json", big, (size_t)k), 64, &g));
+	CHECK_EQ_INT(g.n, 5);
+	CHECK_EQ_STR(g.line[1], "42");
+	CHECK_EQ_INT(g.cut[2], 1);
+	CHECK_EQ_INT(g.len[2], 64);
+	CHECK_EQ_STR(g.line[3], "{\"b\":2}");
+	CHECK_EQ_STR(g.line[4], "{\"c\":");
+	got_free(&g);
+
+	/* junk ends with its line, even inside a quote: line numbers
+	 * after it stay right (found by fuzz_input) */
+	const char junk[] = "[{},\n \"x\ny\", {\"d\":3}\n,{\"e\":4}]\n";
+	CHECK(read_json(tmpfile_with("j.json", junk, sizeof(junk) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 4);
+	CHECK_EQ_STR(g.line[1], "\"x");
+	CHECK_EQ_STR(g.line[2], "y\", {\"d\":3}");
+	CHECK_EQ_INT(g.lineno[2], 3);
+	CHECK_EQ_STR(g.line[3], "{\"e\":4}");
+	CHECK_EQ_INT(g.lineno[3], 4);
+	got_free(&g);
+}
+
+/* Records straddling the 256 KiB read blocks stay whole. */
+static void test_json_block_boundaries(void)
+{
+	size_t cap = 3 * BW_INPUT_BLOCK + 100000, w = 0, n = 0;
+	char *data = malloc(cap);
+	data[w++] = '[';
+	while (w + 200 < cap - 10) {
+		w += (size_t)sprintf(data + w, "%s{\n  \"n\": %zu,\n  \"s\": \"%0*d\"\n}",
+				     n ? ",\n" : "\n", n, (int)(n % 150), 0);
+		n++;
+	}
+	data[w++] = ']';
+	char err[128];
+	struct bw_input *in = bw_input_open(tmpfile_with("big.json", data, w), 0,
+					    err, sizeof(err));
+	CHECK(in && bw_input_json_sniff(in));
+	struct bw_line l;
+	size_t got = 0, bad = 0;
+	while (in && bw_input_next(in, &l) == 1) {
+		char want[64];
+		int wl = snprintf(want, sizeof(want), "{\n  \"n\": %zu,", got);
+		if (l.n < (size_t)wl || memcmp(l.p, want, (size_t)wl) != 0 ||
+		    l.p[l.n - 1] != '}' || l.line_no != 2 + 4 * got)
+			bad++;
+		got++;
+	}
+	CHECK_EQ_INT(got, n);
+	CHECK_EQ_INT(bad, 0);
+	bw_input_free(in);
+	free(data);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
@@ -330,6 +473,8 @@ int main(int argc, char **argv)
 		{ "magic_not_name", test_magic_not_name },
 		{ "missing_file", test_missing_file },
 		{ "pipe_streaming", test_pipe_streaming },
+		{ "json_records", test_json_records },
+		{ "json_block_boundaries", test_json_block_boundaries },
 		{ NULL, NULL },
 	};
 	if (!mkdtemp(tmpdir))

@@ -8,7 +8,8 @@
  * the rest is the file, written to a memfd and opened by path like any
  * log file. Checks: no line holds '\n', none exceeds max-line, line
  * numbers count up by one, offsets grow, plain input is decoded byte for
- * byte. Reading stops after 512 KiB decoded (two blocks) or 20,000
+ * byte; a JSON document is framed into records, each the file's own
+ * bytes at its offset and line. Reading stops after 512 KiB decoded (two blocks) or 20,000
  * lines: past that a decompression bomb only slows the fuzzer down (to
  * ~200 runs/s at 4 MiB), it finds nothing new.
  */
@@ -49,11 +50,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < npeek; i++)
 		if (memchr(views[i], '\n', lens[i]))
 			fuzz_fail("peeked line %zu holds a newline", i);
+	/* a JSON document ('[' or '{' first) is framed into records */
+	int json = bw_input_json_sniff(in);
 
 	struct bw_line line;
-	uint64_t want_no = 1, last_off = 0;
+	uint64_t want_no = 1, last_off = 0, last_no = 0;
 	int rc;
 	while ((rc = bw_input_next(in, &line)) == 1) {
+		if (json) {
+			/* records: may span lines, start where they are */
+			if (line.n > eff_max)
+				fuzz_fail("record of %zu bytes with max_line %zu",
+					  line.n, eff_max);
+			if (want_no > 1 && (line.offset <= last_off ||
+					    line.line_no < last_no))
+				fuzz_fail("record at offset %llu line %llu after %llu line %llu",
+					  (unsigned long long)line.offset,
+					  (unsigned long long)line.line_no,
+					  (unsigned long long)last_off,
+					  (unsigned long long)last_no);
+			if (bw_input_codec(in) == BW_CODEC_PLAIN &&
+			    (line.offset + line.n > size ||
+			     memcmp(data + line.offset, line.p, line.n) != 0))
+				fuzz_fail("record at offset %llu is not the file's bytes",
+					  (unsigned long long)line.offset);
+			if (bw_input_codec(in) == BW_CODEC_PLAIN) {
+				uint64_t nl = 1;
+				for (uint64_t k = 0; k < line.offset; k++)
+					nl += data[k] == '\n';
+				if (nl != line.line_no)
+					fuzz_fail("record at offset %llu: line %llu, the file says %llu",
+						  (unsigned long long)line.offset,
+						  (unsigned long long)line.line_no,
+						  (unsigned long long)nl);
+			}
+			last_off = line.offset;
+			last_no = line.line_no;
+			want_no++;
+			if (bw_input_decoded_bytes(in) > DECODE_LIMIT || want_no > LINE_LIMIT)
+				break;
+			continue;
+		}
 		if (line.line_no != want_no)
 			fuzz_fail("line_no %llu, expected %llu",
 				  (unsigned long long)line.line_no,
