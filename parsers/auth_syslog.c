@@ -31,12 +31,43 @@
 
 #define DAY_MS (86400 * (int64_t)1000)
 
-/* Per-input state for year inference. */
-struct syslog_state {
+#define REP_MSG_MAX 1024 /* bytes of a message kept for BSD repeats */
+#define REP_PROG_MAX 64
+
+/* Year inference. */
+struct syslog_years {
 	int year;        /* year given to year-less stamps; 0 = no line yet */
 	int last_month;  /* month of the last year-less stamp, 0 = none */
 	int64_t last_ms; /* UTC ms of the last year-less stamp */
 };
+
+/* Per-input state: year inference, and the last message that became an
+ * event, for BSD syslogd's "last message repeated N times", which names
+ * no message. A repeat is that message again with event.count N; its
+ * views point into rep_buf, which bw_event_copy copies like any view
+ * outside the line, and which the next repeat line overwrites only after
+ * the input has moved past this one. */
+struct syslog_state {
+	struct syslog_years y;
+	uint32_t rep_n;  /* bytes of rep_msg; 0 = nothing to repeat */
+	uint32_t rep_prog_n;
+	char rep_prog[REP_PROG_MAX];
+	char rep_msg[REP_MSG_MAX];
+	char rep_buf[REP_PROG_MAX + REP_MSG_MAX]; /* the repeat parsed */
+};
+
+/* "last message repeated N times" (FreeBSD, macOS "--- last message
+ * repeated N time ---", rsyslog 5 and older). @return N, 0 if not. */
+static uint64_t bsd_repeat(const char *msg, size_t n)
+{
+	struct bw_cur c = bw_cur_make(msg, n);
+	(void)BW_LIT(&c, "--- ");
+	uint64_t times;
+	if (!BW_LIT(&c, "last message repeated ") || !bw_cur_uint(&c, &times) ||
+	    !(BW_LIT(&c, " times") || BW_LIT(&c, " time")))
+		return 0;
+	return times ? times : 1;
+}
 
 bw_str bw_syslog_program_base(bw_str program)
 {
@@ -79,8 +110,9 @@ enum bw_parse_rc bw_syslog_dispatch(struct bw_parse_ctx *ctx, bw_str program,
 				e--;
 			while (e > inner && e[-1] == ' ')
 				e--;
-			ev->repeat = times > UINT32_MAX ? UINT32_MAX :
-				     times == 0 ? 1 : (uint32_t)times;
+			uint64_t r = (times ? times : 1) *
+				     (uint64_t)(ev->repeat ? ev->repeat : 1);
+			ev->repeat = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 			msg += inner - msg; /* same buffer, writable */
 			n = (size_t)(e - inner);
 		}
@@ -89,6 +121,10 @@ enum bw_parse_rc bw_syslog_dispatch(struct bw_parse_ctx *ctx, bw_str program,
 		return BW_PARSE_IGNORED;
 	}
 
+	/* a message that counts several attempts itself (sudo's "3
+	 * incorrect password attempts") repeated N times is N times that */
+	uint32_t outer = ev->repeat;
+	ev->repeat = 0;
 	bw_str base = bw_syslog_program_base(program);
 	const bw_event saved = *ev;
 	for (int pass = 0; pass < 2; pass++) {
@@ -99,11 +135,17 @@ enum bw_parse_rc bw_syslog_dispatch(struct bw_parse_ctx *ctx, bw_str program,
 				      : mp->programs != NULL)
 				continue;
 			enum bw_parse_rc rc = mp->parse(ctx, program, msg, n, ev);
-			if (rc != BW_PARSE_NOT_MINE)
+			if (rc != BW_PARSE_NOT_MINE) {
+				uint64_t inner = ev->repeat ? ev->repeat : 1;
+				if (outer)
+					ev->repeat = outer * inner > UINT32_MAX ?
+						     UINT32_MAX : (uint32_t)(outer * inner);
 				return rc;
+			}
 			*ev = saved;
 		}
 	}
+	ev->repeat = outer;
 	ctx->reason = "no parser for this programme's message";
 	return BW_PARSE_IGNORED;
 }
@@ -152,7 +194,7 @@ static int scan_hms(struct bw_cur *c, int *h, int *mi, int *s)
 
 /* Give a year-less local stamp its year and convert it to UTC ms.
  * @return 1, or 0 when the date cannot exist (Feb 30). */
-static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_state *st, int mon,
+static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_years *st, int mon,
 			 int day, int h, int mi, int s, int ms, int64_t *out)
 {
 	if (!st->year) {
@@ -266,8 +308,9 @@ static int parse_tag(struct bw_cur *c, bw_str *prog, bw_str *pid)
 static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_t n,
 				     bw_event *ev)
 {
-	struct syslog_state scratch = { 0 };
-	struct syslog_state *st = ctx->state ? ctx->state : &scratch; /* no state:
+	struct syslog_years scratch = { 0 };
+	struct syslog_state *st = ctx->state; /* NULL: no repeats */
+	struct syslog_years *yr = st ? &st->y : &scratch; /* no state:
 		each line on its own, no rollover tracking */
 	struct bw_cur c = bw_cur_make(line, n);
 	int rfc5424 = 0;
@@ -332,7 +375,7 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 			ev->ts_ms = bw_tz_local_to_utc(ctx->tz,
 				bw_epoch_from_civil(year, mon, day, h, mi, s)) * 1000 + ms;
 		} else {
-			if (!yearless_time(ctx, st, mon, day, h, mi, s, ms, &ev->ts_ms)) {
+			if (!yearless_time(ctx, yr, mon, day, h, mi, s, ms, &ev->ts_ms)) {
 				ctx->reason = "impossible date";
 				return BW_PARSE_MALFORMED;
 			}
@@ -420,7 +463,36 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 		}
 	}
 	char *msg = line + (c.p - line);
-	return bw_syslog_dispatch(ctx, prog, msg, (size_t)(c.end - c.p), ev);
+	size_t mn = (size_t)(c.end - c.p);
+	uint64_t times = bsd_repeat(msg, mn);
+	if (times) {
+		if (!st || !st->rep_n) {
+			ctx->reason = "BSD 'last message repeated': the message "
+				      "before it is no event";
+			return BW_PARSE_IGNORED;
+		}
+		/* parse the kept message again, as if logged N times here */
+		memcpy(st->rep_buf, st->rep_prog, st->rep_prog_n);
+		memcpy(st->rep_buf + st->rep_prog_n, st->rep_msg, st->rep_n);
+		bw_str rprog = bw_str_make(st->rep_buf, st->rep_prog_n);
+		ev->program = bw_syslog_program_base(rprog);
+		ev->repeat = times > UINT32_MAX ? UINT32_MAX : (uint32_t)times;
+		return bw_syslog_dispatch(ctx, rprog, st->rep_buf + st->rep_prog_n,
+					  st->rep_n, ev);
+	}
+	enum bw_parse_rc rc = bw_syslog_dispatch(ctx, prog, msg, mn, ev);
+	/* keep what a repeat would repeat: an event's message */
+	if (!st)
+		return rc;
+	if (rc == BW_PARSE_OK && mn <= REP_MSG_MAX && prog.n <= REP_PROG_MAX) {
+		memcpy(st->rep_msg, msg, mn);
+		memcpy(st->rep_prog, prog.p, prog.n);
+		st->rep_n = (uint32_t)mn;
+		st->rep_prog_n = (uint32_t)prog.n;
+	} else {
+		st->rep_n = 0;
+	}
+	return rc;
 }
 
 /* @return 1 when the word at c (up to a space) is a "prog[pid]:" or

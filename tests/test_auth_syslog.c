@@ -140,7 +140,15 @@ static void test_repeated(void)
 	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:01 h sudo: message repeated 2 times: [     mike : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/ls]"), BW_PARSE_OK);
 	CHECK_EQ_INT(R.ev.repeat, 6);
 	CHECK_STR_VIEW(R.ev.command, "/bin/ls");
-	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:02 h sshd[5]: last message repeated 2 times"), BW_PARSE_IGNORED);
+	/* BSD syslogd names no message: it repeats the last one, here the
+	 * rsyslog-reduced sudo line (2 x 2 x 3 attempts) */
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:02 h sshd[5]: last message repeated 2 times"), BW_PARSE_OK);
+	CHECK_EQ_INT(R.ev.repeat, 12);
+	CHECK_STR_VIEW(R.ev.command, "/bin/ls");
+	CHECK_STR_VIEW(R.ev.program, "sudo");
+	/* after a line that is no event there is nothing to repeat */
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:03 h sshd[5]: subsystem request for sftp by user vagrant"), BW_PARSE_IGNORED);
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:04 h sshd[5]: last message repeated 2 times"), BW_PARSE_IGNORED);
 	CHECK(R.ctx.reason != NULL);
 	auth_run_fini(&R);
 }
