@@ -2018,11 +2018,15 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 	} else {
 		render_message(e, r, ev, g, suppressed);
 	}
-	struct bw_evidence one = { ev->input_id, ev->line_no };
+	/* one event: its line, after the line that began what it ends (a
+	 * VPN session's start) when that is elsewhere */
+	struct bw_evidence one[2] = { { ev->start_input, ev->start_line },
+				      { ev->input_id, ev->line_no } };
 	if (!evd) {
-		evd = &one;
-		nevd = 1;
-		evcount = 1;
+		int two = ev->start_line != 0;
+		evd = one + !two;
+		nevd = 1 + (size_t)two;
+		evcount = nevd;
 	}
 	struct bw_alert a = {
 		.ts_ms = ev->ts_ms,

@@ -492,6 +492,10 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		out.bytes_out = e->bytes_out;
 	if (out.bytes_in == BW_NUM_ABSENT)
 		out.bytes_in = e->bytes_in;
+	if (e->line_no && (e->input_id != out.input_id || e->line_no != out.line_no)) {
+		out.start_input = e->input_id;
+		out.start_line = e->line_no;
+	}
 	s->st.closed++;
 	emit(arg, &out);
 	sess_remove(s, e);

@@ -146,6 +146,9 @@ typedef struct bw_event {
 	uint32_t input_id;   /* index of the input on the command line */
 	uint64_t line_no;    /* 1-based line number in the decoded input */
 	uint64_t offset;     /* byte offset of the line in the decoded input */
+	uint32_t start_input; /* what this event ends began at start_input: */
+	uint64_t start_line; /* start_line (a VPN session's opening line);
+	                        0 = nothing, or this very line */
 	bw_str line;         /* the whole line (after CRLF strip / cut); parsers
 	                        may have unescaped fields inside it in place */
 } bw_event;

@@ -148,6 +148,13 @@ check "no *.rules file: named" grep -q "norules.*no \*\.rules file" "$tmp/err"
 $BW rules check "$tmp/norules" >/dev/null 2>&1
 check "rules check with no *.rules file exits 2" [ $? = 2 ]
 
+# a session alert cites the line that opened the session and the one that ended it
+printf '%s\n' \
+  'Nov 27 2026 13:00:00 asa-edge : %ASA-4-113039: Group <GP> User <hank> IP <198.51.100.62> AnyConnect parent session started.' \
+  'Nov 28 2026 14:00:00 asa-edge : %ASA-4-113019: Group = GP, Username = hank, IP = 198.51.100.62, Session disconnected. Session Type: SSL, Duration: 1d 1h:00m:00s, Bytes xmt: 5000, Bytes rcv: 60, Reason: User Requested' >"$tmp/long.log"
+$BW scan --json --fail-on none "$tmp/long.log" >"$tmp/out" 2>/dev/null
+check "session alert: evidence is the start and the end line" grep -q '"breachwatch.evidence":\[{"input":"[^"]*long.log","line":1},{"input":"[^"]*long.log","line":2}\]' "$tmp/out"
+
 # --- per-rule overrides: --set and override blocks ------------------------
 bf=testdata/rules/auth.bruteforce-source/fire/auth.log
 $BW scan --json --fail-on none $bf >"$tmp/out" 2>/dev/null

@@ -84,6 +84,8 @@ static void test_asa_session_enriched(void)
 	CHECK_EQ_INT(out[0].duration_ms, 3600000); /* as logged */
 	CHECK_EQ_INT(out[0].ts_ms, 4600000);
 	CHECK_EQ_INT(out[0].line_no, 4600);
+	/* the line that opened it, for the alert's evidence */
+	CHECK_EQ_INT(out[0].start_line, 1000);
 	CHECK(!(out[0].flags & BW_EF_SESSION_OPEN));
 
 	/* the same end again: the session is gone, the event passes */
