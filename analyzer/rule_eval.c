@@ -3004,7 +3004,8 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 		bw_alert_bprintf(&b, "{\"breachwatch.summary\":{\"events\":%llu,"
 			      "\"alerts\":%llu,\"suppressed\":%llu,\"allowed\":%llu,"
 			      "\"keys_peak\":%llu,\"evictions\":%llu,\"expired\":%llu,"
-			      "\"window_drops\":%llu,\"regex_limit\":%llu,\"late\":%llu,"
+			      "\"window_drops\":%llu,\"distinct_drops\":%llu,"
+			      "\"regex_limit\":%llu,\"late\":%llu,"
 			      "\"max_severity\":\"%s\",\"rules\":[",
 			      (unsigned long long)s.events, (unsigned long long)s.alerts,
 			      (unsigned long long)s.suppressed,
@@ -3013,6 +3014,7 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 			      (unsigned long long)s.evictions,
 			      (unsigned long long)s.expired,
 			      (unsigned long long)s.window_drops,
+			      (unsigned long long)s.distinct_drops,
 			      (unsigned long long)s.regex_limit,
 			      (unsigned long long)s.late,
 			      bw_severity_name(s.max_severity));
@@ -3041,11 +3043,13 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 		(unsigned long long)s.alerts, (unsigned long long)s.suppressed,
 		(unsigned long long)s.allowed);
 	fprintf(f, "state: %llu keys peak (cap %llu), %llu evicted, %llu expired, "
-		"%llu window drops; regex limit hits %llu; late events %llu\n",
+		"%llu window drops, %llu distinct values dropped; regex limit "
+		"hits %llu; late events %llu\n",
 		(unsigned long long)s.keys_peak,
 		(unsigned long long)e->budget.max_keys,
 		(unsigned long long)s.evictions, (unsigned long long)s.expired,
 		(unsigned long long)s.window_drops,
+		(unsigned long long)s.distinct_drops,
 		(unsigned long long)s.regex_limit, (unsigned long long)s.late);
 	for (size_t i = 0; i < e->rs->nrules; i++) {
 		const struct rrun *rr = &e->run[i];
