@@ -361,6 +361,15 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 			(unsigned long long)res.skipped);
 		if (engine) {
 			bw_engine_print_summary(engine, stderr, 0);
+			struct bw_engine_stats es;
+			bw_engine_get_stats(engine, &es);
+			if (es.late)
+				fprintf(stderr, "breachwatch: warning: %llu event(s) came "
+					"after newer ones, past the reorder window: a "
+					"window they had left judged them alone. Give "
+					"the files as arguments (merged by time), in "
+					"time order on a pipe, or widen --reorder\n",
+					(unsigned long long)es.late);
 			if (status == 0)
 				status = bw_engine_exit_status(engine);
 		}

@@ -155,6 +155,14 @@ printf '%s\n' \
 $BW scan --json --fail-on none "$tmp/long.log" >"$tmp/out" 2>/dev/null
 check "session alert: evidence is the start and the end line" grep -q '"breachwatch.evidence":\[{"input":"[^"]*long.log","line":1},{"input":"[^"]*long.log","line":2}\]' "$tmp/out"
 
+# out-of-order input past the reorder window: said, with what to do
+{ line 192.0.2.1 30 /a; line 192.0.2.1 10 /b; } >"$tmp/ooo.log"
+$BW scan "$tmp/ooo.log" >/dev/null 2>"$tmp/err"
+check "late events: a warning names --reorder" grep -q "warning: 1 event(s) came after newer ones.*--reorder" "$tmp/err"
+line 192.0.2.1 10 /a >"$tmp/ino.log"
+$BW scan "$tmp/ino.log" >/dev/null 2>"$tmp/err"
+check "no late events: no warning" sh -c "! grep -q 'came after newer' '$tmp/err'"
+
 # --- per-rule overrides: --set and override blocks ------------------------
 bf=testdata/rules/auth.bruteforce-source/fire/auth.log
 $BW scan --json --fail-on none $bf >"$tmp/out" 2>/dev/null

@@ -204,6 +204,34 @@ static void test_out_of_order(void)
 	CHECK_EQ_INT(ngot, 0);
 	bw_engine_free(e);
 	rules_dir_rm();
+
+	/* Apache stamps a request when it arrives and logs it when the
+	 * download ends: a 3 GiB response 75 min late, outside every
+	 * window, is judged on its own and still exceeds 1 GiB in 1 h */
+	e = engine_with(
+		"rule t.sum\n  severity high\n  when bytes_out > 0\n"
+		"  group src.ip\n  window 1h\n  trigger sum(bytes_out) >= 1GiB\n"
+		"  suppress 1h\n", 0);
+	if (!e)
+		return;
+	bw_event w = mkweb(T0 + 4500, "192.0.2.70", "/x", NULL, 200, 1);
+	w.bytes_out = 1000;
+	bw_engine_event(e, &w);
+	w = mkweb(T0, "192.0.2.71", "/big.iso", NULL, 200, 2);
+	w.bytes_out = 3LL << 30;
+	bw_engine_event(e, &w);
+	CHECK_EQ_INT(ngot, 1);
+	if (ngot == 1) {
+		CHECK_EQ_INT(got[0].last_line, 2);
+		CHECK_EQ_INT(got[0].evidence_count, 1);
+	}
+	/* a small late one stays below: nothing */
+	w = mkweb(T0 + 10, "192.0.2.72", "/small", NULL, 200, 3);
+	w.bytes_out = 1000;
+	bw_engine_event(e, &w);
+	CHECK_EQ_INT(ngot, 1);
+	bw_engine_free(e);
+	rules_dir_rm();
 }
 
 static void test_suppress(void)
