@@ -472,9 +472,11 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 			return BW_PARSE_IGNORED;
 		}
 		/* parse the kept message again, as if logged N times here */
-		memcpy(st->rep_buf, st->rep_prog, st->rep_prog_n);
+		if (st->rep_prog_n)
+			memcpy(st->rep_buf, st->rep_prog, st->rep_prog_n);
 		memcpy(st->rep_buf + st->rep_prog_n, st->rep_msg, st->rep_n);
-		bw_str rprog = bw_str_make(st->rep_buf, st->rep_prog_n);
+		bw_str rprog = st->rep_prog_n ? bw_str_make(st->rep_buf, st->rep_prog_n) :
+						BW_STR_NULL;
 		ev->program = bw_syslog_program_base(rprog);
 		ev->repeat = times > UINT32_MAX ? UINT32_MAX : (uint32_t)times;
 		return bw_syslog_dispatch(ctx, rprog, st->rep_buf + st->rep_prog_n,
@@ -486,7 +488,8 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 		return rc;
 	if (rc == BW_PARSE_OK && mn <= REP_MSG_MAX && prog.n <= REP_PROG_MAX) {
 		memcpy(st->rep_msg, msg, mn);
-		memcpy(st->rep_prog, prog.p, prog.n);
+		if (prog.n) /* absent: no pointer */
+			memcpy(st->rep_prog, prog.p, prog.n);
 		st->rep_n = (uint32_t)mn;
 		st->rep_prog_n = (uint32_t)prog.n;
 	} else {
