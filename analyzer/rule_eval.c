@@ -338,6 +338,7 @@ struct bw_engine {
 	 * decoded value */
 	struct flow low[2 * BW_F__COUNT];
 	struct fdec dec[BW_F__COUNT];
+	struct fdec pnorm;         /* url.path.normalized of the event */
 	uint64_t *hitwords;        /* BW_F__COUNT * rxw: hits[].bits */
 	size_t rxw;                /* 64-bit words per regex bitmask */
 	/* Rule candidates from the literal filter: a rule with prefilter
@@ -356,11 +357,13 @@ struct bw_engine {
 	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
 	                              outcome o; last: an outcome out of range */
 	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
+	uint64_t *pfrules;         /* BW_F__COUNT * rw: rules with a prefilter
+	                              regex on field f */
 	/* rw: rules a recent() names. They meet each event before the
 	 * others, so a rule escalating on recent(x) sees x triggered by the
 	 * same event whatever file defines either. */
 	uint64_t *early;
-	int has_early;
+	uint64_t *todo;            /* rw: the current event's rules */
 	uint64_t *stmask;          /* BW_STATUS_BITS * rw: rules an event of
 	                              http.status s can pass (row 0: all, for
 	                              an absent or larger status) */
@@ -440,9 +443,18 @@ static const char *ci_find(const char *h, size_t hn, const char *nd, size_t nn)
 	return NULL;
 }
 
-static int str_field(const bw_event *ev, int f, bw_str *s)
+static void path_normalized(struct bw_engine *e, const bw_event *ev, bw_str *s);
+
+/* Text field f of ev; url.path.normalized is computed once per event. */
+static inline int str_field(struct bw_engine *e, const bw_event *ev, int f,
+			    bw_str *s)
 {
 	switch (f) {
+	case BW_F_URL_PATH_NORM:
+		if (!ev->url_path.p)
+			return 0;
+		path_normalized(e, ev, s);
+		return 1;
 	case BW_F_URL_PATH: *s = ev->url_path; return s->p != NULL;
 	case BW_F_URL_QUERY: *s = ev->url_query; return s->p != NULL;
 	case BW_F_USER_AGENT: *s = ev->user_agent; return s->p != NULL;
@@ -544,8 +556,13 @@ static inline const uint64_t *field_hits(struct bw_engine *e, int f,
 	bw_str v;
 	if (a->voff >= 0)
 		memcpy(&v, (const char *)ev + a->voff, sizeof(v));
-	else if (!str_field(ev, f, &v))
+	else if (!str_field(e, ev, f, &v))
 		v.p = NULL;
+	/* url.path's filter knows the literals of url.path.normalized's
+	 * regexes too (ac_covers): a path that normalizes to itself is
+	 * scanned once for both */
+	if (f == BW_F_URL_PATH_NORM && v.p && v.p == ev->url_path.p)
+		return h->bits = field_hits(e, BW_F_URL_PATH, ev);
 	return h->bits = v.p ? field_scan(e, f, ev, v.p, v.n) : a->always;
 }
 
@@ -795,6 +812,15 @@ static inline int rx_maybe(struct bw_engine *e, int f, const bw_event *ev,
 	return (b[(unsigned)idx >> 6] >> (idx & 63)) & 1;
 }
 
+/* Whether field f's filter takes the literals of regex nodes on field nf:
+ * its own, and for url.path those of url.path.normalized as well
+ * (field_hits answers the latter from url.path's scan when the path is
+ * already normal). */
+static inline int ac_covers(int f, int nf)
+{
+	return nf == f || (f == BW_F_URL_PATH && nf == BW_F_URL_PATH_NORM);
+}
+
 /* Build the filter of field f from the regex nodes on it.
  * @return 0, -1 on OOM. */
 static int ac_build(struct bw_engine *e, int f)
@@ -806,7 +832,7 @@ static int ac_build(struct bw_engine *e, int f)
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
 		int32_t xi = bw_rnode_filter(n);
-		if (xi < 0 || n->field != f || !rs->rx[xi].nreq)
+		if (xi < 0 || !ac_covers(f, n->field) || !rs->rx[xi].nreq)
 			continue;
 		const struct bw_regex *rx = &rs->rx[xi];
 		for (size_t k = 0; k < rx->nreq; k++) {
@@ -839,7 +865,7 @@ static int ac_build(struct bw_engine *e, int f)
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
 		int32_t xi = bw_rnode_filter(n);
-		if (xi < 0 || n->field != f)
+		if (xi < 0 || !ac_covers(f, n->field))
 			continue;
 		const struct bw_regex *rx = &rs->rx[xi];
 		for (size_t k = 0; k < rx->nreq; k++)
@@ -858,7 +884,7 @@ static int ac_build(struct bw_engine *e, int f)
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
 		int32_t xi = bw_rnode_filter(n);
-		if (xi < 0 || n->field != f || !rs->rx[xi].nreq)
+		if (xi < 0 || !ac_covers(f, n->field) || !rs->rx[xi].nreq)
 			continue;
 		const struct bw_regex *rx = &rs->rx[xi];
 		uint64_t bit = 1ull << (xi & 63);
@@ -969,7 +995,7 @@ static int ac_build(struct bw_engine *e, int f)
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
 		int32_t xi = bw_rnode_filter(n);
-		if (xi < 0 || n->field != f || !rs->rx[xi].nreq ||
+		if (xi < 0 || !ac_covers(f, n->field) || !rs->rx[xi].nreq ||
 		    !(n->flags & RNF_DECODE))
 			continue;
 		if (!a->pct && !(a->pct = calloc(2 * W, sizeof(*a->pct))))
@@ -1057,6 +1083,40 @@ static void decode_into(struct bw_engine *e, struct fdec *d, const bw_event *ev,
 	*s = d->view;
 }
 
+/* url.path.normalized: the path the server serves for the one asked
+ * (bw_path_normalize), once per event, for the rules that name it. */
+__attribute__((noinline))
+static void path_normalized(struct bw_engine *e, const bw_event *ev, bw_str *s)
+{
+	struct fdec *d = &e->pnorm;
+	if (d->gen == e->gen && d->ev == ev) {
+		*s = d->view;
+		return;
+	}
+	d->gen = e->gen;
+	d->ev = ev;
+	const bw_str *p = &ev->url_path;
+	if (bw_path_is_normal(p->p, p->n)) {
+		d->view = *p; /* most paths: the path itself, no copy */
+		*s = d->view;
+		return;
+	}
+	if (p->n > d->cap) {
+		size_t cap = p->n * 2 + 64;
+		char *q = realloc(d->buf, cap);
+		if (!q) { /* out of memory: the path as logged */
+			d->view = *p;
+			*s = d->view;
+			return;
+		}
+		d->buf = q;
+		d->cap = cap;
+	}
+	d->view.p = d->buf ? d->buf : "";
+	d->view.n = p->n ? bw_path_normalize(p->p, p->n, d->buf) : 0;
+	*s = d->view;
+}
+
 /* Field f of ev (value s) percent-decoded, once per event: *s becomes
  * the decoded view (unchanged when the value holds no '%', or when out
  * of memory: the raw value is then what the rule sees). */
@@ -1082,7 +1142,7 @@ static inline int node_view(const struct bw_rnode *n)
 static inline int node_str(struct bw_engine *e, const struct bw_rnode *n,
 			   const bw_event *ev, bw_str *s)
 {
-	if (!str_field(ev, n->field, s))
+	if (!str_field(e, ev, n->field, s))
 		return 0;
 	if (n->flags & RNF_DECODE)
 		field_decoded(e, n->field, ev, s);
@@ -1093,7 +1153,8 @@ static inline int node_str(struct bw_engine *e, const struct bw_rnode *n,
  * each field the index's prefilters read (once per event), then maps the
  * regexes whose literals are present to the rules that list them. */
 static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
-				       unsigned src, unsigned kind, uint64_t miss)
+				       unsigned src, unsigned kind, uint64_t miss,
+				       const uint64_t *ok)
 {
 	size_t rw = e->rw;
 	const uint64_t *im = e->imask + ((size_t)src * BW_KIND__COUNT + kind) * rw;
@@ -1104,6 +1165,17 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 	while (fm) {
 		int f = __builtin_ctzll(fm);
 		fm &= fm - 1;
+		/* url.path.normalized is computed: not when every rule
+		 * filtering on it lacks another of its fields (the bulk
+		 * rules' when the request has no user) */
+		if (f == BW_F_URL_PATH_NORM) {
+			const uint64_t *pr = e->pfrules + (size_t)f * rw;
+			uint64_t any = 0;
+			for (size_t k = 0; k < rw; k++)
+				any |= pr[k] & ok[k];
+			if (!any)
+				continue;
+		}
 		const uint64_t *b = field_hits(e, f, ev);
 		for (size_t w = 0; w < e->rxw; w++) {
 			uint64_t x = b[w];
@@ -1139,11 +1211,13 @@ static int cand_build(struct bw_engine *e)
 			   sizeof(*e->ocmask));
 	e->allowmask = calloc(rw, sizeof(*e->allowmask));
 	e->early = calloc(rw, sizeof(*e->early));
+	e->todo = calloc(rw, sizeof(*e->todo));
+	e->pfrules = calloc((size_t)BW_F__COUNT * rw, sizeof(*e->pfrules));
 	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
 	e->stmask = calloc((size_t)BW_STATUS_BITS * rw, sizeof(*e->stmask));
 	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
 	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask ||
-	    !e->stmask || !e->early)
+	    !e->stmask || !e->early || !e->pfrules || !e->todo)
 		return -1;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
@@ -1159,10 +1233,8 @@ static int cand_build(struct bw_engine *e)
 			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
 		if (!r->noallow)
 			e->allowmask[w] |= bit;
-		if (e->run[ri].recent_keep > 0) {
+		if (e->run[ri].recent_keep > 0)
 			e->early[w] |= bit;
-			e->has_early = 1;
-		}
 		for (size_t st = 0; st < BW_STATUS_BITS; st++)
 			if (!st || !r->status_known ||
 			    (r->status_ok[st >> 6] >> (st & 63)) & 1)
@@ -1191,8 +1263,10 @@ static int cand_build(struct bw_engine *e)
 			e->nopre[ri >> 6] |= bit;
 			continue;
 		}
-		for (int k = 0; k < r->npre; k++)
+		for (int k = 0; k < r->npre; k++) {
 			e->rx_rules[(size_t)r->pre_rx[k] * rw + (ri >> 6)] |= bit;
+			e->pfrules[(size_t)r->pre_field[k] * rw + (ri >> 6)] |= bit;
+		}
 		for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
 			for (int kd = 0; kd < BW_KIND__COUNT; kd++)
 				if (r->kind_mask[sidx] & (1ull << kd))
@@ -1359,7 +1433,7 @@ static int eval_slow(struct ectx *x, const struct bw_rnode *n)
 			bw_field_desc((enum bw_field_id)n->field);
 		const bw_ip *ip;
 		switch (d->type) {
-		case BW_FT_STR: return str_field(ev, n->field, &s);
+		case BW_FT_STR: return str_field(e, ev, n->field, &s);
 		case BW_FT_IP: return bw_field_get_ip(ev, (enum bw_field_id)n->field, &ip);
 		default: return bw_field_get_int(ev, (enum bw_field_id)n->field, &v);
 		}
@@ -1822,7 +1896,8 @@ static void first_test(const struct bw_ruleset *rs, const struct bw_rule *r,
 
 /* Build the group key of r from ev. @return 0 when a group field is
  * absent (the event cannot be attributed), else 1. No group: empty key. */
-static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
+static int key_of(struct bw_engine *e, const struct bw_rule *r,
+		  const bw_event *ev, char *buf,
 		  uint32_t *len)
 {
 	uint32_t n = 0;
@@ -1837,7 +1912,7 @@ static int key_of(const struct bw_rule *r, const bw_event *ev, char *buf,
 			n += 16;
 		} else if (d->type == BW_FT_STR || d->type == BW_FT_ENUM) {
 			bw_str s;
-			if (!str_field(ev, f, &s) || s.n == 0)
+			if (!str_field(e, ev, f, &s) || s.n == 0)
 				return 0;
 			uint32_t room = KEY_MAX - n - 4 - 16 * BW_RMAX_GROUP;
 			if (s.n < room / 2) {
@@ -1881,7 +1956,7 @@ static void group_key_build(struct bw_engine *e, int ri, const bw_event *ev,
 {
 	m->gen = e->gen;
 	m->ev = ev;
-	m->ok = key_of(&e->rs->rules[ri], ev, m->key, &m->len);
+	m->ok = key_of(e, &e->rs->rules[ri], ev, m->key, &m->len);
 	if (m->ok)
 		m->hash = bw_hash64(e->kseed, m->key, m->len);
 }
@@ -1918,7 +1993,7 @@ static uint64_t value_hash(struct bw_engine *e, const bw_event *ev, int f)
 		h = bw_hash64(e->rs->seed, ip->addr, 16);
 	} else if (d->type == BW_FT_STR || d->type == BW_FT_ENUM) {
 		bw_str s;
-		if (!str_field(ev, f, &s))
+		if (!str_field(e, ev, f, &s))
 			return 0;
 		h = bw_hash64(e->rs->seed, s.p, s.n);
 	} else {
@@ -2662,6 +2737,7 @@ field_present(const bw_event *ev, int f)
 	case BW_F_BYTES_IN: return ev->bytes_in != BW_NUM_ABSENT;
 	case BW_F_DURATION: return ev->duration_ms != BW_NUM_ABSENT;
 	case BW_F_TARGET_USER: return ev->target_user.p != NULL;
+	case BW_F_URL_PATH_NORM: return ev->url_path.p != NULL;
 	default: return 1;
 	}
 }
@@ -2756,7 +2832,7 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	}
 	/* the index's rules whose prefilter passes, in index order; nothing
 	 * below feeds another event to the engine, so cand stays put */
-	const uint64_t *cand = rule_candidates(e, ev, src, kind, miss);
+	const uint64_t *cand = rule_candidates(e, ev, src, kind, miss, ok);
 	const uint64_t *om = e->ocmask +
 			     (size_t)(ev->outcome < BW_OUTCOME__COUNT ? ev->outcome :
 				      BW_OUTCOME__COUNT) * rw;
@@ -2764,12 +2840,19 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			     (size_t)(ev->http_status > 0 &&
 				      ev->http_status < BW_STATUS_BITS ?
 				      ev->http_status : 0) * rw;
-	for (int pass = 0; pass <= e->has_early; pass++)
+	/* the rules this event meets; those a recent() names first */
+	uint64_t *todo = e->todo, ea = 0;
 	for (size_t w = 0; w < rw; w++) {
 		uint64_t m = cand[w] & ok[w] & om[w] & sm[w];
 		if (allowed)
 			m &= ~e->allowmask[w];
-		if (e->has_early)
+		todo[w] = m;
+		ea |= m & e->early[w];
+	}
+	for (int pass = ea ? 0 : 1; pass < 2; pass++)
+	for (size_t w = 0; w < rw; w++) {
+		uint64_t m = todo[w];
+		if (ea)
 			m &= pass ? ~e->early[w] : e->early[w];
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
@@ -3150,6 +3233,7 @@ void bw_engine_free(struct bw_engine *e)
 		free(e->low[BW_F__COUNT + f].p);
 		free(e->dec[f].buf);
 	}
+	free(e->pnorm.buf);
 	free(e->hitwords);
 	free(e->rx_rules);
 	free(e->nopre);
@@ -3160,6 +3244,8 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->stmask);
 	free(e->allowmask);
 	free(e->early);
+	free(e->todo);
+	free(e->pfrules);
 	free(e->okmask);
 	free(e->gate);
 	free(e->wsteps);

@@ -249,3 +249,77 @@ size_t bw_unescape_inplace(char *p, size_t n)
 	}
 	return w;
 }
+
+size_t bw_path_normalize(const char *p, size_t n, char *out)
+{
+	size_t dn = bw_pct_decode(p, n, out);
+	/* in place over the decoded bytes: the write end w never passes
+	 * the read position i */
+	size_t w = 0, i = 0;
+	int abs = dn && (out[0] == '/' || out[0] == '\\');
+	while (i < dn) {
+		/* one segment: [i, e) up to the next slash */
+		while (i < dn && (out[i] == '/' || out[i] == '\\'))
+			i++;
+		size_t s = i;
+		while (i < dn && out[i] != '/' && out[i] != '\\')
+			i++;
+		size_t e = i;
+		const char *semi = memchr(out + s, ';', e - s);
+		if (semi)
+			e = (size_t)(semi - out);
+		size_t len = e - s;
+		int last = i >= dn; /* no slash after it */
+		if (len == 1 && out[s] == '.') {
+			/* "." : nothing; "/x/." is "/x/" */
+		} else if (len == 2 && out[s] == '.' && out[s + 1] == '.') {
+			/* "..": drop the last written segment */
+			while (w > 0 && out[w - 1] == '/')
+				w--;
+			while (w > 0 && out[w - 1] != '/')
+				w--;
+		} else if (len) {
+			if (w == 0 ? abs : out[w - 1] != '/')
+				out[w++] = '/';
+			memmove(out + w, out + s, len);
+			w += len;
+			if (!last)
+				out[w++] = '/';
+			continue;
+		} else if (last) {
+			break;
+		}
+		/* after "." or "..", or an empty segment: a slash, once */
+		if (w == 0 ? abs : out[w - 1] != '/')
+			out[w++] = '/';
+	}
+	if (w == 0 && abs)
+		out[w++] = '/';
+	return w;
+}
+
+int bw_path_is_normal(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '%' || c == '\\' || c == ';')
+			return 0;
+		if (c != '/' && c != '.')
+			continue;
+		/* a segment that starts here (at 0 or after '/') and is
+		 * empty, "." or ".." */
+		if (c == '/') {
+			if (i + 1 < n && p[i + 1] == '/')
+				return 0;
+			continue;
+		}
+		if (i > 0 && p[i - 1] != '/')
+			continue;
+		size_t e = i + 1 < n && p[i + 1] == '.' ? i + 2 : i + 1;
+		if (e >= n || p[e] == '/')
+			return 0;
+	}
+	/* a relative path normalizes without its leading "./" only, which
+	 * the loop caught; an absolute one keeps everything else */
+	return 1;
+}

@@ -117,4 +117,17 @@ size_t bw_unescape_inplace(char *p, size_t n);
  * @return the decoded length (<= n). */
 size_t bw_pct_decode(const char *p, size_t n, char *out);
 
+/* The path a web server serves for request path p (n bytes), into out
+ * (room for n bytes, not p): percent-decoded once, '\\' read as '/'
+ * (IIS), path parameters (";jsessionid=...") dropped, repeated slashes
+ * merged and "." and ".." segments resolved (RFC 3986 5.2.4; ".." at
+ * the root stays there). A trailing slash is kept.
+ * @return the length (<= n). */
+size_t bw_path_normalize(const char *p, size_t n, char *out);
+
+/* @return 1 when bw_path_normalize would return p unchanged (no '%',
+ * '\\' or ';', no "//", no "." or ".." segment): the common case,
+ * answered without a copy. */
+int bw_path_is_normal(const char *p, size_t n);
+
 #endif /* BW_UTIL_H */

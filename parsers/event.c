@@ -165,6 +165,8 @@ static const struct bw_field_desc fields[BW_F__COUNT] = {
 	[BW_F_TARGET_USER] = { "target.user", "user.target.name", BW_FT_STR },
 	[BW_F_COMMAND] = { "command", "process.command_line", BW_FT_STR },
 	[BW_F_IDENTITY] = { "identity", "breachwatch.identity", BW_FT_STR },
+	[BW_F_URL_PATH_NORM] = { "url.path.normalized",
+				 "breachwatch.url_path_normalized", BW_FT_STR },
 };
 
 const struct bw_field_desc *bw_field_desc(enum bw_field_id id)

@@ -197,6 +197,8 @@ enum bw_field_id {
 	BW_F_HTTP_STATUS, BW_F_HTTP_BYTES, BW_F_BYTES_OUT, BW_F_BYTES_IN,
 	BW_F_DURATION, BW_F_INPUT, BW_F_LINE_NO,
 	BW_F_TARGET_USER, BW_F_COMMAND, BW_F_IDENTITY,
+	BW_F_URL_PATH_NORM, /* computed by the rule engine from url.path
+	                       (bw_path_normalize); not stored in events */
 	BW_F__COUNT
 };
 
