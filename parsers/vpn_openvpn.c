@@ -389,6 +389,10 @@ static int64_t field_time(bw_str ctime_f, bw_str t_f, const struct bw_tz *tz)
 		return v * 1000;
 	if (ctime_f.p && bw_vpn_time_ctime(ctime_f.p, ctime_f.p + ctime_f.n, tz, &ms) == 24)
 		return ms;
+	/* OpenVPN 2.6 writes "2023-05-12 14:53:11" (local time) */
+	if (ctime_f.p && ctime_f.n == 19 &&
+	    bw_time_parse_iso(ctime_f.p, ctime_f.n, tz, &ms) == 19)
+		return ms;
 	return BW_NUM_ABSENT;
 }
 
