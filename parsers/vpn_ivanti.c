@@ -13,14 +13,17 @@
  * a node name; both formats are recognised by their first bytes) and
  * line parser "ivanti" for the same lines without a syslog header.
  *
- * Modelled messages: Login succeeded (login), Primary authentication
- * failed / Login failed (failed login), VPN Tunneling: Session started
- * for user with IPv4 address (session start + assigned address), Closed
+ * Modelled messages: Login succeeded (login), Login failed (failed
+ * login; the "Primary authentication failed" line written with it is the
+ * same attempt, kind other), VPN Tunneling: Session started / ended for
+ * user with IPv4 address (session start + assigned address, end), Closed
  * connection to TUN-VPN ... after N seconds, with X bytes read and Y
  * bytes written (session end: the gateway wrote Y bytes to the client =
  * bytes_out, read X from it = bytes_in), Session timed out / Max session
  * timeout (session end), Logout (logout). The session table keys these
- * by user + client address, so session_id is set on logins only.
+ * by user + client address, so session_id is set on logins only. The
+ * realm ("alice(Users)", "alice/Users") is a sign-in policy, not the
+ * account's domain: it is not user.domain.
  */
 #include "parser.h"
 
@@ -107,8 +110,9 @@ static void user_realm(const char *p, const char *end, const char *lit, bw_event
 	bw_str ur = bw_vpn_until(q, end, " ");
 	const char *sl = memchr(ur.p, '/', ur.n);
 	if (sl) {
+		/* after the slash: the realm (a sign-in policy) or the auth
+		 * server, never the account's domain */
 		ev->user = bw_str_make(ur.p, (size_t)(sl - ur.p));
-		ev->user_domain = bw_str_make(sl + 1, (size_t)(ur.p + ur.n - sl - 1));
 	} else if (ur.n) {
 		ev->user = ur;
 	}
@@ -169,8 +173,6 @@ static enum bw_parse_rc ive_parse(struct bw_parse_ctx *ctx, const char *p,
 	}
 	if (h.user.n && !bw_str_eq(h.user, "System"))
 		ev->user = h.user;
-	if (h.realm.n)
-		ev->user_domain = h.realm;
 	if (h.src.n)
 		bw_ip_parse(h.src.p, h.src.n, &ev->src_ip);
 
@@ -188,10 +190,11 @@ static enum bw_parse_rc ive_parse(struct bw_parse_ctx *ctx, const char *p,
 	}
 	if (bw_str_starts(msg, "Primary authentication failed for ") ||
 	    bw_str_starts(msg, "Secondary authentication failed for ")) {
+		/* the same attempt as the "Login failed" line written with
+		 * it: not a second failure */
 		user_realm(m, me, "failed for ", ev);
-		ev->user_domain = BW_STR_NULL; /* that is the auth server */
 		from_ip(m, me, ev);
-		ev->kind = BW_KIND_LOGIN;
+		ev->kind = BW_KIND_OTHER;
 		ev->outcome = BW_OUTCOME_FAILURE;
 		ev->auth_method = BW_STR_LIT("password");
 		q = bw_vpn_find(m, me, " failed");
@@ -208,7 +211,6 @@ static enum bw_parse_rc ive_parse(struct bw_parse_ctx *ctx, const char *p,
 	if (bw_str_starts(msg, "Primary authentication successful for ")) {
 		/* followed by "Login succeeded": not a second login */
 		user_realm(m, me, "successful for ", ev);
-		ev->user_domain = BW_STR_NULL;
 		ev->kind = BW_KIND_OTHER;
 		ev->outcome = BW_OUTCOME_SUCCESS;
 		return BW_PARSE_OK;
@@ -221,6 +223,13 @@ static enum bw_parse_rc ive_parse(struct bw_parse_ctx *ctx, const char *p,
 		}
 		ev->kind = BW_KIND_SESSION_START;
 		ev->outcome = BW_OUTCOME_SUCCESS;
+		return BW_PARSE_OK;
+	}
+	if ((q = bw_vpn_after(m, me, "VPN Tunneling: Session ended for user with IPv4 address ")) ||
+	    (q = bw_vpn_after(m, me, "VPN Tunneling: Session ended for user with IPv6 address "))) {
+		bw_vpn_ip_token(q, me, &ev->assigned_ip);
+		ev->kind = BW_KIND_SESSION_END;
+		ev->reason = BW_STR_LIT("session ended");
 		return BW_PARSE_OK;
 	}
 	if (bw_str_starts(msg, "Closed connection to TUN-VPN")) {

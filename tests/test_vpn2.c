@@ -111,7 +111,8 @@ static void test_ivanti_welf(void)
 	CHECK_EQ_INT(vt_ev.kind, BW_KIND_LOGIN);
 	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_SUCCESS);
 	CHECK_STR_VIEW(vt_ev.user, "alice");
-	CHECK_STR_VIEW(vt_ev.user_domain, "Users");
+	/* the realm is a sign-in policy, not a domain */
+	CHECK(!vt_ev.user_domain.p);
 	CHECK_STR_VIEW(vt_ev.session_id, "5f2a9c01");
 	CHECK_STR_VIEW(vt_ev.action, "AUT23457");
 	CHECK_EQ_STR(vt_ip(&vt_ev.src_ip), "203.0.113.5");
@@ -158,8 +159,16 @@ static void test_ivanti_standard(void)
 	CHECK_EQ_INT(vt_msg(&bw_msg_ivanti, "PulseSecure", ok), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_SUCCESS);
 	CHECK_STR_VIEW(vt_ev.user, "alice");
-	CHECK_STR_VIEW(vt_ev.user_domain, "Users");
+	CHECK(!vt_ev.user_domain.p);
 	CHECK_EQ_INT(vt_ev.ts_ms, vt_ms(2024, 3, 1, 10, 0, 0));
+	/* written with the "Login failed" of the same attempt */
+	const char *pf = "2024-03-01 10:06:00 - ive - [198.51.100.66] mallory(Users)[] - Primary authentication failed for mallory/LDAP from 198.51.100.66";
+	CHECK_EQ_INT(vt_line(&bw_parser_ivanti, pf), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_OTHER);
+	const char *se = "2024-03-01 11:01:05 - ive - [198.51.100.66] alice(Users)[Staff] - VPN Tunneling: Session ended for user with IPv4 address 10.30.0.9";
+	CHECK_EQ_INT(vt_line(&bw_parser_ivanti, se), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_END);
+	CHECK_EQ_STR(vt_ip(&vt_ev.assigned_ip), "10.30.0.9");
 	const char *lf = "2024-03-01 10:06:00 - ive - [198.51.100.66] mallory(Users)[] - Login failed using auth server LDAP (LDAP Server).  Reason: Failed";
 	CHECK_EQ_INT(vt_line(&bw_parser_ivanti, lf), BW_PARSE_OK);
 	CHECK_EQ_INT(vt_ev.outcome, BW_OUTCOME_FAILURE);
