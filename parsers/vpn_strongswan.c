@@ -239,6 +239,12 @@ static enum bw_parse_rc charon_msg(struct bw_parse_ctx *ctx, bw_str program,
 		ev->action = BW_STR_LIT("ike-auth");
 		t = bw_vpn_until(p, end, ",");
 		ev->reason = t;
+		if (bw_str_starts(m, "no EAP key found")) {
+			/* the user is unknown; the "EAP-... verification
+			 * failed" line that follows is the attempt */
+			ev->kind = BW_KIND_PROBE;
+			ev->reason = BW_STR_LIT("unknown_user");
+		}
 		return BW_PARSE_OK;
 	}
 	ctx->reason = "charon: message not modelled";
