@@ -241,6 +241,20 @@ static enum bw_parse_rc fgt_parse(struct bw_parse_ctx *ctx, const char *p,
 			ev->duration_ms = bw_vpn_duration(ev->duration_ms);
 			return BW_PARSE_OK;
 		}
+		if (str_is(f.action, "tunnel-stats") || str_is(f.action, "stats")) {
+			/* SSL (39949) and IPsec (37141) periodic statistics of
+			 * a tunnel still up: a snapshot of its counters, as an
+			 * OpenVPN status row is (the session table folds it
+			 * into the open session) */
+			ev->kind = BW_KIND_SESSION_END;
+			ev->flags |= BW_EF_SESSION_OPEN;
+			ev->outcome = BW_OUTCOME_SUCCESS;
+			num_field(f.sentbyte, &ev->bytes_out, 1);
+			num_field(f.rcvdbyte, &ev->bytes_in, 1);
+			num_field(f.duration, &ev->duration_ms, 1000);
+			ev->duration_ms = bw_vpn_duration(ev->duration_ms);
+			return BW_PARSE_OK;
+		}
 		if (str_is(f.action, "negotiate") && f.status.n &&
 		    !str_is(f.status, "success")) {
 			/* IKE negotiation errors: scanners and exploit probes
