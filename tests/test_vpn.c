@@ -461,8 +461,13 @@ static void test_fortigate_admin_and_ignored(void)
 
 	const char *traffic = "date=2024-03-01 time=08:00:00 logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" srcip=10.0.0.1 dstip=1.1.1.1 sentbyte=100 rcvdbyte=200";
 	CHECK_EQ_INT(vt_line(p, traffic), BW_PARSE_IGNORED);
-	const char *stats = "date=2024-03-01 time=08:00:00 logid=\"0101037141\" type=\"event\" subtype=\"vpn\" action=\"tunnel-stats\" remip=203.0.113.5";
-	CHECK_EQ_INT(vt_line(p, stats), BW_PARSE_IGNORED);
+	/* the statistics of a tunnel still up: a snapshot of its counters */
+	const char *stats = "date=2024-03-01 time=08:00:00 logid=\"0101037141\" type=\"event\" subtype=\"vpn\" action=\"tunnel-stats\" remip=203.0.113.5 sentbyte=9000 rcvdbyte=10 duration=60";
+	CHECK_EQ_INT(vt_line(p, stats), BW_PARSE_OK);
+	CHECK_EQ_INT(vt_ev.kind, BW_KIND_SESSION_END);
+	CHECK(vt_ev.flags & BW_EF_SESSION_OPEN);
+	CHECK_EQ_INT(vt_ev.bytes_out, 9000);
+	CHECK_EQ_INT(vt_ev.duration_ms, 60000);
 	CHECK_EQ_INT(vt_line(p, "date=2024-03-01 time=08:00:00 nothing"), BW_PARSE_MALFORMED);
 
 	/* as a syslog message (relay added a header) */
