@@ -471,12 +471,9 @@ static int64_t local_hour(struct bw_engine *e, int64_t ms)
 	if (e->tz) {
 		int64_t base = secs - ((secs % 900) + 900) % 900; /* 15 min */
 		if (base != e->tz_hour_base) {
-			/* offset = local - utc; iterate local_to_utc to invert */
-			int64_t off = secs - bw_tz_local_to_utc(e->tz, secs);
-			for (int i = 0; i < 2; i++)
-				off = (secs + off) - bw_tz_local_to_utc(e->tz, secs + off);
+			/* offsets change on the quarter hour at most */
 			e->tz_hour_base = base;
-			e->tz_off = (int32_t)off;
+			e->tz_off = bw_tz_offset_at(e->tz, base);
 		}
 		secs += e->tz_off;
 	}

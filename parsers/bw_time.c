@@ -282,6 +282,34 @@ static int32_t offset_for(const struct bw_tz *tz, int64_t local)
 	return (int32_t)(local - (int64_t)utc);
 }
 
+int32_t bw_tz_offset_at(const struct bw_tz *tz, int64_t utc_secs)
+{
+	if (tz->utc)
+		return 0;
+	char *saved = NULL;
+	const char *old = getenv("TZ");
+	if (old)
+		saved = strdup(old);
+	if (tz->name[0])
+		setenv("TZ", tz->name, 1);
+	else if (old)
+		unsetenv("TZ");
+	tzset();
+	time_t t = (time_t)utc_secs;
+	struct tm tm;
+	int32_t off = 0;
+	if (localtime_r(&t, &tm))
+		off = (int32_t)tm.tm_gmtoff;
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+	return off;
+}
+
 int64_t bw_tz_local_to_utc(const struct bw_tz *tz, int64_t local_secs)
 {
 	struct tz_cache *c = tz->cache;

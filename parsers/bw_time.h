@@ -53,6 +53,10 @@ const char *bw_tz_name(const struct bw_tz *tz);
  * gap the later offset is used; in the repeated hour the first. */
 int64_t bw_tz_local_to_utc(const struct bw_tz *tz, int64_t local_secs);
 
+/* Offset (local - UTC, seconds) of zone tz at the UTC instant utc_secs.
+ * Not cached: slow (it sets TZ); callers cache. */
+int32_t bw_tz_offset_at(const struct bw_tz *tz, int64_t utc_secs);
+
 /* Free every zone handed out. */
 void bw_tz_free_all(void);
 

@@ -1103,6 +1103,24 @@ static void test_hour_site_tz(void)
 	CHECK_EQ_INT(ngot, 1);
 	bw_engine_free(e);
 	rules_dir_rm();
+
+	/* the hours around the spring change: 2026-03-29 01:00 UTC is 03:00
+	 * CEST (02:xx does not exist), and 00:59 UTC is 01:59 CET */
+	ngot = 0;
+	rules_dir("rule three\n  when hour(ts) == 3\n\nrule one\n  when hour(ts) == 1\n");
+	e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	int64_t change = 1774746000; /* 2026-03-29T01:00:00Z */
+	ev = mkweb(change - 60, "192.0.2.1", "/", NULL, 200, 1);
+	bw_engine_event(e, &ev);
+	ev = mkweb(change + 1800, "192.0.2.1", "/", NULL, 200, 2);
+	bw_engine_event(e, &ev);
+	CHECK_EQ_INT(count_rule("one"), 1);
+	CHECK_EQ_INT(count_rule("three"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
 }
 
 static void test_alert_step_sequence(void)
