@@ -185,6 +185,16 @@ static size_t make_key(const bw_event *ev, char *k, size_t cap)
 		k[n++] = 0;
 		memcpy(k + n, ev->src_ip.addr, 16);
 		n += 16;
+	} else if (ev->user.n) {
+		/* a device that names no client address at the start or
+		 * end (PAN-OS GlobalProtect SYSTEM logs: "configuration
+		 * generated ... Private IP", "logout succeeded"): one session
+		 * per user on that device */
+		if (ev->user.n > MAX_PART)
+			return 0;
+		k[n++] = 'U';
+		memcpy(k + n, ev->user.p, ev->user.n);
+		n += ev->user.n;
 	} else {
 		return 0;
 	}

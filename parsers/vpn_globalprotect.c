@@ -203,7 +203,9 @@ static enum bw_parse_rc gp_system(struct bw_parse_ctx *ctx, const bw_str *f,
 		return BW_PARSE_OK;
 	}
 	if (bw_vpn_find(id.p, id.p + n, "-logout-succ")) {
-		ev->kind = BW_KIND_LOGOUT;
+		/* the end of the tunnel that -config-succ opened (the
+		 * session table keys both by device and user) */
+		ev->kind = BW_KIND_SESSION_END;
 		return BW_PARSE_OK;
 	}
 	ctx->reason = "panos: GlobalProtect SYSTEM event not modelled";
