@@ -434,6 +434,27 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 		ev->src_host = client;
 }
 
+/* The first public address of a forwarded list ("a, b" or "a b") into
+ * *ip; *ip is left alone when there is none. */
+static void first_public(bw_str list, bw_ip *ip)
+{
+	const char *p = list.p, *end = p + list.n;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		const char *e = p;
+		while (e < end && *e != ' ' && *e != ',')
+			e++;
+		bw_ip a;
+		if (e > p && bw_ip_parse(p, (size_t)(e - p), &a) &&
+		    !bw_ip_is_private(&a)) {
+			*ip = a;
+			return;
+		}
+		p = e;
+	}
+}
+
 static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 				  size_t n, bw_event *ev)
 {
@@ -452,8 +473,15 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = variant_name[sc.variant];
 	set_client(ev, sc.xff_lead, sc.client);
-	if (sc.xff_tail.p && !is_dash(sc.xff_tail))
+	if (sc.xff_tail.p && !is_dash(sc.xff_tail)) {
+		/* nginx's trailing "$http_x_forwarded_for": when the peer is
+		 * one of the site's own (a private load balancer or proxy),
+		 * the client is in the list; from a public peer the header
+		 * is the client's own word and is only kept */
+		if (ev->src_ip.family && bw_ip_is_private(&ev->src_ip))
+			first_public(sc.xff_tail, &ev->src_ip);
 		ev->forwarded_for = sc.xff_tail;
+	}
 	if (sc.vhost.p) {
 		bw_str vh = sc.vhost;
 		const char *colon = memchr(vh.p, ':', vh.n);
