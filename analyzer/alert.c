@@ -69,6 +69,8 @@ int bw_alert_field_text(struct bw_buf *b, const bw_event *ev, int field)
 		char tmp[64];
 		size_t n = bw_ip_format(ip, tmp, sizeof(tmp));
 		bw_buf_add(b, tmp, n);
+		if (field == BW_F_SRC_NET && ip->family == 6)
+			bw_buf_adds(b, "/64");
 		return 1;
 	}
 	case BW_FT_INT: {

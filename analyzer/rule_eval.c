@@ -2735,6 +2735,7 @@ field_present(const bw_event *ev, int f)
 	case BW_F_DURATION: return ev->duration_ms != BW_NUM_ABSENT;
 	case BW_F_TARGET_USER: return ev->target_user.p != NULL;
 	case BW_F_URL_PATH_NORM: return ev->url_path.p != NULL;
+	case BW_F_SRC_NET: return ev->src_ip.family != 0;
 	default: return 1;
 	}
 }
@@ -2797,8 +2798,8 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	}
 	/* events of one source and kind mostly lack the same fields: the
 	 * mask for that shape is kept (okmemo) */
-	_Static_assert(BW_F__COUNT <= 40, "okmemo key: fields below bit 40");
-	uint64_t key = miss | (uint64_t)(src * BW_KIND__COUNT + kind + 1) << 40;
+	_Static_assert(BW_F__COUNT <= 48, "okmemo key: fields below bit 48");
+	uint64_t key = miss | (uint64_t)(src * BW_KIND__COUNT + kind + 1) << 48;
 	unsigned slot = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 60) &
 			(OKMEMO_SLOTS - 1);
 	uint64_t *ok = e->okmask + (size_t)slot * rw;

@@ -167,6 +167,7 @@ static const struct bw_field_desc fields[BW_F__COUNT] = {
 	[BW_F_IDENTITY] = { "identity", "breachwatch.identity", BW_FT_STR },
 	[BW_F_URL_PATH_NORM] = { "url.path.normalized",
 				 "breachwatch.url_path_normalized", BW_FT_STR },
+	[BW_F_SRC_NET] = { "src.net", "breachwatch.source_net", BW_FT_IP },
 };
 
 const struct bw_field_desc *bw_field_desc(enum bw_field_id id)
@@ -265,9 +266,19 @@ int bw_field_get_int(const bw_event *ev, enum bw_field_id id, int64_t *out)
 
 int bw_field_get_ip(const bw_event *ev, enum bw_field_id id, const bw_ip **ip)
 {
+	/* src.net is computed: valid until the thread's next call */
+	static _Thread_local bw_ip net;
 	const bw_ip *v;
 	switch (id) {
 	case BW_F_SRC_IP: v = &ev->src_ip; break;
+	case BW_F_SRC_NET:
+		if (!ev->src_ip.family)
+			return 0;
+		net = ev->src_ip;
+		if (net.family == 6)
+			memset(net.addr + 8, 0, 8);
+		*ip = &net;
+		return 1;
 	case BW_F_DST_IP: v = &ev->dst_ip; break;
 	case BW_F_ASSIGNED_IP: v = &ev->assigned_ip; break;
 	default:

@@ -199,6 +199,8 @@ enum bw_field_id {
 	BW_F_TARGET_USER, BW_F_COMMAND, BW_F_IDENTITY,
 	BW_F_URL_PATH_NORM, /* computed by the rule engine from url.path
 	                       (bw_path_normalize); not stored in events */
+	BW_F_SRC_NET,       /* src.ip, an IPv6 address cut to its /64: the
+	                       network one client holds (computed) */
 	BW_F__COUNT
 };
 
