@@ -414,30 +414,42 @@ static int wrapper_key(const char *s, size_t i)
 	return 0;
 }
 
-/* Scan s[*i..n) with the framer's string/depth state until the depth
- * returns to 0. @return 1 when it did (*i past that byte), 0 when the
- * bytes ran out. Newlines are counted in jnl. */
+enum { JS_NONE, JS_OPEN, JS_CLOSED };
+
+/* Advance the framer's string and depth state over byte c, counting
+ * newlines in jnl. @return JS_OPEN when c opened an object or array
+ * (counted in jdepth), JS_CLOSED when it closed the outermost one. */
+static inline int jstep(struct bw_input *in, unsigned char c)
+{
+	if (c == '\n')
+		in->jnl++;
+	if (in->jstr) {
+		if (in->jesc)
+			in->jesc = 0;
+		else if (c == '\\')
+			in->jesc = 1;
+		else if (c == '"')
+			in->jstr = 0;
+		return JS_NONE;
+	}
+	if (c == '"') {
+		in->jstr = 1;
+	} else if (c == '{' || c == '[') {
+		in->jdepth++;
+		return JS_OPEN;
+	} else if ((c == '}' || c == ']') && in->jdepth && !--in->jdepth) {
+		return JS_CLOSED;
+	}
+	return JS_NONE;
+}
+
+/* Scan s[*i..n) until the depth returns to 0. @return 1 when it did (*i
+ * past that byte), 0 when the bytes ran out. */
 static int jscan_close(struct bw_input *in, const char *s, size_t n, size_t *i)
 {
 	size_t k = *i;
 	while (k < n) {
-		unsigned char c = (unsigned char)s[k++];
-		if (c == '\n')
-			in->jnl++;
-		if (in->jstr) {
-			if (in->jesc)
-				in->jesc = 0;
-			else if (c == '\\')
-				in->jesc = 1;
-			else if (c == '"')
-				in->jstr = 0;
-			continue;
-		}
-		if (c == '"') {
-			in->jstr = 1;
-		} else if (c == '{' || c == '[') {
-			in->jdepth++;
-		} else if ((c == '}' || c == ']') && in->jdepth && !--in->jdepth) {
+		if (jstep(in, (unsigned char)s[k++]) == JS_CLOSED) {
 			*i = k;
 			return 1;
 		}
@@ -569,35 +581,19 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 			} else {
 				while (i < lim) {
 					unsigned char c = (unsigned char)s[i++];
-					if (c == '\n')
-						in->jnl++;
-					if (in->jstr) {
-						if (in->jesc)
-							in->jesc = 0;
-						else if (c == '\\')
-							in->jesc = 1;
-						else if (c == '"')
-							in->jstr = 0;
-						continue;
+					int r = jstep(in, c);
+					if (r == JS_OPEN && c == '[' && in->jdepth == 2 &&
+					    in->jctx != JC_WRAP && wrapper_key(s, i - 1)) {
+						/* a wrapper: the records are its
+						 * array's elements */
+						in->jouter = in->jctx;
+						in->jctx = JC_WRAP;
+						jconsume(in, i);
+						in->jrec = 0;
+						closed = 2;
+						break;
 					}
-					if (c == '"') {
-						in->jstr = 1;
-					} else if (c == '{' || c == '[') {
-						in->jdepth++;
-						if (c == '[' && in->jdepth == 2 &&
-						    in->jctx != JC_WRAP &&
-						    wrapper_key(s, i - 1)) {
-							/* a wrapper: the records are
-							 * its array's elements */
-							in->jouter = in->jctx;
-							in->jctx = JC_WRAP;
-							jconsume(in, i);
-							in->jrec = 0;
-							closed = 2;
-							break;
-						}
-					} else if ((c == '}' || c == ']') && in->jdepth &&
-						   !--in->jdepth) {
+					if (r == JS_CLOSED) {
 						closed = 1;
 						break;
 					}

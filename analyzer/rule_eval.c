@@ -2234,36 +2234,45 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 	emit(e, ri, ev, sev, NULL, NULL, 0, 0, supp_take(&s->sup), NULL);
 }
 
-/* An event older than its rule's window: the window it would belong to
- * is gone, so it counts on its own; the key's suppression still holds. */
-__attribute__((noinline))
-static void on_threshold_late(struct bw_engine *e, int ri, const bw_event *ev,
-			      const struct kmemo *km)
+/* The window state of rule ri's key km, created when new (its ring set
+ * up). @return NULL when out of memory or refused by the cap. */
+static inline __attribute__((always_inline)) struct thr_state *
+thr_state_get(struct bw_engine *e, int ri, const struct kmemo *km, int *created)
 {
 	const struct bw_rule *r = &e->rs->rules[ri];
 	struct rrun *rr = &e->run[ri];
-	uint32_t rep = ev->repeat ? ev->repeat : 1;
+	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, km->key,
+						      km->len, km->hash,
+						      e->clock, created);
+	if (!k)
+		return NULL;
+	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
+	if (*created)
+		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms,
+			       thr_inline_bytes(r));
+	return s;
+}
+
+/* An event (record rec) older than its rule's window: the window it
+ * would belong to is gone, so it counts on its own; the key's
+ * suppression still holds. */
+__attribute__((noinline))
+static void on_threshold_late(struct bw_engine *e, int ri, const bw_event *ev,
+			      const struct kmemo *km, const struct bw_wrec *rec)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
 	struct agg g;
-	g.count = rep;
-	for (int i = 0; i < r->nsum; i++) {
-		int64_t v;
-		g.sum[i] = bw_field_get_int(ev, (enum bw_field_id)r->sum_field[i], &v) ?
-				   v * (int64_t)rep : 0;
-	}
+	g.count = rec->repeat;
+	for (int i = 0; i < r->nsum; i++)
+		g.sum[i] = rec->sum[i];
 	for (int i = 0; i < r->ndist; i++)
-		g.dist[i] = value_hash(e, ev, r->dist_field[i]) != 0;
+		g.dist[i] = rec->dh[i] != 0;
 	if (r->trigger >= 0 ? !atrue(e->rs, r->trigger, &g) : g.count < 1)
 		return;
 	int created;
-	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, km->key,
-						      km->len, km->hash,
-						      e->clock, &created);
-	if (!k)
+	struct thr_state *s = thr_state_get(e, ri, km, &created);
+	if (!s)
 		return;
-	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
-	if (created)
-		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms,
-			       thr_inline_bytes(r));
 	int sev = alert_severity(e, ri, ev);
 	if (!suppress_check(e, ri, &s->sup, ev, sev))
 		return;
@@ -2278,13 +2287,6 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		return;
 	int64_t cutoff = e->clock - r->window_ms;
 	struct rrun *rr = &e->run[ri];
-	if (ev->ts_ms <= cutoff) {
-		/* too late for the key's window, which has moved on: judged
-		 * alone (Apache logs a long download when it ends, stamped
-		 * when it began) */
-		on_threshold_late(e, ri, ev, km);
-		return;
-	}
 	/* the slot is a likely cache miss on a big table: start it, and
 	 * build the record while it loads */
 	bw_wtable_prefetch_slot(rr->st, km->hash);
@@ -2300,18 +2302,19 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	}
 	for (int i = 0; i < r->ndist; i++)
 		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
-	int created;
-	struct bw_wkey *k = bw_wtable_get_lane_hashed(rr->st, rr->lane, km->key,
-						      km->len, km->hash,
-						      e->clock, &created);
-	if (!k)
+	if (ev->ts_ms <= cutoff) {
+		/* too late for the key's window, which has moved on: judged
+		 * alone (Apache logs a long download when it ends, stamped
+		 * when it began) */
+		on_threshold_late(e, ri, ev, km, &rec);
 		return;
-	struct thr_state *s = bw_wkey_lane_state(rr->st, k, rr->lane);
+	}
+	int created;
+	struct thr_state *s = thr_state_get(e, ri, km, &created);
+	if (!s)
+		return;
 	if (!created)
 		bw_wring_prefetch(&s->ring);
-	else
-		bw_wring_setup(&s->ring, r->nsum, r->ndist, r->window_ms,
-			       thr_inline_bytes(r));
 	bw_wring_expire(&s->ring, cutoff);
 	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS,
 			       e->run[ri].dist_cap, &e->budget);

@@ -252,7 +252,9 @@ const char *bw_tz_name(const struct bw_tz *tz)
 	return tz->name[0] ? tz->name : "local";
 }
 
-static int32_t offset_for(const struct bw_tz *tz, int64_t local)
+/* Make tz the process zone for the C library's conversions. @return
+ * what tz_leave needs to put the previous TZ back. */
+static char *tz_enter(const struct bw_tz *tz)
 {
 	char *saved = NULL;
 	const char *old = getenv("TZ");
@@ -263,13 +265,11 @@ static int32_t offset_for(const struct bw_tz *tz, int64_t local)
 	else if (old)
 		unsetenv("TZ");
 	tzset();
+	return saved;
+}
 
-	time_t t = (time_t)local;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	tm.tm_isdst = -1;
-	time_t utc = mktime(&tm);
-
+static void tz_leave(char *saved)
+{
 	if (saved) {
 		setenv("TZ", saved, 1);
 		free(saved);
@@ -277,6 +277,17 @@ static int32_t offset_for(const struct bw_tz *tz, int64_t local)
 		unsetenv("TZ");
 	}
 	tzset();
+}
+
+static int32_t offset_for(const struct bw_tz *tz, int64_t local)
+{
+	char *saved = tz_enter(tz);
+	time_t t = (time_t)local;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	tm.tm_isdst = -1;
+	time_t utc = mktime(&tm);
+	tz_leave(saved);
 	if (utc == (time_t)-1)
 		return 0;
 	return (int32_t)(local - (int64_t)utc);
@@ -286,27 +297,13 @@ int32_t bw_tz_offset_at(const struct bw_tz *tz, int64_t utc_secs)
 {
 	if (tz->utc)
 		return 0;
-	char *saved = NULL;
-	const char *old = getenv("TZ");
-	if (old)
-		saved = strdup(old);
-	if (tz->name[0])
-		setenv("TZ", tz->name, 1);
-	else if (old)
-		unsetenv("TZ");
-	tzset();
+	char *saved = tz_enter(tz);
 	time_t t = (time_t)utc_secs;
 	struct tm tm;
 	int32_t off = 0;
 	if (localtime_r(&t, &tm))
 		off = (int32_t)tm.tm_gmtoff;
-	if (saved) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else {
-		unsetenv("TZ");
-	}
-	tzset();
+	tz_leave(saved);
 	return off;
 }
 
