@@ -583,7 +583,7 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 					unsigned char c = (unsigned char)s[i++];
 					int r = jstep(in, c);
 					if (r == JS_OPEN && c == '[' && in->jdepth == 2 &&
-					    in->jctx != JC_WRAP && wrapper_key(s, i - 1)) {
+					    in->jctx == JC_TOP && wrapper_key(s, i - 1)) {
 						/* a wrapper: the records are its
 						 * array's elements */
 						in->jouter = in->jctx;
@@ -641,8 +641,12 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 
 int bw_input_json_sniff(struct bw_input *in)
 {
-	if (in->start == in->end && !in->dec_eof)
-		(void)fill(in);
+	/* decide on a whole first line (a pipe may deliver a piece of
+	 * one), or a full buffer, or all there is */
+	while (!in->dec_eof && in->end - in->start < in->cap - 1 &&
+	       !memchr(in->buf + in->start, '\n', in->end - in->start))
+		if (fill(in) <= 0)
+			break;
 	const char *s = in->buf + in->start, *e = in->buf + in->end;
 	if (in->base_offset + in->start == 0 && e - s >= 3 &&
 	    memcmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -666,6 +670,17 @@ int bw_input_json_sniff(struct bw_input *in)
 		json = 1; /* the first object is longer than the buffer */
 		for (const char *q = s; q < e; q++) {
 			char c = *q;
+			if (c == '\n') {
+				/* the first object spans lines: pretty-printed,
+				 * unless the next line opens an object of its
+				 * own (JSON lines whose first line is cut) */
+				const char *r = q + 1;
+				while (r < e && (*r == ' ' || *r == '\t' || *r == '\r' ||
+						 *r == '\n'))
+					r++;
+				json = r == e || *r != '{';
+				break;
+			}
 			if (str) {
 				if (esc)
 					esc = 0;
@@ -675,9 +690,6 @@ int bw_input_json_sniff(struct bw_input *in)
 					str = 0;
 			} else if (c == '"') {
 				str = 1;
-			} else if (c == '\n') {
-				json = 1;
-				break;
 			} else if (c == '{' || c == '[') {
 				depth++;
 				if (c == '[' && depth == 2 &&

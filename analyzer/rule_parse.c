@@ -198,6 +198,32 @@ static void lower_inplace(char *s, size_t n)
 			s[i] = (char)(s[i] + 32);
 }
 
+/* ------------------------------------------------------------ units */
+
+/* What a number with a unit is (bw_rnum_parse's kind): 0 a plain number
+ * (a count, a status, a port), 1 a size, 2 a duration. */
+static int field_unit(int f)
+{
+	switch ((enum bw_field_id)f) {
+	case BW_F_BYTES_OUT:
+	case BW_F_BYTES_IN:
+	case BW_F_HTTP_BYTES: return 1;
+	case BW_F_DURATION: return 2;
+	default: return 0;
+	}
+}
+
+static const char *unit_name(int kind)
+{
+	return kind == 1 ? "byte count" : kind == 2 ? "duration" : "number";
+}
+
+static const char *unit_list(int kind)
+{
+	return kind == 1 ? "(units B KB MB GB KiB MiB GiB TiB)" :
+	       kind == 2 ? "(units ms s m h d w)" : "(no unit)";
+}
+
 /* One set element at the current token, added to set si. */
 static int parse_set_value(struct P *ps, int32_t si, int ftype, int lower)
 {
@@ -347,6 +373,20 @@ static int32_t parse_in(struct P *ps, int field, int fl)
 	ps->paren++;
 	advance(ps);
 	while (ps->tok.t != RT_RB) {
+		int64_t uv;
+		int uk;
+		if ((d->type == BW_FT_INT || d->type == BW_FT_TIME) &&
+		    ps->tok.t == RT_WORD &&
+		    bw_rnum_parse(ps->tok.p, ps->tok.n, &uv, &uk) && uk &&
+		    uk != field_unit(field)) {
+			char b[80];
+			err_at(ps, &ps->tok, "%s is a %s; %s is a %s %s",
+			       tok_text(ps, b, sizeof(b)), unit_name(uk), d->name,
+			       unit_name(field_unit(field)),
+			       unit_list(field_unit(field)));
+			ps->paren--;
+			return -1;
+		}
 		if (parse_set_value(ps, si, (int)d->type, lower)) {
 			ps->paren--;
 			return -1;
@@ -558,32 +598,6 @@ static int32_t parse_hour(struct P *ps)
 	ND(n).ival = v;
 	advance(ps);
 	return n;
-}
-
-/* ------------------------------------------------------------ units */
-
-/* What a number with a unit is (bw_rnum_parse's kind): 0 a plain number
- * (a count, a status, a port), 1 a size, 2 a duration. */
-static int field_unit(int f)
-{
-	switch ((enum bw_field_id)f) {
-	case BW_F_BYTES_OUT:
-	case BW_F_BYTES_IN:
-	case BW_F_HTTP_BYTES: return 1;
-	case BW_F_DURATION: return 2;
-	default: return 0;
-	}
-}
-
-static const char *unit_name(int kind)
-{
-	return kind == 1 ? "byte count" : kind == 2 ? "duration" : "number";
-}
-
-static const char *unit_list(int kind)
-{
-	return kind == 1 ? "(units B KB MB GB KiB MiB GiB TiB)" :
-	       kind == 2 ? "(units ms s m h d w)" : "(no unit)";
 }
 
 static int32_t parse_primary(struct P *ps)

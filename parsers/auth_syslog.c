@@ -310,6 +310,11 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 {
 	struct syslog_years scratch = { 0 };
 	struct syslog_state *st = ctx->state; /* NULL: no repeats */
+	/* a repeat repeats the line just before; whatever this line turns
+	 * out to be (unparsable included), it is that line now */
+	uint32_t rep_n = st ? st->rep_n : 0;
+	if (st)
+		st->rep_n = 0;
 	struct syslog_years *yr = st ? &st->y : &scratch; /* no state:
 		each line on its own, no rollover tracking */
 	struct bw_cur c = bw_cur_make(line, n);
@@ -466,12 +471,13 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 	size_t mn = (size_t)(c.end - c.p);
 	uint64_t times = bsd_repeat(msg, mn);
 	if (times) {
-		if (!st || !st->rep_n) {
+		if (!st || !rep_n) {
 			ctx->reason = "BSD 'last message repeated': the message "
 				      "before it is no event";
 			return BW_PARSE_IGNORED;
 		}
 		/* parse the kept message again, as if logged N times here */
+		st->rep_n = rep_n; /* a chain of repeats repeats it again */
 		if (st->rep_prog_n)
 			memcpy(st->rep_buf, st->rep_prog, st->rep_prog_n);
 		memcpy(st->rep_buf + st->rep_prog_n, st->rep_msg, st->rep_n);

@@ -15,7 +15,8 @@
  *
  * Events modelled: 4624 logon (logon type as auth_method; the null
  * session, NT AUTHORITY service accounts and machine accounts are kind
- * other: not a person signing in), 4625 failed
+ * other: not a person signing in; a "$" account only over the network),
+ * 4625 failed
  * logon (Status/SubStatus as reason), 4634/4647 logoff, 4648 explicit
  * credentials, 4672 special privileges, 4740 lockout, 4768 Kerberos TGT,
  * 4771 Kerberos pre-auth failure, 4776 NTLM validation. Other event ids
@@ -208,7 +209,7 @@ static void set_logon_type(const struct win_rec *r, bw_event *ev)
  * (ANONYMOUS LOGON, which scanners open after their failed guesses), the
  * service accounts of NT AUTHORITY and the desktop/font-driver ones, and
  * machine accounts (WS017$). @return its reason, NULL for a person. */
-static const char *not_a_person(bw_str user, bw_str dom)
+static const char *not_a_person(bw_str user, bw_str dom, int64_t logon_type)
 {
 	if (!user.n)
 		return NULL;
@@ -217,7 +218,10 @@ static const char *not_a_person(bw_str user, bw_str dom)
 	if (bw_str_ieq(dom, "NT AUTHORITY") || bw_str_ieq(dom, "Window Manager") ||
 	    bw_str_ieq(dom, "Font Driver Host"))
 		return "service_account";
-	if (user.p[user.n - 1] == '$')
+	/* a computer authenticates over the network; an account named
+	 * "x$" signing in at the console or over RDP is a person (a
+	 * hidden account is an old trick) */
+	if (user.p[user.n - 1] == '$' && logon_type == 3)
 		return "machine_account";
 	return NULL;
 }
@@ -239,7 +243,9 @@ static enum bw_parse_rc win_build(struct bw_parse_ctx *ctx, const struct win_rec
 		if (!ev->src_ip.family && !bw_str_present(ev->src_host))
 			ev->src_host = fstr(r, WF_WORKSTATION_NAME);
 		{
-			const char *np = not_a_person(ev->user, ev->user_domain);
+			int64_t lt = 0;
+			view_int(r->f[WF_LOGON_TYPE], &lt);
+			const char *np = not_a_person(ev->user, ev->user_domain, lt);
 			if (np) {
 				ev->kind = BW_KIND_OTHER;
 				set_reason(ev, np);

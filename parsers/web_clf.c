@@ -445,8 +445,21 @@ static void first_public(bw_str list, bw_ip *ip)
 		const char *e = p;
 		while (e < end && *e != ' ' && *e != ',')
 			e++;
+		/* an element may carry its port: "a.b.c.d:p", "[v6]:p" */
+		const char *as = p, *ae = e;
+		if (ae > as && *as == '[') {
+			const char *rb = memchr(as, ']', (size_t)(ae - as));
+			if (rb) {
+				as++;
+				ae = rb;
+			}
+		} else {
+			const char *colon = memchr(as, ':', (size_t)(ae - as));
+			if (colon && !memchr(colon + 1, ':', (size_t)(ae - colon - 1)))
+				ae = colon;
+		}
 		bw_ip a;
-		if (e > p && bw_ip_parse(p, (size_t)(e - p), &a) &&
+		if (ae > as && bw_ip_parse(as, (size_t)(ae - as), &a) &&
 		    !bw_ip_is_private(&a)) {
 			*ip = a;
 			return;

@@ -222,12 +222,14 @@ static void test_winlogbeat_golden(void)
 			 * account, the null session) is kind other */
 			const char *tu = json_string_value(bw_json_path_get(doc, "winlog.event_data.TargetUserName"));
 			const char *td = json_string_value(bw_json_path_get(doc, "winlog.event_data.TargetDomainName"));
+			const char *lt = json_string_value(bw_json_path_get(doc, "winlog.event_data.LogonType"));
 			if (code == 4624 && tu && td &&
 			    (!strcasecmp(tu, "ANONYMOUS LOGON") ||
 			     !strcasecmp(td, "NT AUTHORITY") ||
 			     !strcasecmp(td, "Window Manager") ||
 			     !strcasecmp(td, "Font Driver Host") ||
-			     (*tu && tu[strlen(tu) - 1] == '$'))) {
+			     (*tu && tu[strlen(tu) - 1] == '$' && lt &&
+			      !strcmp(lt, "3")))) {
 				want_kind = BW_KIND_OTHER;
 				nonperson++;
 			} else if (code == 4624) {

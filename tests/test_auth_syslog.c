@@ -146,6 +146,10 @@ static void test_repeated(void)
 	CHECK_EQ_INT(R.ev.repeat, 12);
 	CHECK_STR_VIEW(R.ev.command, "/bin/ls");
 	CHECK_STR_VIEW(R.ev.program, "sudo");
+	/* nor after a line that does not parse */
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:03 h sshd[5]: Failed password for admin from 198.51.100.6 port 33000 ssh2"), BW_PARSE_OK);
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:0x h sshd[5]: error: kex_exchange_identification"), BW_PARSE_MALFORMED);
+	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:04 h sshd[5]: last message repeated 30 times"), BW_PARSE_IGNORED);
 	/* after a line that is no event there is nothing to repeat */
 	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:03 h sshd[5]: subsystem request for sftp by user vagrant"), BW_PARSE_IGNORED);
 	CHECK_EQ_INT(auth_run(&R, "Nov 27 13:04:04 h sshd[5]: last message repeated 2 times"), BW_PARSE_IGNORED);

@@ -388,6 +388,20 @@ static void test_json_records(void)
 	CHECK_EQ_INT(g.lineno[1], 4);
 	got_free(&g);
 
+	/* JSON lines whose first line is cut short stay lines: the next
+	 * line opens an object of its own (found by the regression review) */
+	const char cutfirst[] = "{\"a\":1,\"b\":\"tru\n{\"a\":2}\n{\"a\":3}\n";
+	CHECK(!read_json(tmpfile_with("cf.json", cutfirst, sizeof(cutfirst) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 3);
+	got_free(&g);
+	/* records of an array with a "value" member are records, not a
+	 * wrapper: a wrapper is a document of its own */
+	const char valrec[] = "[{\"a\":1,\"value\":[{\"x\":1}]},{\"a\":2}]";
+	CHECK(read_json(tmpfile_with("vr.json", valrec, sizeof(valrec) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 2);
+	CHECK_EQ_STR(g.line[0], "{\"a\":1,\"value\":[{\"x\":1}]}");
+	got_free(&g);
+
 	/* JSON lines stay lines; so do logs that start with '[' */
 	const char ndjson[] = "{\"a\":1}\n{\"a\":2}\n";
 	CHECK(!read_json(tmpfile_with("n.json", ndjson, sizeof(ndjson) - 1), 0, &g));

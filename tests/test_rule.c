@@ -218,13 +218,16 @@ static void test_unit_mismatch(void)
 		"  when bytes_out > 0\n"
 		"  group src.ip\n"
 		"  window 1h\n"
-		"  trigger count >= 5GiB or sum(bytes_out) >= 1GiB and count >= 5\n", /* 14 */
+		"  trigger count >= 5GiB or sum(bytes_out) >= 1GiB and count >= 5\n" /* 14 */
+		"rule t.e\n"
+		"  when bytes_out in [1GiB, 10m]\n",     /* 16 */
 		NULL, 0, &err);
 	const char *want =
 		"t.rules:2:21: '10m' is a duration; bytes_out is a byte count (units B KB MB GB KiB MiB GiB TiB)\n"
 		"t.rules:4:20: '10GB' is a byte count; duration is a duration (units ms s m h d w)\n"
 		"t.rules:9:26: 'sum(bytes_out)' is a byte count, '1h' a duration\n"
-		"t.rules:14:17: 'count' is a count, '5GiB' a size\n";
+		"t.rules:14:17: 'count' is a count, '5GiB' a size\n"
+		"t.rules:16:28: '10m' is a duration; bytes_out is a byte count (units B KB MB GB KiB MiB GiB TiB)\n";
 	CHECK_EQ_STR(err.buf ? err.buf : "", want);
 	bw_ruleset_free(rs);
 	bw_rerr_fini(&err);
