@@ -1960,6 +1960,14 @@ static void allow_add(void *c, const char *v, size_t n, int line, int col)
 	if (kind == 3) {
 		/* "ip 10.0.0.0/8", "user alice", "agent Nagios*", or a bare
 		 * address / network */
+		static const char *const kw[] = { "ip", "cidr", "user", "agent" };
+		for (size_t k = 0; k < 4; k++)
+			if (n == strlen(kw[k]) && !memcmp(v, kw[k], n)) {
+				bw_rerr_add(x->err, x->path, line, col,
+					    "'%s' needs a value ('%s VALUE')",
+					    kw[k], kw[k]);
+				return;
+			}
 		const char *sp = memchr(v, ' ', n);
 		size_t kl = sp ? (size_t)(sp - v) : 0;
 		if (sp && ((kl == 2 && !memcmp(v, "ip", 2)) ||
@@ -1973,6 +1981,7 @@ static void allow_add(void *c, const char *v, size_t n, int line, int col)
 			v = sp;
 			while (*v == ' ')
 				v++;
+			col += (int)(v - (sp - kl)); /* errors point at the value */
 			n -= (size_t)(v - (sp - kl));
 		} else {
 			kind = 0;

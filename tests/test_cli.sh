@@ -163,6 +163,13 @@ line 192.0.2.1 10 /a >"$tmp/ino.log"
 $BW scan "$tmp/ino.log" >/dev/null 2>"$tmp/err"
 check "no late events: no warning" sh -c "! grep -q 'came after newer' '$tmp/err'"
 
+# --allow errors point at the value, and a keyword without one says so
+printf 'ip 999.1.1.1\nuser\n' >"$tmp/allow.txt"
+$BW scan --allow "$tmp/allow.txt" /dev/null >/dev/null 2>"$tmp/err"
+check "--allow bad value: exit 2" [ $? = 2 ]
+check "--allow bad value: column of the value" grep -q "allow.txt:1:4: '999.1.1.1' is not an address" "$tmp/err"
+check "--allow keyword alone: says what is missing" grep -q "allow.txt:2:1: 'user' needs a value" "$tmp/err"
+
 # --- per-rule overrides: --set and override blocks ------------------------
 bf=testdata/rules/auth.bruteforce-source/fire/auth.log
 $BW scan --json --fail-on none $bf >"$tmp/out" 2>/dev/null
