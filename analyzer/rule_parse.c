@@ -1206,8 +1206,9 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 				if (f < 0 || (sum && bw_field_desc((enum bw_field_id)f)->type !=
 							     BW_FT_INT)) {
 					bw_rerr_add(ps->err, ps->lx.file, line,
-						    col + 1 + (int)i,
-						    "unknown or non-numeric field in '{%.*s}'",
+						    col + 1 + (int)i, f < 0 ?
+						    "unknown field in '{%.*s}'" :
+						    "sum() of a field that is no number in '{%.*s}'",
 						    (int)nl, nm);
 					ps->bad = 1;
 					goto fail;
@@ -1271,22 +1272,28 @@ static int parse_duration(struct P *ps, int64_t *ms)
 	return 0;
 }
 
+/* F, ... into out: written only when the whole list parses, so a bad
+ * override leaves the rule's fields as they were (one error, not one
+ * more for every rule that uses them). */
 static int parse_fields(struct P *ps, int *out, int *nout)
 {
-	*nout = 0;
+	int tmp[BW_RMAX_GROUP], n = 0;
 	for (;;) {
 		int f = parse_field(ps);
 		if (f < 0)
 			return -1;
-		if (*nout >= BW_RMAX_GROUP) {
+		if (n >= BW_RMAX_GROUP) {
 			err_at(ps, &ps->tok, "%s", "at most 4 group fields");
 			return -1;
 		}
-		out[(*nout)++] = f;
+		tmp[n++] = f;
 		if (ps->tok.t != RT_COMMA)
-			return 0;
+			break;
 		advance(ps);
 	}
+	memcpy(out, tmp, (size_t)n * sizeof(*tmp));
+	*nout = n;
+	return 0;
 }
 
 static int parse_severity(struct P *ps, int *sev)

@@ -163,6 +163,10 @@ line 192.0.2.1 10 /a >"$tmp/ino.log"
 $BW scan "$tmp/ino.log" >/dev/null 2>"$tmp/err"
 check "no late events: no warning" sh -c "! grep -q 'came after newer' '$tmp/err'"
 
+# a bad --set is one error: the rule keeps its fields for the rules using them
+$BW rules check --set 'auth.bruteforce-source.group=' >/dev/null 2>"$tmp/err"
+check "bad --set group: one error" [ "$(wc -l <"$tmp/err")" = 1 ]
+
 # --allow errors point at the value, and a keyword without one says so
 printf 'ip 999.1.1.1\nuser\n' >"$tmp/allow.txt"
 $BW scan --allow "$tmp/allow.txt" /dev/null >/dev/null 2>"$tmp/err"
