@@ -574,7 +574,7 @@ static void test_message_placeholders(void)
 		"override s\n  message \"{runs}\"\n", NULL, 0, &err);
 	CHECK_EQ_STR(err.buf,
 		     "t.rules:3:20: unknown placeholder '{nope}'\n"
-		     "t.rules:6:12: unknown or non-numeric field in '{sum(user)}'\n"
+		     "t.rules:6:12: sum() of a field that is no number in '{sum(user)}'\n"
 		     "t.rules:9:12: unclosed '{' in message\n"
 		     "t.rules:12:18: '{runs}' needs a sequence with a counted step (with runs=N)\n"
 		     "t.rules:14:12: '{runs}' needs a sequence with a counted step (with runs=N)\n"
