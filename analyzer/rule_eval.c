@@ -359,10 +359,12 @@ struct bw_engine {
 	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
 	uint64_t *pfrules;         /* BW_F__COUNT * rw: rules with a prefilter
 	                              regex on field f */
-	/* rw: rules a recent() names. They meet each event before the
-	 * others, so a rule escalating on recent(x) sees x triggered by the
-	 * same event whatever file defines either. */
-	uint64_t *early;
+	/* Rules by level, nlv * rw: level 0 names no recent(), level k
+	 * names rules of levels below k. Each event meets the levels in
+	 * order, so a rule escalating on recent(x) sees x triggered by the
+	 * same event whatever file defines either, down a chain too. */
+	uint64_t *lvmask;
+	int nlv;
 	uint64_t *todo;            /* rw: the current event's rules */
 	uint64_t *stmask;          /* BW_STATUS_BITS * rw: rules an event of
 	                              http.status s can pass (row 0: all, for
@@ -1192,6 +1194,75 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 	return e->cand;
 }
 
+#define RECENT_LEVELS 8
+
+/* The deepest level among the rules node ni's recent() names, plus one. */
+static int recent_depth(const struct bw_ruleset *rs, int32_t ni, const int *lv)
+{
+	if (ni < 0)
+		return 0;
+	const struct bw_rnode *n = &rs->nodes[ni];
+	switch ((enum bw_rop)n->op) {
+	case RN_AND:
+	case RN_OR: {
+		int a = recent_depth(rs, n->a, lv), b = recent_depth(rs, n->b, lv);
+		return a > b ? a : b;
+	}
+	case RN_NOT:
+		return recent_depth(rs, n->a, lv);
+	case RN_RECENT:
+		return n->a >= 0 ? lv[n->a] + 1 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Each rule's level: 0 when it names no recent(), else one above the
+ * rules it names (a cycle stops at RECENT_LEVELS - 1). @return 0, -1
+ * on OOM. */
+static int recent_levels(struct bw_engine *e, size_t rw)
+{
+	const struct bw_ruleset *rs = e->rs;
+	int *lv = calloc(rs->nrules ? rs->nrules : 1, sizeof(*lv));
+	if (!lv)
+		return -1;
+	int top = 0;
+	for (int it = 0; it < RECENT_LEVELS; it++) {
+		int changed = 0;
+		for (size_t ri = 0; ri < rs->nrules; ri++) {
+			const struct bw_rule *r = &rs->rules[ri];
+			int d = recent_depth(rs, r->when, lv);
+			for (int k = 0; k < r->nesc; k++) {
+				int x = recent_depth(rs, r->esc[k].cond, lv);
+				d = x > d ? x : d;
+			}
+			for (int k = 0; k < r->nsteps; k++) {
+				int x = recent_depth(rs, r->steps[k].cond, lv);
+				d = x > d ? x : d;
+			}
+			if (d > RECENT_LEVELS - 1)
+				d = RECENT_LEVELS - 1;
+			if (d != lv[ri]) {
+				lv[ri] = d;
+				changed = 1;
+			}
+			top = d > top ? d : top;
+		}
+		if (!changed)
+			break;
+	}
+	e->nlv = top + 1;
+	e->lvmask = calloc((size_t)e->nlv * rw, sizeof(*e->lvmask));
+	if (!e->lvmask) {
+		free(lv);
+		return -1;
+	}
+	for (size_t ri = 0; ri < rs->nrules; ri++)
+		e->lvmask[(size_t)lv[ri] * rw + (ri >> 6)] |= 1ull << (ri & 63);
+	free(lv);
+	return 0;
+}
+
 /* Fill the rule candidate tables (after ac_build). @return 0, -1 on OOM. */
 static int cand_build(struct bw_engine *e)
 {
@@ -1207,14 +1278,15 @@ static int cand_build(struct bw_engine *e)
 	e->ocmask = calloc((size_t)(BW_OUTCOME__COUNT + 1) * rw,
 			   sizeof(*e->ocmask));
 	e->allowmask = calloc(rw, sizeof(*e->allowmask));
-	e->early = calloc(rw, sizeof(*e->early));
+	if (recent_levels(e, rw) < 0)
+		return -1;
 	e->todo = calloc(rw, sizeof(*e->todo));
 	e->pfrules = calloc((size_t)BW_F__COUNT * rw, sizeof(*e->pfrules));
 	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
 	e->stmask = calloc((size_t)BW_STATUS_BITS * rw, sizeof(*e->stmask));
 	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
 	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask ||
-	    !e->stmask || !e->early || !e->pfrules || !e->todo)
+	    !e->stmask || !e->pfrules || !e->todo)
 		return -1;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
@@ -1230,8 +1302,6 @@ static int cand_build(struct bw_engine *e)
 			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
 		if (!r->noallow)
 			e->allowmask[w] |= bit;
-		if (e->run[ri].recent_keep > 0)
-			e->early[w] |= bit;
 		for (size_t st = 0; st < BW_STATUS_BITS; st++)
 			if (!st || !r->status_known ||
 			    (r->status_ok[st >> 6] >> (st & 63)) & 1)
@@ -2841,20 +2911,21 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			     (size_t)(ev->http_status > 0 &&
 				      ev->http_status < BW_STATUS_BITS ?
 				      ev->http_status : 0) * rw;
-	/* the rules this event meets; those a recent() names first */
-	uint64_t *todo = e->todo, ea = 0;
+	/* the rules this event meets, level by level (recent_levels) */
+	uint64_t *todo = e->todo, up = 0;
 	for (size_t w = 0; w < rw; w++) {
 		uint64_t m = cand[w] & ok[w] & om[w] & sm[w];
 		if (allowed)
 			m &= ~e->allowmask[w];
 		todo[w] = m;
-		ea |= m & e->early[w];
+		up |= m & ~e->lvmask[w]; /* any above level 0 */
 	}
-	for (int pass = ea ? 0 : 1; pass < 2; pass++)
+	int nlv = up ? e->nlv : 1;
+	for (int lv = 0; lv < nlv; lv++)
 	for (size_t w = 0; w < rw; w++) {
 		uint64_t m = todo[w];
-		if (ea)
-			m &= pass ? ~e->early[w] : e->early[w];
+		if (up)
+			m &= e->lvmask[(size_t)lv * rw + w];
 		while (m) {
 			int ri = (int)(w * 64) + __builtin_ctzll(m);
 			m &= m - 1;
@@ -3244,7 +3315,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->ocmask);
 	free(e->stmask);
 	free(e->allowmask);
-	free(e->early);
+	free(e->lvmask);
 	free(e->todo);
 	free(e->pfrules);
 	free(e->okmask);

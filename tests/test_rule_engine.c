@@ -784,6 +784,28 @@ static void test_recent_semantics(void)
 	bw_engine_free(e);
 	rules_dir_rm();
 
+	/* a chain: c escalates on b, b on a, all three triggered by one
+	 * event, defined in the reverse order: each sees the one below */
+	e = engine_with(
+		"rule c.sig\n  severity low\n  when url.path == \"/z\"\n"
+		"  group src.ip\n  escalate critical when recent(b.sig, 1h)\n\n"
+		"rule b.sig\n  severity low\n  when url.path == \"/z\"\n"
+		"  group src.ip\n  escalate high when recent(a.sig, 1h)\n\n"
+		"rule a.sig\n  severity low\n  when url.path == \"/z\"\n"
+		"  group src.ip\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event z = mkweb(T0, "192.0.2.41", "/z", NULL, 200, 1);
+	bw_engine_event(e, &z);
+	g = last_alert("b.sig");
+	CHECK(g && g->severity == BW_SEV_HIGH);
+	g = last_alert("c.sig");
+	CHECK(g && g->severity == BW_SEV_CRITICAL);
+	bw_engine_free(e);
+	rules_dir_rm();
+
 	/* a held-back exploit alert is still an exploit for a sequence's
 	 * alert step: exploits at 0 (shown) and 30 min (held back), a login
 	 * 24 h 15 min after the first */
