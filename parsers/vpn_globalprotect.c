@@ -271,7 +271,9 @@ static const char *pan_frame(const char *line, size_t n, bw_str *host)
 		if (gt)
 			p = gt + 1;
 	}
-	for (int tok = 0; tok < 5 && p < end; tok++) {
+	/* up to two syslog headers: a relay or Panorama adds its own
+	 * ("Sep 24 17:22:59 10.5.172.40 Feb 24 19:32:23 BD-Panorama 1,...") */
+	for (int tok = 0; tok < 10 && p < end; tok++) {
 		if (pan_prefix(p, (size_t)(end - p)))
 			return p;
 		bw_str t = bw_vpn_until(p, end, " ");
