@@ -63,6 +63,7 @@ struct bw_input {
 	int jscalar;          /* ... that is no object or array: it ends at
 	                         a newline, in an array also at ',' or ']' */
 	int jskip;            /* discarding the rest of a cut record */
+	uint32_t jarr;        /* arrays open around the records */
 	size_t jpos;          /* bytes of it scanned, from start */
 	uint32_t jdepth;
 	uint8_t jstr, jesc;
@@ -510,11 +511,16 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 					   (unsigned char)s[i + 1] == 0xbb &&
 					   (unsigned char)s[i + 2] == 0xbf) {
 					i += 3;
-				} else if (c == '[' && in->jctx == JC_TOP) {
+				} else if (c == '[' && (in->jctx == JC_TOP ||
+							in->jctx == JC_ARRAY)) {
+					/* an array, or pages of an export
+					 * in one: [[{..}], [{..}]] */
 					in->jctx = JC_ARRAY;
+					in->jarr++;
 					i++;
 				} else if (c == ']' && in->jctx == JC_ARRAY) {
-					in->jctx = JC_TOP;
+					if (!--in->jarr)
+						in->jctx = JC_TOP;
 					i++;
 				} else if (c == ']' && in->jctx == JC_WRAP) {
 					in->jctx = JC_WRAPTAIL;
@@ -661,7 +667,7 @@ int bw_input_json_sniff(struct bw_input *in)
 		const char *q = s + 1;
 		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
 			q++;
-		json = q == e || *q == '{' || *q == ']';
+		json = q == e || *q == '{' || *q == ']' || *q == '[';
 	} else if (*s == '{') {
 		/* one object per line is JSON lines; an object spanning
 		 * lines, or a wrapper, is a document */

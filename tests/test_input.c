@@ -402,6 +402,14 @@ static void test_json_records(void)
 	CHECK_EQ_STR(g.line[0], "{\"a\":1,\"value\":[{\"x\":1}]}");
 	got_free(&g);
 
+	/* pages of an export in one array: the arrays nest */
+	const char pages[] = "[[{\"a\":1},{\"a\":2}],\n [{\"a\":3}]]\n";
+	CHECK(read_json(tmpfile_with("pg.json", pages, sizeof(pages) - 1), 0, &g));
+	CHECK_EQ_INT(g.n, 3);
+	CHECK_EQ_STR(g.line[2], "{\"a\":3}");
+	CHECK_EQ_INT(g.lineno[2], 2);
+	got_free(&g);
+
 	/* JSON lines stay lines; so do logs that start with '[' */
 	const char ndjson[] = "{\"a\":1}\n{\"a\":2}\n";
 	CHECK(!read_json(tmpfile_with("n.json", ndjson, sizeof(ndjson) - 1), 0, &g));
