@@ -420,10 +420,10 @@ enum { JS_NONE, JS_OPEN, JS_CLOSED };
 /* Advance the framer's string and depth state over byte c, counting
  * newlines in jnl. @return JS_OPEN when c opened an object or array
  * (counted in jdepth), JS_CLOSED when it closed the outermost one. */
-static inline int jstep(struct bw_input *in, unsigned char c)
+/* Byte c inside or at the edges of a string. @return 1 when it was
+ * string text (or its closing quote), 0 when c is outside strings. */
+static inline int jstr_step(struct bw_input *in, unsigned char c)
 {
-	if (c == '\n')
-		in->jnl++;
 	if (in->jstr) {
 		if (in->jesc)
 			in->jesc = 0;
@@ -431,16 +431,27 @@ static inline int jstep(struct bw_input *in, unsigned char c)
 			in->jesc = 1;
 		else if (c == '"')
 			in->jstr = 0;
-		return JS_NONE;
+		return 1;
 	}
 	if (c == '"') {
 		in->jstr = 1;
-	} else if (c == '{' || c == '[') {
+		return 1;
+	}
+	return 0;
+}
+
+static inline int jstep(struct bw_input *in, unsigned char c)
+{
+	if (c == '\n')
+		in->jnl++;
+	if (jstr_step(in, c))
+		return JS_NONE;
+	if (c == '{' || c == '[') {
 		in->jdepth++;
 		return JS_OPEN;
-	} else if ((c == '}' || c == ']') && in->jdepth && !--in->jdepth) {
-		return JS_CLOSED;
 	}
+	if ((c == '}' || c == ']') && in->jdepth && !--in->jdepth)
+		return JS_CLOSED;
 	return JS_NONE;
 }
 
@@ -558,17 +569,8 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 							       its line */
 						break;
 					}
-					if (in->jstr) {
-						if (in->jesc)
-							in->jesc = 0;
-						else if (c == '\\')
-							in->jesc = 1;
-						else if (c == '"')
-							in->jstr = 0;
-					} else if (c == '"') {
-						in->jstr = 1;
-					} else if (in->jctx != JC_TOP &&
-						   (c == ',' || c == ']')) {
+					if (!jstr_step(in, c) && in->jctx != JC_TOP &&
+					    (c == ',' || c == ']')) {
 						closed = 1; /* framing: left */
 						break;
 					}
