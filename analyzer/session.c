@@ -160,6 +160,21 @@ void bw_sessions_free(struct bw_sessions *s)
 }
 
 /* Key: host, 0, then 's' + session id, or 'u' + user + 0 + 16-byte IP. */
+/* The key of the one session of ev's user on its device (the 'U' key
+ * of make_key, whatever the event's address). @return its length, 0. */
+static size_t user_key(const bw_event *ev, char *k)
+{
+	if (ev->host.n > MAX_PART || !ev->user.n || ev->user.n > MAX_PART)
+		return 0;
+	size_t n = ev->host.n;
+	if (n)
+		memcpy(k, ev->host.p, n);
+	k[n++] = 0;
+	k[n++] = 'U';
+	memcpy(k + n, ev->user.p, ev->user.n);
+	return n + ev->user.n;
+}
+
 static size_t make_key(const bw_event *ev, char *k, size_t cap)
 {
 	size_t n = 0;
@@ -190,11 +205,7 @@ static size_t make_key(const bw_event *ev, char *k, size_t cap)
 		 * end (PAN-OS GlobalProtect SYSTEM logs: "configuration
 		 * generated ... Private IP", "logout succeeded"): one session
 		 * per user on that device */
-		if (ev->user.n > MAX_PART)
-			return 0;
-		k[n++] = 'U';
-		memcpy(k + n, ev->user.p, ev->user.n);
-		n += ev->user.n;
+		return user_key(ev, k);
 	} else {
 		return 0;
 	}
@@ -391,6 +402,30 @@ static int session_kind(const bw_event *ev)
 	       ev->kind == BW_KIND_SESSION_END;
 }
 
+/* A successful VPN login naming user and address, but no session id,
+ * is context for a session of that user on that device that names no
+ * address (GlobalProtect's gateway-auth-succ "Login from: IP" before
+ * its config-succ). */
+static void login_context(struct bw_sessions *s, const bw_event *ev)
+{
+	char k[2 * MAX_PART + 32];
+	size_t n = user_key(ev, k);
+	if (!n)
+		return;
+	uint64_t h = hash_bytes(s->seed, k, n);
+	struct sess *e = *find_slot(s, k, n, h);
+	if (!e) {
+		e = sess_create(s, k, n, h, ev, ev->ts_ms, 0);
+		if (!e)
+			return;
+	} else if (e->started) {
+		return; /* the open session keeps its own address */
+	} else {
+		touch(s, e);
+	}
+	absorb(e, ev);
+}
+
 /* Other events that name a session id carry context (the peer address
  * of an IKE exchange, the EAP identity) for the events after them. */
 static void context_event(struct bw_sessions *s, const bw_event *ev)
@@ -434,6 +469,9 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 	if (!session_kind(ev)) {
 		if (ev->session_id.n)
 			context_event(s, ev);
+		else if (ev->kind == BW_KIND_LOGIN &&
+			 ev->outcome == BW_OUTCOME_SUCCESS && ev->src_ip.family)
+			login_context(s, ev);
 		return 0;
 	}
 	char k[2 * MAX_PART + 32];
