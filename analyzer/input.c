@@ -375,6 +375,12 @@ static void emit(struct bw_input *in, struct bw_line *line, char *p, size_t n,
 {
 	if (!cut && n > 0 && p[n - 1] == '\r')
 		n--;
+	/* a UTF-8 byte-order mark (Windows tools write one) is no text */
+	if (n >= 3 && in->base_offset + (uint64_t)(p - in->buf) == 0 &&
+	    memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
 	line->p = p;
 	line->n = n;
 	line->cut = cut;

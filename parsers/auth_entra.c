@@ -11,7 +11,8 @@
  *
  * status.errorCode 0 is success. The interrupts of an ordinary sign-in
  * (50074/50076 "strong authentication required", 50140 "keep me signed
- * in", 50079 MFA registration, 50125, 50158, 50199, 70044, 50173, 50133,
+ * in", 50072/50079 MFA registration, 50097 device authentication, 16000
+ * account selection, 50125, 50158, 50199, 70044, 50173, 50133,
  * 81010-81014 seamless SSO) are neither: the user is asked for a second
  * step, and nearly every interactive sign-in logs one, so they get
  * outcome unknown (ECS "unknown") with their reason, and count as no
@@ -55,7 +56,10 @@ static const char *interrupt_reason(int64_t code)
 	switch (code) {
 	case 50074:
 	case 50076: return "mfa_required";
+	case 50072:
 	case 50079: return "mfa_registration_required";
+	case 50097: return "device_auth_required";
+	case 16000: return "account_selection";
 	case 50140: return "kmsi_interrupt";
 	case 50125: return "password_reset_interrupt";
 	case 50158: return "external_challenge";
@@ -64,7 +68,9 @@ static const char *interrupt_reason(int64_t code)
 	case 50173: return "token_expired";
 	case 50133: return "session_invalid_password_change";
 	case 81010:
+	case 81011:
 	case 81012:
+	case 81013:
 	case 81014: return "seamless_sso_interrupt";
 	}
 	return NULL;

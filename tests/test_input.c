@@ -94,6 +94,19 @@ static void test_basic_crlf_final(void)
 	got_free(&g);
 }
 
+/* A UTF-8 byte-order mark (Windows tools write one) is not part of the
+ * first line. */
+static void test_bom(void)
+{
+	const char data[] = "\xef\xbb\xbf{\"a\":1}\n{\"a\":2}\n";
+	struct got g;
+	read_all(tmpfile_with("bom.json", data, sizeof(data) - 1), 0, &g);
+	CHECK_EQ_INT(g.n, 2);
+	CHECK_EQ_STR(g.line[0], "{\"a\":1}");
+	CHECK_EQ_INT(g.offset[0], 3);
+	got_free(&g);
+}
+
 static void test_nul_bytes(void)
 {
 	const char data[] = "a\0b\nc\n";
@@ -486,6 +499,7 @@ int main(int argc, char **argv)
 	static const struct bw_test tests[] = {
 		{ "basic_crlf_final", test_basic_crlf_final },
 		{ "nul_bytes", test_nul_bytes },
+		{ "bom", test_bom },
 		{ "block_boundaries", test_block_boundaries },
 		{ "long_lines_cut", test_long_lines_cut },
 		{ "gzip_multi_member", test_gzip_multi_member },
