@@ -417,6 +417,9 @@ static void walk_fn(void *ud, const bw_str *path, int depth, bw_str v, int type)
 						  key_is(path[3], "SystemTime"))) ||
 				  (depth == 5 && key_is(path[4], "SystemTime"))))
 				r->time = v;
+			else if (depth == 4 && key_is(k2, "TimeCreated_attributes") &&
+				 key_is(path[3], "SystemTime"))
+				r->time = v; /* evtx-rs, Chainsaw, Hayabusa */
 		} else if (key_is(k1, "EventData") && depth >= 3) {
 			if (depth == 3) {
 				int f = wf_lookup(path[2]);
@@ -510,8 +513,10 @@ static const json_t *jtime(const json_t *root, const json_t *sys, int *local)
 			t = json_object_get(tc, "@SystemTime");
 		if (!t)
 			t = json_object_get(tc, "SystemTime");
-		if (!t && json_is_string(tc))
+		if (!t && json_is_string(tc) && *json_string_value(tc))
 			t = tc;
+		if (!t) /* evtx-rs, Chainsaw, Hayabusa */
+			t = bw_json_get(sys, "TimeCreated_attributes.SystemTime");
 	}
 	if (!t) {
 		t = json_object_get(root, "EventTime");
