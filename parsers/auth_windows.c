@@ -362,6 +362,23 @@ static void walk_fn(void *ud, const bw_str *path, int depth, bw_str v, int type)
 		return;
 	}
 	bw_str k0 = path[0];
+	if (depth == 1 && k0.n && memchr(k0.p, '.', k0.n)) {
+		/* flattened ECS ("winlog.event_data.TargetUserName"): the
+		 * same value as its nested spelling */
+		bw_str sp[BW_JWALK_DEPTH];
+		int d = 0;
+		const char *p = k0.p, *end = k0.p + k0.n;
+		while (p <= end && d < BW_JWALK_DEPTH) {
+			const char *dot = memchr(p, '.', (size_t)(end - p));
+			const char *e = dot ? dot : end;
+			sp[d++] = bw_str_make(p, (size_t)(e - p));
+			p = e + 1;
+		}
+		if (d > 1) {
+			walk_fn(ud, sp, d, v, type);
+			return;
+		}
+	}
 	if (depth == 1) {
 		if (key_is(k0, "@timestamp")) {
 			r->time = v;
