@@ -364,6 +364,21 @@ static ssize_t fill(struct bw_input *in)
 	if (r > 0) {
 		in->end += (size_t)r;
 		in->decoded_bytes += (uint64_t)r;
+		if (in->decoded_bytes == (uint64_t)r && r >= 2 &&
+		    (((unsigned char)out[0] == 0xff && (unsigned char)out[1] == 0xfe) ||
+		     ((unsigned char)out[0] == 0xfe && (unsigned char)out[1] == 0xff))) {
+			/* Windows PowerShell's '>' and Out-File: every line
+			 * would be garbage; say what it is and what to do */
+			in->failed = 1;
+			snprintf(in->err, sizeof(in->err), "%s: UTF-16 text "
+				 "(byte-order mark %02x %02x); breachwatch reads "
+				 "UTF-8: convert it first, e.g. iconv -f UTF-16 "
+				 "-t UTF-8", in->name, (unsigned char)out[0],
+				 (unsigned char)out[1]);
+			in->end = in->start;
+			in->dec_eof = 1;
+			return -1;
+		}
 	} else {
 		in->dec_eof = 1;
 	}

@@ -167,6 +167,12 @@ check "no late events: no warning" sh -c "! grep -q 'came after newer' '$tmp/err
 $BW rules check --set 'auth.bruteforce-source.group=' >/dev/null 2>"$tmp/err"
 check "bad --set group: one error" [ "$(wc -l <"$tmp/err")" = 1 ]
 
+# UTF-16 text (Windows PowerShell's '>' and Out-File) is named, not read as garbage
+printf '\377\376{\000"\000a\000"\000:\0001\000}\000\n\000' >"$tmp/u16.json"
+$BW parse "$tmp/u16.json" >/dev/null 2>"$tmp/err"
+check "UTF-16 input: exit 2" [ $? = 2 ]
+check "UTF-16 input: says how to convert" grep -q "UTF-16.*iconv" "$tmp/err"
+
 # --allow errors point at the value, and a keyword without one says so
 printf 'ip 999.1.1.1\nuser\n' >"$tmp/allow.txt"
 $BW scan --allow "$tmp/allow.txt" /dev/null >/dev/null 2>"$tmp/err"
