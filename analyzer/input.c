@@ -19,6 +19,13 @@
 
 #define ZBUF_SIZE (128u * 1024u)
 
+/* Where a JSON scan stands: inside a string (after a backslash), and
+ * how deep in objects and arrays. */
+struct jstate {
+	uint32_t depth;
+	uint8_t str, esc;
+};
+
 struct bw_input {
 	char *name;
 	int fd;
@@ -65,8 +72,7 @@ struct bw_input {
 	int jskip;            /* discarding the rest of a cut record */
 	uint32_t jarr;        /* arrays open around the records */
 	size_t jpos;          /* bytes of it scanned, from start */
-	uint32_t jdepth;
-	uint8_t jstr, jesc;
+	struct jstate js;     /* its strings and nesting */
 	uint64_t jnl;         /* newlines in the bytes scanned */
 
 	void (*before_block)(void *);
@@ -379,6 +385,11 @@ static ssize_t fill(struct bw_input *in)
 			in->dec_eof = 1;
 			return -1;
 		}
+		/* a UTF-8 byte-order mark (Windows tools write one) is no
+		 * text: the first line or record starts after it */
+		if (in->decoded_bytes == (uint64_t)r && r >= 3 &&
+		    memcmp(out, "\xef\xbb\xbf", 3) == 0)
+			in->start += 3;
 	} else {
 		in->dec_eof = 1;
 	}
@@ -390,12 +401,6 @@ static void emit(struct bw_input *in, struct bw_line *line, char *p, size_t n,
 {
 	if (!cut && n > 0 && p[n - 1] == '\r')
 		n--;
-	/* a UTF-8 byte-order mark (Windows tools write one) is no text */
-	if (n >= 3 && in->base_offset + (uint64_t)(p - in->buf) == 0 &&
-	    memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
-	}
 	line->p = p;
 	line->n = n;
 	line->cut = cut;
@@ -414,19 +419,22 @@ enum {
 	JC_WRAPTAIL, /* after that array, skipping to the wrapper's end */
 };
 
+static inline int jspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* The '[' at s[i] opens the array of a "value" or "records" member, the
  * shapes of Graph pages and of Azure diagnostic exports. */
 static int wrapper_key(const char *s, size_t i)
 {
 	static const char *const keys[] = { "\"value\"", "\"records\"" };
-	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
-			 s[i - 1] == '\r' || s[i - 1] == '\n'))
+	while (i > 0 && jspace(s[i - 1]))
 		i--;
 	if (i == 0 || s[i - 1] != ':')
 		return 0;
 	i--;
-	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t' ||
-			 s[i - 1] == '\r' || s[i - 1] == '\n'))
+	while (i > 0 && jspace(s[i - 1]))
 		i--;
 	for (size_t k = 0; k < 2; k++) {
 		size_t l = strlen(keys[k]);
@@ -438,42 +446,48 @@ static int wrapper_key(const char *s, size_t i)
 
 enum { JS_NONE, JS_OPEN, JS_CLOSED };
 
-/* Advance the framer's string and depth state over byte c, counting
- * newlines in jnl. @return JS_OPEN when c opened an object or array
- * (counted in jdepth), JS_CLOSED when it closed the outermost one. */
 /* Byte c inside or at the edges of a string. @return 1 when it was
- * string text (or its closing quote), 0 when c is outside strings. */
-static inline int jstr_step(struct bw_input *in, unsigned char c)
+ * string text (or its quotes), 0 when c is outside strings. */
+static inline int jstr_step(struct jstate *js, unsigned char c)
 {
-	if (in->jstr) {
-		if (in->jesc)
-			in->jesc = 0;
+	if (js->str) {
+		if (js->esc)
+			js->esc = 0;
 		else if (c == '\\')
-			in->jesc = 1;
+			js->esc = 1;
 		else if (c == '"')
-			in->jstr = 0;
+			js->str = 0;
 		return 1;
 	}
 	if (c == '"') {
-		in->jstr = 1;
+		js->str = 1;
 		return 1;
 	}
 	return 0;
 }
 
+/* Advance the string and nesting state over byte c. @return JS_OPEN
+ * when c opened an object or array (counted in depth), JS_CLOSED when it
+ * closed the outermost one. */
+static inline int jstate_step(struct jstate *js, unsigned char c)
+{
+	if (jstr_step(js, c))
+		return JS_NONE;
+	if (c == '{' || c == '[') {
+		js->depth++;
+		return JS_OPEN;
+	}
+	if ((c == '}' || c == ']') && js->depth && !--js->depth)
+		return JS_CLOSED;
+	return JS_NONE;
+}
+
+/* jstate_step for the framer, counting newlines in jnl. */
 static inline int jstep(struct bw_input *in, unsigned char c)
 {
 	if (c == '\n')
 		in->jnl++;
-	if (jstr_step(in, c))
-		return JS_NONE;
-	if (c == '{' || c == '[') {
-		in->jdepth++;
-		return JS_OPEN;
-	}
-	if ((c == '}' || c == ']') && in->jdepth && !--in->jdepth)
-		return JS_CLOSED;
-	return JS_NONE;
+	return jstate_step(&in->js, c);
 }
 
 /* Scan s[*i..n) until the depth returns to 0. @return 1 when it did (*i
@@ -529,20 +543,14 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 				continue;
 			}
 		} else if (!in->jrec) {
-			/* between records: whitespace, commas, a byte-order
-			 * mark and the brackets of the arrays are framing */
+			/* between records: whitespace, commas and the
+			 * brackets of the arrays are framing */
 			size_t i = 0;
 			while (i < pending) {
 				unsigned char c = (unsigned char)s[i];
-				if (c == ' ' || c == '\t' || c == '\r' || c == ',' ||
-				    c == '\n') {
+				if (jspace((char)c) || c == ',') {
 					in->line_no += c == '\n';
 					i++;
-				} else if (c == 0xef && in->base_offset + in->start + i == 0 &&
-					   pending - i >= 3 &&
-					   (unsigned char)s[i + 1] == 0xbb &&
-					   (unsigned char)s[i + 2] == 0xbf) {
-					i += 3;
 				} else if (c == '[' && (in->jctx == JC_TOP ||
 							in->jctx == JC_ARRAY)) {
 					/* an array, or pages of an export
@@ -556,8 +564,8 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 					i++;
 				} else if (c == ']' && in->jctx == JC_WRAP) {
 					in->jctx = JC_WRAPTAIL;
-					in->jdepth = 1; /* inside the wrapper */
-					in->jstr = in->jesc = 0;
+					/* inside the wrapper */
+					in->js = (struct jstate){ .depth = 1 };
 					i++;
 					break;
 				} else {
@@ -569,8 +577,7 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 				if (in->jctx != JC_WRAPTAIL) {
 					in->jrec = 1;
 					in->jpos = 0;
-					in->jdepth = 0;
-					in->jstr = in->jesc = 0;
+					in->js = (struct jstate){ 0 };
 					in->jnl = 0;
 					in->jscalar = s[i] != '{' && s[i] != '[';
 				}
@@ -590,7 +597,7 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 							       its line */
 						break;
 					}
-					if (!jstr_step(in, c) && in->jctx != JC_TOP &&
+					if (!jstr_step(&in->js, c) && in->jctx != JC_TOP &&
 					    (c == ',' || c == ']')) {
 						closed = 1; /* framing: left */
 						break;
@@ -611,7 +618,7 @@ static int json_next(struct bw_input *in, struct bw_line *line)
 				while (i < lim) {
 					unsigned char c = (unsigned char)s[i++];
 					int r = jstep(in, c);
-					if (r == JS_OPEN && c == '[' && in->jdepth == 2 &&
+					if (r == JS_OPEN && c == '[' && in->js.depth == 2 &&
 					    in->jctx == JC_TOP && wrapper_key(s, i - 1)) {
 						/* a wrapper: the records are its
 						 * array's elements */
@@ -677,10 +684,7 @@ int bw_input_json_sniff(struct bw_input *in)
 		if (fill(in) <= 0)
 			break;
 	const char *s = in->buf + in->start, *e = in->buf + in->end;
-	if (in->base_offset + in->start == 0 && e - s >= 3 &&
-	    memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;
-	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+	while (s < e && jspace(*s))
 		s++;
 	if (s == e)
 		return 0;
@@ -688,45 +692,31 @@ int bw_input_json_sniff(struct bw_input *in)
 	if (*s == '[') {
 		/* an array of objects; "[27/Nov/2026:..." is Apache's */
 		const char *q = s + 1;
-		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+		while (q < e && jspace(*q))
 			q++;
 		json = q == e || *q == '{' || *q == ']' || *q == '[';
 	} else if (*s == '{') {
 		/* one object per line is JSON lines; an object spanning
 		 * lines, or a wrapper, is a document */
-		uint32_t depth = 0;
-		int str = 0, esc = 0;
+		struct jstate js = { 0 };
 		json = 1; /* the first object is longer than the buffer */
 		for (const char *q = s; q < e; q++) {
-			char c = *q;
+			unsigned char c = (unsigned char)*q;
 			if (c == '\n') {
 				/* the first object spans lines: pretty-printed,
 				 * unless the next line opens an object of its
 				 * own (JSON lines whose first line is cut) */
 				const char *r = q + 1;
-				while (r < e && (*r == ' ' || *r == '\t' || *r == '\r' ||
-						 *r == '\n'))
+				while (r < e && jspace(*r))
 					r++;
 				json = r == e || *r != '{';
 				break;
 			}
-			if (str) {
-				if (esc)
-					esc = 0;
-				else if (c == '\\')
-					esc = 1;
-				else if (c == '"')
-					str = 0;
-			} else if (c == '"') {
-				str = 1;
-			} else if (c == '{' || c == '[') {
-				depth++;
-				if (c == '[' && depth == 2 &&
-				    wrapper_key(s, (size_t)(q - s))) {
-					json = 1;
-					break;
-				}
-			} else if ((c == '}' || c == ']') && depth && !--depth) {
+			int st = jstate_step(&js, c);
+			if (st == JS_OPEN && c == '[' && js.depth == 2 &&
+			    wrapper_key(s, (size_t)(q - s)))
+				break; /* a wrapper */
+			if (st == JS_CLOSED) {
 				json = 0;
 				break;
 			}
