@@ -159,9 +159,8 @@ void bw_sessions_free(struct bw_sessions *s)
 	free(s);
 }
 
-/* Key: host, 0, then 's' + session id, or 'u' + user + 0 + 16-byte IP. */
-/* The key of the one session of ev's user on its device (the 'U' key
- * of make_key, whatever the event's address). @return its length, 0. */
+/* The key of the one session of ev's user on its device (make_key's
+ * 'U' key, whatever the event's address). @return its length, 0. */
 static size_t user_key(const bw_event *ev, char *k)
 {
 	if (ev->host.n > MAX_PART || !ev->user.n || ev->user.n > MAX_PART)
@@ -175,6 +174,8 @@ static size_t user_key(const bw_event *ev, char *k)
 	return n + ev->user.n;
 }
 
+/* Key: host, 0, then 's' + session id, or 'u' + user + 0 + 16-byte IP,
+ * or 'U' + user (user_key). */
 static size_t make_key(const bw_event *ev, char *k, size_t cap)
 {
 	size_t n = 0;
@@ -406,24 +407,27 @@ static int session_kind(const bw_event *ev)
  * is context for a session of that user on that device that names no
  * address (GlobalProtect's gateway-auth-succ "Login from: IP" before
  * its config-succ). */
+/* The entry of key k, touched; or a new context entry (not started)
+ * when there is none and create says so. @return NULL when none. */
+static struct sess *context_entry(struct bw_sessions *s, const char *k,
+				  size_t n, const bw_event *ev, int create)
+{
+	uint64_t h = hash_bytes(s->seed, k, n);
+	struct sess *e = *find_slot(s, k, n, h);
+	if (e)
+		touch(s, e);
+	else if (create)
+		e = sess_create(s, k, n, h, ev, ev->ts_ms, 0);
+	return e;
+}
+
 static void login_context(struct bw_sessions *s, const bw_event *ev)
 {
 	char k[2 * MAX_PART + 32];
 	size_t n = user_key(ev, k);
-	if (!n)
-		return;
-	uint64_t h = hash_bytes(s->seed, k, n);
-	struct sess *e = *find_slot(s, k, n, h);
-	if (!e) {
-		e = sess_create(s, k, n, h, ev, ev->ts_ms, 0);
-		if (!e)
-			return;
-	} else if (e->started) {
-		return; /* the open session keeps its own address */
-	} else {
-		touch(s, e);
-	}
-	absorb(e, ev);
+	struct sess *e = n ? context_entry(s, k, n, ev, 1) : NULL;
+	if (e && !e->started) /* an open session keeps its own address */
+		absorb(e, ev);
 }
 
 /* Other events that name a session id carry context (the peer address
@@ -434,22 +438,14 @@ static void context_event(struct bw_sessions *s, const bw_event *ev)
 	size_t n = make_key(ev, k, sizeof(k));
 	if (!n)
 		return;
-	uint64_t h = hash_bytes(s->seed, k, n);
-	struct sess *e = *find_slot(s, k, n, h);
-	if (!e) {
-		/* only an exchange's opening lines (initiator address, EAP
-		 * identity) start a context entry; probes and failures do not,
-		 * so noise cannot fill the table */
-		if (ev->kind != BW_KIND_CONNECTION && ev->kind != BW_KIND_OTHER)
-			return;
-		if (!ev->user.n && !ev->src_ip.family)
-			return;
-		e = sess_create(s, k, n, h, ev, ev->ts_ms, 0);
-		if (!e)
-			return;
-	} else {
-		touch(s, e);
-	}
+	/* only an exchange's opening lines (initiator address, EAP
+	 * identity) start a context entry; probes and failures do not, so
+	 * noise cannot fill the table */
+	int opens = (ev->kind == BW_KIND_CONNECTION || ev->kind == BW_KIND_OTHER) &&
+		    (ev->user.n || ev->src_ip.family);
+	struct sess *e = context_entry(s, k, n, ev, opens);
+	if (!e)
+		return;
 	if (!ev->assigned_ip.family) {
 		absorb(e, ev);
 	} else {
