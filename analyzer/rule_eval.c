@@ -357,8 +357,8 @@ struct bw_engine {
 	uint64_t *ocmask;          /* (BW_OUTCOME__COUNT + 1) * rw: rules taking
 	                              outcome o; last: an outcome out of range */
 	uint64_t *allowmask;       /* rw: rules the allowlist applies to */
-	uint64_t *pfrules;         /* BW_F__COUNT * rw: rules with a prefilter
-	                              regex on field f */
+	uint64_t *normrules;       /* rw: rules with a prefilter regex on
+	                              url.path.normalized (rule_candidates) */
 	/* Rules by level, nlv * rw: level 0 names no recent(), level k
 	 * names rules of levels below k. Each event meets the levels in
 	 * order, so a rule escalating on recent(x) sees x triggered by the
@@ -1168,10 +1168,9 @@ static const uint64_t *rule_candidates(struct bw_engine *e, const bw_event *ev,
 		 * filtering on it lacks another of its fields (the bulk
 		 * rules' when the request has no user) */
 		if (f == BW_F_URL_PATH_NORM) {
-			const uint64_t *pr = e->pfrules + (size_t)f * rw;
 			uint64_t any = 0;
 			for (size_t k = 0; k < rw; k++)
-				any |= pr[k] & ok[k];
+				any |= e->normrules[k] & ok[k];
 			if (!any)
 				continue;
 		}
@@ -1281,12 +1280,12 @@ static int cand_build(struct bw_engine *e)
 	if (recent_levels(e, rw) < 0)
 		return -1;
 	e->todo = calloc(rw, sizeof(*e->todo));
-	e->pfrules = calloc((size_t)BW_F__COUNT * rw, sizeof(*e->pfrules));
+	e->normrules = calloc(rw, sizeof(*e->normrules));
 	e->okmask = calloc(OKMEMO_SLOTS * rw, sizeof(*e->okmask));
 	e->stmask = calloc((size_t)BW_STATUS_BITS * rw, sizeof(*e->stmask));
 	if (!e->rx_rules || !e->nopre || !e->cand || !e->imask ||
 	    !e->needmask || !e->ocmask || !e->allowmask || !e->okmask ||
-	    !e->stmask || !e->pfrules || !e->todo)
+	    !e->stmask || !e->normrules || !e->todo)
 		return -1;
 	for (size_t ri = 0; ri < rs->nrules; ri++) {
 		const struct bw_rule *r = &rs->rules[ri];
@@ -1332,7 +1331,8 @@ static int cand_build(struct bw_engine *e)
 		}
 		for (int k = 0; k < r->npre; k++) {
 			e->rx_rules[(size_t)r->pre_rx[k] * rw + (ri >> 6)] |= bit;
-			e->pfrules[(size_t)r->pre_field[k] * rw + (ri >> 6)] |= bit;
+			if (r->pre_field[k] == BW_F_URL_PATH_NORM)
+				e->normrules[ri >> 6] |= bit;
 		}
 		for (int sidx = 0; sidx < BW_SRC__COUNT; sidx++)
 			for (int kd = 0; kd < BW_KIND__COUNT; kd++)
@@ -2286,14 +2286,11 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 	/* events lacking a group field share the empty key (a present
 	 * field always adds bytes): held back together, never dropped */
 	const struct kmemo *km = group_key(e, ri, ev);
-	const void *key = km ? km->key : "";
-	uint32_t klen = km ? km->len : 0;
 	int created;
 	struct bw_wkey *k = km ?
-		bw_wtable_get_lane_hashed(&e->run[ri].tab, 0, key, klen,
+		bw_wtable_get_lane_hashed(&e->run[ri].tab, 0, km->key, km->len,
 					  km->hash, e->clock, &created) :
-		bw_wtable_get_lane(&e->run[ri].tab, 0, key, klen, e->clock,
-				   &created);
+		bw_wtable_get_lane(&e->run[ri].tab, 0, "", 0, e->clock, &created);
 	if (!k) {
 		emit(e, ri, ev, sev, NULL, NULL, 0, 0, 0, NULL);
 		return;
@@ -3317,7 +3314,7 @@ void bw_engine_free(struct bw_engine *e)
 	free(e->allowmask);
 	free(e->lvmask);
 	free(e->todo);
-	free(e->pfrules);
+	free(e->normrules);
 	free(e->okmask);
 	free(e->gate);
 	free(e->wsteps);
