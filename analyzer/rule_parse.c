@@ -224,6 +224,20 @@ static const char *unit_list(int kind)
 	       kind == 2 ? "(units ms s m h d w)" : "(no unit)";
 }
 
+/* A number token with unit kind (bw_rnum_parse's) compared with field f
+ * (descriptor d): a unit that does not fit f is an error at the token.
+ * @return 0, -1 after reporting it. */
+static int unit_fits(struct P *ps, int kind, int f, const struct bw_field_desc *d)
+{
+	if (!kind || kind == field_unit(f))
+		return 0;
+	char b[80];
+	err_at(ps, &ps->tok, "%s is a %s; %s is a %s %s",
+	       tok_text(ps, b, sizeof(b)), unit_name(kind), d->name,
+	       unit_name(field_unit(f)), unit_list(field_unit(f)));
+	return -1;
+}
+
 /* One set element at the current token, added to set si. */
 static int parse_set_value(struct P *ps, int32_t si, int ftype, int lower)
 {
@@ -377,13 +391,8 @@ static int32_t parse_in(struct P *ps, int field, int fl)
 		int uk;
 		if ((d->type == BW_FT_INT || d->type == BW_FT_TIME) &&
 		    ps->tok.t == RT_WORD &&
-		    bw_rnum_parse(ps->tok.p, ps->tok.n, &uv, &uk) && uk &&
-		    uk != field_unit(field)) {
-			char b[80];
-			err_at(ps, &ps->tok, "%s is a %s; %s is a %s %s",
-			       tok_text(ps, b, sizeof(b)), unit_name(uk), d->name,
-			       unit_name(field_unit(field)),
-			       unit_list(field_unit(field)));
+		    bw_rnum_parse(ps->tok.p, ps->tok.n, &uv, &uk) &&
+		    unit_fits(ps, uk, field, d)) {
 			ps->paren--;
 			return -1;
 		}
@@ -815,14 +824,8 @@ static int32_t parse_primary(struct P *ps)
 			expected(ps, "a number");
 			return -1;
 		}
-		if (kind && kind != field_unit(f)) {
-			char b[80];
-			err_at(ps, &ps->tok, "%s is a %s; %s is a %s %s",
-			       tok_text(ps, b, sizeof(b)), unit_name(kind),
-			       d->name, unit_name(field_unit(f)),
-			       unit_list(field_unit(f)));
+		if (unit_fits(ps, kind, f, d))
 			return -1;
-		}
 		n = node(ps, RN_CMP_INT);
 		if (n < 0)
 			return -1;
@@ -1012,10 +1015,9 @@ static int agg_units(struct P *ps, int32_t a, int32_t b,
 	if (!agg_describe(ps, a, &ua, ta, sizeof(ta)) ||
 	    !agg_describe(ps, b, &ub, tb, sizeof(tb)) || ua == ub)
 		return 0;
-	err_at(ps, at, "%s is a %s, %s a %s", ta,
-	       ua == 1 ? "byte count" : ua == 2 ? "duration" : ND(a).op == RN_A_NUM ? "number" : "count",
-	       tb,
-	       ub == 1 ? "size" : ub == 2 ? "duration" : ND(b).op == RN_A_NUM ? "number" : "count");
+	const char *wa = ua == 1 ? "byte count" : ua == 2 ? "duration" : "count";
+	const char *wb = ub == 1 ? "size" : ub == 2 ? "duration" : "count";
+	err_at(ps, at, "%s is a %s, %s a %s", ta, wa, tb, wb);
 	return -1;
 }
 
