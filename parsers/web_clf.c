@@ -379,6 +379,38 @@ static bw_str unescape(bw_str s, int escaped)
 	return s;
 }
 
+/* The element of a forwarded list at p (separators, commas and/or
+ * spaces, already skipped): *ok and *ip when it is an address; with
+ * ports, "a.b.c.d:p" and "[v6]:p" are too. @return the element's end. */
+static const char *list_elem(const char *p, const char *end, int ports,
+			     bw_ip *ip, int *ok)
+{
+	/* usually a lone IPv4 address: scanning it finds the end too */
+	size_t k = bw_ip_scan_v4(p, (size_t)(end - p), ip);
+	const char *e = p + k;
+	if (k && (e == end || *e == ' ' || *e == ',')) {
+		*ok = 1;
+		return e;
+	}
+	e = p;
+	while (e < end && *e != ' ' && *e != ',')
+		e++;
+	const char *as = p, *ae = e;
+	if (ports && ae > as && *as == '[') {
+		const char *rb = memchr(as, ']', (size_t)(ae - as));
+		if (rb) {
+			as++;
+			ae = rb;
+		}
+	} else if (ports) {
+		const char *colon = memchr(as, ':', (size_t)(ae - as));
+		if (colon && !memchr(colon + 1, ':', (size_t)(ae - colon - 1)))
+			ae = colon;
+	}
+	*ok = ae > as && bw_ip_parse(as, (size_t)(ae - as), ip);
+	return e;
+}
+
 /* Choose the client address from a forwarded list (the leading quoted
  * list, then the client field; elements separated by commas and/or
  * spaces): the first public address, else the first address (what
@@ -402,20 +434,11 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 		while (p && p < end) {
 			while (p < end && (*p == ' ' || *p == ','))
 				p++;
-			/* Usually a lone IPv4 address: scanning it finds the
-			 * element's end too. */
+			if (p == end)
+				break;
 			bw_ip ip;
-			size_t k = bw_ip_scan_v4(p, (size_t)(end - p), &ip);
-			const char *e = p + k;
-			int ok = k && (e == end || *e == ' ' || *e == ',');
-			if (!ok) {
-				e = p;
-				while (e < end && *e != ' ' && *e != ',')
-					e++;
-				if (e == p)
-					break;
-				ok = bw_ip_parse(p, (size_t)(e - p), &ip);
-			}
+			int ok;
+			const char *e = list_elem(p, end, 0, &ip, &ok);
 			elements++;
 			if (ok) {
 				if (!first.family)
@@ -442,29 +465,15 @@ static void first_public(bw_str list, bw_ip *ip)
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == ','))
 			p++;
-		const char *e = p;
-		while (e < end && *e != ' ' && *e != ',')
-			e++;
-		/* an element may carry its port: "a.b.c.d:p", "[v6]:p" */
-		const char *as = p, *ae = e;
-		if (ae > as && *as == '[') {
-			const char *rb = memchr(as, ']', (size_t)(ae - as));
-			if (rb) {
-				as++;
-				ae = rb;
-			}
-		} else {
-			const char *colon = memchr(as, ':', (size_t)(ae - as));
-			if (colon && !memchr(colon + 1, ':', (size_t)(ae - colon - 1)))
-				ae = colon;
-		}
+		if (p == end)
+			break;
 		bw_ip a;
-		if (ae > as && bw_ip_parse(as, (size_t)(ae - as), &a) &&
-		    !bw_ip_is_private(&a)) {
+		int ok;
+		p = list_elem(p, end, 1, &a, &ok);
+		if (ok && !bw_ip_is_private(&a)) {
 			*ip = a;
 			return;
 		}
-		p = e;
 	}
 }
 
