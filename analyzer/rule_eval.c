@@ -2108,10 +2108,16 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 		const struct bw_rmsg_part *p = &r->msg[i];
 		switch (p->kind) {
 		case 0: bw_buf_add(b, p->text, p->len); break;
-		case 1:
-			if (!bw_alert_field_text(b, ev, p->field))
+		case 1: {
+			/* url.path.normalized exists only in the engine */
+			bw_str sv;
+			if (p->field == BW_F_URL_PATH_NORM &&
+			    str_field(e, ev, p->field, &sv))
+				bw_buf_add(b, sv.p, sv.n);
+			else if (!bw_alert_field_text(b, ev, p->field))
 				bw_buf_adds(b, "-");
 			break;
+		}
 		case 2: bw_alert_bprintf(b, "%llu", (unsigned long long)(g ? g->count : 1)); break;
 		case 3: bw_alert_bprintf(b, "%llu", (unsigned long long)(g ? g->dist[p->slot] : 1)); break;
 		case 4: {

@@ -879,6 +879,25 @@ static void test_group_keys(void)
 	rules_dir_rm();
 }
 
+/* A message names the computed fields as the rules see them. */
+static void test_message_computed_fields(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule t.p\n  severity low\n  when url.path ~ /x/\n"
+		"  message \"{url.path.normalized} from {src.net}\"\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event w = mkweb(T0, "2001:db8:1:2::9", "//a/./x", NULL, 200, 1);
+	bw_engine_event(e, &w);
+	CHECK_EQ_INT(ngot, 1);
+	if (ngot == 1)
+		CHECK_EQ_STR(got[0].message, "/a/x from 2001:db8:1:2::/64");
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_signature_escalate(void)
 {
 	struct bw_engine *e = engine_with(
@@ -2093,6 +2112,7 @@ static const struct bw_test tests[] = {
 	{ "sequence_run_edge", test_sequence_run_edge },
 	{ "recent_semantics", test_recent_semantics },
 	{ "group_keys", test_group_keys },
+	{ "message_computed_fields", test_message_computed_fields },
 	{ "message_runs", test_message_runs },
 	{ "signature_escalate", test_signature_escalate },
 	{ "regex_limit", test_regex_limit },
