@@ -2090,6 +2090,29 @@ static void fmt_duration(struct bw_buf *b, int64_t ms)
 	bw_alert_bprintf(b, "%lldms", (long long)ms);
 }
 
+/* A measured duration (an event's duration field) as people read it:
+ * 29h59m56s, 2h0m0s, 45s, 850ms; never "107996000 ms". */
+static void fmt_elapsed(struct bw_buf *b, int64_t ms)
+{
+	if (ms < 0) {
+		bw_buf_addc(b, '-');
+		ms = ms == INT64_MIN ? INT64_MAX : -ms;
+	}
+	if (ms < 1000) {
+		bw_alert_bprintf(b, "%lldms", (long long)ms);
+		return;
+	}
+	int64_t s = ms / 1000, h = s / 3600, m = s / 60 % 60;
+	if (h)
+		bw_alert_bprintf(b, "%lldh%lldm%llds", (long long)h,
+				 (long long)m, (long long)(s % 60));
+	else if (m)
+		bw_alert_bprintf(b, "%lldm%llds", (long long)m,
+				 (long long)(s % 60));
+	else
+		bw_alert_bprintf(b, "%llds", (long long)s);
+}
+
 static void render_message(struct bw_engine *e, const struct bw_rule *r,
 			   const bw_event *ev, const struct agg *g,
 			   uint64_t suppressed)
@@ -2111,9 +2134,13 @@ static void render_message(struct bw_engine *e, const struct bw_rule *r,
 		case 1: {
 			/* url.path.normalized exists only in the engine */
 			bw_str sv;
+			int64_t ms;
 			if (p->field == BW_F_URL_PATH_NORM &&
 			    str_field(e, ev, p->field, &sv))
 				bw_buf_add(b, sv.p, sv.n);
+			else if (p->field == BW_F_DURATION &&
+				 bw_field_get_int(ev, BW_F_DURATION, &ms))
+				fmt_elapsed(b, ms);
 			else if (!bw_alert_field_text(b, ev, p->field))
 				bw_buf_adds(b, "-");
 			break;
