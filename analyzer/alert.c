@@ -102,10 +102,24 @@ static const char *input_name(const struct bw_alert *a, uint32_t id)
 	return NULL;
 }
 
+/* The text of the alert's group field: the event's, or the engine's for
+ * url.path.normalized. @return 1 when present. */
+static int group_text(struct bw_buf *b, const struct bw_alert *a, int field)
+{
+	if (field == BW_F_URL_PATH_NORM) {
+		if (!a->path_norm.p)
+			return 0;
+		bw_buf_add(b, a->path_norm.p, a->path_norm.n);
+		return 1;
+	}
+	return bw_alert_field_text(b, a->ev, field);
+}
+
 /* A field's value as a JSON value: numbers bare, everything else a string.
  * @return 1 when present. */
-static int json_field(struct bw_buf *b, const bw_event *ev, int field)
+static int json_field(struct bw_buf *b, const struct bw_alert *a, int field)
 {
+	const bw_event *ev = a->ev;
 	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)field);
 	if (d->type == BW_FT_INT) {
 		int64_t v;
@@ -116,7 +130,7 @@ static int json_field(struct bw_buf *b, const bw_event *ev, int field)
 	}
 	struct bw_buf tmp;
 	bw_buf_init(&tmp);
-	int ok = bw_alert_field_text(&tmp, ev, field);
+	int ok = group_text(&tmp, a, field);
 	if (ok)
 		bw_alert_json_str(b, tmp.p ? tmp.p : "", tmp.n);
 	bw_buf_fini(&tmp);
@@ -164,7 +178,7 @@ void bw_alert_render_json(const struct bw_alert *a, struct bw_buf *b)
 				bw_buf_add(b, ",", 1);
 			bw_alert_json_str(b, d->ecs, strlen(d->ecs));
 			bw_buf_add(b, ":", 1);
-			if (!json_field(b, ev, a->group[i])) {
+			if (!json_field(b, a, a->group[i])) {
 				b->n = mark; /* absent: leave the key out */
 				continue;
 			}
@@ -230,7 +244,7 @@ void bw_alert_render_text(const struct bw_alert *a, struct bw_buf *b)
 				bw_field_desc((enum bw_field_id)a->group[i]);
 			struct bw_buf tmp;
 	bw_buf_init(&tmp);
-			if (bw_alert_field_text(&tmp, a->ev, a->group[i])) {
+			if (group_text(&tmp, a, a->group[i])) {
 				bw_alert_bprintf(b, " %s=", d->name);
 				bw_buf_add_term_str(b, tmp.p ? tmp.p : "", tmp.n);
 			}

@@ -33,6 +33,9 @@ struct bw_alert {
 	/* the group key, as field ids and values taken from the event */
 	const int *group;
 	int ngroup;
+	/* url.path.normalized, which only the engine computes: its value
+	 * when the group names it, else p == NULL */
+	bw_str path_norm;
 	/* aggregates; has_agg = 0 for signatures */
 	int has_agg;
 	uint64_t count;

@@ -2203,6 +2203,11 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 		nevd = 1 + (size_t)two;
 		evcount = nevd;
 	}
+	bw_str pn = { 0 };
+	for (int i = 0; i < r->ngroup; i++)
+		if (r->group[i] == BW_F_URL_PATH_NORM &&
+		    !str_field(e, ev, BW_F_URL_PATH_NORM, &pn))
+			pn.p = NULL;
 	struct bw_alert a = {
 		.ts_ms = ev->ts_ms,
 		.rule_id = r->id,
@@ -2214,6 +2219,7 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 		.ev = ev,
 		.group = r->group,
 		.ngroup = r->ngroup,
+		.path_norm = pn,
 		.has_agg = g != NULL && r->kind == BW_RK_THRESHOLD,
 		.count = g ? g->count : 1,
 		.dist_field = r->dist_field,

@@ -202,6 +202,23 @@ check "override block in a file loaded first applies" sh -c "! grep -q '\"rule.i
 $BW rules list "$tmp/ovrules" | grep -q "^auth.bruteforce-source .*(overridden)"
 check "rules list marks overridden rules" [ $? = 0 ]
 
+# --- a group on url.path.normalized names its value in both forms ---------
+mkdir -p "$tmp/grules"
+cat >"$tmp/grules/t.rules" <<'RULES'
+rule test.doc-sources
+  title "one document from many sources"
+  severity low
+  when source == web
+  group url.path.normalized
+  window 1h
+  trigger distinct(src.ip) >= 2
+RULES
+{ line 198.51.100.1 1 /cases//a.pdf; line 198.51.100.2 2 /cases/./a.pdf; } >"$tmp/g.log"
+$BW scan --rules "$tmp/grules" --json "$tmp/g.log" >"$tmp/out" 2>/dev/null
+check "group url.path.normalized: JSON names it" grep -q '"breachwatch.group":{"breachwatch.url_path_normalized":"/cases/a.pdf"}' "$tmp/out"
+$BW scan --rules "$tmp/grules" "$tmp/g.log" >"$tmp/out" 2>/dev/null
+check "group url.path.normalized: text names it" grep -q 'test.doc-sources url.path.normalized=/cases/a.pdf:' "$tmp/out"
+
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
 ( printf '203.0.113.9 - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n'; sleep 20 ) >"$tmp/sin" &
