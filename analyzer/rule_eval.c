@@ -72,6 +72,9 @@ static size_t thr_inline_bytes(const struct bw_rule *r)
 struct seq_state {
 	struct supp sup;
 	int64_t first_ts;        /* event time the sequence began */
+	int64_t step_ts;         /* event time the current step was reached:
+	                            a later step's event stamped before it
+	                            does not follow it */
 	uint32_t step;           /* next step to match */
 	uint32_t nrun, runhead;  /* run stamps held for the current step */
 	struct bw_wring ring;    /* must stay last: see above */
@@ -2465,6 +2468,7 @@ static void seq_reset(struct seq_state *s)
 	s->step = 0;
 	s->nrun = s->runhead = 0;
 	s->first_ts = 0;
+	s->step_ts = INT64_MIN;
 	bw_wring_clear(&s->ring);
 }
 
@@ -2559,8 +2563,10 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	if (!k)
 		return;
 	struct seq_state *s = bw_wkey_state(k);
-	if (created)
+	if (created) {
 		bw_wring_setup(&s->ring, 0, 0, r->window_ms, SEQ_INLINE_BYTES);
+		s->step_ts = INT64_MIN;
+	}
 	uint32_t cap = e->run[ri].maxruns;
 	int64_t ts = ev->ts_ms;
 	uint32_t rep = ev->repeat ? ev->repeat : 1;
@@ -2584,6 +2590,11 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 			seq_reset(s);
 	}
 	uint32_t cur = s->step;
+	/* a late line of a later step, stamped before the step it would
+	 * follow was reached (a login read after the failures it preceded),
+	 * neither advances the sequence nor answers its run */
+	if (ts < s->step_ts)
+		match &= 1u;
 	if (match & (1u << cur)) {
 		const struct bw_rstep *st = &r->steps[cur];
 		seq_evidence(e, r, s, ev);
@@ -2598,6 +2609,7 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 			s->first_ts = ts;
 		}
 		s->step++;
+		s->step_ts = ts;
 		if (!(cur == 0 && keep0))
 			s->nrun = s->runhead = 0;
 	} else if (cur == 1 && (match & 1u) && keep0) {

@@ -711,6 +711,37 @@ static void test_sequence_success_resets(void)
 /* The span is inclusive for a counted step as for the completing one:
  * failures at 0, 300 and 600 s and a success at 600 s are 3 failures
  * within 10 min. */
+/* A later step stamped before the sequence reached it does not follow
+ * it: a login logged at 09:00, read after six failures of 10:00 (a late
+ * line, a newest-first export), is no login after failures. At the same
+ * second it still is. */
+static void test_sequence_late_step(void)
+{
+	struct bw_engine *e = engine_with(seq_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.5", "bob", 1);
+	for (int i = 0; i < 6; i++) {
+		f.ts_ms = (T0 + 3600 + i) * 1000;
+		f.line_no = (uint64_t)i + 1;
+		bw_engine_event(e, &f);
+	}
+	bw_event s = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_SUCCESS,
+			  "203.0.113.5", "bob", 7);
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 0);
+	/* the same login at the sixth failure's second follows them */
+	s.ts_ms = (T0 + 3605) * 1000;
+	s.line_no = 8;
+	bw_engine_event(e, &s);
+	CHECK_EQ_INT(count_rule("auth.saf"), 1);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_sequence_run_edge(void)
 {
 	struct bw_engine *e = engine_with(
@@ -2076,6 +2107,7 @@ static void test_cond_programs(void)
 	CHECK_EQ_INT(count_rule("sq"), 0);
 	bw_event c = mkweb(T0 + 12, "192.0.2.2", "/c", NULL, 403, 3);
 	bw_engine_event(e, &c);
+	b.ts_ms = (T0 + 13) * 1000; /* after c: a step follows its step */
 	bw_engine_event(e, &b);
 	CHECK_EQ_INT(count_rule("sq"), 1);
 	bw_engine_free(e);
@@ -2110,6 +2142,7 @@ static const struct bw_test tests[] = {
 	{ "sequence_restart", test_sequence_restart },
 	{ "sequence_success_resets", test_sequence_success_resets },
 	{ "sequence_run_edge", test_sequence_run_edge },
+	{ "sequence_late_step", test_sequence_late_step },
 	{ "recent_semantics", test_recent_semantics },
 	{ "group_keys", test_group_keys },
 	{ "message_computed_fields", test_message_computed_fields },
