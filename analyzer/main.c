@@ -355,6 +355,19 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 	};
 	struct bw_scan_result res = { 0 };
 	status = bw_scan_run(&so, &res);
+	if (parse_only && res.skipped && !c->stats)
+		fprintf(stderr, "breachwatch: %llu events from %llu lines in %zu "
+			"input(s), %llu skipped (--stats gives the reasons)\n",
+			(unsigned long long)res.events,
+			(unsigned long long)res.lines, c->nspecs,
+			(unsigned long long)res.skipped);
+	if (!parse_only && ferror(stdout)) {
+		/* a full disk under the nightly report: no silent empty file
+		 * (the engine flushes each alert; the error stays set) */
+		fprintf(stderr, "breachwatch: error writing alerts: some or all "
+			"alerts were lost\n");
+		status = 2;
+	}
 	if (!parse_only) {
 		fprintf(stderr, "breachwatch: %llu events from %llu lines in %zu input(s), "
 			"%llu skipped\n", (unsigned long long)res.events,

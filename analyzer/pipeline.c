@@ -582,6 +582,16 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 		     (unsigned long long)pl->early, (long long)pl->window_ms);
 	for (size_t i = 0; i < pl->npins; i++) {
 		struct pin *p = &pl->pins[i];
+		/* a log in a format no parser knows (nginx switched to a JSON
+		 * log_format) would otherwise report "nothing found" forever */
+		if (!p->failed && p->skipped && !p->events && !p->ignored)
+			diag(pl->o.diag, "%s: no line in a known format (%llu "
+			     "line(s) skipped, first: %s); name the format with "
+			     "--format (see 'breachwatch formats')",
+			     p->in ? bw_input_name(p->in) : p->path,
+			     (unsigned long long)p->skipped,
+			     p->skip_reasons[0].reason ? p->skip_reasons[0].reason :
+							 "?");
 		if (p->ctx.warnings)
 			diag(pl->o.diag, "%s:%llu: %llu warning(s), last: %s",
 			     p->in ? bw_input_name(p->in) : p->path,

@@ -219,6 +219,23 @@ check "group url.path.normalized: JSON names it" grep -q '"breachwatch.group":{"
 $BW scan --rules "$tmp/grules" "$tmp/g.log" >"$tmp/out" 2>/dev/null
 check "group url.path.normalized: text names it" grep -q 'test.doc-sources url.path.normalized=/cases/a.pdf:' "$tmp/out"
 
+# --- alerts that cannot be written: status 2, said so ----------------------
+line 203.0.113.9 1 '/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession' >"$tmp/x.log"
+$BW scan --fail-on none "$tmp/x.log" >/dev/full 2>"$tmp/err"
+check "alerts to a full disk: status 2" [ $? = 2 ]
+check "alerts to a full disk: said so" grep -q "error writing" "$tmp/err"
+
+# --- skipped lines are reported by parse too; an input of no known format is named
+{ line 192.0.2.1 1 /a; printf '192.0.2.1 - - [27/Nov/2026:12:00:02 +0000] "GET /a"b HTTP/1.1" 200 1 "-" "x"\n'; } >"$tmp/drop.log"
+$BW parse "$tmp/drop.log" >/dev/null 2>"$tmp/err"
+check "parse: skipped line reported" grep -q "1 skipped" "$tmp/err"
+printf '{"time":"2026-11-25T10:00:01+00:00","remote_addr":"1.2.3.4","status":200}\n' >"$tmp/odd.log"
+printf '{"time":"2026-11-25T10:00:02+00:00","remote_addr":"1.2.3.4","status":200}\n' >>"$tmp/odd.log"
+$BW scan "$tmp/odd.log" >/dev/null 2>"$tmp/err"
+check "no known format: input named" grep -q "odd.log: no line in a known format" "$tmp/err"
+$BW scan testdata/web/combined.log >/dev/null 2>"$tmp/err"
+if grep -q "no line in a known format" "$tmp/err"; then bad "no-format warning without cause"; else ok; fi
+
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
 ( printf '203.0.113.9 - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n'; sleep 20 ) >"$tmp/sin" &
