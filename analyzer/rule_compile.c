@@ -721,6 +721,88 @@ static size_t esc_len(const char *p, size_t n, size_t i)
 	return el;
 }
 
+/* The closing ']' of the class opened at p[i] ('['), n when unclosed.
+ * A ']' first (after an optional '^') is a member, as are POSIX names
+ * ([:digit:], [.x.], [=x=]) and escapes: "[[:digit:]]" and "[]x]" are one
+ * class each, not a class and a stray ']'. */
+static size_t class_end(const char *p, size_t n, size_t i)
+{
+	size_t k = i + 1;
+	if (k < n && p[k] == '^')
+		k++;
+	if (k < n && p[k] == ']')
+		k++;
+	for (; k < n; k++) {
+		if (p[k] == '\\') {
+			k += esc_len(p, n, k) - 1;
+			continue;
+		}
+		if (p[k] == '[' && k + 1 < n &&
+		    (p[k + 1] == ':' || p[k + 1] == '.' || p[k + 1] == '=')) {
+			char d = p[k + 1];
+			size_t m = k + 2;
+			while (m + 1 < n && !(p[m] == d && p[m + 1] == ']'))
+				m++;
+			if (m + 1 < n) {
+				k = m + 1;
+				continue;
+			}
+		}
+		if (p[k] == ']')
+			return k;
+	}
+	return n;
+}
+
+/* Bytes of the counted quantifier at p[i] ('{'): {n}, {n,}, {n,m}, and
+ * {,m} (a quantifier from PCRE2 10.43, a literal before: skipping it is
+ * safe either way). 0 when the brace is a literal one. */
+static size_t count_len(const char *p, size_t n, size_t i)
+{
+	size_t k = i + 1, digits = 0;
+	while (k < n && p[k] >= '0' && p[k] <= '9')
+		k++, digits++;
+	if (k < n && p[k] == ',') {
+		k++;
+		while (k < n && p[k] >= '0' && p[k] <= '9')
+			k++, digits++;
+	}
+	return digits && k < n && p[k] == '}' ? k + 1 - i : 0;
+}
+
+/* Options the pattern sets for itself, in "(?i)" or "(?xi:...)":
+ * PCRE2_CASELESS or PCRE2_EXTENDED when any group turns them on, so the
+ * literal filters stay as wide as the widest part of the pattern. */
+static uint32_t regex_inline_flags(const char *p, size_t n)
+{
+	uint32_t f = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\') {
+			i += esc_len(p, n, i) - 1;
+			continue;
+		}
+		if (p[i] == '[') {
+			i = class_end(p, n, i);
+			continue;
+		}
+		if (p[i] != '(' || i + 1 >= n || p[i + 1] != '?')
+			continue;
+		uint32_t g = 0;
+		size_t k = i + 2;
+		for (; k < n && ((p[k] >= 'a' && p[k] <= 'z') ||
+				 (p[k] >= 'A' && p[k] <= 'Z') || p[k] == '-' ||
+				 p[k] == '^'); k++) {
+			if (p[k] == 'i')
+				g |= PCRE2_CASELESS;
+			else if (p[k] == 'x')
+				g |= PCRE2_EXTENDED;
+		}
+		if (k < n && (p[k] == ')' || p[k] == ':'))
+			f |= g;
+	}
+	return f;
+}
+
 /* The longest literal run that every match must contain, from the top
  * level of the pattern; no alternation at top level. Conservative: any
  * construct it does not understand ends the run. */
@@ -729,23 +811,19 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 {
 	*lit = NULL;
 	*litlen = 0;
+	flags |= regex_inline_flags(re, n);
 	if (flags & PCRE2_EXTENDED)
 		return;
 	/* alternation at depth 0 kills it */
-	int depth = 0, inclass = 0;
+	int depth = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = re[i];
 		if (c == '\\') {
 			i += esc_len(re, n, i) - 1;
 			continue;
 		}
-		if (inclass) {
-			if (c == ']')
-				inclass = 0;
-			continue;
-		}
 		if (c == '[')
-			inclass = 1;
+			i = class_end(re, n, i);
 		else if (c == '(')
 			depth++;
 		else if (c == ')')
@@ -763,25 +841,21 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 		return;
 	}
 	depth = 0;
-	inclass = 0;
 	for (size_t i = 0; i <= n; i++) {
 		char c = i < n ? re[i] : 0;
 		int litc = -1;       /* literal char to append, or -1 = break */
 		size_t adv = 0;
 		if (i == n) {
 			litc = -1;
-		} else if (depth > 0 || inclass) {
+		} else if (depth > 0) {
 			if (c == '\\') {
 				i += esc_len(re, n, i) - 1;
-			} else if (inclass) {
-				if (c == ']')
-					inclass = 0;
 			} else if (c == '(') {
 				depth++;
 			} else if (c == ')') {
 				depth--;
 			} else if (c == '[') {
-				inclass = 1;
+				i = class_end(re, n, i);
 			}
 			litc = -2; /* inside a group: run already broken */
 		} else if (c == '\\' && i + 1 < n) {
@@ -792,9 +866,15 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 			depth = 1;
 			litc = -1;
 		} else if (c == '[') {
-			inclass = 1;
+			adv = class_end(re, n, i) - i;
+			if (i + adv >= n)
+				adv = n - i - 1;
 			litc = -1;
-		} else if (strchr(".^$|)*+?{", c)) {
+		} else if (c == '{') {
+			size_t q = count_len(re, n, i);
+			adv = q ? q - 1 : 0; /* "{2}" is a count, not text */
+			litc = -1;
+		} else if (strchr(".^$|)*+?", c)) {
 			litc = -1;
 		} else {
 			litc = (unsigned char)c;
@@ -910,27 +990,17 @@ static void req_take(struct reqlist *dst, struct reqlist *src)
 /* End of the group or class starting at p[i] ('(' or '['). */
 static size_t skip_group(const char *p, size_t n, size_t i)
 {
-	int depth = 0, inclass = 0;
+	int depth = 0;
 	for (; i < n; i++) {
 		char c = p[i];
 		if (c == '\\') {
 			i += esc_len(p, n, i) - 1;
 			continue;
 		}
-		if (inclass) {
-			if (c == ']') {
-				inclass = 0;
-				if (depth == 0)
-					return i; /* the class we started at */
-			}
-			continue;
-		}
 		if (c == '[') {
-			inclass = 1;
-			if (i + 1 < n && p[i + 1] == '^')
-				i++;
-			if (i + 1 < n && p[i + 1] == ']')
-				i++; /* []...] : ']' first is literal */
+			i = class_end(p, n, i);
+			if (depth == 0)
+				return i; /* the class we started at */
 		} else if (c == '(') {
 			depth++;
 		} else if (c == ')') {
@@ -1278,7 +1348,7 @@ size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
 			     struct bw_rlit **out)
 {
 	*out = NULL;
-	if (flags & PCRE2_EXTENDED)
+	if ((flags | regex_inline_flags(re, n)) & PCRE2_EXTENDED)
 		return 0;
 	/* longer chains make rarer literals, but the branches' literals
 	 * must fit REQ_MAX together: fewer strings per chain until they do
@@ -1329,7 +1399,8 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 	x->code = code;
 	x->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	regex_literal(nd->str, nd->slen, (uint32_t)nd->ival, &x->lit, &x->litlen);
-	x->lit_icase = (nd->ival & PCRE2_CASELESS) != 0;
+	x->lit_icase = ((nd->ival | regex_inline_flags(nd->str, nd->slen)) &
+			PCRE2_CASELESS) != 0;
 	x->nreq = bw_regex_requirements(nd->str, nd->slen, (uint32_t)nd->ival,
 					&x->req);
 	if (x->nreq) {

@@ -2072,6 +2072,58 @@ static void test_when_program(void)
 
 /* Escalate conditions and sequence steps run as programs too (eval()
  * through e->prog): nested NOT/OR there must keep the tree's answer. */
+/* The literal filters in front of PCRE2 never turn down a subject PCRE2
+ * matches: counted quantifiers, POSIX classes, a ']' first in a class,
+ * inline options. A custom rule written with them during an incident
+ * must fire, not stay silent while `rules check` says OK. */
+static void test_regex_prefilter_sound(void)
+{
+	static const struct { const char *re, *subj; } c[] = {
+		{ "\\.{2}\\/etc", "/x/../etc/passwd" },
+		{ "(?i)\\/admin", "/ADMIN" },
+		{ "(?i:admin)panel", "/ADMINpanel" },
+		{ "evil[[:digit:]]tool", "/evil5tool" },
+		{ "[[:alpha:]]{3}_suffix", "/abc_suffix" },
+		{ "ab{2}cxyz", "/abbcxyz" },
+		{ "(ab){2}cde", "/ababcde" },
+		{ "\\d{2}xyz", "/12xyz" },
+		{ "x{1,3}yzwv", "/xxyzwv" },
+		{ "abc[]x]def", "/abc]def" },
+		{ "abc[^]x]def", "/abcydef" },
+		{ "(?x) a b c d", "/abcd" },
+		{ "ab\\{2}cd", "/ab{2}cd" },
+		{ "(?i)sql[[:space:]]map", "/SQL MAP" },
+	};
+	enum { N = sizeof(c) / sizeof(c[0]) };
+	char text[4096];
+	size_t o = 0;
+	for (int i = 0; i < N; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "rule rx.r%d\n  when url.path ~ /%s/\n", i,
+				      c[i].re);
+	struct bw_engine *e = engine_with(text, 0);
+	if (!e) {
+		fprintf(stderr, "%s", errbuf);
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < N; i++) {
+		bw_event ev = mkweb(T0 + i, "192.0.2.1", c[i].subj, NULL, 200,
+				    (uint64_t)i + 1);
+		ngot = 0;
+		bw_engine_event(e, &ev);
+		char id[32];
+		snprintf(id, sizeof(id), "rx.r%d", i);
+		if (count_rule(id) != 1) {
+			fprintf(stderr, "  /%s/ on '%s': no alert\n", c[i].re,
+				c[i].subj);
+			CHECK(0);
+		}
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 static void test_cond_programs(void)
 {
 	struct bw_engine *e = engine_with(
@@ -2143,6 +2195,7 @@ static const struct bw_test tests[] = {
 	{ "sequence_success_resets", test_sequence_success_resets },
 	{ "sequence_run_edge", test_sequence_run_edge },
 	{ "sequence_late_step", test_sequence_late_step },
+	{ "regex_prefilter_sound", test_regex_prefilter_sound },
 	{ "recent_semantics", test_recent_semantics },
 	{ "group_keys", test_group_keys },
 	{ "message_computed_fields", test_message_computed_fields },
