@@ -61,6 +61,10 @@ struct bw_engine_config {
 	                                   borrowed; may be NULL */
 	size_t ninputs;
 	const char *site_tz;          /* zone for hour(ts); NULL = UTC */
+	/* how the run names accounts (--identity-domain, aliases): the user
+	 * names in rules are normalized with it while loading; borrowed,
+	 * NULL = none */
+	const struct bw_identity *identity;
 	uint64_t seed;                /* hash seed; 0 = from getrandom() */
 	/* Called for every alert after it is printed (incidents, tests). The
 	 * alert is valid only during the call. */

@@ -15,6 +15,7 @@
 
 #include "bw_time.h"
 #include "engine.h"
+#include "identity.h"
 #include "parser.h"
 #include "pipeline.h"
 #include "scan.h"
@@ -304,15 +305,26 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 	struct bw_engine *engine = NULL;
 	char dirbuf[4096];
 	int status;
+	/* one account naming for the events and for the rules' user names */
+	struct bw_identity *identity = bw_scan_identity(c->identity_domain,
+							c->identity_aliases,
+							stderr);
+	if (!identity)
+		return 2;
 
 	if (!parse_only && !(c->rules && strcmp(c->rules, "none") == 0)) {
 		const char *dir = c->rules ? c->rules : default_rules_dir(argv0, dirbuf, sizeof(dirbuf));
 		if (!dir)
+			{
+			bw_identity_free(identity);
 			return usage_error("%s", "no rules directory: give --rules DIR "
 					   "(or --rules none to only parse)");
+		}
 		const char **names = calloc(c->nspecs, sizeof(*names));
-		if (!names)
+		if (!names) {
+			bw_identity_free(identity);
 			return usage_error("%s", "out of memory");
+		}
 		for (size_t i = 0; i < c->nspecs; i++)
 			names[i] = c->specs[i].path;
 		struct bw_engine_config cfg = {
@@ -329,6 +341,7 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 			.input_names = names,
 			.ninputs = c->nspecs,
 			.site_tz = c->site_tz,
+			.identity = identity,
 		};
 		static char err[16384];
 		engine = bw_engine_new(&cfg, err, sizeof(err));
@@ -337,6 +350,7 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 			fputs(err, stderr);
 			if (err[0] && err[strlen(err) - 1] != '\n')
 				fputc('\n', stderr);
+			bw_identity_free(identity);
 			return 2;
 		}
 	}
@@ -348,6 +362,7 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 		.reorder_ms = c->reorder_ms,
 		.identity_domain = c->identity_domain,
 		.identity_aliases = c->identity_aliases,
+		.identity = identity,
 		.events_out = parse_only ? stdout : NULL,
 		.engine = engine,
 		.diag = stderr,
@@ -389,6 +404,7 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 		}
 	}
 	bw_engine_free(engine);
+	bw_identity_free(identity);
 	return status;
 }
 

@@ -20,6 +20,7 @@
 
 #include "event.h"
 #include "engine.h"
+#include "identity.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -173,7 +174,8 @@ struct bw_rset {
 	size_t nints;
 	struct { uint8_t addr[16]; uint8_t bits; } *nets; /* v4 as mapped /96+ */
 	size_t nnets;
-	int lower;              /* compare lowercased (allow agents) */
+	int lower;              /* compare lowercased (allow agents); 2: as
+	                           identities (user names, bw_rset_add) */
 	int ftype;              /* field type of a @list set (shared by name) */
 	/* A text value in the set contains one of these: each exact string
 	 * whole, each glob's longest run without '*' (the engine's literal
@@ -319,6 +321,11 @@ struct bw_ruleset {
 	char **files;           /* names nodes were parsed from (bw_rs_file) */
 	size_t nfiles;
 	const char *dir;        /* rules directory (lists/ below it) */
+	/* How the run names accounts (--identity-domain, aliases): user
+	 * names the rules compare with `user` are normalized with it, as
+	 * the events' are; borrowed and read only while loading, NULL =
+	 * case and DOMAIN\ folded only */
+	const struct bw_identity *identity;
 	uint64_t seed;
 	/* rule indices per [source][kind] (event classification) */
 	uint32_t *index[BW_SRC__COUNT][BW_KIND__COUNT];
@@ -396,6 +403,7 @@ struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
  * (bw_rule_set), before compiling. */
 struct bw_ruleset *bw_ruleset_load_set(const char *dir, uint64_t seed,
 				       const char *const *sets, size_t nsets,
+				       const struct bw_identity *id,
 				       struct bw_rerr *err);
 void bw_ruleset_free(struct bw_ruleset *rs);
 /* Load an allowlist file into rs: kind 0 addresses/networks, 1 users,

@@ -253,6 +253,18 @@ static int rset_lit(struct bw_rset *set, const char *l, size_t n)
 int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 		size_t n, int field_type, int lower, char *msg, size_t msglen)
 {
+	char idb[512];
+	if (lower == 2 && field_type == BW_FT_STR) {
+		/* a user name: the identity an event of it gets ("CORP\Alice"
+		 * is alice@corp, or alice under --identity-domain corp.example;
+		 * "Admin*" is admin*), else the name lowercased */
+		size_t k = bw_identity_normalize(rs->identity, bw_str_make(v, n),
+						 BW_STR_NULL, idb, sizeof(idb));
+		if (k) {
+			v = idb;
+			n = k;
+		}
+	}
 	if (field_type == BW_FT_IP) {
 		const char *slash = memchr(v, '/', n);
 		size_t an = slash ? (size_t)(slash - v) : n;
@@ -1898,11 +1910,12 @@ static int cmp_str(const void *a, const void *b)
 struct bw_ruleset *bw_ruleset_load(const char *dir, uint64_t seed,
 				   struct bw_rerr *err)
 {
-	return bw_ruleset_load_set(dir, seed, NULL, 0, err);
+	return bw_ruleset_load_set(dir, seed, NULL, 0, NULL, err);
 }
 
 struct bw_ruleset *bw_ruleset_load_set(const char *dir, uint64_t seed,
 				       const char *const *sets, size_t nsets,
+				       const struct bw_identity *id,
 				       struct bw_rerr *err)
 {
 	struct bw_ruleset *rs = calloc(1, sizeof(*rs));
@@ -1910,6 +1923,7 @@ struct bw_ruleset *bw_ruleset_load_set(const char *dir, uint64_t seed,
 		return NULL;
 	rs->dir = dir;
 	rs->seed = seed;
+	rs->identity = id;
 	DIR *d = opendir(dir);
 	if (!d) {
 		bw_rerr_add(err, dir, 0, 0, "cannot open rules directory: %s",
@@ -2060,7 +2074,8 @@ static void allow_add(void *c, const char *v, size_t n, int line, int col)
 	}
 	struct bw_rset *set = kind == 0 ? &x->rs->allow_ip :
 			      kind == 1 ? &x->rs->allow_user : &x->rs->allow_agent;
-	set->lower = kind == 2;
+	/* agents fold case; users compare as identities, as rules do */
+	set->lower = kind == 2 ? 1 : kind == 1 ? 2 : 0;
 	if (bw_rset_add(x->rs, set, v, n, kind == 0 ? BW_FT_IP : BW_FT_STR,
 			set->lower, m, sizeof(m)))
 		bw_rerr_add(x->err, x->path, line, col, "%s", m);

@@ -3051,7 +3051,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	lowtab_init();
 	uint64_t seed = cfg->seed ? cfg->seed : random_seed();
 	e->rs = bw_ruleset_load_set(e->cfg.rules_dir, seed, cfg->sets,
-				    cfg->nsets, &re);
+				    cfg->nsets, cfg->identity, &re);
 	if (!e->rs) {
 		bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
 		goto fail;

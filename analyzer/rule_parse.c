@@ -198,6 +198,37 @@ static void lower_inplace(char *s, size_t n)
 			s[i] = (char)(s[i] + 32);
 }
 
+/* `user` (and `identity`) in a rule is the event's normalized identity
+ * (identity.h): the names rules compare it with are normalized too. */
+static int is_user(int field)
+{
+	return field == BW_F_USER || field == BW_F_IDENTITY;
+}
+
+/* The user name s (sl bytes, malloc'd) as the identity an event of that
+ * name gets: "Administrator" is administrator, "CORP\alice" alice@corp
+ * (alice under --identity-domain corp.example). In place; unchanged
+ * when it has no identity ("-", empty). */
+static void identity_inplace(struct P *ps, char **s, size_t *sl)
+{
+	char b[512];
+	size_t k = bw_identity_normalize(ps->rs->identity, bw_str_make(*s, *sl),
+					 BW_STR_NULL, b, sizeof(b));
+	if (!k) {
+		lower_inplace(*s, *sl);
+		return;
+	}
+	char *c = malloc(k + 1);
+	if (!c) {
+		lower_inplace(*s, *sl);
+		return;
+	}
+	memcpy(c, b, k + 1);
+	free(*s);
+	*s = c;
+	*sl = k;
+}
+
 /* ------------------------------------------------------------ units */
 
 /* What a number with a unit is (bw_rnum_parse's kind): 0 a plain number
@@ -281,7 +312,7 @@ static int enum_value(int field, const char *p, size_t n)
 /* `in [a, b]` or `in @list` after a field; the `in` is consumed. */
 static int32_t parse_in(struct P *ps, int field, int fl)
 {
-	int lower = fl & RNF_LOWER;
+	int lower = is_user(field) ? 2 : fl & RNF_LOWER;
 	const struct bw_field_desc *d = bw_field_desc((enum bw_field_id)field);
 	if (d->type == BW_FT_ENUM) {
 		/* source in [web, vpn]: an OR of enum compares */
@@ -525,7 +556,8 @@ static int32_t parse_strfunc(struct P *ps, int op)
 	ND(n).str = s;
 	ND(n).slen = sl;
 	ND(n).flags = (uint8_t)fl;
-	if (fl & RNF_LOWER)
+	/* a part of a user name: its case folded, as the identity's is */
+	if ((fl & RNF_LOWER) || is_user(f))
 		lower_inplace(s, sl);
 	ps->paren--;
 	if (close_paren(ps))
@@ -873,7 +905,9 @@ static int32_t parse_primary(struct P *ps)
 		size_t sl;
 		if (take_string(ps, NULL, &s, &sl))
 			return -1;
-		if (lower)
+		if (is_user(f))
+			identity_inplace(ps, &s, &sl);
+		else if (lower)
 			lower_inplace(s, sl);
 		ND(n).str = s;
 		ND(n).slen = sl;

@@ -59,7 +59,7 @@ static int cmd_check(const char *dir, const struct sets *sets)
 static int cmd_list(const char *dir, const struct sets *sets)
 {
 	struct bw_rerr re = { 0 };
-	struct bw_ruleset *rs = bw_ruleset_load_set(dir, 1, sets->v, sets->n, &re);
+	struct bw_ruleset *rs = bw_ruleset_load_set(dir, 1, sets->v, sets->n, NULL, &re);
 	if (!rs || re.count) {
 		fputs(re.buf ? re.buf : "out of memory\n", stderr);
 		bw_rerr_fini(&re);
@@ -254,10 +254,19 @@ static int run_case(const char *rules_dir, const char *casedir, struct run *r)
 	cfg.on_alert = on_alert;
 	cfg.on_alert_ctx = r;
 	cfg.site_tz = o.site_tz[0] ? o.site_tz : NULL;
+	struct bw_identity *id = bw_scan_identity(o.identity_domain[0] ?
+						  o.identity_domain : NULL,
+						  NULL, stderr);
+	if (!id) {
+		free_list(logs, nlogs);
+		return 2;
+	}
+	cfg.identity = id;
 	r->e = bw_engine_new(&cfg, err, sizeof(err));
 	if (!r->e) {
 		fputs(err, stderr);
 		free_list(logs, nlogs);
+		bw_identity_free(id);
 		return 2;
 	}
 	struct bw_input_spec *specs = calloc(nlogs, sizeof(*specs));
@@ -281,7 +290,7 @@ static int run_case(const char *rules_dir, const char *casedir, struct run *r)
 		.specs = specs,
 		.nspecs = nlogs,
 		.reorder_ms = -1,
-		.identity_domain = o.identity_domain[0] ? o.identity_domain : NULL,
+		.identity = id,
 		.engine = r->e,
 		.diag = stderr,
 	};
@@ -296,6 +305,7 @@ out:
 	free(paths);
 	free(specs);
 	free_list(logs, nlogs);
+	bw_identity_free(id);
 	return rc;
 }
 

@@ -17,7 +17,8 @@ struct run {
 	const struct bw_scan_opts *o;
 	struct bw_pipeline *pl;
 	struct bw_vpn_stage *vpn;
-	struct bw_identity *identity;
+	const struct bw_identity *identity;
+	struct bw_identity *own_identity; /* when the options gave none */
 	char identity_buf[512]; /* the current event's identity */
 	struct bw_buf out;
 };
@@ -77,6 +78,28 @@ static void print_vpn_stats(FILE *f, const struct bw_vpn_stage *vpn)
 		(unsigned long long)l.attributed);
 }
 
+struct bw_identity *bw_scan_identity(const char *domain, const char *aliases,
+				     FILE *diag)
+{
+	char err[512];
+	struct bw_identity *id = bw_identity_new();
+	if (!id) {
+		fprintf(diag, "breachwatch: out of memory\n");
+		return NULL;
+	}
+	if (domain && bw_identity_set_domain(id, domain) < 0) {
+		fprintf(diag, "breachwatch: bad --identity-domain '%s'\n", domain);
+		bw_identity_free(id);
+		return NULL;
+	}
+	if (aliases && bw_identity_load_aliases(id, aliases, err, sizeof(err)) < 0) {
+		fprintf(diag, "breachwatch: %s\n", err);
+		bw_identity_free(id);
+		return NULL;
+	}
+	return id;
+}
+
 int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 {
 	struct run *r = calloc(1, sizeof(*r));
@@ -90,19 +113,17 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 	r->o = o;
 	bw_buf_init(&r->out);
 	r->vpn = bw_vpn_stage_new(0, 0);
-	r->identity = bw_identity_new();
-	if (!r->vpn || !r->identity) {
+	if (!r->vpn) {
 		fprintf(diag, "breachwatch: out of memory\n");
 		goto out;
 	}
-	if (o->identity_domain && bw_identity_set_domain(r->identity, o->identity_domain) < 0) {
-		fprintf(diag, "breachwatch: bad --identity-domain '%s'\n", o->identity_domain);
-		goto out;
-	}
-	if (o->identity_aliases &&
-	    bw_identity_load_aliases(r->identity, o->identity_aliases, err, sizeof(err)) < 0) {
-		fprintf(diag, "breachwatch: %s\n", err);
-		goto out;
+	r->identity = o->identity;
+	if (!r->identity) {
+		r->own_identity = bw_scan_identity(o->identity_domain,
+						   o->identity_aliases, diag);
+		if (!r->own_identity)
+			goto out;
+		r->identity = r->own_identity;
 	}
 	struct bw_pipeline_opts po = {
 		.max_line = o->max_line,
@@ -143,7 +164,7 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 out:
 	bw_pipeline_free(r->pl);
 	bw_vpn_stage_free(r->vpn);
-	bw_identity_free(r->identity);
+	bw_identity_free(r->own_identity);
 	bw_buf_fini(&r->out);
 	free(r);
 	return status;

@@ -22,6 +22,9 @@ struct bw_scan_opts {
 	int64_t reorder_ms;        /* < 0 = automatic */
 	const char *identity_domain;  /* NULL = none */
 	const char *identity_aliases; /* NULL = none */
+	/* or the configuration made of them, borrowed (the engine's rules
+	 * normalize their user names with the same one) */
+	const struct bw_identity *identity;
 	FILE *events_out;          /* NDJSON events (parse), or NULL */
 	struct bw_engine *engine;  /* borrowed; NULL = no rules */
 	FILE *diag;                /* errors, warnings, stats (stderr) */
@@ -31,6 +34,12 @@ struct bw_scan_opts {
 struct bw_scan_result {
 	uint64_t lines, events, skipped;
 };
+
+/* The account-naming configuration of --identity-domain and
+ * --identity-aliases (either may be NULL). @return it, NULL after a
+ * message on diag (a bad domain, an alias file error, no memory). */
+struct bw_identity *bw_scan_identity(const char *domain, const char *aliases,
+				     FILE *diag);
 
 /* Run to the end of every input.
  * @return 0 when every input was read, 2 on an input or usage error

@@ -236,6 +236,33 @@ check "no known format: input named" grep -q "odd.log: no line in a known format
 $BW scan testdata/web/combined.log >/dev/null 2>"$tmp/err"
 if grep -q "no line in a known format" "$tmp/err"; then bad "no-format warning without cause"; else ok; fi
 
+# --- account names in rules, lists and allowlists are identities ----------
+mkdir -p "$tmp/urules/lists" "$tmp/urules/allow"
+cat >"$tmp/urules/t.rules" <<'RULES'
+rule u.eq
+  when kind == login and user == Administrator
+rule u.dom
+  when kind == login and user == "CORP\\alice"
+rule u.glob
+  when kind == login and user in [Admin*]
+rule u.list
+  when kind == login and user in @admins
+rule u.ne
+  when kind == login and user != ADMINISTRATOR and user != "Corp\\Alice"
+RULES
+printf 'Administrator\n' >"$tmp/urules/lists/admins.txt"
+printf 'Nov 25 01:00:01 h sshd[1]: Accepted password for Administrator from 203.0.113.5 port 1 ssh2\nNov 25 01:00:02 h sshd[1]: Accepted password for CORP\\alice from 203.0.113.5 port 1 ssh2\n' >"$tmp/u.log"
+$BW scan --rules "$tmp/urules" --year 2026 --tz UTC "$tmp/u.log" >"$tmp/out" 2>/dev/null
+for r in u.eq u.dom u.glob u.list; do
+	check "user literal as identity: $r" [ "$(grep -c " $r " "$tmp/out")" = 1 ]
+done
+check "user literal as identity: u.ne" [ "$(grep -c ' u.ne ' "$tmp/out")" = 0 ]
+printf 'user ADMINISTRATOR\nuser corp\\ALICE\n' >"$tmp/uallow.txt"
+$BW scan --rules "$tmp/urules" --allow "$tmp/uallow.txt" --year 2026 --tz UTC "$tmp/u.log" >"$tmp/out" 2>/dev/null
+check "allowlisted users as identities" [ ! -s "$tmp/out" ]
+$BW scan --rules "$tmp/urules" --identity-domain corp.example --year 2026 --tz UTC "$tmp/u.log" >"$tmp/out" 2>/dev/null
+check "user literal with the home domain" [ "$(grep -c ' u.dom ' "$tmp/out")" = 1 ]
+
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
 ( printf '203.0.113.9 - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n'; sleep 20 ) >"$tmp/sin" &
