@@ -1382,6 +1382,38 @@ size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
 	return r.n;
 }
 
+/* The file column of byte off of a regex node's pattern: the pattern
+ * starts one column after the opening slash, and each '/' in it was
+ * written "\/", two columns. */
+static int regex_col(const struct bw_rnode *nd, size_t off)
+{
+	int col = nd->col + 1 + (int)off;
+	for (size_t i = 0; i < off && i < nd->slen; i++)
+		col += nd->str[i] == '/';
+	return col;
+}
+
+/* A capital letter the regex must match as written, on text that holds
+ * none (lower(...), or `user`, a case-folded identity): the offset of the
+ * first, or -1. Escapes (\W, \x41) and classes ([A-Z]) are not text. */
+static long regex_capital(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\') {
+			i += esc_len(p, n, i) - 1;
+		} else if (p[i] == '[') {
+			i = class_end(p, n, i);
+		} else if (p[i] == '(' && i + 1 < n && p[i + 1] == '?') {
+			/* (?P<Name>, (?i) ...: names and options */
+			while (i < n && p[i] != ')' && p[i] != ':' && p[i] != '>')
+				i++;
+		} else if (p[i] >= 'A' && p[i] <= 'Z') {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
 static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 			 const char *file, struct bw_rerr *err)
 {
@@ -1395,10 +1427,25 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 	if (!code) {
 		PCRE2_UCHAR m[256];
 		pcre2_get_error_message(ec, m, sizeof(m));
-		/* the regex text starts one column after the opening slash */
-		bw_rerr_add(err, file, nd->line, nd->col + 1 + (int)off,
+		bw_rerr_add(err, file, nd->line, regex_col(nd, off),
 			    "bad regex: %s", (const char *)m);
 		return -1;
+	}
+	if (((nd->flags & RNF_LOWER) || nd->field == BW_F_USER ||
+	     nd->field == BW_F_IDENTITY) &&
+	    !((nd->ival | regex_inline_flags(nd->str, nd->slen)) &
+	      PCRE2_CASELESS)) {
+		long cap = regex_capital(nd->str, nd->slen);
+		if (cap >= 0) {
+			bw_rerr_add(err, file, nd->line, regex_col(nd, (size_t)cap),
+				    "'%c' in a regex on lowercased text never "
+				    "matches (the text is %s): write it in "
+				    "lowercase or add the i flag", nd->str[cap],
+				    (nd->flags & RNF_LOWER) ? "lower(...)" :
+				    "the case-folded identity");
+			pcre2_code_free(code);
+			return -1;
+		}
 	}
 	struct bw_regex *p = bw_rs_grow(rs->rx, &rs->caprx, rs->nrx, sizeof(*p), 32);
 	if (!p) {

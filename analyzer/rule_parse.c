@@ -1198,8 +1198,19 @@ static int32_t agg_expr(struct P *ps, int minprec, int *isbool)
 
 /* ---------------------------------------------------------- messages */
 
-static int parse_message(struct P *ps, const char *s, size_t n, int line,
-			 int col)
+/* The file column of byte i of a string's value, whose token (quotes
+ * included) is raw[0..rawn) at column col: escapes (\" \\ \n \xHH)
+ * are longer in the file than in the value. */
+static int str_col(const char *raw, size_t rawn, int col, size_t i)
+{
+	size_t k = 1; /* after the opening quote */
+	for (size_t d = 0; d < i && k < rawn; d++)
+		k += raw[k] != '\\' ? 1 : k + 1 < rawn && raw[k + 1] == 'x' ? 4 : 2;
+	return col + (int)k;
+}
+
+static int parse_message(struct P *ps, const char *s, size_t n,
+			 const char *raw, size_t rawn, int line, int col)
 {
 	struct bw_rule *r = &RULE;
 	size_t i = 0;
@@ -1213,7 +1224,7 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 			while (j < n && s[j] != '}')
 				j++;
 			if (j >= n) {
-				bw_rerr_add(ps->err, ps->lx.file, line, col + 1 + (int)i,
+				bw_rerr_add(ps->err, ps->lx.file, line, str_col(raw, rawn, col, i),
 					    "unclosed '{' in message");
 				ps->bad = 1;
 				goto fail;
@@ -1223,7 +1234,7 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 			struct bw_rmsg_part *p = &parts[nparts];
 			p->field = -1;
 			p->line = line;
-			p->col = col + 1 + (int)i;
+			p->col = str_col(raw, rawn, col, i);
 			if (nl == 5 && memcmp(nm, "count", 5) == 0) {
 				p->kind = 2;
 			} else if (nl == 10 && memcmp(nm, "suppressed", 10) == 0) {
@@ -1242,7 +1253,7 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 				if (f < 0 || (sum && bw_field_desc((enum bw_field_id)f)->type !=
 							     BW_FT_INT)) {
 					bw_rerr_add(ps->err, ps->lx.file, line,
-						    col + 1 + (int)i, f < 0 ?
+						    str_col(raw, rawn, col, i), f < 0 ?
 						    "unknown field in '{%.*s}'" :
 						    "sum() of a field that is no number in '{%.*s}'",
 						    (int)nl, nm);
@@ -1258,7 +1269,7 @@ static int parse_message(struct P *ps, const char *s, size_t n, int line,
 				int f = bw_field_lookup(nm, nl);
 				if (f < 0) {
 					bw_rerr_add(ps->err, ps->lx.file, line,
-						    col + 1 + (int)i,
+						    str_col(raw, rawn, col, i),
 						    "unknown placeholder '{%.*s}'",
 						    (int)nl, nm);
 					ps->bad = 1;
@@ -1458,8 +1469,8 @@ static void directive(struct P *ps)
 				r->msg = NULL;
 				r->nmsg = 0;
 			}
-			if (parse_message(ps, ps->tok.val, ps->tok.vlen, ps->tok.line,
-					  ps->tok.col))
+			if (parse_message(ps, ps->tok.val, ps->tok.vlen, ps->tok.p,
+					  ps->tok.n, ps->tok.line, ps->tok.col))
 				return;
 		}
 		advance(ps);

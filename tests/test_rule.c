@@ -533,6 +533,30 @@ static void test_regex_error_position(void)
 				 "parenthesis", 49) == 0);
 	bw_ruleset_free(rs);
 	bw_rerr_fini(&err);
+	/* each \/ before the error is two columns of the file, one byte of
+	 * the pattern: the second '*' of /\/\/\/\/a** / is at column 30 */
+	struct bw_rerr e2 = { 0 };
+	rs = parse("rule a.b\n  when url.path ~ /\\/\\/\\/\\/a**/\n", &e2);
+	CHECK(e2.buf && strstr(e2.buf, "t.rules:2:30: bad regex") != NULL);
+	if (e2.buf && !strstr(e2.buf, "t.rules:2:30: "))
+		fprintf(stderr, "  got: %s", e2.buf);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&e2);
+	/* a capital in a regex on lowercased text (or on `user`, an
+	 * identity) never matches: an error at that letter */
+	struct bw_rerr e3 = { 0 };
+	rs = parse("rule a.b\n  when lower(user.agent) ~ /sql\\/MAP/\n"
+		   "rule a.c\n  when user ~ /^Admin/\n"
+		   "rule a.d\n  when lower(user.agent) ~ /[A-Z]\\Wmap|x{2}/\n"
+		   "rule a.e\n  when user ~ /^Admin/i\n", &e3);
+	CHECK_EQ_INT(e3.count, 2);
+	CHECK(e3.buf && strstr(e3.buf, "t.rules:2:34: 'M' in a regex on "
+			       "lowercased text never matches") != NULL);
+	CHECK(e3.buf && strstr(e3.buf, "t.rules:4:17: 'A' in a regex on ") != NULL);
+	if (e3.buf && e3.count != 2)
+		fprintf(stderr, "  got: %s", e3.buf);
+	bw_ruleset_free(rs);
+	bw_rerr_fini(&e3);
 }
 
 static void test_trigger_types(void)
@@ -571,13 +595,16 @@ static void test_message_placeholders(void)
 		"    step kind == login with runs=3\n    step kind == logout\n"
 		"rule s\n  when kind == login\n"
 		"override r\n  runs 4\n"
-		"override s\n  message \"{runs}\"\n", NULL, 0, &err);
+		"override s\n  message \"{runs}\"\n"
+		"rule t\n  when kind == login\n"
+		"  message \"a \\\"{user}\\\" \\x41\\\\ {srcip}\"\n", NULL, 0, &err);
 	CHECK_EQ_STR(err.buf,
 		     "t.rules:3:20: unknown placeholder '{nope}'\n"
 		     "t.rules:6:12: sum() of a field that is no number in '{sum(user)}'\n"
 		     "t.rules:9:12: unclosed '{' in message\n"
 		     "t.rules:12:18: '{runs}' needs a sequence with a counted step (with runs=N)\n"
 		     "t.rules:14:12: '{runs}' needs a sequence with a counted step (with runs=N)\n"
+		     "t.rules:31:32: unknown placeholder '{srcip}'\n"
 		     "t.rules:27:1: override of s: '{runs}' needs a sequence with a counted step (with runs=N)\n");
 	bw_ruleset_free(rs);
 	bw_rerr_fini(&err);
