@@ -80,6 +80,9 @@ struct pin {
 	int sniffed;
 
 	uint64_t lines, events, skipped, ignored, empty, fallback;
+	/* the states of the other parsers, made when a line of theirs turns
+	 * up in this input (tail -F auth.log access.log | scan -) */
+	void *fb_state[BW_MAX_PARSERS];
 	uint64_t warn_line;   /* line of the parser's last warning */
 	struct reason_count skip_reasons[MAX_REASONS];
 	struct reason_count ignore_reasons[MAX_REASONS];
@@ -241,6 +244,14 @@ fail:
 
 /* ------------------------------------------------------- per input */
 
+/* "==> /var/log/auth.log <==": what tail -F of several files writes
+ * before each file's lines. */
+static int is_tail_header(const char *p, size_t n)
+{
+	return n > 8 && memcmp(p, "==> ", 4) == 0 &&
+	       memcmp(p + n - 4, " <==", 4) == 0;
+}
+
 static void sniff(struct pin *p)
 {
 	char *lines[SNIFF_LINES];
@@ -271,26 +282,33 @@ static void skip_line(struct bw_pipeline *pl, struct pin *p,
 	}
 }
 
-/* Try the other parsers on a line the chosen one disowns (files that are
- * concatenations of formats). Does not change the input's parser. */
+/* Try the other parsers on a line the chosen one disowns or cannot read
+ * (one stream of several formats: tail -F of two logs, a concatenation).
+ * Does not change the input's parser; a stateful one gets a state of its
+ * own in this input. */
 static enum bw_parse_rc parse_fallback(struct pin *p, char *line, size_t n,
 				       bw_event *ev, const char **reason)
 {
 	const struct bw_parser *best = NULL;
+	size_t bi = 0;
 	int best_score = 49;
 	for (size_t i = 0; bw_parsers[i]; i++) {
-		if (bw_parsers[i] == p->parser || bw_parsers[i]->state_size)
-			continue; /* stateful parsers need their own state */
+		if (bw_parsers[i] == p->parser)
+			continue;
 		int s = bw_parsers[i]->sniff(line, n);
 		if (s > best_score) {
 			best_score = s;
 			best = bw_parsers[i];
+			bi = i;
 		}
 	}
 	if (!best)
 		return BW_PARSE_NOT_MINE;
+	if (best->state_size && !p->fb_state[bi] &&
+	    !(p->fb_state[bi] = calloc(1, best->state_size)))
+		return BW_PARSE_NOT_MINE;
 	struct bw_parse_ctx ctx = p->ctx;
-	ctx.state = NULL;
+	ctx.state = p->fb_state[bi];
 	ctx.reason = NULL;
 	enum bw_parse_rc rc = best->parse(&ctx, line, n, ev);
 	*reason = ctx.reason;
@@ -337,6 +355,11 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 			skip_line(pl, p, &line, "unknown format");
 			continue;
 		}
+		if (is_tail_header(line.p, line.n)) {
+			p->ignored++;
+			count_reason(p->ignore_reasons, "tail file header");
+			continue;
+		}
 		bw_event *ev = &p->ev;
 		bw_event_clear(ev);
 		ev->input_id = p->id;
@@ -351,10 +374,24 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		if (p->ctx.warnings != warned)
 			p->warn_line = line.line_no;
 		const char *reason = p->ctx.reason;
-		if (rc == BW_PARSE_NOT_MINE && !p->format_forced) {
-			rc = parse_fallback(p, line.p, line.n, ev, &reason);
-			if (rc == BW_PARSE_OK)
-				p->fallback++;
+		if ((rc == BW_PARSE_NOT_MINE || rc == BW_PARSE_MALFORMED) &&
+		    !p->format_forced) {
+			/* another format's line: read by its parser, else
+			 * skipped for the reason the input's own gave */
+			const char *r2 = NULL;
+			bw_event_clear(ev);
+			ev->input_id = p->id;
+			ev->line_no = line.line_no;
+			ev->offset = line.offset;
+			ev->line = (bw_str){ line.p, line.n };
+			if (line.cut)
+				ev->flags |= BW_EF_LINE_CUT;
+			enum bw_parse_rc rc2 = parse_fallback(p, line.p, line.n, ev, &r2);
+			if (rc2 == BW_PARSE_OK || rc2 == BW_PARSE_IGNORED) {
+				rc = rc2;
+				reason = r2;
+				p->fallback += rc2 == BW_PARSE_OK;
+			}
 		}
 		switch (rc) {
 		case BW_PARSE_OK:
@@ -721,6 +758,12 @@ void bw_pipeline_free(struct bw_pipeline *pl)
 	for (size_t i = 0; i < pl->npins; i++) {
 		struct pin *p = &pl->pins[i];
 		pin_set_parser(p, NULL);
+		for (size_t k = 0; k < BW_MAX_PARSERS; k++)
+			if (p->fb_state[k]) {
+				if (bw_parsers[k]->state_fini)
+					bw_parsers[k]->state_fini(p->fb_state[k]);
+				free(p->fb_state[k]);
+			}
 		bw_input_free(p->in);
 	}
 	for (size_t i = 0; i < pl->nrheap; i++) {

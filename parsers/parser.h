@@ -82,6 +82,7 @@ struct bw_msg_parser {
 
 /* The registries (parsers/registry.c), each terminated by a NULL name. */
 extern const struct bw_parser *const bw_parsers[];
+#define BW_MAX_PARSERS 32 /* entries of bw_parsers, NULL excluded, at most */
 extern const struct bw_msg_parser *const bw_msg_parsers[];
 
 /* @return the line parser called name, or NULL. */

@@ -44,6 +44,8 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_entra,
 	NULL,
 };
+_Static_assert(sizeof(bw_parsers) / sizeof(bw_parsers[0]) - 1 <= BW_MAX_PARSERS,
+	       "BW_MAX_PARSERS holds every parser");
 
 const struct bw_msg_parser *const bw_msg_parsers[] = {
 	/* by programme name */

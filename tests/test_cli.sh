@@ -263,6 +263,20 @@ check "allowlisted users as identities" [ ! -s "$tmp/out" ]
 $BW scan --rules "$tmp/urules" --identity-domain corp.example --year 2026 --tz UTC "$tmp/u.log" >"$tmp/out" 2>/dev/null
 check "user literal with the home domain" [ "$(grep -c ' u.dom ' "$tmp/out")" = 1 ]
 
+# --- one stream of two formats (tail -F auth.log access.log | scan -) -----
+bfl() { awk -v n=$1 'BEGIN{for(i=0;i<n;i++)printf "2026-11-25T10:00:%02d+00:00 bastion sshd[%d]: Failed password for alice from 203.0.113.7 port %d ssh2\n",i,1000+i,40000+i}'; }
+xl='203.0.113.66 - - [25/Nov/2026:10:00:10 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4521 "-" "Mozilla/5.0"'
+{ echo '==> /var/log/auth.log <=='; bfl 25; echo; echo '==> /var/log/nginx/access.log <=='; echo "$xl"; } >"$tmp/mixed1.log"
+{ echo "$xl"; bfl 25; } >"$tmp/mixed2.log"
+for m in mixed1 mixed2; do
+	$BW scan --stats "$tmp/$m.log" >"$tmp/out" 2>"$tmp/err"
+	check "$m: the web exploit" grep -q 'web.fortinet-cve-2018-13379' "$tmp/out"
+	check "$m: the brute force" grep -q 'auth.bruteforce-source' "$tmp/out"
+	check "$m: nothing skipped" grep -q 'total: 1 input(s), lines [0-9]*, events 26, ignored [0-9]*, skipped 0' "$tmp/err"
+	cp "$tmp/err" "$tmp/$m.err"
+done
+check "tail -F headers are ignored, named" grep -q 'ignored: tail file header: 2' "$tmp/mixed1.err"
+
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
 ( printf '203.0.113.9 - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n'; sleep 20 ) >"$tmp/sin" &
