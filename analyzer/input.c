@@ -17,6 +17,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+volatile sig_atomic_t bw_interrupted;
+
 #define ZBUF_SIZE (128u * 1024u)
 
 /* Where a JSON scan stands: inside a string (after a backslash), and
@@ -161,6 +163,8 @@ static ssize_t read_raw(struct bw_input *in)
 		in->before_block(in->before_block_arg);
 	for (;;) {
 		ssize_t r = read(in->fd, in->zbuf + in->zend, ZBUF_SIZE - in->zend);
+		if (r < 0 && errno == EINTR && bw_interrupted)
+			r = 0; /* stopped by a signal: the input ends here */
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -222,7 +226,8 @@ static ssize_t fill_gzip(struct bw_input *in, char *out, size_t room)
 		if (in->zstart == in->zend) {
 			if (in->raw_eof) {
 				if (in->z_in_member) {
-					set_error(in, "truncated gzip stream");
+					if (!bw_interrupted)
+						set_error(in, "truncated gzip stream");
 					return -1;
 				}
 				return 0;
@@ -279,7 +284,8 @@ static ssize_t fill_zstd(struct bw_input *in, char *out, size_t room)
 		if (in->zstart == in->zend) {
 			if (in->raw_eof) {
 				if (in->zstd_in_frame) {
-					set_error(in, "truncated zstd stream");
+					if (!bw_interrupted)
+						set_error(in, "truncated zstd stream");
 					return -1;
 				}
 				return 0;
@@ -354,7 +360,9 @@ static ssize_t fill(struct bw_input *in)
 			in->before_block(in->before_block_arg);
 		do
 			r = read(in->fd, out, room);
-		while (r < 0 && errno == EINTR);
+		while (r < 0 && errno == EINTR && !bw_interrupted);
+		if (r < 0 && errno == EINTR)
+			r = 0; /* stopped by a signal: the input ends here */
 		if (r < 0) {
 			in->failed = 1;
 			snprintf(in->err, sizeof(in->err), "%s: read error: %s",

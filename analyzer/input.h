@@ -17,6 +17,7 @@
 #ifndef BW_INPUT_H
 #define BW_INPUT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,12 @@ struct bw_input *bw_input_open(const char *path, size_t max_line, char *err,
  * which compressed byte offset; lines before it were all delivered; the
  * input is finished). */
 int bw_input_next(struct bw_input *in, struct bw_line *line);
+
+/* Set (to the signal's number) by the program's SIGINT/SIGTERM handler: a
+ * read the signal interrupts ends its input as at EOF (no "truncated"
+ * error), and the pipeline reads no further line, so what was read is
+ * still judged and summarized. 0 = not interrupted. */
+extern volatile sig_atomic_t bw_interrupted;
 
 /* Before the first read: when the input is a JSON document rather than
  * JSON lines - an array of objects (compact on one line, or pretty-

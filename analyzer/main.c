@@ -6,6 +6,7 @@
  *   2  usage error, unreadable or corrupt input, --strict violation
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "bw_time.h"
 #include "engine.h"
 #include "identity.h"
+#include "input.h"
 #include "parser.h"
 #include "pipeline.h"
 #include "scan.h"
@@ -300,6 +302,26 @@ static const char *default_rules_dir(const char *argv0, char *buf, size_t cap)
 	return NULL;
 }
 
+static void on_stop_signal(int sig)
+{
+	bw_interrupted = sig;
+}
+
+/* SIGINT (Ctrl-C) and SIGTERM (systemctl stop, timeout) end the inputs as
+ * at EOF: a live `tail -F | scan -` still judges what it read, closes
+ * open VPN sessions and prints its summary. A second one kills at once
+ * (SA_RESETHAND); no SA_RESTART, so a blocked read returns. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 {
 	struct bw_engine *engine = NULL;
@@ -369,7 +391,12 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 		.stats = c->stats,
 	};
 	struct bw_scan_result res = { 0 };
+	catch_stop_signals();
 	status = bw_scan_run(&so, &res);
+	if (bw_interrupted)
+		fprintf(stderr, "breachwatch: interrupted by %s: the inputs were "
+			"read no further; what was read is judged and summarized\n",
+			bw_interrupted == SIGINT ? "SIGINT" : "SIGTERM");
 	if (parse_only && res.skipped && !c->stats)
 		fprintf(stderr, "breachwatch: %llu events from %llu lines in %zu "
 			"input(s), %llu skipped (--stats gives the reasons)\n",

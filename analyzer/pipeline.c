@@ -332,6 +332,10 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		p->sniffed = 1;
 	}
 	while (!p->done && !pl->stopped) {
+		if (bw_interrupted) {
+			p->done = 1; /* Ctrl-C, systemctl stop: end as at EOF */
+			return;
+		}
 		int r = bw_input_next(p->in, &line);
 		if (r <= 0) {
 			if (r < 0) {

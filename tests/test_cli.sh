@@ -294,7 +294,7 @@ mkfifo "$tmp/in" "$tmp/outfifo"
 # The writer keeps the FIFO open (no EOF) for 20 s after its line.
 ( line 192.0.2.9 1 /live; sleep 20 ) >"$tmp/in" &
 writer=$!
-"$BW" parse - <"$tmp/in" >"$tmp/outfifo" &
+"$BW" parse - <"$tmp/in" >"$tmp/outfifo" 2>/dev/null &
 reader=$!
 # Read exactly one line of output with a timeout; no EOF has happened.
 got=$(timeout 10 head -n 1 "$tmp/outfifo")
@@ -303,6 +303,24 @@ check "streaming: input still open" kill -0 "$writer"
 kill "$writer" "$reader" 2>/dev/null
 wait 2>/dev/null
 writer=""
+
+# --- Ctrl-C or systemctl stop on a live scan: the summary still comes -----
+mkfifo "$tmp/live"
+( bfl 25; sleep 20 ) >"$tmp/live" &
+writer=$!
+"$BW" scan "$tmp/live" >"$tmp/out" 2>"$tmp/err" &
+reader=$!
+sleep 1
+kill -TERM "$reader" # (a background job of sh ignores INT; both are one handler)
+wait "$reader"
+st=$?
+kill "$writer" 2>/dev/null
+wait 2>/dev/null
+writer=""
+check "SIGTERM: the alerts so far" grep -q 'auth.bruteforce-source' "$tmp/out"
+check "SIGTERM: the summary" grep -q '^rules: 25 events' "$tmp/err"
+check "SIGTERM: said so" grep -q 'interrupted' "$tmp/err"
+check "SIGTERM: status of the alerts (1)" [ "$st" = 1 ]
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
