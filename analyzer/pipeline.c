@@ -227,11 +227,14 @@ struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
 			bw_input_set_before_block(p->in, pl->o.flush, pl->o.arg);
 		any_stream |= bw_input_is_stream(p->in);
 		int64_t mt = bw_input_mtime(p->in);
-		p->ctx.default_year = year_of(mt ? mt : (int64_t)time(NULL));
+		if (!mt)
+			mt = (int64_t)time(NULL);
+		p->ctx.default_year = year_of(mt);
 		/* Year-less stamps near the end of a rotated file belong to the
-		 * year of its modification time, not its first line's. */
-		if (mt)
-			p->ctx.ref_ms = mt * 1000;
+		 * year of its modification time, not its first line's; on a
+		 * pipe (zcat auth.log.2.gz |, tail -F started after New Year)
+		 * to the year of now: no line is dated next December */
+		p->ctx.ref_ms = mt * 1000;
 	}
 	pl->window_ms = pl->o.reorder_ms;
 	if (pl->window_ms < 0)

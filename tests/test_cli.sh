@@ -304,6 +304,12 @@ kill "$writer" "$reader" 2>/dev/null
 wait 2>/dev/null
 writer=""
 
+# --- year-less syslog on a pipe: years from the clock, as a file's mtime --
+d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
+want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
+printf '%s h sshd[1]: Accepted password for bob from 10.0.0.1 port 1 ssh2\n' "$d" | $BW parse --tz UTC - >"$tmp/out" 2>/dev/null
+check "pipe: a stamp 3 days ahead is last year's" grep -q "\"@timestamp\":\"$want-" "$tmp/out"
+
 # --- Ctrl-C or systemctl stop on a live scan: the summary still comes -----
 mkfifo "$tmp/live"
 ( bfl 25; sleep 20 ) >"$tmp/live" &
