@@ -146,6 +146,25 @@ void bw_buf_add_i64(struct bw_buf *b, int64_t v)
 	b->n += bw_fmt_i64(b->p + b->n, v);
 }
 
+/* The code point of the valid k-byte UTF-8 sequence at p (k 2 or 3)
+ * when shown raw it would be a control or would move the text around it:
+ * a C1 control (U+0080-009F: U+009B is a CSI to an xterm), a bidi mark,
+ * embedding, override or isolate (U+061C, U+200E-200F, U+202A-202E,
+ * U+2066-2069: "sqlmap U+202E..." reads backwards), or a line or
+ * paragraph separator (U+2028-2029). 0 for any other. */
+static unsigned hidden_cp(const unsigned char *p, size_t k)
+{
+	if (k == 2) {
+		unsigned cp = (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
+		return cp < 0xa0 || cp == 0x61c ? cp : 0;
+	}
+	if (k != 3 || p[0] != 0xe2)
+		return 0;
+	unsigned cp = (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+	return cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) ? cp : 0;
+}
+
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
@@ -311,7 +330,17 @@ char *bw_json_escape_to(char *o, const char *s, size_t n)
 			o += 6;
 		} else {
 			size_t k = utf8_len(p + i, n - i);
-			if (k) {
+			unsigned cp = k ? hidden_cp(p + i, k) : 0;
+			if (cp) {
+				/* at most 6 bytes for 2 or 3: within the room */
+				memcpy(o, "\\u", 2);
+				o[2] = hex[cp >> 12];
+				o[3] = hex[cp >> 8 & 15];
+				o[4] = hex[cp >> 4 & 15];
+				o[5] = hex[cp & 15];
+				o += 6;
+				i += k - 1;
+			} else if (k) {
 				memcpy(o, p + i, k);
 				o += k;
 				i += k - 1;
@@ -373,7 +402,15 @@ static void add_safe_text(struct bw_buf *b, const char *s, size_t n,
 			continue;
 		}
 		size_t k = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
-		if (k && !(k == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {
+		unsigned cp = k ? hidden_cp(p + i, k) : 0;
+		if (k && cp >= 0x100) {
+			char u[6] = { '\\', 'u', hex[cp >> 12], hex[cp >> 8 & 15],
+				      hex[cp >> 4 & 15], hex[cp & 15] };
+			bw_buf_add(b, u, 6);
+			i += k;
+			continue;
+		}
+		if (k && !cp) {
 			bw_buf_add(b, p + i, k);
 			i += k;
 			continue;

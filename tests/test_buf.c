@@ -54,10 +54,38 @@ static void test_html(void)
 
 static void test_json(void)
 {
-	/* Control bytes as \u00XX, quote and backslash escaped, valid UTF-8
-	 * kept (C1 included: JSON allows it), invalid bytes as \\xHH. */
+	/* Control bytes as \u00XX, the C1 ones too (an xterm acts on a raw
+	 * U+009B CSI in a tailed alerts file), quote and backslash escaped,
+	 * valid UTF-8 kept, invalid bytes as \\xHH. */
 	CHECK_EQ_STR(render(bw_buf_add_json_str),
-		     "a\\\\b\\u001b[31m<&>\\\"'\xc2\x9b\xc3\xa9\\\\xff\\u0000z");
+		     "a\\\\b\\u001b[31m<&>\\\"'\\u009b\xc3\xa9\\\\xff\\u0000z");
+}
+
+/* Characters that reorder or break the text around them when shown:
+ * bidi overrides and isolates, marks, line and paragraph separators.
+ * The terminal and HTML show their code; JSON escapes them. */
+static char *render_s(void (*fn)(struct bw_buf *, const char *, size_t),
+		      const char *s)
+{
+	static char out[256];
+	struct bw_buf b;
+	bw_buf_init(&b);
+	fn(&b, s, strlen(s));
+	snprintf(out, sizeof(out), "%.*s", (int)b.n, b.p);
+	bw_buf_fini(&b);
+	return out;
+}
+
+static void test_bidi(void)
+{
+	const char *s = "a\xe2\x80\xae" "b\xe2\x81\xa6" "c\xe2\x81\xa9\xe2\x80\x8f"
+			"\xe2\x80\xa8\xd8\x9c\xe2\x80\x94" "z"; /* the em dash stays */
+	CHECK_EQ_STR(render_s(bw_buf_add_term_str, s),
+		     "a\\u202eb\\u2066c\\u2069\\u200f\\u2028\\u061c\xe2\x80\x94z");
+	CHECK_EQ_STR(render_s(bw_buf_add_html_str, s),
+		     "a\\u202eb\\u2066c\\u2069\\u200f\\u2028\\u061c\xe2\x80\x94z");
+	CHECK_EQ_STR(render_s(bw_buf_add_json_str, s),
+		     "a\\u202eb\\u2066c\\u2069\\u200f\\u2028\\u061c\xe2\x80\x94z");
 }
 
 static void test_time(void)
@@ -138,6 +166,7 @@ int main(int argc, char **argv)
 		{ "terminal", test_terminal },
 		{ "html", test_html },
 		{ "json", test_json },
+		{ "bidi", test_bidi },
 		{ "time", test_time },
 		{ "numbers", test_numbers },
 		{ "number_lengths", test_number_lengths },

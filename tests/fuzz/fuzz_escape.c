@@ -66,6 +66,9 @@ static int hexval(int c)
 	return -1;
 }
 
+static unsigned cp_of(const unsigned char *p, size_t l);
+static int is_hidden(unsigned cp);
+
 static void check_json(struct bw_buf *b, const unsigned char *in, size_t n)
 {
 	bw_buf_adds(b, "[\"");
@@ -77,6 +80,15 @@ static void check_json(struct bw_buf *b, const unsigned char *in, size_t n)
 	json_t *j = json_loadb(b->p, b->n, JSON_ALLOW_NUL, &err);
 	if (!j)
 		fuzz_fail("json: invalid (%s): %.*s", err.text, (int)(b->n > 500 ? 500 : b->n), b->p);
+	/* the text itself: no C1 control, bidi control or separator raw
+	 * (a tailed alerts file reaches a terminal) */
+	for (size_t i = 0; i < b->n;) {
+		size_t l = u8len((const unsigned char *)b->p + i, b->n - i);
+		unsigned cp = l ? cp_of((const unsigned char *)b->p + i, l) : 0;
+		if (l && ((cp >= 0x80 && cp < 0xa0) || is_hidden(cp)))
+			fuzz_fail("json: raw U+%04X at %zu", cp, i);
+		i += l ? l : 1;
+	}
 	json_t *s = json_array_get(j, 0);
 	const char *got = json_string_value(s);
 	size_t got_n = json_string_length(s);
@@ -103,6 +115,23 @@ static void check_json(struct bw_buf *b, const unsigned char *in, size_t n)
 	json_decref(j);
 }
 
+/* The code point of the l-byte UTF-8 sequence at p. */
+static unsigned cp_of(const unsigned char *p, size_t l)
+{
+	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	unsigned cp = p[0] & lead[l];
+	for (size_t i = 1; i < l; i++)
+		cp = cp << 6 | (p[i] & 0x3f);
+	return cp;
+}
+
+/* Shown raw, it would reorder the text around it or break its line. */
+static int is_hidden(unsigned cp)
+{
+	return cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 static void check_term(struct bw_buf *b, const unsigned char *in, size_t n)
 {
 	size_t start = b->n;
@@ -118,6 +147,21 @@ static void check_term(struct bw_buf *b, const unsigned char *in, size_t n)
 				if (k >= n || in[k] != '\\')
 					fuzz_fail("term: \\\\ at %zu does not stand for a backslash", i);
 				k++, i += 2;
+				continue;
+			}
+			if (i + 5 < on && o[i + 1] == 'u') {
+				/* \uXXXX: a bidi control or separator */
+				unsigned cp = 0;
+				for (int d = 2; d < 6; d++) {
+					int h = hexval(o[i + d]);
+					if (h < 0)
+						fuzz_fail("term: bad \\u at %zu", i);
+					cp = cp << 4 | (unsigned)h;
+				}
+				size_t l = k < n ? u8len(in + k, n - k) : 0;
+				if (!l || cp_of(in + k, l) != cp || !is_hidden(cp))
+					fuzz_fail("term: \\u%04x at %zu does not stand for input byte %zu", cp, i, k);
+				k += l, i += 6;
 				continue;
 			}
 			int h1 = i + 3 < on ? hexval(o[i + 2]) : -1;
@@ -136,6 +180,8 @@ static void check_term(struct bw_buf *b, const unsigned char *in, size_t n)
 			fuzz_fail("term: invalid UTF-8 at %zu", i);
 		if (l == 2 && c == 0xc2 && o[i + 1] < 0xa0)
 			fuzz_fail("term: C1 control at %zu", i);
+		if (is_hidden(cp_of(o + i, l)))
+			fuzz_fail("term: raw bidi control or separator at %zu", i);
 		if (k + l > n || memcmp(in + k, o + i, l) != 0)
 			fuzz_fail("term: output at %zu differs from input at %zu", i, k);
 		k += l, i += l;
@@ -172,6 +218,8 @@ static void check_html(struct bw_buf *b, const unsigned char *in, size_t n)
 		size_t l = u8len(o + i, on - i);
 		if (!l)
 			fuzz_fail("html: invalid UTF-8 at %zu", i);
+		if (is_hidden(cp_of(o + i, l)))
+			fuzz_fail("html: raw bidi control or separator at %zu", i);
 		if (l == 2 && c == 0xc2 && o[i + 1] < 0xa0)
 			fuzz_fail("html: C1 control at %zu", i);
 		i += l;
