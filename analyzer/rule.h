@@ -334,6 +334,12 @@ struct bw_ruleset {
 	uint32_t nalert_seq;
 	/* allowlists across rules */
 	struct bw_rset allow_ip, allow_user, allow_agent;
+	/* "agent GLOB from NET, NET": the agent only from those networks (a
+	 * user agent is whatever the client sends) */
+	struct bw_allow_agent_from {
+		struct bw_rset agent, nets;
+	} *agent_from;
+	size_t nagent_from;
 	int has_allow;
 };
 

@@ -2072,6 +2072,11 @@ void bw_ruleset_free(struct bw_ruleset *rs)
 	bw_rset_fini(&rs->allow_ip);
 	bw_rset_fini(&rs->allow_user);
 	bw_rset_fini(&rs->allow_agent);
+	for (size_t i = 0; i < rs->nagent_from; i++) {
+		bw_rset_fini(&rs->agent_from[i].agent);
+		bw_rset_fini(&rs->agent_from[i].nets);
+	}
+	free(rs->agent_from);
 	free(rs);
 }
 
@@ -2083,6 +2088,57 @@ struct allow_ctx {
 	const char *path;
 	struct bw_rerr *err;
 };
+
+/* "GLOB from NET, NET ..." (agent lines): the agent allowlisted only from
+ * those networks. @return 1 when the line had " from " (added, or an
+ * error reported at the bad network), 0 for a plain GLOB. */
+static int allow_agent_from(struct allow_ctx *x, const char *v, size_t n,
+			    int line, int col)
+{
+	const char *f = NULL;
+	for (size_t i = 0; i + 6 <= n; i++)
+		if (!memcmp(v + i, " from ", 6))
+			f = v + i; /* the last: an agent may hold " from " */
+	if (!f)
+		return 0;
+	struct bw_ruleset *rs = x->rs;
+	struct bw_allow_agent_from *a = realloc(rs->agent_from,
+						(rs->nagent_from + 1) * sizeof(*a));
+	if (!a) {
+		bw_rerr_add(x->err, x->path, line, col, "out of memory");
+		return 1;
+	}
+	rs->agent_from = a;
+	a += rs->nagent_from++;
+	memset(a, 0, sizeof(*a));
+	a->agent.lower = 1;
+	char m[200];
+	size_t gn = (size_t)(f - v);
+	while (gn && v[gn - 1] == ' ')
+		gn--;
+	if (bw_rset_add(rs, &a->agent, v, gn, BW_FT_STR, 1, m, sizeof(m)))
+		bw_rerr_add(x->err, x->path, line, col, "%s", m);
+	const char *p = f + 6, *end = v + n;
+	int ntok = 0;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		const char *q = p;
+		while (q < end && *q != ' ' && *q != ',')
+			q++;
+		ntok += q > p;
+		if (q > p && bw_rset_add(rs, &a->nets, p, (size_t)(q - p),
+					 BW_FT_IP, 0, m, sizeof(m)))
+			bw_rerr_add(x->err, x->path, line, col + (int)(p - v),
+				    "%s", m);
+		p = q;
+	}
+	if (!ntok)
+		bw_rerr_add(x->err, x->path, line, col + (int)(f + 6 - v),
+			    "'from' needs an address or network");
+	rs->has_allow = 1;
+	return 1;
+}
 
 static void allow_add(void *c, const char *v, size_t n, int line, int col)
 {
@@ -2119,6 +2175,8 @@ static void allow_add(void *c, const char *v, size_t n, int line, int col)
 			kind = 0;
 		}
 	}
+	if (kind == 2 && allow_agent_from(x, v, n, line, col))
+		return;
 	struct bw_rset *set = kind == 0 ? &x->rs->allow_ip :
 			      kind == 1 ? &x->rs->allow_user : &x->rs->allow_agent;
 	/* agents fold case; users compare as identities, as rules do */

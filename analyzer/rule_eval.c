@@ -2877,6 +2877,12 @@ static int is_allowed(struct bw_engine *e, const bw_event *ev)
 	    bw_rset_has_str(rs, &rs->allow_agent, ev->user_agent.p,
 			    ev->user_agent.n))
 		return 1;
+	for (size_t i = 0; ev->user_agent.p && ev->src_ip.family &&
+			   i < rs->nagent_from; i++)
+		if (bw_rset_has_ip(&rs->agent_from[i].nets, &ev->src_ip) &&
+		    bw_rset_has_str(rs, &rs->agent_from[i].agent,
+				    ev->user_agent.p, ev->user_agent.n))
+			return 1;
 	return 0;
 }
 

@@ -304,6 +304,17 @@ kill "$writer" "$reader" 2>/dev/null
 wait 2>/dev/null
 writer=""
 
+# --- an allowlisted agent is attacker text: "from NET" ties it to the scanner
+exl() { printf '%s - - [25/Nov/2026:01:52:07 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "Mozilla/5.0 (compatible; CourtSecScan/1.0) x"\n' "$1"; }
+{ exl 203.0.113.66; exl 10.20.0.5; } >"$tmp/scanner.log"
+printf 'agent Mozilla/5.0 (compatible; CourtSecScan/1.0)* from 10.20.0.0/16, 192.0.2.7\n' >"$tmp/agent-from.txt"
+$BW scan --allow "$tmp/agent-from.txt" "$tmp/scanner.log" >"$tmp/out" 2>"$tmp/err"
+check "agent from NET: the outsider alerts" grep -q 'src.ip=203.0.113.66: ' "$tmp/out"
+check "agent from NET: the scanner is allowlisted" sh -c "! grep -q 'src.ip=10.20.0.5' '$tmp/out'"
+printf 'agent Mozilla/5.0* from 10.20.0.0/99\n' >"$tmp/agent-bad.txt"
+$BW scan --allow "$tmp/agent-bad.txt" "$tmp/scanner.log" >/dev/null 2>"$tmp/err"
+check "agent from NET: a bad network is an error at it" grep -q 'agent-bad.txt:1:25: bad prefix length' "$tmp/err"
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
