@@ -285,6 +285,40 @@ static void skip_line(struct bw_pipeline *pl, struct pin *p,
 	}
 }
 
+/* The first parser that reads a line cut at --max-line (a file that
+ * starts with 70 KB lines: what sniffing a cut line cannot tell), or
+ * NULL. Each tries a copy: parsers may unescape in place, and the
+ * chosen one then parses the line itself. */
+static const struct bw_parser *parse_probe(struct pin *p,
+					   const struct bw_line *line)
+{
+	char *copy = malloc(line->n + 1);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; bw_parsers[i]; i++) {
+		const struct bw_parser *ps = bw_parsers[i];
+		struct bw_parse_ctx ctx = p->ctx;
+		ctx.state = ps->state_size ? calloc(1, ps->state_size) : NULL;
+		if (ps->state_size && !ctx.state)
+			continue;
+		ctx.reason = NULL;
+		bw_event_clear(&p->ev);
+		p->ev.flags |= BW_EF_LINE_CUT; /* parsers read up to the cut */
+		memcpy(copy, line->p, line->n);
+		copy[line->n] = 0;
+		enum bw_parse_rc rc = ps->parse(&ctx, copy, line->n, &p->ev);
+		if (ps->state_fini && ctx.state)
+			ps->state_fini(ctx.state);
+		free(ctx.state);
+		if (rc == BW_PARSE_OK) {
+			free(copy);
+			return ps;
+		}
+	}
+	free(copy);
+	return NULL;
+}
+
 /* Try the other parsers on a line the chosen one disowns or cannot read
  * (one stream of several formats: tail -F of two logs, a concatenation).
  * Does not change the input's parser; a stateful one gets a state of its
@@ -357,6 +391,8 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		if (!p->parser) {
 			bw_str v = { line.p, line.n };
 			pin_set_parser(p, bw_parser_sniff(&v, 1));
+			if (!p->parser && line.cut)
+				pin_set_parser(p, parse_probe(p, &line));
 		}
 		if (!p->parser) {
 			skip_line(pl, p, &line, "unknown format");
@@ -384,7 +420,9 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		if ((rc == BW_PARSE_NOT_MINE || rc == BW_PARSE_MALFORMED) &&
 		    !p->format_forced) {
 			/* another format's line: read by its parser, else
-			 * skipped for the reason the input's own gave */
+			 * skipped for the reason the input's own gave (which
+			 * may have unescaped some of it in place: a line it
+			 * found malformed is another format's or broken) */
 			const char *r2 = NULL;
 			bw_event_clear(ev);
 			ev->input_id = p->id;

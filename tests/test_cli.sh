@@ -315,6 +315,14 @@ printf 'agent Mozilla/5.0* from 10.20.0.0/99\n' >"$tmp/agent-bad.txt"
 $BW scan --allow "$tmp/agent-bad.txt" "$tmp/scanner.log" >/dev/null 2>"$tmp/err"
 check "agent from NET: a bad network is an error at it" grep -q 'agent-bad.txt:1:25: bad prefix length' "$tmp/err"
 
+# --- a file that starts with lines cut at --max-line still finds its format
+long=$(printf '%070000d' 0)
+{ printf '203.0.113.66 - - [25/Nov/2026:01:52:07 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "%s"\n' "$long" "$long"
+  printf '198.51.100.1 - - [25/Nov/2026:01:52:09 +0000] "GET / HTTP/1.1" 200 41 "-" "curl"\n'; } >"$tmp/long.log"
+$BW scan --stats "$tmp/long.log" >"$tmp/out" 2>"$tmp/err"
+check "cut first lines: the exploit in them alerts" grep -q 'web.fortinet-cve-2018-13379' "$tmp/out"
+check "cut first lines: none skipped" grep -q 'lines 3, events 3, ignored 0, skipped 0' "$tmp/err"
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
