@@ -150,5 +150,9 @@ void bw_baseline_emit(struct bw_engine *e, int rule, const bw_event *ev,
 
 /* `breachwatch rules check|list|test [DIR]`. @return the exit code. */
 int bw_rules_main(int argc, char **argv);
+/* The rules directory when none is given: ./signatures, else signatures/
+ * beside the binary (an installed or out-of-tree run), in buf. @return
+ * it, NULL when neither exists. */
+const char *bw_default_rules_dir(char *buf, size_t cap);
 
 #endif /* BW_ENGINE_H */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
 
 #include "bw_time.h"
 #include "engine.h"
@@ -285,22 +284,6 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 /* ------------------------------------------------------------ runs */
 
-/* The rules directory when --rules is not given: ./signatures, else
- * signatures/ beside the binary (an installed or out-of-tree run). */
-static const char *default_rules_dir(const char *argv0, char *buf, size_t cap)
-{
-	struct stat st;
-	if (stat("signatures", &st) == 0 && S_ISDIR(st.st_mode))
-		return "signatures";
-	const char *slash = strrchr(argv0, '/');
-	if (slash && (size_t)(slash - argv0) + 12 < cap) {
-		memcpy(buf, argv0, (size_t)(slash - argv0));
-		strcpy(buf + (slash - argv0), "/signatures");
-		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
-			return buf;
-	}
-	return NULL;
-}
 
 static void on_stop_signal(int sig)
 {
@@ -322,7 +305,7 @@ static void catch_stop_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static int cmd_run(struct cli *c, int parse_only, const char *argv0)
+static int cmd_run(struct cli *c, int parse_only)
 {
 	struct bw_engine *engine = NULL;
 	char dirbuf[4096];
@@ -335,7 +318,7 @@ static int cmd_run(struct cli *c, int parse_only, const char *argv0)
 		return 2;
 
 	if (!parse_only && !(c->rules && strcmp(c->rules, "none") == 0)) {
-		const char *dir = c->rules ? c->rules : default_rules_dir(argv0, dirbuf, sizeof(dirbuf));
+		const char *dir = c->rules ? c->rules : bw_default_rules_dir(dirbuf, sizeof(dirbuf));
 		if (!dir)
 			{
 			bw_identity_free(identity);
@@ -477,7 +460,7 @@ int main(int argc, char **argv)
 	struct cli c = { 0 };
 	rc = parse_args(argc, argv, &c);
 	if (rc == 0)
-		rc = cmd_run(&c, strcmp(cmd, "parse") == 0, argv[0]);
+		rc = cmd_run(&c, strcmp(cmd, "parse") == 0);
 	free(c.specs);
 	free(c.allow);
 	free(c.sets);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "buf.h"
@@ -494,6 +495,23 @@ static int cmd_test(const char *dir, const char *cases, int verbose)
 	return failed ? 1 : 0;
 }
 
+const char *bw_default_rules_dir(char *buf, size_t cap)
+{
+	struct stat st;
+	if (stat("signatures", &st) == 0 && S_ISDIR(st.st_mode))
+		return "signatures";
+	/* the binary itself, wherever PATH found it */
+	ssize_t n = readlink("/proc/self/exe", buf, cap > 12 ? cap - 12 : 0);
+	if (n <= 0 || (size_t)n >= cap - 12)
+		return NULL;
+	buf[n] = 0;
+	char *slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	strcpy(slash, "/signatures");
+	return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? buf : NULL;
+}
+
 int bw_rules_main(int argc, char **argv)
 {
 	/* argv[0] = "rules", argv[1] = subcommand */
@@ -502,7 +520,11 @@ int bw_rules_main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = argv[1];
-	const char *dir = "signatures", *cases = "testdata/rules";
+	char dirbuf[4096];
+	const char *dir = bw_default_rules_dir(dirbuf, sizeof(dirbuf)),
+		   *cases = "testdata/rules";
+	if (!dir)
+		dir = "signatures"; /* named in the error that follows */
 	int verbose = 0, ndirs = 0;
 	struct sets sets = { NULL, 0 };
 	sets.v = calloc((size_t)argc, sizeof(*sets.v));

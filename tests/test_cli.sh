@@ -323,6 +323,12 @@ $BW scan --stats "$tmp/long.log" >"$tmp/out" 2>"$tmp/err"
 check "cut first lines: the exploit in them alerts" grep -q 'web.fortinet-cve-2018-13379' "$tmp/out"
 check "cut first lines: none skipped" grep -q 'lines 3, events 3, ignored 0, skipped 0' "$tmp/err"
 
+# --- rules subcommands find the rules beside the binary, as scan does ----
+(cd "$tmp" && $BW rules list) >"$tmp/out" 2>&1
+check "rules list outside the tree" grep -q '^auth.bruteforce-source ' "$tmp/out"
+(cd "$tmp" && $BW rules check) >"$tmp/out" 2>&1
+check "rules check outside the tree" grep -q 'rules OK' "$tmp/out"
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
