@@ -45,8 +45,23 @@
  * (a probe's high, then its critical success, both go out). */
 struct supp {
 	int64_t until;           /* ms; 0: no period */
-	uint32_t held;           /* held back since the last alert */
+	uint32_t held;           /* held back since the last alert (low 24
+	                            bits), and the slot + 1 of its entry in
+	                            the engine's held-back list (high 8) */
 	int32_t sev;             /* severity of the alert that began it */
+};
+
+#define HELD_MASK 0xffffffu
+#define HELD_SLOTS 255u      /* keys the end-of-run summary lists */
+
+/* A key whose alerts suppress holds back, for the end-of-run summary:
+ * the summary per rule says how many, this says for whom and when. An
+ * entry ends when the key's next alert carries the count. */
+struct held {
+	int32_t rule;            /* -1: free */
+	uint32_t count;
+	int64_t first, last;     /* ms, event times held back */
+	char key[160];           /* "user=m.visser", as the alert line */
 };
 
 /* Per-key state of a threshold rule; signatures and baselines keep only
@@ -330,6 +345,8 @@ struct vmemo {
 
 struct bw_engine {
 	struct bw_ruleset *rs;
+	struct held *held;         /* HELD_SLOTS, made at the first hold */
+	uint32_t nheld_more;       /* keys held back beyond the list */
 	uint64_t gen;              /* bumped per event: invalidates memos */
 	struct kmemo *kmemo;       /* per group (rrun.gid) */
 	uint64_t kseed;            /* every rule table's hash seed */
@@ -2287,6 +2304,64 @@ static void note_alert(struct bw_engine *e, int ri, const bw_event *ev)
 }
 
 /* Suppression bookkeeping. @return 1 when the alert may go out. */
+/* One more alert of rule ri held back on the key of sp (event ev). */
+static void held_note(struct bw_engine *e, int ri, struct supp *sp,
+		      const bw_event *ev)
+{
+	uint32_t slot = sp->held >> 24;
+	if (slot && e->held[slot - 1].rule == ri) {
+		struct held *h = &e->held[slot - 1];
+		h->count++;
+		h->last = ev->ts_ms;
+		return;
+	}
+	if ((sp->held & HELD_MASK) != 1)
+		return; /* an earlier hold found no room */
+	if (!e->held) {
+		e->held = malloc(HELD_SLOTS * sizeof(*e->held));
+		if (!e->held)
+			return;
+		for (uint32_t i = 0; i < HELD_SLOTS; i++)
+			e->held[i].rule = -1;
+	}
+	uint32_t i = 0;
+	while (i < HELD_SLOTS && e->held[i].rule >= 0)
+		i++;
+	if (i == HELD_SLOTS) {
+		e->nheld_more++;
+		return;
+	}
+	struct held *h = &e->held[i];
+	const struct bw_rule *r = &e->rs->rules[ri];
+	struct bw_buf b;
+	bw_buf_init(&b);
+	for (int g = 0; g < r->ngroup; g++) {
+		size_t mark = b.n;
+		bw_alert_bprintf(&b, "%s%s=", g ? " " : "",
+				 bw_field_desc((enum bw_field_id)r->group[g])->name);
+		bw_str pn;
+		if (r->group[g] == BW_F_URL_PATH_NORM &&
+		    str_field(e, ev, BW_F_URL_PATH_NORM, &pn))
+			bw_buf_add(&b, pn.p, pn.n);
+		else if (!bw_alert_field_text(&b, ev, r->group[g]))
+			b.n = mark;
+	}
+	snprintf(h->key, sizeof(h->key), "%.*s", (int)b.n, b.p ? b.p : "");
+	bw_buf_fini(&b);
+	h->rule = ri;
+	h->count = 1;
+	h->first = h->last = ev->ts_ms;
+	sp->held = (sp->held & HELD_MASK) | (i + 1) << 24;
+}
+
+/* The key's next alert carries its count: its entry ends. */
+static void held_end(struct bw_engine *e, const struct supp *sp)
+{
+	uint32_t slot = sp->held >> 24;
+	if (slot && e->held)
+		e->held[slot - 1].rule = -1;
+}
+
 static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 			  const bw_event *ev, int sev)
 {
@@ -2295,8 +2370,9 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 	if (!r->suppress_ms)
 		return 1;
 	if (ts < sp->until && sev <= sp->sev) {
-		if (sp->held < UINT32_MAX)
+		if ((sp->held & HELD_MASK) < HELD_MASK)
 			sp->held++;
+		held_note(e, ri, sp, ev);
 		e->run[ri].suppressed++;
 		e->st.suppressed++;
 		note_alert(e, ri, ev);
@@ -2308,9 +2384,10 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 }
 
 /* The alert's held-back count, which it carries; the period restarts it. */
-static uint64_t supp_take(struct supp *sp)
+static uint64_t supp_take(struct bw_engine *e, struct supp *sp)
 {
-	uint64_t n = sp->held;
+	held_end(e, sp);
+	uint64_t n = sp->held & HELD_MASK;
 	sp->held = 0;
 	return n;
 }
@@ -2340,7 +2417,7 @@ static void on_signature(struct bw_engine *e, int ri, const bw_event *ev)
 	struct thr_state *s = bw_wkey_state(k);
 	if (!suppress_check(e, ri, &s->sup, ev, sev))
 		return;
-	emit(e, ri, ev, sev, NULL, NULL, 0, 0, supp_take(&s->sup), NULL);
+	emit(e, ri, ev, sev, NULL, NULL, 0, 0, supp_take(e, &s->sup), NULL);
 }
 
 /* The window state of rule ri's key km, created when new (its ring set
@@ -2385,7 +2462,7 @@ static void on_threshold_late(struct bw_engine *e, int ri, const bw_event *ev,
 	int sev = alert_severity(e, ri, ev);
 	if (!suppress_check(e, ri, &s->sup, ev, sev))
 		return;
-	emit(e, ri, ev, sev, &g, NULL, 0, 0, supp_take(&s->sup), NULL);
+	emit(e, ri, ev, sev, &g, NULL, 0, 0, supp_take(e, &s->sup), NULL);
 }
 
 static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
@@ -2460,7 +2537,7 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	}
 	/* the window starts over: one alert per burst */
 	bw_wring_clear(&s->ring);
-	emit(e, ri, ev, sev, &g, evd, nevd, g.count, supp_take(&s->sup), NULL);
+	emit(e, ri, ev, sev, &g, evd, nevd, g.count, supp_take(e, &s->sup), NULL);
 }
 
 static void seq_reset(struct seq_state *s)
@@ -2644,7 +2721,7 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	int sev = alert_severity(e, ri, ev);
 	if (!suppress_check(e, ri, &s->sup, ev, sev))
 		return;
-	emit(e, ri, ev, sev, NULL, evd, nevd, evcount, supp_take(&s->sup),
+	emit(e, ri, ev, sev, NULL, evd, nevd, evcount, supp_take(e, &s->sup),
 	     NULL);
 }
 
@@ -2696,7 +2773,7 @@ void bw_baseline_emit(struct bw_engine *e, int ri, const bw_event *ev,
 						    sev))
 					return;
 				emit(e, ri, ev, sev, NULL, NULL, 0, 0,
-				     supp_take(&s->sup), message);
+				     supp_take(e, &s->sup), message);
 				return;
 			}
 		}
@@ -3283,7 +3360,27 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 				      (unsigned long long)rr->rx_limit);
 			first = 0;
 		}
-		bw_buf_adds(&b, "]}}\n");
+		bw_buf_adds(&b, "],\"held_back\":[");
+		first = 1;
+		for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++) {
+			const struct held *h = &e->held[i];
+			if (h->rule < 0)
+				continue;
+			bw_alert_bprintf(&b, "%s{\"rule.id\":", first ? "" : ",");
+			bw_alert_json_str(&b, e->rs->rules[h->rule].id,
+					  strlen(e->rs->rules[h->rule].id));
+			bw_buf_adds(&b, ",\"key\":");
+			bw_alert_json_str(&b, h->key, strlen(h->key));
+			bw_alert_bprintf(&b, ",\"count\":%u,\"first\":\"",
+					 h->count);
+			bw_buf_add_time(&b, h->first);
+			bw_buf_adds(&b, "\",\"last\":\"");
+			bw_buf_add_time(&b, h->last);
+			bw_buf_adds(&b, "\"}");
+			first = 0;
+		}
+		bw_alert_bprintf(&b, "],\"held_back_unlisted\":%u}}\n",
+				 e->nheld_more);
 		bw_buf_write(&b, f);
 		bw_buf_fini(&b);
 		return;
@@ -3313,6 +3410,29 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 				(unsigned long long)rr->rx_limit);
 		fputc('\n', f);
 	}
+	/* per key: who kept going after their alert, and until when */
+	int any = 0;
+	struct bw_buf b;
+	bw_buf_init(&b);
+	for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++) {
+		const struct held *h = &e->held[i];
+		if (h->rule < 0)
+			continue;
+		if (!any++)
+			fprintf(f, "held back after each key's last alert:\n");
+		bw_buf_reset(&b);
+		bw_alert_bprintf(&b, "  %s ", e->rs->rules[h->rule].id);
+		bw_buf_add_term_str(&b, h->key, strlen(h->key));
+		bw_alert_bprintf(&b, ": %u held back, ", h->count);
+		bw_buf_add_time(&b, h->first);
+		bw_buf_adds(&b, " to ");
+		bw_buf_add_time(&b, h->last);
+		bw_buf_addc(&b, '\n');
+		bw_buf_write(&b, f);
+	}
+	if (e->nheld_more)
+		fprintf(f, "  and %u more key(s) held back\n", e->nheld_more);
+	bw_buf_fini(&b);
 }
 
 int bw_engine_max_severity(const struct bw_engine *e)
@@ -3329,6 +3449,8 @@ int bw_engine_exit_status(const struct bw_engine *e)
 
 void bw_engine_free(struct bw_engine *e)
 {
+	if (e)
+		free(e->held);
 	if (!e)
 		return;
 	if (e->run) {

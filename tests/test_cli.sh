@@ -324,10 +324,18 @@ check "cut first lines: the exploit in them alerts" grep -q 'web.fortinet-cve-20
 check "cut first lines: none skipped" grep -q 'lines 3, events 3, ignored 0, skipped 0' "$tmp/err"
 
 # --- rules subcommands find the rules beside the binary, as scan does ----
-(cd "$tmp" && $BW rules list) >"$tmp/out" 2>&1
-check "rules list outside the tree" grep -q '^auth.bruteforce-source ' "$tmp/out"
-(cd "$tmp" && $BW rules check) >"$tmp/out" 2>&1
-check "rules check outside the tree" grep -q 'rules OK' "$tmp/out"
+if [ -d "$(dirname "$BW")/signatures" ]; then
+	(cd "$tmp" && $BW rules list) >"$tmp/out" 2>&1
+	check "rules list outside the tree" grep -q '^auth.bruteforce-source ' "$tmp/out"
+	(cd "$tmp" && $BW rules check) >"$tmp/out" 2>&1
+	check "rules check outside the tree" grep -q 'rules OK' "$tmp/out"
+else
+	echo "cli: skip rules outside the tree: no signatures/ beside $BW"
+fi
+
+# --- alerts held back by suppress are listed per key at the end ----------
+$BW scan --fail-on none testdata/demo/* >/dev/null 2>"$tmp/err"
+check "held back per key: listed" grep -q '^  bulk.sensitive-documents user=m.visser: 6 held back, 2026-11-25T' "$tmp/err"
 
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
