@@ -256,9 +256,12 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 	char idb[512];
 	if (lower == 2 && field_type == BW_FT_STR) {
 		/* a user name: the identity an event of it gets ("CORP\Alice"
-		 * is alice@corp, or alice under --identity-domain corp.example;
-		 * "Admin*" is admin*), else the name lowercased */
-		size_t k = bw_identity_normalize(rs->identity, bw_str_make(v, n),
+		 * is alice@corp, or alice under --identity-domain corp.example),
+		 * else the name lowercased. A glob keeps its domain ("CORP\*"
+		 * is *@corp): dropping the home domain would leave "*", every
+		 * user of every domain. */
+		size_t k = bw_identity_normalize(memchr(v, '*', n) ? NULL :
+						 rs->identity, bw_str_make(v, n),
 						 BW_STR_NULL, idb, sizeof(idb));
 		if (k) {
 			v = idb;

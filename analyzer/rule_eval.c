@@ -2944,11 +2944,11 @@ static int is_allowed(struct bw_engine *e, const bw_event *ev)
 	if (ev->src_ip.family && rs->allow_ip.nnets &&
 	    bw_rset_has_ip(&rs->allow_ip, &ev->src_ip))
 		return 1;
-	if (ev->user.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
-	    bw_rset_has_str(rs, &rs->allow_user, ev->user.p, ev->user.n))
-		return 1;
-	if (ev->identity.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
-	    bw_rset_has_str(rs, &rs->allow_user, ev->identity.p, ev->identity.n))
+	/* the identity, as rules see `user` ("svc_backup" is not
+	 * EVIL\\svc_backup), the logged name only when there is none */
+	bw_str u = ev->identity.p ? ev->identity : ev->user;
+	if (u.p && (rs->allow_user.hn || rs->allow_user.nglobs) &&
+	    bw_rset_has_str(rs, &rs->allow_user, u.p, u.n))
 		return 1;
 	if (ev->user_agent.p && (rs->allow_agent.hn || rs->allow_agent.nglobs) &&
 	    bw_rset_has_str(rs, &rs->allow_agent, ev->user_agent.p,

@@ -304,6 +304,16 @@ kill "$writer" "$reader" 2>/dev/null
 wait 2>/dev/null
 writer=""
 
+# --- user globs are not identities: the home domain never widens them ----
+mkdir -p "$tmp/grules2"
+printf 'rule x.u\n  when exists(user)\n' >"$tmp/grules2/x.rules"
+printf 'user *@corp.example\nuser CORP\\*\nuser svc_backup\n' >"$tmp/uglob.txt"
+printf '%s\n' '1.2.3.4 - evil@attacker.net [10/Oct/2023:13:55:36 +0000] "GET /a HTTP/1.1" 200 1 "-" "ua"' \
+	'1.2.3.4 - EVIL\root [10/Oct/2023:13:55:37 +0000] "GET /b HTTP/1.1" 200 1 "-" "ua"' \
+	'1.2.3.4 - EVIL\svc_backup [10/Oct/2023:13:55:38 +0000] "GET /c HTTP/1.1" 200 1 "-" "ua"' >"$tmp/uglob.log"
+$BW scan --rules "$tmp/grules2" --allow "$tmp/uglob.txt" --identity-domain corp.example "$tmp/uglob.log" >"$tmp/out" 2>/dev/null
+check "user globs: outsiders not allowlisted" [ "$(grep -c ' x.u' "$tmp/out")" = 3 ]
+
 # --- an allowlisted agent is attacker text: "from NET" ties it to the scanner
 exl() { printf '%s - - [25/Nov/2026:01:52:07 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "Mozilla/5.0 (compatible; CourtSecScan/1.0) x"\n' "$1"; }
 { exl 203.0.113.66; exl 10.20.0.5; } >"$tmp/scanner.log"
