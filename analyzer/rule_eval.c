@@ -2938,11 +2938,51 @@ field_present(const bw_event *ev, int f)
 	}
 }
 
+/* Whether every public address of the event's forwarded list is in the
+ * set. src.ip behind a private proxy is taken from that list, which the
+ * client writes: "198.51.100.7, 203.0.113.66" must not pass for the
+ * allowlisted 198.51.100.7. Elements are "addr", "addr:port" or
+ * "[v6]:port"; what is no address is ignored. */
+static int forwarded_allowed(const bw_event *ev, const struct bw_rset *nets)
+{
+	const char *p = ev->forwarded_for.p, *end = p + ev->forwarded_for.n;
+	while (p && p < end) {
+		while (p < end && (*p == ' ' || *p == ','))
+			p++;
+		const char *q = p;
+		while (q < end && *q != ' ' && *q != ',')
+			q++;
+		const char *a = p, *b = q;
+		if (a < b && *a == '[') {
+			a++;
+			const char *c = memchr(a, ']', (size_t)(b - a));
+			b = c ? c : b;
+		} else {
+			const char *c = NULL;
+			int colons = 0;
+			for (const char *k = a; k < b; k++)
+				if (*k == ':') {
+					colons++;
+					c = k;
+				}
+			if (colons == 1)
+				b = c; /* v4:port */
+		}
+		bw_ip ip;
+		if (b > a && bw_ip_parse(a, (size_t)(b - a), &ip) &&
+		    !bw_ip_is_private(&ip) && !bw_rset_has_ip(nets, &ip))
+			return 0;
+		p = q;
+	}
+	return 1;
+}
+
 static int is_allowed(struct bw_engine *e, const bw_event *ev)
 {
 	const struct bw_ruleset *rs = e->rs;
 	if (ev->src_ip.family && rs->allow_ip.nnets &&
-	    bw_rset_has_ip(&rs->allow_ip, &ev->src_ip))
+	    bw_rset_has_ip(&rs->allow_ip, &ev->src_ip) &&
+	    forwarded_allowed(ev, &rs->allow_ip))
 		return 1;
 	/* the identity, as rules see `user` ("svc_backup" is not
 	 * EVIL\\svc_backup), the logged name only when there is none */
@@ -2957,6 +2997,7 @@ static int is_allowed(struct bw_engine *e, const bw_event *ev)
 	for (size_t i = 0; ev->user_agent.p && ev->src_ip.family &&
 			   i < rs->nagent_from; i++)
 		if (bw_rset_has_ip(&rs->agent_from[i].nets, &ev->src_ip) &&
+		    forwarded_allowed(ev, &rs->agent_from[i].nets) &&
 		    bw_rset_has_str(rs, &rs->agent_from[i].agent,
 				    ev->user_agent.p, ev->user_agent.n))
 			return 1;

@@ -347,6 +347,17 @@ fi
 $BW scan --fail-on none testdata/demo/* >/dev/null 2>"$tmp/err"
 check "held back per key: listed" grep -q '^  bulk.sensitive-documents user=m.visser: 6 held back, 2026-11-25T' "$tmp/err"
 
+# --- a forwarded list is the client's word: allowlisting needs all of it -
+xffl() { printf '10.0.0.1 - - [10/Oct/2023:13:55:3%d +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "CourtSecScan/1.0" "%s"\n' "$1" "$2"; }
+{ xffl 6 '198.51.100.7, 203.0.113.66'; xffl 7 '198.51.100.7'; } >"$tmp/xff.log"
+printf 'agent CourtSecScan/1.0* from 198.51.100.7\n' >"$tmp/xff-agent.txt"
+printf '198.51.100.7\n' >"$tmp/xff-ip.txt"
+for a in agent ip; do
+	$BW scan --allow "$tmp/xff-$a.txt" "$tmp/xff.log" >"$tmp/out" 2>"$tmp/err"
+	check "spoofed X-Forwarded-For: $a allowlist not fooled" grep -q 'fortinet-cve-2018-13379' "$tmp/out"
+	check "spoofed X-Forwarded-For: $a allowlist still allows the scanner" grep -q ' 1 allowlisted' "$tmp/err"
+done
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
