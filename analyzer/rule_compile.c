@@ -785,6 +785,22 @@ static size_t count_len(const char *p, size_t n, size_t i)
 	return digits && k < n && p[k] == '}' ? k + 1 - i : 0;
 }
 
+/* Whether the pattern holds what the literal filters do not model, and
+ * must then go to PCRE2 unfiltered: \Q..\E quoting and a stray \E (PCRE2
+ * ignores an empty \Q\E or a \E between an atom and its quantifier,
+ * and a \E first in a class), (?#comments) (likewise), and (*VERBS):
+ * (*ACCEPT) ends a match early, (*UTF) makes \x{e9} two bytes and (?i)k
+ * match U+212A. A plain substring test: a false "yes" only costs speed. */
+static int regex_unfiltered(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if ((p[i] == '\\' && (p[i + 1] == 'Q' || p[i + 1] == 'E')) ||
+		    (p[i] == '(' && (p[i + 1] == '*' ||
+				     (p[i + 1] == '?' && i + 2 < n && p[i + 2] == '#'))))
+			return 1;
+	return 0;
+}
+
 /* Options the pattern sets for itself, in "(?i)" or "(?xi:...)":
  * PCRE2_CASELESS or PCRE2_EXTENDED when any group turns them on, so the
  * literal filters stay as wide as the widest part of the pattern. */
@@ -827,7 +843,7 @@ static void regex_literal(const char *re, size_t n, uint32_t flags,
 	*lit = NULL;
 	*litlen = 0;
 	flags |= regex_inline_flags(re, n);
-	if (flags & PCRE2_EXTENDED)
+	if ((flags & PCRE2_EXTENDED) || regex_unfiltered(re, n))
 		return;
 	/* alternation at depth 0 kills it */
 	int depth = 0;
@@ -1363,7 +1379,8 @@ size_t bw_regex_requirements(const char *re, size_t n, uint32_t flags,
 			     struct bw_rlit **out)
 {
 	*out = NULL;
-	if ((flags | regex_inline_flags(re, n)) & PCRE2_EXTENDED)
+	if (((flags | regex_inline_flags(re, n)) & PCRE2_EXTENDED) ||
+	    regex_unfiltered(re, n))
 		return 0;
 	/* longer chains make rarer literals, but the branches' literals
 	 * must fit REQ_MAX together: fewer strings per chain until they do
@@ -1406,10 +1423,27 @@ static long regex_capital(const char *p, size_t n)
 			i += esc_len(p, n, i) - 1;
 		} else if (p[i] == '[') {
 			i = class_end(p, n, i);
-		} else if (p[i] == '(' && i + 1 < n && p[i + 1] == '?') {
-			/* (?P<Name>, (?i) ...: names and options */
-			while (i < n && p[i] != ')' && p[i] != ':' && p[i] != '>')
+		} else if (p[i] == '(' && i + 1 < n && p[i + 1] == '*') {
+			while (i < n && p[i] != ')') /* (*UCP), (*LIMIT_MATCH=9) */
 				i++;
+		} else if (p[i] == '(' && i + 2 < n && p[i + 1] == '?') {
+			char c = p[i + 2];
+			if (strchr(":=!>|", c)) {
+				i += 2; /* a group: its text follows */
+			} else if (c == '<' && i + 3 < n &&
+				   (p[i + 3] == '=' || p[i + 3] == '!')) {
+				i += 3; /* lookbehind */
+			} else if (c == '<' || c == '\'' ||
+				   (c == 'P' && i + 3 < n && p[i + 3] == '<')) {
+				/* (?<Name>, (?P<Name>, (?'Name' */
+				char close = c == '\'' ? '\'' : '>';
+				i += c == 'P' ? 4 : 3;
+				while (i < n && p[i] != close)
+					i++;
+			} else {
+				while (i < n && p[i] != ')')
+					i++; /* options, (?P>Name), (?&Name), (?#..) */
+			}
 		} else if (p[i] >= 'A' && p[i] <= 'Z') {
 			return (long)i;
 		}
@@ -1437,7 +1471,7 @@ static int compile_regex(struct bw_ruleset *rs, struct bw_rnode *nd,
 	if (((nd->flags & RNF_LOWER) || nd->field == BW_F_USER ||
 	     nd->field == BW_F_IDENTITY) &&
 	    !((nd->ival | regex_inline_flags(nd->str, nd->slen)) &
-	      PCRE2_CASELESS)) {
+	      (PCRE2_CASELESS | PCRE2_EXTENDED))) {
 		long cap = regex_capital(nd->str, nd->slen);
 		if (cap >= 0) {
 			bw_rerr_add(err, file, nd->line, regex_col(nd, (size_t)cap),

@@ -548,7 +548,11 @@ static void test_regex_error_position(void)
 	rs = parse("rule a.b\n  when lower(user.agent) ~ /sql\\/MAP/\n"
 		   "rule a.c\n  when user ~ /^Admin/\n"
 		   "rule a.d\n  when lower(user.agent) ~ /[A-Z]\\Wmap|x{2}/\n"
-		   "rule a.e\n  when user ~ /^Admin/i\n", &e3);
+		   "rule a.e\n  when user ~ /^Admin/i\n"
+		   /* names, verbs, recursion, comments: no text */
+		   "rule a.f\n  when lower(user.agent) ~ /(*UCP)(*LIMIT_MATCH=9)"
+		   "x(?<Nm>y)(?'Qn'z)(?P<Pn>w)(?P>Nm)(?&Nm)(?P=Nm)(?#Cm)a(*SKIP)(*FAIL)|b/\n"
+		   "rule a.g\n  when lower(user.agent) ~ /a b # Comment/x\n", &e3);
 	CHECK_EQ_INT(e3.count, 2);
 	CHECK(e3.buf && strstr(e3.buf, "t.rules:2:34: 'M' in a regex on "
 			       "lowercased text never matches") != NULL);

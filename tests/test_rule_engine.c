@@ -2093,6 +2093,13 @@ static void test_regex_prefilter_sound(void)
 		{ "(?x) a b c d", "/abcd" },
 		{ "ab\\{2}cd", "/ab{2}cd" },
 		{ "(?i)sql[[:space:]]map", "/SQL MAP" },
+		/* PCRE2 ignores \E, \Q\E and comments between an atom and
+		 * its quantifier; \E first in a class; verbs */
+		{ "\\/adminpanel\\E?\\.php", "/adminpane.php" },
+		{ "\\/wp-login(?#the login page)?\\.php", "/wp-logi.php" },
+		{ "\\/shell\\Q\\E?\\.php", "/shel.php" },
+		{ "[\\E]x]cgi-bin", "/xcgi-bin" },
+		{ "\\/adm(*ACCEPT)in\\.php", "/adm" },
 	};
 	enum { N = sizeof(c) / sizeof(c[0]) };
 	char text[4096];
