@@ -3362,6 +3362,20 @@ const char *bw_engine_rule_stats(const struct bw_engine *e, size_t i,
 	return e->rs->rules[i].id;
 }
 
+#define HELD_PRINT 20
+
+/* Most held back first; then by rule and key, for a stable order. */
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = *(const struct held *const *)a;
+	const struct held *y = *(const struct held *const *)b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
 void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 {
 	struct bw_engine_stats s;
@@ -3451,16 +3465,24 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 				(unsigned long long)rr->rx_limit);
 		fputc('\n', f);
 	}
-	/* per key: who kept going after their alert, and until when */
-	int any = 0;
+	/* per key: who kept going after their alert, and until when; the
+	 * busiest HELD_PRINT, so a nightly mail stays readable */
+	const struct held *top[HELD_SLOTS];
+	uint32_t ntop = 0, more = e->nheld_more;
+	for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++)
+		if (e->held[i].rule >= 0)
+			top[ntop++] = &e->held[i];
+	qsort(top, ntop, sizeof(top[0]), held_cmp);
+	if (ntop > HELD_PRINT) {
+		more += ntop - HELD_PRINT;
+		ntop = HELD_PRINT;
+	}
 	struct bw_buf b;
 	bw_buf_init(&b);
-	for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++) {
-		const struct held *h = &e->held[i];
-		if (h->rule < 0)
-			continue;
-		if (!any++)
-			fprintf(f, "held back after each key's last alert:\n");
+	if (ntop)
+		fprintf(f, "held back after each key's last alert (most first):\n");
+	for (uint32_t i = 0; i < ntop; i++) {
+		const struct held *h = top[i];
 		bw_buf_reset(&b);
 		bw_alert_bprintf(&b, "  %s ", e->rs->rules[h->rule].id);
 		bw_buf_add_term_str(&b, h->key, strlen(h->key));
@@ -3471,8 +3493,8 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 		bw_buf_addc(&b, '\n');
 		bw_buf_write(&b, f);
 	}
-	if (e->nheld_more)
-		fprintf(f, "  and %u more key(s) held back\n", e->nheld_more);
+	if (more)
+		fprintf(f, "  and %u more key(s) held back\n", more);
 	bw_buf_fini(&b);
 }
 
