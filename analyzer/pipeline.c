@@ -388,6 +388,11 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 			p->empty++;
 			continue;
 		}
+		if (is_tail_header(line.p, line.n)) {
+			p->ignored++;
+			count_reason(p->ignore_reasons, "tail file header");
+			continue;
+		}
 		if (!p->parser) {
 			bw_str v = { line.p, line.n };
 			pin_set_parser(p, bw_parser_sniff(&v, 1));
@@ -396,11 +401,6 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		}
 		if (!p->parser) {
 			skip_line(pl, p, &line, "unknown format");
-			continue;
-		}
-		if (is_tail_header(line.p, line.n)) {
-			p->ignored++;
-			count_reason(p->ignore_reasons, "tail file header");
 			continue;
 		}
 		bw_event *ev = &p->ev;
@@ -666,12 +666,19 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 		struct pin *p = &pl->pins[i];
 		/* a log in a format no parser knows (nginx switched to a JSON
 		 * log_format) would otherwise report "nothing found" forever */
-		if (!p->failed && p->skipped && !p->events && !p->ignored)
+		if (!p->failed && !p->parser && p->skipped && !p->events &&
+		    !p->ignored)
 			diag(pl->o.diag, "%s: no line in a known format (%llu "
 			     "line(s) skipped, first: %s); name the format with "
 			     "--format (see 'breachwatch formats')",
 			     p->in ? bw_input_name(p->in) : p->path,
 			     (unsigned long long)p->skipped,
+			     p->skip_reasons[0].reason ? p->skip_reasons[0].reason :
+							 "?");
+		else if (!p->failed && p->skipped && !p->events && !p->ignored)
+			diag(pl->o.diag, "%s: every line skipped as %s (%llu, "
+			     "first: %s)", p->in ? bw_input_name(p->in) : p->path,
+			     p->parser->name, (unsigned long long)p->skipped,
 			     p->skip_reasons[0].reason ? p->skip_reasons[0].reason :
 							 "?");
 		if (p->ctx.warnings)

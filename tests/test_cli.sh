@@ -358,6 +358,12 @@ for a in agent ip; do
 	check "spoofed X-Forwarded-For: $a allowlist still allows the scanner" grep -q ' 1 allowlisted' "$tmp/err"
 done
 
+# --- a tail header before the first log line; warnings only when due ----
+(echo '==> /var/log/auth.log <=='; sleep 0.3; echo 'Oct 10 13:55:31 host sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2') | $BW parse --strict --year 2023 - >/dev/null 2>"$tmp/err"
+check "tail header first: not a --strict error" [ $? = 0 ]
+printf '1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "GET /a HTTP/1.1" 200 12x "-" "ua"\n' | $BW parse --format combined - >/dev/null 2>"$tmp/err"
+if grep -q 'no line in a known format' "$tmp/err"; then bad "no-format warning for a named format"; else ok; fi
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
