@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <zstd.h>
 
 volatile sig_atomic_t bw_interrupted;
+int bw_stop_fd = -1;
+
 
 #define ZBUF_SIZE (128u * 1024u)
 
@@ -148,6 +151,32 @@ static void set_error(struct bw_input *in, const char *what)
 		 (unsigned long long)in->decoded_bytes);
 }
 
+/* read(2) that a stop signal ends as at EOF. The handlers restart
+ * interrupted calls (SA_RESTART: a write of an alert must not fail with
+ * EINTR), so a read blocked on a quiet pipe would not return: a stream
+ * waits in poll() on its descriptor and the handler's self-pipe instead.
+ * @return read's result, 0 once stopped. */
+static ssize_t read_stoppable(struct bw_input *in, void *buf, size_t n)
+{
+	for (;;) {
+		if (bw_interrupted)
+			return 0;
+		if (in->is_stream && bw_stop_fd >= 0) {
+			struct pollfd pf[2] = { { .fd = in->fd, .events = POLLIN },
+						{ .fd = bw_stop_fd, .events = POLLIN } };
+			int r = poll(pf, 2, -1);
+			if (r < 0 && errno != EINTR)
+				return -1;
+			if (r <= 0 || pf[1].revents)
+				continue; /* bw_interrupted is set: checked above */
+		}
+		ssize_t r = read(in->fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
 /* Read raw bytes into zbuf (after compacting it). @return bytes read,
  * 0 at EOF, -1 on error. */
 static ssize_t read_raw(struct bw_input *in)
@@ -162,11 +191,8 @@ static ssize_t read_raw(struct bw_input *in)
 	if (in->is_stream && in->before_block)
 		in->before_block(in->before_block_arg);
 	for (;;) {
-		ssize_t r = read(in->fd, in->zbuf + in->zend, ZBUF_SIZE - in->zend);
-		if (r < 0 && errno == EINTR && bw_interrupted)
-			r = 0; /* stopped by a signal: the input ends here */
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = read_stoppable(in, in->zbuf + in->zend,
+					   ZBUF_SIZE - in->zend);
 		if (r < 0) {
 			in->failed = 1;
 			snprintf(in->err, sizeof(in->err), "%s: read error: %s",
@@ -225,12 +251,11 @@ static ssize_t fill_gzip(struct bw_input *in, char *out, size_t room)
 	for (;;) {
 		if (in->zstart == in->zend) {
 			if (in->raw_eof) {
-				if (in->z_in_member) {
-					if (!bw_interrupted)
-						set_error(in, "truncated gzip stream");
+				if (in->z_in_member && !bw_interrupted) {
+					set_error(in, "truncated gzip stream");
 					return -1;
 				}
-				return 0;
+				return 0; /* or stopped by a signal mid-member */
 			}
 			if (read_raw(in) < 0)
 				return -1;
@@ -283,12 +308,11 @@ static ssize_t fill_zstd(struct bw_input *in, char *out, size_t room)
 	for (;;) {
 		if (in->zstart == in->zend) {
 			if (in->raw_eof) {
-				if (in->zstd_in_frame) {
-					if (!bw_interrupted)
-						set_error(in, "truncated zstd stream");
+				if (in->zstd_in_frame && !bw_interrupted) {
+					set_error(in, "truncated zstd stream");
 					return -1;
 				}
-				return 0;
+				return 0; /* or stopped by a signal mid-frame */
 			}
 			if (read_raw(in) < 0)
 				return -1;
@@ -358,11 +382,7 @@ static ssize_t fill(struct bw_input *in)
 		}
 		if (in->is_stream && in->before_block)
 			in->before_block(in->before_block_arg);
-		do
-			r = read(in->fd, out, room);
-		while (r < 0 && errno == EINTR && !bw_interrupted);
-		if (r < 0 && errno == EINTR)
-			r = 0; /* stopped by a signal: the input ends here */
+		r = read_stoppable(in, out, room);
 		if (r < 0) {
 			in->failed = 1;
 			snprintf(in->err, sizeof(in->err), "%s: read error: %s",

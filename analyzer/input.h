@@ -53,6 +53,10 @@ int bw_input_next(struct bw_input *in, struct bw_line *line);
  * error), and the pipeline reads no further line, so what was read is
  * still judged and summarized. 0 = not interrupted. */
 extern volatile sig_atomic_t bw_interrupted;
+/* The read end of the handler's self-pipe (the handler writes a byte to
+ * its other end), or -1: reads of pipes wait on it too, so a stop signal
+ * ends them although handlers restart interrupted calls. */
+extern int bw_stop_fd;
 
 /* Before the first read: when the input is a JSON document rather than
  * JSON lines - an array of objects (compact on one line, or pretty-

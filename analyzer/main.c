@@ -6,11 +6,13 @@
  *   2  usage error, unreadable or corrupt input, --strict violation
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 #include "bw_time.h"
@@ -285,21 +287,37 @@ static int parse_args(int argc, char **argv, struct cli *c)
 /* ------------------------------------------------------------ runs */
 
 
+static int stop_pipe[2] = { -1, -1 };
+
 static void on_stop_signal(int sig)
 {
+	int e = errno;
 	bw_interrupted = sig;
+	if (stop_pipe[1] >= 0 && write(stop_pipe[1], "", 1) < 0) {
+		/* full: a byte is already waiting */
+	}
+	errno = e;
 }
 
 /* SIGINT (Ctrl-C) and SIGTERM (systemctl stop, timeout) end the inputs as
  * at EOF: a live `tail -F | scan -` still judges what it read, closes
  * open VPN sessions and prints its summary. A second one kills at once
- * (SA_RESETHAND); no SA_RESTART, so a blocked read returns. */
+ * (SA_RESETHAND). SA_RESTART keeps a write to a slow reader of the
+ * alerts from failing with EINTR; a read waiting on a pipe returns
+ * through the self-pipe (input.c read_stoppable). */
 static void catch_stop_signals(void)
 {
+	if (pipe(stop_pipe) == 0) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
+			fcntl(stop_pipe[i], F_SETFL, O_NONBLOCK);
+		}
+		bw_stop_fd = stop_pipe[0];
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -388,5 +388,39 @@ check "SIGTERM: the summary" grep -q '^rules: 25 events' "$tmp/err"
 check "SIGTERM: said so" grep -q 'interrupted' "$tmp/err"
 check "SIGTERM: status of the alerts (1)" [ "$st" = 1 ]
 
+# --- a signal mid-gzip on a pipe ends the input cleanly ------------------
+bfl 25 | gzip -c >"$tmp/bf.gz"
+half=$(( $(wc -c <"$tmp/bf.gz") / 2 ))
+mkfifo "$tmp/gzlive"
+( head -c "$half" "$tmp/bf.gz"; sleep 20 ) >"$tmp/gzlive" &
+writer=$!
+"$BW" scan --fail-on none "$tmp/gzlive" >"$tmp/out" 2>"$tmp/err" &
+reader=$!
+sleep 1
+kill -TERM "$reader"
+wait "$reader"
+st=$?
+kill "$writer" 2>/dev/null
+wait 2>/dev/null
+writer=""
+check "SIGTERM mid-gzip: status 0" [ "$st" = 0 ]
+if grep -q 'null\|truncated' "$tmp/err"; then bad "SIGTERM mid-gzip: an error"; else ok; fi
+
+# --- a signal while the alerts' reader is slow loses no alert ------------
+for i in $(seq 1 3000); do printf '203.0.113.%d - - [27/Nov/2026:12:00:00 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 99 "-" "x"\n' $((i % 250 + 1)); done >"$tmp/many.log"
+mkfifo "$tmp/slow"
+"$BW" scan --json --fail-on none "$tmp/many.log" >"$tmp/slow" 2>"$tmp/err" &
+reader=$!
+exec 7<"$tmp/slow" # opened, not read yet: the writer blocks
+sleep 1
+kill -TERM "$reader"
+cat <&7 >"$tmp/out"
+exec 7<&-
+wait "$reader"
+st=$?
+n=$(grep -o '^rules: [0-9]* events, [0-9]* alerts' "$tmp/err" | awk '{print $4}')
+check "SIGTERM with a slow reader: every alert written" [ "$(wc -l <"$tmp/out")" = "$n" ]
+check "SIGTERM with a slow reader: status 0" [ "$st" = 0 ]
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
