@@ -167,6 +167,13 @@ void bw_alert_render_json(const struct bw_alert *a, struct bw_buf *b)
 		bw_buf_adds(b, ",\"source.ip\":");
 		bw_alert_json_str(b, tmp, n);
 	}
+	if (ev && ev->vpn_client_ip.family) {
+		/* a request through the VPN: where the tunnel came from */
+		char tmp[64];
+		size_t n = bw_ip_format(&ev->vpn_client_ip, tmp, sizeof(tmp));
+		bw_buf_adds(b, ",\"breachwatch.vpn_client_ip\":");
+		bw_alert_json_str(b, tmp, n);
+	}
 	if (a->ngroup && ev) {
 		bw_buf_adds(b, ",\"breachwatch.group\":{");
 		int first = 1;
@@ -250,6 +257,15 @@ void bw_alert_render_text(const struct bw_alert *a, struct bw_buf *b)
 			}
 			bw_buf_fini(&tmp);
 		}
+	}
+	if (a->ev && a->ev->vpn_client_ip.family) {
+		int grouped = 0;
+		for (int i = 0; i < a->ngroup; i++)
+			grouped |= a->group[i] == BW_F_VPN_CLIENT_IP;
+		char tmp[64];
+		size_t n = bw_ip_format(&a->ev->vpn_client_ip, tmp, sizeof(tmp));
+		if (!grouped)
+			bw_alert_bprintf(b, " vpn.client.ip=%.*s", (int)n, tmp);
 	}
 	bw_buf_adds(b, ": ");
 	bw_buf_add_term_str(b, a->message ? a->message : "", a->message_len);

@@ -24,6 +24,7 @@ struct lease {
 	struct lease *fprev, *fnext; /* creation order */
 	uint64_t hash;
 	bw_ip addr;
+	bw_ip client;               /* the tunnel's public end, when logged */
 	int64_t from_ms, to_ms;     /* to_ms == OPEN_END while held */
 	int64_t seen_ms;            /* last event that confirmed an open lease */
 	size_t user_n;
@@ -186,9 +187,12 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 	uint64_t h = hash_addr(l->seed, ip);
 	struct lease *cur = newest_of(l, ip, h);
 
+	struct lease *made;
 	if (opening) {
 		if (cur && cur->to_ms == OPEN_END) {
 			if (same_user(cur, ev->user)) {
+				if (!cur->client.family)
+					cur->client = ev->src_ip;
 				if (start < cur->from_ms)
 					cur->from_ms = start;
 				if (ev->ts_ms > cur->seen_ms)
@@ -199,10 +203,15 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 			cur->to_ms = start > cur->from_ms ? start : cur->from_ms;
 			l->st.closed++;
 		}
-		return lease_add(l, ip, h, ev->user, start, OPEN_END) != NULL;
+		if (!(made = lease_add(l, ip, h, ev->user, start, OPEN_END)))
+			return 0;
+		made->client = ev->src_ip;
+		return 1;
 	}
 	/* closing */
 	if (cur && cur->to_ms == OPEN_END && same_user(cur, ev->user)) {
+		if (!cur->client.family)
+			cur->client = ev->src_ip;
 		cur->to_ms = ev->ts_ms > cur->from_ms ? ev->ts_ms : cur->from_ms;
 		if (start < cur->from_ms)
 			cur->from_ms = start;
@@ -214,8 +223,9 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 		 * pool reassigned it before the end was logged). */
 		return 0;
 	}
-	if (!lease_add(l, ip, h, ev->user, start, ev->ts_ms))
+	if (!(made = lease_add(l, ip, h, ev->user, start, ev->ts_ms)))
 		return 0;
+	made->client = ev->src_ip;
 	l->st.closed++;
 	return 1;
 }
@@ -236,6 +246,7 @@ int bw_lease_attribute(struct bw_leases *l, bw_event *ev)
 		if (e->from_ms <= ev->ts_ms && ev->ts_ms <= to) {
 			ev->user.p = e->user;
 			ev->user.n = e->user_n;
+			ev->vpn_client_ip = e->client;
 			ev->flags |= BW_EF_USER_LEASE;
 			l->st.attributed++;
 			return 1;

@@ -220,6 +220,7 @@ void bw_output_event_json(struct bw_buf *b, const bw_event *ev,
 	if (ev->src_port)
 		num("source.port", ev->src_port);
 	ip("source.nat.ip", &ev->assigned_ip);
+	ip("breachwatch.vpn_client_ip", &ev->vpn_client_ip);
 	ip("destination.ip", &ev->dst_ip);
 	if (ev->dst_port)
 		num("destination.port", ev->dst_port);

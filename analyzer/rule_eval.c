@@ -2912,6 +2912,7 @@ field_present(const bw_event *ev, int f)
 	case BW_F_SRC_IP: return ev->src_ip.family != 0;
 	case BW_F_DST_IP: return ev->dst_ip.family != 0;
 	case BW_F_ASSIGNED_IP: return ev->assigned_ip.family != 0;
+	case BW_F_VPN_CLIENT_IP: return ev->vpn_client_ip.family != 0;
 	case BW_F_SRC_PORT: return ev->src_port != 0;
 	case BW_F_DST_PORT: return ev->dst_port != 0;
 	case BW_F_SRC_HOST: return ev->src_host.p != NULL;

@@ -141,6 +141,8 @@ static const struct bw_field_desc fields[BW_F__COUNT] = {
 	[BW_F_SRC_IP] = { "src.ip", "source.ip", BW_FT_IP },
 	[BW_F_DST_IP] = { "dst.ip", "destination.ip", BW_FT_IP },
 	[BW_F_ASSIGNED_IP] = { "assigned.ip", "source.nat.ip", BW_FT_IP },
+	[BW_F_VPN_CLIENT_IP] = { "vpn.client.ip", "breachwatch.vpn_client_ip",
+				 BW_FT_IP },
 	[BW_F_SRC_PORT] = { "src.port", "source.port", BW_FT_INT },
 	[BW_F_DST_PORT] = { "dst.port", "destination.port", BW_FT_INT },
 	[BW_F_SRC_HOST] = { "src.host", "source.address", BW_FT_STR },
@@ -281,6 +283,7 @@ int bw_field_get_ip(const bw_event *ev, enum bw_field_id id, const bw_ip **ip)
 		return 1;
 	case BW_F_DST_IP: v = &ev->dst_ip; break;
 	case BW_F_ASSIGNED_IP: v = &ev->assigned_ip; break;
+	case BW_F_VPN_CLIENT_IP: v = &ev->vpn_client_ip; break;
 	default:
 		return 0;
 	}

@@ -118,6 +118,8 @@ typedef struct bw_event {
 	bw_ip src_ip;
 	bw_ip dst_ip;
 	bw_ip assigned_ip;  /* VPN: internal address given to the client */
+	bw_ip vpn_client_ip; /* a request from a VPN address: the public
+	                        address of the tunnel that held it (lease) */
 	uint16_t src_port;  /* 0 = absent */
 	uint16_t dst_port;  /* 0 = absent */
 	bw_str src_host;    /* client given as a name, not an address */
@@ -201,6 +203,7 @@ enum bw_field_id {
 	                       (bw_path_normalize); not stored in events */
 	BW_F_SRC_NET,       /* src.ip, an IPv6 address cut to its /64: the
 	                       network one client holds (computed) */
+	BW_F_VPN_CLIENT_IP,
 	BW_F__COUNT
 };
 

@@ -364,6 +364,12 @@ check "tail header first: not a --strict error" [ $? = 0 ]
 printf '1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "GET /a HTTP/1.1" 200 12x "-" "ua"\n' | $BW parse --format combined - >/dev/null 2>"$tmp/err"
 if grep -q 'no line in a known format' "$tmp/err"; then bad "no-format warning for a named format"; else ok; fi
 
+# --- an alert on a request through the VPN names the tunnel's public end -
+$BW scan --fail-on none testdata/demo/* >"$tmp/out" 2>/dev/null
+check "VPN client address in the text alert" grep -q 'bulk.sensitive-documents user=m.visser vpn.client.ip=203.0.113.66:' "$tmp/out"
+$BW scan --json --fail-on none testdata/demo/* >"$tmp/out" 2>/dev/null
+check "VPN client address in the JSON alert" sh -c "grep '\"rule.id\":\"exfil.single-response\"' '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"203.0.113.66\"'"
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))

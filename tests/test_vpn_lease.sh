@@ -41,6 +41,7 @@ for order in "vpn.log web.log" "web.log vpn.log"; do
 	fi
 	check "[$order] leased request names alice" grep -q '"user.name":"alice"' "$tmp/leased"
 	check "[$order] leased request marked vpn-lease" grep -q '"breachwatch.user_from":"vpn-lease"' "$tmp/leased"
+	check "[$order] leased request names the VPN client's public address" grep -q '"breachwatch.vpn_client_ip":"203.0.113.5"' "$tmp/leased"
 	check "[$order] exactly one attributed event" [ "$(grep -c '"breachwatch.user_from"' "$tmp/out")" = 1 ]
 	check "[$order] request before the lease not attributed" \
 		sh -c "grep '\"@timestamp\":\"2024-01-05T09:59:00' '$tmp/out' | grep -vq user.name"
