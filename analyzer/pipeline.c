@@ -247,6 +247,20 @@ fail:
 
 /* ------------------------------------------------------- per input */
 
+/* A blank event for the line, before a parser fills it: where it is,
+ * and whether it was cut (parsers then read up to the cut). */
+static void event_start(bw_event *ev, const struct pin *p,
+			const struct bw_line *line)
+{
+	bw_event_clear(ev);
+	ev->input_id = p->id;
+	ev->line_no = line->line_no;
+	ev->offset = line->offset;
+	ev->line = (bw_str){ line->p, line->n };
+	if (line->cut)
+		ev->flags |= BW_EF_LINE_CUT;
+}
+
 /* "==> /var/log/auth.log <==": what tail -F of several files writes
  * before each file's lines. */
 static int is_tail_header(const char *p, size_t n)
@@ -404,13 +418,7 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 			continue;
 		}
 		bw_event *ev = &p->ev;
-		bw_event_clear(ev);
-		ev->input_id = p->id;
-		ev->line_no = line.line_no;
-		ev->offset = line.offset;
-		ev->line = (bw_str){ line.p, line.n };
-		if (line.cut)
-			ev->flags |= BW_EF_LINE_CUT;
+		event_start(ev, p, &line);
 		p->ctx.reason = NULL;
 		uint64_t warned = p->ctx.warnings;
 		enum bw_parse_rc rc = p->parser->parse(&p->ctx, line.p, line.n, ev);
@@ -428,13 +436,7 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 			 * may have unescaped some of it in place: a line it
 			 * found malformed is another format's or broken) */
 			const char *r2 = NULL;
-			bw_event_clear(ev);
-			ev->input_id = p->id;
-			ev->line_no = line.line_no;
-			ev->offset = line.offset;
-			ev->line = (bw_str){ line.p, line.n };
-			if (line.cut)
-				ev->flags |= BW_EF_LINE_CUT;
+			event_start(ev, p, &line);
 			enum bw_parse_rc rc2 = parse_fallback(p, line.p, line.n, ev, &r2);
 			if (rc2 == BW_PARSE_OK || rc2 == BW_PARSE_IGNORED) {
 				rc = rc2;

@@ -708,9 +708,6 @@ static void test_sequence_success_resets(void)
 	rules_dir_rm();
 }
 
-/* The span is inclusive for a counted step as for the completing one:
- * failures at 0, 300 and 600 s and a success at 600 s are 3 failures
- * within 10 min. */
 /* A later step stamped before the sequence reached it does not follow
  * it: a login logged at 09:00, read after six failures of 10:00 (a late
  * line, a newest-first export), is no login after failures. At the same
@@ -742,6 +739,9 @@ static void test_sequence_late_step(void)
 	rules_dir_rm();
 }
 
+/* The span is inclusive for a counted step as for the completing one:
+ * failures at 0, 300 and 600 s and a success at 600 s are 3 failures
+ * within 10 min. */
 static void test_sequence_run_edge(void)
 {
 	struct bw_engine *e = engine_with(
