@@ -191,7 +191,10 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 	if (opening) {
 		if (cur && cur->to_ms == OPEN_END) {
 			if (same_user(cur, ev->user)) {
-				if (!cur->client.family)
+				/* the newest tunnel of the holder: a second
+				 * login from elsewhere (a stolen password)
+				 * takes the address over */
+				if (ev->src_ip.family)
 					cur->client = ev->src_ip;
 				if (start < cur->from_ms)
 					cur->from_ms = start;

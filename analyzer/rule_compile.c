@@ -257,11 +257,10 @@ int bw_rset_add(struct bw_ruleset *rs, struct bw_rset *set, const char *v,
 	if (lower == 2 && field_type == BW_FT_STR) {
 		/* a user name: the identity an event of it gets ("CORP\Alice"
 		 * is alice@corp, or alice under --identity-domain corp.example),
-		 * else the name lowercased. A glob keeps its domain ("CORP\*"
-		 * is *@corp): dropping the home domain would leave "*", every
-		 * user of every domain. */
-		size_t k = bw_identity_normalize(memchr(v, '*', n) ? NULL :
-						 rs->identity, bw_str_make(v, n),
+		 * else the name lowercased; globs too ("CORP\svc_*" is svc_*
+		 * there). A glob without '@' matches no identity with one
+		 * (glob_try): svc_* is not svc_x@evil, * not evil@attacker. */
+		size_t k = bw_identity_normalize(rs->identity, bw_str_make(v, n),
 						 BW_STR_NULL, idb, sizeof(idb));
 		if (k) {
 			v = idb;
@@ -412,6 +411,9 @@ static int glob_try(const struct bw_rset *set, size_t i, const char *p,
 {
 	const char *g = set->globs[i];
 	size_t gl;
+	/* identities: a pattern of bare names never reaches another domain */
+	if (set->lower == 2 && !strchr(g, '@') && memchr(p, '@', n))
+		return 0;
 	switch (set->gkind[i]) {
 	case 1: /* "lit*": second byte (paths share the first) first */
 		gl = set->glen[i] - 1;

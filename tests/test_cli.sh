@@ -313,6 +313,13 @@ printf '%s\n' '1.2.3.4 - evil@attacker.net [10/Oct/2023:13:55:36 +0000] "GET /a 
 	'1.2.3.4 - EVIL\svc_backup [10/Oct/2023:13:55:38 +0000] "GET /c HTTP/1.1" 200 1 "-" "ua"' >"$tmp/uglob.log"
 $BW scan --rules "$tmp/grules2" --allow "$tmp/uglob.txt" --identity-domain corp.example "$tmp/uglob.log" >"$tmp/out" 2>/dev/null
 check "user globs: outsiders not allowlisted" [ "$(grep -c ' x.u' "$tmp/out")" = 3 ]
+printf '%s\n' '1.2.3.4 - CORP\svc_backup [10/Oct/2023:13:55:36 +0000] "GET /a HTTP/1.1" 200 1 "-" "ua"' \
+	'1.2.3.4 - EVIL\svc_backup [10/Oct/2023:13:55:37 +0000] "GET /b HTTP/1.1" 200 1 "-" "ua"' >"$tmp/svc.log"
+for g in 'CORP\svc_*' 'svc_*@corp.example' 'svc_*'; do
+	printf 'user %s\n' "$g" >"$tmp/svc.txt"
+	$BW scan --rules "$tmp/grules2" --allow "$tmp/svc.txt" --identity-domain corp.example "$tmp/svc.log" >"$tmp/out" 2>/dev/null
+	check "user glob $g: the home account only" sh -c "[ \"\$(grep -c ' x.u' '$tmp/out')\" = 1 ] && grep -q 'svc.log:2\]' '$tmp/out'"
+done
 
 # --- an allowlisted agent is attacker text: "from NET" ties it to the scanner
 exl() { printf '%s - - [25/Nov/2026:01:52:07 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "Mozilla/5.0 (compatible; CourtSecScan/1.0) x"\n' "$1"; }
@@ -369,6 +376,15 @@ $BW scan --fail-on none testdata/demo/* >"$tmp/out" 2>/dev/null
 check "VPN client address in the text alert" grep -q 'bulk.sensitive-documents user=m.visser vpn.client.ip=203.0.113.66:' "$tmp/out"
 $BW scan --json --fail-on none testdata/demo/* >"$tmp/out" 2>/dev/null
 check "VPN client address in the JSON alert" sh -c "grep '\"rule.id\":\"exfil.single-response\"' '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"203.0.113.66\"'"
+
+# --- a second tunnel of the same user takes the address over -------------
+printf '%s\n' "2024-01-05 10:00:00 us=1 203.0.113.5:51234 TLS: Username/Password authentication succeeded for username 'alice'" \
+	"2024-01-05 10:00:01 us=3 alice/203.0.113.5:51234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)" \
+	"2024-01-05 10:20:00 us=1 198.51.100.77:4444 TLS: Username/Password authentication succeeded for username 'alice'" \
+	"2024-01-05 10:20:01 us=3 alice/198.51.100.77:4444 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)" >"$tmp/rl-vpn.log"
+printf '10.8.0.6 - - [05/Jan/2024:10:25:00 +0000] "GET /cases/export.zip HTTP/1.1" 200 512 "-" "curl"\n' >"$tmp/rl-web.log"
+$BW parse --tz UTC "$tmp/rl-vpn.log" "$tmp/rl-web.log" >"$tmp/out" 2>/dev/null
+check "lease: the newest tunnel's address" sh -c "grep url.path '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"198.51.100.77\"'"
 
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
