@@ -425,11 +425,10 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		if (p->ctx.warnings != warned)
 			p->warn_line = line.line_no;
 		const char *reason = p->ctx.reason;
-		/* (not for a cut line the input's parser found malformed: that
-		 * is its own format's, cut; sniffing every parser on each of a
-		 * file of them doubled its time) */
-		if ((rc == BW_PARSE_NOT_MINE ||
-		     (rc == BW_PARSE_MALFORMED && !line.cut)) &&
+		/* (cut lines too, though a file of its own format's cut lines
+		 * then costs a sniff of every parser each: another format's
+		 * cut line in a mixed stream is one too) */
+		if ((rc == BW_PARSE_NOT_MINE || rc == BW_PARSE_MALFORMED) &&
 		    !p->format_forced) {
 			/* another format's line: read by its parser, else
 			 * skipped for the reason the input's own gave (which

@@ -386,6 +386,14 @@ printf '10.8.0.6 - - [05/Jan/2024:10:25:00 +0000] "GET /cases/export.zip HTTP/1.
 $BW parse --tz UTC "$tmp/rl-vpn.log" "$tmp/rl-web.log" >"$tmp/out" 2>/dev/null
 check "lease: the newest tunnel's address" sh -c "grep url.path '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"198.51.100.77\"'"
 
+# --- another format's cut line in a mixed stream is still read ----------
+pad=$(printf '%0600d' 0)
+{ printf '203.0.113.66 - - [25/Nov/2026:01:52:07 +0000] "GET / HTTP/1.1" 200 41 "-" "curl"\n'
+  printf 'Nov 25 01:52:08 bastion sshd[4100]: Failed password for root from 203.0.113.66 port 40000 ssh2%s\n' "$pad"
+  printf '203.0.113.66 - - [25/Nov/2026:01:52:09 +0000] "GET / HTTP/1.1" 200 41 "-" "curl"\n'; } >"$tmp/mixcut.log"
+$BW parse --stats --max-line 200 --year 2026 --tz UTC "$tmp/mixcut.log" 2>"$tmp/err" >/dev/null
+check "mixed stream, cut foreign line: read" grep -q '^total: 1 input(s), lines 3, events 3' "$tmp/err"
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
