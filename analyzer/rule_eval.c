@@ -2944,7 +2944,11 @@ field_present(const bw_event *ev, int f)
  * client writes: "198.51.100.7, 203.0.113.66" must not pass for the
  * allowlisted 198.51.100.7. Elements are "addr", "addr:port" or
  * "[v6]:port"; what is no address is ignored. */
-static int forwarded_allowed(const bw_event *ev, const struct bw_rset *nets)
+/* Calls fn on each address of the event's forwarded list; stops when
+ * fn returns 0. @return 0 when stopped. */
+static int forwarded_each(const bw_event *ev,
+			  int (*fn)(const bw_ip *ip, const void *arg),
+			  const void *arg)
 {
 	const char *p = ev->forwarded_for.p, *end = p + ev->forwarded_for.n;
 	while (p && p < end) {
@@ -2970,12 +2974,36 @@ static int forwarded_allowed(const bw_event *ev, const struct bw_rset *nets)
 				b = c; /* v4:port */
 		}
 		bw_ip ip;
-		if (b > a && bw_ip_parse(a, (size_t)(b - a), &ip) &&
-		    !bw_ip_is_private(&ip) && !bw_rset_has_ip(nets, &ip))
+		if (b > a && bw_ip_parse(a, (size_t)(b - a), &ip) && !fn(&ip, arg))
 			return 0;
 		p = q;
 	}
 	return 1;
+}
+
+static int ip_differs(const bw_ip *ip, const void *arg)
+{
+	return memcmp(ip->addr, ((const bw_ip *)arg)->addr, 16) != 0;
+}
+
+static int public_in(const bw_ip *ip, const void *nets)
+{
+	return bw_ip_is_private(ip) || bw_rset_has_ip(nets, ip);
+}
+
+/* Whether the event's address stands up to its forwarded list. When
+ * src.ip was taken from that list (behind a private proxy), the client
+ * wrote it: "198.51.100.7, 203.0.113.66" must not pass for the
+ * allowlisted 198.51.100.7, so every public address of the list must be
+ * in the set. When src.ip is the peer itself (the list only kept), the
+ * list does not matter. Elements are "addr", "addr:port" or
+ * "[v6]:port"; what is no address is ignored. */
+static int forwarded_allowed(const bw_event *ev, const struct bw_rset *nets)
+{
+	if (!ev->forwarded_for.p ||
+	    forwarded_each(ev, ip_differs, &ev->src_ip))
+		return 1; /* no list, or src.ip is not from it */
+	return forwarded_each(ev, public_in, nets);
 }
 
 static int is_allowed(struct bw_engine *e, const bw_event *ev)

@@ -364,6 +364,10 @@ for a in agent ip; do
 	check "spoofed X-Forwarded-For: $a allowlist not fooled" grep -q 'fortinet-cve-2018-13379' "$tmp/out"
 	check "spoofed X-Forwarded-For: $a allowlist still allows the scanner" grep -q ' 1 allowlisted' "$tmp/err"
 done
+# a public peer's own list is only kept: it does not undo the allowlist
+printf '198.51.100.7 - - [10/Oct/2023:13:55:31 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "CourtSecScan/1.0" "8.8.8.8"\n' >"$tmp/xffpeer.log"
+$BW scan --allow "$tmp/xff-ip.txt" "$tmp/xffpeer.log" >/dev/null 2>"$tmp/err"
+check "X-Forwarded-For of a public peer: allowlisted" grep -q ' 1 allowlisted' "$tmp/err"
 
 # --- a tail header before the first log line; warnings only when due ----
 (echo '==> /var/log/auth.log <=='; sleep 0.3; echo 'Oct 10 13:55:31 host sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2') | $BW parse --strict --year 2023 - >/dev/null 2>"$tmp/err"
