@@ -1443,8 +1443,19 @@ static long regex_capital(const char *p, size_t n)
 				while (i < n && p[i] != close)
 					i++;
 			} else {
-				while (i < n && p[i] != ')')
-					i++; /* options, (?P>Name), (?&Name), (?#..) */
+				/* options: "(?s)" ends, "(?s-i:" opens a group
+				 * whose text follows; (?P>Name), (?&Name),
+				 * (?#..), (?R) end at their ')' */
+				size_t k = i + 2;
+				while (k < n && ((p[k] >= 'a' && p[k] <= 'z') ||
+						 p[k] == '-' || p[k] == '^'))
+					k++;
+				if (k < n && p[k] == ':') {
+					i = k;
+				} else {
+					while (i < n && p[i] != ')')
+						i++;
+				}
 			}
 		} else if (p[i] >= 'A' && p[i] <= 'Z') {
 			return (long)i;

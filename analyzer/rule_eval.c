@@ -45,20 +45,22 @@
  * (a probe's high, then its critical success, both go out). */
 struct supp {
 	int64_t until;           /* ms; 0: no period */
-	uint32_t held;           /* held back since the last alert (low 24
-	                            bits), and the slot + 1 of its entry in
-	                            the engine's held-back list (high 8) */
-	int32_t sev;             /* severity of the alert that began it */
+	uint32_t held;           /* held back since the last alert */
+	int16_t sev;             /* severity of the alert that began it */
+	uint16_t slot;           /* its entry in the engine's held-back list
+	                            + 1, 0 = none (struct held) */
 };
 
-#define HELD_MASK 0xffffffu
-#define HELD_SLOTS 255u      /* keys the end-of-run summary lists */
+#define HELD_SLOTS 256u      /* keys the end-of-run summary lists */
 
 /* A key whose alerts suppress holds back, for the end-of-run summary:
  * the summary per rule says how many, this says for whom and when. An
- * entry ends when the key's next alert carries the count. */
+ * entry ends when the key's next alert carries the count; one whose key
+ * expired first stays (no alert will carry its count). When the list
+ * is full, a key that has held back more takes the least one's entry. */
 struct held {
-	int32_t rule;            /* -1: free */
+	const struct supp *owner; /* the key's state; NULL: free */
+	int32_t rule;
 	uint32_t count;
 	int64_t first, last;     /* ms, event times held back */
 	char key[160];           /* "user=m.visser", as the alert line */
@@ -346,7 +348,7 @@ struct vmemo {
 struct bw_engine {
 	struct bw_ruleset *rs;
 	struct held *held;         /* HELD_SLOTS, made at the first hold */
-	uint32_t nheld_more;       /* keys held back beyond the list */
+	uint64_t nheld_lost;       /* entries given up to busier keys */
 	uint64_t gen;              /* bumped per event: invalidates memos */
 	struct kmemo *kmemo;       /* per group (rrun.gid) */
 	uint64_t kseed;            /* every rule table's hash seed */
@@ -2308,30 +2310,32 @@ static void note_alert(struct bw_engine *e, int ri, const bw_event *ev)
 static void held_note(struct bw_engine *e, int ri, struct supp *sp,
 		      const bw_event *ev)
 {
-	uint32_t slot = sp->held >> 24;
-	if (slot && e->held[slot - 1].rule == ri) {
-		struct held *h = &e->held[slot - 1];
-		h->count++;
+	if (sp->slot && e->held[sp->slot - 1].owner == sp) {
+		struct held *h = &e->held[sp->slot - 1];
+		h->count = sp->held;
 		h->last = ev->ts_ms;
 		return;
 	}
-	if ((sp->held & HELD_MASK) != 1)
-		return; /* an earlier hold found no room */
 	if (!e->held) {
-		e->held = malloc(HELD_SLOTS * sizeof(*e->held));
+		e->held = calloc(HELD_SLOTS, sizeof(*e->held));
 		if (!e->held)
 			return;
-		for (uint32_t i = 0; i < HELD_SLOTS; i++)
-			e->held[i].rule = -1;
 	}
-	uint32_t i = 0;
-	while (i < HELD_SLOTS && e->held[i].rule >= 0)
-		i++;
-	if (i == HELD_SLOTS) {
-		e->nheld_more++;
-		return;
+	/* a free entry, else the least held one if this key has held more
+	 * (an attacker filling the list first does not hide the busiest) */
+	struct held *h = NULL, *least = NULL;
+	for (uint32_t i = 0; i < HELD_SLOTS && !h; i++) {
+		if (!e->held[i].owner)
+			h = &e->held[i];
+		else if (!least || e->held[i].count < least->count)
+			least = &e->held[i];
 	}
-	struct held *h = &e->held[i];
+	if (!h) {
+		if (!least || least->count >= sp->held)
+			return;
+		h = least;
+		e->nheld_lost++;
+	}
 	const struct bw_rule *r = &e->rs->rules[ri];
 	struct bw_buf b;
 	bw_buf_init(&b);
@@ -2348,18 +2352,19 @@ static void held_note(struct bw_engine *e, int ri, struct supp *sp,
 	}
 	snprintf(h->key, sizeof(h->key), "%.*s", (int)b.n, b.p ? b.p : "");
 	bw_buf_fini(&b);
+	h->owner = sp;
 	h->rule = ri;
-	h->count = 1;
+	h->count = sp->held;
 	h->first = h->last = ev->ts_ms;
-	sp->held = (sp->held & HELD_MASK) | (i + 1) << 24;
+	sp->slot = (uint16_t)(h - e->held + 1);
 }
 
 /* The key's next alert carries its count: its entry ends. */
-static void held_end(struct bw_engine *e, const struct supp *sp)
+static void held_end(struct bw_engine *e, struct supp *sp)
 {
-	uint32_t slot = sp->held >> 24;
-	if (slot && e->held)
-		e->held[slot - 1].rule = -1;
+	if (sp->slot && e->held && e->held[sp->slot - 1].owner == sp)
+		e->held[sp->slot - 1].owner = NULL;
+	sp->slot = 0;
 }
 
 static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
@@ -2370,7 +2375,7 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 	if (!r->suppress_ms)
 		return 1;
 	if (ts < sp->until && sev <= sp->sev) {
-		if ((sp->held & HELD_MASK) < HELD_MASK)
+		if (sp->held < UINT32_MAX)
 			sp->held++;
 		held_note(e, ri, sp, ev);
 		e->run[ri].suppressed++;
@@ -2379,7 +2384,7 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 		return 0;
 	}
 	sp->until = ts + r->suppress_ms;
-	sp->sev = sev;
+	sp->sev = (int16_t)sev;
 	return 1;
 }
 
@@ -2387,7 +2392,7 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 static uint64_t supp_take(struct bw_engine *e, struct supp *sp)
 {
 	held_end(e, sp);
-	uint64_t n = sp->held & HELD_MASK;
+	uint64_t n = sp->held;
 	sp->held = 0;
 	return n;
 }
@@ -3396,13 +3401,49 @@ const char *bw_engine_rule_stats(const struct bw_engine *e, size_t i,
 /* Most held back first; then by rule and key, for a stable order. */
 static int held_cmp(const void *a, const void *b)
 {
-	const struct held *x = *(const struct held *const *)a;
-	const struct held *y = *(const struct held *const *)b;
+	const struct held *x = a, *y = b;
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
 	if (x->rule != y->rule)
 		return x->rule < y->rule ? -1 : 1;
 	return strcmp(x->key, y->key);
+}
+
+/* Rule and key order (held_cmp's tie-break). */
+static int held_key_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* The live entries into out (HELD_SLOTS), one per rule and key (a key
+ * that expired holding and came back has two entries: added up), most
+ * held back first. @return how many. */
+static uint32_t held_collect(const struct bw_engine *e, struct held *out)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++)
+		if (e->held[i].owner)
+			out[n++] = e->held[i];
+	qsort(out, n, sizeof(*out), held_key_cmp);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (m && !held_key_cmp(&out[m - 1], &out[i])) {
+			struct held *h = &out[m - 1];
+			h->count = h->count + out[i].count < h->count ?
+					   UINT32_MAX : h->count + out[i].count;
+			if (out[i].first < h->first)
+				h->first = out[i].first;
+			if (out[i].last > h->last)
+				h->last = out[i].last;
+			continue;
+		}
+		out[m++] = out[i];
+	}
+	qsort(out, m, sizeof(*out), held_cmp);
+	return m;
 }
 
 void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
@@ -3445,12 +3486,11 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 			first = 0;
 		}
 		bw_buf_adds(&b, "],\"held_back\":[");
-		first = 1;
-		for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++) {
-			const struct held *h = &e->held[i];
-			if (h->rule < 0)
-				continue;
-			bw_alert_bprintf(&b, "%s{\"rule.id\":", first ? "" : ",");
+		struct held *hl = malloc(HELD_SLOTS * sizeof(*hl));
+		uint32_t nh = hl ? held_collect(e, hl) : 0;
+		for (uint32_t i = 0; i < nh; i++) {
+			const struct held *h = &hl[i];
+			bw_alert_bprintf(&b, "%s{\"rule.id\":", i ? "," : "");
 			bw_alert_json_str(&b, e->rs->rules[h->rule].id,
 					  strlen(e->rs->rules[h->rule].id));
 			bw_buf_adds(&b, ",\"key\":");
@@ -3461,10 +3501,10 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 			bw_buf_adds(&b, "\",\"last\":\"");
 			bw_buf_add_time(&b, h->last);
 			bw_buf_adds(&b, "\"}");
-			first = 0;
 		}
-		bw_alert_bprintf(&b, "],\"held_back_unlisted\":%u}}\n",
-				 e->nheld_more);
+		free(hl);
+		bw_alert_bprintf(&b, "],\"held_back_gave_way\":%llu}}\n",
+				 (unsigned long long)e->nheld_lost);
 		bw_buf_write(&b, f);
 		bw_buf_fini(&b);
 		return;
@@ -3496,22 +3536,18 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 	}
 	/* per key: who kept going after their alert, and until when; the
 	 * busiest HELD_PRINT, so a nightly mail stays readable */
-	const struct held *top[HELD_SLOTS];
-	uint32_t ntop = 0, more = e->nheld_more;
-	for (uint32_t i = 0; e->held && i < HELD_SLOTS; i++)
-		if (e->held[i].rule >= 0)
-			top[ntop++] = &e->held[i];
-	qsort(top, ntop, sizeof(top[0]), held_cmp);
+	struct held *hl = malloc(HELD_SLOTS * sizeof(*hl));
+	uint32_t ntop = hl ? held_collect(e, hl) : 0, more = 0;
 	if (ntop > HELD_PRINT) {
-		more += ntop - HELD_PRINT;
+		more = ntop - HELD_PRINT;
 		ntop = HELD_PRINT;
 	}
 	struct bw_buf b;
 	bw_buf_init(&b);
 	if (ntop)
-		fprintf(f, "held back after each key's last alert (most first):\n");
+		fprintf(f, "held back by suppress, in no alert since (most first):\n");
 	for (uint32_t i = 0; i < ntop; i++) {
-		const struct held *h = top[i];
+		const struct held *h = &hl[i];
 		bw_buf_reset(&b);
 		bw_alert_bprintf(&b, "  %s ", e->rs->rules[h->rule].id);
 		bw_buf_add_term_str(&b, h->key, strlen(h->key));
@@ -3523,7 +3559,11 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 		bw_buf_write(&b, f);
 	}
 	if (more)
-		fprintf(f, "  and %u more key(s) held back\n", more);
+		fprintf(f, "  and %u more key(s)\n", more);
+	if (e->nheld_lost)
+		fprintf(f, "  (%llu key(s) that held back less gave way to busier "
+			"ones in this list)\n", (unsigned long long)e->nheld_lost);
+	free(hl);
 	bw_buf_fini(&b);
 }
 

@@ -353,6 +353,18 @@ fi
 # --- alerts held back by suppress are listed per key at the end ----------
 $BW scan --fail-on none testdata/demo/* >/dev/null 2>"$tmp/err"
 check "held back per key: listed" grep -q '^  bulk.sensitive-documents user=m.visser: 6 held back, 2026-11-25T' "$tmp/err"
+mkdir -p "$tmp/hrules"
+printf 'rule t.sig\n  when source == web and url.path == "/x"\n  group src.ip\n  suppress 1m\n' >"$tmp/hrules/t.rules"
+hl() { printf '%s - - [25/Nov/2026:%s +0000] "GET /x HTTP/1.1" 200 1 "-" "ua"\n' "$1" "$2"; }
+# every count carried by a later alert: nothing listed, no "more"
+{ for t in 00:00:00 00:00:10 00:01:05; do for i in $(seq 300); do hl 10.$((i / 250)).$((i % 250)).1 $t; done; done; } >"$tmp/h1.log"
+$BW scan --rules "$tmp/hrules" --fail-on none "$tmp/h1.log" >/dev/null 2>"$tmp/err"
+if grep -q 'held back by suppress\|more key' "$tmp/err"; then bad "held back: carried counts listed"; else ok; fi
+# 255 keys holding once each first, then one holding 50 times: it shows
+{ for t in 00:00:00 00:00:01; do for i in $(seq 300); do hl 10.1.$((i % 250)).$((i / 250 + 1)) $t; done; done
+  for s in $(seq 10 59); do hl 203.0.113.66 00:00:$s; done; } >"$tmp/h2.log"
+$BW scan --rules "$tmp/hrules" --fail-on none "$tmp/h2.log" >/dev/null 2>"$tmp/err"
+check "held back: the busiest key listed first" sh -c "grep -A1 'held back by suppress' '$tmp/err' | grep -q 'src.ip=203.0.113.66: 49 held back'"
 
 # --- a forwarded list is the client's word: allowlisting needs all of it -
 xffl() { printf '10.0.0.1 - - [10/Oct/2023:13:55:3%d +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "CourtSecScan/1.0" "%s"\n' "$1" "$2"; }

@@ -552,8 +552,11 @@ static void test_regex_error_position(void)
 		   /* names, verbs, recursion, comments: no text */
 		   "rule a.f\n  when lower(user.agent) ~ /(*UCP)(*LIMIT_MATCH=9)"
 		   "x(?<Nm>y)(?'Qn'z)(?P<Pn>w)(?P>Nm)(?&Nm)(?P=Nm)(?#Cm)a(*SKIP)(*FAIL)|b/\n"
-		   "rule a.g\n  when lower(user.agent) ~ /a b # Comment/x\n", &e3);
-	CHECK_EQ_INT(e3.count, 2);
+		   "rule a.g\n  when lower(user.agent) ~ /a b # Comment/x\n"
+		   /* an option group's text is text */
+		   "rule a.h\n  when lower(user.agent) ~ /(?s:Sqlmap)/\n", &e3);
+	CHECK_EQ_INT(e3.count, 3);
+	CHECK(e3.buf && strstr(e3.buf, "t.rules:14:33: 'S' in a regex on ") != NULL);
 	CHECK(e3.buf && strstr(e3.buf, "t.rules:2:34: 'M' in a regex on "
 			       "lowercased text never matches") != NULL);
 	CHECK(e3.buf && strstr(e3.buf, "t.rules:4:17: 'A' in a regex on ") != NULL);
