@@ -305,6 +305,26 @@ static void on_stop_signal(int sig)
  * (SA_RESETHAND). SA_RESTART keeps a write to a slow reader of the
  * alerts from failing with EINTR; a read waiting on a pipe returns
  * through the self-pipe (input.c read_stoppable). */
+static void catch_stop_signals_as(int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND | flags;
+	sigemptyset(&sa.sa_mask);
+	if (!bw_interrupted) { /* the first one may have come already */
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+}
+
+/* Once the inputs are open: a blocked open() of a FIFO with no writer
+ * must see the first signal (no SA_RESTART before). */
+static void inputs_opened(void)
+{
+	catch_stop_signals_as(SA_RESTART);
+}
+
 static void catch_stop_signals(void)
 {
 	if (pipe(stop_pipe) == 0) {
@@ -314,13 +334,7 @@ static void catch_stop_signals(void)
 		}
 		bw_stop_fd = stop_pipe[0];
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals_as(0); /* SA_RESTART once the inputs are open */
 }
 
 static int cmd_run(struct cli *c, int parse_only)
@@ -390,6 +404,7 @@ static int cmd_run(struct cli *c, int parse_only)
 		.engine = engine,
 		.diag = stderr,
 		.stats = c->stats,
+		.opened = inputs_opened,
 	};
 	struct bw_scan_result res = { 0 };
 	catch_stop_signals();

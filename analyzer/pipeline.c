@@ -216,6 +216,10 @@ struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
 		}
 		char oerr[512];
 		p->in = bw_input_open(s->path, pl->o.max_line, oerr, sizeof(oerr));
+		if (!p->in && bw_interrupted) {
+			p->done = 1; /* a FIFO with no writer yet, and Ctrl-C */
+			continue;
+		}
 		if (!p->in) {
 			diag(pl->o.diag, "%s", oerr);
 			p->failed = 1;

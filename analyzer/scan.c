@@ -139,6 +139,8 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 		fprintf(diag, "breachwatch: %s\n", err);
 		goto out;
 	}
+	if (o->opened)
+		o->opened();
 	if (o->engine)
 		for (size_t i = 0; i < bw_pipeline_ninputs(r->pl); i++)
 			bw_engine_set_input_name(o->engine, (uint32_t)i,

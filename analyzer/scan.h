@@ -29,6 +29,8 @@ struct bw_scan_opts {
 	struct bw_engine *engine;  /* borrowed; NULL = no rules */
 	FILE *diag;                /* errors, warnings, stats (stderr) */
 	int stats;                 /* print --stats to diag at the end */
+	void (*opened)(void);      /* called once the inputs are open (the
+	                              program's signals then restart calls) */
 };
 
 struct bw_scan_result {

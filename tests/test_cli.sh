@@ -468,5 +468,16 @@ n=$(grep -o '^rules: [0-9]* events, [0-9]* alerts' "$tmp/err" | awk '{print $4}'
 check "SIGTERM with a slow reader: every alert written" [ "$(wc -l <"$tmp/out")" = "$n" ]
 check "SIGTERM with a slow reader: status 0" [ "$st" = 0 ]
 
+# --- a signal while a FIFO waits for its writer: still a clean end -------
+mkfifo "$tmp/nowriter"
+"$BW" scan "$tmp/nowriter" >/dev/null 2>"$tmp/err" &
+reader=$!
+sleep 1
+kill -TERM "$reader"
+wait "$reader"
+st=$?
+check "SIGTERM before a FIFO's writer: status 0" [ "$st" = 0 ]
+check "SIGTERM before a FIFO's writer: summary" grep -q '^rules: 0 events' "$tmp/err"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
