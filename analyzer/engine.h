@@ -55,6 +55,8 @@ struct bw_engine_config {
 	int fail_on;                  /* enum bw_severity; BW_SEV_NONE = never.
 	                                 Use BW_SEV_HIGH for the default. */
 	int json;                     /* 1 = NDJSON alerts, 0 = one-line text */
+	int min_print;                /* enum bw_severity: alerts below it are
+	                                 counted, not printed; 0 = all */
 	FILE *out;                    /* alert sink; NULL = no printing */
 	int flush;                    /* fflush(out) after each alert */
 	const char *const *input_names; /* evidence names by event.input_id,

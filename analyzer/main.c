@@ -52,6 +52,8 @@ static const char usage_text[] =
 	"  --json             alerts as NDJSON (ECS names) instead of one line each\n"
 	"  --fail-on SEV      exit 1 when an alert reaches SEV (default high;\n"
 	"                     none, info, low, medium, high, critical)\n"
+	"  --min-severity SEV print alerts from SEV up (info, low, medium, high,\n"
+	"                     critical; default all); the summary counts all\n"
 	"  --allow FILE       extra allowlist (CIDRs, users, user agents)\n"
 	"  --set ID.DIRECTIVE=VALUE  override one rule's directive, e.g.\n"
 	"                     auth.bruteforce-source.window=30m,\n"
@@ -91,6 +93,7 @@ struct cli {
 	size_t nsets;
 	uint64_t max_keys;
 	int fail_on;
+	int min_severity;  /* alerts printed from this level up */
 	int json;
 	const char *site_tz;
 };
@@ -252,6 +255,13 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (sev < 0)
 				return usage_error("bad --fail-on '%s' (none, info, low, medium, high, critical)", v);
 			c->fail_on = sev;
+		} else if (is_opt(a, "--min-severity")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--min-severity")))
+				return usage_error("%s needs a severity", "--min-severity");
+			int sev = bw_severity_from_name(v, strlen(v));
+			if (sev < 0 || sev == BW_SEV_NONE)
+				return usage_error("bad --min-severity '%s' (info, low, medium, high, critical)", v);
+			c->min_severity = sev;
 		} else if (is_opt(a, "--site-tz")) {
 			if (!(v = opt_value(argc, argv, &i, a, "--site-tz")))
 				return usage_error("%s needs a zone", "--site-tz");
@@ -372,6 +382,7 @@ static int cmd_run(struct cli *c, int parse_only)
 			.nsets = c->nsets,
 			.max_keys = c->max_keys,
 			.fail_on = c->fail_on,
+			.min_print = c->min_severity,
 			.json = c->json,
 			.out = stdout,
 			.flush = 1,

@@ -2263,7 +2263,7 @@ static void emit(struct bw_engine *e, int ri, const bw_event *ev, int sev,
 	e->run[ri].alerts++;
 	if (sev > e->st.max_severity)
 		e->st.max_severity = sev;
-	if (e->cfg.out) {
+	if (e->cfg.out && sev >= e->cfg.min_print) {
 		bw_buf_reset(&e->out);
 		if (e->cfg.json)
 			bw_alert_render_json(&a, &e->out);

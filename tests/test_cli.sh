@@ -410,6 +410,14 @@ pad=$(printf '%0600d' 0)
 $BW parse --stats --max-line 200 --year 2026 --tz UTC "$tmp/mixcut.log" 2>"$tmp/err" >/dev/null
 check "mixed stream, cut foreign line: read" grep -q '^total: 1 input(s), lines 3, events 3' "$tmp/err"
 
+# --- --min-severity hides the noise from the output, not from the count --
+$BW scan --min-severity high --fail-on none testdata/demo/* >"$tmp/out" 2>"$tmp/err"
+check "--min-severity high: no low or medium line" sh -c "! grep -q ' LOW \| MEDIUM ' '$tmp/out'"
+check "--min-severity high: the high ones" grep -q ' CRITICAL .*fortinet-cve-2018-13379' "$tmp/out"
+check "--min-severity high: the summary counts all" grep -q '^  web.background-probe .* 18 alerts' "$tmp/err"
+$BW scan --min-severity bogus testdata/demo/portal-access.log >/dev/null 2>&1
+check "--min-severity bogus: status 2" [ $? = 2 ]
+
 # --- year-less syslog on a pipe: years from the clock, as a file's mtime --
 d=$(date -u -d '+3 days' '+%b %e %H:%M:%S')
 want=$(( $(date -u -d '+3 days' +%Y) - 1 ))
