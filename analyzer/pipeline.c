@@ -215,6 +215,10 @@ struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
 			p->format_forced = 1;
 		}
 		char oerr[512];
+		if (bw_interrupted) {
+			p->done = 1; /* stopped while an earlier FIFO waited */
+			continue;
+		}
 		p->in = bw_input_open(s->path, pl->o.max_line, oerr, sizeof(oerr));
 		if (!p->in && bw_interrupted) {
 			p->done = 1; /* a FIFO with no writer yet, and Ctrl-C */

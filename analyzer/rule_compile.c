@@ -411,8 +411,10 @@ static int glob_try(const struct bw_rset *set, size_t i, const char *p,
 {
 	const char *g = set->globs[i];
 	size_t gl;
-	/* identities: a pattern of bare names never reaches another domain */
-	if (set->lower == 2 && !strchr(g, '@') && memchr(p, '@', n))
+	/* identities: a pattern of bare names never reaches another domain
+	 * (name@domain, or DOMAIN\name when no identity could be made) */
+	if (set->lower == 2 && !strchr(g, '@') &&
+	    (memchr(p, '@', n) || memchr(p, '\\', n)))
 		return 0;
 	switch (set->gkind[i]) {
 	case 1: /* "lit*": second byte (paths share the first) first */

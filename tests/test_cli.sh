@@ -313,6 +313,11 @@ printf '%s\n' '1.2.3.4 - evil@attacker.net [10/Oct/2023:13:55:36 +0000] "GET /a 
 	'1.2.3.4 - EVIL\svc_backup [10/Oct/2023:13:55:38 +0000] "GET /c HTTP/1.1" 200 1 "-" "ua"' >"$tmp/uglob.log"
 $BW scan --rules "$tmp/grules2" --allow "$tmp/uglob.txt" --identity-domain corp.example "$tmp/uglob.log" >"$tmp/out" 2>/dev/null
 check "user globs: outsiders not allowlisted" [ "$(grep -c ' x.u' "$tmp/out")" = 3 ]
+dom=$(printf 'E%.0s' $(seq 300))
+printf '1.2.3.4 - %s\\svc_backup [10/Oct/2023:13:55:01 +0000] "GET /1 HTTP/1.1" 200 1 "-" "ua"\n' "$dom" >"$tmp/longdom.log"
+printf 'user *_backup\n' >"$tmp/bare.txt"
+$BW scan --rules "$tmp/grules2" --allow "$tmp/bare.txt" --identity-domain corp.example "$tmp/longdom.log" >"$tmp/out" 2>/dev/null
+check "user globs: a domain too long for an identity is still a domain" [ "$(grep -c ' x.u' "$tmp/out")" = 1 ]
 printf '%s\n' '1.2.3.4 - CORP\svc_backup [10/Oct/2023:13:55:36 +0000] "GET /a HTTP/1.1" 200 1 "-" "ua"' \
 	'1.2.3.4 - EVIL\svc_backup [10/Oct/2023:13:55:37 +0000] "GET /b HTTP/1.1" 200 1 "-" "ua"' >"$tmp/svc.log"
 for g in 'CORP\svc_*' 'svc_*@corp.example' 'svc_*'; do
@@ -486,6 +491,14 @@ wait "$reader"
 st=$?
 check "SIGTERM before a FIFO's writer: status 0" [ "$st" = 0 ]
 check "SIGTERM before a FIFO's writer: summary" grep -q '^rules: 0 events' "$tmp/err"
+mkfifo "$tmp/nowriter2"
+"$BW" scan "$tmp/nowriter" "$tmp/nowriter2" >/dev/null 2>"$tmp/err" &
+reader=$!
+sleep 1
+kill -TERM "$reader"
+sleep 1
+if kill -0 "$reader" 2>/dev/null; then bad "SIGTERM before two FIFOs' writers: still running"; kill -KILL "$reader"; else ok; fi
+wait "$reader" 2>/dev/null
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
