@@ -168,6 +168,14 @@ static struct lease *newest_of(struct bw_leases *l, const bw_ip *ip, uint64_t h)
 	return NULL;
 }
 
+/* Whether ev comes from another public address than the tunnel that
+ * holds lease e (both known). */
+static int other_tunnel(const struct lease *e, const bw_event *ev)
+{
+	return ev->src_ip.family && e->client.family &&
+	       !same_ip(&e->client, &ev->src_ip);
+}
+
 int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 {
 	if (!ev->assigned_ip.family || !ev->user.n || ev->user.n > MAX_USER)
@@ -190,11 +198,12 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 	struct lease *made;
 	if (opening) {
 		if (cur && cur->to_ms == OPEN_END) {
-			if (same_user(cur, ev->user)) {
-				/* the newest tunnel of the holder: a second
-				 * login from elsewhere (a stolen password)
-				 * takes the address over */
-				if (ev->src_ip.family)
+			/* the holder again from elsewhere (a stolen
+			 * password, a pool that keeps addresses) gets a
+			 * lease of its own below, so lines before it keep
+			 * the first tunnel's address */
+			if (same_user(cur, ev->user) && !other_tunnel(cur, ev)) {
+				if (!cur->client.family)
 					cur->client = ev->src_ip;
 				if (start < cur->from_ms)
 					cur->from_ms = start;
@@ -202,7 +211,8 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 					cur->seen_ms = ev->ts_ms;
 				return 1;
 			}
-			/* handed to someone else: the previous holder lost it */
+			/* handed to someone else (or another tunnel): the
+			 * previous holder lost it */
 			cur->to_ms = start > cur->from_ms ? start : cur->from_ms;
 			l->st.closed++;
 		}
@@ -212,6 +222,9 @@ int bw_lease_event(struct bw_leases *l, const bw_event *ev)
 		return 1;
 	}
 	/* closing */
+	if (cur && cur->to_ms == OPEN_END && same_user(cur, ev->user) &&
+	    other_tunnel(cur, ev))
+		return 0; /* the end of the tunnel the holder left */
 	if (cur && cur->to_ms == OPEN_END && same_user(cur, ev->user)) {
 		if (!cur->client.family)
 			cur->client = ev->src_ip;

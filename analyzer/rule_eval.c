@@ -349,6 +349,7 @@ struct bw_engine {
 	struct bw_ruleset *rs;
 	struct held *held;         /* HELD_SLOTS, made at the first hold */
 	uint64_t nheld_lost;       /* entries given up to busier keys */
+	uint64_t nheld_full;       /* keys that found the list full */
 	uint64_t gen;              /* bumped per event: invalidates memos */
 	struct kmemo *kmemo;       /* per group (rrun.gid) */
 	uint64_t kseed;            /* every rule table's hash seed */
@@ -2331,8 +2332,13 @@ static void held_note(struct bw_engine *e, int ri, struct supp *sp,
 			least = &e->held[i];
 	}
 	if (!h) {
-		if (!least || least->count >= sp->held)
+		if (!least || least->count >= sp->held) {
+			if (sp->held == 1)
+				e->nheld_full++; /* once per key and life */
 			return;
+		}
+		if (!sp->slot && e->nheld_full)
+			e->nheld_full--; /* counted there at its first hold */
 		h = least;
 		e->nheld_lost++;
 	}
@@ -3503,8 +3509,10 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 			bw_buf_adds(&b, "\"}");
 		}
 		free(hl);
-		bw_alert_bprintf(&b, "],\"held_back_gave_way\":%llu}}\n",
-				 (unsigned long long)e->nheld_lost);
+		bw_alert_bprintf(&b, "],\"held_back_gave_way\":%llu,"
+				 "\"held_back_no_room\":%llu}}\n",
+				 (unsigned long long)e->nheld_lost,
+				 (unsigned long long)e->nheld_full);
 		bw_buf_write(&b, f);
 		bw_buf_fini(&b);
 		return;
@@ -3560,6 +3568,10 @@ void bw_engine_print_summary(const struct bw_engine *e, FILE *f, int json)
 	}
 	if (more)
 		fprintf(f, "  and %u more key(s)\n", more);
+	if (e->nheld_full)
+		fprintf(f, "  %llu key(s) held back found no room in this list "
+			"(%u keys; busier ones take the place of the least)\n",
+			(unsigned long long)e->nheld_full, HELD_SLOTS);
 	if (e->nheld_lost)
 		fprintf(f, "  (%llu key(s) that held back less gave way to busier "
 			"ones in this list)\n", (unsigned long long)e->nheld_lost);

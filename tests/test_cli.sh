@@ -370,6 +370,9 @@ if grep -q 'held back by suppress\|more key' "$tmp/err"; then bad "held back: ca
   for s in $(seq 10 59); do hl 203.0.113.66 00:00:$s; done; } >"$tmp/h2.log"
 $BW scan --rules "$tmp/hrules" --fail-on none "$tmp/h2.log" >/dev/null 2>"$tmp/err"
 check "held back: the busiest key listed first" sh -c "grep -A1 'held back by suppress' '$tmp/err' | grep -q 'src.ip=203.0.113.66: 49 held back'"
+{ for t in 00:00:00 00:00:01; do for i in $(seq 1000); do hl 10.$((i / 250)).$((i % 250)).1 $t; done; done; } >"$tmp/h3.log"
+$BW scan --rules "$tmp/hrules" --fail-on none "$tmp/h3.log" >/dev/null 2>"$tmp/err"
+check "held back: keys with no room in the list are counted" grep -q '744 key(s) held back found no room' "$tmp/err"
 
 # --- a forwarded list is the client's word: allowlisting needs all of it -
 xffl() { printf '10.0.0.1 - - [10/Oct/2023:13:55:3%d +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 4132 "-" "CourtSecScan/1.0" "%s"\n' "$1" "$2"; }
@@ -405,7 +408,13 @@ printf '%s\n' "2024-01-05 10:00:00 us=1 203.0.113.5:51234 TLS: Username/Password
 	"2024-01-05 10:20:01 us=3 alice/198.51.100.77:4444 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)" >"$tmp/rl-vpn.log"
 printf '10.8.0.6 - - [05/Jan/2024:10:25:00 +0000] "GET /cases/export.zip HTTP/1.1" 200 512 "-" "curl"\n' >"$tmp/rl-web.log"
 $BW parse --tz UTC "$tmp/rl-vpn.log" "$tmp/rl-web.log" >"$tmp/out" 2>/dev/null
-check "lease: the newest tunnel's address" sh -c "grep url.path '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"198.51.100.77\"'"
+printf '10.8.0.6 - - [05/Jan/2024:10:25:00 +0000] "GET /cases/export.zip HTTP/1.1" 200 512 "-" "curl"\n10.8.0.6 - - [05/Jan/2024:10:10:00 +0000] "GET /big.zip HTTP/1.1" 200 900000000 "-" "curl"\n' >"$tmp/rl-web.log"
+$BW parse --tz UTC "$tmp/rl-vpn.log" "$tmp/rl-web.log" >"$tmp/out" 2>/dev/null
+check "lease: the newest tunnel's address" sh -c "grep '/cases/export.zip' '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"198.51.100.77\"'"
+check "lease: a late line keeps its own tunnel's address" sh -c "grep '/big.zip' '$tmp/out' | grep -q '\"breachwatch.vpn_client_ip\":\"203.0.113.5\"'"
+printf '%s\n' "2024-01-05 10:21:00 us=3 alice/203.0.113.5:51234 SIGUSR1[soft,connection-reset] received, client-instance restarting" >>"$tmp/rl-vpn.log"
+$BW parse --tz UTC "$tmp/rl-vpn.log" "$tmp/rl-web.log" >"$tmp/out" 2>/dev/null
+check "lease: the first tunnel's end leaves the second's lease" sh -c "grep '/cases/export.zip' '$tmp/out' | grep -q '\"user.name\":\"alice\"'"
 
 # --- another format's cut line in a mixed stream is still read ----------
 pad=$(printf '%0600d' 0)
