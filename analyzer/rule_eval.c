@@ -2965,29 +2965,13 @@ static int forwarded_each(const bw_event *ev,
 	while (p && p < end) {
 		while (p < end && (*p == ' ' || *p == ','))
 			p++;
-		const char *q = p;
-		while (q < end && *q != ' ' && *q != ',')
-			q++;
-		const char *a = p, *b = q;
-		if (a < b && *a == '[') {
-			a++;
-			const char *c = memchr(a, ']', (size_t)(b - a));
-			b = c ? c : b;
-		} else {
-			const char *c = NULL;
-			int colons = 0;
-			for (const char *k = a; k < b; k++)
-				if (*k == ':') {
-					colons++;
-					c = k;
-				}
-			if (colons == 1)
-				b = c; /* v4:port */
-		}
+		if (p == end)
+			break;
 		bw_ip ip;
-		if (b > a && bw_ip_parse(a, (size_t)(b - a), &ip) && !fn(&ip, arg))
+		int ok;
+		p = bw_ip_list_elem(p, end, 1, &ip, &ok);
+		if (ok && !fn(&ip, arg))
 			return 0;
-		p = q;
 	}
 	return 1;
 }

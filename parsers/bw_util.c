@@ -323,3 +323,35 @@ int bw_path_is_normal(const char *p, size_t n)
 	 * the loop caught; an absolute one keeps everything else */
 	return 1;
 }
+
+/* The element of a forwarded list at p (separators, commas and/or
+ * spaces, already skipped): *ok and *ip when it is an address; with
+ * ports, "a.b.c.d:p" and "[v6]:p" are too. @return the element's end. */
+const char *bw_ip_list_elem(const char *p, const char *end, int ports,
+			     bw_ip *ip, int *ok)
+{
+	/* usually a lone IPv4 address: scanning it finds the end too */
+	size_t k = bw_ip_scan_v4(p, (size_t)(end - p), ip);
+	const char *e = p + k;
+	if (k && (e == end || *e == ' ' || *e == ',')) {
+		*ok = 1;
+		return e;
+	}
+	e = p;
+	while (e < end && *e != ' ' && *e != ',')
+		e++;
+	const char *as = p, *ae = e;
+	if (ports && ae > as && *as == '[') {
+		const char *rb = memchr(as, ']', (size_t)(ae - as));
+		if (rb) {
+			as++;
+			ae = rb;
+		}
+	} else if (ports) {
+		const char *colon = memchr(as, ':', (size_t)(ae - as));
+		if (colon && !memchr(colon + 1, ':', (size_t)(ae - colon - 1)))
+			ae = colon;
+	}
+	*ok = ae > as && bw_ip_parse(as, (size_t)(ae - as), ip);
+	return e;
+}

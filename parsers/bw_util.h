@@ -97,6 +97,12 @@ int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
  * it is not looked at). @return its length, with the address in *ip, or
  * 0 when there is none (*ip untouched). */
 size_t bw_ip_scan_v4(const char *p, size_t n, bw_ip *ip);
+/* The element of a forwarded list (X-Forwarded-For) at p, separators
+ * (commas and/or spaces) already skipped: *ok and *ip when it is an
+ * address; with ports, "a.b.c.d:p" and "[v6]:p" are too. @return the
+ * element's end. */
+const char *bw_ip_list_elem(const char *p, const char *end, int ports,
+			    bw_ip *ip, int *ok);
 
 /* Format an address into buf (>= 46 bytes). @return length written. */
 size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap);

@@ -379,37 +379,6 @@ static bw_str unescape(bw_str s, int escaped)
 	return s;
 }
 
-/* The element of a forwarded list at p (separators, commas and/or
- * spaces, already skipped): *ok and *ip when it is an address; with
- * ports, "a.b.c.d:p" and "[v6]:p" are too. @return the element's end. */
-static const char *list_elem(const char *p, const char *end, int ports,
-			     bw_ip *ip, int *ok)
-{
-	/* usually a lone IPv4 address: scanning it finds the end too */
-	size_t k = bw_ip_scan_v4(p, (size_t)(end - p), ip);
-	const char *e = p + k;
-	if (k && (e == end || *e == ' ' || *e == ',')) {
-		*ok = 1;
-		return e;
-	}
-	e = p;
-	while (e < end && *e != ' ' && *e != ',')
-		e++;
-	const char *as = p, *ae = e;
-	if (ports && ae > as && *as == '[') {
-		const char *rb = memchr(as, ']', (size_t)(ae - as));
-		if (rb) {
-			as++;
-			ae = rb;
-		}
-	} else if (ports) {
-		const char *colon = memchr(as, ':', (size_t)(ae - as));
-		if (colon && !memchr(colon + 1, ':', (size_t)(ae - colon - 1)))
-			ae = colon;
-	}
-	*ok = ae > as && bw_ip_parse(as, (size_t)(ae - as), ip);
-	return e;
-}
 
 /* Choose the client address from a forwarded list (the leading quoted
  * list, then the client field; elements separated by commas and/or
@@ -438,7 +407,7 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 				break;
 			bw_ip ip;
 			int ok;
-			const char *e = list_elem(p, end, 0, &ip, &ok);
+			const char *e = bw_ip_list_elem(p, end, 0, &ip, &ok);
 			elements++;
 			if (ok) {
 				if (!first.family)
@@ -469,7 +438,7 @@ static void first_public(bw_str list, bw_ip *ip)
 			break;
 		bw_ip a;
 		int ok;
-		p = list_elem(p, end, 1, &a, &ok);
+		p = bw_ip_list_elem(p, end, 1, &a, &ok);
 		if (ok && !bw_ip_is_private(&a)) {
 			*ip = a;
 			return;
