@@ -2317,6 +2317,11 @@ static void held_note(struct bw_engine *e, int ri, struct supp *sp,
 		h->last = ev->ts_ms;
 		return;
 	}
+	/* a key without an entry looks for one at its 1st, 2nd, 4th, 8th...
+	 * hold: a full list costs a key log2(holds) scans, not one per
+	 * suppressed event (an attacker's flood holds millions) */
+	if (sp->held & (sp->held - 1))
+		return;
 	if (!e->held) {
 		e->held = calloc(HELD_SLOTS, sizeof(*e->held));
 		if (!e->held)
