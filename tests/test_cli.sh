@@ -496,6 +496,9 @@ mkfifo "$tmp/nowriter"
 reader=$!
 sleep 1
 kill -TERM "$reader"
+sleep 1
+# a run that ignored the signal would wait forever: end it, as a failure
+if kill -0 "$reader" 2>/dev/null; then kill -KILL "$reader"; fi
 wait "$reader"
 st=$?
 check "SIGTERM before a FIFO's writer: status 0" [ "$st" = 0 ]
