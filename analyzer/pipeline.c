@@ -83,6 +83,8 @@ struct pin {
 	/* the states of the other parsers, made when a line of theirs turns
 	 * up in this input (tail -F auth.log access.log | scan -) */
 	void *fb_state[BW_MAX_PARSERS];
+	char *probe;              /* parse_probe's copy of a cut line */
+	size_t probe_cap;
 	uint64_t warn_line;   /* line of the parser's last warning */
 	struct reason_count skip_reasons[MAX_REASONS];
 	struct reason_count ignore_reasons[MAX_REASONS];
@@ -314,9 +316,14 @@ static void skip_line(struct bw_pipeline *pl, struct pin *p,
 static const struct bw_parser *parse_probe(struct pin *p,
 					   const struct bw_line *line)
 {
-	char *copy = malloc(line->n + 1);
-	if (!copy)
-		return NULL;
+	if (p->probe_cap < line->n + 1) {
+		char *c = realloc(p->probe, line->n + 1);
+		if (!c)
+			return NULL;
+		p->probe = c;
+		p->probe_cap = line->n + 1;
+	}
+	char *copy = p->probe;
 	for (size_t i = 0; bw_parsers[i]; i++) {
 		const struct bw_parser *ps = bw_parsers[i];
 		struct bw_parse_ctx ctx = p->ctx;
@@ -332,12 +339,9 @@ static const struct bw_parser *parse_probe(struct pin *p,
 		if (ps->state_fini && ctx.state)
 			ps->state_fini(ctx.state);
 		free(ctx.state);
-		if (rc == BW_PARSE_OK) {
-			free(copy);
+		if (rc == BW_PARSE_OK)
 			return ps;
-		}
 	}
-	free(copy);
 	return NULL;
 }
 
@@ -823,6 +827,7 @@ void bw_pipeline_free(struct bw_pipeline *pl)
 	for (size_t i = 0; i < pl->npins; i++) {
 		struct pin *p = &pl->pins[i];
 		pin_set_parser(p, NULL);
+		free(p->probe);
 		for (size_t k = 0; k < BW_MAX_PARSERS; k++)
 			if (p->fb_state[k]) {
 				if (bw_parsers[k]->state_fini)
