@@ -2955,11 +2955,6 @@ field_present(const bw_event *ev, int f)
 	}
 }
 
-/* Whether every public address of the event's forwarded list is in the
- * set. src.ip behind a private proxy is taken from that list, which the
- * client writes: "198.51.100.7, 203.0.113.66" must not pass for the
- * allowlisted 198.51.100.7. Elements are "addr", "addr:port" or
- * "[v6]:port"; what is no address is ignored. */
 /* Calls fn on each address of the event's forwarded list; stops when
  * fn returns 0. @return 0 when stopped. */
 static int forwarded_each(const bw_event *ev,
