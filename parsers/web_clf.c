@@ -9,7 +9,10 @@
  *
  * One hand scanner serves every variant because real files mix them
  * (Apache writes common and combined lines into one file); the variant
- * seen is reported as the event's format. Never allocates; unescapes
+ * seen is reported as the event's format. A syslog header in front
+ * (nginx `access_log syslog:`, Apache piped to logger, then rsyslog's
+ * file) is skipped and its HOST kept as the logging host: read as part
+ * of the line it would make "Nov" the virtual host. Never allocates; unescapes
  * Apache's \" and nginx's \xHH in place, so views stay inside the line.
  */
 #include "parser.h"
@@ -29,6 +32,7 @@ struct clf_scan {
 	bw_str vhost, client, xff_lead, ident, user, time, request;
 	bw_str referrer, agent, xff_tail, extra;
 	bw_str tls_protocol, tls_cipher;
+	bw_str syslog_host;  /* HOST of a syslog header before the line */
 	int status;
 	int64_t bytes; /* BW_NUM_ABSENT for "-" */
 	const char *reason;
@@ -140,6 +144,75 @@ static int ssl_scan(const char *line, size_t n, struct clf_scan *sc)
 	return 1;
 }
 
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A syslog header in front of an access line:
+ *
+ *   [<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: ...        (RFC 3164)
+ *   [<PRI>]yyyy-mm-ddThh:mm:ss[.frac]zone HOST TAG[PID]: ...
+ *                                  (rsyslog's RFC 3339 file format)
+ *
+ * The stamp is only recognised: the access line's own [time] is the
+ * event's. @return the header's length (0: none) and its HOST. */
+static size_t syslog_prefix(const char *l, size_t n, bw_str *host)
+{
+	size_t i = 0;
+	if (n && l[0] == '<') {
+		for (i = 1; i < n && i <= 4 && is_digit(l[i]); i++)
+			;
+		if (i == 1 || i >= n || l[i] != '>')
+			return 0;
+		i++;
+	}
+	const char *s = l + i;
+	size_t left = n - i;
+	if (left >= 16 && bw_month_from_abbr(s) && s[3] == ' ' &&
+	    (s[4] == ' ' || is_digit(s[4])) && is_digit(s[5]) && s[6] == ' ' &&
+	    is_digit(s[7]) && is_digit(s[8]) && s[9] == ':' &&
+	    is_digit(s[10]) && is_digit(s[11]) && s[12] == ':' &&
+	    is_digit(s[13]) && is_digit(s[14]) && s[15] == ' ') {
+		i += 16;
+	} else if (left >= 20 && is_digit(s[0]) && is_digit(s[1]) &&
+		   is_digit(s[2]) && is_digit(s[3]) && s[4] == '-' &&
+		   is_digit(s[5]) && is_digit(s[6]) && s[7] == '-' &&
+		   is_digit(s[8]) && is_digit(s[9]) && s[10] == 'T' &&
+		   is_digit(s[11]) && is_digit(s[12]) && s[13] == ':') {
+		const char *sp = memchr(s, ' ', left);
+		if (!sp || sp - s > 40)
+			return 0;
+		i += (size_t)(sp - s) + 1;
+	} else {
+		return 0;
+	}
+	/* HOST: one token */
+	size_t h = i;
+	while (i < n && l[i] != ' ')
+		i++;
+	if (i == h || i >= n)
+		return 0;
+	*host = bw_str_make(l + h, i - h);
+	i++;
+	/* TAG[PID]: a programme name, an optional [pid], then ": " */
+	size_t t = i;
+	while (i < n && (l[i] == '_' || l[i] == '-' || l[i] == '.' ||
+			 l[i] == '/' || is_digit(l[i]) ||
+			 ((l[i] | 0x20) >= 'a' && (l[i] | 0x20) <= 'z')))
+		i++;
+	if (i == t || i >= n)
+		return 0;
+	if (l[i] == '[') {
+		size_t d = ++i;
+		while (i < n && is_digit(l[i]))
+			i++;
+		if (i == d || i >= n || l[i] != ']')
+			return 0;
+		i++;
+	}
+	if (i + 1 >= n || l[i] != ':' || l[i + 1] != ' ')
+		return 0;
+	return i + 2;
+}
+
 static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 {
 	const char *end = line + n;
@@ -155,6 +228,14 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	sc->reason = NULL;
 	sc->bytes = BW_NUM_ABSENT;
 	sc->variant = V_COMMON;
+	sc->syslog_host = BW_STR_NULL;
+	size_t hdr = syslog_prefix(line, n, &sc->syslog_host);
+	if (hdr) {
+		line += hdr;
+		n -= hdr;
+		end = line + n;
+		p = line;
+	}
 	if (n > 30 && line[0] == '[' && line[27] == ']' && line[28] == ' ')
 		return ssl_scan(line, n, sc);
 
@@ -485,6 +566,8 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 		}
 		ev->vhost = vh;
 	}
+	if (sc.syslog_host.p)
+		ev->host = sc.syslog_host;
 	if (!is_dash(sc.user))
 		ev->user = unescape(sc.user, escaped);
 
