@@ -156,8 +156,12 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
  * event's. @return the header's length (0: none) and its HOST. */
 static size_t syslog_prefix(const char *l, size_t n, bw_str *host)
 {
+	/* most lines start with an address: out on one look */
+	if (n < 20 || !(l[0] == '<' || (l[3] == ' ' && l[9] == ':') ||
+			(l[4] == '-' && l[10] == 'T')))
+		return 0;
 	size_t i = 0;
-	if (n && l[0] == '<') {
+	if (l[0] == '<') {
 		for (i = 1; i < n && i <= 4 && is_digit(l[i]); i++)
 			;
 		if (i == 1 || i >= n || l[i] != '>')

@@ -82,10 +82,11 @@ vmware-cve-2022-22954|cover||web.template-injection: freemarker Execute in the p
 ssh-slow-bf|known||the test holds only 22 "Invalid user hadoop" lines: connections that never tried a password (no "Failed password for invalid user" line, which real sshd writes for each attempt); breachwatch counts attempts, one per "Failed ..." line, and an "Invalid user" line is a probe, else each attempt would count twice
 CVE-2019-18935|known||Telerik UI (CVE-2019-18935) is not one of our exploitation families
 CVE-2022-35914|known||GLPI htmLawed (CVE-2022-35914) is not one of our exploitation families
-CVE-2022-41697|known||Ghost admin login enumeration: not one of our families (6 POSTs to a login API, no login events in a web access log)
+CVE-2022-41697|known||Ghost admin login enumeration: 6 POSTs to its login API in a second; web.login-bruteforce needs 20 in 10 min (crowdsec: 5)
 cve_2022_37042|known||Zimbra mboximport (CVE-2022-37042) is not one of our exploitation families
 vmware-vcenter-vmsa-2021-0027|known||VMware vCenter SSRF is not one of our families; web.path-traversal alerts 192.168.1.3 (url=file:///etc/passwd), the SSRF to an internal https URL (192.168.1.4) matches nothing
 http-wordpress-scan|known||WordPress plugin enumeration is not one of our families (a few 404s; our volume rule needs > 500)
+http-bf-wordpress-bf|cover||web.background-probe (low): 9 POSTs to /wp-login.php in a second, behind a syslog header; web.login-bruteforce needs 20 in 10 min (crowdsec: 5)
 http-wordpress_user-enum|known||WordPress user enumeration is not one of our families
 http-dos-bypass-cache|known||HTTP DoS is out of scope (breachwatch looks for intrusion and exfiltration)
 http-dos-invalid-http-versions|known||HTTP DoS is out of scope
