@@ -442,6 +442,11 @@ static int cmd_run(struct cli *c, int parse_only)
 			"%llu skipped\n", (unsigned long long)res.events,
 			(unsigned long long)res.lines, c->nspecs,
 			(unsigned long long)res.skipped);
+		if (res.paired)
+			fprintf(stderr, "breachwatch: %llu failed Windows logon(s) were "
+				"logged twice, by the domain controller (4776/4771) "
+				"and as a 4625: each counted once\n",
+				(unsigned long long)res.paired);
 		if (engine) {
 			bw_engine_print_summary(engine, stderr, 0);
 			struct bw_engine_stats es;

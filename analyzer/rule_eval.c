@@ -3034,7 +3034,7 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	e->gen++;
 	if (ev->ts_ms > e->clock)
 		e->clock = ev->ts_ms;
-	else if (ev->ts_ms < e->clock)
+	else if (ev->ts_ms < e->clock && !(ev->flags & BW_EF_HELD))
 		e->st.late++;
 	/* Expire idle keys every 10 s of event time. Windows, sequences and
 	 * suppression check their own times when a key is used, so a key

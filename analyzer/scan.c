@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authpair.h"
 #include "buf.h"
 #include "identity.h"
 #include "output_json.h"
@@ -17,6 +18,8 @@ struct run {
 	const struct bw_scan_opts *o;
 	struct bw_pipeline *pl;
 	struct bw_vpn_stage *vpn;
+	struct bw_authpair *pair; /* with an engine only: `parse` shows
+	                             every event the logs hold */
 	const struct bw_identity *identity;
 	struct bw_identity *own_identity; /* when the options gave none */
 	char identity_buf[512]; /* the current event's identity */
@@ -43,18 +46,31 @@ static void on_final_event(void *arg, bw_event *ev)
 		bw_engine_event(r->o->engine, ev);
 }
 
+/* After the VPN stage: a failed Windows logon logged by the DC and by
+ * the machine is one attempt (authpair.h), then on_final_event. */
+static void on_vpn_event(void *arg, bw_event *ev)
+{
+	struct run *r = arg;
+	if (r->pair)
+		bw_authpair_event(r->pair, ev, on_final_event, r);
+	else
+		on_final_event(r, ev);
+}
+
 /* Merged events: sessions and leases first (they may replace an event or
- * fill its user), then on_final_event. */
+ * fill its user), then on_vpn_event. */
 static void on_event(void *arg, bw_event *ev)
 {
 	struct run *r = arg;
-	bw_vpn_stage_event(r->vpn, ev, on_final_event, r);
+	bw_vpn_stage_event(r->vpn, ev, on_vpn_event, r);
 }
 
 /* Before a read that may block: everything decided so far goes out. */
 static void on_flush(void *arg)
 {
 	struct run *r = arg;
+	if (r->pair)
+		bw_authpair_flush(r->pair, on_final_event, r);
 	if (r->o->events_out) {
 		bw_buf_write(&r->out, r->o->events_out);
 		fflush(r->o->events_out);
@@ -117,6 +133,10 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 		fprintf(diag, "breachwatch: out of memory\n");
 		goto out;
 	}
+	if (o->engine && !(r->pair = bw_authpair_new())) {
+		fprintf(diag, "breachwatch: out of memory\n");
+		goto out;
+	}
 	r->identity = o->identity;
 	if (!r->identity) {
 		r->own_identity = bw_scan_identity(o->identity_domain,
@@ -146,7 +166,9 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 			bw_engine_set_input_name(o->engine, (uint32_t)i,
 						 bw_pipeline_input_name(r->pl, (uint32_t)i));
 	status = bw_pipeline_run(r->pl);
-	bw_vpn_stage_finish(r->vpn, on_final_event, r);
+	bw_vpn_stage_finish(r->vpn, on_vpn_event, r);
+	if (r->pair)
+		bw_authpair_flush(r->pair, on_final_event, r);
 	if (o->engine)
 		bw_engine_finish(o->engine);
 	on_flush(r);
@@ -158,6 +180,11 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 		result->lines = bw_pipeline_lines(r->pl);
 		result->events = bw_pipeline_events(r->pl);
 		result->skipped = bw_pipeline_skipped(r->pl);
+		if (r->pair) {
+			struct bw_authpair_stats ps;
+			bw_authpair_get_stats(r->pair, &ps);
+			result->paired = ps.merged;
+		}
 	}
 	if (o->events_out && ferror(o->events_out)) {
 		fprintf(diag, "breachwatch: error writing output\n");
@@ -166,6 +193,7 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 out:
 	bw_pipeline_free(r->pl);
 	bw_vpn_stage_free(r->vpn);
+	bw_authpair_free(r->pair);
 	bw_identity_free(r->own_identity);
 	bw_buf_fini(&r->out);
 	free(r);

@@ -35,6 +35,7 @@ struct bw_scan_opts {
 
 struct bw_scan_result {
 	uint64_t lines, events, skipped;
+	uint64_t paired;  /* Windows attempts logged twice, passed once */
 };
 
 /* The account-naming configuration of --identity-domain and

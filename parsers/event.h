@@ -82,6 +82,9 @@ enum {
 	BW_EF_TS_GUESSED = 1u << 2, /* year or zone was inferred, not logged */
 	BW_EF_LATE       = 1u << 3, /* released by the merge after newer events */
 	BW_EF_SESSION_OPEN = 1u << 4, /* session_end synthesized at end of input */
+	BW_EF_HELD       = 1u << 5, /* held back by a stage after the merge
+	                               (authpair): behind newer events by
+	                               design, not late */
 };
 
 /* Absent-value markers for numbers. */

@@ -512,5 +512,20 @@ sleep 1
 if kill -0 "$reader" 2>/dev/null; then bad "SIGTERM before two FIFOs' writers: still running"; kill -KILL "$reader"; else ok; fi
 wait "$reader" 2>/dev/null
 
+# --- a DC's credential checks held for their 4625 are not "late" -------
+# u1's 4776 waits for a 4625 that never comes and goes on after u2's
+# later logon: held by design, so no late-event warning; the pair of u3
+# is one attempt, said in the summary
+w() { # id user second [ip]
+	printf '{"@timestamp":"2026-11-27T13:00:%02d.000Z","winlog":{"computer_name":"dc01","event_id":%s,"event_data":{"TargetUserName":"%s","Workstation":"WKS-9","Status":"0xc000006a","IpAddress":"%s","LogonType":"3","SubStatus":"0xc000006a"}}}\n' "$3" "$1" "$2" "${4:--}"
+}
+{ w 4776 u1 0; w 4624 u2 1 10.1.1.2; w 4776 u3 4; w 4625 u3 4 10.1.1.3; w 4624 u2 9 10.1.1.2; } >"$tmp/dc.json"
+"$BW" scan --fail-on none "$tmp/dc.json" >/dev/null 2>"$tmp/err"
+check "authpair: held checks are not late" sh -c "! grep -q 'came after newer ones' '$tmp/err'"
+check "authpair: pairs named in the summary" grep -q "1 failed Windows logon(s) were logged twice" "$tmp/err"
+check "authpair: the engine sees 4 events" grep -q "^rules: 4 events" "$tmp/err"
+"$BW" parse "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: parse shows every event" [ "$(wc -l <"$tmp/out")" = 5 ]
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

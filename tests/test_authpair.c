@@ -1,0 +1,208 @@
+/*
+ * test_authpair.c - a failed Windows logon logged by the domain
+ * controller (4776/4771) and as a 4625 goes on as one event: both
+ * orders, the record with the client address kept, one with one under a
+ * burst, order kept for the account's next event, held checks released
+ * on time, on flush and at the cap, other events untouched.
+ */
+#include "authpair.h"
+#include "bw_test.h"
+#include "bw_util.h"
+
+#include <stdio.h>
+
+static bw_event win(const char *action, const char *user, const char *ip,
+		    int64_t ms)
+{
+	bw_event ev;
+	bw_event_clear(&ev);
+	ev.source = BW_SRC_AUTH;
+	ev.kind = BW_KIND_LOGIN;
+	ev.outcome = BW_OUTCOME_FAILURE;
+	ev.ts_ms = ms;
+	ev.program = BW_STR_LIT("security");
+	ev.action = bw_str_make(action, strlen(action));
+	ev.user = bw_str_make(user, strlen(user));
+	if (ip)
+		bw_ip_parse(ip, strlen(ip), &ev.src_ip);
+	return ev;
+}
+
+/* What the stage passed on: "4625:alice@1015" per event, in order. */
+static char out[8192];
+static int nout;
+
+static void collect(void *arg, bw_event *ev)
+{
+	(void)arg;
+	char one[128];
+	snprintf(one, sizeof(one), "%s%.*s:%.*s@%lld%s", nout ? " " : "",
+		 (int)ev->action.n, ev->action.p, (int)ev->user.n, ev->user.p,
+		 (long long)ev->ts_ms, (ev->flags & BW_EF_HELD) ? "h" : "");
+	strncat(out, one, sizeof(out) - strlen(out) - 1);
+	nout++;
+}
+
+static struct bw_authpair *fresh(void)
+{
+	out[0] = 0;
+	nout = 0;
+	struct bw_authpair *ap = bw_authpair_new();
+	CHECK(ap != NULL);
+	return ap;
+}
+
+static void feed(struct bw_authpair *ap, bw_event ev)
+{
+	bw_authpair_event(ap, &ev, collect, NULL);
+}
+
+static uint64_t merged(const struct bw_authpair *ap)
+{
+	struct bw_authpair_stats st;
+	bw_authpair_get_stats(ap, &st);
+	return st.merged;
+}
+
+static void test_check_then_logon(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4776", "Alice", NULL, 1000));
+	CHECK_EQ_INT(nout, 0); /* held for its 4625 */
+	feed(ap, win("4625", "alice", "10.30.0.41", 1015));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4625:alice@1015");
+	CHECK_EQ_INT((int)merged(ap), 1);
+	bw_authpair_free(ap);
+}
+
+static void test_logon_then_check(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4625", "alice", "10.30.0.41", 1000));
+	feed(ap, win("4776", "ALICE", NULL, 1900));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4625:alice@1000");
+	CHECK_EQ_INT((int)merged(ap), 1);
+	bw_authpair_free(ap);
+}
+
+/* A workstation's own failed logon has no client address; the DC's
+ * Kerberos refusal names the workstation's: that one goes on. */
+static void test_keeps_the_address(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4771", "bob", "10.30.0.7", 5000));
+	feed(ap, win("4625", "bob", NULL, 5200));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4771:bob@5000h");
+	CHECK_EQ_INT((int)merged(ap), 1);
+	bw_authpair_free(ap);
+}
+
+/* Different addresses, or too far apart: two attempts. */
+static void test_not_a_pair(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4771", "bob", "10.30.0.7", 5000));
+	feed(ap, win("4625", "bob", "10.30.0.8", 5100));
+	feed(ap, win("4776", "carol", NULL, 10000));
+	feed(ap, win("4625", "carol", "10.30.0.9", 12001));
+	bw_authpair_flush(ap, collect, NULL);
+	/* bob's check goes before bob's 4625 (same account); carol's
+	 * waited its 2 s and goes before the event that ended them */
+	CHECK_EQ_STR(out, "4771:bob@5000h 4625:bob@5100 4776:carol@10000h "
+		     "4625:carol@12001");
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
+/* A burst against one account: the checks queue up, each 4625 takes
+ * the oldest: five attempts, five events. */
+static void test_burst_one_with_one(void)
+{
+	struct bw_authpair *ap = fresh();
+	for (int i = 0; i < 5; i++)
+		feed(ap, win("4776", "dave", NULL, 1000 + i));
+	for (int i = 0; i < 5; i++)
+		feed(ap, win("4625", "dave", "203.0.113.9", 1010 + i));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_INT(nout, 5);
+	CHECK_EQ_INT((int)merged(ap), 5);
+	CHECK(strstr(out, "4776") == NULL);
+	bw_authpair_free(ap);
+}
+
+/* The account's next event does not overtake its held failure: a
+ * success after failures stays after them. */
+static void test_order_kept(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4776", "erin", NULL, 1000));
+	bw_event ok = win("4624", "erin", "10.30.0.5", 1200);
+	ok.outcome = BW_OUTCOME_SUCCESS;
+	feed(ap, ok);
+	CHECK_EQ_STR(out, "4776:erin@1000h 4624:erin@1200");
+	/* an event of another account passes a held check */
+	feed(ap, win("4776", "fred", NULL, 1300));
+	bw_event other = win("4624", "gina", NULL, 1400);
+	other.outcome = BW_OUTCOME_SUCCESS;
+	feed(ap, other);
+	CHECK_EQ_STR(out, "4776:erin@1000h 4624:erin@1200 4624:gina@1400");
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4776:erin@1000h 4624:erin@1200 4624:gina@1400 "
+		     "4776:fred@1300h");
+	bw_authpair_free(ap);
+}
+
+/* At the cap the oldest held check goes on; nothing is lost. */
+static void test_cap(void)
+{
+	struct bw_authpair *ap = fresh();
+	char name[32];
+	for (int i = 0; i < BW_AUTHPAIR_HELD + 44; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		feed(ap, win("4776", name, NULL, 1000));
+	}
+	CHECK_EQ_INT(nout, 44);
+	CHECK(strncmp(out, "4776:u0@1000h 4776:u1@1000h", 27) == 0);
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_INT(nout, BW_AUTHPAIR_HELD + 44);
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
+/* Only the Security log's failures pair: sshd, successes and other ids
+ * pass at once. */
+static void test_others_untouched(void)
+{
+	struct bw_authpair *ap = fresh();
+	bw_event ssh = win("4776", "root", "203.0.113.5", 1000);
+	ssh.program = BW_STR_LIT("sshd");
+	feed(ap, ssh);
+	bw_event ok = win("4776", "root", NULL, 1001);
+	ok.outcome = BW_OUTCOME_SUCCESS;
+	feed(ap, ok);
+	feed(ap, win("4740", "root", NULL, 1002));
+	CHECK_EQ_INT(nout, 3);
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+	bw_authpair_free(NULL);
+}
+
+static const struct bw_test tests[] = {
+	{ "check_then_logon", test_check_then_logon },
+	{ "logon_then_check", test_logon_then_check },
+	{ "keeps_the_address", test_keeps_the_address },
+	{ "not_a_pair", test_not_a_pair },
+	{ "burst_one_with_one", test_burst_one_with_one },
+	{ "order_kept", test_order_kept },
+	{ "cap", test_cap },
+	{ "others_untouched", test_others_untouched },
+	{ NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return bw_test_main("authpair", tests, argc, argv);
+}
