@@ -27,11 +27,15 @@ struct ap_held {
 	size_t cap;
 };
 
+#define AP_USER_MAX 64u        /* longer names never pair */
+
 struct ap_recent {
 	int64_t ts;
 	uint64_t uh;
 	bw_ip ip;
 	int used;
+	uint8_t ulen;
+	char user[AP_USER_MAX];
 };
 
 struct bw_authpair {
@@ -87,7 +91,8 @@ static int classify(const bw_event *ev)
 }
 
 /* Case-insensitive hash of the account name (FNV-1a on ASCII-folded
- * bytes; never 0, which marks "no user"). */
+ * bytes; never 0, which marks "no user"). A first test only: names are
+ * the attacker's text, so a match is confirmed by comparing them. */
 static uint64_t user_hash(bw_str u)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -98,6 +103,22 @@ static uint64_t user_hash(bw_str u)
 		h = (h ^ c) * 0x100000001b3ull;
 	}
 	return h | 1;
+}
+
+static int user_same(bw_str a, const char *b, size_t bn)
+{
+	if (a.n != bn)
+		return 0;
+	for (size_t i = 0; i < bn; i++) {
+		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x |= 0x20;
+		if (y >= 'A' && y <= 'Z')
+			y |= 0x20;
+		if (x != y)
+			return 0;
+	}
+	return 1;
 }
 
 static int ip_same(const bw_ip *a, const bw_ip *b)
@@ -174,12 +195,16 @@ static int hold(struct bw_authpair *ap, const bw_event *ev, uint64_t uh,
 
 static void remember(struct bw_authpair *ap, const bw_event *ev, uint64_t uh)
 {
+	if (ev->user.n > AP_USER_MAX)
+		return;
 	struct ap_recent *r = &ap->rec[ap->rnext];
 	ap->rnext = (ap->rnext + 1) % AP_RECENT;
 	r->ts = ev->ts_ms;
 	r->uh = uh;
 	r->ip = ev->src_ip;
 	r->used = 0;
+	r->ulen = (uint8_t)ev->user.n;
+	memcpy(r->user, ev->user.p, ev->user.n);
 }
 
 /* The 4625 a check arriving after it belongs to: unused, same account,
@@ -191,7 +216,8 @@ static struct ap_recent *recent_match(struct bw_authpair *ap,
 		struct ap_recent *r = &ap->rec[(ap->rnext + k) % AP_RECENT];
 		if (r->uh == uh && !r->used &&
 		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&
-		    ip_compatible(&r->ip, &ev->src_ip))
+		    ip_compatible(&r->ip, &ev->src_ip) &&
+		    user_same(ev->user, r->user, r->ulen))
 			return r;
 	}
 	return NULL;
@@ -222,7 +248,8 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 			struct ap_held *h = ap->slot[i];
 			if (h->uh != uh ||
 			    absdiff(h->ev.ts_ms, ev->ts_ms) > BW_AUTHPAIR_MS ||
-			    !ip_compatible(&h->ev.src_ip, &ev->src_ip))
+			    !ip_compatible(&h->ev.src_ip, &ev->src_ip) ||
+			    !user_same(ev->user, h->ev.user.p, h->ev.user.n))
 				continue;
 			ap->st.merged++;
 			if (h->ev.src_ip.family && !ev->src_ip.family) {
@@ -242,7 +269,8 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		uint64_t uh = ev->user.p ? user_hash(ev->user) : 0;
 		for (uint32_t i = 0; i < ap->n;) {
 			const bw_event *he = &ap->slot[i]->ev;
-			if ((uh && ap->slot[i]->uh == uh) ||
+			if ((uh && ap->slot[i]->uh == uh &&
+			     user_same(ev->user, he->user.p, he->user.n)) ||
 			    (ev->src_ip.family && ip_same(&he->src_ip, &ev->src_ip)))
 				release(ap, i, next, arg);
 			else
