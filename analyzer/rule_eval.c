@@ -200,6 +200,8 @@ struct acfield {
 	 * per 32 bytes, and the pair test starts there. */
 	uint8_t sbyte[8];
 	int nsbyte;          /* 0: dense, every byte is tested */
+	uint8_t sbtab[256];  /* 1 for the sbyte values: short values (user
+	                        names) are walked a table look-up a byte */
 	/* ACACHE_SLOTS recent values and their bits, in three arrays so a
 	 * probe reads one small tag array and touches the text only when
 	 * the tag agrees */
@@ -754,9 +756,8 @@ static size_t ac_first_sbyte(const struct acfield *a, const unsigned char *u,
 	}
 #endif
 	for (; i < len; i++)
-		for (int k = 0; k < a->nsbyte; k++)
-			if (u[i] == a->sbyte[k])
-				return i;
+		if (a->sbtab[u[i]])
+			return i;
 	return len;
 }
 
@@ -902,6 +903,8 @@ static int ac_build(struct bw_engine *e, int f)
 		ns0 += starts;
 	}
 	a->nsbyte = ns0 <= 8 ? ns0 : 0;
+	for (int k = 0; k < a->nsbyte; k++)
+		a->sbtab[a->sbyte[k]] = 1;
 	ntext = 0;
 	for (size_t i = 0; i < rs->nnodes; i++) {
 		const struct bw_rnode *n = &rs->nodes[i];
@@ -3056,11 +3059,14 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	unsigned kind = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
 	if (!e->rs->nindex[src][kind])
 		return; /* no rule looks at this source and kind */
-	/* which fields the event has, of those the index's rules need: rules
-	 * needing others are struck from ok */
+	/* which fields the event has, of those the index's rules need (rules
+	 * needing others are struck from ok) or filter on (rule_candidates
+	 * scans only present ones: Log4Shell's seven fields on an sshd
+	 * line are its user) */
 	size_t rw = e->rw;
 	uint64_t miss = 0;
-	for (uint64_t fm = e->needany[src][kind]; fm; fm &= fm - 1) {
+	for (uint64_t fm = e->needany[src][kind] | e->prefields[src][kind]; fm;
+	     fm &= fm - 1) {
 		int f = __builtin_ctzll(fm);
 		if (!field_present(ev, f))
 			miss |= 1ull << f;
