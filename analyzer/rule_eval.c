@@ -131,6 +131,11 @@ struct rrun {
 	struct bw_wtable recent;   /* last alert per key, when referenced */
 	int64_t recent_keep;       /* longest recent() window on this rule */
 	uint32_t maxruns;
+	/* A sequence's steps: for step i, source src and kind k, bit o of
+	 * stepok[(i * BW_SRC__COUNT + src) * BW_KIND__COUNT + k] says its
+	 * condition can hold for an event of outcome o (step_table): a
+	 * failed login is not tested against "logged in". NULL: test all. */
+	uint8_t *stepok;
 	uint32_t dist_cap;         /* values kept per distinct set */
 	uint32_t gid;              /* index in bw_engine.kmemo: rules
 	                              grouping by the same fields share it */
@@ -2559,6 +2564,84 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	emit(e, ri, ev, sev, &g, evd, nevd, g.count, supp_take(e, &s->sup), NULL);
 }
 
+/* Whether node ni can hold for an event whose source, kind and outcome
+ * are those of t, knowing nothing else: 0 never, 1 always, 2 maybe. */
+static int step_tri(struct bw_engine *e, int32_t ni, const bw_event *t)
+{
+	const struct bw_rnode *n = &e->rs->nodes[ni];
+	int a, b;
+	switch ((enum bw_rop)n->op) {
+	case RN_TRUE:
+		return 1;
+	case RN_FALSE:
+		return 0;
+	case RN_AND:
+		if (!(a = step_tri(e, n->a, t)) || !(b = step_tri(e, n->b, t)))
+			return 0;
+		return a == 1 && b == 1 ? 1 : 2;
+	case RN_OR:
+		if ((a = step_tri(e, n->a, t)) == 1 || (b = step_tri(e, n->b, t)) == 1)
+			return 1;
+		return !a && !b ? 0 : 2;
+	case RN_NOT:
+		a = step_tri(e, n->a, t);
+		return a == 2 ? 2 : !a;
+	case RN_CMP_ENUM:
+	case RN_IN:
+		if (n->field != BW_F_SOURCE && n->field != BW_F_KIND &&
+		    n->field != BW_F_OUTCOME)
+			return 2;
+		if (n->op == RN_IN && n->a < 0)
+			return 2;
+		{
+			struct ectx x = { e, 0, t, NULL };
+			return eval_leaf(&x, n) ? 1 : 0;
+		}
+	default:
+		return 2;
+	}
+}
+
+/* rr->stepok for sequence rule ri. @return 0, -1 when out of memory. */
+static int step_table(struct bw_engine *e, size_t ri)
+{
+	const struct bw_rule *r = &e->rs->rules[ri];
+	size_t per = (size_t)BW_SRC__COUNT * BW_KIND__COUNT;
+	_Static_assert(BW_OUTCOME__COUNT <= 8, "outcomes fit a byte");
+	uint8_t *t = calloc((size_t)r->nsteps * per, 1);
+	if (!t)
+		return -1;
+	for (int i = 0; i < r->nsteps; i++)
+		for (unsigned src = 0; src < BW_SRC__COUNT; src++)
+			for (unsigned k = 0; k < BW_KIND__COUNT; k++)
+				for (unsigned o = 0; o < BW_OUTCOME__COUNT; o++) {
+					bw_event ev;
+					bw_event_clear(&ev);
+					ev.source = (uint8_t)src;
+					ev.kind = (uint8_t)k;
+					ev.outcome = (uint8_t)o;
+					if (r->steps[i].is_alert ||
+					    step_tri(e, r->steps[i].cond, &ev))
+						t[i * per + src * BW_KIND__COUNT + k] |=
+							(uint8_t)(1u << o);
+				}
+	e->run[ri].stepok = t;
+	return 0;
+}
+
+/* Can step i of rule ri hold for ev? (a cheap no before eval) */
+static inline int step_may(const struct bw_engine *e, int ri, int i,
+			   const bw_event *ev)
+{
+	const uint8_t *t = e->run[ri].stepok;
+	unsigned src = ev->source < BW_SRC__COUNT ? ev->source : 0;
+	unsigned k = ev->kind < BW_KIND__COUNT ? ev->kind : 0;
+	unsigned o = ev->outcome < BW_OUTCOME__COUNT ? ev->outcome : 0;
+	if (!t || src != ev->source || k != ev->kind || o != ev->outcome)
+		return 1;
+	return (t[((size_t)i * BW_SRC__COUNT + src) * BW_KIND__COUNT + k] >> o) & 1;
+}
+
 static void seq_reset(struct seq_state *s)
 {
 	s->step = 0;
@@ -2634,7 +2717,7 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	 * (exploit-then-login's login step is not tested for every web
 	 * request, only for those of addresses that exploited). */
 	uint32_t match = r->steps[0].is_alert == (ar != NULL) &&
-			 eval(&x, r->steps[0].cond);
+			 step_may(e, ri, 0, ev) && eval(&x, r->steps[0].cond);
 	const struct kmemo *km = NULL;
 	struct bw_wkey *k = NULL;
 	if (!match) {
@@ -2647,7 +2730,7 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	}
 	for (int i = 1; i < r->nsteps; i++)
 		if (r->steps[i].is_alert == (ar != NULL) &&
-		    eval(&x, r->steps[i].cond))
+		    step_may(e, ri, i, ev) && eval(&x, r->steps[i].cond))
 			match |= 1u << i;
 	if (!match)
 		return;
@@ -3276,6 +3359,8 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			rr->maxruns = mr;
 			bw_wtable_init(&rr->tab, seq_size(mr), e->kseed, keep,
 				       &e->budget, seq_fini);
+			if (step_table(e, i) < 0)
+				goto oom;
 		} else if (r->kind == BW_RK_THRESHOLD) {
 			/* lanes join their leader's table below */
 			if (lane_leader(e, i) == i)
@@ -3591,6 +3676,7 @@ void bw_engine_free(struct bw_engine *e)
 		for (size_t i = 0; i < e->rs->nrules; i++) {
 			bw_wtable_fini(&e->run[i].tab); /* with shared lanes */
 			bw_wtable_fini(&e->run[i].recent);
+			free(e->run[i].stepok);
 		}
 		free(e->run);
 	}
