@@ -1,41 +1,42 @@
 /*
- * authpair.c - pairing a DC's credential check with the 4625 of the
- * same attempt (authpair.h).
+ * authpair.c - pairing a DC's failed NTLM check (4776) with the 4625 of
+ * the same attempt (authpair.h).
  *
- * Held checks are copies (bw_event_copy into a buffer per slot, kept for
+ * Held 4776s are copies (bw_event_copy into a buffer per slot, kept for
  * reuse) in arrival order; 4625s already passed on are remembered, one
- * small record each, for BW_AUTHPAIR_MS in a ring, so a check logged
- * after its 4625 is found as well. Both lists are searched linearly:
- * they hold the attempts of the last two seconds, at most
- * BW_AUTHPAIR_HELD and AP_RECENT of them, and only Windows failure
- * events search (other events look at the held list only when it is not
- * empty, and only when they name a user or an address).
+ * small record each, in a ring, so a 4776 logged after its 4625 is found
+ * as well. Both lists are searched linearly: they hold the attempts of
+ * the last two seconds, at most BW_AUTHPAIR_HELD and AP_RECENT of them,
+ * and only Windows failures search them. Other events look at the held
+ * list only while it is not empty, to let the held failures of their
+ * account go first.
  */
 #include "authpair.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define AP_RECENT 512u         /* 4625s remembered (a ring) */
+#define AP_RECENT 2048u        /* 4625s remembered (a ring) */
+#define AP_NAME_MAX 64u        /* longer names or workstations never pair */
 
 enum { AP_OTHER, AP_CHECK, AP_LOGON };
 
 struct ap_held {
 	bw_event ev;
-	uint64_t uh;
+	uint64_t wh;               /* hash of its identity (who) */
+	int64_t wall;              /* monotonic ms when held */
 	char *buf;
 	size_t cap;
 };
 
-#define AP_USER_MAX 64u        /* longer names never pair */
-
 struct ap_recent {
 	int64_t ts;
-	uint64_t uh;
-	bw_ip ip;
+	uint64_t uh;               /* hash of the user name; 0 = empty */
 	int used;
-	uint8_t ulen;
-	char user[AP_USER_MAX];
+	uint8_t ulen, wlen;
+	char user[AP_NAME_MAX];
+	char ws[AP_NAME_MAX];
 };
 
 struct bw_authpair {
@@ -71,70 +72,79 @@ void bw_authpair_free(struct bw_authpair *ap)
 	free(ap);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+		return 0;
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static int str_is(bw_str s, const char *lit, size_t n)
 {
 	return s.p && s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-/* A failed Windows credential check (4776 NTLM, 4771 Kerberos
- * pre-authentication), a failed logon (4625), or neither. */
-static int classify(const bw_event *ev)
+static unsigned char fold(unsigned char c)
 {
-	if (ev->outcome != BW_OUTCOME_FAILURE || !ev->user.p || !ev->user.n ||
-	    !str_is(ev->program, "security", 8) || ev->action.n != 4)
-		return AP_OTHER;
-	if (str_is(ev->action, "4625", 4))
-		return AP_LOGON;
-	if (str_is(ev->action, "4776", 4) || str_is(ev->action, "4771", 4))
-		return AP_CHECK;
-	return AP_OTHER;
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
 }
 
-/* Case-insensitive hash of the account name (FNV-1a on ASCII-folded
- * bytes; never 0, which marks "no user"). A first test only: names are
- * the attacker's text, so a match is confirmed by comparing them. */
-static uint64_t user_hash(bw_str u)
+/* Equal without case, both non-empty. */
+static int name_eq(const char *a, size_t an, const char *b, size_t bn)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < u.n; i++) {
-		unsigned char c = (unsigned char)u.p[i];
-		if (c >= 'A' && c <= 'Z')
-			c |= 0x20;
-		h = (h ^ c) * 0x100000001b3ull;
-	}
-	return h | 1;
-}
-
-static int user_same(bw_str a, const char *b, size_t bn)
-{
-	if (a.n != bn)
+	if (!a || !b || !an || an != bn)
 		return 0;
-	for (size_t i = 0; i < bn; i++) {
-		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z')
-			x |= 0x20;
-		if (y >= 'A' && y <= 'Z')
-			y |= 0x20;
-		if (x != y)
+	for (size_t i = 0; i < an; i++)
+		if (fold((unsigned char)a[i]) != fold((unsigned char)b[i]))
 			return 0;
-	}
 	return 1;
 }
 
-static int ip_same(const bw_ip *a, const bw_ip *b)
+/* FNV-1a of the case-folded bytes, never 0. A first test only: names
+ * are the attacker's text, so a match is confirmed by name_eq. */
+static uint64_t name_hash(bw_str s)
 {
-	return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < s.n; i++)
+		h = (h ^ fold((unsigned char)s.p[i])) * 0x100000001b3ull;
+	return h | 1;
 }
 
-/* Two records of one attempt may disagree on nothing they both have. */
-static int ip_compatible(const bw_ip *a, const bw_ip *b)
+/* The account as the rules group it. */
+static bw_str who(const bw_event *ev)
 {
-	return !a->family || !b->family || ip_same(a, b);
+	return ev->identity.p ? ev->identity : ev->user;
+}
+
+/* A failed NTLM check (4776), a failed logon (4625), or neither; both
+ * need a user and a client workstation name. */
+static int classify(const bw_event *ev)
+{
+	if (ev->outcome != BW_OUTCOME_FAILURE || !ev->user.n ||
+	    ev->user.n > AP_NAME_MAX || !ev->src_host.n ||
+	    ev->src_host.n > AP_NAME_MAX || !str_is(ev->program, "security", 8))
+		return AP_OTHER;
+	if (str_is(ev->action, "4625", 4))
+		return str_is(ev->src_host, "local", 5) ? AP_OTHER : AP_LOGON;
+	if (str_is(ev->action, "4776", 4))
+		return AP_CHECK;
+	return AP_OTHER;
 }
 
 static int64_t absdiff(int64_t a, int64_t b)
 {
 	return a > b ? a - b : b - a;
+}
+
+/* The two records of one attempt: same account name, same client
+ * workstation, close in time. */
+static int same_attempt(const bw_event *check, const bw_event *logon)
+{
+	return absdiff(check->ts_ms, logon->ts_ms) <= BW_AUTHPAIR_MS &&
+	       name_eq(check->user.p, check->user.n, logon->user.p, logon->user.n) &&
+	       name_eq(check->src_host.p, check->src_host.n, logon->src_host.p,
+		       logon->src_host.n);
 }
 
 /* Take slot i out of the held list, keeping the order of the rest. */
@@ -167,11 +177,13 @@ static void release(struct bw_authpair *ap, uint32_t i,
 
 /* Hold a copy of ev. @return 0, -1 when it cannot be copied (then it
  * goes on at once). */
-static int hold(struct bw_authpair *ap, const bw_event *ev, uint64_t uh,
+static int hold(struct bw_authpair *ap, const bw_event *ev,
 		bw_authpair_next_fn next, void *arg)
 {
-	if (ap->n == BW_AUTHPAIR_HELD)
+	if (ap->n == BW_AUTHPAIR_HELD) {
+		ap->st.overflow++;
 		release(ap, 0, next, arg);
+	}
 	struct ap_held *h = ap->nspare ? ap->spare[--ap->nspare] :
 					 calloc(1, sizeof(*h));
 	if (!h)
@@ -187,37 +199,37 @@ static int hold(struct bw_authpair *ap, const bw_event *ev, uint64_t uh,
 		h->cap = need;
 	}
 	bw_event_copy(&h->ev, ev, h->buf, h->cap);
-	h->uh = uh;
+	h->wh = name_hash(who(ev));
+	h->wall = mono_ms();
 	ap->slot[ap->n++] = h;
 	ap->st.held++;
 	return 0;
 }
 
-static void remember(struct bw_authpair *ap, const bw_event *ev, uint64_t uh)
+static void remember(struct bw_authpair *ap, const bw_event *ev)
 {
-	if (ev->user.n > AP_USER_MAX)
-		return;
 	struct ap_recent *r = &ap->rec[ap->rnext];
 	ap->rnext = (ap->rnext + 1) % AP_RECENT;
 	r->ts = ev->ts_ms;
-	r->uh = uh;
-	r->ip = ev->src_ip;
+	r->uh = name_hash(ev->user);
 	r->used = 0;
 	r->ulen = (uint8_t)ev->user.n;
 	memcpy(r->user, ev->user.p, ev->user.n);
+	r->wlen = (uint8_t)ev->src_host.n;
+	memcpy(r->ws, ev->src_host.p, ev->src_host.n);
 }
 
-/* The 4625 a check arriving after it belongs to: unused, same account,
- * compatible address, within the pairing time; the oldest such. */
+/* The unused 4625 a 4776 arriving after it belongs to, the oldest. */
 static struct ap_recent *recent_match(struct bw_authpair *ap,
-				      const bw_event *ev, uint64_t uh)
+				      const bw_event *ev)
 {
+	uint64_t uh = name_hash(ev->user);
 	for (uint32_t k = 0; k < AP_RECENT; k++) {
 		struct ap_recent *r = &ap->rec[(ap->rnext + k) % AP_RECENT];
 		if (r->uh == uh && !r->used &&
 		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&
-		    ip_compatible(&r->ip, &ev->src_ip) &&
-		    user_same(ev->user, r->user, r->ulen))
+		    name_eq(ev->user.p, ev->user.n, r->user, r->ulen) &&
+		    name_eq(ev->src_host.p, ev->src_host.n, r->ws, r->wlen))
 			return r;
 	}
 	return NULL;
@@ -226,58 +238,67 @@ static struct ap_recent *recent_match(struct bw_authpair *ap,
 void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		       bw_authpair_next_fn next, void *arg)
 {
-	/* checks whose 4625 did not come in time go on first */
+	/* 4776s whose 4625 did not come in time go on first */
 	while (ap->n && ap->slot[0]->ev.ts_ms + BW_AUTHPAIR_MS < ev->ts_ms)
 		release(ap, 0, next, arg);
-	int k = classify(ev);
-	if (k == AP_CHECK) {
-		uint64_t uh = user_hash(ev->user);
-		struct ap_recent *r = recent_match(ap, ev, uh);
+	switch (classify(ev)) {
+	case AP_CHECK: {
+		struct ap_recent *r = recent_match(ap, ev);
 		if (r) {
 			r->used = 1;
 			ap->st.merged++;
 			return; /* its 4625 went on already */
 		}
-		if (hold(ap, ev, uh, next, arg) < 0)
+		if (hold(ap, ev, next, arg) < 0)
 			next(arg, ev);
 		return;
 	}
-	if (k == AP_LOGON) {
-		uint64_t uh = user_hash(ev->user);
+	case AP_LOGON:
+		/* the oldest held 4776 of this attempt; failures of one
+		 * account keep no order among themselves that matters, so
+		 * the others stay held for their own 4625s */
 		for (uint32_t i = 0; i < ap->n; i++) {
-			struct ap_held *h = ap->slot[i];
-			if (h->uh != uh ||
-			    absdiff(h->ev.ts_ms, ev->ts_ms) > BW_AUTHPAIR_MS ||
-			    !ip_compatible(&h->ev.src_ip, &ev->src_ip) ||
-			    !user_same(ev->user, h->ev.user.p, h->ev.user.n))
+			if (!same_attempt(&ap->slot[i]->ev, ev))
 				continue;
 			ap->st.merged++;
-			if (h->ev.src_ip.family && !ev->src_ip.family) {
-				/* the check knows the client: it goes on */
-				release(ap, i, next, arg);
-				return;
-			}
 			recycle(ap, take(ap, i));
 			next(arg, ev);
 			return;
 		}
-		remember(ap, ev, uh);
+		remember(ap, ev);
+		next(arg, ev);
+		return;
+	default:
+		break;
 	}
-	/* an event of an account or address a held check names must not
+	/* any other event of an account whose failure is held must not
 	 * overtake it: a login after failures stays after them */
-	if (ap->n && (ev->user.p || ev->src_ip.family)) {
-		uint64_t uh = ev->user.p ? user_hash(ev->user) : 0;
-		for (uint32_t i = 0; i < ap->n;) {
-			const bw_event *he = &ap->slot[i]->ev;
-			if ((uh && ap->slot[i]->uh == uh &&
-			     user_same(ev->user, he->user.p, he->user.n)) ||
-			    (ev->src_ip.family && ip_same(&he->src_ip, &ev->src_ip)))
-				release(ap, i, next, arg);
-			else
-				i++;
+	if (ap->n) {
+		bw_str w = who(ev);
+		if (w.n) {
+			uint64_t wh = name_hash(w);
+			for (uint32_t i = 0; i < ap->n;) {
+				const bw_event *he = &ap->slot[i]->ev;
+				bw_str hw = who(he);
+				if (ap->slot[i]->wh == wh &&
+				    name_eq(hw.p, hw.n, w.p, w.n))
+					release(ap, i, next, arg);
+				else
+					i++;
+			}
 		}
 	}
 	next(arg, ev);
+}
+
+void bw_authpair_idle(struct bw_authpair *ap, bw_authpair_next_fn next,
+		      void *arg)
+{
+	if (!ap->n)
+		return;
+	int64_t now = mono_ms();
+	while (ap->n && now - ap->slot[0]->wall >= BW_AUTHPAIR_MS)
+		release(ap, 0, next, arg);
 }
 
 void bw_authpair_flush(struct bw_authpair *ap, bw_authpair_next_fn next,

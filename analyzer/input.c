@@ -164,10 +164,16 @@ static ssize_t read_stoppable(struct bw_input *in, void *buf, size_t n)
 		if (in->is_stream && bw_stop_fd >= 0) {
 			struct pollfd pf[2] = { { .fd = in->fd, .events = POLLIN },
 						{ .fd = bw_stop_fd, .events = POLLIN } };
-			int r = poll(pf, 2, -1);
+			/* a stage holding events for a while (authpair) is
+			 * asked again each second the stream stays quiet */
+			int r = poll(pf, 2, in->before_block ? 1000 : -1);
 			if (r < 0 && errno != EINTR)
 				return -1;
-			if (r <= 0 || pf[1].revents)
+			if (r == 0) {
+				in->before_block(in->before_block_arg);
+				continue;
+			}
+			if (r < 0 || pf[1].revents)
 				continue; /* bw_interrupted is set: checked above */
 		}
 		ssize_t r = read(in->fd, buf, n);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 
+#include "authpair.h"
 #include "bw_time.h"
 #include "engine.h"
 #include "identity.h"
@@ -444,9 +445,15 @@ static int cmd_run(struct cli *c, int parse_only)
 			(unsigned long long)res.skipped);
 		if (res.paired)
 			fprintf(stderr, "breachwatch: %llu failed Windows logon(s) were "
-				"logged twice, by the domain controller (4776/4771) "
-				"and as a 4625: each counted once\n",
+				"logged twice, by the domain controller (4776) and as "
+				"a 4625: each counted once\n",
 				(unsigned long long)res.paired);
+		if (res.pair_overflow)
+			fprintf(stderr, "breachwatch: %llu failed 4776 check(s) went on "
+				"unpaired, more than %u waited for their 4625 at "
+				"once: those attempts may count twice\n",
+				(unsigned long long)res.pair_overflow,
+				(unsigned)BW_AUTHPAIR_HELD);
 		if (engine) {
 			bw_engine_print_summary(engine, stderr, 0);
 			struct bw_engine_stats es;

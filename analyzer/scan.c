@@ -26,16 +26,23 @@ struct run {
 	struct bw_buf out;
 };
 
-/* After the VPN stage: identity, then the sinks. */
-static void on_final_event(void *arg, bw_event *ev)
+/* The event's identity, in the run's buffer (a held copy takes it
+ * along). */
+static void set_identity(struct run *r, bw_event *ev)
 {
-	struct run *r = arg;
 	if (ev->user.p && !ev->identity.p) {
 		size_t n = bw_identity_normalize(r->identity, ev->user, ev->user_domain,
 						 r->identity_buf, sizeof(r->identity_buf));
 		if (n)
 			ev->identity = (bw_str){ r->identity_buf, n };
 	}
+}
+
+/* After the VPN stage, identity and authpair: the sinks. */
+static void on_final_event(void *arg, bw_event *ev)
+{
+	struct run *r = arg;
+	set_identity(r, ev);
 	if (r->o->events_out) {
 		bw_output_event_json(&r->out, ev,
 				     bw_pipeline_input_name(r->pl, ev->input_id));
@@ -46,11 +53,13 @@ static void on_final_event(void *arg, bw_event *ev)
 		bw_engine_event(r->o->engine, ev);
 }
 
-/* After the VPN stage: a failed Windows logon logged by the DC and by
- * the machine is one attempt (authpair.h), then on_final_event. */
+/* After the VPN stage: identity (authpair compares it), then a failed
+ * NTLM logon logged by the DC and as a 4625 is one attempt (authpair.h),
+ * then on_final_event. */
 static void on_vpn_event(void *arg, bw_event *ev)
 {
 	struct run *r = arg;
+	set_identity(r, ev);
 	if (r->pair)
 		bw_authpair_event(r->pair, ev, on_final_event, r);
 	else
@@ -70,7 +79,7 @@ static void on_flush(void *arg)
 {
 	struct run *r = arg;
 	if (r->pair)
-		bw_authpair_flush(r->pair, on_final_event, r);
+		bw_authpair_idle(r->pair, on_final_event, r);
 	if (r->o->events_out) {
 		bw_buf_write(&r->out, r->o->events_out);
 		fflush(r->o->events_out);
@@ -184,6 +193,7 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 			struct bw_authpair_stats ps;
 			bw_authpair_get_stats(r->pair, &ps);
 			result->paired = ps.merged;
+			result->pair_overflow = ps.overflow;
 		}
 	}
 	if (o->events_out && ferror(o->events_out)) {

@@ -264,6 +264,13 @@ static enum bw_parse_rc win_build(struct bw_parse_ctx *ctx, const struct win_rec
 		if (((uint32_t)st == 0xC000006D || (uint32_t)st == 0xC000006E) && sub != 0)
 			st = sub;
 		set_reason(ev, ntstatus_reason(st));
+		/* the client's name beside its address: the DC's 4776 for
+		 * the same attempt names only it (analyzer/authpair.c) */
+		if (!ev->src_host.p) {
+			bw_str ws = fstr(r, WF_WORKSTATION_NAME);
+			if (bw_str_present(ws))
+				ev->src_host = ws;
+		}
 		break;
 	case 4634:
 	case 4647:

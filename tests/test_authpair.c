@@ -1,9 +1,10 @@
 /*
  * test_authpair.c - a failed Windows logon logged by the domain
- * controller (4776/4771) and as a 4625 goes on as one event: both
- * orders, the record with the client address kept, one with one under a
- * burst, order kept for the account's next event, held checks released
- * on time, on flush and at the cap, other events untouched.
+ * controller (4776) and as a 4625 goes on as one event (the 4625): both
+ * orders, only for the same workstation, never a 4771 or a workstation-
+ * less record, one with one under a burst, order kept for the account's
+ * next event, held 4776s released on time, on flush and at the cap,
+ * other events untouched.
  */
 #include "authpair.h"
 #include "bw_test.h"
@@ -12,7 +13,7 @@
 #include <stdio.h>
 
 static bw_event win(const char *action, const char *user, const char *ip,
-		    int64_t ms)
+		    const char *ws, int64_t ms)
 {
 	bw_event ev;
 	bw_event_clear(&ev);
@@ -25,6 +26,8 @@ static bw_event win(const char *action, const char *user, const char *ip,
 	ev.user = bw_str_make(user, strlen(user));
 	if (ip)
 		bw_ip_parse(ip, strlen(ip), &ev.src_ip);
+	if (ws)
+		ev.src_host = bw_str_make(ws, strlen(ws));
 	return ev;
 }
 
@@ -67,9 +70,11 @@ static uint64_t merged(const struct bw_authpair *ap)
 static void test_check_then_logon(void)
 {
 	struct bw_authpair *ap = fresh();
-	feed(ap, win("4776", "Alice", NULL, 1000));
+	feed(ap, win("4776", "Alice", NULL, "WKS-41", 1000));
 	CHECK_EQ_INT(nout, 0); /* held for its 4625 */
-	feed(ap, win("4625", "alice", "10.30.0.41", 1015));
+	bw_authpair_idle(ap, collect, NULL); /* a fast pipe's next read */
+	CHECK_EQ_INT(nout, 0);
+	feed(ap, win("4625", "alice", "10.30.0.41", "wks-41", 1015));
 	bw_authpair_flush(ap, collect, NULL);
 	CHECK_EQ_STR(out, "4625:alice@1015");
 	CHECK_EQ_INT((int)merged(ap), 1);
@@ -79,53 +84,66 @@ static void test_check_then_logon(void)
 static void test_logon_then_check(void)
 {
 	struct bw_authpair *ap = fresh();
-	feed(ap, win("4625", "alice", "10.30.0.41", 1000));
-	feed(ap, win("4776", "ALICE", NULL, 1900));
+	feed(ap, win("4625", "alice", "10.30.0.41", "WKS-41", 1000));
+	feed(ap, win("4776", "ALICE", NULL, "WKS-41", 1900));
 	bw_authpair_flush(ap, collect, NULL);
 	CHECK_EQ_STR(out, "4625:alice@1000");
 	CHECK_EQ_INT((int)merged(ap), 1);
 	bw_authpair_free(ap);
 }
 
-/* A workstation's own failed logon has no client address; the DC's
- * Kerberos refusal names the workstation's: that one goes on. */
-static void test_keeps_the_address(void)
+/* NTLM through Exchange (the DC's 4776 names EXCH01) and SMB from KALI
+ * (the file server's 4625): two attempts. */
+static void test_other_workstation(void)
 {
 	struct bw_authpair *ap = fresh();
-	feed(ap, win("4771", "bob", "10.30.0.7", 5000));
-	feed(ap, win("4625", "bob", NULL, 5200));
+	feed(ap, win("4776", "alice", NULL, "EXCH01", 1000));
+	feed(ap, win("4625", "alice", "203.0.113.9", "KALI", 1400));
 	bw_authpair_flush(ap, collect, NULL);
-	CHECK_EQ_STR(out, "4771:bob@5000h");
-	CHECK_EQ_INT((int)merged(ap), 1);
-	bw_authpair_free(ap);
-}
-
-/* Different addresses, or too far apart: two attempts. */
-static void test_not_a_pair(void)
-{
-	struct bw_authpair *ap = fresh();
-	feed(ap, win("4771", "bob", "10.30.0.7", 5000));
-	feed(ap, win("4625", "bob", "10.30.0.8", 5100));
-	feed(ap, win("4776", "carol", NULL, 10000));
-	feed(ap, win("4625", "carol", "10.30.0.9", 12001));
-	bw_authpair_flush(ap, collect, NULL);
-	/* bob's check goes before bob's 4625 (same account); carol's
-	 * waited its 2 s and goes before the event that ended them */
-	CHECK_EQ_STR(out, "4771:bob@5000h 4625:bob@5100 4776:carol@10000h "
-		     "4625:carol@12001");
+	CHECK_EQ_INT(nout, 2);
 	CHECK_EQ_INT((int)merged(ap), 0);
 	bw_authpair_free(ap);
 }
 
-/* A burst against one account: the checks queue up, each 4625 takes
+/* A Kerberos refusal (4771) may be the only record of the client's
+ * address; a 4625 without a workstation, or of the machine itself
+ * ("local"), cannot be told apart: none of them pairs. */
+static void test_never_paired(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4625", "bob", NULL, "local", 5000));
+	feed(ap, win("4771", "bob", "10.30.0.7", "WKS-7", 5100));
+	feed(ap, win("4776", "carol", NULL, NULL, 6000));
+	feed(ap, win("4625", "carol", "10.30.0.9", NULL, 6010));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4625:bob@5000 4771:bob@5100 4776:carol@6000 "
+		     "4625:carol@6010");
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
+/* Too far apart: two attempts; the held 4776 goes on before the event
+ * that is 2 s past it. */
+static void test_too_far_apart(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4776", "carol", NULL, "WKS-9", 10000));
+	feed(ap, win("4625", "carol", "10.30.0.9", "WKS-9", 12001));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4776:carol@10000h 4625:carol@12001");
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
+/* A burst against one account: the 4776s queue up, each 4625 takes
  * the oldest: five attempts, five events. */
 static void test_burst_one_with_one(void)
 {
 	struct bw_authpair *ap = fresh();
 	for (int i = 0; i < 5; i++)
-		feed(ap, win("4776", "dave", NULL, 1000 + i));
+		feed(ap, win("4776", "dave", NULL, "KALI", 1000 + i));
 	for (int i = 0; i < 5; i++)
-		feed(ap, win("4625", "dave", "203.0.113.9", 1010 + i));
+		feed(ap, win("4625", "dave", "203.0.113.9", "KALI", 1010 + i));
 	bw_authpair_flush(ap, collect, NULL);
 	CHECK_EQ_INT(nout, 5);
 	CHECK_EQ_INT((int)merged(ap), 5);
@@ -133,42 +151,50 @@ static void test_burst_one_with_one(void)
 	bw_authpair_free(ap);
 }
 
-/* The account's next event does not overtake its held failure: a
- * success after failures stays after them. */
+/* Another event of the account (by identity: the rules' key) does not
+ * overtake its held failure: a success after failures stays after them. */
 static void test_order_kept(void)
 {
 	struct bw_authpair *ap = fresh();
-	feed(ap, win("4776", "erin", NULL, 1000));
-	bw_event ok = win("4624", "erin", "10.30.0.5", 1200);
+	bw_event f = win("4776", "erin", NULL, "WKS-5", 1000);
+	f.identity = BW_STR_LIT("erin");
+	feed(ap, f);
+	bw_event ok = win("ssh", "erin@court.example", "10.30.0.5", NULL, 1200);
 	ok.outcome = BW_OUTCOME_SUCCESS;
+	ok.program = BW_STR_LIT("sshd");
+	ok.identity = BW_STR_LIT("erin");
 	feed(ap, ok);
-	CHECK_EQ_STR(out, "4776:erin@1000h 4624:erin@1200");
-	/* an event of another account passes a held check */
-	feed(ap, win("4776", "fred", NULL, 1300));
-	bw_event other = win("4624", "gina", NULL, 1400);
+	CHECK_EQ_STR(out, "4776:erin@1000h ssh:erin@court.example@1200");
+	/* an event of another account passes a held failure */
+	feed(ap, win("4776", "fred", NULL, "WKS-6", 1300));
+	bw_event other = win("4624", "gina", NULL, NULL, 1400);
 	other.outcome = BW_OUTCOME_SUCCESS;
 	feed(ap, other);
-	CHECK_EQ_STR(out, "4776:erin@1000h 4624:erin@1200 4624:gina@1400");
+	CHECK_EQ_STR(out, "4776:erin@1000h ssh:erin@court.example@1200 "
+		     "4624:gina@1400");
 	bw_authpair_flush(ap, collect, NULL);
-	CHECK_EQ_STR(out, "4776:erin@1000h 4624:erin@1200 4624:gina@1400 "
-		     "4776:fred@1300h");
+	CHECK_EQ_STR(out, "4776:erin@1000h ssh:erin@court.example@1200 "
+		     "4624:gina@1400 4776:fred@1300h");
 	bw_authpair_free(ap);
 }
 
-/* At the cap the oldest held check goes on; nothing is lost. */
+/* At the cap the oldest held 4776 goes on, counted; nothing is lost. */
 static void test_cap(void)
 {
 	struct bw_authpair *ap = fresh();
 	char name[32];
 	for (int i = 0; i < BW_AUTHPAIR_HELD + 44; i++) {
 		snprintf(name, sizeof(name), "u%d", i);
-		feed(ap, win("4776", name, NULL, 1000));
+		feed(ap, win("4776", name, NULL, "WKS-1", 1000));
 	}
 	CHECK_EQ_INT(nout, 44);
 	CHECK(strncmp(out, "4776:u0@1000h 4776:u1@1000h", 27) == 0);
 	bw_authpair_flush(ap, collect, NULL);
 	CHECK_EQ_INT(nout, BW_AUTHPAIR_HELD + 44);
-	CHECK_EQ_INT((int)merged(ap), 0);
+	struct bw_authpair_stats st;
+	bw_authpair_get_stats(ap, &st);
+	CHECK_EQ_INT((int)st.overflow, 44);
+	CHECK_EQ_INT((int)st.merged, 0);
 	bw_authpair_free(ap);
 }
 
@@ -177,13 +203,13 @@ static void test_cap(void)
 static void test_others_untouched(void)
 {
 	struct bw_authpair *ap = fresh();
-	bw_event ssh = win("4776", "root", "203.0.113.5", 1000);
+	bw_event ssh = win("4776", "root", "203.0.113.5", "WKS-1", 1000);
 	ssh.program = BW_STR_LIT("sshd");
 	feed(ap, ssh);
-	bw_event ok = win("4776", "root", NULL, 1001);
+	bw_event ok = win("4776", "root", NULL, "WKS-1", 1001);
 	ok.outcome = BW_OUTCOME_SUCCESS;
 	feed(ap, ok);
-	feed(ap, win("4740", "root", NULL, 1002));
+	feed(ap, win("4740", "root", NULL, "WKS-1", 1002));
 	CHECK_EQ_INT(nout, 3);
 	CHECK_EQ_INT((int)merged(ap), 0);
 	bw_authpair_free(ap);
@@ -193,8 +219,9 @@ static void test_others_untouched(void)
 static const struct bw_test tests[] = {
 	{ "check_then_logon", test_check_then_logon },
 	{ "logon_then_check", test_logon_then_check },
-	{ "keeps_the_address", test_keeps_the_address },
-	{ "not_a_pair", test_not_a_pair },
+	{ "other_workstation", test_other_workstation },
+	{ "never_paired", test_never_paired },
+	{ "too_far_apart", test_too_far_apart },
 	{ "burst_one_with_one", test_burst_one_with_one },
 	{ "order_kept", test_order_kept },
 	{ "cap", test_cap },

@@ -512,20 +512,56 @@ sleep 1
 if kill -0 "$reader" 2>/dev/null; then bad "SIGTERM before two FIFOs' writers: still running"; kill -KILL "$reader"; else ok; fi
 wait "$reader" 2>/dev/null
 
-# --- a DC's credential checks held for their 4625 are not "late" -------
-# u1's 4776 waits for a 4625 that never comes and goes on after u2's
-# later logon: held by design, so no late-event warning; the pair of u3
-# is one attempt, said in the summary
-w() { # id user second [ip]
-	printf '{"@timestamp":"2026-11-27T13:00:%02d.000Z","winlog":{"computer_name":"dc01","event_id":%s,"event_data":{"TargetUserName":"%s","Workstation":"WKS-9","Status":"0xc000006a","IpAddress":"%s","LogonType":"3","SubStatus":"0xc000006a"}}}\n' "$3" "$1" "$2" "${4:--}"
+# --- authpair: a failed NTLM logon logged by the DC (4776) and as a 4625
+# is one attempt; nothing else is merged, and no alert of before is lost
+# w TIME EVENTID USER [IP|-] [COMPUTER] [WORKSTATION] [LOGONTYPE]
+w() {
+	case $2 in 4771) st=0x18;; 4776) st=0xc000006a;; 4625) st=0xc000006d;; *) st=0x0;; esac
+	printf '{"@timestamp":"2026-11-27T%sZ","winlog":{"computer_name":"%s","event_id":%s,"event_data":{"TargetUserName":"%s","TargetDomainName":"COURT","IpAddress":"%s","IpPort":"0","LogonType":"%s","Status":"%s","SubStatus":"0xc000006a","Workstation":"%s","WorkstationName":"%s","TargetLogonId":"0x1"}}}\n' \
+		"$1" "${5:-dc01.court.example}" "$2" "$3" "${4:--}" "${7:-3}" "$st" "${6:-WKS-7}" "${6:-WKS-7}"
 }
-{ w 4776 u1 0; w 4624 u2 1 10.1.1.2; w 4776 u3 4; w 4625 u3 4 10.1.1.3; w 4624 u2 9 10.1.1.2; } >"$tmp/dc.json"
-"$BW" scan --fail-on none "$tmp/dc.json" >/dev/null 2>"$tmp/err"
-check "authpair: held checks are not late" sh -c "! grep -q 'came after newer ones' '$tmp/err'"
-check "authpair: pairs named in the summary" grep -q "1 failed Windows logon(s) were logged twice" "$tmp/err"
-check "authpair: the engine sees 4 events" grep -q "^rules: 4 events" "$tmp/err"
+ID="--identity-domain court.example"
+# 9 attempts, each as 4776 then 4625 from the same workstation: 9, not 18
+for m in 0 1 2 3 4 5 6 7 8; do w 15:0$m:00.100 4776 c.pair; w 15:0$m:00.115 4625 c.pair 10.30.0.40; done >"$tmp/dc.json"
+"$BW" scan --fail-on none $ID "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: 9 attempts as 18 events raise no brute force" sh -c "! grep -q bruteforce-account '$tmp/out'"
+check "authpair: pairs named in the summary" grep -q "9 failed Windows logon(s) were logged twice" "$tmp/err"
+check "authpair: held 4776s are not late" sh -c "! grep -q 'came after newer ones' '$tmp/err'"
+# the same through a slow pipe: each read is a flush, pairing holds
+while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.02; done <"$tmp/dc.json" |
+	"$BW" scan --fail-on none $ID - >"$tmp/out" 2>"$tmp/err"
+check "authpair: a slow pipe pairs as a file" sh -c "! grep -q bruteforce-account '$tmp/out'"
+check "authpair: a slow pipe names 9 pairs" grep -q "9 failed Windows logon(s)" "$tmp/err"
 "$BW" parse "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
-check "authpair: parse shows every event" [ "$(wc -l <"$tmp/out")" = 5 ]
+check "authpair: parse shows every event" [ "$(wc -l <"$tmp/out")" = 18 ]
+# NTLM through Exchange (EXCH01, the DC's 4776 only) and SMB from KALI
+# (the file server's 4625): ten attempts, not five
+for i in 0 1 2 3 4; do w 15:00:0$i.000 4776 alice - dc01.court.example EXCH01; w 15:00:0$i.400 4625 alice 203.0.113.9 fs01.court.example KALI; done >"$tmp/r5.json"
+"$BW" scan --fail-on none $ID "$tmp/r5.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: two workstations are two attempts" grep -q "auth.bruteforce-account.*10 failed logins" "$tmp/out"
+# a workstation's own 4625 (no address) then the DC's 4771 with it: the
+# spray from 10.30.0.7 is still seen
+for i in 10 11 12 13 14 15 16 17 18 19 20 21; do w 15:$i:00.000 4625 user$i - wks-7.court.example WKS-7 2; w 15:$i:00.300 4771 user$i 10.30.0.7; done >"$tmp/r1.json"
+"$BW" scan --fail-on none "$tmp/r1.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: a 4771 is never merged away" grep -q "auth.spray-source src.net=10.30.0.7" "$tmp/out"
+# 4771 then the workstation's 4625, six times, then the login
+{ for m in 0 1 2 3 4 5; do w 15:0$m:00.000 4771 bob 10.30.0.7; w 15:0$m:00.200 4625 bob - wks-7.court.example WKS-7 2; done; w 15:06:30.000 4624 bob - wks-7.court.example WKS-7 2; } >"$tmp/r2.json"
+"$BW" scan --fail-on none "$tmp/r2.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: login after 4771+4625 failures still alerts" grep -q "auth.success-after-failures-user" "$tmp/out"
+# a held 4776 is not overtaken by the same identity's login from sshd
+{ for m in 0 1 2 3 4; do w 15:0$m:00.000 4776 alice - dc01.court.example WKS-8; done; } >"$tmp/r4.json"
+echo '2026-11-27T15:04:00.500000+00:00 bastion sshd[4100]: Accepted password for alice@court.example from 10.30.0.8 port 45000 ssh2' >"$tmp/r4.log"
+"$BW" scan --fail-on none $ID "$tmp/r4.json" "$tmp/r4.log" >"$tmp/out" 2>"$tmp/err"
+check "authpair: a login does not overtake its held failure" grep -q "auth.success-after-failures-user user=alice" "$tmp/out"
+# a live stream that pauses: the tenth failure, held for a 4625 that
+# never comes, is judged within ~3 s of wall clock, not at the end
+{ for s in 0 1 2 3 4 5 6 7 8 9; do w 15:00:0$s.000 4776 zed - dc01.court.example WKS-9; done; sleep 8; } |
+	"$BW" scan --fail-on none $ID - >"$tmp/live" 2>"$tmp/err" &
+reader=$!
+sleep 5
+check "authpair: a paused stream's held failure is judged while it waits" grep -q "auth.bruteforce-account user=zed" "$tmp/live"
+check "authpair: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/err'"
+wait "$reader"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
