@@ -563,5 +563,13 @@ check "authpair: a paused stream's held failure is judged while it waits" grep -
 check "authpair: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/err'"
 wait "$reader"
 
+# --- web.login-bruteforce behind a proxy or container bridge: the site's
+# own private address is all its users at once, not an internal attacker
+for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
+	printf '172.17.0.1 - - [27/Nov/2026:08:%02d:%02d +0000] "POST /login HTTP/1.1" 302 0 "https://portal.court.example/login" "Mozilla/5.0"\n' $((i * 25 / 60)) $((i * 25 % 60))
+done >"$tmp/proxy.log"
+"$BW" scan --fail-on none "$tmp/proxy.log" >"$tmp/out" 2>"$tmp/err"
+check "login-bruteforce from a private proxy: medium, not high" grep -q "MEDIUM   web.login-bruteforce src.net=172.17.0.1" "$tmp/out"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
