@@ -158,6 +158,22 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Does a message hold an access-log time, " [27/Nov/2026:13:04:01 +0100]"
+ * (NCSA's exact shape: haproxy's "[27/Nov/2026:13:04:01.123]" is not)? */
+static int access_line(const char *m, size_t n)
+{
+	const char *end = m + n;
+	for (const char *b = m; (b = memchr(b, '[', (size_t)(end - b)));) {
+		if (b > m && b[-1] == ' ' && end - b >= 28 && is_digit(b[1]) &&
+		    b[3] == '/' && b[7] == '/' && b[12] == ':' && b[15] == ':' &&
+		    b[18] == ':' && b[21] == ' ' && (b[22] == '+' || b[22] == '-') &&
+		    b[27] == ']')
+			return 1;
+		b++;
+	}
+	return 0;
+}
+
 /* Fraction ".ddd..." at c: @return milliseconds (0 when absent). */
 static int scan_frac(struct bw_cur *c)
 {
@@ -489,6 +505,13 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 					  st->rep_n, ev);
 	}
 	enum bw_parse_rc rc = bw_syslog_dispatch(ctx, prog, msg, mn, ev);
+	if (rc == BW_PARSE_IGNORED && access_line(msg, mn)) {
+		/* nginx or Apache sending access lines through syslog: the
+		 * web parsers read the whole line (the pipeline tries them
+		 * on a line the input's parser disowns) */
+		ctx->reason = "an access-log line behind a syslog header";
+		return BW_PARSE_NOT_MINE;
+	}
 	/* keep what a repeat would repeat: an event's message */
 	if (!st)
 		return rc;

@@ -33,6 +33,7 @@ struct clf_scan {
 	bw_str referrer, agent, xff_tail, extra;
 	bw_str tls_protocol, tls_cipher;
 	bw_str syslog_host;  /* HOST of a syslog header before the line */
+	uint32_t repeat;     /* rsyslog's "message repeated N times: [..]" */
 	int status;
 	int64_t bytes; /* BW_NUM_ABSENT for "-" */
 	const char *reason;
@@ -217,6 +218,30 @@ static size_t syslog_prefix(const char *l, size_t n, bw_str *host)
 	return i + 2;
 }
 
+/* rsyslog's reduction of identical messages, "message repeated N
+ * times: [ <message>]". @return the length of the part before the
+ * message (0: not one), N in *times. */
+static size_t repeated(const char *l, size_t n, uint32_t *times)
+{
+	static const char rep[] = "message repeated ";
+	static const char mid[] = " times: [";
+	size_t i = sizeof(rep) - 1;
+	if (n <= i || memcmp(l, rep, i) != 0)
+		return 0;
+	uint64_t v;
+	size_t k = bw_parse_u64(l + i, l + n, &v);
+	if (!k)
+		return 0;
+	i += k;
+	if (n - i < sizeof(mid) - 1 || memcmp(l + i, mid, sizeof(mid) - 1) != 0)
+		return 0;
+	i += sizeof(mid) - 1;
+	while (i < n && l[i] == ' ')
+		i++;
+	*times = v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return i;
+}
+
 static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 {
 	const char *end = line + n;
@@ -233,10 +258,23 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	sc->bytes = BW_NUM_ABSENT;
 	sc->variant = V_COMMON;
 	sc->syslog_host = BW_STR_NULL;
+	sc->repeat = 0;
 	size_t hdr = syslog_prefix(line, n, &sc->syslog_host);
 	if (hdr) {
 		line += hdr;
 		n -= hdr;
+		hdr = repeated(line, n, &sc->repeat);
+		if (hdr) {
+			/* the access line between "[ " and the closing "]" */
+			line += hdr;
+			n -= hdr;
+			while (n && (line[n - 1] == ' ' || line[n - 1] == '\r'))
+				n--;
+			if (n && line[n - 1] == ']')
+				n--;
+			while (n && line[n - 1] == ' ')
+				n--;
+		}
 		end = line + n;
 		p = line;
 	}
@@ -572,6 +610,8 @@ static enum bw_parse_rc clf_parse(struct bw_parse_ctx *ctx, char *line,
 	}
 	if (sc.syslog_host.p)
 		ev->host = sc.syslog_host;
+	if (sc.repeat)
+		ev->repeat = sc.repeat;
 	if (!is_dash(sc.user))
 		ev->user = unescape(sc.user, escaped);
 

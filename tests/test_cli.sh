@@ -571,5 +571,11 @@ done >"$tmp/proxy.log"
 "$BW" scan --fail-on none "$tmp/proxy.log" >"$tmp/out" 2>"$tmp/err"
 check "login-bruteforce from a private proxy: medium, not high" grep -q "MEDIUM   web.login-bruteforce src.net=172.17.0.1" "$tmp/out"
 
+# --- access lines through syslog inside a shared syslog file: read by the
+# web parsers; other programmes' lines stay ignored, none is skipped
+"$BW" parse --strict --tz UTC --year 2026 testdata/web/syslog-shared.log >"$tmp/out" 2>"$tmp/err"
+check "syslog-shared: --strict passes (haproxy and cron ignored, not skipped)" [ $? = 0 ]
+check "syslog-shared: both nginx lines are web events" [ "$(grep -c '"event.category":"web"' "$tmp/out")" = 2 ]
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
