@@ -121,8 +121,8 @@ static bw_str who(const bw_event *ev)
  * need a user and a client workstation name. */
 static int classify(const bw_event *ev)
 {
-	if (ev->outcome != BW_OUTCOME_FAILURE || !ev->user.n ||
-	    ev->user.n > AP_NAME_MAX || !ev->src_host.n ||
+	if (ev->outcome != BW_OUTCOME_FAILURE || !who(ev).n ||
+	    who(ev).n > AP_NAME_MAX || !ev->src_host.n ||
 	    ev->src_host.n > AP_NAME_MAX || !str_is(ev->program, "security", 8))
 		return AP_OTHER;
 	if (str_is(ev->action, "4625", 4))
@@ -137,12 +137,15 @@ static int64_t absdiff(int64_t a, int64_t b)
 	return a > b ? a - b : b - a;
 }
 
-/* The two records of one attempt: same account name, same client
- * workstation, close in time. */
+/* The two records of one attempt: same account (as the rules key it:
+ * the identity; without --identity-domain the DC's "alice" and a
+ * server's "COURT\alice" are two keys, neither counted twice), same
+ * client workstation, close in time. */
 static int same_attempt(const bw_event *check, const bw_event *logon)
 {
+	bw_str a = who(check), b = who(logon);
 	return absdiff(check->ts_ms, logon->ts_ms) <= BW_AUTHPAIR_MS &&
-	       name_eq(check->user.p, check->user.n, logon->user.p, logon->user.n) &&
+	       name_eq(a.p, a.n, b.p, b.n) &&
 	       name_eq(check->src_host.p, check->src_host.n, logon->src_host.p,
 		       logon->src_host.n);
 }
@@ -211,28 +214,54 @@ static void remember(struct bw_authpair *ap, const bw_event *ev)
 	struct ap_recent *r = &ap->rec[ap->rnext];
 	ap->rnext = (ap->rnext + 1) % AP_RECENT;
 	r->ts = ev->ts_ms;
-	r->uh = name_hash(ev->user);
+	bw_str w = who(ev);
+	r->uh = name_hash(w);
 	r->used = 0;
-	r->ulen = (uint8_t)ev->user.n;
-	memcpy(r->user, ev->user.p, ev->user.n);
+	r->ulen = (uint8_t)w.n;
+	memcpy(r->user, w.p, w.n);
 	r->wlen = (uint8_t)ev->src_host.n;
 	memcpy(r->ws, ev->src_host.p, ev->src_host.n);
 }
 
-/* The unused 4625 a 4776 arriving after it belongs to, the oldest. */
+/* The unused 4625 a 4776 arriving after it belongs to, the oldest:
+ * the ring is walked from the newest back to the first record more than
+ * the pairing time older (records come in merged time order), so a DC
+ * log of 4776s alone costs a look or two each. */
 static struct ap_recent *recent_match(struct bw_authpair *ap,
 				      const bw_event *ev)
 {
-	uint64_t uh = name_hash(ev->user);
-	for (uint32_t k = 0; k < AP_RECENT; k++) {
-		struct ap_recent *r = &ap->rec[(ap->rnext + k) % AP_RECENT];
+	bw_str w = who(ev);
+	uint64_t uh = name_hash(w);
+	struct ap_recent *found = NULL;
+	for (uint32_t k = 1; k <= AP_RECENT; k++) {
+		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
+		if (!r->uh || r->ts + BW_AUTHPAIR_MS < ev->ts_ms)
+			break;
 		if (r->uh == uh && !r->used &&
 		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&
-		    name_eq(ev->user.p, ev->user.n, r->user, r->ulen) &&
+		    name_eq(w.p, w.n, r->user, r->ulen) &&
 		    name_eq(ev->src_host.p, ev->src_host.n, r->ws, r->wlen))
-			return r;
+			found = r;
 	}
-	return NULL;
+	return found;
+}
+
+/* Pass on, oldest first, the held 4776s of ev's account: ev must not
+ * overtake them. */
+static void release_account(struct bw_authpair *ap, const bw_event *ev,
+			    bw_authpair_next_fn next, void *arg)
+{
+	bw_str w = who(ev);
+	if (!ap->n || !w.n)
+		return;
+	uint64_t wh = name_hash(w);
+	for (uint32_t i = 0; i < ap->n;) {
+		bw_str hw = who(&ap->slot[i]->ev);
+		if (ap->slot[i]->wh == wh && name_eq(hw.p, hw.n, w.p, w.n))
+			release(ap, i, next, arg);
+		else
+			i++;
+	}
 }
 
 void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
@@ -254,9 +283,8 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		return;
 	}
 	case AP_LOGON:
-		/* the oldest held 4776 of this attempt; failures of one
-		 * account keep no order among themselves that matters, so
-		 * the others stay held for their own 4625s */
+		/* the oldest held 4776 of this attempt; the account's other
+		 * held 4776s wait on for their own 4625s (a burst) */
 		for (uint32_t i = 0; i < ap->n; i++) {
 			if (!same_attempt(&ap->slot[i]->ev, ev))
 				continue;
@@ -266,28 +294,13 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 			return;
 		}
 		remember(ap, ev);
-		next(arg, ev);
-		return;
+		break; /* another attempt: it overtakes none of the account's */
 	default:
 		break;
 	}
-	/* any other event of an account whose failure is held must not
-	 * overtake it: a login after failures stays after them */
-	if (ap->n) {
-		bw_str w = who(ev);
-		if (w.n) {
-			uint64_t wh = name_hash(w);
-			for (uint32_t i = 0; i < ap->n;) {
-				const bw_event *he = &ap->slot[i]->ev;
-				bw_str hw = who(he);
-				if (ap->slot[i]->wh == wh &&
-				    name_eq(hw.p, hw.n, w.p, w.n))
-					release(ap, i, next, arg);
-				else
-					i++;
-			}
-		}
-	}
+	/* an event of an account whose failure is held must not overtake
+	 * it: a login after failures stays after them */
+	release_account(ap, ev, next, arg);
 	next(arg, ev);
 }
 
@@ -297,7 +310,7 @@ void bw_authpair_idle(struct bw_authpair *ap, bw_authpair_next_fn next,
 	if (!ap->n)
 		return;
 	int64_t now = mono_ms();
-	while (ap->n && now - ap->slot[0]->wall >= BW_AUTHPAIR_MS)
+	while (ap->n && now - ap->slot[0]->wall >= BW_AUTHPAIR_WALL_MS)
 		release(ap, 0, next, arg);
 }
 

@@ -21,8 +21,10 @@
  * A 4776 arriving first is held back until its 4625 comes, an event of
  * the same identity arrives (which never overtakes it), BW_AUTHPAIR_MS of
  * event time pass, or the end of the input; bw_authpair_idle releases
- * those held for BW_AUTHPAIR_MS of wall-clock time (a live stream that
- * paused). Held events go on flagged BW_EF_HELD: they are not late.
+ * those held for BW_AUTHPAIR_WALL_MS of wall-clock time (a live stream
+ * that paused). Held events go on flagged BW_EF_HELD: they are not
+ * late. A 4625 of another attempt of a held 4776's account does not
+ * overtake it either.
  */
 #ifndef BW_AUTHPAIR_H
 #define BW_AUTHPAIR_H
@@ -32,6 +34,10 @@
 #include "event.h"
 
 #define BW_AUTHPAIR_MS 2000    /* ms between the two records of an attempt */
+#define BW_AUTHPAIR_WALL_MS 10000 /* wall-clock ms a paused stream waits for
+                                     a held 4776's 4625: two logs shipped to
+                                     one pipe by two agents arrive seconds
+                                     apart */
 #define BW_AUTHPAIR_HELD 1024  /* 4776s held at most; the oldest goes on */
 
 struct bw_authpair;
@@ -55,7 +61,7 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		       bw_authpair_next_fn next, void *arg);
 
 /* Before a read that may block: pass on the events held for
- * BW_AUTHPAIR_MS of wall-clock time or more. */
+ * BW_AUTHPAIR_WALL_MS of wall-clock time or more. */
 void bw_authpair_idle(struct bw_authpair *ap, bw_authpair_next_fn next,
 		      void *arg);
 

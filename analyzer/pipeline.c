@@ -455,6 +455,12 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 				p->fallback += rc2 == BW_PARSE_OK;
 			}
 		}
+		/* disowned with a reason: a line well formed in the input's
+		 * format whose message is another format's (an access line
+		 * through syslog); no other parser read it, so it is ignored
+		 * for that reason, as the input's parser would have */
+		if (rc == BW_PARSE_NOT_MINE && reason)
+			rc = BW_PARSE_IGNORED;
 		switch (rc) {
 		case BW_PARSE_OK:
 			if (!ev->format)

@@ -39,7 +39,11 @@ struct bw_parse_ctx {
 	void *state;              /* parser-private, state_size bytes, zeroed at
 	                             open, freed by the input layer */
 	/* --- set by the parser --- */
-	const char *reason;       /* static text when MALFORMED or IGNORED */
+	const char *reason;       /* static text when MALFORMED or IGNORED;
+	                             with NOT_MINE: the line is well formed
+	                             here but its content another format's,
+	                             ignored for this reason when no other
+	                             parser reads it */
 	uint64_t warnings;        /* e.g. backwards time jumps, counted */
 	const char *warning;      /* last warning text (static) */
 	/* --- optional, set by the caller before the first line --- */

@@ -260,6 +260,7 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	sc->syslog_host = BW_STR_NULL;
 	sc->repeat = 0;
 	size_t hdr = syslog_prefix(line, n, &sc->syslog_host);
+	int behind_hdr = hdr != 0;
 	if (hdr) {
 		line += hdr;
 		n -= hdr;
@@ -353,6 +354,12 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		ng++;
 		p = t < cend ? t + 1 : cend;
 		gstart = p;
+	}
+	if (behind_hdr && ng > 2) {
+		/* a syslog message is another programme's text: only the
+		 * shape nginx and Apache send is an access line */
+		sc->reason = "more than a vhost and a client behind a syslog header";
+		return 0;
 	}
 	if (ng >= 2 && !looks_like_ip_list(groups[0])) {
 		sc->vhost = groups[0];

@@ -178,6 +178,18 @@ static void test_order_kept(void)
 	bw_authpair_free(ap);
 }
 
+/* A 4625 of another attempt of the account (another workstation) does
+ * not overtake the held 4776 either. */
+static void test_other_attempt_keeps_order(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4776", "erin", NULL, "WKS-1", 10000));
+	feed(ap, win("4625", "erin", "10.30.0.9", "WKS-2", 10500));
+	CHECK_EQ_STR(out, "4776:erin@10000h 4625:erin@10500");
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
 /* At the cap the oldest held 4776 goes on, counted; nothing is lost. */
 static void test_cap(void)
 {
@@ -224,6 +236,7 @@ static const struct bw_test tests[] = {
 	{ "too_far_apart", test_too_far_apart },
 	{ "burst_one_with_one", test_burst_one_with_one },
 	{ "order_kept", test_order_kept },
+	{ "other_attempt_keeps_order", test_other_attempt_keeps_order },
 	{ "cap", test_cap },
 	{ "others_untouched", test_others_untouched },
 	{ NULL, NULL },

@@ -456,6 +456,102 @@ check "SIGTERM: the summary" grep -q '^rules: 25 events' "$tmp/err"
 check "SIGTERM: said so" grep -q 'interrupted' "$tmp/err"
 check "SIGTERM: status of the alerts (1)" [ "$st" = 1 ]
 
+# --- authpair: a failed NTLM logon logged by the DC (4776) and as a 4625
+# is one attempt; nothing else is merged, and no alert of before is lost
+# w TIME EVENTID USER [IP|-] [COMPUTER] [WORKSTATION] [LOGONTYPE]
+w() {
+	case $2 in 4771) st=0x18;; 4776) st=0xc000006a;; 4625) st=0xc000006d;; *) st=0x0;; esac
+	printf '{"@timestamp":"2026-11-27T%sZ","winlog":{"computer_name":"%s","event_id":%s,"event_data":{"TargetUserName":"%s","TargetDomainName":"COURT","IpAddress":"%s","IpPort":"0","LogonType":"%s","Status":"%s","SubStatus":"0xc000006a","Workstation":"%s","WorkstationName":"%s","TargetLogonId":"0x1"}}}\n' \
+		"$1" "${5:-dc01.court.example}" "$2" "$3" "${4:--}" "${7:-3}" "$st" "${6:-WKS-7}" "${6:-WKS-7}"
+}
+ID="--identity-domain court.example"
+# 9 attempts, each as 4776 then 4625 from the same workstation: 9, not 18
+for m in 0 1 2 3 4 5 6 7 8; do w 15:0$m:00.100 4776 c.pair; w 15:0$m:00.115 4625 c.pair 10.30.0.40; done >"$tmp/dc.json"
+"$BW" scan --fail-on none $ID "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: 9 attempts as 18 events raise no brute force" sh -c "! grep -q bruteforce-account '$tmp/out'"
+check "authpair: pairs named in the summary" grep -q "9 failed Windows logon(s) were logged twice" "$tmp/err"
+check "authpair: held 4776s are not late" sh -c "! grep -q 'came after newer ones' '$tmp/err'"
+# the same through a slow pipe: each read is a flush, pairing holds
+while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.02; done <"$tmp/dc.json" |
+	"$BW" scan --fail-on none $ID - >"$tmp/out" 2>"$tmp/err"
+check "authpair: a slow pipe pairs as a file" sh -c "! grep -q bruteforce-account '$tmp/out'"
+check "authpair: a slow pipe names 9 pairs" grep -q "9 failed Windows logon(s)" "$tmp/err"
+"$BW" parse "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: parse shows every event" [ "$(wc -l <"$tmp/out")" = 18 ]
+# NTLM through Exchange (EXCH01, the DC's 4776 only) and SMB from KALI
+# (the file server's 4625): ten attempts, not five
+for i in 0 1 2 3 4; do w 15:00:0$i.000 4776 alice - dc01.court.example EXCH01; w 15:00:0$i.400 4625 alice 203.0.113.9 fs01.court.example KALI; done >"$tmp/r5.json"
+"$BW" scan --fail-on none $ID "$tmp/r5.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: two workstations are two attempts" grep -q "auth.bruteforce-account.*10 failed logins" "$tmp/out"
+# a workstation's own 4625 (no address) then the DC's 4771 with it: the
+# spray from 10.30.0.7 is still seen
+for i in 10 11 12 13 14 15 16 17 18 19 20 21; do w 15:$i:00.000 4625 user$i - wks-7.court.example WKS-7 2; w 15:$i:00.300 4771 user$i 10.30.0.7; done >"$tmp/r1.json"
+"$BW" scan --fail-on none "$tmp/r1.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: a 4771 is never merged away" grep -q "auth.spray-source src.net=10.30.0.7" "$tmp/out"
+# 4771 then the workstation's 4625, six times, then the login
+{ for m in 0 1 2 3 4 5; do w 15:0$m:00.000 4771 bob 10.30.0.7; w 15:0$m:00.200 4625 bob - wks-7.court.example WKS-7 2; done; w 15:06:30.000 4624 bob - wks-7.court.example WKS-7 2; } >"$tmp/r2.json"
+"$BW" scan --fail-on none "$tmp/r2.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: login after 4771+4625 failures still alerts" grep -q "auth.success-after-failures-user" "$tmp/out"
+# a held 4776 is not overtaken by the same identity's login from sshd
+{ for m in 0 1 2 3 4; do w 15:0$m:00.000 4776 alice - dc01.court.example WKS-8; done; } >"$tmp/r4.json"
+echo '2026-11-27T15:04:00.500000+00:00 bastion sshd[4100]: Accepted password for alice@court.example from 10.30.0.8 port 45000 ssh2' >"$tmp/r4.log"
+"$BW" scan --fail-on none $ID "$tmp/r4.json" "$tmp/r4.log" >"$tmp/out" 2>"$tmp/err"
+check "authpair: a login does not overtake its held failure" grep -q "auth.success-after-failures-user user=alice" "$tmp/out"
+# a live stream that pauses: the tenth failure, held for a 4625 that
+# never comes, is judged after 10 s of wall clock, not at the end (the
+# test keeps the FIFO's write end open itself)
+mkfifo "$tmp/pause"
+"$BW" scan --fail-on none $ID "$tmp/pause" >"$tmp/pauseout" 2>"$tmp/pauseerr" &
+reader=$!
+exec 8>"$tmp/pause"
+for s in 0 1 2 3 4 5 6 7 8 9; do w 15:00:0$s.000 4776 zed - dc01.court.example WKS-9; done >&8
+sleep 4
+check "authpair: a paused stream holds its 4776 a while" sh -c "! grep -q 'auth.bruteforce-account user=zed' '$tmp/pauseout'"
+sleep 9
+check "authpair: a paused stream's held failure is judged while it waits" grep -q "auth.bruteforce-account user=zed" "$tmp/pauseout"
+check "authpair: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/pauseerr'"
+exec 8>&-
+wait "$reader"
+
+# --- web.login-bruteforce behind a proxy or container bridge: the site's
+# own private address is all its users at once, not an internal attacker
+for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
+	printf '172.17.0.1 - - [27/Nov/2026:08:%02d:%02d +0000] "POST /login HTTP/1.1" 302 0 "https://portal.court.example/login" "Mozilla/5.0"\n' $((i * 25 / 60)) $((i * 25 % 60))
+done >"$tmp/proxy.log"
+"$BW" scan --fail-on none "$tmp/proxy.log" >"$tmp/out" 2>"$tmp/err"
+check "login-bruteforce from a private proxy: medium, not high" grep -q "MEDIUM   web.login-bruteforce src.net=172.17.0.1" "$tmp/out"
+
+# --- access lines through syslog inside a shared syslog file: read by the
+# web parsers; other programmes' lines stay ignored, none is skipped
+"$BW" parse --strict --tz UTC --year 2026 testdata/web/syslog-shared.log >"$tmp/out" 2>"$tmp/err"
+check "syslog-shared: --strict passes (haproxy and cron ignored, not skipped)" [ $? = 0 ]
+check "syslog-shared: both nginx lines are web events" [ "$(grep -c '"event.category":"web"' "$tmp/out")" = 2 ]
+
+# --- text a sender controls inside another programme's syslog message is
+# never an access line: an FTP user name or an SMTP HELO shaped like one
+{
+	echo 'Nov 27 13:00:05 ftp1 vsftpd[1234]: [pid 1234] [x 192.0.2.44 - - [27/Nov/2026:13:00:05 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 1 "-" "x] FAIL LOGIN: Client "::ffff:203.0.113.7"'
+	echo 'Nov 27 13:00:06 ftp1 vsftpd[1234]: [x 192.0.2.44 - - [27/Nov/2026:13:00:06 +0000] "GET /cgi-bin/.%2e/.%2e/bin/sh HTTP/1.1" 200 1 "-" "x] FAIL LOGIN: Client "::ffff:203.0.113.7"'
+	echo 'Nov 27 13:00:11 mx1 postfix/smtpd[12]: NOQUEUE: reject: RCPT from unknown[203.0.113.7]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<x 192.0.2.44 - - [27/Nov/2026:13:00:11 +0000] "GET /remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession HTTP/1.1" 200 1 "-" "x">'
+	echo 'Nov 27 13:00:12 web1 myapp[77]: request from 10.0.0.5 at [27/Nov/2026:13:00:01 +0000] took 35ms'
+} >"$tmp/inject.log"
+"$BW" scan --strict --fail-on none --tz UTC --year 2026 "$tmp/inject.log" >"$tmp/out" 2>"$tmp/err"
+check "syslog: attacker text shaped like an access line is no request (--strict passes)" [ $? = 0 ]
+check "syslog: ... and raises no web alert" sh -c "! grep -q 'web\.' '$tmp/out'"
+# forced syslog: the access lines are ignored with their reason, not skipped
+"$BW" parse --strict --format syslog --tz UTC --year 2026 testdata/web/syslog-shared.log >"$tmp/out" 2>"$tmp/err"
+check "syslog-shared under --format syslog: --strict passes" [ $? = 0 ]
+"$BW" parse --stats --format syslog --tz UTC --year 2026 testdata/web/syslog-shared.log >/dev/null 2>"$tmp/err"
+check "syslog-shared under --format syslog: ignored, with the reason" grep -q "ignored: an access-log line behind a syslog header: 2" "$tmp/err"
+
+# --- authpair without --identity-domain: the DC's 4776 (alice) and the
+# file server's 4625 (COURT\alice) are two identities, so none is merged
+# and the account's VPN login after its failures still alerts
+{ for s in 10 11 12 13 14 15; do w 15:00:$s.100 4776 alice - dc01.court.example KALI; w 15:00:$s.300 4625 alice 10.30.0.66 fs01.court.example KALI; done; } >"$tmp/dcfs.json"
+echo 'date=2026-11-27 time=15:20:40 devname="FGT-COURT" devid="FG100FTK19000001" logid="0101039947" type="event" subtype="vpn" level="alert" vd="root" tz="+0000" logdesc="SSL VPN tunnel up" action="tunnel-up" tunneltype="ssl-tunnel" tunnelid=1977 remip=198.51.100.9 tunnelip=10.212.134.20 user="alice" group="SSLVPN-Staff" dst_host="N/A" reason="tunnel established" msg="SSL tunnel established"' >"$tmp/fgt.log"
+"$BW" scan --fail-on none "$tmp/dcfs.json" "$tmp/fgt.log" >"$tmp/out" 2>"$tmp/err"
+check "authpair: pairs by identity (a login after the 4776 failures alerts)" grep -q "auth.success-after-failures-user user=alice" "$tmp/out"
+
 # --- a signal mid-gzip on a pipe ends the input cleanly ------------------
 bfl 25 | gzip -c >"$tmp/bf.gz"
 half=$(( $(wc -c <"$tmp/bf.gz") / 2 ))
@@ -511,71 +607,6 @@ kill -TERM "$reader"
 sleep 1
 if kill -0 "$reader" 2>/dev/null; then bad "SIGTERM before two FIFOs' writers: still running"; kill -KILL "$reader"; else ok; fi
 wait "$reader" 2>/dev/null
-
-# --- authpair: a failed NTLM logon logged by the DC (4776) and as a 4625
-# is one attempt; nothing else is merged, and no alert of before is lost
-# w TIME EVENTID USER [IP|-] [COMPUTER] [WORKSTATION] [LOGONTYPE]
-w() {
-	case $2 in 4771) st=0x18;; 4776) st=0xc000006a;; 4625) st=0xc000006d;; *) st=0x0;; esac
-	printf '{"@timestamp":"2026-11-27T%sZ","winlog":{"computer_name":"%s","event_id":%s,"event_data":{"TargetUserName":"%s","TargetDomainName":"COURT","IpAddress":"%s","IpPort":"0","LogonType":"%s","Status":"%s","SubStatus":"0xc000006a","Workstation":"%s","WorkstationName":"%s","TargetLogonId":"0x1"}}}\n' \
-		"$1" "${5:-dc01.court.example}" "$2" "$3" "${4:--}" "${7:-3}" "$st" "${6:-WKS-7}" "${6:-WKS-7}"
-}
-ID="--identity-domain court.example"
-# 9 attempts, each as 4776 then 4625 from the same workstation: 9, not 18
-for m in 0 1 2 3 4 5 6 7 8; do w 15:0$m:00.100 4776 c.pair; w 15:0$m:00.115 4625 c.pair 10.30.0.40; done >"$tmp/dc.json"
-"$BW" scan --fail-on none $ID "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
-check "authpair: 9 attempts as 18 events raise no brute force" sh -c "! grep -q bruteforce-account '$tmp/out'"
-check "authpair: pairs named in the summary" grep -q "9 failed Windows logon(s) were logged twice" "$tmp/err"
-check "authpair: held 4776s are not late" sh -c "! grep -q 'came after newer ones' '$tmp/err'"
-# the same through a slow pipe: each read is a flush, pairing holds
-while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.02; done <"$tmp/dc.json" |
-	"$BW" scan --fail-on none $ID - >"$tmp/out" 2>"$tmp/err"
-check "authpair: a slow pipe pairs as a file" sh -c "! grep -q bruteforce-account '$tmp/out'"
-check "authpair: a slow pipe names 9 pairs" grep -q "9 failed Windows logon(s)" "$tmp/err"
-"$BW" parse "$tmp/dc.json" >"$tmp/out" 2>"$tmp/err"
-check "authpair: parse shows every event" [ "$(wc -l <"$tmp/out")" = 18 ]
-# NTLM through Exchange (EXCH01, the DC's 4776 only) and SMB from KALI
-# (the file server's 4625): ten attempts, not five
-for i in 0 1 2 3 4; do w 15:00:0$i.000 4776 alice - dc01.court.example EXCH01; w 15:00:0$i.400 4625 alice 203.0.113.9 fs01.court.example KALI; done >"$tmp/r5.json"
-"$BW" scan --fail-on none $ID "$tmp/r5.json" >"$tmp/out" 2>"$tmp/err"
-check "authpair: two workstations are two attempts" grep -q "auth.bruteforce-account.*10 failed logins" "$tmp/out"
-# a workstation's own 4625 (no address) then the DC's 4771 with it: the
-# spray from 10.30.0.7 is still seen
-for i in 10 11 12 13 14 15 16 17 18 19 20 21; do w 15:$i:00.000 4625 user$i - wks-7.court.example WKS-7 2; w 15:$i:00.300 4771 user$i 10.30.0.7; done >"$tmp/r1.json"
-"$BW" scan --fail-on none "$tmp/r1.json" >"$tmp/out" 2>"$tmp/err"
-check "authpair: a 4771 is never merged away" grep -q "auth.spray-source src.net=10.30.0.7" "$tmp/out"
-# 4771 then the workstation's 4625, six times, then the login
-{ for m in 0 1 2 3 4 5; do w 15:0$m:00.000 4771 bob 10.30.0.7; w 15:0$m:00.200 4625 bob - wks-7.court.example WKS-7 2; done; w 15:06:30.000 4624 bob - wks-7.court.example WKS-7 2; } >"$tmp/r2.json"
-"$BW" scan --fail-on none "$tmp/r2.json" >"$tmp/out" 2>"$tmp/err"
-check "authpair: login after 4771+4625 failures still alerts" grep -q "auth.success-after-failures-user" "$tmp/out"
-# a held 4776 is not overtaken by the same identity's login from sshd
-{ for m in 0 1 2 3 4; do w 15:0$m:00.000 4776 alice - dc01.court.example WKS-8; done; } >"$tmp/r4.json"
-echo '2026-11-27T15:04:00.500000+00:00 bastion sshd[4100]: Accepted password for alice@court.example from 10.30.0.8 port 45000 ssh2' >"$tmp/r4.log"
-"$BW" scan --fail-on none $ID "$tmp/r4.json" "$tmp/r4.log" >"$tmp/out" 2>"$tmp/err"
-check "authpair: a login does not overtake its held failure" grep -q "auth.success-after-failures-user user=alice" "$tmp/out"
-# a live stream that pauses: the tenth failure, held for a 4625 that
-# never comes, is judged within ~3 s of wall clock, not at the end
-{ for s in 0 1 2 3 4 5 6 7 8 9; do w 15:00:0$s.000 4776 zed - dc01.court.example WKS-9; done; sleep 8; } |
-	"$BW" scan --fail-on none $ID - >"$tmp/live" 2>"$tmp/err" &
-reader=$!
-sleep 5
-check "authpair: a paused stream's held failure is judged while it waits" grep -q "auth.bruteforce-account user=zed" "$tmp/live"
-check "authpair: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/err'"
-wait "$reader"
-
-# --- web.login-bruteforce behind a proxy or container bridge: the site's
-# own private address is all its users at once, not an internal attacker
-for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
-	printf '172.17.0.1 - - [27/Nov/2026:08:%02d:%02d +0000] "POST /login HTTP/1.1" 302 0 "https://portal.court.example/login" "Mozilla/5.0"\n' $((i * 25 / 60)) $((i * 25 % 60))
-done >"$tmp/proxy.log"
-"$BW" scan --fail-on none "$tmp/proxy.log" >"$tmp/out" 2>"$tmp/err"
-check "login-bruteforce from a private proxy: medium, not high" grep -q "MEDIUM   web.login-bruteforce src.net=172.17.0.1" "$tmp/out"
-
-# --- access lines through syslog inside a shared syslog file: read by the
-# web parsers; other programmes' lines stay ignored, none is skipped
-"$BW" parse --strict --tz UTC --year 2026 testdata/web/syslog-shared.log >"$tmp/out" 2>"$tmp/err"
-check "syslog-shared: --strict passes (haproxy and cron ignored, not skipped)" [ $? = 0 ]
-check "syslog-shared: both nginx lines are web events" [ "$(grep -c '"event.category":"web"' "$tmp/out")" = 2 ]
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
