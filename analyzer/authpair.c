@@ -32,6 +32,7 @@ struct ap_held {
 
 struct ap_recent {
 	int64_t ts;
+	int64_t hw;                /* newest ts of the ring up to this one */
 	uint64_t uh;               /* hash of the user name; 0 = empty */
 	int used;
 	uint8_t ulen, wlen;
@@ -45,6 +46,7 @@ struct bw_authpair {
 	uint32_t n, nspare;
 	struct ap_recent rec[AP_RECENT];
 	uint32_t rnext;              /* next ring position to write */
+	int64_t rhw;                 /* newest ts remembered */
 	struct bw_authpair_stats st;
 };
 
@@ -214,6 +216,9 @@ static void remember(struct bw_authpair *ap, const bw_event *ev)
 	struct ap_recent *r = &ap->rec[ap->rnext];
 	ap->rnext = (ap->rnext + 1) % AP_RECENT;
 	r->ts = ev->ts_ms;
+	if (ap->rhw < ev->ts_ms || !ap->rhw)
+		ap->rhw = ev->ts_ms;
+	r->hw = ap->rhw;
 	bw_str w = who(ev);
 	r->uh = name_hash(w);
 	r->used = 0;
@@ -224,9 +229,10 @@ static void remember(struct bw_authpair *ap, const bw_event *ev)
 }
 
 /* The unused 4625 a 4776 arriving after it belongs to, the oldest:
- * the ring is walked from the newest back to the first record more than
- * the pairing time older (records come in merged time order), so a DC
- * log of 4776s alone costs a look or two each. */
+ * the ring is walked from the newest back to the first record whose
+ * high-water time (the newest before it, as records may come out of
+ * order on a pipe of two logs) is more than the pairing time older, so
+ * a DC log of 4776s alone costs a look or two each. */
 static struct ap_recent *recent_match(struct bw_authpair *ap,
 				      const bw_event *ev)
 {
@@ -235,7 +241,7 @@ static struct ap_recent *recent_match(struct bw_authpair *ap,
 	struct ap_recent *found = NULL;
 	for (uint32_t k = 1; k <= AP_RECENT; k++) {
 		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
-		if (!r->uh || r->ts + BW_AUTHPAIR_MS < ev->ts_ms)
+		if (!r->uh || r->hw + BW_AUTHPAIR_MS < ev->ts_ms)
 			break;
 		if (r->uh == uh && !r->used &&
 		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&

@@ -453,12 +453,19 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 				rc = rc2;
 				reason = r2;
 				p->fallback += rc2 == BW_PARSE_OK;
+			} else if (rc == BW_PARSE_NOT_MINE && reason) {
+				/* disowned to another format (an access line
+				 * through syslog) that finds it broken or does
+				 * not know it: a broken line, skipped */
+				rc = BW_PARSE_MALFORMED;
+				reason = r2 ? r2 : "malformed: another format's "
+						   "line by its content, read by none";
 			}
 		}
-		/* disowned with a reason: a line well formed in the input's
-		 * format whose message is another format's (an access line
-		 * through syslog); no other parser read it, so it is ignored
-		 * for that reason, as the input's parser would have */
+		/* disowned with a reason under --format (no fallback): a line
+		 * well formed in the input's format whose message is another
+		 * format's (an access line through syslog), ignored for that
+		 * reason as the input's parser would have */
 		if (rc == BW_PARSE_NOT_MINE && reason)
 			rc = BW_PARSE_IGNORED;
 		switch (rc) {

@@ -158,58 +158,23 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Is a message an access line ("203.0.113.7 - - [27/Nov/2026:13:04:01
- * +0100] \"GET ...", or with a vhost[:port] before the client), as nginx
- * and Apache send them through syslog, perhaps folded by rsyslog into
- * "message repeated N times: [ ... ]"? It must begin like one: text
- * another programme logs from its clients (an FTP user name, an SMTP
- * HELO) holding such a line further in is not one. */
+/* Does a web server's message hold an access line: NCSA's time,
+ * " [27/Nov/2026:13:04:01 +0100] \"" (haproxy's ".123]" is not)? Only
+ * asked of web servers' tags (bw_web_server_tag): what the client part
+ * before it holds (lists, names, "unix:", a user with a space) is the
+ * web parser's to read. */
 static int access_line(const char *m, size_t n)
 {
-	static const char rep[] = "message repeated ";
 	const char *end = m + n;
-	if (n > sizeof(rep) && memcmp(m, rep, sizeof(rep) - 1) == 0) {
-		const char *o = memchr(m, '[', n);
-		if (!o || end - o < 2 || o[1] != ' ')
-			return 0;
-		m = o + 2;
-		n = (size_t)(end - m);
-	}
-	/* the NCSA time: " [27/Nov/2026:13:04:01 +0100] \"" */
-	const char *b = m;
-	for (;; b++) {
-		if (!(b = memchr(b, '[', (size_t)(end - b))))
-			return 0;
+	for (const char *b = m; (b = memchr(b, '[', (size_t)(end - b)));) {
 		if (b > m && b[-1] == ' ' && end - b >= 30 && is_digit(b[1]) &&
 		    b[3] == '/' && b[7] == '/' && b[12] == ':' && b[15] == ':' &&
 		    b[18] == ':' && b[21] == ' ' && (b[22] == '+' || b[22] == '-') &&
 		    b[27] == ']' && b[28] == ' ' && b[29] == '"')
-			break;
+			return 1;
+		b++;
 	}
-	/* before it: client ident user, or vhost[:port] client ident user */
-	bw_str tok[5];
-	int nt = 0;
-	for (const char *p = m; p < b - 1;) {
-		const char *q = memchr(p, ' ', (size_t)(b - 1 - p));
-		if (!q)
-			q = b - 1;
-		if (q == p || nt == 5)
-			return 0;
-		tok[nt++] = bw_str_make(p, (size_t)(q - p));
-		p = q + 1;
-	}
-	bw_ip ip;
-	if (nt == 3)
-		return bw_ip_parse(tok[0].p, tok[0].n, &ip);
-	if (nt != 4 || !bw_ip_parse(tok[1].p, tok[1].n, &ip))
-		return 0;
-	for (size_t i = 0; i < tok[0].n; i++) {
-		char c = tok[0].p[i];
-		if (!(is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-		      c == '.' || c == '-' || c == '_' || c == ':'))
-			return 0;
-	}
-	return 1;
+	return 0;
 }
 
 /* Fraction ".ddd..." at c: @return milliseconds (0 when absent). */
@@ -543,7 +508,8 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 					  st->rep_n, ev);
 	}
 	enum bw_parse_rc rc = bw_syslog_dispatch(ctx, prog, msg, mn, ev);
-	if (rc == BW_PARSE_IGNORED && access_line(msg, mn)) {
+	if (rc == BW_PARSE_IGNORED && bw_web_server_tag(prog.p, prog.n) &&
+	    access_line(msg, mn)) {
 		/* nginx or Apache sending access lines through syslog: the
 		 * web parsers read the whole line (the pipeline tries them
 		 * on a line the input's parser disowns) */

@@ -355,3 +355,23 @@ const char *bw_ip_list_elem(const char *p, const char *end, int ports,
 	*ok = ae > as && bw_ip_parse(as, (size_t)(ae - as), ip);
 	return e;
 }
+
+int bw_web_server_tag(const char *p, size_t n)
+{
+	static const char *const names[] = {
+		"nginx", "apache", "httpd", "lighttpd", "haproxy", "openresty",
+		"tengine", "caddy", "access",
+	};
+	char low[64];
+	if (!p || !n || n > sizeof(low))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20 : p[i]);
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t m = strlen(names[k]);
+		for (size_t i = 0; i + m <= n; i++)
+			if (memcmp(low + i, names[k], m) == 0)
+				return 1;
+	}
+	return 0;
+}

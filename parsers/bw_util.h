@@ -93,6 +93,13 @@ static inline int bw_parse_fixed(const char *p, size_t digits)
  * address. Never reads past p + n. */
 int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
 
+/* Is a syslog tag (programme name) a web server's, whose messages may be
+ * access lines: it names nginx, apache, httpd, lighttpd, haproxy,
+ * openresty, tengine, caddy or "access" (nginx's tag=portal_access)?
+ * Other programmes log text their clients chose (user names, HELOs):
+ * such text is never read as a request. */
+int bw_web_server_tag(const char *p, size_t n);
+
 /* Scan a dotted-quad IPv4 address at the start of p[0..n) (what follows
  * it is not looked at). @return its length, with the address in *ip, or
  * 0 when there is none (*ip untouched). */

@@ -12,7 +12,9 @@
  * seen is reported as the event's format. A syslog header in front
  * (nginx `access_log syslog:`, Apache piped to logger, then rsyslog's
  * file) is skipped and its HOST kept as the logging host: read as part
- * of the line it would make "Nov" the virtual host. Never allocates; unescapes
+ * of the line it would make "Nov" the virtual host. Only a web server's
+ * tag (bw_web_server_tag) is read: other programmes' messages hold text
+ * their clients chose. Never allocates; unescapes
  * Apache's \" and nginx's \xHH in place, so views stay inside the line.
  */
 #include "parser.h"
@@ -155,7 +157,8 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
  *
  * The stamp is only recognised: the access line's own [time] is the
  * event's. @return the header's length (0: none) and its HOST. */
-static size_t syslog_prefix(const char *l, size_t n, bw_str *host)
+static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
+			    bw_str *tag)
 {
 	/* most lines start with an address: out on one look */
 	if (n < 20 || !(l[0] == '<' || (l[3] == ' ' && l[9] == ':') ||
@@ -205,6 +208,7 @@ static size_t syslog_prefix(const char *l, size_t n, bw_str *host)
 		i++;
 	if (i == t || i >= n)
 		return 0;
+	*tag = bw_str_make(l + t, i - t);
 	if (l[i] == '[') {
 		size_t d = ++i;
 		while (i < n && is_digit(l[i]))
@@ -259,8 +263,14 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	sc->variant = V_COMMON;
 	sc->syslog_host = BW_STR_NULL;
 	sc->repeat = 0;
-	size_t hdr = syslog_prefix(line, n, &sc->syslog_host);
-	int behind_hdr = hdr != 0;
+	bw_str tag = BW_STR_NULL;
+	size_t hdr = syslog_prefix(line, n, &sc->syslog_host, &tag);
+	if (hdr && !bw_web_server_tag(tag.p, tag.n)) {
+		/* another programme's message: text its clients chose (an
+		 * sshd or FTP user name) is never a request */
+		sc->reason = "a syslog message of a programme other than a web server";
+		return 0;
+	}
 	if (hdr) {
 		line += hdr;
 		n -= hdr;
@@ -354,12 +364,6 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 		ng++;
 		p = t < cend ? t + 1 : cend;
 		gstart = p;
-	}
-	if (behind_hdr && ng > 2) {
-		/* a syslog message is another programme's text: only the
-		 * shape nginx and Apache send is an access line */
-		sc->reason = "more than a vhost and a client behind a syslog header";
-		return 0;
 	}
 	if (ng >= 2 && !looks_like_ip_list(groups[0])) {
 		sc->vhost = groups[0];

@@ -190,6 +190,21 @@ static void test_other_attempt_keeps_order(void)
 	bw_authpair_free(ap);
 }
 
+/* Two servers' logs on one pipe arrive out of time order: an older 4625
+ * of another account after alice's does not hide alice's from her
+ * 4776. */
+static void test_out_of_order_ring(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4625", "alice", "10.1.1.7", "WKS-7", 10000));
+	feed(ap, win("4625", "bob", "10.1.1.9", "WKS-9", 5000));
+	feed(ap, win("4776", "alice", NULL, "WKS-7", 10300));
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4625:alice@10000 4625:bob@5000");
+	CHECK_EQ_INT((int)merged(ap), 1);
+	bw_authpair_free(ap);
+}
+
 /* At the cap the oldest held 4776 goes on, counted; nothing is lost. */
 static void test_cap(void)
 {
@@ -237,6 +252,7 @@ static const struct bw_test tests[] = {
 	{ "burst_one_with_one", test_burst_one_with_one },
 	{ "order_kept", test_order_kept },
 	{ "other_attempt_keeps_order", test_other_attempt_keeps_order },
+	{ "out_of_order_ring", test_out_of_order_ring },
 	{ "cap", test_cap },
 	{ "others_untouched", test_others_untouched },
 	{ NULL, NULL },

@@ -552,6 +552,34 @@ echo 'date=2026-11-27 time=15:20:40 devname="FGT-COURT" devid="FG100FTK19000001"
 "$BW" scan --fail-on none "$tmp/dcfs.json" "$tmp/fgt.log" >"$tmp/out" 2>"$tmp/err"
 check "authpair: pairs by identity (a login after the 4776 failures alerts)" grep -q "auth.success-after-failures-user user=alice" "$tmp/out"
 
+# --- access lines through syslog, every client form nginx and Apache
+# write (lists, names, unix:, '-', a user with a space, vhosts), among
+# sshd lines: all read; sshd and vsftpd text shaped like one never is,
+# whichever parser reads the stream
+"$BW" parse --tz UTC --year 2026 testdata/web/syslog-clients.log >"$tmp/out" 2>"$tmp/err"
+check "syslog-clients: the 17 access lines are web events" [ "$(grep -c '"event.category":"web"' "$tmp/out")" = 17 ]
+{
+	for i in 1 2 3 4 5 6; do echo "203.0.113.$i - - [27/Nov/2026:13:03:5$i +0000] \"GET /ok$i HTTP/1.1\" 200 12 \"-\" \"curl/8\""; done
+	echo 'Nov 27 13:04:01 web1 sshd[4242]: Invalid user - [27/Nov/2026:13:04:01 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 0 from 192.0.2.44 port 4242'
+	echo 'Nov 27 13:04:04 web1 vsftpd[77]: [x, 192.0.2.44 - - [27/Nov/2026:13:04:04 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 0 "-" "x"] FAIL LOGIN: Client "::ffff:192.0.2.44"'
+	echo 'Nov 27 13:04:05 web1 vsftpd[1234]: [ID 192.0.2.44,]192.0.2.44 - - [27/Nov/2026:13:04:05 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 1 "-" "x] FAIL LOGIN: Client "::ffff:203.0.113.7"'
+} >"$tmp/mixed.log"
+"$BW" scan --fail-on none --tz UTC --year 2026 "$tmp/mixed.log" >"$tmp/out" 2>"$tmp/err"
+check "web input: another programme's syslog text is no request" sh -c "! grep -q '192.0.2.44' '$tmp/out'"
+{
+	echo 'Nov 27 13:00:00 ftp1 sshd[4100]: Failed password for root from 198.51.100.9 port 40022 ssh2'
+	echo 'Nov 27 13:00:05 ftp1 vsftpd[1234]: [ID 192.0.2.44,]192.0.2.44 - - [27/Nov/2026:13:00:05 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 1 "-" "x] FAIL LOGIN: Client "::ffff:203.0.113.7"'
+	echo 'Nov 27 13:00:09 ftp1 sshd[4242]: Accepted password for alice from 192.0.2.44 port 4243 ssh2'
+} >"$tmp/ftp2.log"
+"$BW" scan --fail-on none --tz UTC --year 2026 "$tmp/ftp2.log" >"$tmp/out" 2>"$tmp/err"
+check "syslog input: a vsftpd user name is no request" sh -c "! grep -q 'web\.' '$tmp/out'"
+# an access line through syslog that the web parser finds broken is
+# skipped (so --strict stops), not ignored
+{ for i in 1 2 3; do echo "Nov 27 13:03:5$i web1 sshd[99$i]: Accepted publickey for deploy from 10.0.0.$i port 5000$i ssh2: ED25519 SHA256:abc"; done
+  echo 'Nov 27 13:04:11 web1 nginx: 203.0.113.7 - - [27/Nov/2026:13:04:11 +0000] "GET /x HTTP/1.1" 2OO 12 "-" "curl/8"'; } >"$tmp/bad.log"
+"$BW" parse --strict --tz UTC --year 2026 "$tmp/bad.log" >/dev/null 2>"$tmp/err"
+check "syslog: a broken access line fails --strict" [ $? = 2 ]
+
 # --- a signal mid-gzip on a pipe ends the input cleanly ------------------
 bfl 25 | gzip -c >"$tmp/bf.gz"
 half=$(( $(wc -c <"$tmp/bf.gz") / 2 ))
