@@ -508,8 +508,8 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 					  st->rep_n, ev);
 	}
 	enum bw_parse_rc rc = bw_syslog_dispatch(ctx, prog, msg, mn, ev);
-	if (rc == BW_PARSE_IGNORED && bw_web_server_tag(prog.p, prog.n) &&
-	    access_line(msg, mn)) {
+	if (rc == BW_PARSE_IGNORED && access_line(msg, mn) &&
+	    bw_web_server_tag(prog.p, prog.n)) {
 		/* nginx or Apache sending access lines through syslog: the
 		 * web parsers read the whole line (the pipeline tries them
 		 * on a line the input's parser disowns) */
