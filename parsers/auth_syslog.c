@@ -158,20 +158,27 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Does a web server's message hold an access line: NCSA's time,
- * " [27/Nov/2026:13:04:01 +0100] \"" (haproxy's ".123]" is not)? Only
- * asked of web servers' tags (bw_web_server_tag): what the client part
- * before it holds (lists, names, "unix:", a user with a space) is the
- * web parser's to read. */
+/* Is a web server's message an access line (only asked of web servers'
+ * tags, bw_web_server_tag): NCSA's time, " [27/Nov/2026:13:04:01 +0100]
+ * \"" (haproxy's ".123]" is not), after nothing but what an access line
+ * has before it (bw_clf_lead_ok: not an error line quoting a client's
+ * Referer), perhaps in rsyslog's "message repeated N times: [ ... ]"? */
 static int access_line(const char *m, size_t n)
 {
+	static const char rep[] = "message repeated ";
 	const char *end = m + n;
+	if (n > sizeof(rep) && memcmp(m, rep, sizeof(rep) - 1) == 0) {
+		const char *o = memchr(m, '[', n);
+		if (!o || end - o < 2 || o[1] != ' ')
+			return 0;
+		m = o + 2;
+	}
 	for (const char *b = m; (b = memchr(b, '[', (size_t)(end - b)));) {
 		if (b > m && b[-1] == ' ' && end - b >= 30 && is_digit(b[1]) &&
 		    b[3] == '/' && b[7] == '/' && b[12] == ':' && b[15] == ':' &&
 		    b[18] == ':' && b[21] == ' ' && (b[22] == '+' || b[22] == '-') &&
 		    b[27] == ']' && b[28] == ' ' && b[29] == '"')
-			return 1;
+			return bw_clf_lead_ok(m, (size_t)(b - 1 - m));
 		b++;
 	}
 	return 0;

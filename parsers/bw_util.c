@@ -375,3 +375,20 @@ int bw_web_server_tag(const char *p, size_t n)
 	}
 	return 0;
 }
+
+int bw_clf_lead_ok(const char *p, size_t n)
+{
+	size_t i = 0;
+	if (!n)
+		return 0;
+	if (p[0] == '"') {
+		const char *q = memchr(p + 1, '"', n - 1);
+		if (!q)
+			return 0;
+		i = (size_t)(q - p) + 1;
+	}
+	for (; i < n; i++)
+		if (p[i] == '[' || p[i] == '"')
+			return 0;
+	return 1;
+}

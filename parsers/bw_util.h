@@ -100,6 +100,13 @@ int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
  * such text is never read as a request. */
 int bw_web_server_tag(const char *p, size_t n);
 
+/* The text of an access line before its " [time]" (p, n bytes): an
+ * optional quoted forwarded list, then vhost, client, ident and user
+ * with no '[' or '"'. A web server's error line quoting an access line
+ * a client sent (nginx's referrer: "...", Apache's [core:error] ...)
+ * has them before it. @return 1 when it can be an access line's. */
+int bw_clf_lead_ok(const char *p, size_t n);
+
 /* Scan a dotted-quad IPv4 address at the start of p[0..n) (what follows
  * it is not looked at). @return its length, with the address in *ip, or
  * 0 when there is none (*ip untouched). */

@@ -157,6 +157,43 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
  *
  * The stamp is only recognised: the access line's own [time] is the
  * event's. @return the header's length (0: none) and its HOST. */
+/* TAG[PID]: at l[i]: @return the index after ": ", 0 when not one. */
+static size_t tag_at(const char *l, size_t n, size_t i, bw_str *tag)
+{
+	size_t t = i;
+	while (i < n && (l[i] == '_' || l[i] == '-' || l[i] == '.' ||
+			 l[i] == '/' || is_digit(l[i]) ||
+			 ((l[i] | 0x20) >= 'a' && (l[i] | 0x20) <= 'z')))
+		i++;
+	if (i == t || i >= n)
+		return 0;
+	*tag = bw_str_make(l + t, i - t);
+	if (l[i] == '[') {
+		size_t d = ++i;
+		while (i < n && is_digit(l[i]))
+			i++;
+		if (i == d || i >= n || l[i] != ']')
+			return 0;
+		i++;
+	}
+	if (i + 1 >= n || l[i] != ':' || l[i + 1] != ' ')
+		return 0;
+	return i + 2;
+}
+
+/* The token at l[i] up to a space: @return the index after the space,
+ * 0 when there is none. */
+static size_t token_sp(const char *l, size_t n, size_t i, bw_str *tok)
+{
+	size_t t = i;
+	while (i < n && l[i] != ' ')
+		i++;
+	if (i == t || i >= n)
+		return 0;
+	*tok = bw_str_make(l + t, i - t);
+	return i + 1;
+}
+
 static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
 			    bw_str *tag)
 {
@@ -171,6 +208,31 @@ static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
 		if (i == 1 || i >= n || l[i] != '>')
 			return 0;
 		i++;
+		if (i + 1 < n && l[i] == '1' && l[i + 1] == ' ') {
+			/* RFC 5424: 1 TS HOST APP PROCID MSGID SD MSG */
+			bw_str ts, pid, mid;
+			if (!(i = token_sp(l, n, i + 2, &ts)) ||
+			    !(i = token_sp(l, n, i, host)) ||
+			    !(i = token_sp(l, n, i, tag)) ||
+			    !(i = token_sp(l, n, i, &pid)) ||
+			    !(i = token_sp(l, n, i, &mid)))
+				return 0;
+			if (i < n && l[i] == '-') {
+				i++;
+			} else {
+				while (i < n && l[i] == '[') {
+					const char *q = memchr(l + i, ']', n - i);
+					if (!q)
+						return 0;
+					i = (size_t)(q - l) + 1;
+				}
+			}
+			if (i >= n || l[i] != ' ')
+				return 0;
+			if (host->n == 1 && host->p[0] == '-')
+				*host = BW_STR_NULL;
+			return i + 1;
+		}
 	}
 	const char *s = l + i;
 	size_t left = n - i;
@@ -192,34 +254,15 @@ static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
 	} else {
 		return 0;
 	}
-	/* HOST: one token */
-	size_t h = i;
-	while (i < n && l[i] != ' ')
-		i++;
-	if (i == h || i >= n)
-		return 0;
-	*host = bw_str_make(l + h, i - h);
-	i++;
-	/* TAG[PID]: a programme name, an optional [pid], then ": " */
-	size_t t = i;
-	while (i < n && (l[i] == '_' || l[i] == '-' || l[i] == '.' ||
-			 l[i] == '/' || is_digit(l[i]) ||
-			 ((l[i] | 0x20) >= 'a' && (l[i] | 0x20) <= 'z')))
-		i++;
-	if (i == t || i >= n)
-		return 0;
-	*tag = bw_str_make(l + t, i - t);
-	if (l[i] == '[') {
-		size_t d = ++i;
-		while (i < n && is_digit(l[i]))
-			i++;
-		if (i == d || i >= n || l[i] != ']')
-			return 0;
-		i++;
+	/* no HOST: the tag follows the stamp ("Nov 27 13:04:03 sshd[100]: ") */
+	size_t k = tag_at(l, n, i, tag);
+	if (k) {
+		*host = BW_STR_NULL;
+		return k;
 	}
-	if (i + 1 >= n || l[i] != ':' || l[i + 1] != ' ')
+	if (!(i = token_sp(l, n, i, host)))
 		return 0;
-	return i + 2;
+	return tag_at(l, n, i, tag);
 }
 
 /* rsyslog's reduction of identical messages, "message repeated N
@@ -265,6 +308,11 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	sc->repeat = 0;
 	bw_str tag = BW_STR_NULL;
 	size_t hdr = syslog_prefix(line, n, &sc->syslog_host, &tag);
+	if (!hdr && n && line[0] == '<') {
+		sc->reason = "a syslog header not understood";
+		return 0;
+	}
+	int behind_hdr = hdr != 0;
 	if (hdr && !bw_web_server_tag(tag.p, tag.n)) {
 		/* another programme's message: text its clients chose (an
 		 * sshd or FTP user name) is never a request */
@@ -310,6 +358,11 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	}
 	sc->time.p = br + 1;
 	sc->time.n = 26;
+	if (behind_hdr && !bw_clf_lead_ok(line, (size_t)(br - 1 - line))) {
+		/* a web server's error line quoting what a client sent */
+		sc->reason = "not an access line behind a syslog header";
+		return 0;
+	}
 
 	/* Walk the prefix backwards: user, ident, then the client part. */
 	const char *pe = br - 1; /* the space before '[' */

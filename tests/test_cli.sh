@@ -580,6 +580,29 @@ check "syslog input: a vsftpd user name is no request" sh -c "! grep -q 'web\.' 
 "$BW" parse --strict --tz UTC --year 2026 "$tmp/bad.log" >/dev/null 2>"$tmp/err"
 check "syslog: a broken access line fails --strict" [ $? = 2 ]
 
+# --- a web server's own error lines quote what clients sent (Referer):
+# an access line inside one is no request; RFC 5424 and host-less headers
+# are recognised, so another programme's line behind them is no request
+{
+	echo 'Nov 27 13:04:01 web1 sshd[100]: Accepted password for alice from 198.51.100.9 port 5022 ssh2'
+	echo 'Nov 27 13:04:05 web1 nginx: 2026/11/27 13:04:05 [error] 812#812: *31 open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory), client: 10.9.9.9, server: _, request: "GET /favicon.ico HTTP/1.1", host: "web1", referrer: "http://x/ 203.0.113.66 - - [27/Nov/2026:13:04:05 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 512 "-" "curl/8"'
+	echo 'Nov 27 13:04:06 web1 httpd[2211]: [core:error] [pid 2211] [client 10.9.9.9:5123] AH00126: Invalid URI in request GET /x HTTP/1.1, referer: http://x/ 203.0.113.67 - - [27/Nov/2026:13:04:06 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 512 "-" "curl/8"'
+	echo 'Nov 27 13:04:07 web1 nginx: 2026/11/27 13:04:07 [error] 812#812: *32 open() "/x" failed, client: 10.9.9.9, request: "GET /x HTTP/1.1", referrer: "http://x/ [27/Nov/2026:13:04:05 +0000] "hi"'
+} >"$tmp/errlog.log"
+"$BW" scan --strict --fail-on none --tz UTC --year 2026 "$tmp/errlog.log" >"$tmp/out" 2>"$tmp/err"
+check "syslog: a web server's error line quoting an access line: --strict passes" [ $? = 0 ]
+check "syslog: ... and it is no request" sh -c "! grep -q '203.0.113.6' '$tmp/out'"
+{
+	echo '198.51.100.20 - - [27/Nov/2026:13:04:00 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8"'
+	echo '<38>1 2026-11-27T13:04:02Z web1 sshd 100 - - Invalid user x 203.0.113.66 - - [27/Nov/2026:13:04:02 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 5 "-" "-" from 192.0.2.50 port 4022'
+	echo 'Nov 27 13:04:03 sshd[100]: Invalid user x 203.0.113.66 - - [27/Nov/2026:13:04:02 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 5 "-" "-" from 192.0.2.50 port 4022'
+	echo '<134>1 2026-11-27T13:04:06Z web1 nginx 812 - - 203.0.113.7 - - [27/Nov/2026:13:04:06 +0000] "GET /r5424 HTTP/1.1" 200 12 "-" "curl/8"'
+} >"$tmp/hdrs.log"
+"$BW" scan --fail-on none --tz UTC --year 2026 - <"$tmp/hdrs.log" >"$tmp/out" 2>"$tmp/err"
+check "web input: sshd behind RFC 5424 or host-less headers is no request" sh -c "! grep -q '203.0.113.66' '$tmp/out'"
+"$BW" parse --tz UTC --year 2026 - <"$tmp/hdrs.log" >"$tmp/out" 2>"$tmp/err"
+check "web input: nginx through RFC 5424 is read, host web1" grep -q '"host.name":"web1","http.request.method":"GET","url.path":"/r5424"' "$tmp/out"
+
 # --- a signal mid-gzip on a pipe ends the input cleanly ------------------
 bfl 25 | gzip -c >"$tmp/bf.gz"
 half=$(( $(wc -c <"$tmp/bf.gz") / 2 ))
