@@ -387,8 +387,15 @@ int bw_clf_lead_ok(const char *p, size_t n)
 			return 0;
 		i = (size_t)(q - p) + 1;
 	}
-	for (; i < n; i++)
-		if (p[i] == '[' || p[i] == '"')
+	/* a '[' opening a word ("[error]", "[pid 1234]", "[Fri"), a quote
+	 * not escaped as Apache writes one in %u (\"); memchr: this runs
+	 * on every access line */
+	const char *end = p + n;
+	for (const char *q = p + i; (q = memchr(q, '[', (size_t)(end - q))); q++)
+		if (q == p || q[-1] == ' ')
+			return 0;
+	for (const char *q = p + i; (q = memchr(q, '"', (size_t)(end - q))); q++)
+		if (q == p || q[-1] != '\\')
 			return 0;
 	return 1;
 }

@@ -102,7 +102,7 @@ int bw_web_server_tag(const char *p, size_t n);
 
 /* The text of an access line before its " [time]" (p, n bytes): an
  * optional quoted forwarded list, then vhost, client, ident and user
- * with no '[' or '"'. A web server's error line quoting an access line
+ * with no word opening with '[' and no unescaped '"'. A web server's error line quoting an access line
  * a client sent (nginx's referrer: "...", Apache's [core:error] ...)
  * has them before it. @return 1 when it can be an access line's. */
 int bw_clf_lead_ok(const char *p, size_t n);

@@ -358,9 +358,11 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	}
 	sc->time.p = br + 1;
 	sc->time.n = 26;
-	if (behind_hdr && !bw_clf_lead_ok(line, (size_t)(br - 1 - line))) {
-		/* a web server's error line quoting what a client sent */
-		sc->reason = "not an access line behind a syslog header";
+	if (!bw_clf_lead_ok(line, (size_t)(br - 1 - line))) {
+		/* a web server's error line (or an FTP log) quoting what a
+		 * client sent: '[' or '"' before the time */
+		sc->reason = behind_hdr ? "not an access line behind a syslog header" :
+					  "a '[' word or a quote before the [time] field";
 		return 0;
 	}
 

@@ -603,6 +603,27 @@ check "web input: sshd behind RFC 5424 or host-less headers is no request" sh -c
 "$BW" parse --tz UTC --year 2026 - <"$tmp/hdrs.log" >"$tmp/out" 2>"$tmp/err"
 check "web input: nginx through RFC 5424 is read, host web1" grep -q '"host.name":"web1","http.request.method":"GET","url.path":"/r5424"' "$tmp/out"
 
+# --- no syslog header: nginx's and Apache's error logs and vsftpd's log
+# quote what clients sent; in a concatenation with an access log (the web
+# parser reads it all) such a line is no request. A user name with a '['
+# inside it or an escaped quote (Apache's \") is still an access line.
+{
+	echo '==> /var/log/nginx/access.log <=='
+	for i in 1 2 3; do echo "198.51.100.$i - - [27/Nov/2026:13:03:5$i +0000] \"GET /ok$i HTTP/1.1\" 200 12 \"-\" \"curl/8\""; done
+	echo '198.51.100.9 - x[y [27/Nov/2026:13:03:58 +0000] "GET /bracket-user HTTP/1.1" 401 12 "-" "curl/8"'
+	echo '198.51.100.9 - a\"b [27/Nov/2026:13:03:59 +0000] "GET /quote-user HTTP/1.1" 401 12 "-" "curl/8"'
+	echo '==> /var/log/nginx/error.log <=='
+	echo '2026/11/27 13:04:05 [error] 812#812: *31 open() "/usr/share/nginx/html/favicon.ico" failed (2: No such file or directory), client: 10.9.9.9, server: _, request: "GET /favicon.ico HTTP/1.1", host: "web1", referrer: "http://x/ 203.0.113.66 - - [27/Nov/2026:13:04:05 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 512 "-" "curl/8"'
+	echo '==> /var/log/apache2/error.log <=='
+	echo '[Fri Nov 27 13:04:06.123456 2026] [core:error] [pid 2211:tid 1] [client 10.9.9.9:5123] AH00126: Invalid URI in request GET /x HTTP/1.1, referer: http://x/ 203.0.113.67 - - [27/Nov/2026:13:04:06 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 512 "-" "curl/8"'
+	echo '==> /var/log/vsftpd.log <=='
+	echo 'Fri Nov 27 13:04:07 2026 [pid 1234] [x 203.0.113.68 - - [27/Nov/2026:13:04:07 +0000] "GET /cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh HTTP/1.1" 200 5 ] FAIL LOGIN: Client "::ffff:192.0.2.5"'
+} >"$tmp/concat.log"
+"$BW" scan --fail-on none --tz UTC --year 2026 - <"$tmp/concat.log" >"$tmp/out" 2>"$tmp/err"
+check "concatenated error logs: a quoted access line is no request" sh -c "! grep -q '203.0.113.6' '$tmp/out'"
+"$BW" parse --tz UTC --year 2026 - <"$tmp/concat.log" >"$tmp/out" 2>"$tmp/err"
+check "concatenated error logs: the 5 access lines are read, users with [ and \\\" too" [ "$(grep -c '"event.category":"web"' "$tmp/out")" = 5 ]
+
 # --- a signal mid-gzip on a pipe ends the input cleanly ------------------
 bfl 25 | gzip -c >"$tmp/bf.gz"
 half=$(( $(wc -c <"$tmp/bf.gz") / 2 ))
