@@ -3047,15 +3047,11 @@ static int forwarded_each(const bw_event *ev,
 			  int (*fn)(const bw_ip *ip, const void *arg),
 			  const void *arg)
 {
-	const char *p = ev->forwarded_for.p, *end = p + ev->forwarded_for.n;
-	while (p && p < end) {
-		while (p < end && (*p == ' ' || *p == ','))
-			p++;
-		if (p == end)
-			break;
-		bw_ip ip;
-		int ok;
-		p = bw_ip_list_elem(p, end, 1, &ip, &ok);
+	const char *p = ev->forwarded_for.p;
+	const char *end = p ? p + ev->forwarded_for.n : NULL;
+	bw_ip ip;
+	int ok;
+	while ((p = bw_ip_list_elem(p, end, 1, &ip, &ok))) {
 		if (ok && !fn(&ip, arg))
 			return 0;
 	}

@@ -324,12 +324,17 @@ int bw_path_is_normal(const char *p, size_t n)
 	return 1;
 }
 
-/* The element of a forwarded list at p (separators, commas and/or
- * spaces, already skipped): *ok and *ip when it is an address; with
- * ports, "a.b.c.d:p" and "[v6]:p" are too. @return the element's end. */
+/* The next element of a forwarded list at p, after the separators
+ * (commas and/or spaces) before it: *ok and *ip when it is an address;
+ * with ports, "a.b.c.d:p" and "[v6]:p" are too. @return the element's
+ * end, NULL when only separators are left. */
 const char *bw_ip_list_elem(const char *p, const char *end, int ports,
 			     bw_ip *ip, int *ok)
 {
+	while (p < end && (*p == ' ' || *p == ','))
+		p++;
+	if (p >= end)
+		return NULL;
 	/* usually a lone IPv4 address: scanning it finds the end too */
 	size_t k = bw_ip_scan_v4(p, (size_t)(end - p), ip);
 	const char *e = p + k;

@@ -111,10 +111,11 @@ int bw_clf_lead_ok(const char *p, size_t n);
  * it is not looked at). @return its length, with the address in *ip, or
  * 0 when there is none (*ip untouched). */
 size_t bw_ip_scan_v4(const char *p, size_t n, bw_ip *ip);
-/* The element of a forwarded list (X-Forwarded-For) at p, separators
- * (commas and/or spaces) already skipped: *ok and *ip when it is an
- * address; with ports, "a.b.c.d:p" and "[v6]:p" are too. @return the
- * element's end. */
+/* The next element of a forwarded list (X-Forwarded-For) at p, after
+ * the separators (commas and/or spaces) before it: *ok and *ip when it
+ * is an address; with ports, "a.b.c.d:p" and "[v6]:p" are too. @return
+ * the element's end, NULL when only separators are left (p may be NULL
+ * only when end is too). */
 const char *bw_ip_list_elem(const char *p, const char *end, int ports,
 			    bw_ip *ip, int *ok);
 

@@ -589,14 +589,9 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 	int elements = 0;
 	for (int l = 0; l < 2; l++) {
 		const char *p = lists[l].p, *end = p ? p + lists[l].n : NULL;
-		while (p && p < end) {
-			while (p < end && (*p == ' ' || *p == ','))
-				p++;
-			if (p == end)
-				break;
-			bw_ip ip;
-			int ok;
-			const char *e = bw_ip_list_elem(p, end, 0, &ip, &ok);
+		bw_ip ip;
+		int ok;
+		while ((p = bw_ip_list_elem(p, end, 0, &ip, &ok))) {
 			elements++;
 			if (ok) {
 				if (!first.family)
@@ -604,7 +599,6 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 				if (!bw_ip_is_private(&ip) && !ev->src_ip.family)
 					ev->src_ip = ip;
 			}
-			p = e;
 		}
 	}
 	if (!ev->src_ip.family && first.family)
@@ -620,14 +614,9 @@ static void set_client(bw_event *ev, bw_str lead, bw_str client)
 static void first_public(bw_str list, bw_ip *ip)
 {
 	const char *p = list.p, *end = p + list.n;
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == ','))
-			p++;
-		if (p == end)
-			break;
-		bw_ip a;
-		int ok;
-		p = bw_ip_list_elem(p, end, 1, &a, &ok);
+	bw_ip a;
+	int ok;
+	while ((p = bw_ip_list_elem(p, end, 1, &a, &ok))) {
 		if (ok && !bw_ip_is_private(&a)) {
 			*ip = a;
 			return;
