@@ -96,26 +96,13 @@ enum bw_parse_rc bw_syslog_dispatch(struct bw_parse_ctx *ctx, bw_str program,
 				    char *msg, size_t n, bw_event *ev)
 {
 	/* rsyslog's reduction: the inner text is a normal message. */
-	static const char rep[] = "message repeated ";
-	if (n > sizeof(rep) && memcmp(msg, rep, sizeof(rep) - 1) == 0) {
-		struct bw_cur c = bw_cur_make(msg + sizeof(rep) - 1,
-					      n - (sizeof(rep) - 1));
-		uint64_t times;
-		if (bw_cur_uint(&c, &times) && BW_LIT(&c, " times: [")) {
-			const char *inner = c.p;
-			const char *e = c.end;
-			while (e > inner && (e[-1] == ' ' || e[-1] == '\r'))
-				e--;
-			if (e > inner && e[-1] == ']')
-				e--;
-			while (e > inner && e[-1] == ' ')
-				e--;
-			uint64_t r = (times ? times : 1) *
-				     (uint64_t)(ev->repeat ? ev->repeat : 1);
-			ev->repeat = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
-			msg += inner - msg; /* same buffer, writable */
-			n = (size_t)(e - inner);
-		}
+	uint64_t times;
+	bw_str folded;
+	if (bw_syslog_repeated(msg, n, &times, &folded)) {
+		uint64_t r = times * (uint64_t)(ev->repeat ? ev->repeat : 1);
+		ev->repeat = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+		msg += folded.p - msg; /* same buffer, writable */
+		n = folded.n;
 	} else if (n >= 22 && memcmp(msg, "last message repeated ", 22) == 0) {
 		ctx->reason = "BSD 'last message repeated': the message is not logged";
 		return BW_PARSE_IGNORED;
@@ -165,14 +152,15 @@ static int is_digit(char c)
  * Referer), perhaps in rsyslog's "message repeated N times: [ ... ]"? */
 static int access_line(const char *m, size_t n)
 {
-	static const char rep[] = "message repeated ";
-	const char *end = m + n;
-	if (n > sizeof(rep) && memcmp(m, rep, sizeof(rep) - 1) == 0) {
-		const char *o = memchr(m, '[', n);
-		if (!o || end - o < 2 || o[1] != ' ')
-			return 0;
-		m = o + 2;
+	uint64_t times;
+	bw_str inner;
+	if (bw_syslog_repeated(m, n, &times, &inner)) {
+		m = inner.p;
+		n = inner.n;
+		while (n && *m == ' ')
+			m++, n--;
 	}
+	const char *end = m + n;
 	for (const char *b = m; (b = memchr(b, '[', (size_t)(end - b)));) {
 		if (b > m && b[-1] == ' ' && end - b >= 30 && is_digit(b[1]) &&
 		    b[3] == '/' && b[7] == '/' && b[12] == ':' && b[15] == ':' &&

@@ -404,3 +404,30 @@ int bw_clf_lead_ok(const char *p, size_t n)
 			return 0;
 	return 1;
 }
+
+int bw_syslog_repeated(const char *m, size_t n, uint64_t *times, bw_str *inner)
+{
+	static const char rep[] = "message repeated ";
+	static const char mid[] = " times: [";
+	size_t i = sizeof(rep) - 1;
+	if (n <= i || memcmp(m, rep, i) != 0)
+		return 0;
+	uint64_t v;
+	size_t k = bw_parse_u64(m + i, m + n, &v);
+	if (!k)
+		return 0;
+	i += k;
+	if (n - i < sizeof(mid) - 1 || memcmp(m + i, mid, sizeof(mid) - 1) != 0)
+		return 0;
+	i += sizeof(mid) - 1;
+	const char *b = m + i, *e = m + n;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\r'))
+		e--;
+	if (e > b && e[-1] == ']')
+		e--;
+	while (e > b && e[-1] == ' ')
+		e--;
+	*times = v ? v : 1;
+	*inner = bw_str_make(b, (size_t)(e - b));
+	return 1;
+}

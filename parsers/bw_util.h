@@ -93,6 +93,12 @@ static inline int bw_parse_fixed(const char *p, size_t digits)
  * address. Never reads past p + n. */
 int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
 
+/* rsyslog's reduction of identical lines, "message repeated N times:
+ * [ <message>]" at m: @return 1 with N in *times (0 read as 1) and the
+ * message in *inner (from just after '[', trailing spaces, CR and the
+ * closing ']' trimmed); 0 when m is not one. */
+int bw_syslog_repeated(const char *m, size_t n, uint64_t *times, bw_str *inner);
+
 /* Is a syslog tag (programme name) a web server's, whose messages may be
  * access lines: it names nginx, apache, httpd, lighttpd, haproxy,
  * openresty, tengine, caddy or "access" (nginx's tag=portal_access)?

@@ -265,30 +265,6 @@ static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
 	return tag_at(l, n, i, tag);
 }
 
-/* rsyslog's reduction of identical messages, "message repeated N
- * times: [ <message>]". @return the length of the part before the
- * message (0: not one), N in *times. */
-static size_t repeated(const char *l, size_t n, uint32_t *times)
-{
-	static const char rep[] = "message repeated ";
-	static const char mid[] = " times: [";
-	size_t i = sizeof(rep) - 1;
-	if (n <= i || memcmp(l, rep, i) != 0)
-		return 0;
-	uint64_t v;
-	size_t k = bw_parse_u64(l + i, l + n, &v);
-	if (!k)
-		return 0;
-	i += k;
-	if (n - i < sizeof(mid) - 1 || memcmp(l + i, mid, sizeof(mid) - 1) != 0)
-		return 0;
-	i += sizeof(mid) - 1;
-	while (i < n && l[i] == ' ')
-		i++;
-	*times = v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-	return i;
-}
-
 static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 {
 	const char *end = line + n;
@@ -322,17 +298,15 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	if (hdr) {
 		line += hdr;
 		n -= hdr;
-		hdr = repeated(line, n, &sc->repeat);
-		if (hdr) {
+		uint64_t times;
+		bw_str inner;
+		if (bw_syslog_repeated(line, n, &times, &inner)) {
 			/* the access line between "[ " and the closing "]" */
-			line += hdr;
-			n -= hdr;
-			while (n && (line[n - 1] == ' ' || line[n - 1] == '\r'))
-				n--;
-			if (n && line[n - 1] == ']')
-				n--;
-			while (n && line[n - 1] == ' ')
-				n--;
+			sc->repeat = times > UINT32_MAX ? UINT32_MAX : (uint32_t)times;
+			line = inner.p;
+			n = inner.n;
+			while (n && *line == ' ')
+				line++, n--;
 		}
 		end = line + n;
 		p = line;
