@@ -28,6 +28,13 @@
  * the stamps are hostile and the duration is left absent, so consumers
  * can scale it to ns without overflow. */
 #define MAX_DURATION_MS ((int64_t)100 * 366 * 86400 * 1000)
+/* An open session is reported (a session_status event) each hour of its
+ * age, and when a statistics line shows another whole GiB out. Reports
+ * follow the VPN logs' own clock (newest_ms), at most one scan of the
+ * open sessions per minute of it. */
+#define STATUS_EVERY_MS ((int64_t)3600 * 1000)
+#define STATUS_SCAN_MS ((int64_t)60 * 1000)
+#define GIB ((int64_t)1 << 30)
 
 static int64_t span(int64_t from, int64_t to)
 {
@@ -50,6 +57,8 @@ struct sess {
 	uint16_t src_port;
 	int64_t start_ms, last_ms;
 	int64_t bytes_out, bytes_in; /* latest status snapshot, or absent */
+	int64_t next_age_ms;         /* age of the next hourly status report */
+	int64_t reported_gib;        /* whole GiB out in the last report */
 	uint32_t input_id;
 	uint64_t line_no, offset;    /* provenance of the opening event */
 	uint8_t started;             /* a start/assign/snapshot was seen; a
@@ -72,6 +81,8 @@ struct bw_sessions {
 	uint64_t seed;
 	struct lru live, pending;
 	int64_t newest_ms;       /* newest VPN event seen (INT64_MIN: none) */
+	int64_t next_due_ms;     /* no status report is due before this */
+	int64_t last_scan_ms;    /* newest_ms at the last scan for reports */
 	struct bw_sessions_stats st;
 };
 
@@ -103,6 +114,15 @@ static uint64_t hash_bytes(uint64_t seed, const char *p, size_t n)
 	return mix(h ^ w ^ ((uint64_t)n << 56));
 }
 
+/* Note when e's next hourly report falls due. */
+static void due_at(struct bw_sessions *s, const struct sess *e)
+{
+	int64_t t = e->start_ms > INT64_MAX - e->next_age_ms ?
+			    INT64_MAX : e->start_ms + e->next_age_ms;
+	if (t < s->next_due_ms)
+		s->next_due_ms = t;
+}
+
 static uint64_t random_seed(void)
 {
 	uint64_t s = 0;
@@ -131,6 +151,8 @@ struct bw_sessions *bw_sessions_new(size_t cap)
 	s->pending_cap = cap / 4 ? cap / 4 : 1;
 	s->seed = random_seed();
 	s->newest_ms = INT64_MIN;
+	s->next_due_ms = INT64_MAX;
+	s->last_scan_ms = INT64_MIN;
 	return s;
 }
 
@@ -383,11 +405,14 @@ static struct sess *sess_create(struct bw_sessions *s, const char *k, size_t n,
 	e->line_no = ev->line_no;
 	e->offset = ev->offset;
 	e->started = (uint8_t)started;
+	e->next_age_ms = STATUS_EVERY_MS;
 	*slot = e;
 	list_push_head(list_of(s, e), e);
 	s->count++;
-	if (started)
+	if (started) {
 		s->st.opened++;
+		due_at(s, e);
+	}
 	return e;
 }
 
@@ -455,6 +480,9 @@ static void context_event(struct bw_sessions *s, const bw_event *ev)
 	}
 }
 
+static void open_event(const struct bw_sessions *s, const struct sess *e,
+		       bw_event *out, int64_t ts, enum bw_kind kind);
+
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		      bw_session_emit_fn emit, void *arg)
 {
@@ -494,11 +522,15 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 			e->input_id = ev->input_id;
 			e->line_no = ev->line_no;
 			e->offset = ev->offset;
+			e->next_age_ms = STATUS_EVERY_MS;
 			s->st.opened++;
 			promote(s, e);
+			due_at(s, e);
 		} else {
-			if (start < e->start_ms)
+			if (start < e->start_ms) {
 				e->start_ms = start;
+				due_at(s, e);
+			}
 			touch(s, e);
 		}
 		absorb(e, ev);
@@ -507,6 +539,28 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 				e->bytes_out = ev->bytes_out;
 			if (ev->bytes_in != BW_NUM_ABSENT)
 				e->bytes_in = ev->bytes_in;
+			if (e->bytes_out > 0 && e->bytes_out / GIB > e->reported_gib) {
+				/* another whole GiB out: reported now, citing
+				 * the statistics line and the opening one */
+				e->reported_gib = e->bytes_out / GIB;
+				/* and counts as this hour's report */
+				int64_t age = span(e->start_ms, ev->ts_ms);
+				if (age != BW_NUM_ABSENT && age >= e->next_age_ms)
+					e->next_age_ms = (age / STATUS_EVERY_MS + 1) *
+							 STATUS_EVERY_MS;
+				bw_event out;
+				open_event(s, e, &out, ev->ts_ms, BW_KIND_SESSION_STATUS);
+				if (e->line_no && (e->input_id != ev->input_id ||
+						   e->line_no != ev->line_no)) {
+					out.start_input = e->input_id;
+					out.start_line = e->line_no;
+				}
+				out.input_id = ev->input_id;
+				out.line_no = ev->line_no;
+				out.offset = ev->offset;
+				s->st.reported++;
+				emit(arg, &out);
+			}
 			return 1;
 		}
 		return 0;
@@ -546,6 +600,64 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 	return 1;
 }
 
+/* The event that reports open session e at ts: a session_status (a
+ * report while it is up) or a session_end flagged BW_EF_SESSION_OPEN
+ * (end of input), with the provenance of the line that opened it. */
+static void open_event(const struct bw_sessions *s, const struct sess *e,
+		       bw_event *out, int64_t ts, enum bw_kind kind)
+{
+	(void)s;
+	bw_event_clear(out);
+	out->ts_ms = ts;
+	out->source = BW_SRC_VPN;
+	out->kind = (uint8_t)kind;
+	out->flags = BW_EF_SESSION_OPEN;
+	out->format = e->format;
+	out->user = view(e->user, e->user_n);
+	out->host = view(e->host, e->host_n);
+	out->session_id = view(e->sid, e->sid_n);
+	out->src_ip = e->src_ip;
+	out->src_port = e->src_port;
+	out->assigned_ip = e->assigned_ip;
+	out->duration_ms = span(e->start_ms, ts);
+	out->bytes_out = e->bytes_out;
+	out->bytes_in = e->bytes_in;
+	if (kind == BW_KIND_SESSION_STATUS) {
+		out->action = BW_STR_LIT("session-status");
+		out->reason = BW_STR_LIT("still open");
+	} else {
+		out->action = BW_STR_LIT("session-open");
+		out->reason = BW_STR_LIT("no end seen before end of input");
+	}
+	out->input_id = e->input_id;
+	out->line_no = e->line_no;
+	out->offset = e->offset;
+}
+
+void bw_sessions_tick(struct bw_sessions *s, bw_session_emit_fn emit,
+		      void *arg)
+{
+	if (s->newest_ms == INT64_MIN || s->newest_ms < s->next_due_ms)
+		return;
+	if (s->last_scan_ms != INT64_MIN &&
+	    s->newest_ms - s->last_scan_ms < STATUS_SCAN_MS)
+		return;
+	s->last_scan_ms = s->newest_ms;
+	s->next_due_ms = INT64_MAX;
+	/* least recently active first: the order depends on the log only */
+	for (struct sess *e = s->live.tail; e; e = e->prev) {
+		int64_t age = span(e->start_ms, s->newest_ms);
+		if (age != BW_NUM_ABSENT && age >= e->next_age_ms) {
+			bw_event out;
+			open_event(s, e, &out, s->newest_ms, BW_KIND_SESSION_STATUS);
+			e->next_age_ms = (age / STATUS_EVERY_MS + 1) * STATUS_EVERY_MS;
+			s->st.reported++;
+			emit(arg, &out);
+		}
+		due_at(s, e);
+	}
+}
+
 void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 			void *arg)
 {
@@ -556,28 +668,11 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 	while (s->live.tail) {
 		struct sess *e = s->live.tail;
 		bw_event out;
-		bw_event_clear(&out);
 		/* the VPN logs run until newest_ms without its end: it was
 		 * open at least that long */
-		out.ts_ms = e->last_ms > s->newest_ms ? e->last_ms : s->newest_ms;
-		out.source = BW_SRC_VPN;
-		out.kind = BW_KIND_SESSION_END;
-		out.flags = BW_EF_SESSION_OPEN;
-		out.format = e->format;
-		out.user = view(e->user, e->user_n);
-		out.host = view(e->host, e->host_n);
-		out.session_id = view(e->sid, e->sid_n);
-		out.src_ip = e->src_ip;
-		out.src_port = e->src_port;
-		out.assigned_ip = e->assigned_ip;
-		out.duration_ms = span(e->start_ms, out.ts_ms);
-		out.bytes_out = e->bytes_out;
-		out.bytes_in = e->bytes_in;
-		out.action = BW_STR_LIT("session-open");
-		out.reason = BW_STR_LIT("no end seen before end of input");
-		out.input_id = e->input_id;
-		out.line_no = e->line_no;
-		out.offset = e->offset;
+		open_event(s, e, &out,
+			   e->last_ms > s->newest_ms ? e->last_ms : s->newest_ms,
+			   BW_KIND_SESSION_END);
 		s->st.flushed++;
 		emit(arg, &out);
 		sess_remove(s, e);

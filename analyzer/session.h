@@ -54,7 +54,9 @@ void bw_sessions_free(struct bw_sessions *s);
  *     enriched (user, public and assigned IP, session id, duration, bytes
  *     filled from the session where the end message lacks them);
  *   - a status snapshot (session_end flagged BW_EF_SESSION_OPEN, e.g. an
- *     OpenVPN status-file row): folded into its session's counters.
+ *     OpenVPN status-file row): folded into its session's counters; when
+ *     they show another whole GiB out, a session_status (see
+ *     bw_sessions_tick) is emitted, citing the snapshot's line.
  * @return 0 when ev must be passed on unchanged (everything else, and
  *   session_ends of sessions the table never saw start). */
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
@@ -67,6 +69,19 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
  * table: valid until the next bw_sessions_* call.
  * @return 1 when something was filled. */
 int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev);
+
+/* Report the sessions still open, after each event (bw_vpn_stage does):
+ * a session_status event, flagged BW_EF_SESSION_OPEN, action
+ * "session-status", for each session whose age has passed another whole
+ * hour since its last report, stamped with the newest VPN event, with
+ * duration and bytes so far and the provenance of the line that opened
+ * it. Sessions are looked at no more than once per minute of the VPN
+ * logs' time. (A statistics snapshot that shows another whole GiB out
+ * is reported at once by bw_sessions_event, citing that line.) So a
+ * live run judges a tunnel that is still up without waiting for its
+ * end; the reports follow the logs' own clock, never the wall clock. */
+void bw_sessions_tick(struct bw_sessions *s, bw_session_emit_fn emit,
+		      void *arg);
 
 /* End of input: emit one session_end per session still open, flagged
  * BW_EF_SESSION_OPEN, with ts_ms = the newest VPN event seen (the logs
@@ -91,6 +106,7 @@ struct bw_sessions_stats {
 	                         the table is full (at most a quarter of
 	                         the table holds them) */
 	uint64_t enriched;    /* events given a user or address */
+	uint64_t reported;    /* session_status reports of open sessions */
 	uint64_t active;      /* open now */
 };
 

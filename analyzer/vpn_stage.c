@@ -58,12 +58,14 @@ void bw_vpn_stage_event(struct bw_vpn_stage *st, bw_event *ev,
 		 * holds the address now. */
 		if (ev->kind == BW_KIND_SESSION_END && (ev->flags & BW_EF_SESSION_OPEN))
 			bw_lease_event(st->leases, ev);
-		return;
+	} else {
+		bw_sessions_enrich(st->sessions, ev);
+		bw_lease_event(st->leases, ev);
+		bw_lease_attribute(st->leases, ev);
+		next(arg, ev);
 	}
-	bw_sessions_enrich(st->sessions, ev);
-	bw_lease_event(st->leases, ev);
-	bw_lease_attribute(st->leases, ev);
-	next(arg, ev);
+	/* after the event: a session it ended is not reported open */
+	bw_sessions_tick(st->sessions, on_session, &c);
 }
 
 void bw_vpn_stage_finish(struct bw_vpn_stage *st, bw_vpn_next_fn next, void *arg)

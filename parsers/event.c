@@ -32,6 +32,7 @@ static const char *const source_names[BW_SRC__COUNT] = {
 static const char *const kind_names[BW_KIND__COUNT] = {
 	"none", "request", "login", "logout", "session_start", "session_end",
 	"privilege", "address_assign", "connection", "lockout", "probe", "other",
+	"session_status",
 };
 static const char *const outcome_names[BW_OUTCOME__COUNT] = {
 	"unknown", "success", "failure",

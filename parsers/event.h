@@ -58,6 +58,9 @@ enum bw_kind {
 	BW_KIND_LOCKOUT,        /* an account was locked */
 	BW_KIND_PROBE,          /* protocol noise: no ident, bad kex, TLS junk */
 	BW_KIND_OTHER,
+	BW_KIND_SESSION_STATUS, /* a session still open, as of ts: duration
+	                           and bytes so far (made by the session
+	                           table, never by a parser) */
 	BW_KIND__COUNT
 };
 

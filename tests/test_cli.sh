@@ -513,6 +513,29 @@ check "authpair: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/pa
 exec 8>&-
 wait "$reader"
 
+# --- a live run judges a VPN tunnel that is still up: the session's
+# hourly report past 24 h and a statistics line past 5 GiB alert while
+# the stream stays open, not when it ends (the test holds the write end)
+fgl() { printf 'date=%s time=%s devname="FGT-EDGE" tz="+0000" logid="%s" type="event" subtype="vpn" level="information" vd="root" action="%s" tunneltype="ssl-tunnel" tunnelid=%s remip=%s tunnelip=10.212.134.%s user="%s" group="SSLVPN-Users" %smsg="x"\n' "$1" "$2" "$3" "$4" "$5" "$6" "$5" "$7" "$8"; }
+mkfifo "$tmp/vpnlive"
+"$BW" scan --fail-on none "$tmp/vpnlive" >"$tmp/vpnliveout" 2>"$tmp/vpnliveerr" &
+reader=$!
+exec 8>"$tmp/vpnlive"
+{ fgl 2026-11-26 13:00:00 0101039947 tunnel-up 41 198.51.100.80 omar ''
+  fgl 2026-11-27 13:00:00 0101039947 tunnel-up 42 198.51.100.90 tara ''
+  fgl 2026-11-27 13:20:00 0101039949 tunnel-stats 42 198.51.100.90 tara 'duration=1200 sentbyte=5368709120 rcvdbyte=1 '; } >&8
+sleep 2
+check "live VPN: a tunnel up 24 h alerts while the stream is open" grep -q "vpn.session-open-24h user=omar src.ip=198.51.100.80: .* still open after 24h0m0s" "$tmp/vpnliveout"
+check "live VPN: 5 GiB out on a statistics line alerts while open" grep -q "vpn.session-open-bytes-out user=tara .* after 20m0s has taken 5368709120 bytes out" "$tmp/vpnliveout"
+check "live VPN: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/vpnliveerr'"
+exec 8>&-
+wait "$reader"
+check "live VPN: the end of input still reports the open sessions" grep -q "vpn.session-24h user=omar" "$tmp/vpnliveout"
+{ fgl 2026-11-26 13:00:00 0101039947 tunnel-up 41 198.51.100.80 omar ''
+  fgl 2026-11-27 13:00:00 0101039947 tunnel-up 42 198.51.100.90 tara ''; } >"$tmp/vpnlive.log"
+"$BW" scan --fail-on none --stats "$tmp/vpnlive.log" >/dev/null 2>"$tmp/err"
+check "live VPN: --stats counts the status reports" grep -q "status reports 1\$" "$tmp/err"
+
 # --- web.login-bruteforce behind a proxy or container bridge: the site's
 # own private address is all its users at once, not an internal attacker
 for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do

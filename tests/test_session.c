@@ -337,6 +337,139 @@ static void test_churn(void)
 	bw_sessions_free(s);
 }
 
+static int is_action(const bw_event *ev, const char *a)
+{
+	return ev->action.n == strlen(a) && memcmp(ev->action.p, a, ev->action.n) == 0;
+}
+
+/* A session still up is reported (session_status) each hour of its age,
+ * after the event that reaches the mark, at most one look per minute of
+ * log time; a session that ended is not. */
+static void test_open_reports(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <alice> IP <203.0.113.5> AnyConnect parent session started.", 1000);
+	bw_sessions_tick(s, collect, NULL);
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <bob> IP <198.51.100.9> AnyConnect parent session started.", 1000 + 3599);
+	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(nout, 0); /* alice: 1 s short of an hour */
+	feed(s, &bw_msg_cisco_asa, "%ASA-5-722051: Group <GP> User <bob> IP <198.51.100.9> IPv4 Address <10.10.10.9> IPv6 address <::> assigned to session", 1000 + 3600);
+	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_STATUS);
+	CHECK(out[0].flags & BW_EF_SESSION_OPEN);
+	CHECK(is_action(&out[0], "session-status"));
+	CHECK_EQ_STR(out_user[0], "alice");
+	CHECK_EQ_STR(vt_ip(&out[0].src_ip), "203.0.113.5");
+	CHECK_EQ_INT(out[0].ts_ms, 4600000);
+	CHECK_EQ_INT(out[0].duration_ms, 3600000);
+	CHECK_EQ_INT(out[0].line_no, 1000); /* cites the opening line */
+	/* bob's hour falls at 8199, alice's second at 8200 */
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <carl> IP <198.51.100.10> AnyConnect parent session started.", 8199);
+	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_STR(out_user[1], "bob");
+	CHECK_EQ_INT(out[1].duration_ms, 3600000);
+	/* alice is due at 8200, but the last look was 31 s before */
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <dan> IP <198.51.100.11> AnyConnect parent session started.", 8230);
+	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(nout, 2);
+	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <eve> IP <198.51.100.12> AnyConnect parent session started.", 8259);
+	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(nout, 3);
+	CHECK_EQ_STR(out_user[2], "alice");
+	CHECK_EQ_INT(out[2].duration_ms, 7259000);
+	/* bob's end exactly at his next mark (carl's first): the end, and
+	 * a report of carl only */
+	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = bob, IP = 198.51.100.9, Session disconnected. Session Type: SSL, Duration: 2h:00m:00s, Bytes xmt: 1, Bytes rcv: 1, Reason: User Requested", 11799), 1);
+	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(nout, 5);
+	CHECK_EQ_INT(out[3].kind, BW_KIND_SESSION_END);
+	CHECK_EQ_STR(out_user[3], "bob");
+	CHECK_EQ_INT(out[4].kind, BW_KIND_SESSION_STATUS);
+	CHECK_EQ_STR(out_user[4], "carl");
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.reported, 4);
+	bw_sessions_free(s);
+}
+
+/* A statistics snapshot reports the session at once when it shows
+ * another whole GiB out, citing the snapshot's line and the opening one;
+ * counters that grow within a GiB, or a snapshot that goes back, do not. */
+static void test_gib_reports(void)
+{
+	struct bw_sessions *s = bw_sessions_new(0);
+	vt_open();
+	nout = 0;
+	const struct bw_parser *p = &bw_parser_openvpn_status;
+	const char *rows[] = {
+		"TIME,Fri Jan  5 10:30:00 2024,1704450600",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,1000,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,1073741823,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,1073741824,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,2147483647,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,500,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,6442450944,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int rc = vt_line(p, rows[i]);
+		if (rc == BW_PARSE_OK) {
+			vt_ev.line_no = 10 + i;
+			CHECK_EQ_INT(bw_sessions_event(s, &vt_ev, collect, NULL), 1);
+		}
+		memset(vt_buf, '#', sizeof(vt_buf));
+	}
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_STATUS);
+	CHECK_EQ_INT(out[0].bytes_out, 1073741824);
+	CHECK_EQ_INT(out[0].line_no, 13);   /* the snapshot that showed it */
+	CHECK_EQ_INT(out[0].start_line, 11); /* the one that opened it */
+	CHECK_EQ_INT(out[0].duration_ms, 1800000);
+	CHECK_EQ_INT(out[1].bytes_out, 6442450944LL);
+	CHECK_EQ_INT(out[1].line_no, 16);
+	bw_sessions_free(s);
+}
+
+/* Thousands of sessions opening and ending through a small table over
+ * days of log time, reports interleaved: no bad access (ASan), every
+ * report is of an open session at least an hour old. */
+static void test_report_churn(void)
+{
+	struct bw_sessions *s = bw_sessions_new(32);
+	bw_event ev;
+	char sid[32];
+	uint32_t r = 11;
+	uint64_t reports = 0;
+	for (int i = 0; i < 20000; i++) {
+		r = r * 1103515245u + 12345u;
+		bw_event_clear(&ev);
+		ev.source = BW_SRC_VPN;
+		ev.ts_ms = (int64_t)i * 17000; /* ~4 days in all */
+		ev.host = BW_STR_LIT("h");
+		snprintf(sid, sizeof(sid), "%u", (r >> 8) % 100);
+		ev.session_id = bw_str_make(sid, strlen(sid));
+		ev.kind = (r >> 4) % 4 == 0 ? BW_KIND_SESSION_END : BW_KIND_SESSION_START;
+		nout = 0;
+		bw_sessions_event(s, &ev, collect, NULL);
+		nout = 0;
+		bw_sessions_tick(s, collect, NULL);
+		for (int k = 0; k < nout; k++) {
+			CHECK_EQ_INT(out[k].kind, BW_KIND_SESSION_STATUS);
+			CHECK(out[k].duration_ms >= 3600000);
+			CHECK_EQ_INT(out[k].ts_ms, ev.ts_ms);
+		}
+		reports += (uint64_t)nout;
+	}
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK(reports > 0);
+	CHECK(st.reported >= reports); /* beyond MAX_OUT, not collected */
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -345,6 +478,9 @@ static const struct bw_test tests[] = {
 	{ "context_cannot_evict", test_context_cannot_evict },
 	{ "cap_and_untracked", test_cap_and_untracked },
 	{ "churn", test_churn },
+	{ "open_reports", test_open_reports },
+	{ "gib_reports", test_gib_reports },
+	{ "report_churn", test_report_churn },
 	{ NULL, NULL },
 };
 
