@@ -1,15 +1,16 @@
 /*
- * authpair.c - pairing a DC's failed NTLM check (4776) with the 4625 of
- * the same attempt (authpair.h).
+ * authpair.c - pairing a DC's failed check (4776 NTLM, 4771/4768
+ * Kerberos) with the 4625 of the same attempt (authpair.h).
  *
- * Held 4776s are copies (bw_event_copy into a buffer per slot, kept for
- * reuse) in arrival order; 4625s already passed on are remembered, one
- * small record each, in a ring, so a 4776 logged after its 4625 is found
- * as well. Both lists are searched linearly: they hold the attempts of
- * the last two seconds, at most BW_AUTHPAIR_HELD and AP_RECENT of them,
- * and only Windows failures search them. Other events look at the held
- * list only while it is not empty, to let the held failures of their
- * account go first.
+ * Held records are copies (bw_event_copy into a buffer per slot, kept
+ * for reuse) in arrival order: checks waiting for their 4625, and
+ * addressless 4625s waiting for their 4771. 4625s already passed on are
+ * remembered, one small record each, in a ring, so a check logged after
+ * its 4625 is found as well. Both lists are searched linearly: they hold
+ * the attempts of the last two seconds, at most BW_AUTHPAIR_HELD and
+ * AP_RECENT of them, and only Windows failures search them. Other events
+ * look at the held list only while it is not empty, to let the held
+ * failures of their account go first.
  */
 #include "authpair.h"
 
@@ -20,10 +21,20 @@
 #define AP_RECENT 2048u        /* 4625s remembered (a ring) */
 #define AP_NAME_MAX 64u        /* longer names or workstations never pair */
 
-enum { AP_OTHER, AP_CHECK, AP_LOGON };
+/* AP_NCHECK: a DC's failed NTLM check (4776); AP_KCHECK: a DC's
+ * Kerberos refusal (4771, a failed 4768); AP_LOGON: a failed logon
+ * (4625) as the machine logged on to records it. */
+enum { AP_OTHER, AP_NCHECK, AP_KCHECK, AP_LOGON };
+
+/* What a 4625 can pair with: a 4776 naming its workstation, a Kerberos
+ * refusal of a logon whose machine asked the DC for the user's ticket. */
+#define AP_BY_WS 1u
+#define AP_BY_KRB 2u
 
 struct ap_held {
 	bw_event ev;
+	int cls;                   /* AP_NCHECK, AP_KCHECK or AP_LOGON */
+	unsigned by;               /* AP_LOGON: AP_BY_* */
 	uint64_t wh;               /* hash of its identity (who) */
 	int64_t wall;              /* monotonic ms when held */
 	char *buf;
@@ -35,6 +46,7 @@ struct ap_recent {
 	int64_t hw;                /* newest ts of the ring up to this one */
 	uint64_t uh;               /* hash of the user name; 0 = empty */
 	int used;
+	unsigned by;               /* AP_BY_* */
 	uint8_t ulen, wlen;
 	char user[AP_NAME_MAX];
 	char ws[AP_NAME_MAX];
@@ -119,18 +131,55 @@ static bw_str who(const bw_event *ev)
 	return ev->identity.p ? ev->identity : ev->user;
 }
 
-/* A failed NTLM check (4776), a failed logon (4625), or neither; both
- * need a user and a client workstation name. */
-static int classify(const bw_event *ev)
+/* The logon types whose machine asks the DC for the user's ticket
+ * itself, so that a wrong password is refused there (4771) as well:
+ * console, unlock, RDP without NLA, and a server checking a password it
+ * was sent (IIS basic or forms logon: OWA). Not network logons (the
+ * client brings a ticket) nor cached ones (no DC). */
+static int krb_logon_type(bw_str t)
 {
+	return str_is(t, "interactive", 11) || str_is(t, "unlock", 6) ||
+	       str_is(t, "remote_interactive", 18) ||
+	       str_is(t, "network_cleartext", 17);
+}
+
+/* A workstation name a 4776 can name: logged, and not the machine
+ * itself ("local": IpAddress "-" or loopback). */
+static int has_ws(const bw_event *ev)
+{
+	return ev->src_host.n && ev->src_host.n <= AP_NAME_MAX &&
+	       !str_is(ev->src_host, "local", 5);
+}
+
+/* No client address but the machine's own (none, "-", loopback). */
+static int addressless(const bw_event *ev)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+	const bw_ip *ip = &ev->src_ip;
+	return !ip->family || str_is(ev->src_host, "local", 5) ||
+	       (ip->family == 4 && ip->addr[12] == 127) ||
+	       (ip->family == 6 && memcmp(ip->addr, v6lo, 16) == 0);
+}
+
+/* Which record of a failed Windows logon ev is; *by says what a 4625
+ * can pair with. Every one needs a user. */
+static int classify(const bw_event *ev, unsigned *by)
+{
+	*by = 0;
 	if (ev->outcome != BW_OUTCOME_FAILURE || !who(ev).n ||
-	    who(ev).n > AP_NAME_MAX || !ev->src_host.n ||
-	    ev->src_host.n > AP_NAME_MAX || !str_is(ev->program, "security", 8))
+	    who(ev).n > AP_NAME_MAX || !str_is(ev->program, "security", 8))
 		return AP_OTHER;
-	if (str_is(ev->action, "4625", 4))
-		return str_is(ev->src_host, "local", 5) ? AP_OTHER : AP_LOGON;
+	if (str_is(ev->action, "4625", 4)) {
+		if (has_ws(ev))
+			*by |= AP_BY_WS;
+		if (krb_logon_type(ev->auth_method))
+			*by |= AP_BY_KRB;
+		return *by ? AP_LOGON : AP_OTHER;
+	}
 	if (str_is(ev->action, "4776", 4))
-		return AP_CHECK;
+		return has_ws(ev) ? AP_NCHECK : AP_OTHER;
+	if (str_is(ev->action, "4771", 4) || str_is(ev->action, "4768", 4))
+		return AP_KCHECK;
 	return AP_OTHER;
 }
 
@@ -141,15 +190,33 @@ static int64_t absdiff(int64_t a, int64_t b)
 
 /* The two records of one attempt: same account (as the rules key it:
  * the identity; without --identity-domain the DC's "alice" and a
- * server's "COURT\alice" are two keys, neither counted twice), same
- * client workstation, close in time. */
-static int same_attempt(const bw_event *check, const bw_event *logon)
+ * server's "COURT\alice" are two keys, neither counted twice), close in
+ * time, and for NTLM the same client workstation; for Kerberos a logon
+ * type whose machine asked the DC (by). */
+static int same_attempt(const bw_event *check, int cls, const bw_event *logon,
+			unsigned by)
 {
 	bw_str a = who(check), b = who(logon);
-	return absdiff(check->ts_ms, logon->ts_ms) <= BW_AUTHPAIR_MS &&
-	       name_eq(a.p, a.n, b.p, b.n) &&
-	       name_eq(check->src_host.p, check->src_host.n, logon->src_host.p,
-		       logon->src_host.n);
+	if (absdiff(check->ts_ms, logon->ts_ms) > BW_AUTHPAIR_MS ||
+	    !name_eq(a.p, a.n, b.p, b.n))
+		return 0;
+	if (cls == AP_KCHECK)
+		return (by & AP_BY_KRB) != 0;
+	return (by & AP_BY_WS) &&
+	       name_eq(check->src_host.p, check->src_host.n,
+		       logon->src_host.p, logon->src_host.n);
+}
+
+/* The one event of a pair: the 4625, which holds what the check says,
+ * and the logon type besides; from a Kerberos refusal it takes the
+ * client address the DC saw when it names none of its own. */
+static void merge_into(bw_event *logon, const bw_event *check, int cls)
+{
+	if (cls == AP_KCHECK && addressless(logon) && check->src_ip.family) {
+		logon->src_ip = check->src_ip;
+		logon->src_port = check->src_port;
+		logon->src_host = BW_STR_NULL;
+	}
 }
 
 /* Take slot i out of the held list, keeping the order of the rest. */
@@ -182,8 +249,8 @@ static void release(struct bw_authpair *ap, uint32_t i,
 
 /* Hold a copy of ev. @return 0, -1 when it cannot be copied (then it
  * goes on at once). */
-static int hold(struct bw_authpair *ap, const bw_event *ev,
-		bw_authpair_next_fn next, void *arg)
+static int hold(struct bw_authpair *ap, const bw_event *ev, int cls,
+		unsigned by, bw_authpair_next_fn next, void *arg)
 {
 	if (ap->n == BW_AUTHPAIR_HELD) {
 		ap->st.overflow++;
@@ -204,6 +271,8 @@ static int hold(struct bw_authpair *ap, const bw_event *ev,
 		h->cap = need;
 	}
 	bw_event_copy(&h->ev, ev, h->buf, h->cap);
+	h->cls = cls;
+	h->by = by;
 	h->wh = name_hash(who(ev));
 	h->wall = mono_ms();
 	ap->slot[ap->n++] = h;
@@ -211,7 +280,7 @@ static int hold(struct bw_authpair *ap, const bw_event *ev,
 	return 0;
 }
 
-static void remember(struct bw_authpair *ap, const bw_event *ev)
+static void remember(struct bw_authpair *ap, const bw_event *ev, unsigned by)
 {
 	struct ap_recent *r = &ap->rec[ap->rnext];
 	ap->rnext = (ap->rnext + 1) % AP_RECENT;
@@ -222,19 +291,21 @@ static void remember(struct bw_authpair *ap, const bw_event *ev)
 	bw_str w = who(ev);
 	r->uh = name_hash(w);
 	r->used = 0;
+	r->by = by;
 	r->ulen = (uint8_t)w.n;
 	memcpy(r->user, w.p, w.n);
-	r->wlen = (uint8_t)ev->src_host.n;
-	memcpy(r->ws, ev->src_host.p, ev->src_host.n);
+	r->wlen = (by & AP_BY_WS) ? (uint8_t)ev->src_host.n : 0;
+	if (r->wlen)
+		memcpy(r->ws, ev->src_host.p, r->wlen);
 }
 
-/* The unused 4625 a 4776 arriving after it belongs to, the oldest:
- * the ring is walked from the newest back to the first record whose
- * high-water time (the newest before it, as records may come out of
- * order on a pipe of two logs) is more than the pairing time older, so
- * a DC log of 4776s alone costs a look or two each. */
+/* The unused 4625 a check (class cls) arriving after it belongs to,
+ * the oldest: the ring is walked from the newest back to the first
+ * record whose high-water time (the newest before it, as records may
+ * come out of order on a pipe of two logs) is more than the pairing
+ * time older, so a DC log of checks alone costs a look or two each. */
 static struct ap_recent *recent_match(struct bw_authpair *ap,
-				      const bw_event *ev)
+				      const bw_event *ev, int cls)
 {
 	bw_str w = who(ev);
 	uint64_t uh = name_hash(w);
@@ -243,27 +314,36 @@ static struct ap_recent *recent_match(struct bw_authpair *ap,
 		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
 		if (!r->uh || r->hw + BW_AUTHPAIR_MS < ev->ts_ms)
 			break;
-		if (r->uh == uh && !r->used &&
-		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&
-		    name_eq(w.p, w.n, r->user, r->ulen) &&
+		if (r->uh != uh || r->used ||
+		    absdiff(r->ts, ev->ts_ms) > BW_AUTHPAIR_MS ||
+		    !name_eq(w.p, w.n, r->user, r->ulen))
+			continue;
+		if (cls == AP_KCHECK ? (r->by & AP_BY_KRB) != 0 :
+		    (r->by & AP_BY_WS) &&
 		    name_eq(ev->src_host.p, ev->src_host.n, r->ws, r->wlen))
 			found = r;
 	}
 	return found;
 }
 
-/* Pass on, oldest first, the held 4776s of ev's account: ev must not
- * overtake them. */
+/* Pass on, oldest first, the held records of ev's account, and those
+ * from ev's client address (a Kerberos refusal names it): ev must not
+ * overtake them, as the rules keyed by either see them in order. */
 static void release_account(struct bw_authpair *ap, const bw_event *ev,
 			    bw_authpair_next_fn next, void *arg)
 {
 	bw_str w = who(ev);
-	if (!ap->n || !w.n)
+	if (!ap->n || (!w.n && !ev->src_ip.family))
 		return;
-	uint64_t wh = name_hash(w);
+	uint64_t wh = w.n ? name_hash(w) : 0;
 	for (uint32_t i = 0; i < ap->n;) {
-		bw_str hw = who(&ap->slot[i]->ev);
-		if (ap->slot[i]->wh == wh && name_eq(hw.p, hw.n, w.p, w.n))
+		const bw_event *h = &ap->slot[i]->ev;
+		bw_str hw = who(h);
+		int same = (w.n && ap->slot[i]->wh == wh &&
+			    name_eq(hw.p, hw.n, w.p, w.n)) ||
+			   (ev->src_ip.family && h->src_ip.family == ev->src_ip.family &&
+			    memcmp(h->src_ip.addr, ev->src_ip.addr, 16) == 0);
+		if (same)
 			release(ap, i, next, arg);
 		else
 			i++;
@@ -273,33 +353,59 @@ static void release_account(struct bw_authpair *ap, const bw_event *ev,
 void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		       bw_authpair_next_fn next, void *arg)
 {
-	/* 4776s whose 4625 did not come in time go on first */
+	/* records whose partner did not come in time go on first */
 	while (ap->n && ap->slot[0]->ev.ts_ms + BW_AUTHPAIR_MS < ev->ts_ms)
 		release(ap, 0, next, arg);
-	switch (classify(ev)) {
-	case AP_CHECK: {
-		struct ap_recent *r = recent_match(ap, ev);
+	unsigned by;
+	int cls = classify(ev, &by);
+	switch (cls) {
+	case AP_NCHECK:
+	case AP_KCHECK: {
+		/* a 4625 held for its check (no address of its own): the
+		 * oldest of this attempt goes on now, as the pair */
+		for (uint32_t i = 0; i < ap->n; i++) {
+			struct ap_held *h = ap->slot[i];
+			if (h->cls != AP_LOGON ||
+			    !same_attempt(ev, cls, &h->ev, h->by))
+				continue;
+			ap->st.merged++;
+			take(ap, i);
+			merge_into(&h->ev, ev, cls);
+			h->ev.flags |= BW_EF_HELD;
+			next(arg, &h->ev);
+			recycle(ap, h);
+			return;
+		}
+		struct ap_recent *r = recent_match(ap, ev, cls);
 		if (r) {
 			r->used = 1;
 			ap->st.merged++;
 			return; /* its 4625 went on already */
 		}
-		if (hold(ap, ev, next, arg) < 0)
+		if (hold(ap, ev, cls, 0, next, arg) < 0)
 			next(arg, ev);
 		return;
 	}
 	case AP_LOGON:
-		/* the oldest held 4776 of this attempt; the account's other
-		 * held 4776s wait on for their own 4625s (a burst) */
+		/* the oldest held check of this attempt; the account's other
+		 * held records wait on for their own partners (a burst) */
 		for (uint32_t i = 0; i < ap->n; i++) {
-			if (!same_attempt(&ap->slot[i]->ev, ev))
+			struct ap_held *h = ap->slot[i];
+			if (h->cls == AP_LOGON ||
+			    !same_attempt(&h->ev, h->cls, ev, by))
 				continue;
 			ap->st.merged++;
+			merge_into(ev, &h->ev, h->cls);
 			recycle(ap, take(ap, i));
 			next(arg, ev);
 			return;
 		}
-		remember(ap, ev);
+		/* a console typo logged before the DC's refusal: held for
+		 * it, which alone names the workstation's address */
+		if ((by & AP_BY_KRB) && addressless(ev) &&
+		    hold(ap, ev, cls, by, next, arg) == 0)
+			return;
+		remember(ap, ev, by);
 		break; /* another attempt: it overtakes none of the account's */
 	default:
 		break;

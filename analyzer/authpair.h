@@ -1,30 +1,39 @@
 /*
- * authpair.h - one failed NTLM logon, logged twice, counted once.
+ * authpair.h - one failed Windows logon, logged twice, counted once.
  *
  * A domain controller checks an NTLM response (4776) for the same
  * attempt that the machine being logged on to records as a failed logon
  * (4625); a member server checking a local account logs both itself.
- * When a responder reads both logs (or the DC's own, for a logon to the
- * DC itself) every attempt is two failure events, and the per-account
+ * For a password typed into the machine itself (console, lock screen,
+ * RDP without NLA, a web server's basic or forms logon) the machine asks
+ * the DC for the user's Kerberos ticket: the DC refuses it (4771, or a
+ * failed 4768) and the machine logs its 4625. When a responder reads
+ * both logs every attempt is two failure events, and the per-account
  * thresholds fire at half the attempts with twice the count.
  *
  * This stage, after the merge and the identity mapping, pairs a failed
- * 4776 with a failed 4625 that names the same account (compared without
- * case) and the same client workstation (4776 Workstation, 4625
- * WorkstationName: both must be logged), stamped within BW_AUTHPAIR_MS
- * of it, one with one, and passes the 4625 alone: it holds everything
- * the 4776 says, and the client address and logon type besides. Nothing
- * else is paired: a 4771 (Kerberos) may be the only record of its
- * client's address, and two attempts from different workstations are
- * two attempts.
+ * check with a failed 4625 that names the same account (compared
+ * without case), stamped within BW_AUTHPAIR_MS of it, one with one:
+ *   - a 4776 with a 4625 of the same client workstation (4776
+ *     Workstation, 4625 WorkstationName: both must be logged);
+ *   - a 4771/4768 with a 4625 of logon type interactive, unlock,
+ *     remote_interactive or network_cleartext (network logons bring a
+ *     ticket, cached ones ask no DC).
+ * The 4625 goes on alone: it holds everything the check says, and the
+ * logon type besides; where it names no client address of its own
+ * ("-", loopback) it takes the one the DC saw in a Kerberos refusal,
+ * which may be the only record of it.
  *
- * A 4776 arriving first is held back until its 4625 comes, an event of
- * the same identity arrives (which never overtakes it), BW_AUTHPAIR_MS of
- * event time pass, or the end of the input; bw_authpair_idle releases
- * those held for BW_AUTHPAIR_WALL_MS of wall-clock time (a live stream
- * that paused). Held events go on flagged BW_EF_HELD: they are not
- * late. A 4625 of another attempt of a held 4776's account does not
- * overtake it either.
+ * A check arriving first is held back until its 4625 comes, an event of
+ * the same identity or client address arrives (which never overtakes
+ * it), BW_AUTHPAIR_MS of
+ * event time pass, or the end of the input; so is a 4625 of those logon
+ * types that names no address, waiting for its 4771 (a 4625 with an
+ * address goes on and a later check merges into it). bw_authpair_idle
+ * releases those held for BW_AUTHPAIR_WALL_MS of wall-clock time (a live
+ * stream that paused). Held events go on flagged BW_EF_HELD: they are
+ * not late. A 4625 of another attempt of a held record's account does
+ * not overtake it either.
  */
 #ifndef BW_AUTHPAIR_H
 #define BW_AUTHPAIR_H
@@ -38,14 +47,14 @@
                                      a held 4776's 4625: two logs shipped to
                                      one pipe by two agents arrive seconds
                                      apart */
-#define BW_AUTHPAIR_HELD 1024  /* 4776s held at most; the oldest goes on */
+#define BW_AUTHPAIR_HELD 1024  /* records held at most; the oldest goes on */
 
 struct bw_authpair;
 
 struct bw_authpair_stats {
-	uint64_t held;     /* 4776s held back for their 4625 */
+	uint64_t held;     /* records held back for their partner */
 	uint64_t merged;   /* pairs passed as one event */
-	uint64_t overflow; /* held 4776s sent on early: the list was full */
+	uint64_t overflow; /* held records sent on early: the list was full */
 };
 
 typedef void (*bw_authpair_next_fn)(void *arg, bw_event *ev);

@@ -445,12 +445,12 @@ static int cmd_run(struct cli *c, int parse_only)
 			(unsigned long long)res.skipped);
 		if (res.paired)
 			fprintf(stderr, "breachwatch: %llu failed Windows logon(s) were "
-				"logged twice, by the domain controller (4776) and as "
-				"a 4625: each counted once\n",
+				"logged twice, by the domain controller (4776, 4771) "
+				"and as a 4625: each counted once\n",
 				(unsigned long long)res.paired);
 		if (res.pair_overflow)
-			fprintf(stderr, "breachwatch: %llu failed 4776 check(s) went on "
-				"unpaired, more than %u waited for their 4625 at "
+			fprintf(stderr, "breachwatch: %llu failed logon record(s) went on "
+				"unpaired, more than %u waited for their partner at "
 				"once: those attempts may count twice\n",
 				(unsigned long long)res.pair_overflow,
 				(unsigned)BW_AUTHPAIR_HELD);

@@ -1,10 +1,12 @@
 /*
  * test_authpair.c - a failed Windows logon logged by the domain
- * controller (4776) and as a 4625 goes on as one event (the 4625): both
- * orders, only for the same workstation, never a 4771 or a workstation-
- * less record, one with one under a burst, order kept for the account's
- * next event, held 4776s released on time, on flush and at the cap,
- * other events untouched.
+ * controller (4776 NTLM, 4771/4768 Kerberos) and as a 4625 goes on as
+ * one event (the 4625): both orders, NTLM only for the same workstation,
+ * Kerberos only for logon types whose machine asks the DC (the 4625
+ * taking the DC's client address), never a workstation-less record, one
+ * with one under a burst, order kept for the account's next event, held
+ * records released on time, on flush and at the cap, other events
+ * untouched.
  */
 #include "authpair.h"
 #include "bw_test.h"
@@ -105,9 +107,10 @@ static void test_other_workstation(void)
 	bw_authpair_free(ap);
 }
 
-/* A Kerberos refusal (4771) may be the only record of the client's
- * address; a 4625 without a workstation, or of the machine itself
- * ("local"), cannot be told apart: none of them pairs. */
+/* A 4625 without a workstation, or of the machine itself ("local") and
+ * of no logon type that asks the DC, cannot be told apart from another
+ * attempt: none of them pairs. A Kerberos refusal waits for a 4625 that
+ * does not come, and goes on (flagged held) at the end. */
 static void test_never_paired(void)
 {
 	struct bw_authpair *ap = fresh();
@@ -116,8 +119,8 @@ static void test_never_paired(void)
 	feed(ap, win("4776", "carol", NULL, NULL, 6000));
 	feed(ap, win("4625", "carol", "10.30.0.9", NULL, 6010));
 	bw_authpair_flush(ap, collect, NULL);
-	CHECK_EQ_STR(out, "4625:bob@5000 4771:bob@5100 4776:carol@6000 "
-		     "4625:carol@6010");
+	CHECK_EQ_STR(out, "4625:bob@5000 4776:carol@6000 4625:carol@6010 "
+		     "4771:bob@5100h");
 	CHECK_EQ_INT((int)merged(ap), 0);
 	bw_authpair_free(ap);
 }
@@ -243,6 +246,152 @@ static void test_others_untouched(void)
 	bw_authpair_free(NULL);
 }
 
+/* A failed logon of logon type lt, logged by the machine itself:
+ * IpAddress "-" ("local", no address) unless ip is given. */
+static bw_event logon(const char *user, const char *ip, const char *lt,
+		      int64_t ms)
+{
+	bw_event ev = win("4625", user, ip, ip ? "WKS-7" : "local", ms);
+	ev.auth_method = bw_str_make(lt, strlen(lt));
+	return ev;
+}
+
+/* The client address of every event passed on, space-separated ("-"
+ * for none). */
+static char addrs[4096];
+
+static void collect_addr(void *arg, bw_event *ev)
+{
+	collect(arg, ev);
+	char ip[64] = "-";
+	if (ev->src_ip.family)
+		bw_ip_format(&ev->src_ip, ip, sizeof(ip));
+	strncat(addrs, addrs[0] ? " " : "", sizeof(addrs) - strlen(addrs) - 1);
+	strncat(addrs, ip, sizeof(addrs) - strlen(addrs) - 1);
+}
+
+static void kfeed(struct bw_authpair *ap, bw_event ev)
+{
+	bw_authpair_event(ap, &ev, collect_addr, NULL);
+}
+
+/* A mistyped password at a workstation's console: the DC's Kerberos
+ * refusal (4771, with the workstation's address) and the workstation's
+ * own 4625 (interactive, no address) are one attempt. It goes on as the
+ * 4625 with the 4771's address, in either order. */
+static void test_kerberos_pairs(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	kfeed(ap, win("4771", "bob", "10.30.0.7", NULL, 1000));
+	CHECK_EQ_INT(nout, 0); /* held for its 4625 */
+	kfeed(ap, logon("BOB", NULL, "interactive", 1200));
+	/* the workstation's record first: held for its 4771 */
+	kfeed(ap, logon("bob", NULL, "unlock", 5000));
+	CHECK_EQ_INT(nout, 1);
+	kfeed(ap, win("4771", "bob", "10.30.0.8", NULL, 5300));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_STR(out, "4625:BOB@1200 4625:bob@5000h");
+	CHECK_EQ_STR(addrs, "10.30.0.7 10.30.0.8");
+	CHECK_EQ_INT((int)merged(ap), 2);
+	bw_authpair_free(ap);
+}
+
+/* A failed TGT request (4768) pairs too; RDP without NLA and a web
+ * server's basic or forms logon (network_cleartext: OWA) are logged on
+ * the server the DC saw. A 4625 that names its client keeps it. */
+static void test_kerberos_other_types(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	bw_event tgt = win("4768", "carl", "10.30.0.9", NULL, 1000);
+	kfeed(ap, tgt);
+	kfeed(ap, logon("carl", NULL, "remote_interactive", 1100));
+	kfeed(ap, win("4771", "dora", "10.30.0.20", NULL, 2000));
+	kfeed(ap, logon("dora", "127.0.0.1", "network_cleartext", 2100));
+	kfeed(ap, win("4771", "emil", "10.30.0.21", NULL, 3000));
+	kfeed(ap, logon("emil", "203.0.113.50", "remote_interactive", 3100));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_STR(out, "4625:carl@1100 4625:dora@2100 4625:emil@3100");
+	CHECK_EQ_STR(addrs, "10.30.0.9 10.30.0.20 203.0.113.50");
+	CHECK_EQ_INT((int)merged(ap), 3);
+	bw_authpair_free(ap);
+}
+
+/* What is not one attempt: a network logon (the server never asks the
+ * DC for the user's ticket), a cached logon (no DC), another account,
+ * 2 s apart, a Kerberos refusal alone (kerbrute): each goes on. */
+static void test_kerberos_not_paired(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	kfeed(ap, win("4771", "fay", "10.30.0.7", NULL, 1000));
+	kfeed(ap, logon("fay", "10.30.0.7", "network", 1100));
+	kfeed(ap, win("4771", "gus", "10.30.0.7", NULL, 3000));
+	kfeed(ap, logon("gus", NULL, "cached_interactive", 3100));
+	kfeed(ap, win("4771", "hal", "10.30.0.7", NULL, 5000));
+	kfeed(ap, logon("ida", NULL, "interactive", 5100));
+	kfeed(ap, win("4771", "jon", "10.30.0.7", NULL, 9000));
+	kfeed(ap, logon("jon", NULL, "interactive", 11001));
+	kfeed(ap, win("4771", "kim", "198.51.100.4", NULL, 20000));
+	kfeed(ap, win("4771", "kim", "198.51.100.4", NULL, 20100));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_INT(nout, 10);
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
+/* Two refusals and one console typo of the same account in a second
+ * (kerbrute from outside while the user mistypes): three attempts,
+ * whichever 4771 the 4625 takes. */
+static void test_kerberos_burst_counts(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	kfeed(ap, win("4771", "lena", "198.51.100.4", NULL, 1000));
+	kfeed(ap, win("4771", "lena", "10.30.0.7", NULL, 1100));
+	kfeed(ap, logon("lena", NULL, "interactive", 1200));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_INT((int)merged(ap), 1);
+	bw_authpair_free(ap);
+}
+
+/* An NTLM check pairs with a held addressless 4625 as well, on the
+ * workstation name (the DC's 4776 names it). */
+static void test_held_logon_meets_ntlm(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	bw_event l = logon("mia", NULL, "interactive", 1000);
+	l.src_host = BW_STR_LIT("WKS-3");
+	kfeed(ap, l);
+	kfeed(ap, win("4776", "mia", NULL, "wks-3", 1300));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT((int)merged(ap), 1);
+	bw_authpair_free(ap);
+}
+
+/* A Kerberos spray: the refusals wait for a 4625 that does not come;
+ * the sprayer's success with another account does not overtake the
+ * refusals from its address (success after failures, by address). */
+static void test_kerberos_address_order(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4771", "pia", "198.51.100.4", NULL, 1000));
+	feed(ap, win("4771", "quin", "198.51.100.4", NULL, 1100));
+	feed(ap, win("4771", "rolf", "198.51.100.5", NULL, 1150));
+	bw_event ok = win("4624", "sara", "198.51.100.4", NULL, 1200);
+	ok.outcome = BW_OUTCOME_SUCCESS;
+	feed(ap, ok);
+	CHECK_EQ_STR(out, "4771:pia@1000h 4771:quin@1100h 4624:sara@1200");
+	bw_authpair_flush(ap, collect, NULL);
+	CHECK_EQ_STR(out, "4771:pia@1000h 4771:quin@1100h 4624:sara@1200 "
+		     "4771:rolf@1150h");
+	bw_authpair_free(ap);
+}
+
 static const struct bw_test tests[] = {
 	{ "check_then_logon", test_check_then_logon },
 	{ "logon_then_check", test_logon_then_check },
@@ -255,6 +404,12 @@ static const struct bw_test tests[] = {
 	{ "out_of_order_ring", test_out_of_order_ring },
 	{ "cap", test_cap },
 	{ "others_untouched", test_others_untouched },
+	{ "kerberos_pairs", test_kerberos_pairs },
+	{ "kerberos_other_types", test_kerberos_other_types },
+	{ "kerberos_not_paired", test_kerberos_not_paired },
+	{ "kerberos_burst_counts", test_kerberos_burst_counts },
+	{ "held_logon_meets_ntlm", test_held_logon_meets_ntlm },
+	{ "kerberos_address_order", test_kerberos_address_order },
 	{ NULL, NULL },
 };
 

@@ -492,6 +492,14 @@ check "authpair: a 4771 is never merged away" grep -q "auth.spray-source src.net
 { for m in 0 1 2 3 4 5; do w 15:0$m:00.000 4771 bob 10.30.0.7; w 15:0$m:00.200 4625 bob - wks-7.court.example WKS-7 2; done; w 15:06:30.000 4624 bob - wks-7.court.example WKS-7 2; } >"$tmp/r2.json"
 "$BW" scan --fail-on none "$tmp/r2.json" >"$tmp/out" 2>"$tmp/err"
 check "authpair: login after 4771+4625 failures still alerts" grep -q "auth.success-after-failures-user" "$tmp/out"
+# a console typo: the DC's 4771 and the workstation's own 4625 (logon type
+# 2, IpAddress "-") are one attempt, which keeps the DC's client address:
+# ten typos alert at the tenth, not the fifth
+for m in 0 1 2 3 4 5 6 7 8 9; do w 16:0$m:00.000 4771 n.typo 10.30.0.12; w 16:0$m:00.250 4625 n.typo - wks-12.court.example WKS-12 2; done >"$tmp/krb.json"
+"$BW" scan --json --fail-on none $ID "$tmp/krb.json" >"$tmp/out" 2>"$tmp/err"
+check "authpair: ten Kerberos console typos alert at the tenth" grep -q '"@timestamp":"2026-11-27T16:09:00.250Z","rule.id":"auth.bruteforce-account"' "$tmp/out"
+check "authpair: ... with the DC's client address" sh -c "grep auth.bruteforce-account '$tmp/out' | grep -q '\"source.ip\":\"10.30.0.12\"'"
+check "authpair: Kerberos pairs named in the summary" grep -q "10 failed Windows logon(s) were logged twice" "$tmp/err"
 # a held 4776 is not overtaken by the same identity's login from sshd
 { for m in 0 1 2 3 4; do w 15:0$m:00.000 4776 alice - dc01.court.example WKS-8; done; } >"$tmp/r4.json"
 echo '2026-11-27T15:04:00.500000+00:00 bastion sshd[4100]: Accepted password for alice@court.example from 10.30.0.8 port 45000 ssh2' >"$tmp/r4.log"
