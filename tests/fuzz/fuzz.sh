@@ -15,8 +15,9 @@
 # message parser in the registry (asked from the built binaries, so parsers
 # merged later are covered without editing this file), input (decode and
 # framing), escape-json/-term/-html/-time (buf.h escapers and the time
-# formatter), rules (loader and evaluator, once analyzer/engine.h exists)
-# and pipeline (the whole thing, NDJSON output included).
+# formatter), rules (loader and evaluator, once analyzer/engine.h exists),
+# pipeline (the whole thing, NDJSON output included) and scan (the stages
+# after the merge and the rule engine, alerts included).
 #
 # Seeds: tests/fuzz/corpus/<target>/ (committed, small; its crash-* files
 # are replayed, not fuzzed from, so a known unfixed bug fails once and
@@ -197,6 +198,7 @@ for name in $(BW_FUZZ_LIST=1 "$VARIANT/fuzz_escape" 2>/dev/null); do
 	echo "escape-$name fuzz_escape BW_FUZZ_ESCAPE=$name 4096 none" >> "$TARGETS"
 done
 echo "pipeline fuzz_pipeline BW_FUZZ_NONE=1 65536 pipeline" >> "$TARGETS"
+echo "scan fuzz_scan BW_FUZZ_NONE=1 65536 pipeline" >> "$TARGETS"
 ntargets=$(wc -l < "$TARGETS" | tr -d ' ')
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
