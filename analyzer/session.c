@@ -29,12 +29,15 @@
  * can scale it to ns without overflow. */
 #define MAX_DURATION_MS ((int64_t)100 * 366 * 86400 * 1000)
 /* An open session is reported (a session_status event) each hour of its
- * age, and when a statistics line shows another whole GiB out. Reports
- * follow the VPN logs' own clock (newest_ms), at most one scan of the
- * open sessions per minute of it. */
-#define STATUS_EVERY_MS ((int64_t)3600 * 1000)
+ * first day and each day after, and when a statistics line shows another
+ * whole GiB out. Reports follow the clock of the session's own device
+ * (the newest time it logged), at most one look at its sessions per
+ * minute of it: another device's stamps, however wild, age none of them. */
+#define HOUR_MS ((int64_t)3600 * 1000)
+#define DAY_MS (24 * HOUR_MS)
 #define STATUS_SCAN_MS ((int64_t)60 * 1000)
 #define GIB ((int64_t)1 << 30)
+#define DEV_BUCKETS 1024
 
 static int64_t span(int64_t from, int64_t to)
 {
@@ -43,9 +46,13 @@ static int64_t span(int64_t from, int64_t to)
 	return to - from;
 }
 
+struct dev;
+
 struct sess {
 	struct sess *hnext;
 	struct sess *prev, *next; /* activity list */
+	struct dev *dev;          /* the device that logs it */
+	struct sess *dprev, *dnext; /* its device's started sessions */
 	uint64_t hash;
 	size_t key_n;
 	char *key;
@@ -57,7 +64,7 @@ struct sess {
 	uint16_t src_port;
 	int64_t start_ms, last_ms;
 	int64_t bytes_out, bytes_in; /* latest status snapshot, or absent */
-	int64_t next_age_ms;         /* age of the next hourly status report */
+	int64_t next_age_ms;         /* age at its next status report */
 	int64_t reported_gib;        /* whole GiB out in the last report */
 	uint32_t input_id;
 	uint64_t line_no, offset;    /* provenance of the opening event */
@@ -73,6 +80,19 @@ struct lru {
 	size_t n;
 };
 
+/* A device (ev->host) and its clock. Sessions keep it alive (nsess). */
+struct dev {
+	struct dev *hnext;
+	uint64_t hash;
+	int64_t newest;          /* newest time it logged (INT64_MIN: none) */
+	int64_t next_due;        /* no report of its sessions is due before */
+	int64_t last_scan;       /* newest at its last look (INT64_MIN: none) */
+	struct sess *head;       /* its started sessions */
+	size_t nsess;            /* entries pointing at it */
+	size_t host_n;
+	char host[];
+};
+
 struct bw_sessions {
 	struct sess **buckets;
 	size_t mask;
@@ -80,9 +100,8 @@ struct bw_sessions {
 	size_t pending_cap;
 	uint64_t seed;
 	struct lru live, pending;
-	int64_t newest_ms;       /* newest VPN event seen (INT64_MIN: none) */
-	int64_t next_due_ms;     /* no status report is due before this */
-	int64_t last_scan_ms;    /* newest_ms at the last scan for reports */
+	struct dev *devs[DEV_BUCKETS];
+	struct dev *last_dev;    /* the device of the last VPN event, or NULL */
 	struct bw_sessions_stats st;
 };
 
@@ -114,13 +133,108 @@ static uint64_t hash_bytes(uint64_t seed, const char *p, size_t n)
 	return mix(h ^ w ^ ((uint64_t)n << 56));
 }
 
-/* Note when e's next hourly report falls due. */
-static void due_at(struct bw_sessions *s, const struct sess *e)
+/* The age of a session's next report after one at age. */
+static int64_t next_report_age(int64_t age)
 {
+	if (age < DAY_MS)
+		return (age / HOUR_MS + 1) * HOUR_MS;
+	return (age / DAY_MS + 1) * DAY_MS;
+}
+
+/* Note on e's device when e's next report falls due. A session whose
+ * age cannot be told (stamps over 100 years apart) is never reported. */
+static void due_at(struct sess *e)
+{
+	struct dev *d = e->dev;
+	if (!d || !e->started)
+		return;
+	if (d->newest != INT64_MIN && d->newest > e->start_ms &&
+	    span(e->start_ms, d->newest) == BW_NUM_ABSENT)
+		return;
 	int64_t t = e->start_ms > INT64_MAX - e->next_age_ms ?
 			    INT64_MAX : e->start_ms + e->next_age_ms;
-	if (t < s->next_due_ms)
-		s->next_due_ms = t;
+	if (t < d->next_due)
+		d->next_due = t;
+}
+
+static struct dev **dev_slot(struct bw_sessions *s, const char *host,
+			     size_t n, uint64_t h)
+{
+	struct dev **pp = &s->devs[h & (DEV_BUCKETS - 1)];
+	while (*pp && !((*pp)->hash == h && (*pp)->host_n == n &&
+			memcmp((*pp)->host, host, n) == 0))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+/* The device of ev, NULL when it has no session. */
+static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
+{
+	size_t n = ev->host.n <= MAX_PART ? ev->host.n : 0;
+	const char *p = n ? ev->host.p : "";
+	return *dev_slot(s, p, n, hash_bytes(s->seed, p, n));
+}
+
+/* Attach e to its device (ev's host), made when new. @return 0, -1 OOM. */
+static int dev_attach(struct bw_sessions *s, struct sess *e, const bw_event *ev)
+{
+	size_t n = ev->host.n <= MAX_PART ? ev->host.n : 0;
+	const char *p = n ? ev->host.p : "";
+	uint64_t h = hash_bytes(s->seed, p, n);
+	struct dev **pp = dev_slot(s, p, n, h);
+	struct dev *d = *pp;
+	if (!d) {
+		d = calloc(1, sizeof(*d) + n + 1);
+		if (!d)
+			return -1;
+		d->hash = h;
+		d->host_n = n;
+		memcpy(d->host, p, n);
+		d->newest = ev->ts_ms;
+		d->next_due = INT64_MAX;
+		d->last_scan = INT64_MIN;
+		*pp = d;
+	}
+	d->nsess++;
+	e->dev = d;
+	return 0;
+}
+
+/* e has started: put it on its device's list. */
+static void dev_link(struct sess *e)
+{
+	struct dev *d = e->dev;
+	if (!d)
+		return;
+	e->dprev = NULL;
+	e->dnext = d->head;
+	if (d->head)
+		d->head->dprev = e;
+	d->head = e;
+	due_at(e);
+}
+
+static void dev_detach(struct bw_sessions *s, struct sess *e)
+{
+	struct dev *d = e->dev;
+	if (!d)
+		return;
+	if (e->started) {
+		if (e->dprev)
+			e->dprev->dnext = e->dnext;
+		else
+			d->head = e->dnext;
+		if (e->dnext)
+			e->dnext->dprev = e->dprev;
+	}
+	e->dev = NULL;
+	if (--d->nsess)
+		return;
+	struct dev **pp = dev_slot(s, d->host, d->host_n, d->hash);
+	*pp = d->hnext;
+	if (s->last_dev == d)
+		s->last_dev = NULL;
+	free(d);
 }
 
 static uint64_t random_seed(void)
@@ -150,9 +264,6 @@ struct bw_sessions *bw_sessions_new(size_t cap)
 	s->cap = cap;
 	s->pending_cap = cap / 4 ? cap / 4 : 1;
 	s->seed = random_seed();
-	s->newest_ms = INT64_MIN;
-	s->next_due_ms = INT64_MAX;
-	s->last_scan_ms = INT64_MIN;
 	return s;
 }
 
@@ -177,6 +288,12 @@ void bw_sessions_free(struct bw_sessions *s)
 			e = n;
 		}
 	}
+	for (size_t b = 0; b < DEV_BUCKETS; b++)
+		while (s->devs[b]) {
+			struct dev *d = s->devs[b];
+			s->devs[b] = d->hnext;
+			free(d);
+		}
 	free(s->buckets);
 	free(s);
 }
@@ -294,6 +411,7 @@ static void promote(struct bw_sessions *s, struct sess *e)
 	list_unlink(&s->pending, e);
 	e->started = 1;
 	list_push_head(&s->live, e);
+	dev_link(e);
 }
 
 /* Remove e from hash and list and free it. */
@@ -303,6 +421,7 @@ static void sess_remove(struct bw_sessions *s, struct sess *e)
 	if (*pp == e)
 		*pp = e->hnext;
 	list_unlink(list_of(s, e), e);
+	dev_detach(s, e);
 	sess_free(e);
 	s->count--;
 }
@@ -405,13 +524,17 @@ static struct sess *sess_create(struct bw_sessions *s, const char *k, size_t n,
 	e->line_no = ev->line_no;
 	e->offset = ev->offset;
 	e->started = (uint8_t)started;
-	e->next_age_ms = STATUS_EVERY_MS;
+	e->next_age_ms = HOUR_MS;
+	if (dev_attach(s, e, ev) < 0) {
+		free(e);
+		return NULL;
+	}
 	*slot = e;
 	list_push_head(list_of(s, e), e);
 	s->count++;
 	if (started) {
 		s->st.opened++;
-		due_at(s, e);
+		dev_link(e);
 	}
 	return e;
 }
@@ -488,8 +611,9 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 {
 	if (ev->source != BW_SRC_VPN)
 		return 0;
-	if (ev->ts_ms > s->newest_ms)
-		s->newest_ms = ev->ts_ms;
+	struct dev *d = dev_find(s, ev);
+	if (d && ev->ts_ms > d->newest)
+		d->newest = ev->ts_ms;
 	if (!session_kind(ev)) {
 		if (ev->session_id.n)
 			context_event(s, ev);
@@ -522,14 +646,13 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 			e->input_id = ev->input_id;
 			e->line_no = ev->line_no;
 			e->offset = ev->offset;
-			e->next_age_ms = STATUS_EVERY_MS;
+			e->next_age_ms = HOUR_MS;
 			s->st.opened++;
 			promote(s, e);
-			due_at(s, e);
 		} else {
 			if (start < e->start_ms) {
 				e->start_ms = start;
-				due_at(s, e);
+				due_at(e);
 			}
 			touch(s, e);
 		}
@@ -543,11 +666,10 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 				/* another whole GiB out: reported now, citing
 				 * the statistics line and the opening one */
 				e->reported_gib = e->bytes_out / GIB;
-				/* and counts as this hour's report */
+				/* and counts as the report due by now */
 				int64_t age = span(e->start_ms, ev->ts_ms);
 				if (age != BW_NUM_ABSENT && age >= e->next_age_ms)
-					e->next_age_ms = (age / STATUS_EVERY_MS + 1) *
-							 STATUS_EVERY_MS;
+					e->next_age_ms = next_report_age(age);
 				bw_event out;
 				open_event(s, e, &out, ev->ts_ms, BW_KIND_SESSION_STATUS);
 				if (e->line_no && (e->input_id != ev->input_id ||
@@ -634,28 +756,38 @@ static void open_event(const struct bw_sessions *s, const struct sess *e,
 	out->offset = e->offset;
 }
 
-void bw_sessions_tick(struct bw_sessions *s, bw_session_emit_fn emit,
-		      void *arg)
+/* Report d's sessions whose next report is due by d's clock; flags is
+ * added to each report's. */
+static void report_due(struct bw_sessions *s, struct dev *d, uint32_t flags,
+		       bw_session_emit_fn emit, void *arg)
 {
-	if (s->newest_ms == INT64_MIN || s->newest_ms < s->next_due_ms)
-		return;
-	if (s->last_scan_ms != INT64_MIN &&
-	    s->newest_ms - s->last_scan_ms < STATUS_SCAN_MS)
-		return;
-	s->last_scan_ms = s->newest_ms;
-	s->next_due_ms = INT64_MAX;
-	/* least recently active first: the order depends on the log only */
-	for (struct sess *e = s->live.tail; e; e = e->prev) {
-		int64_t age = span(e->start_ms, s->newest_ms);
+	d->last_scan = d->newest;
+	d->next_due = INT64_MAX;
+	for (struct sess *e = d->head; e; e = e->dnext) {
+		int64_t age = span(e->start_ms, d->newest);
 		if (age != BW_NUM_ABSENT && age >= e->next_age_ms) {
 			bw_event out;
-			open_event(s, e, &out, s->newest_ms, BW_KIND_SESSION_STATUS);
-			e->next_age_ms = (age / STATUS_EVERY_MS + 1) * STATUS_EVERY_MS;
+			open_event(s, e, &out, d->newest, BW_KIND_SESSION_STATUS);
+			out.flags |= flags;
+			e->next_age_ms = next_report_age(age);
 			s->st.reported++;
 			emit(arg, &out);
 		}
-		due_at(s, e);
+		due_at(e);
 	}
+}
+
+void bw_sessions_tick(struct bw_sessions *s, const bw_event *ev,
+		      bw_session_emit_fn emit, void *arg)
+{
+	if (ev->source != BW_SRC_VPN)
+		return;
+	struct dev *d = dev_find(s, ev);
+	if (!d || d->newest < d->next_due)
+		return;
+	if (d->last_scan != INT64_MIN && d->newest - d->last_scan < STATUS_SCAN_MS)
+		return;
+	report_due(s, d, 0, emit, arg);
 }
 
 void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
@@ -665,14 +797,23 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		s->st.abandoned++;
 		sess_remove(s, s->pending.tail);
 	}
+	/* a last look, without the minute's wait: the reports due by each
+	 * device's clock (devices in the order of their sessions' activity,
+	 * so the output depends on the log alone). What goes out now is
+	 * stamped with its device's time, which may be older than other
+	 * devices' lines: held back by this stage, not late. */
+	for (struct sess *e = s->live.tail; e; e = e->prev)
+		if (e->dev && e->dev->newest >= e->dev->next_due)
+			report_due(s, e->dev, BW_EF_HELD, emit, arg);
 	while (s->live.tail) {
 		struct sess *e = s->live.tail;
 		bw_event out;
-		/* the VPN logs run until newest_ms without its end: it was
-		 * open at least that long */
-		open_event(s, e, &out,
-			   e->last_ms > s->newest_ms ? e->last_ms : s->newest_ms,
-			   BW_KIND_SESSION_END);
+		/* its device logged until then without its end: it was open
+		 * at least that long */
+		int64_t until = e->dev && e->dev->newest > e->last_ms ?
+					e->dev->newest : e->last_ms;
+		open_event(s, e, &out, until, BW_KIND_SESSION_END);
+		out.flags |= BW_EF_HELD;
 		s->st.flushed++;
 		emit(arg, &out);
 		sess_remove(s, e);

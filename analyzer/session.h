@@ -70,26 +70,28 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
  * @return 1 when something was filled. */
 int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev);
 
-/* Report the sessions still open, after each event (bw_vpn_stage does):
- * a session_status event, flagged BW_EF_SESSION_OPEN, action
- * "session-status", for each session whose age has passed another whole
- * hour since its last report, stamped with the newest VPN event, with
- * duration and bytes so far and the provenance of the line that opened
- * it. Sessions are looked at no more than once per minute of the VPN
- * logs' time. (A statistics snapshot that shows another whole GiB out
- * is reported at once by bw_sessions_event, citing that line.) So a
- * live run judges a tunnel that is still up without waiting for its
- * end; the reports follow the logs' own clock, never the wall clock. */
-void bw_sessions_tick(struct bw_sessions *s, bw_session_emit_fn emit,
-		      void *arg);
+/* Report the sessions still open, after each event ev (bw_vpn_stage
+ * does): a session_status event, flagged BW_EF_SESSION_OPEN, action
+ * "session-status", for each session of ev's device (ev->host) whose age
+ * has passed another whole hour in its first day, or another whole day
+ * after, since its last report; stamped with the newest time that device
+ * logged, with duration and bytes so far and the provenance of the line
+ * that opened the session. A device's sessions are looked at no more
+ * than once per minute of its time. (A statistics snapshot that shows
+ * another whole GiB out is reported at once by bw_sessions_event, citing
+ * that line.) So a live run judges a tunnel that is still up without
+ * waiting for its end; the reports follow each device's own clock, never
+ * the wall clock nor another device's stamps. */
+void bw_sessions_tick(struct bw_sessions *s, const bw_event *ev,
+		      bw_session_emit_fn emit, void *arg);
 
-/* End of input: emit one session_end per session still open, flagged
- * BW_EF_SESSION_OPEN, with ts_ms = the newest VPN event seen (the logs
- * run until then without its end; its own last activity if later),
- * duration = that - start (open at least that long: a tunnel up for
- * 27 h and never closed is a 27 h session to vpn.session-24h), action
- * "session-open", and the provenance of the event that opened it. The
- * table is empty afterwards. */
+/* End of input: report what is due by each device's clock (as
+ * bw_sessions_tick, without the minute's wait), then emit one
+ * session_end per session still open, flagged BW_EF_SESSION_OPEN, with
+ * ts_ms = the newest time its device logged (the logs run until then
+ * without its end; its own last activity if later), duration = that -
+ * start (open at least that long), action "session-open", and the
+ * provenance of the event that opened it. The table is empty afterwards. */
 void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 			void *arg);
 

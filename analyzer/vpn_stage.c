@@ -65,9 +65,9 @@ void bw_vpn_stage_event(struct bw_vpn_stage *st, bw_event *ev,
 		next(arg, ev);
 	}
 	/* after the event: a session it ended is not reported open. Only
-	 * a VPN event moves the sessions' clock. */
+	 * a VPN event moves a device's clock. */
 	if (ev->source == BW_SRC_VPN)
-		bw_sessions_tick(st->sessions, on_session, &c);
+		bw_sessions_tick(st->sessions, ev, on_session, &c);
 }
 
 void bw_vpn_stage_finish(struct bw_vpn_stage *st, bw_vpn_next_fn next, void *arg)

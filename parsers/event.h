@@ -84,10 +84,14 @@ enum {
 	BW_EF_USER_LEASE = 1u << 1, /* user filled from a VPN address lease */
 	BW_EF_TS_GUESSED = 1u << 2, /* year or zone was inferred, not logged */
 	BW_EF_LATE       = 1u << 3, /* released by the merge after newer events */
-	BW_EF_SESSION_OPEN = 1u << 4, /* session_end synthesized at end of input */
+	BW_EF_SESSION_OPEN = 1u << 4, /* a session still open: its report
+	                                 (session_status), a session_end
+	                                 synthesized at end of input, or a
+	                                 parser's statistics snapshot */
 	BW_EF_HELD       = 1u << 5, /* held back by a stage after the merge
-	                               (authpair): behind newer events by
-	                               design, not late */
+	                               (authpair, the session table at end of
+	                               input): behind newer events by design,
+	                               not late */
 };
 
 /* Absent-value markers for numbers. */

@@ -538,7 +538,13 @@ check "live VPN: 5 GiB out on a statistics line alerts while open" grep -q "vpn.
 check "live VPN: ... before the stream ends" sh -c "! grep -q '^rules:' '$tmp/vpnliveerr'"
 exec 8>&-
 wait "$reader"
-check "live VPN: the end of input still reports the open sessions" grep -q "vpn.session-24h user=omar" "$tmp/vpnliveout"
+check "live VPN: the end of input does not alert on omar again" [ "$(grep -c "user=omar" "$tmp/vpnliveout")" = 1 ]
+# two devices on one pipe: a line of another device, shipped ahead of the
+# end of omar's 23h59m50s session, does not make it 24 h old
+{ fgl 2026-11-26 13:00:00 0101039947 tunnel-up 41 198.51.100.80 omar ''
+  printf 'date=2026-11-27 time=13:00:30 devname="FGT-BRANCH" tz="+0000" logid="0101039947" type="event" subtype="vpn" action="tunnel-up" tunneltype="ssl-tunnel" tunnelid=7 remip=198.51.100.99 tunnelip=10.9.0.7 user="zoe" msg="x"\n'
+  fgl 2026-11-27 12:59:50 0101039948 tunnel-down 41 198.51.100.80 omar 'duration=86390 sentbyte=1 rcvdbyte=1 '; } | "$BW" scan --fail-on none - >"$tmp/out" 2>"$tmp/err"
+check "live VPN: another device's clock ages no session" sh -c "! grep -q 'user=omar' '$tmp/out'"
 { fgl 2026-11-26 13:00:00 0101039947 tunnel-up 41 198.51.100.80 omar ''
   fgl 2026-11-27 13:00:00 0101039947 tunnel-up 42 198.51.100.90 tara ''; } >"$tmp/vpnlive.log"
 "$BW" scan --fail-on none --stats "$tmp/vpnlive.log" >/dev/null 2>"$tmp/err"

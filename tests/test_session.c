@@ -60,6 +60,21 @@ static int feed(struct bw_sessions *s, const struct bw_msg_parser *p,
 	return r;
 }
 
+/* feed, then the report tick as the VPN stage calls it, before the
+ * line buffer is scribbled over */
+static int feed_tick(struct bw_sessions *s, const struct bw_msg_parser *p,
+		     const char *msg, int64_t t)
+{
+	int rc = vt_msg(p, "x", msg);
+	CHECK_EQ_INT(rc, BW_PARSE_OK);
+	vt_ev.ts_ms = t * 1000;
+	vt_ev.line_no = (uint64_t)t;
+	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
+	bw_sessions_tick(s, &vt_ev, collect, NULL);
+	memset(vt_buf, '#', sizeof(vt_buf));
+	return r;
+}
+
 static void test_asa_session_enriched(void)
 {
 	struct bw_sessions *s = bw_sessions_new(8);
@@ -158,15 +173,20 @@ static void test_status_snapshots(void)
 		memset(vt_buf, '#', sizeof(vt_buf));
 	}
 	CHECK_EQ_INT(nout, 0);
+	/* at the end: the hour's report the status file's clock has made
+	 * due, then the session still open */
 	bw_sessions_finish(s, collect, NULL);
-	CHECK_EQ_INT(nout, 1);
-	CHECK_EQ_STR(out_user[0], "alice");
-	CHECK_EQ_INT(out[0].bytes_out, 9000);
-	CHECK_EQ_INT(out[0].bytes_in, 200);
-	CHECK_EQ_INT(out[0].ts_ms, 1704452400000LL);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_STATUS);
 	CHECK_EQ_INT(out[0].duration_ms, 3600000);
-	CHECK(out[0].flags & BW_EF_SESSION_OPEN);
-	CHECK_EQ_STR(vt_ip(&out[0].assigned_ip), "10.8.0.6");
+	CHECK_EQ_INT(out[1].kind, BW_KIND_SESSION_END);
+	CHECK_EQ_STR(out_user[1], "alice");
+	CHECK_EQ_INT(out[1].bytes_out, 9000);
+	CHECK_EQ_INT(out[1].bytes_in, 200);
+	CHECK_EQ_INT(out[1].ts_ms, 1704452400000LL);
+	CHECK_EQ_INT(out[1].duration_ms, 3600000);
+	CHECK(out[1].flags & BW_EF_SESSION_OPEN);
+	CHECK_EQ_STR(vt_ip(&out[1].assigned_ip), "10.8.0.6");
 	bw_sessions_free(s);
 }
 
@@ -350,13 +370,10 @@ static void test_open_reports(void)
 	struct bw_sessions *s = bw_sessions_new(8);
 	vt_open();
 	nout = 0;
-	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <alice> IP <203.0.113.5> AnyConnect parent session started.", 1000);
-	bw_sessions_tick(s, collect, NULL);
-	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <bob> IP <198.51.100.9> AnyConnect parent session started.", 1000 + 3599);
-	bw_sessions_tick(s, collect, NULL);
+	feed_tick(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <alice> IP <203.0.113.5> AnyConnect parent session started.", 1000);
+	feed_tick(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <bob> IP <198.51.100.9> AnyConnect parent session started.", 1000 + 3599);
 	CHECK_EQ_INT(nout, 0); /* alice: 1 s short of an hour */
-	feed(s, &bw_msg_cisco_asa, "%ASA-5-722051: Group <GP> User <bob> IP <198.51.100.9> IPv4 Address <10.10.10.9> IPv6 address <::> assigned to session", 1000 + 3600);
-	bw_sessions_tick(s, collect, NULL);
+	feed_tick(s, &bw_msg_cisco_asa, "%ASA-5-722051: Group <GP> User <bob> IP <198.51.100.9> IPv4 Address <10.10.10.9> IPv6 address <::> assigned to session", 1000 + 3600);
 	CHECK_EQ_INT(nout, 1);
 	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_STATUS);
 	CHECK(out[0].flags & BW_EF_SESSION_OPEN);
@@ -367,24 +384,20 @@ static void test_open_reports(void)
 	CHECK_EQ_INT(out[0].duration_ms, 3600000);
 	CHECK_EQ_INT(out[0].line_no, 1000); /* cites the opening line */
 	/* bob's hour falls at 8199, alice's second at 8200 */
-	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <carl> IP <198.51.100.10> AnyConnect parent session started.", 8199);
-	bw_sessions_tick(s, collect, NULL);
+	feed_tick(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <carl> IP <198.51.100.10> AnyConnect parent session started.", 8199);
 	CHECK_EQ_INT(nout, 2);
 	CHECK_EQ_STR(out_user[1], "bob");
 	CHECK_EQ_INT(out[1].duration_ms, 3600000);
 	/* alice is due at 8200, but the last look was 31 s before */
-	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <dan> IP <198.51.100.11> AnyConnect parent session started.", 8230);
-	bw_sessions_tick(s, collect, NULL);
+	feed_tick(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <dan> IP <198.51.100.11> AnyConnect parent session started.", 8230);
 	CHECK_EQ_INT(nout, 2);
-	feed(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <eve> IP <198.51.100.12> AnyConnect parent session started.", 8259);
-	bw_sessions_tick(s, collect, NULL);
+	feed_tick(s, &bw_msg_cisco_asa, "%ASA-4-113039: Group <GP> User <eve> IP <198.51.100.12> AnyConnect parent session started.", 8259);
 	CHECK_EQ_INT(nout, 3);
 	CHECK_EQ_STR(out_user[2], "alice");
 	CHECK_EQ_INT(out[2].duration_ms, 7259000);
 	/* bob's end exactly at his next mark (carl's first): the end, and
 	 * a report of carl only */
-	CHECK_EQ_INT(feed(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = bob, IP = 198.51.100.9, Session disconnected. Session Type: SSL, Duration: 2h:00m:00s, Bytes xmt: 1, Bytes rcv: 1, Reason: User Requested", 11799), 1);
-	bw_sessions_tick(s, collect, NULL);
+	CHECK_EQ_INT(feed_tick(s, &bw_msg_cisco_asa, "%ASA-4-113019: Group = GP, Username = bob, IP = 198.51.100.9, Session disconnected. Session Type: SSL, Duration: 2h:00m:00s, Bytes xmt: 1, Bytes rcv: 1, Reason: User Requested", 11799), 1);
 	CHECK_EQ_INT(nout, 5);
 	CHECK_EQ_INT(out[3].kind, BW_KIND_SESSION_END);
 	CHECK_EQ_STR(out_user[3], "bob");
@@ -455,7 +468,7 @@ static void test_report_churn(void)
 		nout = 0;
 		bw_sessions_event(s, &ev, collect, NULL);
 		nout = 0;
-		bw_sessions_tick(s, collect, NULL);
+		bw_sessions_tick(s, &ev, collect, NULL);
 		for (int k = 0; k < nout; k++) {
 			CHECK_EQ_INT(out[k].kind, BW_KIND_SESSION_STATUS);
 			CHECK(out[k].duration_ms >= 3600000);
@@ -470,6 +483,98 @@ static void test_report_churn(void)
 	bw_sessions_free(s);
 }
 
+/* feed_tick, logged by device dev */
+static int feed_dev(struct bw_sessions *s, const char *dev, const char *msg,
+		    int64_t t)
+{
+	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", msg), BW_PARSE_OK);
+	vt_ev.host = bw_str_make(dev, strlen(dev));
+	vt_ev.ts_ms = t * 1000;
+	vt_ev.line_no = (uint64_t)t;
+	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
+	bw_sessions_tick(s, &vt_ev, collect, NULL);
+	memset(vt_buf, '#', sizeof(vt_buf));
+	return r;
+}
+
+#define ASA_START(u, ip) "%ASA-4-113039: Group <GP> User <" u "> IP <" ip "> AnyConnect parent session started."
+#define ASA_END(u, ip) "%ASA-4-113019: Group = GP, Username = " u ", IP = " ip ", Session disconnected. Session Type: SSL, Duration: 1h:00m:00s, Bytes xmt: 1, Bytes rcv: 1, Reason: User Requested"
+
+/* Each device's sessions age on that device's clock: a line from another
+ * device a year ahead (a wrong clock, a hostile line), or shipped ahead
+ * of this device's lines on a pipe, reports none of them; the end of
+ * input closes them at their own device's newest time. */
+static void test_device_clocks(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	feed_dev(s, "asa-a", ASA_START("omar", "198.51.100.80"), 1000);
+	feed_dev(s, "asa-a", ASA_START("pia", "198.51.100.81"), 1000 + 600);
+	feed_dev(s, "asa-b", ASA_START("quinn", "198.51.100.82"), 1000 + 365 * 86400);
+	CHECK_EQ_INT(nout, 0);
+	/* omar's end, 23h59m50s after his start, after asa-b's lines */
+	CHECK_EQ_INT(feed_dev(s, "asa-a", ASA_END("omar", "198.51.100.80"), 1000 + 86390), 1);
+	CHECK_EQ_INT(nout, 2); /* omar's end, then pia's 23rd hour */
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_END);
+	CHECK_EQ_STR(out_user[0], "omar");
+	CHECK_EQ_INT(out[1].kind, BW_KIND_SESSION_STATUS);
+	CHECK_EQ_STR(out_user[1], "pia");
+	CHECK_EQ_INT(out[1].duration_ms, (86390 - 600) * 1000LL);
+	bw_sessions_finish(s, collect, NULL);
+	/* pia closes at asa-a's newest time, not asa-b's a year on */
+	for (int i = 2; i < nout; i++)
+		if (strcmp(out_user[i], "pia") == 0 && out[i].kind == BW_KIND_SESSION_END)
+			CHECK_EQ_INT(out[i].ts_ms, (1000 + 86390) * 1000LL);
+	bw_sessions_free(s);
+}
+
+/* After its first day a session is reported once a day: at 24 h, then
+ * 48 h, not each hour between. */
+static void test_daily_after_first_day(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	feed_dev(s, "gw", ASA_START("sami", "198.51.100.90"), 0);
+	int reports = 0, at24 = 0, at48 = 0;
+	for (int h = 1; h <= 50; h++) {
+		nout = 0;
+		feed_dev(s, "gw", ASA_START("tom", "198.51.100.91"), (int64_t)h * 3600 + 1);
+		for (int k = 0; k < nout; k++) {
+			if (strcmp(out_user[k], "sami") != 0)
+				continue;
+			reports++;
+			at24 += out[k].duration_ms == (24 * 3600 + 1) * 1000LL;
+			at48 += out[k].duration_ms == (48 * 3600 + 1) * 1000LL;
+		}
+	}
+	CHECK_EQ_INT(reports, 23 + 1 + 1); /* hours 1..23, then 24 h, 48 h */
+	CHECK_EQ_INT(at24, 1);
+	CHECK_EQ_INT(at48, 1);
+	bw_sessions_free(s);
+}
+
+/* A stamp over 100 years after a session's start makes its age unknown:
+ * it is never reported, and later lines of its device report the others
+ * as before. */
+static void test_unknown_age_never_reported(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	feed_dev(s, "gw", ASA_START("old", "198.51.100.92"), -3200000000LL);
+	feed_dev(s, "gw", ASA_START("uwe", "198.51.100.93"), 1000);
+	feed_dev(s, "gw", ASA_START("vic", "198.51.100.94"), 1000 + 3600);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_STR(out_user[0], "uwe");
+	feed_dev(s, "gw", ASA_START("wim", "198.51.100.95"), 1000 + 7200);
+	CHECK_EQ_INT(nout, 3); /* uwe's second hour, vic's first */
+	for (int i = 0; i < nout; i++)
+		CHECK(strcmp(out_user[i], "old") != 0);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -481,6 +586,9 @@ static const struct bw_test tests[] = {
 	{ "open_reports", test_open_reports },
 	{ "gib_reports", test_gib_reports },
 	{ "report_churn", test_report_churn },
+	{ "device_clocks", test_device_clocks },
+	{ "daily_after_first_day", test_daily_after_first_day },
+	{ "unknown_age_never_reported", test_unknown_age_never_reported },
 	{ NULL, NULL },
 };
 
