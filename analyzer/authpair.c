@@ -46,7 +46,9 @@ struct ap_recent {
 	int64_t hw;                /* newest ts of the ring up to this one */
 	uint64_t uh;               /* hash of the user name; 0 = empty */
 	int used;
-	unsigned by;               /* AP_BY_* */
+	int role;                  /* AP_LOGON: a 4625 passed on; AP_KCHECK:
+	                              a Kerberos refusal passed on unpaired */
+	unsigned by;               /* AP_LOGON: AP_BY_* */
 	uint8_t ulen, wlen;
 	char user[AP_NAME_MAX];
 	char ws[AP_NAME_MAX];
@@ -172,7 +174,11 @@ static int classify(const bw_event *ev, unsigned *by)
 	if (str_is(ev->action, "4625", 4)) {
 		if (has_ws(ev))
 			*by |= AP_BY_WS;
-		if (krb_logon_type(ev->auth_method))
+		/* only a 4625 that names no client of its own: whichever
+		 * refusal of the account it takes, its address then counts
+		 * once, per source as per account (a 4625 with an address
+		 * might take an attacker's refusal and drop its address) */
+		if (krb_logon_type(ev->auth_method) && addressless(ev))
 			*by |= AP_BY_KRB;
 		return *by ? AP_LOGON : AP_OTHER;
 	}
@@ -237,13 +243,22 @@ static void recycle(struct bw_authpair *ap, struct ap_held *h)
 		held_free(h);
 }
 
-/* Pass held slot i on, flagged as held (not late). */
+static void remember(struct bw_authpair *ap, const bw_event *ev, unsigned by);
+static void remember_check(struct bw_authpair *ap, const bw_event *ev);
+
+/* Pass held slot i on unpaired, flagged as held (not late), and
+ * remember it for a partner still to come: a refusal for a console 4625
+ * (which then adds nothing), a 4625 for a 4776 naming its workstation. */
 static void release(struct bw_authpair *ap, uint32_t i,
 		    bw_authpair_next_fn next, void *arg)
 {
 	struct ap_held *h = take(ap, i);
 	h->ev.flags |= BW_EF_HELD;
 	next(arg, &h->ev);
+	if (h->cls == AP_KCHECK)
+		remember_check(ap, &h->ev);
+	else if (h->cls == AP_LOGON && (h->by & AP_BY_WS))
+		remember(ap, &h->ev, AP_BY_WS);
 	recycle(ap, h);
 }
 
@@ -253,7 +268,10 @@ static int hold(struct bw_authpair *ap, const bw_event *ev, int cls,
 		unsigned by, bw_authpair_next_fn next, void *arg)
 {
 	if (ap->n == BW_AUTHPAIR_HELD) {
-		ap->st.overflow++;
+		/* a refusal sent on early is remembered, so its 4625
+		 * still pairs: only the others may count twice */
+		if (ap->slot[0]->cls != AP_KCHECK)
+			ap->st.overflow++;
 		release(ap, 0, next, arg);
 	}
 	struct ap_held *h = ap->nspare ? ap->spare[--ap->nspare] :
@@ -291,12 +309,42 @@ static void remember(struct bw_authpair *ap, const bw_event *ev, unsigned by)
 	bw_str w = who(ev);
 	r->uh = name_hash(w);
 	r->used = 0;
+	r->role = AP_LOGON;
 	r->by = by;
 	r->ulen = (uint8_t)w.n;
 	memcpy(r->user, w.p, w.n);
 	r->wlen = (by & AP_BY_WS) ? (uint8_t)ev->src_host.n : 0;
 	if (r->wlen)
 		memcpy(r->ws, ev->src_host.p, r->wlen);
+}
+
+/* A Kerberos refusal passed on before its 4625 came (its wait ran out,
+ * the list was full, an event of its account went on): a console 4625
+ * arriving after it is the same attempt, already counted. */
+static void remember_check(struct bw_authpair *ap, const bw_event *ev)
+{
+	remember(ap, ev, 0);
+	ap->rec[(ap->rnext + AP_RECENT - 1) % AP_RECENT].role = AP_KCHECK;
+}
+
+/* The unused Kerberos refusal passed on that an addressless 4625 of the
+ * same account within the pairing time belongs to, the oldest. */
+static struct ap_recent *recent_check(struct bw_authpair *ap,
+				      const bw_event *ev)
+{
+	bw_str w = who(ev);
+	uint64_t uh = name_hash(w);
+	struct ap_recent *found = NULL;
+	for (uint32_t k = 1; k <= AP_RECENT; k++) {
+		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
+		if (!r->uh || r->hw + BW_AUTHPAIR_MS < ev->ts_ms)
+			break;
+		if (r->role == AP_KCHECK && r->uh == uh && !r->used &&
+		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&
+		    name_eq(w.p, w.n, r->user, r->ulen))
+			found = r;
+	}
+	return found;
 }
 
 /* The unused 4625 a check (class cls) arriving after it belongs to,
@@ -314,7 +362,7 @@ static struct ap_recent *recent_match(struct bw_authpair *ap,
 		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
 		if (!r->uh || r->hw + BW_AUTHPAIR_MS < ev->ts_ms)
 			break;
-		if (r->uh != uh || r->used ||
+		if (r->role != AP_LOGON || r->uh != uh || r->used ||
 		    absdiff(r->ts, ev->ts_ms) > BW_AUTHPAIR_MS ||
 		    !name_eq(w.p, w.n, r->user, r->ulen))
 			continue;
@@ -326,14 +374,33 @@ static struct ap_recent *recent_match(struct bw_authpair *ap,
 	return found;
 }
 
-/* Pass on, oldest first, the held records of ev's account, and those
- * from ev's client address (a Kerberos refusal names it): ev must not
- * overtake them, as the rules keyed by either see them in order. */
+/* Whether a and b are one source as the rules key it (src.net: an
+ * IPv4 address, an IPv6 address's /64). */
+static int same_net(const bw_ip *a, const bw_ip *b)
+{
+	if (!a->family || a->family != b->family)
+		return 0;
+	return memcmp(a->addr, b->addr, a->family == 6 ? 8 : 16) == 0;
+}
+
+/* A login that completes a sequence after failures from its source
+ * (success after failures, exploit then access). */
+static int source_success(const bw_event *ev)
+{
+	return ((ev->kind == BW_KIND_LOGIN && ev->outcome == BW_OUTCOME_SUCCESS) ||
+		ev->kind == BW_KIND_SESSION_START) &&
+	       !addressless(ev);
+}
+
+/* Pass on, oldest first, the held records of ev's account, and for a
+ * login those from its source (a Kerberos refusal names one): ev must
+ * not overtake them, as the rules keyed by either see them in order. */
 static void release_account(struct bw_authpair *ap, const bw_event *ev,
 			    bw_authpair_next_fn next, void *arg)
 {
 	bw_str w = who(ev);
-	if (!ap->n || (!w.n && !ev->src_ip.family))
+	int by_src = source_success(ev);
+	if (!ap->n || (!w.n && !by_src))
 		return;
 	uint64_t wh = w.n ? name_hash(w) : 0;
 	for (uint32_t i = 0; i < ap->n;) {
@@ -341,8 +408,7 @@ static void release_account(struct bw_authpair *ap, const bw_event *ev,
 		bw_str hw = who(h);
 		int same = (w.n && ap->slot[i]->wh == wh &&
 			    name_eq(hw.p, hw.n, w.p, w.n)) ||
-			   (ev->src_ip.family && h->src_ip.family == ev->src_ip.family &&
-			    memcmp(h->src_ip.addr, ev->src_ip.addr, 16) == 0);
+			   (by_src && same_net(&h->src_ip, &ev->src_ip));
 		if (same)
 			release(ap, i, next, arg);
 		else
@@ -400,11 +466,20 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 			next(arg, ev);
 			return;
 		}
-		/* a console typo logged before the DC's refusal: held for
-		 * it, which alone names the workstation's address */
-		if ((by & AP_BY_KRB) && addressless(ev) &&
-		    hold(ap, ev, cls, by, next, arg) == 0)
-			return;
+		if (by & AP_BY_KRB) {
+			/* its refusal went on already: counted, with the
+			 * address */
+			struct ap_recent *r = recent_check(ap, ev);
+			if (r) {
+				r->used = 1;
+				ap->st.merged++;
+				return;
+			}
+			/* a console typo logged before the DC's refusal:
+			 * held for it, which alone names the address */
+			if (hold(ap, ev, cls, by, next, arg) == 0)
+				return;
+		}
 		remember(ap, ev, by);
 		break; /* another attempt: it overtakes none of the account's */
 	default:

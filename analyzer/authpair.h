@@ -17,23 +17,24 @@
  *   - a 4776 with a 4625 of the same client workstation (4776
  *     Workstation, 4625 WorkstationName: both must be logged);
  *   - a 4771/4768 with a 4625 of logon type interactive, unlock,
- *     remote_interactive or network_cleartext (network logons bring a
- *     ticket, cached ones ask no DC).
+ *     remote_interactive or network_cleartext that names no client
+ *     address of its own ("-", loopback). Whichever refusal of the
+ *     account such a 4625 takes (a spray may refuse the same account in
+ *     the same second), one address is counted once; a 4625 naming its
+ *     client is never paired with a refusal, whose address it would drop.
  * The 4625 goes on alone: it holds everything the check says, and the
- * logon type besides; where it names no client address of its own
- * ("-", loopback) it takes the one the DC saw in a Kerberos refusal,
- * which may be the only record of it.
+ * logon type besides, and takes the address a Kerberos refusal names.
  *
  * A check arriving first is held back until its 4625 comes, an event of
- * the same identity or client address arrives (which never overtakes
- * it), BW_AUTHPAIR_MS of
- * event time pass, or the end of the input; so is a 4625 of those logon
- * types that names no address, waiting for its 4771 (a 4625 with an
- * address goes on and a later check merges into it). bw_authpair_idle
+ * the same identity arrives, or a login from its source (src.net: which
+ * never overtakes it), BW_AUTHPAIR_MS of event time pass, or the end of
+ * the input; so is a console 4625 waiting for its refusal (a 4625 with
+ * an address goes on and a later 4776 merges into it). bw_authpair_idle
  * releases those held for BW_AUTHPAIR_WALL_MS of wall-clock time (a live
- * stream that paused). Held events go on flagged BW_EF_HELD: they are
- * not late. A 4625 of another attempt of a held record's account does
- * not overtake it either.
+ * stream that paused). A refusal that went on unpaired is remembered, so
+ * its console 4625 arriving within BW_AUTHPAIR_MS adds nothing. Held
+ * events go on flagged BW_EF_HELD: they are not late. The 4625 of a pair
+ * goes on at once, ahead of other held records of its account.
  */
 #ifndef BW_AUTHPAIR_H
 #define BW_AUTHPAIR_H
@@ -44,9 +45,9 @@
 
 #define BW_AUTHPAIR_MS 2000    /* ms between the two records of an attempt */
 #define BW_AUTHPAIR_WALL_MS 10000 /* wall-clock ms a paused stream waits for
-                                     a held 4776's 4625: two logs shipped to
-                                     one pipe by two agents arrive seconds
-                                     apart */
+                                     a held record's partner: two logs
+                                     shipped to one pipe by two agents
+                                     arrive seconds apart */
 #define BW_AUTHPAIR_HELD 1024  /* records held at most; the oldest goes on */
 
 struct bw_authpair;
@@ -54,7 +55,8 @@ struct bw_authpair;
 struct bw_authpair_stats {
 	uint64_t held;     /* records held back for their partner */
 	uint64_t merged;   /* pairs passed as one event */
-	uint64_t overflow; /* held records sent on early: the list was full */
+	uint64_t overflow; /* held 4776s and console 4625s sent on early: the
+	                      list was full (refusals are remembered) */
 };
 
 typedef void (*bw_authpair_next_fn)(void *arg, bw_event *ev);

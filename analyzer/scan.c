@@ -54,8 +54,8 @@ static void on_final_event(void *arg, bw_event *ev)
 }
 
 /* After the VPN stage: identity (authpair compares it), then a failed
- * NTLM logon logged by the DC and as a 4625 is one attempt (authpair.h),
- * then on_final_event. */
+ * Windows logon logged by the DC (4776, 4771) and as a 4625 is one
+ * attempt (authpair.h), then on_final_event. */
 static void on_vpn_event(void *arg, bw_event *ev)
 {
 	struct run *r = arg;

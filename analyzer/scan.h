@@ -36,7 +36,7 @@ struct bw_scan_opts {
 struct bw_scan_result {
 	uint64_t lines, events, skipped;
 	uint64_t paired;  /* Windows attempts logged twice, passed once */
-	uint64_t pair_overflow; /* 4776s passed unpaired: too many waited */
+	uint64_t pair_overflow; /* 4776s, console 4625s passed unpaired: too many waited */
 };
 
 /* The account-naming configuration of --identity-domain and

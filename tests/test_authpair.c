@@ -298,8 +298,10 @@ static void test_kerberos_pairs(void)
 }
 
 /* A failed TGT request (4768) pairs too; RDP without NLA and a web
- * server's basic or forms logon (network_cleartext: OWA) are logged on
- * the server the DC saw. A 4625 that names its client keeps it. */
+ * server's basic or forms logon (network_cleartext: OWA) that name no
+ * client are logged on the server the DC saw. A 4625 that names a
+ * client of its own does not pair: the refusal it would take might be
+ * an attacker's, whose address would be lost. */
 static void test_kerberos_other_types(void)
 {
 	struct bw_authpair *ap = fresh();
@@ -312,9 +314,10 @@ static void test_kerberos_other_types(void)
 	kfeed(ap, win("4771", "emil", "10.30.0.21", NULL, 3000));
 	kfeed(ap, logon("emil", "203.0.113.50", "remote_interactive", 3100));
 	bw_authpair_flush(ap, collect_addr, NULL);
-	CHECK_EQ_STR(out, "4625:carl@1100 4625:dora@2100 4625:emil@3100");
-	CHECK_EQ_STR(addrs, "10.30.0.9 10.30.0.20 203.0.113.50");
-	CHECK_EQ_INT((int)merged(ap), 3);
+	CHECK_EQ_STR(out, "4625:carl@1100 4625:dora@2100 4771:emil@3000h "
+		     "4625:emil@3100");
+	CHECK_EQ_STR(addrs, "10.30.0.9 10.30.0.20 10.30.0.21 203.0.113.50");
+	CHECK_EQ_INT((int)merged(ap), 2);
 	bw_authpair_free(ap);
 }
 
@@ -392,6 +395,83 @@ static void test_kerberos_address_order(void)
 	bw_authpair_free(ap);
 }
 
+/* A kerbrute spray on alice while she mistypes over RDP without NLA
+ * (the terminal server's refusal, then its 4625 naming her client): the
+ * 4625 takes no refusal, so the spray's address keeps its count. */
+static void test_kerberos_spray_keeps_address(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	kfeed(ap, win("4771", "alice", "10.66.6.6", NULL, 1000));
+	kfeed(ap, win("4771", "alice", "10.30.0.20", NULL, 1200));
+	kfeed(ap, logon("alice", "10.40.0.77", "remote_interactive", 1300));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_INT(nout, 3);
+	CHECK(strstr(addrs, "10.66.6.6") != NULL);
+	CHECK_EQ_INT((int)merged(ap), 0);
+	bw_authpair_free(ap);
+}
+
+/* Events of other accounts from the machine itself (loopback) or not
+ * logins at all do not break a pair; a refusal that went on before its
+ * console 4625 came (its wait cut short) still takes it. */
+static void test_kerberos_pair_survives(void)
+{
+	struct bw_authpair *ap = fresh();
+	addrs[0] = 0;
+	kfeed(ap, logon("nils", NULL, "interactive", 1000));
+	bw_event lo = win("4624", "berta", "127.0.0.1", "local", 1100);
+	lo.outcome = BW_OUTCOME_SUCCESS;
+	kfeed(ap, lo);
+	kfeed(ap, win("4771", "nils", "10.30.0.12", NULL, 1300));
+	CHECK_EQ_STR(out, "4624:berta@1100 4625:nils@1000h");
+	/* the refusal waits, then goes on with the clock; its 4625,
+	 * stamped within 2 s of it, comes after and adds nothing */
+	kfeed(ap, win("4771", "olga", "10.30.0.13", NULL, 5000));
+	bw_event other = win("4624", "paul", NULL, NULL, 7001);
+	other.outcome = BW_OUTCOME_SUCCESS;
+	kfeed(ap, other);
+	kfeed(ap, logon("olga", NULL, "unlock", 6900));
+	bw_authpair_flush(ap, collect_addr, NULL);
+	CHECK_EQ_STR(out, "4624:berta@1100 4625:nils@1000h 4771:olga@5000h "
+		     "4624:paul@7001");
+	CHECK_EQ_INT((int)merged(ap), 2);
+	bw_authpair_free(ap);
+}
+
+/* A success from the sprayer's IPv6 /64 (the rules' src.net) does not
+ * overtake the refusals held from that /64. */
+static void test_kerberos_v6_net_order(void)
+{
+	struct bw_authpair *ap = fresh();
+	feed(ap, win("4771", "quin", "2001:db8:66::10", NULL, 1000));
+	feed(ap, win("4771", "rita", "2001:db8:66::10", NULL, 1100));
+	bw_event ok = win("ssh", "sven", "2001:db8:66::11", NULL, 1200);
+	ok.outcome = BW_OUTCOME_SUCCESS;
+	ok.program = BW_STR_LIT("sshd");
+	feed(ap, ok);
+	CHECK_EQ_STR(out, "4771:quin@1000h 4771:rita@1100h ssh:sven@1200");
+	bw_authpair_free(ap);
+}
+
+/* A Kerberos-only spray past the cap: the refusals sent on early are
+ * remembered, not counted as a risk of counting twice. */
+static void test_kerberos_overflow_not_counted(void)
+{
+	struct bw_authpair *ap = fresh();
+	char name[32];
+	for (int i = 0; i < BW_AUTHPAIR_HELD + 10; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		feed(ap, win("4771", name, "198.51.100.4", NULL, 1000));
+	}
+	bw_authpair_flush(ap, collect, NULL);
+	struct bw_authpair_stats st;
+	bw_authpair_get_stats(ap, &st);
+	CHECK_EQ_INT((int)st.overflow, 0);
+	CHECK_EQ_INT(nout, BW_AUTHPAIR_HELD + 10);
+	bw_authpair_free(ap);
+}
+
 static const struct bw_test tests[] = {
 	{ "check_then_logon", test_check_then_logon },
 	{ "logon_then_check", test_logon_then_check },
@@ -410,6 +490,10 @@ static const struct bw_test tests[] = {
 	{ "kerberos_burst_counts", test_kerberos_burst_counts },
 	{ "held_logon_meets_ntlm", test_held_logon_meets_ntlm },
 	{ "kerberos_address_order", test_kerberos_address_order },
+	{ "kerberos_spray_keeps_address", test_kerberos_spray_keeps_address },
+	{ "kerberos_pair_survives", test_kerberos_pair_survives },
+	{ "kerberos_v6_net_order", test_kerberos_v6_net_order },
+	{ "kerberos_overflow_not_counted", test_kerberos_overflow_not_counted },
 	{ NULL, NULL },
 };
 
