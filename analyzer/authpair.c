@@ -327,10 +327,16 @@ static void remember_check(struct bw_authpair *ap, const bw_event *ev)
 	ap->rec[(ap->rnext + AP_RECENT - 1) % AP_RECENT].role = AP_KCHECK;
 }
 
-/* The unused Kerberos refusal passed on that an addressless 4625 of the
- * same account within the pairing time belongs to, the oldest. */
-static struct ap_recent *recent_check(struct bw_authpair *ap,
-				      const bw_event *ev)
+/* The unused record of role in the ring that ev, arriving after it, is
+ * the other half of, the oldest: a passed 4625 for a 4776 (ws: the
+ * workstation both name), a passed Kerberos refusal for a console 4625
+ * (ws NULL). The ring is walked from the newest back to the first record
+ * whose high-water time (the newest before it, as records may come out
+ * of order on a pipe of two logs) is more than the pairing time older,
+ * so a DC log of checks alone costs a look or two each. */
+static struct ap_recent *recent_find(struct bw_authpair *ap,
+				     const bw_event *ev, int role,
+				     const bw_str *ws)
 {
 	bw_str w = who(ev);
 	uint64_t uh = name_hash(w);
@@ -339,36 +345,12 @@ static struct ap_recent *recent_check(struct bw_authpair *ap,
 		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
 		if (!r->uh || r->hw + BW_AUTHPAIR_MS < ev->ts_ms)
 			break;
-		if (r->role == AP_KCHECK && r->uh == uh && !r->used &&
-		    absdiff(r->ts, ev->ts_ms) <= BW_AUTHPAIR_MS &&
-		    name_eq(w.p, w.n, r->user, r->ulen))
-			found = r;
-	}
-	return found;
-}
-
-/* The unused 4625 a check (class cls) arriving after it belongs to,
- * the oldest: the ring is walked from the newest back to the first
- * record whose high-water time (the newest before it, as records may
- * come out of order on a pipe of two logs) is more than the pairing
- * time older, so a DC log of checks alone costs a look or two each. */
-static struct ap_recent *recent_match(struct bw_authpair *ap,
-				      const bw_event *ev, int cls)
-{
-	bw_str w = who(ev);
-	uint64_t uh = name_hash(w);
-	struct ap_recent *found = NULL;
-	for (uint32_t k = 1; k <= AP_RECENT; k++) {
-		struct ap_recent *r = &ap->rec[(ap->rnext + AP_RECENT - k) % AP_RECENT];
-		if (!r->uh || r->hw + BW_AUTHPAIR_MS < ev->ts_ms)
-			break;
-		if (r->role != AP_LOGON || r->uh != uh || r->used ||
+		if (r->role != role || r->uh != uh || r->used ||
 		    absdiff(r->ts, ev->ts_ms) > BW_AUTHPAIR_MS ||
 		    !name_eq(w.p, w.n, r->user, r->ulen))
 			continue;
-		if (cls == AP_KCHECK ? (r->by & AP_BY_KRB) != 0 :
-		    (r->by & AP_BY_WS) &&
-		    name_eq(ev->src_host.p, ev->src_host.n, r->ws, r->wlen))
+		if (!ws || ((r->by & AP_BY_WS) &&
+			    name_eq(ws->p, ws->n, r->ws, r->wlen)))
 			found = r;
 	}
 	return found;
@@ -442,7 +424,9 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 			recycle(ap, h);
 			return;
 		}
-		struct ap_recent *r = recent_match(ap, ev, cls);
+		/* a console 4625 is held, never passed before its refusal */
+		struct ap_recent *r = cls == AP_NCHECK ?
+			recent_find(ap, ev, AP_LOGON, &ev->src_host) : NULL;
 		if (r) {
 			r->used = 1;
 			ap->st.merged++;
@@ -469,7 +453,7 @@ void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		if (by & AP_BY_KRB) {
 			/* its refusal went on already: counted, with the
 			 * address */
-			struct ap_recent *r = recent_check(ap, ev);
+			struct ap_recent *r = recent_find(ap, ev, AP_KCHECK, NULL);
 			if (r) {
 				r->used = 1;
 				ap->st.merged++;

@@ -46,33 +46,36 @@ static void collect(void *arg, const bw_event *ev)
 	nout++;
 }
 
-/* Feed a syslog message at time t (seconds), then scribble over the
- * line buffer so that any view the table kept would be caught. */
-static int feed(struct bw_sessions *s, const struct bw_msg_parser *p,
-		const char *msg, int64_t t)
+/* Feed a syslog message at time t (seconds) as logged by device host
+ * (NULL: the helper's "gw1"), then, when tick says so, the report tick as
+ * the VPN stage calls it; then scribble over the line buffer so that any
+ * view the table kept would be caught. */
+static int feed_at(struct bw_sessions *s, const struct bw_msg_parser *p,
+		   const char *host, const char *msg, int64_t t, int tick)
 {
 	int rc = vt_msg(p, "x", msg);
 	CHECK_EQ_INT(rc, BW_PARSE_OK);
+	if (host)
+		vt_ev.host = bw_str_make(host, strlen(host));
 	vt_ev.ts_ms = t * 1000;
 	vt_ev.line_no = (uint64_t)t;
 	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
+	if (tick)
+		bw_sessions_tick(s, &vt_ev, collect, NULL);
 	memset(vt_buf, '#', sizeof(vt_buf));
 	return r;
 }
 
-/* feed, then the report tick as the VPN stage calls it, before the
- * line buffer is scribbled over */
+static int feed(struct bw_sessions *s, const struct bw_msg_parser *p,
+		const char *msg, int64_t t)
+{
+	return feed_at(s, p, NULL, msg, t, 0);
+}
+
 static int feed_tick(struct bw_sessions *s, const struct bw_msg_parser *p,
 		     const char *msg, int64_t t)
 {
-	int rc = vt_msg(p, "x", msg);
-	CHECK_EQ_INT(rc, BW_PARSE_OK);
-	vt_ev.ts_ms = t * 1000;
-	vt_ev.line_no = (uint64_t)t;
-	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
-	bw_sessions_tick(s, &vt_ev, collect, NULL);
-	memset(vt_buf, '#', sizeof(vt_buf));
-	return r;
+	return feed_at(s, p, NULL, msg, t, 1);
 }
 
 static void test_asa_session_enriched(void)
@@ -153,12 +156,24 @@ static void test_openvpn_by_session_id(void)
 	bw_sessions_free(s);
 }
 
+/* Feed OpenVPN status-file rows, numbered from line 10; each client row
+ * is a snapshot the table takes over. */
+static void feed_rows(struct bw_sessions *s, const char *const *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (vt_line(&bw_parser_openvpn_status, rows[i]) == BW_PARSE_OK) {
+			vt_ev.line_no = 10 + i;
+			CHECK_EQ_INT(bw_sessions_event(s, &vt_ev, collect, NULL), 1);
+		}
+		memset(vt_buf, '#', sizeof(vt_buf));
+	}
+}
+
 static void test_status_snapshots(void)
 {
 	struct bw_sessions *s = bw_sessions_new(0);
 	vt_open();
 	nout = 0;
-	const struct bw_parser *p = &bw_parser_openvpn_status;
 	/* two snapshots of the same session: counters replaced, not summed */
 	const char *rows[] = {
 		"TIME,Fri Jan  5 10:30:00 2024,1704450600",
@@ -166,12 +181,7 @@ static void test_status_snapshots(void)
 		"TIME,Fri Jan  5 11:00:00 2024,1704452400",
 		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,200,9000,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
 	};
-	for (size_t i = 0; i < 4; i++) {
-		int rc = vt_line(p, rows[i]);
-		if (rc == BW_PARSE_OK)
-			CHECK_EQ_INT(bw_sessions_event(s, &vt_ev, collect, NULL), 1);
-		memset(vt_buf, '#', sizeof(vt_buf));
-	}
+	feed_rows(s, rows, 4);
 	CHECK_EQ_INT(nout, 0);
 	/* at the end: the hour's report the status file's clock has made
 	 * due, then the session still open */
@@ -327,6 +337,21 @@ static void test_cap_and_untracked(void)
 	bw_sessions_free(s);
 }
 
+/* The next event of a churn: a start or (one in endmod) an end of one
+ * of nsid sessions on device "h", picked by the generator *r. */
+static void churn_event(bw_event *ev, char *sid, size_t sidn, uint32_t *r,
+			int64_t ts, unsigned nsid, unsigned endmod)
+{
+	*r = *r * 1103515245u + 12345u;
+	bw_event_clear(ev);
+	ev->source = BW_SRC_VPN;
+	ev->ts_ms = ts;
+	ev->host = BW_STR_LIT("h");
+	snprintf(sid, sidn, "%u", (*r >> 8) % nsid);
+	ev->session_id = bw_str_make(sid, strlen(sid));
+	ev->kind = (*r >> 4) % endmod == 0 ? BW_KIND_SESSION_END : BW_KIND_SESSION_START;
+}
+
 /* Many sessions through a small table, random order of ends: no leak or
  * bad access (ASan), counts add up. */
 static void test_churn(void)
@@ -338,14 +363,7 @@ static void test_churn(void)
 	uint64_t ends = 0;
 	nout = 0;
 	for (int i = 0; i < 20000; i++) {
-		r = r * 1103515245u + 12345u;
-		bw_event_clear(&ev);
-		ev.source = BW_SRC_VPN;
-		ev.ts_ms = i;
-		ev.host = BW_STR_LIT("h");
-		snprintf(sid, sizeof(sid), "%u", (r >> 8) % 200);
-		ev.session_id = bw_str_make(sid, strlen(sid));
-		ev.kind = (r >> 4) % 3 == 0 ? BW_KIND_SESSION_END : BW_KIND_SESSION_START;
+		churn_event(&ev, sid, sizeof(sid), &r, i, 200, 3);
 		ends += (uint64_t)bw_sessions_event(s, &ev, collect, NULL);
 		nout = 0;
 	}
@@ -417,8 +435,7 @@ static void test_gib_reports(void)
 	struct bw_sessions *s = bw_sessions_new(0);
 	vt_open();
 	nout = 0;
-	const struct bw_parser *p = &bw_parser_openvpn_status;
-	const char *rows[] = {
+		const char *rows[] = {
 		"TIME,Fri Jan  5 10:30:00 2024,1704450600",
 		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,1000,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
 		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,1073741823,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
@@ -427,14 +444,7 @@ static void test_gib_reports(void)
 		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,500,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
 		"CLIENT_LIST,alice,203.0.113.5:51234,10.8.0.6,,100,6442450944,Fri Jan  5 10:00:00 2024,1704448800,alice,0,0",
 	};
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		int rc = vt_line(p, rows[i]);
-		if (rc == BW_PARSE_OK) {
-			vt_ev.line_no = 10 + i;
-			CHECK_EQ_INT(bw_sessions_event(s, &vt_ev, collect, NULL), 1);
-		}
-		memset(vt_buf, '#', sizeof(vt_buf));
-	}
+	feed_rows(s, rows, sizeof(rows) / sizeof(rows[0]));
 	CHECK_EQ_INT(nout, 2);
 	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_STATUS);
 	CHECK_EQ_INT(out[0].bytes_out, 1073741824);
@@ -457,14 +467,8 @@ static void test_report_churn(void)
 	uint32_t r = 11;
 	uint64_t reports = 0;
 	for (int i = 0; i < 20000; i++) {
-		r = r * 1103515245u + 12345u;
-		bw_event_clear(&ev);
-		ev.source = BW_SRC_VPN;
-		ev.ts_ms = (int64_t)i * 17000; /* ~4 days in all */
-		ev.host = BW_STR_LIT("h");
-		snprintf(sid, sizeof(sid), "%u", (r >> 8) % 100);
-		ev.session_id = bw_str_make(sid, strlen(sid));
-		ev.kind = (r >> 4) % 4 == 0 ? BW_KIND_SESSION_END : BW_KIND_SESSION_START;
+		/* 17 s apart: ~4 days in all */
+		churn_event(&ev, sid, sizeof(sid), &r, (int64_t)i * 17000, 100, 4);
 		nout = 0;
 		bw_sessions_event(s, &ev, collect, NULL);
 		nout = 0;
@@ -483,18 +487,10 @@ static void test_report_churn(void)
 	bw_sessions_free(s);
 }
 
-/* feed_tick, logged by device dev */
 static int feed_dev(struct bw_sessions *s, const char *dev, const char *msg,
 		    int64_t t)
 {
-	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", msg), BW_PARSE_OK);
-	vt_ev.host = bw_str_make(dev, strlen(dev));
-	vt_ev.ts_ms = t * 1000;
-	vt_ev.line_no = (uint64_t)t;
-	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
-	bw_sessions_tick(s, &vt_ev, collect, NULL);
-	memset(vt_buf, '#', sizeof(vt_buf));
-	return r;
+	return feed_at(s, &bw_msg_cisco_asa, dev, msg, t, 1);
 }
 
 #define ASA_START(u, ip) "%ASA-4-113039: Group <GP> User <" u "> IP <" ip "> AnyConnect parent session started."

@@ -27,6 +27,7 @@
 #include "event.h"
 #include "output_json.h"
 #include "parser.h"
+#include "pipeline.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +81,28 @@ static inline void fuzz_file_set(struct fuzz_file *f, const void *p, size_t n)
 		perror("fuzz_file_set");
 		abort();
 	}
+}
+
+/* The inputs of one run: after the two option bytes, up to max inputs'
+ * contents separated by 0x1e, each written to its own memfd and given
+ * a spec (format forced or NULL, zone UTC). @return how many: byte 0's
+ * bits 0-1 plus one, at most max. */
+static inline size_t fuzz_inputs(struct fuzz_file *files, size_t max,
+				 struct bw_input_spec *specs, const char *format,
+				 unsigned opt, const uint8_t *data, size_t size)
+{
+	size_t n = (opt & 3) + 1;
+	if (n > max)
+		n = max;
+	const uint8_t *p = data, *end = data + size;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *sep = i + 1 < n ? memchr(p, 0x1e, (size_t)(end - p)) : NULL;
+		const uint8_t *stop = sep ? sep : end;
+		fuzz_file_set(&files[i], p, (size_t)(stop - p));
+		p = sep ? sep + 1 : end;
+		specs[i] = (struct bw_input_spec){ files[i].path, format, "UTC", 0 };
+	}
+	return n;
 }
 
 /* Check that every string view of a parsed event either lies wholly

@@ -72,24 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned opt = data[0], fmt = data[1];
 	data += 2, size -= 2;
-	size_t ninputs = (opt & 3) + 1;
-	if (ninputs > MAX_INPUTS)
-		ninputs = MAX_INPUTS;
 	static const int64_t reorder[4] = { -1, 0, 2000, 60000 };
 	int json = !(opt & 8);
 
 	struct bw_input_spec specs[MAX_INPUTS];
 	const char *names[MAX_INPUTS];
 	const char *format = (opt & 64) && nparsers ? bw_parsers[fmt % nparsers]->name : NULL;
-	const uint8_t *p = data, *end = data + size;
-	for (size_t i = 0; i < ninputs; i++) {
-		const uint8_t *sep = i + 1 < ninputs ? memchr(p, 0x1e, (size_t)(end - p)) : NULL;
-		const uint8_t *stop = sep ? sep : end;
-		fuzz_file_set(&files[i], p, (size_t)(stop - p));
-		p = sep ? sep + 1 : end;
-		specs[i] = (struct bw_input_spec){ files[i].path, format, "UTC", 0 };
+	size_t ninputs = fuzz_inputs(files, MAX_INPUTS, specs, format, opt, data, size);
+	for (size_t i = 0; i < ninputs; i++)
 		names[i] = files[i].path;
-	}
 
 	const char *domain = (opt & 4) ? "court.example" : NULL;
 	struct bw_identity *identity = bw_scan_identity(domain, NULL, devnull);
