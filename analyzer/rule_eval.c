@@ -3114,9 +3114,12 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 {
 	e->st.events++;
 	e->gen++;
+	/* held back by a stage after the merge is not late; released by
+	 * the merge after newer events is, held or not */
 	if (ev->ts_ms > e->clock)
 		e->clock = ev->ts_ms;
-	else if (ev->ts_ms < e->clock && !(ev->flags & BW_EF_HELD))
+	else if (ev->ts_ms < e->clock &&
+		 (!(ev->flags & BW_EF_HELD) || (ev->flags & BW_EF_LATE)))
 		e->st.late++;
 	/* Expire idle keys every 10 s of event time. Windows, sequences and
 	 * suppression check their own times when a key is used, so a key

@@ -94,10 +94,12 @@ static void print_vpn_stats(FILE *f, const struct bw_vpn_stage *vpn)
 	if (!s.opened && !s.unmatched && !l.opened)
 		return;
 	fprintf(f, "vpn sessions: opened %llu, closed %llu, open at end %llu, "
-		"evicted %llu, end without start %llu, status reports %llu\n",
+		"evicted %llu, end without start %llu, status reports %llu, "
+		"statistics after the end %llu\n",
 		(unsigned long long)s.opened, (unsigned long long)s.closed,
 		(unsigned long long)s.flushed, (unsigned long long)s.evicted,
-		(unsigned long long)s.unmatched, (unsigned long long)s.reported);
+		(unsigned long long)s.unmatched, (unsigned long long)s.reported,
+		(unsigned long long)s.stale);
 	fprintf(f, "address leases: %llu, evicted %llu, events attributed %llu\n",
 		(unsigned long long)l.opened, (unsigned long long)l.evicted,
 		(unsigned long long)l.attributed);

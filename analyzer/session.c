@@ -38,6 +38,10 @@
 #define STATUS_SCAN_MS ((int64_t)60 * 1000)
 #define GIB ((int64_t)1 << 30)
 #define DEV_BUCKETS 1024
+/* Sessions ended lately, remembered by key hash (direct-mapped: a newer
+ * end overwrites an older one) so a statistics line of one of them logged
+ * after its end does not open it again. */
+#define CLOSED_SLOTS 1024
 
 static int64_t span(int64_t from, int64_t to)
 {
@@ -93,15 +97,20 @@ struct dev {
 	char host[];
 };
 
+struct closed {
+	uint64_t hash;           /* key hash; 0 = empty */
+	int64_t end_ms;
+};
+
 struct bw_sessions {
 	struct sess **buckets;
+	struct closed closed[CLOSED_SLOTS];
 	size_t mask;
 	size_t cap, count;       /* entries of both lists */
 	size_t pending_cap;
 	uint64_t seed;
 	struct lru live, pending;
 	struct dev *devs[DEV_BUCKETS];
-	struct dev *last_dev;    /* the device of the last VPN event, or NULL */
 	struct bw_sessions_stats st;
 };
 
@@ -167,12 +176,15 @@ static struct dev **dev_slot(struct bw_sessions *s, const char *host,
 	return pp;
 }
 
-/* The device of ev, NULL when it has no session. */
+/* The device of ev, NULL when it has no session. A host name too long
+ * to key a session on (MAX_PART) is no device: its stamps move no
+ * clock, not even that of the devices that log no name. */
 static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
 {
-	size_t n = ev->host.n <= MAX_PART ? ev->host.n : 0;
-	const char *p = n ? ev->host.p : "";
-	return *dev_slot(s, p, n, hash_bytes(s->seed, p, n));
+	if (ev->host.n > MAX_PART)
+		return NULL;
+	const char *p = ev->host.n ? ev->host.p : "";
+	return *dev_slot(s, p, ev->host.n, hash_bytes(s->seed, p, ev->host.n));
 }
 
 /* Attach e to its device (ev's host), made when new. @return 0, -1 OOM. */
@@ -232,8 +244,6 @@ static void dev_detach(struct bw_sessions *s, struct sess *e)
 		return;
 	struct dev **pp = dev_slot(s, d->host, d->host_n, d->hash);
 	*pp = d->hnext;
-	if (s->last_dev == d)
-		s->last_dev = NULL;
 	free(d);
 }
 
@@ -637,6 +647,15 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		int64_t start = ev->ts_ms;
 		if (snapshot && span(0, ev->duration_ms) != BW_NUM_ABSENT)
 			start = ev->ts_ms - ev->duration_ms;
+		/* the statistics of a session that began before the end of
+		 * the one just closed under its key are that one's: FortiGate
+		 * may log a tunnel's last tunnel-stats after its tunnel-down */
+		const struct closed *c = &s->closed[h & (CLOSED_SLOTS - 1)];
+		if (snapshot && (!e || !e->started) && c->hash == h &&
+		    start < c->end_ms) {
+			s->st.stale++;
+			return 1;
+		}
 		if (!e) {
 			e = sess_create(s, k, n, h, ev, start, 1);
 			if (!e)
@@ -717,6 +736,9 @@ int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
 		out.start_line = e->line_no;
 	}
 	s->st.closed++;
+	struct closed *c = &s->closed[h & (CLOSED_SLOTS - 1)];
+	c->hash = h;
+	c->end_ms = ev->ts_ms;
 	emit(arg, &out);
 	sess_remove(s, e);
 	return 1;

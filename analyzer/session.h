@@ -109,6 +109,8 @@ struct bw_sessions_stats {
 	                         the table holds them) */
 	uint64_t enriched;    /* events given a user or address */
 	uint64_t reported;    /* session_status reports of open sessions */
+	uint64_t stale;       /* statistics snapshots of a session already
+	                         ended, logged after its end: dropped */
 	uint64_t active;      /* open now */
 };
 

@@ -500,6 +500,11 @@ for m in 0 1 2 3 4 5 6 7 8 9; do w 16:0$m:00.000 4771 n.typo 10.30.0.12; w 16:0$
 check "authpair: ten Kerberos console typos alert at the tenth" grep -q '"@timestamp":"2026-11-27T16:09:00.250Z","rule.id":"auth.bruteforce-account"' "$tmp/out"
 check "authpair: ... with the DC's client address" sh -c "grep auth.bruteforce-account '$tmp/out' | grep -q '\"source.ip\":\"10.30.0.12\"'"
 check "authpair: Kerberos pairs named in the summary" grep -q "10 failed Windows logon(s) were logged twice" "$tmp/err"
+# a refusal the merge let through after newer lines is late, though the
+# pairing stage held it: counted, and the summary warns
+{ w 10:10:00.000 4624 bob 10.1.1.1 fs01.court.example; w 10:00:00.000 4771 alice 10.66.6.6; w 10:10:01.000 4624 carol 10.1.1.2 fs01.court.example; } |
+	"$BW" scan --fail-on none $ID - >"$tmp/out" 2>"$tmp/err"
+check "authpair: a held refusal that came late is counted late" grep -q 'late events 1$' "$tmp/err"
 # a held 4776 is not overtaken by the same identity's login from sshd
 { for m in 0 1 2 3 4; do w 15:0$m:00.000 4776 alice - dc01.court.example WKS-8; done; } >"$tmp/r4.json"
 echo '2026-11-27T15:04:00.500000+00:00 bastion sshd[4100]: Accepted password for alice@court.example from 10.30.0.8 port 45000 ssh2' >"$tmp/r4.log"
@@ -548,7 +553,7 @@ check "live VPN: another device's clock ages no session" sh -c "! grep -q 'user=
 { fgl 2026-11-26 13:00:00 0101039947 tunnel-up 41 198.51.100.80 omar ''
   fgl 2026-11-27 13:00:00 0101039947 tunnel-up 42 198.51.100.90 tara ''; } >"$tmp/vpnlive.log"
 "$BW" scan --fail-on none --stats "$tmp/vpnlive.log" >/dev/null 2>"$tmp/err"
-check "live VPN: --stats counts the status reports" grep -q "status reports 1\$" "$tmp/err"
+check "live VPN: --stats counts the status reports" grep -q "status reports 1, " "$tmp/err"
 
 # --- web.login-bruteforce behind a proxy or container bridge: the site's
 # own private address is all its users at once, not an internal attacker

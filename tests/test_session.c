@@ -10,7 +10,7 @@
 #include "vpn_helpers.h"
 
 extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_cisco_asa, bw_msg_charon;
-extern const struct bw_parser bw_parser_openvpn_status;
+extern const struct bw_parser bw_parser_openvpn_status, bw_parser_fortigate;
 
 #define MAX_OUT 16
 static bw_event out[MAX_OUT];
@@ -571,6 +571,69 @@ static void test_unknown_age_never_reported(void)
 	bw_sessions_free(s);
 }
 
+/* A host name too long to key a session on is no device: a line with
+ * one, stamped a year ahead, does not age the sessions of the devices
+ * that log no name (OpenVPN status rows, FortiGate without devname). */
+static void test_long_host_no_clock(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	char big[301];
+	memset(big, 'h', 300);
+	big[300] = 0;
+	vt_open();
+	nout = 0;
+	feed_dev(s, "", ASA_START("xena", "198.51.100.96"), 1000);
+	feed_dev(s, big, ASA_START("yuri", "198.51.100.97"), 1000 + 365 * 86400);
+	CHECK_EQ_INT(nout, 0);
+	CHECK_EQ_INT(feed_dev(s, "", ASA_END("xena", "198.51.100.96"), 1600), 1);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_END);
+	bw_sessions_free(s);
+}
+
+/* Feed a FortiGate VPN line (action) of tunnel 1 on FGT-EDGE at hh:mm,
+ * then the report tick. */
+static int fgt(struct bw_sessions *s, const char *hhmm, const char *action,
+	       const char *extra, uint64_t line)
+{
+	char l[1024];
+	snprintf(l, sizeof(l), "date=2026-11-01 time=%s:00 devname=\"FGT-EDGE\" tz=\"+0000\" "
+		 "logid=\"0101039949\" type=\"event\" subtype=\"vpn\" action=\"%s\" "
+		 "tunneltype=\"ssl-tunnel\" tunnelid=1 remip=198.51.100.7 "
+		 "tunnelip=10.0.0.1 user=\"zed\" %smsg=\"x\"", hhmm, action, extra);
+	CHECK_EQ_INT(vt_line(&bw_parser_fortigate, l), BW_PARSE_OK);
+	vt_ev.line_no = line;
+	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
+	bw_sessions_tick(s, &vt_ev, collect, NULL);
+	memset(vt_buf, '#', sizeof(vt_buf));
+	return r;
+}
+
+/* FortiGate may log a tunnel's last statistics after its tunnel-down:
+ * they are that session's, which has ended, not a new one (which would be
+ * reported open and its bytes summed again at the end). Statistics of a
+ * later session under the same id start a session. */
+static void test_stats_after_end(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	fgt(s, "09:00", "tunnel-up", "", 1);
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-down", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 2), 1);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-stats", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 3), 1);
+	CHECK_EQ_INT(nout, 1);
+	/* the id again, an hour later, for a tunnel up 10 min: new */
+	CHECK_EQ_INT(fgt(s, "12:10", "tunnel-stats", "duration=600 sentbyte=1073741824 rcvdbyte=1 ", 4), 1);
+	CHECK_EQ_INT(nout, 2); /* its first GiB */
+	bw_sessions_finish(s, collect, NULL);
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.stale, 1);
+	CHECK_EQ_INT(st.flushed, 1);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -585,6 +648,8 @@ static const struct bw_test tests[] = {
 	{ "device_clocks", test_device_clocks },
 	{ "daily_after_first_day", test_daily_after_first_day },
 	{ "unknown_age_never_reported", test_unknown_age_never_reported },
+	{ "long_host_no_clock", test_long_host_no_clock },
+	{ "stats_after_end", test_stats_after_end },
 	{ NULL, NULL },
 };
 
