@@ -401,6 +401,11 @@ static void release_account(struct bw_authpair *ap, const bw_event *ev,
 void bw_authpair_event(struct bw_authpair *ap, bw_event *ev,
 		       bw_authpair_next_fn next, void *arg)
 {
+	/* nothing held, and not a failure: the way of most lines */
+	if (!ap->n && ev->outcome != BW_OUTCOME_FAILURE) {
+		next(arg, ev);
+		return;
+	}
 	/* records whose partner did not come in time go on first */
 	while (ap->n && ap->slot[0]->ev.ts_ms + BW_AUTHPAIR_MS < ev->ts_ms)
 		release(ap, 0, next, arg);
