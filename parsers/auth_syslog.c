@@ -430,20 +430,13 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 		/* Structured data: "-" or one or more [id k="v" ...] elements;
 		 * ']' inside a value is escaped as \]. */
 		if (BW_LIT(&c, "-")) {
-		} else {
-			while (c.p < c.end && *c.p == '[') {
-				const char *q = c.p + 1;
-				while (q < c.end && *q != ']') {
-					if (*q == '\\' && q + 1 < c.end)
-						q++;
-					q++;
-				}
-				if (q >= c.end) {
-					ctx->reason = "unterminated RFC 5424 structured data";
-					return BW_PARSE_MALFORMED;
-				}
-				c.p = q + 1;
+		} else if (c.p < c.end && *c.p == '[') {
+			size_t sd = bw_syslog_sd_len(c.p, bw_cur_left(&c));
+			if (!sd) {
+				ctx->reason = "unterminated RFC 5424 structured data";
+				return BW_PARSE_MALFORMED;
 			}
+			c.p += sd;
 		}
 		if (c.p < c.end && *c.p == ' ')
 			c.p++;

@@ -405,6 +405,23 @@ int bw_clf_lead_ok(const char *p, size_t n)
 	return 1;
 }
 
+size_t bw_syslog_sd_len(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] == '[') {
+		size_t j = i + 1;
+		while (j < n && p[j] != ']') {
+			if (p[j] == '\\' && j + 1 < n)
+				j++;
+			j++;
+		}
+		if (j >= n)
+			return 0;
+		i = j + 1;
+	}
+	return i;
+}
+
 int bw_syslog_repeated(const char *m, size_t n, uint64_t *times, bw_str *inner)
 {
 	static const char rep[] = "message repeated ";

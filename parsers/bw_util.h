@@ -99,6 +99,11 @@ int bw_ip_parse(const char *p, size_t n, bw_ip *ip);
  * closing ']' trimmed); 0 when m is not one. */
 int bw_syslog_repeated(const char *m, size_t n, uint64_t *times, bw_str *inner);
 
+/* RFC 5424 structured data at p: one or more [id k="v" ...] elements,
+ * where ']' (and '"', '\\') inside a value is escaped with '\\'.
+ * @return its length, 0 when p does not start with a complete element. */
+size_t bw_syslog_sd_len(const char *p, size_t n);
+
 /* Is a syslog tag (programme name) a web server's, whose messages may be
  * access lines: it names nginx, apache, httpd, lighttpd, haproxy,
  * openresty, tengine, caddy or "access" (nginx's tag=portal_access)?

@@ -219,13 +219,11 @@ static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
 				return 0;
 			if (i < n && l[i] == '-') {
 				i++;
-			} else {
-				while (i < n && l[i] == '[') {
-					const char *q = memchr(l + i, ']', n - i);
-					if (!q)
-						return 0;
-					i = (size_t)(q - l) + 1;
-				}
+			} else if (i < n && l[i] == '[') {
+				size_t sd = bw_syslog_sd_len(l + i, n - i);
+				if (!sd)
+					return 0;
+				i += sd;
 			}
 			if (i >= n || l[i] != ' ')
 				return 0;

@@ -209,6 +209,25 @@ static void test_path_normalize(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* RFC 5424 structured data: elements until the first unescaped ']' of
+ * each; "\]" inside a value does not end one; an unterminated element
+ * is no structured data. */
+static void test_syslog_sd_len(void)
+{
+	static const struct { const char *in; size_t want; } c[] = {
+		{ "[a] rest", 3 },
+		{ "[a k=\"v\"][b] x", 12 },
+		{ "[meta note=\"a \\] b\" seq=\"7\"] 1.2.3.4", 28 },
+		{ "[a k=\"\\\\\"] x", 10 },
+		{ "[a", 0 },
+		{ "[a k=\"x\\]", 0 },
+		{ "- [a]", 0 },
+		{ "", 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		CHECK_EQ_INT(bw_syslog_sd_len(c[i].in, strlen(c[i].in)), c[i].want);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
@@ -218,6 +237,7 @@ int main(int argc, char **argv)
 		{ "parse_u64", test_parse_u64 },
 		{ "parse_hex", test_parse_hex },
 		{ "pct_decode", test_pct_decode },
+		{ "syslog_sd_len", test_syslog_sd_len },
 		{ NULL, NULL },
 	};
 	return bw_test_main("bw_util", tests, argc, argv);
