@@ -38,10 +38,20 @@
 #define STATUS_SCAN_MS ((int64_t)60 * 1000)
 #define GIB ((int64_t)1 << 30)
 #define DEV_BUCKETS 1024
-/* Sessions ended lately, remembered by key hash (direct-mapped: a newer
- * end overwrites an older one) so a statistics line of one of them logged
- * after its end does not open it again. */
-#define CLOSED_SLOTS 1024
+/* Sessions ended lately, remembered by key hash, start and end, so a
+ * statistics line of one of them logged after its end does not open it
+ * again: CLOSED_SETS sets of CLOSED_WAYS, the oldest end in a set giving
+ * way (a mass disconnect of thousands of tunnels in a second fits). */
+#define CLOSED_SETS 2048
+#define CLOSED_WAYS 8
+/* a snapshot's start (its time - its duration, in whole seconds) within
+ * this of an ended session's start is that session's */
+#define CLOSED_SLACK_MS ((int64_t)5000)
+
+static int64_t absdiff(int64_t a, int64_t b)
+{
+	return a > b ? a - b : b - a;
+}
 
 static int64_t span(int64_t from, int64_t to)
 {
@@ -99,12 +109,13 @@ struct dev {
 
 struct closed {
 	uint64_t hash;           /* key hash; 0 = empty */
+	int64_t start_ms;        /* BW_NUM_ABSENT when not known */
 	int64_t end_ms;
 };
 
 struct bw_sessions {
 	struct sess **buckets;
-	struct closed closed[CLOSED_SLOTS];
+	struct closed closed[CLOSED_SETS][CLOSED_WAYS];
 	size_t mask;
 	size_t cap, count;       /* entries of both lists */
 	size_t pending_cap;
@@ -616,6 +627,46 @@ static void context_event(struct bw_sessions *s, const bw_event *ev)
 static void open_event(const struct bw_sessions *s, const struct sess *e,
 		       bw_event *out, int64_t ts, enum bw_kind kind);
 
+/* Remember that the session of key hash h, begun at start (or
+ * BW_NUM_ABSENT), ended at end. */
+static void closed_note(struct bw_sessions *s, uint64_t h, int64_t start,
+			int64_t end)
+{
+	struct closed *set = s->closed[h & (CLOSED_SETS - 1)], *c = set;
+	for (int w = 0; w < CLOSED_WAYS; w++) {
+		if (set[w].hash == h || !set[w].hash) {
+			c = &set[w];
+			break;
+		}
+		if (set[w].end_ms < c->end_ms)
+			c = &set[w];
+	}
+	c->hash = h;
+	c->start_ms = start;
+	c->end_ms = end;
+}
+
+/* Whether snapshot ev (start: its time - duration, or its time when it
+ * has none) is of a session of key h that ended already: the same start,
+ * or with no duration to tell, logged no later than that end. A
+ * statistics line of a tunnel that began before the other one ended
+ * (two tunnels of one user from one address, keyed alike) is not. */
+static int closed_has(const struct bw_sessions *s, uint64_t h,
+		      const bw_event *ev, int64_t start)
+{
+	int has_dur = span(0, ev->duration_ms) != BW_NUM_ABSENT;
+	const struct closed *set = s->closed[h & (CLOSED_SETS - 1)];
+	for (int w = 0; w < CLOSED_WAYS; w++) {
+		const struct closed *c = &set[w];
+		if (c->hash != h)
+			continue;
+		if (has_dur && c->start_ms != BW_NUM_ABSENT)
+			return absdiff(start, c->start_ms) <= CLOSED_SLACK_MS;
+		return ev->ts_ms <= c->end_ms;
+	}
+	return 0;
+}
+
 /* bw_sessions_event for a VPN event; out of line, so that the other
  * events, most lines of a mixed run, pay for no frame of its size. */
 __attribute__((noinline))
@@ -648,14 +699,11 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		int64_t start = ev->ts_ms;
 		if (snapshot && span(0, ev->duration_ms) != BW_NUM_ABSENT)
 			start = ev->ts_ms - ev->duration_ms;
-		/* the statistics of a session that began before the end of
-		 * the one just closed under its key are that one's: FortiGate
-		 * may log a tunnel's last tunnel-stats after its tunnel-down */
-		const struct closed *c = &s->closed[h & (CLOSED_SLOTS - 1)];
-		if (snapshot && (!e || !e->started) && c->hash == h &&
-		    start < c->end_ms) {
+		/* FortiGate may log a tunnel's last tunnel-stats after its
+		 * tunnel-down: that session's, not a new one */
+		if (snapshot && (!e || !e->started) && closed_has(s, h, ev, start)) {
 			s->st.stale++;
-			return 1;
+			return 2;
 		}
 		if (!e) {
 			e = sess_create(s, k, n, h, ev, start, 1);
@@ -710,7 +758,12 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 
 	/* a real end */
 	if (!e || !e->started) {
+		/* a log that begins mid-session: its statistics may still
+		 * follow the end */
 		s->st.unmatched++;
+		closed_note(s, h, span(0, ev->duration_ms) != BW_NUM_ABSENT ?
+				  ev->ts_ms - ev->duration_ms : BW_NUM_ABSENT,
+			    ev->ts_ms);
 		if (e)
 			sess_remove(s, e);
 		return 0;
@@ -737,9 +790,7 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		out.start_line = e->line_no;
 	}
 	s->st.closed++;
-	struct closed *c = &s->closed[h & (CLOSED_SLOTS - 1)];
-	c->hash = h;
-	c->end_ms = ev->ts_ms;
+	closed_note(s, h, e->start_ms, ev->ts_ms);
 	emit(arg, &out);
 	sess_remove(s, e);
 	return 1;

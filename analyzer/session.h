@@ -57,6 +57,9 @@ void bw_sessions_free(struct bw_sessions *s);
  *     OpenVPN status-file row): folded into its session's counters; when
  *     they show another whole GiB out, a session_status (see
  *     bw_sessions_tick) is emitted, citing the snapshot's line.
+ * @return 2 when the caller must drop ev and record nothing of it: a
+ *   status snapshot of a session that ended already (FortiGate may log a
+ *   tunnel's last tunnel-stats after its tunnel-down; counted as stale).
  * @return 0 when ev must be passed on unchanged (everything else, and
  *   session_ends of sessions the table never saw start). */
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,

@@ -53,10 +53,13 @@ void bw_vpn_stage_event(struct bw_vpn_stage *st, bw_event *ev,
 			bw_vpn_next_fn next, void *arg)
 {
 	struct emit_ctx c = { st, next, arg };
-	if (bw_sessions_event(st->sessions, ev, on_session, &c)) {
+	int took = bw_sessions_event(st->sessions, ev, on_session, &c);
+	if (took) {
 		/* A status snapshot folded into its session still says who
-		 * holds the address now. */
-		if (ev->kind == BW_KIND_SESSION_END && (ev->flags & BW_EF_SESSION_OPEN))
+		 * holds the address now; one of a session that ended (2)
+		 * does not. */
+		if (took == 1 && ev->kind == BW_KIND_SESSION_END &&
+		    (ev->flags & BW_EF_SESSION_OPEN))
 			bw_lease_event(st->leases, ev);
 	} else {
 		bw_sessions_enrich(st->sessions, ev);

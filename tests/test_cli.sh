@@ -555,6 +555,18 @@ check "live VPN: another device's clock ages no session" sh -c "! grep -q 'user=
 "$BW" scan --fail-on none --stats "$tmp/vpnlive.log" >/dev/null 2>"$tmp/err"
 check "live VPN: --stats counts the status reports" grep -q "status reports 1, " "$tmp/err"
 
+# a tunnel's last statistics logged after its tunnel-down are that
+# session's: no new session, no lease that names alice for her address
+# two hours after she left
+{ fgl 2026-11-01 09:00:00 0101039947 tunnel-up 51 198.51.100.7 alice ''
+  fgl 2026-11-01 11:00:00 0101039948 tunnel-down 51 198.51.100.7 alice 'duration=7200 sentbyte=2684354560 rcvdbyte=1 '
+  fgl 2026-11-01 11:00:00 0101039949 tunnel-stats 51 198.51.100.7 alice 'duration=7200 sentbyte=2684354560 rcvdbyte=1 '; } >"$tmp/stale.log"
+printf '10.212.134.51 - - [01/Nov/2026:13:00:00 +0000] "GET /files/report.pdf HTTP/1.1" 200 5120 "-" "Mozilla/5.0"\n' >"$tmp/stale-web.log"
+"$BW" parse "$tmp/stale.log" "$tmp/stale-web.log" >"$tmp/out" 2>/dev/null
+check "stale statistics: no lease after the end" sh -c "! tail -1 '$tmp/out' | grep -q vpn-lease"
+"$BW" scan --fail-on none --stats "$tmp/stale.log" >/dev/null 2>"$tmp/err"
+check "stale statistics: counted, nothing open at the end" grep -q "open at end 0, .*statistics after the end 1" "$tmp/err"
+
 # --- web.login-bruteforce behind a proxy or container bridge: the site's
 # own private address is all its users at once, not an internal attacker
 for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do

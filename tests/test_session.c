@@ -591,22 +591,28 @@ static void test_long_host_no_clock(void)
 	bw_sessions_free(s);
 }
 
-/* Feed a FortiGate VPN line (action) of tunnel 1 on FGT-EDGE at hh:mm,
- * then the report tick. */
-static int fgt(struct bw_sessions *s, const char *hhmm, const char *action,
-	       const char *extra, uint64_t line)
+/* Feed a FortiGate VPN line (action) of tunnel tid ("0": none) of zed
+ * from 198.51.100.7 on FGT-EDGE at hh:mm, then the report tick. */
+static int fgt_tid(struct bw_sessions *s, const char *tid, const char *hhmm,
+		   const char *action, const char *extra, uint64_t line)
 {
 	char l[1024];
 	snprintf(l, sizeof(l), "date=2026-11-01 time=%s:00 devname=\"FGT-EDGE\" tz=\"+0000\" "
 		 "logid=\"0101039949\" type=\"event\" subtype=\"vpn\" action=\"%s\" "
-		 "tunneltype=\"ssl-tunnel\" tunnelid=1 remip=198.51.100.7 "
-		 "tunnelip=10.0.0.1 user=\"zed\" %smsg=\"x\"", hhmm, action, extra);
+		 "tunneltype=\"ssl-tunnel\" tunnelid=%s remip=198.51.100.7 "
+		 "tunnelip=10.0.0.1 user=\"zed\" %smsg=\"x\"", hhmm, action, tid, extra);
 	CHECK_EQ_INT(vt_line(&bw_parser_fortigate, l), BW_PARSE_OK);
 	vt_ev.line_no = line;
 	int r = bw_sessions_event(s, &vt_ev, collect, NULL);
 	bw_sessions_tick(s, &vt_ev, collect, NULL);
 	memset(vt_buf, '#', sizeof(vt_buf));
 	return r;
+}
+
+static int fgt(struct bw_sessions *s, const char *hhmm, const char *action,
+	       const char *extra, uint64_t line)
+{
+	return fgt_tid(s, "1", hhmm, action, extra, line);
 }
 
 /* FortiGate may log a tunnel's last statistics after its tunnel-down:
@@ -621,7 +627,7 @@ static void test_stats_after_end(void)
 	fgt(s, "09:00", "tunnel-up", "", 1);
 	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-down", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 2), 1);
 	CHECK_EQ_INT(nout, 1);
-	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-stats", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 3), 1);
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-stats", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 3), 2);
 	CHECK_EQ_INT(nout, 1);
 	/* the id again, an hour later, for a tunnel up 10 min: new */
 	CHECK_EQ_INT(fgt(s, "12:10", "tunnel-stats", "duration=600 sentbyte=1073741824 rcvdbyte=1 ", 4), 1);
@@ -631,6 +637,64 @@ static void test_stats_after_end(void)
 	bw_sessions_get_stats(s, &st);
 	CHECK_EQ_INT(st.stale, 1);
 	CHECK_EQ_INT(st.flushed, 1);
+	bw_sessions_free(s);
+}
+
+/* Two tunnels of one user from one address with no tunnel id share a
+ * key: the statistics of the second, begun before the first ended, are
+ * its own, not stale. A log that begins mid-session: the end with no
+ * start seen is remembered too. A line with no duration is stale when
+ * logged no later than the end. */
+static void test_stats_after_end_cases(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	fgt_tid(s, "0", "09:00", "tunnel-up", "", 1);
+	fgt_tid(s, "0", "10:00", "tunnel-up", "", 2);
+	CHECK_EQ_INT(fgt_tid(s, "0", "10:30", "tunnel-down", "duration=5400 sentbyte=1 rcvdbyte=1 ", 3), 1);
+	CHECK_EQ_INT(fgt_tid(s, "0", "11:00", "tunnel-stats", "duration=3600 sentbyte=6442450944 rcvdbyte=1 ", 4), 1);
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.stale, 0);
+	CHECK_EQ_INT(st.active, 1);
+	bw_sessions_free(s);
+
+	s = bw_sessions_new(8);
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-down", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 1), 0);
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-stats", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 2), 2);
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-stats", "sentbyte=2684354560 rcvdbyte=1 ", 3), 2);
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.stale, 2);
+	CHECK_EQ_INT(st.active, 0);
+	bw_sessions_free(s);
+}
+
+/* A mass disconnect: 2,000 tunnels end in one second, then their last
+ * statistics: every one is stale, none opens again. */
+static void test_stats_after_mass_end(void)
+{
+	struct bw_sessions *s = bw_sessions_new(4096);
+	char tid[16];
+	vt_open();
+	for (int i = 0; i < 2000; i++) {
+		snprintf(tid, sizeof(tid), "%d", 100 + i);
+		fgt_tid(s, tid, "09:00", "tunnel-up", "", 1);
+	}
+	for (int i = 0; i < 2000; i++) {
+		snprintf(tid, sizeof(tid), "%d", 100 + i);
+		nout = 0;
+		fgt_tid(s, tid, "17:00", "tunnel-down", "duration=28800 sentbyte=1 rcvdbyte=1 ", 2);
+	}
+	for (int i = 0; i < 2000; i++) {
+		snprintf(tid, sizeof(tid), "%d", 100 + i);
+		nout = 0;
+		fgt_tid(s, tid, "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 3);
+	}
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.stale, 2000);
+	CHECK_EQ_INT(st.active, 0);
 	bw_sessions_free(s);
 }
 
@@ -650,6 +714,8 @@ static const struct bw_test tests[] = {
 	{ "unknown_age_never_reported", test_unknown_age_never_reported },
 	{ "long_host_no_clock", test_long_host_no_clock },
 	{ "stats_after_end", test_stats_after_end },
+	{ "stats_after_end_cases", test_stats_after_end_cases },
+	{ "stats_after_mass_end", test_stats_after_mass_end },
 	{ NULL, NULL },
 };
 
