@@ -38,12 +38,14 @@
 #define STATUS_SCAN_MS ((int64_t)60 * 1000)
 #define GIB ((int64_t)1 << 30)
 #define DEV_BUCKETS 1024
-/* Sessions ended lately, remembered by key hash, start and end, so a
+/* The last CLOSED_MAX ended sessions, remembered by key hash, start and
+ * end in the order they ended (a ring: the oldest gives way; what is
+ * remembered depends on the log alone, never on the seed), so that a
  * statistics line of one of them logged after its end does not open it
- * again: CLOSED_SETS sets of CLOSED_WAYS, the oldest end in a set giving
- * way (a mass disconnect of thousands of tunnels in a second fits). */
-#define CLOSED_SETS 2048
-#define CLOSED_WAYS 8
+ * again. Looked up through CLOSED_BUCKETS chains. */
+#define CLOSED_MAX 16384u
+#define CLOSED_BUCKETS 16384u
+#define CLOSED_NONE UINT32_MAX
 /* a snapshot's start (its time - its duration, in whole seconds) within
  * this of an ended session's start is that session's */
 #define CLOSED_SLACK_MS ((int64_t)5000)
@@ -108,14 +110,17 @@ struct dev {
 };
 
 struct closed {
-	uint64_t hash;           /* key hash; 0 = empty */
+	uint64_t hash;           /* key hash */
 	int64_t start_ms;        /* BW_NUM_ABSENT when not known */
 	int64_t end_ms;
+	uint32_t next;           /* its bucket's chain, CLOSED_NONE at the end */
 };
 
 struct bw_sessions {
 	struct sess **buckets;
-	struct closed closed[CLOSED_SETS][CLOSED_WAYS];
+	struct closed *closed;   /* ring of CLOSED_MAX */
+	uint32_t *cbucket;       /* CLOSED_BUCKETS chain heads */
+	uint32_t cnext, cn;      /* next ring slot; entries in use */
 	size_t mask;
 	size_t cap, count;       /* entries of both lists */
 	size_t pending_cap;
@@ -277,10 +282,16 @@ struct bw_sessions *bw_sessions_new(size_t cap)
 	while (nb < cap && nb < ((size_t)1 << 30))
 		nb <<= 1;
 	s->buckets = calloc(nb, sizeof(*s->buckets));
-	if (!s->buckets) {
+	s->closed = calloc(CLOSED_MAX, sizeof(*s->closed));
+	s->cbucket = malloc(CLOSED_BUCKETS * sizeof(*s->cbucket));
+	if (!s->buckets || !s->closed || !s->cbucket) {
+		free(s->buckets);
+		free(s->closed);
+		free(s->cbucket);
 		free(s);
 		return NULL;
 	}
+	memset(s->cbucket, 0xff, CLOSED_BUCKETS * sizeof(*s->cbucket));
 	s->mask = nb - 1;
 	s->cap = cap;
 	s->pending_cap = cap / 4 ? cap / 4 : 1;
@@ -315,6 +326,8 @@ void bw_sessions_free(struct bw_sessions *s)
 			s->devs[b] = d->hnext;
 			free(d);
 		}
+	free(s->closed);
+	free(s->cbucket);
 	free(s->buckets);
 	free(s);
 }
@@ -628,41 +641,50 @@ static void open_event(const struct bw_sessions *s, const struct sess *e,
 		       bw_event *out, int64_t ts, enum bw_kind kind);
 
 /* Remember that the session of key hash h, begun at start (or
- * BW_NUM_ABSENT), ended at end. */
+ * BW_NUM_ABSENT), ended at end; the oldest remembered end gives way. */
 static void closed_note(struct bw_sessions *s, uint64_t h, int64_t start,
 			int64_t end)
 {
-	struct closed *set = s->closed[h & (CLOSED_SETS - 1)], *c = set;
-	for (int w = 0; w < CLOSED_WAYS; w++) {
-		if (set[w].hash == h || !set[w].hash) {
-			c = &set[w];
-			break;
-		}
-		if (set[w].end_ms < c->end_ms)
-			c = &set[w];
+	uint32_t i = s->cnext;
+	struct closed *c = &s->closed[i];
+	if (s->cn == CLOSED_MAX) {
+		uint32_t *pp = &s->cbucket[c->hash & (CLOSED_BUCKETS - 1)];
+		while (*pp != i)
+			pp = &s->closed[*pp].next;
+		*pp = c->next;
+	} else {
+		s->cn++;
 	}
 	c->hash = h;
 	c->start_ms = start;
 	c->end_ms = end;
+	uint32_t *b = &s->cbucket[h & (CLOSED_BUCKETS - 1)];
+	c->next = *b;
+	*b = i;
+	s->cnext = (i + 1) & (CLOSED_MAX - 1);
 }
 
 /* Whether snapshot ev (start: its time - duration, or its time when it
- * has none) is of a session of key h that ended already: the same start,
- * or with no duration to tell, logged no later than that end. A
- * statistics line of a tunnel that began before the other one ended
- * (two tunnels of one user from one address, keyed alike) is not. */
+ * has none) is of a session of key h that ended already: one with the
+ * same start, or, where a start is missing to tell, one that ended no
+ * earlier than ev was logged. A statistics line of a tunnel that began
+ * at another time (two tunnels of one user from one address, keyed
+ * alike) is not. */
 static int closed_has(const struct bw_sessions *s, uint64_t h,
 		      const bw_event *ev, int64_t start)
 {
 	int has_dur = span(0, ev->duration_ms) != BW_NUM_ABSENT;
-	const struct closed *set = s->closed[h & (CLOSED_SETS - 1)];
-	for (int w = 0; w < CLOSED_WAYS; w++) {
-		const struct closed *c = &set[w];
+	for (uint32_t i = s->cbucket[h & (CLOSED_BUCKETS - 1)]; i != CLOSED_NONE;
+	     i = s->closed[i].next) {
+		const struct closed *c = &s->closed[i];
 		if (c->hash != h)
 			continue;
-		if (has_dur && c->start_ms != BW_NUM_ABSENT)
-			return absdiff(start, c->start_ms) <= CLOSED_SLACK_MS;
-		return ev->ts_ms <= c->end_ms;
+		if (has_dur && c->start_ms != BW_NUM_ABSENT) {
+			if (absdiff(start, c->start_ms) <= CLOSED_SLACK_MS)
+				return 1;
+		} else if (ev->ts_ms <= c->end_ms) {
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -790,7 +812,11 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		out.start_line = e->line_no;
 	}
 	s->st.closed++;
-	closed_note(s, h, e->start_ms, ev->ts_ms);
+	/* the start of the tunnel that ended: its own duration says it
+	 * where one key holds two tunnels (FortiGate's tunnelid=0) */
+	closed_note(s, h, span(0, ev->duration_ms) != BW_NUM_ABSENT ?
+			  ev->ts_ms - ev->duration_ms : e->start_ms,
+		    ev->ts_ms);
 	emit(arg, &out);
 	sess_remove(s, e);
 	return 1;
