@@ -714,6 +714,26 @@ static void test_stats_after_mass_end(void)
 	bw_sessions_free(s);
 }
 
+/* Past 16,384 ends the oldest are forgotten, in the order they came:
+ * the statistics of the first of 20,000 open a session again, those of
+ * the last are stale (and the ring's chains stay whole: ASan). */
+static void test_closed_ring_wraps(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	char tid[16];
+	vt_open();
+	for (int i = 0; i < 20000; i++) {
+		snprintf(tid, sizeof(tid), "%d", 100 + i);
+		nout = 0;
+		fgt_tid(s, tid, "17:00", "tunnel-down", "duration=28800 sentbyte=1 rcvdbyte=1 ", 1);
+	}
+	CHECK_EQ_INT(fgt_tid(s, "100", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 2), 1);
+	CHECK_EQ_INT(fgt_tid(s, "20099", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 3), 2);
+	CHECK_EQ_INT(fgt_tid(s, "3716", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 4), 2);
+	CHECK_EQ_INT(fgt_tid(s, "3715", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 5), 1);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -732,6 +752,7 @@ static const struct bw_test tests[] = {
 	{ "stats_after_end", test_stats_after_end },
 	{ "stats_after_end_cases", test_stats_after_end_cases },
 	{ "stats_after_mass_end", test_stats_after_mass_end },
+	{ "closed_ring_wraps", test_closed_ring_wraps },
 	{ NULL, NULL },
 };
 
