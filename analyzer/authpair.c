@@ -215,13 +215,28 @@ static int same_attempt(const bw_event *check, int cls, const bw_event *logon,
 
 /* The one event of a pair: the 4625, which holds what the check says,
  * and the logon type besides; from a Kerberos refusal it takes the
- * client address the DC saw when it names none of its own. */
+ * client address the DC saw when it names none of its own. Its evidence
+ * is both lines: the check's, then its own; where the address came from
+ * the refusal, the refusal's line is the one a window records (the line
+ * that holds the address the alert counts), its own the other. */
 static void merge_into(bw_event *logon, const bw_event *check, int cls)
 {
 	if (cls == AP_KCHECK && addressless(logon) && check->src_ip.family) {
 		logon->src_ip = check->src_ip;
 		logon->src_port = check->src_port;
 		logon->src_host = BW_STR_NULL;
+		if (check->line_no) {
+			logon->start_input = logon->input_id;
+			logon->start_line = logon->line_no;
+			logon->input_id = check->input_id;
+			logon->line_no = check->line_no;
+			logon->offset = check->offset;
+		}
+		return;
+	}
+	if (check->line_no) {
+		logon->start_input = check->input_id;
+		logon->start_line = check->line_no;
 	}
 }
 

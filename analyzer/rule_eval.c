@@ -2402,7 +2402,7 @@ static int suppress_check(struct bw_engine *e, int ri, struct supp *sp,
 		note_alert(e, ri, ev);
 		return 0;
 	}
-	sp->until = ts + r->suppress_ms;
+	sp->until = ts > INT64_MAX - r->suppress_ms ? INT64_MAX : ts + r->suppress_ms;
 	sp->sev = (int16_t)sev;
 	return 1;
 }

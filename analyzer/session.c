@@ -49,15 +49,23 @@
 /* a snapshot's start (its time - its duration, in whole seconds) within
  * this of an ended session's start is that session's */
 #define CLOSED_SLACK_MS ((int64_t)5000)
+/* ... and logged no later than this after that end (FortiGate writes a
+ * tunnel's last statistics in the second of its tunnel-down or the next
+ * few): a second tunnel of the key begun in the same seconds keeps its
+ * later statistics */
+#define CLOSED_LATE_MS ((int64_t)120000)
+/* ends of a key's bucket looked at per statistics line, newest first */
+#define CLOSED_LOOK 64u
 
-static int64_t absdiff(int64_t a, int64_t b)
+/* |a - b|, for any two stamps (hostile ones too) without overflow. */
+static uint64_t absdiff(int64_t a, int64_t b)
 {
-	return a > b ? a - b : b - a;
+	return a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
 }
 
 static int64_t span(int64_t from, int64_t to)
 {
-	if (to < from || to - from > MAX_DURATION_MS)
+	if (to < from || (uint64_t)to - (uint64_t)from > (uint64_t)MAX_DURATION_MS)
 		return BW_NUM_ABSENT;
 	return to - from;
 }
@@ -113,7 +121,8 @@ struct closed {
 	uint64_t hash;           /* key hash */
 	int64_t start_ms;        /* BW_NUM_ABSENT when not known */
 	int64_t end_ms;
-	uint32_t next;           /* its bucket's chain, CLOSED_NONE at the end */
+	uint32_t next, prev;     /* its bucket's chain (newest first),
+	                            CLOSED_NONE at either end */
 };
 
 struct bw_sessions {
@@ -192,22 +201,47 @@ static struct dev **dev_slot(struct bw_sessions *s, const char *host,
 	return pp;
 }
 
-/* The device of ev, NULL when it has no session. A host name too long
- * to key a session on (MAX_PART) is no device: its stamps move no
- * clock, not even that of the devices that log no name. */
-static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
+/* The name of ev's device in buf (room for 8): its host, or for a log
+ * that names none (OpenVPN's and strongSwan's own files, FortiGate
+ * without devname) its input, so that two servers' files never share a
+ * clock. @return its length, 0 for a host name too long to key a
+ * session on (MAX_PART): no device, whose stamps move no clock. */
+static size_t dev_name(const bw_event *ev, char *buf, const char **p)
 {
 	if (ev->host.n > MAX_PART)
-		return NULL;
-	const char *p = ev->host.n ? ev->host.p : "";
-	return *dev_slot(s, p, ev->host.n, hash_bytes(s->seed, p, ev->host.n));
+		return 0;
+	if (ev->host.n) {
+		*p = ev->host.p;
+		return ev->host.n;
+	}
+	buf[0] = 0x01;
+	memcpy(buf + 1, &ev->input_id, sizeof(ev->input_id));
+	*p = buf;
+	return 1 + sizeof(ev->input_id);
 }
 
-/* Attach e to its device (ev's host), made when new. @return 0, -1 OOM. */
+/* The device of ev, NULL when it has no session. */
+static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
+{
+	char buf[8];
+	const char *p;
+	size_t n = dev_name(ev, buf, &p);
+	if (!n)
+		return NULL;
+	return *dev_slot(s, p, n, hash_bytes(s->seed, p, n));
+}
+
+/* Attach e to its device (dev_name of ev), made when new.
+ * @return 0, -1 OOM. */
 static int dev_attach(struct bw_sessions *s, struct sess *e, const bw_event *ev)
 {
-	size_t n = ev->host.n <= MAX_PART ? ev->host.n : 0;
-	const char *p = n ? ev->host.p : "";
+	char buf[8];
+	const char *p;
+	size_t n = dev_name(ev, buf, &p);
+	if (!n) {
+		e->dev = NULL; /* cannot happen: make_key refused the host */
+		return 0;
+	}
 	uint64_t h = hash_bytes(s->seed, p, n);
 	struct dev **pp = dev_slot(s, p, n, h);
 	struct dev *d = *pp;
@@ -641,17 +675,21 @@ static void open_event(const struct bw_sessions *s, const struct sess *e,
 		       bw_event *out, int64_t ts, enum bw_kind kind);
 
 /* Remember that the session of key hash h, begun at start (or
- * BW_NUM_ABSENT), ended at end; the oldest remembered end gives way. */
+ * BW_NUM_ABSENT), ended at end; the oldest remembered end gives way (out
+ * of its chain in one step: a key ending thousands of times, a user
+ * reconnecting in a loop, costs no walk). */
 static void closed_note(struct bw_sessions *s, uint64_t h, int64_t start,
 			int64_t end)
 {
 	uint32_t i = s->cnext;
 	struct closed *c = &s->closed[i];
 	if (s->cn == CLOSED_MAX) {
-		uint32_t *pp = &s->cbucket[c->hash & (CLOSED_BUCKETS - 1)];
-		while (*pp != i)
-			pp = &s->closed[*pp].next;
-		*pp = c->next;
+		if (c->prev != CLOSED_NONE)
+			s->closed[c->prev].next = c->next;
+		else
+			s->cbucket[c->hash & (CLOSED_BUCKETS - 1)] = c->next;
+		if (c->next != CLOSED_NONE)
+			s->closed[c->next].prev = c->prev;
 	} else {
 		s->cn++;
 	}
@@ -660,6 +698,9 @@ static void closed_note(struct bw_sessions *s, uint64_t h, int64_t start,
 	c->end_ms = end;
 	uint32_t *b = &s->cbucket[h & (CLOSED_BUCKETS - 1)];
 	c->next = *b;
+	c->prev = CLOSED_NONE;
+	if (*b != CLOSED_NONE)
+		s->closed[*b].prev = i;
 	*b = i;
 	s->cnext = (i + 1) & (CLOSED_MAX - 1);
 }
@@ -674,13 +715,18 @@ static int closed_has(const struct bw_sessions *s, uint64_t h,
 		      const bw_event *ev, int64_t start)
 {
 	int has_dur = span(0, ev->duration_ms) != BW_NUM_ABSENT;
-	for (uint32_t i = s->cbucket[h & (CLOSED_BUCKETS - 1)]; i != CLOSED_NONE;
-	     i = s->closed[i].next) {
+	/* the newest ends first, and no more than CLOSED_LOOK of them: a
+	 * tunnel's last statistics follow its own end closely */
+	uint32_t look = 0;
+	for (uint32_t i = s->cbucket[h & (CLOSED_BUCKETS - 1)];
+	     i != CLOSED_NONE && look < CLOSED_LOOK; i = s->closed[i].next, look++) {
 		const struct closed *c = &s->closed[i];
-		if (c->hash != h)
+		if (c->hash != h || (ev->ts_ms > c->end_ms &&
+				     (uint64_t)ev->ts_ms - (uint64_t)c->end_ms >
+					     (uint64_t)CLOSED_LATE_MS))
 			continue;
 		if (has_dur && c->start_ms != BW_NUM_ABSENT) {
-			if (absdiff(start, c->start_ms) <= CLOSED_SLACK_MS)
+			if (absdiff(start, c->start_ms) <= (uint64_t)CLOSED_SLACK_MS)
 				return 1;
 		} else if (ev->ts_ms <= c->end_ms) {
 			return 1;

@@ -385,7 +385,8 @@ static int status_sniff(const char *line, size_t n)
 static int64_t field_time(bw_str ctime_f, bw_str t_f, const struct bw_tz *tz)
 {
 	int64_t v, ms;
-	if (t_f.p && bw_vpn_num(t_f, &v) && v > 0 && v < INT64_MAX / 1000)
+	/* up to the end of year 9999, as the parsers' dated stamps */
+	if (t_f.p && bw_vpn_num(t_f, &v) && v > 0 && v <= 253402300799LL)
 		return v * 1000;
 	if (ctime_f.p && bw_vpn_time_ctime(ctime_f.p, ctime_f.p + ctime_f.n, tz, &ms) == 24)
 		return ms;

@@ -519,9 +519,13 @@ static void test_device_clocks(void)
 	CHECK_EQ_INT(out[1].duration_ms, (86390 - 600) * 1000LL);
 	bw_sessions_finish(s, collect, NULL);
 	/* pia closes at asa-a's newest time, not asa-b's a year on */
+	int pia_end = 0;
 	for (int i = 2; i < nout; i++)
-		if (strcmp(out_user[i], "pia") == 0 && out[i].kind == BW_KIND_SESSION_END)
+		if (strcmp(out_user[i], "pia") == 0 && out[i].kind == BW_KIND_SESSION_END) {
 			CHECK_EQ_INT(out[i].ts_ms, (1000 + 86390) * 1000LL);
+			pia_end++;
+		}
+	CHECK_EQ_INT(pia_end, 1);
 	bw_sessions_free(s);
 }
 
@@ -734,6 +738,57 @@ static void test_closed_ring_wraps(void)
 	bw_sessions_free(s);
 }
 
+/* Two tunnels of one key begun in the same seconds (a laptop and a
+ * phone behind one NAT, tunnelid=0): the first ends, the statistics of
+ * the second an hour later are its own. One key ending 20,000 times (a
+ * reconnect loop): its newest end is still found. */
+static void test_stats_after_end_close_starts(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	fgt_tid(s, "0", "09:00", "tunnel-up", "", 1);
+	fgt_tid(s, "0", "09:00", "tunnel-up", "", 2);
+	CHECK_EQ_INT(fgt_tid(s, "0", "09:10", "tunnel-down", "duration=600 sentbyte=1 rcvdbyte=1 ", 3), 1);
+	CHECK_EQ_INT(fgt_tid(s, "0", "10:00", "tunnel-stats", "duration=3600 sentbyte=7516192768 rcvdbyte=1 ", 4), 1);
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.stale, 0);
+	bw_sessions_free(s);
+
+	s = bw_sessions_new(8);
+	for (int i = 0; i < 20000; i++) {
+		nout = 0;
+		fgt(s, "11:00", "tunnel-down", "duration=7200 sentbyte=1 rcvdbyte=1 ", 1);
+	}
+	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-stats", "duration=7200 sentbyte=1 rcvdbyte=1 ", 2), 2);
+	bw_sessions_free(s);
+}
+
+/* Logs that name no device (OpenVPN's and strongSwan's own files) keep
+ * one clock per input: another server's file, a year on, ages none of
+ * this one's sessions. */
+static void test_nameless_clock_per_input(void)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	vt_open();
+	nout = 0;
+	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", ASA_START("zara", "198.51.100.98")), BW_PARSE_OK);
+	vt_ev.host = BW_STR_NULL;
+	vt_ev.input_id = 0;
+	vt_ev.ts_ms = 1000 * 1000LL;
+	bw_sessions_event(s, &vt_ev, collect, NULL);
+	bw_sessions_tick(s, &vt_ev, collect, NULL);
+	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", ASA_START("zack", "198.51.100.99")), BW_PARSE_OK);
+	vt_ev.host = BW_STR_NULL;
+	vt_ev.input_id = 1;
+	vt_ev.ts_ms = (1000 + 365 * 86400) * 1000LL;
+	bw_sessions_event(s, &vt_ev, collect, NULL);
+	bw_sessions_tick(s, &vt_ev, collect, NULL);
+	CHECK_EQ_INT(nout, 0);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -753,6 +808,8 @@ static const struct bw_test tests[] = {
 	{ "stats_after_end_cases", test_stats_after_end_cases },
 	{ "stats_after_mass_end", test_stats_after_mass_end },
 	{ "closed_ring_wraps", test_closed_ring_wraps },
+	{ "stats_after_end_close_starts", test_stats_after_end_close_starts },
+	{ "nameless_clock_per_input", test_nameless_clock_per_input },
 	{ NULL, NULL },
 };
 
