@@ -215,10 +215,11 @@ static int same_attempt(const bw_event *check, int cls, const bw_event *logon,
 
 /* The one event of a pair: the 4625, which holds what the check says,
  * and the logon type besides; from a Kerberos refusal it takes the
- * client address the DC saw when it names none of its own. Its evidence
- * is both lines: the check's, then its own; where the address came from
- * the refusal, the refusal's line is the one a window records (the line
- * that holds the address the alert counts), its own the other. */
+ * client address the DC saw when it names none of its own. Its lines:
+ * for a 4776 pair its own, with the 4776's before it (start_line); for
+ * a Kerberos pair the refusal's (which holds the address the alert
+ * counts, and is the one a threshold window records), with its own
+ * before it. One-event alerts cite both. */
 static void merge_into(bw_event *logon, const bw_event *check, int cls)
 {
 	if (cls == AP_KCHECK && addressless(logon) && check->src_ip.family) {

@@ -201,11 +201,15 @@ static struct dev **dev_slot(struct bw_sessions *s, const char *host,
 	return pp;
 }
 
-/* The name of ev's device in buf (room for 8): its host, or for a log
- * that names none (OpenVPN's and strongSwan's own files, FortiGate
- * without devname) its input, so that two servers' files never share a
- * clock. @return its length, 0 for a host name too long to key a
+/* The name of ev's device in buf (room for DEV_NAME_MAX): its host, or
+ * for a log that names none (OpenVPN's and strongSwan's own files,
+ * FortiGate without devname) its product (the format, an OpenVPN status
+ * file's with its log's), as its sessions' keys are: a session whose
+ * start is in last night's rotated file and whose statistics are in
+ * today's keeps one clock; an OpenVPN log and a strongSwan log never
+ * share one. @return its length, 0 for a host name too long to key a
  * session on (MAX_PART): no device, whose stamps move no clock. */
+#define DEV_NAME_MAX 32
 static size_t dev_name(const bw_event *ev, char *buf, const char **p)
 {
 	if (ev->host.n > MAX_PART)
@@ -214,16 +218,22 @@ static size_t dev_name(const bw_event *ev, char *buf, const char **p)
 		*p = ev->host.p;
 		return ev->host.n;
 	}
+	const char *f = ev->format ? ev->format : "";
+	size_t n = strlen(f);
+	if (n > 7 && strcmp(f + n - 7, "-status") == 0)
+		n -= 7;
+	if (n > DEV_NAME_MAX - 1)
+		n = DEV_NAME_MAX - 1;
 	buf[0] = 0x01;
-	memcpy(buf + 1, &ev->input_id, sizeof(ev->input_id));
+	memcpy(buf + 1, f, n);
 	*p = buf;
-	return 1 + sizeof(ev->input_id);
+	return 1 + n;
 }
 
 /* The device of ev, NULL when it has no session. */
 static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
 {
-	char buf[8];
+	char buf[DEV_NAME_MAX];
 	const char *p;
 	size_t n = dev_name(ev, buf, &p);
 	if (!n)
@@ -235,7 +245,7 @@ static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
  * @return 0, -1 OOM. */
 static int dev_attach(struct bw_sessions *s, struct sess *e, const bw_event *ev)
 {
-	char buf[8];
+	char buf[DEV_NAME_MAX];
 	const char *p;
 	size_t n = dev_name(ev, buf, &p);
 	if (!n) {
@@ -783,6 +793,12 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 			e->line_no = ev->line_no;
 			e->offset = ev->offset;
 			e->next_age_ms = HOUR_MS;
+			/* its clock is that of the device that started it */
+			dev_detach(s, e);
+			if (dev_attach(s, e, ev) < 0) {
+				sess_remove(s, e);
+				return 0;
+			}
 			s->st.opened++;
 			promote(s, e);
 		} else {

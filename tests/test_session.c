@@ -765,27 +765,66 @@ static void test_stats_after_end_close_starts(void)
 	bw_sessions_free(s);
 }
 
-/* Logs that name no device (OpenVPN's and strongSwan's own files) keep
- * one clock per input: another server's file, a year on, ages none of
- * this one's sessions. */
-static void test_nameless_clock_per_input(void)
+/* Feed an ASA start of user u from ip, as a log of product fmt that
+ * names no device, from input in, at t (seconds), then the tick. */
+static void feed_nameless(struct bw_sessions *s, const char *fmt, uint32_t in,
+			  const char *msg, int64_t t)
+{
+	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", msg), BW_PARSE_OK);
+	vt_ev.host = BW_STR_NULL;
+	vt_ev.format = fmt;
+	vt_ev.input_id = in;
+	vt_ev.ts_ms = t * 1000;
+	bw_sessions_event(s, &vt_ev, collect, NULL);
+	bw_sessions_tick(s, &vt_ev, collect, NULL);
+	memset(vt_buf, '#', sizeof(vt_buf));
+}
+
+/* Logs that name no device keep one clock per product: another
+ * product's file a year on ages none of this one's sessions; the next
+ * file of the same product (last night's rotated log, then today's, or
+ * an OpenVPN log and its status file) moves the clock of the sessions
+ * begun in the first. */
+static void test_nameless_clock_per_product(void)
 {
 	struct bw_sessions *s = bw_sessions_new(8);
 	vt_open();
 	nout = 0;
-	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", ASA_START("zara", "198.51.100.98")), BW_PARSE_OK);
+	feed_nameless(s, "openvpn", 0, ASA_START("zara", "198.51.100.98"), 1000);
+	feed_nameless(s, "charon", 1, ASA_START("zack", "198.51.100.99"), 1000 + 365 * 86400);
+	CHECK_EQ_INT(nout, 0);
+	feed_nameless(s, "openvpn-status", 2, ASA_START("zeno", "198.51.100.100"), 1000 + 86400 + 60);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_STR(out_user[0], "zara");
+	CHECK_EQ_INT(out[0].duration_ms, (86400 + 60) * 1000LL);
+	bw_sessions_free(s);
+}
+
+/* A session whose exchange began as context on one device (a named
+ * gateway's pre-auth line) and started on another keeps the clock of the
+ * device that started it: the first device falling silent does not
+ * stop its reports. */
+static void test_promoted_takes_its_device(void)
+{
+	struct bw_sessions *s = bw_sessions_new(0);
+	vt_open();
+	nout = 0;
+	CHECK_EQ_INT(vt_msg(&bw_msg_charon, "charon", "06[IKE] <90> 203.0.113.5 is initiating an IKE_SA"), BW_PARSE_OK);
 	vt_ev.host = BW_STR_NULL;
-	vt_ev.input_id = 0;
+	vt_ev.format = "charon-a";
 	vt_ev.ts_ms = 1000 * 1000LL;
 	bw_sessions_event(s, &vt_ev, collect, NULL);
-	bw_sessions_tick(s, &vt_ev, collect, NULL);
-	CHECK_EQ_INT(vt_msg(&bw_msg_cisco_asa, "x", ASA_START("zack", "198.51.100.99")), BW_PARSE_OK);
+	memset(vt_buf, '#', sizeof(vt_buf));
+	CHECK_EQ_INT(vt_msg(&bw_msg_charon, "charon", "09[IKE] <rw|90> IKE_SA rw[90] established between 198.51.100.1[gw]...203.0.113.5[alice]"), BW_PARSE_OK);
 	vt_ev.host = BW_STR_NULL;
-	vt_ev.input_id = 1;
-	vt_ev.ts_ms = (1000 + 365 * 86400) * 1000LL;
+	vt_ev.format = "charon-b";
+	vt_ev.ts_ms = 1001 * 1000LL;
 	bw_sessions_event(s, &vt_ev, collect, NULL);
-	bw_sessions_tick(s, &vt_ev, collect, NULL);
-	CHECK_EQ_INT(nout, 0);
+	memset(vt_buf, '#', sizeof(vt_buf));
+	/* charon-b's clock, a day later */
+	feed_nameless(s, "charon-b", 0, ASA_START("bert", "198.51.100.101"), 1001 + 86400);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_STR(out_user[0], "alice");
 	bw_sessions_free(s);
 }
 
@@ -809,7 +848,8 @@ static const struct bw_test tests[] = {
 	{ "stats_after_mass_end", test_stats_after_mass_end },
 	{ "closed_ring_wraps", test_closed_ring_wraps },
 	{ "stats_after_end_close_starts", test_stats_after_end_close_starts },
-	{ "nameless_clock_per_input", test_nameless_clock_per_input },
+	{ "nameless_clock_per_product", test_nameless_clock_per_product },
+	{ "promoted_takes_its_device", test_promoted_takes_its_device },
 	{ NULL, NULL },
 };
 
