@@ -201,32 +201,33 @@ static struct dev **dev_slot(struct bw_sessions *s, const char *host,
 	return pp;
 }
 
-/* The name of ev's device in buf (room for DEV_NAME_MAX): its host, or
- * for a log that names none (OpenVPN's and strongSwan's own files,
- * FortiGate without devname) its product (the format, an OpenVPN status
- * file's with its log's), as its sessions' keys are: a session whose
- * start is in last night's rotated file and whose statistics are in
- * today's keeps one clock; an OpenVPN log and a strongSwan log never
- * share one. @return its length, 0 for a host name too long to key a
- * session on (MAX_PART): no device, whose stamps move no clock. */
-#define DEV_NAME_MAX 32
-static size_t dev_name(const bw_event *ev, char *buf, const char **p)
+/* The name of ev's device in buf (room for DEV_NAME_MAX): 'h' and its
+ * host, or for a log that names none (OpenVPN's and strongSwan's own
+ * files, FortiGate without devname) 'p' and its product (the format, an
+ * OpenVPN status file's with its log's). The first byte keeps the two
+ * kinds apart: no host name, whatever its bytes, names a product. A
+ * session begun in last night's rotated file keeps its clock in today's;
+ * an OpenVPN log and a strongSwan log never share one. Session keys
+ * begin with it too. @return its length, 0 for a host name too long to
+ * key a session on (MAX_PART): no device, whose stamps move no clock. */
+#define DEV_NAME_MAX (MAX_PART + 2)
+static size_t dev_name(const bw_event *ev, char *buf)
 {
 	if (ev->host.n > MAX_PART)
 		return 0;
 	if (ev->host.n) {
-		*p = ev->host.p;
-		return ev->host.n;
+		buf[0] = 'h';
+		memcpy(buf + 1, ev->host.p, ev->host.n);
+		return 1 + ev->host.n;
 	}
 	const char *f = ev->format ? ev->format : "";
 	size_t n = strlen(f);
 	if (n > 7 && strcmp(f + n - 7, "-status") == 0)
 		n -= 7;
-	if (n > DEV_NAME_MAX - 1)
-		n = DEV_NAME_MAX - 1;
-	buf[0] = 0x01;
+	if (n > MAX_PART)
+		n = MAX_PART;
+	buf[0] = 'p';
 	memcpy(buf + 1, f, n);
-	*p = buf;
 	return 1 + n;
 }
 
@@ -234,20 +235,18 @@ static size_t dev_name(const bw_event *ev, char *buf, const char **p)
 static struct dev *dev_find(struct bw_sessions *s, const bw_event *ev)
 {
 	char buf[DEV_NAME_MAX];
-	const char *p;
-	size_t n = dev_name(ev, buf, &p);
+	size_t n = dev_name(ev, buf);
 	if (!n)
 		return NULL;
-	return *dev_slot(s, p, n, hash_bytes(s->seed, p, n));
+	return *dev_slot(s, buf, n, hash_bytes(s->seed, buf, n));
 }
 
 /* Attach e to its device (dev_name of ev), made when new.
  * @return 0, -1 OOM. */
 static int dev_attach(struct bw_sessions *s, struct sess *e, const bw_event *ev)
 {
-	char buf[DEV_NAME_MAX];
-	const char *p;
-	size_t n = dev_name(ev, buf, &p);
+	char p[DEV_NAME_MAX];
+	size_t n = dev_name(ev, p);
 	if (!n) {
 		e->dev = NULL; /* cannot happen: make_key refused the host */
 		return 0;
@@ -380,28 +379,26 @@ void bw_sessions_free(struct bw_sessions *s)
  * 'U' key, whatever the event's address). @return its length, 0. */
 static size_t user_key(const bw_event *ev, char *k)
 {
-	if (ev->host.n > MAX_PART || !ev->user.n || ev->user.n > MAX_PART)
+	if (!ev->user.n || ev->user.n > MAX_PART)
 		return 0;
-	size_t n = ev->host.n;
-	if (n)
-		memcpy(k, ev->host.p, n);
+	size_t n = dev_name(ev, k);
+	if (!n)
+		return 0;
 	k[n++] = 0;
 	k[n++] = 'U';
 	memcpy(k + n, ev->user.p, ev->user.n);
 	return n + ev->user.n;
 }
 
-/* Key: host, 0, then 's' + session id, or 'u' + user + 0 + 16-byte IP,
- * or 'U' + user (user_key). */
+/* Key: the device (dev_name: host, or product for a log that names
+ * none, so a nameless FortiGate's tunnel 7 is not strongSwan's <7>), 0,
+ * then 's' + session id, or 'u' + user + 0 + 16-byte IP, or 'U' + user
+ * (user_key). */
 static size_t make_key(const bw_event *ev, char *k, size_t cap)
 {
-	size_t n = 0;
-	bw_str host = ev->host;
-	if (host.n > MAX_PART)
+	size_t n = dev_name(ev, k);
+	if (!n)
 		return 0;
-	if (host.n)
-		memcpy(k, host.p, host.n);
-	n = host.n;
 	k[n++] = 0;
 	if (ev->session_id.n) {
 		if (ev->session_id.n > MAX_PART)
@@ -793,11 +790,15 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 			e->line_no = ev->line_no;
 			e->offset = ev->offset;
 			e->next_age_ms = HOUR_MS;
-			/* its clock is that of the device that started it */
-			dev_detach(s, e);
-			if (dev_attach(s, e, ev) < 0) {
-				sess_remove(s, e);
-				return 0;
+			/* its clock is that of the device that started it
+			 * (moved only if another: a device kept alive by
+			 * this entry alone keeps its clock) */
+			if (e->dev != d) {
+				dev_detach(s, e);
+				if (dev_attach(s, e, ev) < 0) {
+					sess_remove(s, e);
+					return 0;
+				}
 			}
 			s->st.opened++;
 			promote(s, e);

@@ -568,6 +568,15 @@ check "stale statistics: no lease after the end" sh -c "grep -q 'report.pdf' '$t
 "$BW" scan --fail-on none --stats "$tmp/stale.log" >/dev/null 2>"$tmp/err"
 check "stale statistics: counted, nothing open at the end" grep -q "open at end 0, .*statistics after the end 1" "$tmp/err"
 
+# a session started from its exchange's first line keeps its device's
+# clock, even when its start line comes after a later one (one input, no
+# reorder window): carol's tunnel is still reported at the end
+printf '%s\n' 'Mar  5 10:00:00 06[IKE] <7> 203.0.113.9 is initiating an IKE_SA' \
+	'Mar  6 11:00:00 06[IKE] <9> deleting half open IKE_SA with 198.51.100.77 after timeout' \
+	'Mar  5 10:00:05 09[IKE] <rw|7> IKE_SA rw[7] established between 198.51.100.1[vpn.example.org]...203.0.113.9[carol@example.org]' >"$tmp/ooo.log"
+"$BW" scan --tz UTC --year 2024 --fail-on none "$tmp/ooo.log" >"$tmp/out" 2>&1
+check "VPN: a promoted session's device keeps its clock" grep -q "vpn.session-open-24h user=carol@example.org" "$tmp/out"
+
 # --- web.login-bruteforce behind a proxy or container bridge: the site's
 # own private address is all its users at once, not an internal attacker
 for i in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do

@@ -793,6 +793,10 @@ static void test_nameless_clock_per_product(void)
 	feed_nameless(s, "openvpn", 0, ASA_START("zara", "198.51.100.98"), 1000);
 	feed_nameless(s, "charon", 1, ASA_START("zack", "198.51.100.99"), 1000 + 365 * 86400);
 	CHECK_EQ_INT(nout, 0);
+	/* no host name, whatever its bytes, is a product's device */
+	feed_dev(s, "\x01openvpn", ASA_START("yves", "198.51.100.102"), 1000 + 365 * 86400);
+	feed_dev(s, "popenvpn", ASA_START("yann", "198.51.100.103"), 1000 + 365 * 86400);
+	CHECK_EQ_INT(nout, 0);
 	feed_nameless(s, "openvpn-status", 2, ASA_START("zeno", "198.51.100.100"), 1000 + 86400 + 60);
 	CHECK_EQ_INT(nout, 1);
 	CHECK_EQ_STR(out_user[0], "zara");
