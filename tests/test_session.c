@@ -644,6 +644,25 @@ static void test_stats_after_end(void)
 	bw_sessions_free(s);
 }
 
+/* Two tunnels of zed from one address with no tunnel id (one key): up
+ * at 09:00 and at up2, one ends at down (its duration in down_x), then
+ * statistics at st (st_x). @return how many lines were stale. */
+static uint64_t two_tunnels(const char *up2, const char *down,
+			    const char *down_x, const char *st, const char *st_x)
+{
+	struct bw_sessions *s = bw_sessions_new(8);
+	nout = 0;
+	fgt_tid(s, "0", "09:00", "tunnel-up", "", 1);
+	fgt_tid(s, "0", up2, "tunnel-up", "", 2);
+	CHECK_EQ_INT(fgt_tid(s, "0", down, "tunnel-down", down_x, 3), 1);
+	CHECK_EQ_INT(fgt_tid(s, "0", st, "tunnel-stats", st_x, 4), 1);
+	struct bw_sessions_stats sst;
+	bw_sessions_get_stats(s, &sst);
+	CHECK_EQ_INT(sst.active, 1);
+	bw_sessions_free(s);
+	return sst.stale;
+}
+
 /* Two tunnels of one user from one address with no tunnel id share a
  * key: the statistics of the second, begun before the first ended, are
  * its own, not stale. A log that begins mid-session: the end with no
@@ -651,29 +670,16 @@ static void test_stats_after_end(void)
  * logged no later than the end. */
 static void test_stats_after_end_cases(void)
 {
-	struct bw_sessions *s = bw_sessions_new(8);
 	vt_open();
-	nout = 0;
-	fgt_tid(s, "0", "09:00", "tunnel-up", "", 1);
-	fgt_tid(s, "0", "10:00", "tunnel-up", "", 2);
-	CHECK_EQ_INT(fgt_tid(s, "0", "10:30", "tunnel-down", "duration=5400 sentbyte=1 rcvdbyte=1 ", 3), 1);
-	CHECK_EQ_INT(fgt_tid(s, "0", "11:00", "tunnel-stats", "duration=3600 sentbyte=6442450944 rcvdbyte=1 ", 4), 1);
+	CHECK_EQ_INT(two_tunnels("10:00", "10:30", "duration=5400 sentbyte=1 rcvdbyte=1 ",
+				 "11:00", "duration=3600 sentbyte=6442450944 rcvdbyte=1 "), 0);
+	struct bw_sessions *s;
 	struct bw_sessions_stats st;
-	bw_sessions_get_stats(s, &st);
-	CHECK_EQ_INT(st.stale, 0);
-	CHECK_EQ_INT(st.active, 1);
-	bw_sessions_free(s);
 
 	/* the same, the later tunnel ending first: the end remembers its
 	 * own start (its duration), not the earlier one's */
-	s = bw_sessions_new(8);
-	fgt_tid(s, "0", "09:00", "tunnel-up", "", 1);
-	fgt_tid(s, "0", "10:00", "tunnel-up", "", 2);
-	CHECK_EQ_INT(fgt_tid(s, "0", "10:30", "tunnel-down", "duration=1800 sentbyte=1 rcvdbyte=1 ", 3), 1);
-	CHECK_EQ_INT(fgt_tid(s, "0", "11:00", "tunnel-stats", "duration=7200 sentbyte=6442450944 rcvdbyte=1 ", 4), 1);
-	bw_sessions_get_stats(s, &st);
-	CHECK_EQ_INT(st.stale, 0);
-	bw_sessions_free(s);
+	CHECK_EQ_INT(two_tunnels("10:00", "10:30", "duration=1800 sentbyte=1 rcvdbyte=1 ",
+				 "11:00", "duration=7200 sentbyte=6442450944 rcvdbyte=1 "), 0);
 
 	s = bw_sessions_new(8);
 	CHECK_EQ_INT(fgt(s, "11:00", "tunnel-down", "duration=7200 sentbyte=2684354560 rcvdbyte=1 ", 1), 0);
@@ -689,28 +695,29 @@ static void test_stats_after_end_cases(void)
 	bw_sessions_free(s);
 }
 
+/* Feed one FortiGate line (action, extra) for each of tunnels 100 ..
+ * 100 + n - 1 at hh:mm. */
+static void fgt_each(struct bw_sessions *s, int n, const char *hhmm,
+		     const char *action, const char *extra)
+{
+	char tid[16];
+	for (int i = 0; i < n; i++) {
+		snprintf(tid, sizeof(tid), "%d", 100 + i);
+		nout = 0;
+		fgt_tid(s, tid, hhmm, action, extra, 1);
+	}
+}
+
 /* A mass disconnect: 10,000 tunnels end in one second, then their last
  * statistics: every one is stale, none opens again, whatever the seed
  * (the ends are remembered in the order they came). */
 static void test_stats_after_mass_end(void)
 {
 	struct bw_sessions *s = bw_sessions_new(16384);
-	char tid[16];
 	vt_open();
-	for (int i = 0; i < 10000; i++) {
-		snprintf(tid, sizeof(tid), "%d", 100 + i);
-		fgt_tid(s, tid, "09:00", "tunnel-up", "", 1);
-	}
-	for (int i = 0; i < 10000; i++) {
-		snprintf(tid, sizeof(tid), "%d", 100 + i);
-		nout = 0;
-		fgt_tid(s, tid, "17:00", "tunnel-down", "duration=28800 sentbyte=1 rcvdbyte=1 ", 2);
-	}
-	for (int i = 0; i < 10000; i++) {
-		snprintf(tid, sizeof(tid), "%d", 100 + i);
-		nout = 0;
-		fgt_tid(s, tid, "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 3);
-	}
+	fgt_each(s, 10000, "09:00", "tunnel-up", "");
+	fgt_each(s, 10000, "17:00", "tunnel-down", "duration=28800 sentbyte=1 rcvdbyte=1 ");
+	fgt_each(s, 10000, "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ");
 	struct bw_sessions_stats st;
 	bw_sessions_get_stats(s, &st);
 	CHECK_EQ_INT(st.stale, 10000);
@@ -724,13 +731,8 @@ static void test_stats_after_mass_end(void)
 static void test_closed_ring_wraps(void)
 {
 	struct bw_sessions *s = bw_sessions_new(8);
-	char tid[16];
 	vt_open();
-	for (int i = 0; i < 20000; i++) {
-		snprintf(tid, sizeof(tid), "%d", 100 + i);
-		nout = 0;
-		fgt_tid(s, tid, "17:00", "tunnel-down", "duration=28800 sentbyte=1 rcvdbyte=1 ", 1);
-	}
+	fgt_each(s, 20000, "17:00", "tunnel-down", "duration=28800 sentbyte=1 rcvdbyte=1 ");
 	CHECK_EQ_INT(fgt_tid(s, "100", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 2), 1);
 	CHECK_EQ_INT(fgt_tid(s, "20099", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 3), 2);
 	CHECK_EQ_INT(fgt_tid(s, "3716", "17:00", "tunnel-stats", "duration=28800 sentbyte=1 rcvdbyte=1 ", 4), 2);
@@ -744,17 +746,10 @@ static void test_closed_ring_wraps(void)
  * reconnect loop): its newest end is still found. */
 static void test_stats_after_end_close_starts(void)
 {
-	struct bw_sessions *s = bw_sessions_new(8);
 	vt_open();
-	nout = 0;
-	fgt_tid(s, "0", "09:00", "tunnel-up", "", 1);
-	fgt_tid(s, "0", "09:00", "tunnel-up", "", 2);
-	CHECK_EQ_INT(fgt_tid(s, "0", "09:10", "tunnel-down", "duration=600 sentbyte=1 rcvdbyte=1 ", 3), 1);
-	CHECK_EQ_INT(fgt_tid(s, "0", "10:00", "tunnel-stats", "duration=3600 sentbyte=7516192768 rcvdbyte=1 ", 4), 1);
-	struct bw_sessions_stats st;
-	bw_sessions_get_stats(s, &st);
-	CHECK_EQ_INT(st.stale, 0);
-	bw_sessions_free(s);
+	CHECK_EQ_INT(two_tunnels("09:00", "09:10", "duration=600 sentbyte=1 rcvdbyte=1 ",
+				 "10:00", "duration=3600 sentbyte=7516192768 rcvdbyte=1 "), 0);
+	struct bw_sessions *s;
 
 	s = bw_sessions_new(8);
 	for (int i = 0; i < 20000; i++) {
