@@ -136,6 +136,8 @@ struct bw_sessions {
 	uint64_t seed;
 	struct lru live, pending;
 	struct dev *devs[DEV_BUCKETS];
+	struct dev *cur_dev;     /* the device of the VPN event being taken
+	                            (bw_sessions_tick's), NULL when none */
 	struct bw_sessions_stats st;
 };
 
@@ -268,6 +270,7 @@ static int dev_attach(struct bw_sessions *s, struct sess *e, const bw_event *ev)
 	}
 	d->nsess++;
 	e->dev = d;
+	s->cur_dev = d; /* ev's device: attached for ev's session */
 	return 0;
 }
 
@@ -303,6 +306,8 @@ static void dev_detach(struct bw_sessions *s, struct sess *e)
 		return;
 	struct dev **pp = dev_slot(s, d->host, d->host_n, d->hash);
 	*pp = d->hnext;
+	if (s->cur_dev == d)
+		s->cur_dev = NULL;
 	free(d);
 }
 
@@ -678,8 +683,46 @@ static void context_event(struct bw_sessions *s, const bw_event *ev)
 	}
 }
 
-static void open_event(const struct bw_sessions *s, const struct sess *e,
-		       bw_event *out, int64_t ts, enum bw_kind kind);
+/* The event that reports open session e at ts: a session_status (a
+ * report while it is up) or a session_end flagged BW_EF_SESSION_OPEN
+ * (end of input), with the provenance of the line that opened it. */
+static void open_event(const struct sess *e, bw_event *out, int64_t ts,
+		       enum bw_kind kind)
+{
+	bw_event_clear(out);
+	out->ts_ms = ts;
+	out->source = BW_SRC_VPN;
+	out->kind = (uint8_t)kind;
+	out->flags = BW_EF_SESSION_OPEN;
+	out->format = e->format;
+	out->user = view(e->user, e->user_n);
+	out->host = view(e->host, e->host_n);
+	out->session_id = view(e->sid, e->sid_n);
+	out->src_ip = e->src_ip;
+	out->src_port = e->src_port;
+	out->assigned_ip = e->assigned_ip;
+	out->duration_ms = span(e->start_ms, ts);
+	out->bytes_out = e->bytes_out;
+	out->bytes_in = e->bytes_in;
+	if (kind == BW_KIND_SESSION_STATUS) {
+		out->action = BW_STR_LIT("session-status");
+		out->reason = BW_STR_LIT("still open");
+	} else {
+		out->action = BW_STR_LIT("session-open");
+		out->reason = BW_STR_LIT("no end seen before end of input");
+	}
+	out->input_id = e->input_id;
+	out->line_no = e->line_no;
+	out->offset = e->offset;
+}
+
+/* When what ev reports began: its time less its duration when it
+ * carries one (a statistics snapshot, an end), else otherwise. */
+static int64_t start_of(const bw_event *ev, int64_t otherwise)
+{
+	return span(0, ev->duration_ms) != BW_NUM_ABSENT ?
+		       ev->ts_ms - ev->duration_ms : otherwise;
+}
 
 /* Remember that the session of key hash h, begun at start (or
  * BW_NUM_ABSENT), ended at end; the oldest remembered end gives way (out
@@ -749,6 +792,7 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		     bw_session_emit_fn emit, void *arg)
 {
 	struct dev *d = dev_find(s, ev);
+	s->cur_dev = d;
 	if (d && ev->ts_ms > d->newest)
 		d->newest = ev->ts_ms;
 	if (!session_kind(ev)) {
@@ -771,14 +815,12 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 	int snapshot = ev->kind == BW_KIND_SESSION_END && (ev->flags & BW_EF_SESSION_OPEN);
 
 	if (ev->kind != BW_KIND_SESSION_END || snapshot) {
-		int64_t start = ev->ts_ms;
-		if (snapshot && span(0, ev->duration_ms) != BW_NUM_ABSENT)
-			start = ev->ts_ms - ev->duration_ms;
+		int64_t start = snapshot ? start_of(ev, ev->ts_ms) : ev->ts_ms;
 		/* FortiGate may log a tunnel's last tunnel-stats after its
 		 * tunnel-down: that session's, not a new one */
 		if (snapshot && (!e || !e->started) && closed_has(s, h, ev, start)) {
 			s->st.stale++;
-			return 2;
+			return BW_SESSIONS_STALE;
 		}
 		if (!e) {
 			e = sess_create(s, k, n, h, ev, start, 1);
@@ -824,7 +866,7 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 				if (age != BW_NUM_ABSENT && age >= e->next_age_ms)
 					e->next_age_ms = next_report_age(age);
 				bw_event out;
-				open_event(s, e, &out, ev->ts_ms, BW_KIND_SESSION_STATUS);
+				open_event(e, &out, ev->ts_ms, BW_KIND_SESSION_STATUS);
 				if (e->line_no && (e->input_id != ev->input_id ||
 						   e->line_no != ev->line_no)) {
 					out.start_input = e->input_id;
@@ -846,9 +888,7 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		/* a log that begins mid-session: its statistics may still
 		 * follow the end */
 		s->st.unmatched++;
-		closed_note(s, h, span(0, ev->duration_ms) != BW_NUM_ABSENT ?
-				  ev->ts_ms - ev->duration_ms : BW_NUM_ABSENT,
-			    ev->ts_ms);
+		closed_note(s, h, start_of(ev, BW_NUM_ABSENT), ev->ts_ms);
 		if (e)
 			sess_remove(s, e);
 		return 0;
@@ -877,46 +917,10 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 	s->st.closed++;
 	/* the start of the tunnel that ended: its own duration says it
 	 * where one key holds two tunnels (FortiGate's tunnelid=0) */
-	closed_note(s, h, span(0, ev->duration_ms) != BW_NUM_ABSENT ?
-			  ev->ts_ms - ev->duration_ms : e->start_ms,
-		    ev->ts_ms);
+	closed_note(s, h, start_of(ev, e->start_ms), ev->ts_ms);
 	emit(arg, &out);
 	sess_remove(s, e);
 	return 1;
-}
-
-/* The event that reports open session e at ts: a session_status (a
- * report while it is up) or a session_end flagged BW_EF_SESSION_OPEN
- * (end of input), with the provenance of the line that opened it. */
-static void open_event(const struct bw_sessions *s, const struct sess *e,
-		       bw_event *out, int64_t ts, enum bw_kind kind)
-{
-	(void)s;
-	bw_event_clear(out);
-	out->ts_ms = ts;
-	out->source = BW_SRC_VPN;
-	out->kind = (uint8_t)kind;
-	out->flags = BW_EF_SESSION_OPEN;
-	out->format = e->format;
-	out->user = view(e->user, e->user_n);
-	out->host = view(e->host, e->host_n);
-	out->session_id = view(e->sid, e->sid_n);
-	out->src_ip = e->src_ip;
-	out->src_port = e->src_port;
-	out->assigned_ip = e->assigned_ip;
-	out->duration_ms = span(e->start_ms, ts);
-	out->bytes_out = e->bytes_out;
-	out->bytes_in = e->bytes_in;
-	if (kind == BW_KIND_SESSION_STATUS) {
-		out->action = BW_STR_LIT("session-status");
-		out->reason = BW_STR_LIT("still open");
-	} else {
-		out->action = BW_STR_LIT("session-open");
-		out->reason = BW_STR_LIT("no end seen before end of input");
-	}
-	out->input_id = e->input_id;
-	out->line_no = e->line_no;
-	out->offset = e->offset;
 }
 
 int bw_sessions_event(struct bw_sessions *s, const bw_event *ev,
@@ -936,7 +940,7 @@ static void report_due(struct bw_sessions *s, struct dev *d, uint32_t flags,
 		int64_t age = span(e->start_ms, d->newest);
 		if (age != BW_NUM_ABSENT && age >= e->next_age_ms) {
 			bw_event out;
-			open_event(s, e, &out, d->newest, BW_KIND_SESSION_STATUS);
+			open_event(e, &out, d->newest, BW_KIND_SESSION_STATUS);
 			out.flags |= flags;
 			e->next_age_ms = next_report_age(age);
 			s->st.reported++;
@@ -951,7 +955,9 @@ void bw_sessions_tick(struct bw_sessions *s, const bw_event *ev,
 {
 	if (ev->source != BW_SRC_VPN)
 		return;
-	struct dev *d = dev_find(s, ev);
+	/* the device bw_sessions_event found or made for ev, unless its
+	 * last session went with ev */
+	struct dev *d = s->cur_dev;
 	if (!d || d->newest < d->next_due)
 		return;
 	if (d->last_scan != INT64_MIN && d->newest - d->last_scan < STATUS_SCAN_MS)
@@ -981,7 +987,7 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 		 * at least that long */
 		int64_t until = e->dev && e->dev->newest > e->last_ms ?
 					e->dev->newest : e->last_ms;
-		open_event(s, e, &out, until, BW_KIND_SESSION_END);
+		open_event(e, &out, until, BW_KIND_SESSION_END);
 		out.flags |= BW_EF_HELD;
 		s->st.flushed++;
 		emit(arg, &out);

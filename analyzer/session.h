@@ -46,6 +46,14 @@ struct bw_sessions *bw_sessions_new(size_t cap);
 /* Free the table and every open session (without emitting). NULL ok. */
 void bw_sessions_free(struct bw_sessions *s);
 
+/* What bw_sessions_event did with an event. */
+enum {
+	BW_SESSIONS_PASS = 0,  /* pass it on */
+	BW_SESSIONS_TOOK = 1,  /* taken over: drop it */
+	BW_SESSIONS_STALE = 2, /* a snapshot of an ended session: drop it and
+	                          record nothing of it */
+};
+
 /* Feed one event (any event; only source vpn kinds session_start,
  * address_assign and session_end are looked at).
  *

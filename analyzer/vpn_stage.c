@@ -54,11 +54,11 @@ void bw_vpn_stage_event(struct bw_vpn_stage *st, bw_event *ev,
 {
 	struct emit_ctx c = { st, next, arg };
 	int took = bw_sessions_event(st->sessions, ev, on_session, &c);
-	if (took) {
+	if (took != BW_SESSIONS_PASS) {
 		/* A status snapshot folded into its session still says who
-		 * holds the address now; one of a session that ended (2)
-		 * does not. */
-		if (took == 1 && ev->kind == BW_KIND_SESSION_END &&
+		 * holds the address now; one of a session that ended does
+		 * not. */
+		if (took == BW_SESSIONS_TOOK && ev->kind == BW_KIND_SESSION_END &&
 		    (ev->flags & BW_EF_SESSION_OPEN))
 			bw_lease_event(st->leases, ev);
 	} else {
