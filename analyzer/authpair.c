@@ -378,7 +378,7 @@ static int same_net(const bw_ip *a, const bw_ip *b)
 {
 	if (!a->family || a->family != b->family)
 		return 0;
-	return memcmp(a->addr, b->addr, a->family == 6 ? 8 : 16) == 0;
+	return memcmp(a->addr, b->addr, bw_ip_net_bytes(a)) == 0;
 }
 
 /* A login that completes a sequence after failures from its source

@@ -278,8 +278,8 @@ int bw_field_get_ip(const bw_event *ev, enum bw_field_id id, const bw_ip **ip)
 		if (!ev->src_ip.family)
 			return 0;
 		net = ev->src_ip;
-		if (net.family == 6)
-			memset(net.addr + 8, 0, 8);
+		memset(net.addr + bw_ip_net_bytes(&net), 0,
+		       16 - bw_ip_net_bytes(&net));
 		*ip = &net;
 		return 1;
 	case BW_F_DST_IP: v = &ev->dst_ip; break;

@@ -236,4 +236,12 @@ int bw_field_get_str(const bw_event *ev, enum bw_field_id id, bw_str *s);
 int bw_field_get_int(const bw_event *ev, enum bw_field_id id, int64_t *v);
 int bw_field_get_ip(const bw_event *ev, enum bw_field_id id, const bw_ip **ip);
 
+/* Bytes of an address that make its src.net: all of an IPv4 address,
+ * an IPv6 address's /64. Two addresses are one source to the rules when
+ * their families and these first bytes are equal. */
+static inline size_t bw_ip_net_bytes(const bw_ip *ip)
+{
+	return ip->family == 6 ? 8 : 16;
+}
+
 #endif /* BW_EVENT_H */
