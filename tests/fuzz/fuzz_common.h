@@ -83,6 +83,22 @@ static inline void fuzz_file_set(struct fuzz_file *f, const void *p, size_t n)
 	}
 }
 
+/* Set-up of a target that reads whole inputs (fuzz_inputs): max memfds
+ * named name, /dev/null for its diagnostics, and the number of
+ * registered parsers (for a forced format). */
+static inline void fuzz_inputs_init(struct fuzz_file *files, size_t max,
+				    const char *name, FILE **devnull,
+				    size_t *nparsers)
+{
+	for (size_t i = 0; i < max; i++)
+		fuzz_file_init(&files[i], name);
+	*devnull = fopen("/dev/null", "w");
+	if (!*devnull)
+		abort();
+	for (*nparsers = 0; bw_parsers[*nparsers]; (*nparsers)++)
+		;
+}
+
 /* The inputs of one run: after the two option bytes, up to max inputs'
  * contents separated by 0x1e, each written to its own memfd and given
  * a spec (format forced or NULL, zone UTC). @return how many: byte 0's

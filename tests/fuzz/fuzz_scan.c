@@ -33,13 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	for (int i = 0; i < MAX_INPUTS; i++)
-		fuzz_file_init(&files[i], "bw_fuzz_scan");
-	devnull = fopen("/dev/null", "w");
-	if (!devnull)
-		abort();
-	while (bw_parsers[nparsers])
-		nparsers++;
+	fuzz_inputs_init(files, MAX_INPUTS, "bw_fuzz_scan", &devnull, &nparsers);
 	return 0;
 }
 
