@@ -72,12 +72,27 @@ struct bw_engine_config {
 	 * alert is valid only during the call. */
 	void (*on_alert)(void *ctx, const struct bw_alert *a);
 	void *on_alert_ctx;
+	/* The rules already loaded by bw_engine_rules_load from a config
+	 * with the same rules_dir, sets, allow_files, identity and seed:
+	 * engines run from one load share it (read only), each with state of
+	 * its own. Borrowed: free it after them. NULL = load here. */
+	const struct bw_ruleset *rules;
 };
 
 struct bw_engine;
+struct bw_ruleset;
 
-/* Load every *.rules file in cfg->rules_dir (sorted), the allowlists in
- * rules_dir/allow/ and cfg->allow_files, and compile them.
+/* Load every *.rules file in cfg->rules_dir (sorted), its lists, the
+ * allowlists in rules_dir/allow/ and cfg->allow_files, with cfg->sets
+ * applied, and compile them, for cfg->rules of any number of engines.
+ * @return the rules, or NULL with every error, one per line as
+ * "file:line:col: message", in err (truncated to errlen). */
+struct bw_ruleset *bw_engine_rules_load(const struct bw_engine_config *cfg,
+					char *err, size_t errlen);
+void bw_engine_rules_free(struct bw_ruleset *rs);
+
+/* An engine over cfg->rules, else over the rules bw_engine_rules_load
+ * would give for cfg, loaded here and freed with the engine.
  * @return the engine, or NULL with every error, one per line as
  * "file:line:col: message", in err (truncated to errlen). */
 struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg,

@@ -285,9 +285,7 @@ struct bw_rule {
 	int nsteps;
 	int has_alert_step;
 	/* baseline */
-	char *baseline;
-	const struct bw_baseline_ops *bops;
-	void *bstate;
+	char *baseline;         /* its detector's name (bw_baseline_ops) */
 	int noallow;            /* `allowlist off`: allowlists do not apply */
 	int disabled;           /* `disabled yes` in an override: never runs */
 	int noverride;          /* override blocks and --set that changed it */

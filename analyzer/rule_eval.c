@@ -148,6 +148,9 @@ struct rrun {
 	int first_cmp;
 	double first_num;
 	uint64_t alerts, suppressed, rx_limit;
+	/* a baseline rule's detector and its state (this engine's) */
+	const struct bw_baseline_ops *bops;
+	void *bstate;
 };
 
 /* The literal filter of one field: says, in one pass over the value,
@@ -353,7 +356,9 @@ struct vmemo {
 };
 
 struct bw_engine {
-	struct bw_ruleset *rs;
+	const struct bw_ruleset *rs;
+	struct bw_ruleset *own_rs; /* rs when this engine loaded it, else
+	                              NULL: cfg.rules, shared, borrowed */
 	struct held *held;         /* HELD_SLOTS, made at the first hold */
 	uint64_t nheld_lost;       /* entries given up to busier keys */
 	uint64_t nheld_full;       /* keys that found the list full */
@@ -3217,14 +3222,14 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 			struct ectx x = { e, ri, ev, NULL };
 			if (g->when != WS_TRUE && !when_run(&x, g->when))
 				continue;
-			const struct bw_rule *r = &e->rs->rules[ri];
 			switch (g->kind) {
 			case BW_RK_SIGNATURE: on_signature(e, ri, ev); break;
 			case BW_RK_THRESHOLD: on_threshold(e, ri, ev); break;
 			case BW_RK_SEQUENCE: on_sequence(e, ri, ev, NULL); break;
 			case BW_RK_BASELINE:
-				if (r->bops)
-					r->bops->event(r->bstate, e, ri, ev);
+				if (e->run[ri].bops)
+					e->run[ri].bops->event(e->run[ri].bstate,
+							       e, ri, ev);
 				break;
 			}
 		}
@@ -3268,6 +3273,65 @@ static uint64_t random_seed(void)
 	return s ? s : 1;
 }
 
+/* What bw_engine_rules_load and bw_engine_new share: the directory. */
+static const char *rules_dir_of(const struct bw_engine_config *cfg)
+{
+	return cfg->rules_dir ? cfg->rules_dir : "signatures";
+}
+
+/* Load and compile the rules, lists and allowlists of cfg into a new
+ * ruleset, errors into re. @return NULL only when out of memory. */
+static struct bw_ruleset *rules_load(const struct bw_engine_config *cfg,
+				     uint64_t seed, struct bw_rerr *re)
+{
+	const char *dir = rules_dir_of(cfg);
+	struct bw_ruleset *rs = bw_ruleset_load_set(dir, seed, cfg->sets,
+						    cfg->nsets, cfg->identity,
+						    re);
+	if (!rs)
+		return NULL;
+	static const char *const allow[3] = { "cidrs", "users", "agents" };
+	for (int i = 0; i < 3; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/allow/%s.txt", dir, allow[i]);
+		bw_ruleset_load_allow(rs, path, i, 0, re);
+	}
+	for (size_t i = 0; i < cfg->nallow_files; i++)
+		bw_ruleset_load_allow(rs, cfg->allow_files[i], 3, 1, re);
+	return rs;
+}
+
+/* Every error of re into err, as bw_engine_new gives them. */
+static void rules_errors(struct bw_rerr *re, char *err, size_t errlen)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", re->buf ? re->buf : "unknown error\n");
+	bw_rerr_fini(re);
+}
+
+struct bw_ruleset *bw_engine_rules_load(const struct bw_engine_config *cfg,
+					char *err, size_t errlen)
+{
+	struct bw_rerr re = { 0 };
+	lowtab_init();
+	struct bw_ruleset *rs = rules_load(cfg, cfg->seed ? cfg->seed : random_seed(),
+					   &re);
+	if (!rs)
+		bw_rerr_add(&re, rules_dir_of(cfg), 0, 0, "out of memory");
+	if (re.count) {
+		rules_errors(&re, err, errlen);
+		bw_ruleset_free(rs);
+		return NULL;
+	}
+	bw_rerr_fini(&re);
+	return rs;
+}
+
+void bw_engine_rules_free(struct bw_ruleset *rs)
+{
+	bw_ruleset_free(rs);
+}
+
 struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 				size_t errlen)
 {
@@ -3278,31 +3342,21 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 		return NULL;
 	}
 	e->cfg = *cfg;
-	if (!e->cfg.rules_dir)
-		e->cfg.rules_dir = "signatures";
+	e->cfg.rules_dir = rules_dir_of(cfg);
 	if (!e->cfg.max_keys)
 		e->cfg.max_keys = BW_ENGINE_DEFAULT_MAX_KEYS;
 	e->budget.max_keys = e->cfg.max_keys;
 	e->tz_hour_base = INT64_MIN;
 	lowtab_init();
-	uint64_t seed = cfg->seed ? cfg->seed : random_seed();
-	e->rs = bw_ruleset_load_set(e->cfg.rules_dir, seed, cfg->sets,
-				    cfg->nsets, cfg->identity, &re);
-	if (!e->rs) {
-		bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
-		goto fail;
-	}
-	e->rs->dir = e->cfg.rules_dir;
-	{
-		static const char *const allow[3] = { "cidrs", "users", "agents" };
-		for (int i = 0; i < 3; i++) {
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/allow/%s.txt",
-				 e->cfg.rules_dir, allow[i]);
-			bw_ruleset_load_allow(e->rs, path, i, 0, &re);
+	if (cfg->rules) {
+		e->rs = cfg->rules;
+	} else {
+		e->rs = e->own_rs = rules_load(cfg, cfg->seed ? cfg->seed :
+						       random_seed(), &re);
+		if (!e->rs) {
+			bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
+			goto fail;
 		}
-		for (size_t i = 0; i < cfg->nallow_files; i++)
-			bw_ruleset_load_allow(e->rs, cfg->allow_files[i], 3, 1, &re);
 	}
 	if (cfg->site_tz) {
 		e->tz = bw_tz_get(cfg->site_tz);
@@ -3310,27 +3364,28 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 			bw_rerr_add(&re, "--site-tz", 0, 0, "unknown time zone '%s'",
 				    cfg->site_tz);
 	}
-	/* baselines */
-	for (size_t i = 0; i < e->rs->nrules; i++) {
-		struct bw_rule *r = &e->rs->rules[i];
-		if (r->kind != BW_RK_BASELINE)
-			continue;
-		for (int k = 0; k < MAX_BASELINES && baselines[k]; k++)
-			if (!strcmp(baselines[k]->name, r->baseline))
-				r->bops = baselines[k];
-		if (r->bops) {
-			r->bstate = r->bops->create(r->id);
-			if (!r->bstate)
-				r->bops = NULL;
-		}
-	}
 	if (re.count)
 		goto fail;
 	e->run = calloc(e->rs->nrules ? e->rs->nrules : 1, sizeof(*e->run));
 	if (!e->run)
 		goto oom;
+	/* baselines: this engine's detector states */
+	for (size_t i = 0; i < e->rs->nrules; i++) {
+		const struct bw_rule *r = &e->rs->rules[i];
+		struct rrun *rr = &e->run[i];
+		if (r->kind != BW_RK_BASELINE)
+			continue;
+		for (int k = 0; k < MAX_BASELINES && baselines[k]; k++)
+			if (!strcmp(baselines[k]->name, r->baseline))
+				rr->bops = baselines[k];
+		if (rr->bops) {
+			rr->bstate = rr->bops->create(r->id);
+			if (!rr->bstate)
+				rr->bops = NULL;
+		}
+	}
 	/* one seed for every table, so a key hashed once serves them all */
-	e->kseed = seed ^ 0x9e3779b97f4a7c15ull;
+	e->kseed = e->rs->seed ^ 0x9e3779b97f4a7c15ull;
 	uint32_t ngid = 0;
 	for (size_t i = 0; i < e->rs->nrules; i++) {
 		const struct bw_rule *r = &e->rs->rules[i];
@@ -3439,10 +3494,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 oom:
 	bw_rerr_add(&re, e->cfg.rules_dir, 0, 0, "out of memory");
 fail:
-	if (err && errlen) {
-		snprintf(err, errlen, "%s", re.buf ? re.buf : "unknown error\n");
-	}
-	bw_rerr_fini(&re);
+	rules_errors(&re, err, errlen);
 	bw_engine_free(e);
 	return NULL;
 }
@@ -3673,21 +3725,17 @@ void bw_engine_free(struct bw_engine *e)
 		return;
 	if (e->run) {
 		for (size_t i = 0; i < e->rs->nrules; i++) {
-			bw_wtable_fini(&e->run[i].tab); /* with shared lanes */
-			bw_wtable_fini(&e->run[i].recent);
-			free(e->run[i].stepok);
+			struct rrun *rr = &e->run[i];
+			bw_wtable_fini(&rr->tab); /* with shared lanes */
+			bw_wtable_fini(&rr->recent);
+			free(rr->stepok);
+			if (rr->bops && rr->bstate)
+				rr->bops->destroy(rr->bstate);
 		}
 		free(e->run);
 	}
 	free(e->kmemo);
-	if (e->rs) {
-		for (size_t i = 0; i < e->rs->nrules; i++) {
-			struct bw_rule *r = &e->rs->rules[i];
-			if (r->bops && r->bstate)
-				r->bops->destroy(r->bstate);
-		}
-	}
-	bw_ruleset_free(e->rs);
+	bw_ruleset_free(e->own_rs);
 	pcre2_match_data_free(e->md);
 	pcre2_match_context_free(e->mctx);
 	pcre2_jit_stack_free(e->jstack);

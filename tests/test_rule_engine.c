@@ -1592,6 +1592,103 @@ static void test_baseline_hook(void)
 	rules_dir_rm();
 }
 
+/* A detector whose state counts one engine's events. */
+static void *blc_create(const char *id)
+{
+	(void)id;
+	return calloc(1, sizeof(int));
+}
+static void blc_event(void *st, struct bw_engine *e, int rule, const bw_event *ev)
+{
+	int *n = st;
+	if (++*n == 2)
+		bw_baseline_emit(e, rule, ev, "second event of this engine");
+}
+static const struct bw_baseline_ops blc_ops = {
+	"test-count", blc_create, blc_event, free,
+};
+
+/* Engines run from one load of the rules (bw_engine_rules_load, what the
+ * scan fuzzer does per input) share the compiled rules and the lists,
+ * never state: windows, suppression and baseline states are each
+ * engine's, and one engine's end leaves the rules to the others. */
+static void test_shared_rules(void)
+{
+	CHECK_EQ_INT(bw_baseline_register(&blc_ops), 0);
+	rules_dir("rule t\n  when url.path == \"/x\"\n  group src.ip\n"
+		  "  window 10m\n  trigger count >= 2\n\n"
+		  "rule s\n  when url.path == \"/s\"\n  group src.ip\n"
+		  "  suppress 1h\n\n"
+		  "rule b\n  when url.path == \"/b\"\n  baseline test-count\n");
+	rules_file("allow/cidrs.txt", "10.0.0.0/8\n");
+	struct bw_engine_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rules_dir = tdir;
+	cfg.on_alert = collect;
+	cfg.seed = 7;
+	struct bw_ruleset *rs = bw_engine_rules_load(&cfg, errbuf, sizeof(errbuf));
+	CHECK(rs != NULL);
+	if (!rs) {
+		fprintf(stderr, "%s", errbuf);
+		rules_dir_rm();
+		return;
+	}
+	/* the directory is no longer read: the engines have all they need */
+	rules_dir_rm();
+	cfg.rules_dir = "/nonexistent";
+	cfg.rules = rs;
+	struct bw_engine *a = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	struct bw_engine *b = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
+	CHECK(a != NULL && b != NULL);
+	if (!a || !b) {
+		bw_engine_free(a);
+		bw_engine_free(b);
+		bw_engine_rules_free(rs);
+		return;
+	}
+	ngot = 0;
+	static const char *const paths[3] = { "/x", "/s", "/b" };
+	for (int i = 0; i < 3; i++) {
+		/* one event each: a window of 2, a first alert, a 2nd event */
+		bw_event ev = mkweb(T0, "192.0.2.1", paths[i], NULL, 200, 1);
+		bw_engine_event(a, &ev);
+		bw_engine_event(b, &ev);
+	}
+	CHECK_EQ_INT(count_rule("t"), 0);
+	CHECK_EQ_INT(count_rule("s"), 2); /* each engine's first */
+	CHECK_EQ_INT(count_rule("b"), 0);
+	for (int i = 0; i < 3; i++) {
+		bw_event ev = mkweb(T0 + 1, "192.0.2.1", paths[i], NULL, 200, 2);
+		bw_engine_event(a, &ev);
+	}
+	CHECK_EQ_INT(count_rule("t"), 1);
+	CHECK_EQ_INT(count_rule("s"), 2); /* held back by a's suppress */
+	CHECK_EQ_INT(count_rule("b"), 1);
+	bw_engine_free(a);
+	/* b goes on alone: its own window, its own suppression, the
+	 * allowlist loaded with the rules */
+	bw_event allowed = mkweb(T0 + 2, "10.1.2.3", "/x", NULL, 200, 3);
+	bw_engine_event(b, &allowed);
+	bw_engine_event(b, &allowed);
+	CHECK_EQ_INT(count_rule("t"), 1);
+	bw_event ev = mkweb(T0 + 2, "192.0.2.1", "/x", NULL, 200, 4);
+	bw_engine_event(b, &ev);
+	CHECK_EQ_INT(count_rule("t"), 2);
+	ev = mkweb(T0 + 2, "192.0.2.1", "/s", NULL, 200, 5);
+	bw_engine_event(b, &ev);
+	CHECK_EQ_INT(count_rule("s"), 2);
+	bw_engine_free(b);
+	bw_engine_rules_free(rs);
+	/* a load's errors are the engine's: file:line:col, no rules */
+	rules_dir("rule bad\n  when url.path ==\n");
+	cfg.rules_dir = tdir;
+	cfg.rules = NULL;
+	errbuf[0] = 0;
+	CHECK(bw_engine_rules_load(&cfg, errbuf, sizeof(errbuf)) == NULL);
+	CHECK(strstr(errbuf, "/t.rules:2:") != NULL);
+	rules_dir_rm();
+}
+
 /* Two fields of one event whose values share a slot of the filter cache:
  * the second must not make the first's filter answer stale. */
 static void test_filter_cache_slot_reuse(void)
@@ -2185,6 +2282,7 @@ static const struct bw_test tests[] = {
 	{ "cond_programs", test_cond_programs },
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
+	{ "shared_rules", test_shared_rules },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
 	{ "threshold_fires", test_threshold_fires },
 	{ "window_edge", test_window_edge },

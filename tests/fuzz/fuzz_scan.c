@@ -11,7 +11,9 @@
  * force the format named by byte 1 instead of sniffing; bit 7: a cap of
  * 64 state keys, so eviction runs). The rest is the inputs' contents,
  * separated by 0x1e, as fuzz_pipeline reads them. A new engine per input
- * (fixed hash seed), so a reproducer replays alone.
+ * (fixed hash seed), so a reproducer replays alone; the engines share
+ * the rules, loaded once per identity setting (bw_engine_rules_load): a
+ * load is most of the work of a small input.
  *
  * Checks: the status is 0 or 2; every NDJSON alert is one valid JSON
  * object; text alerts hold no raw control byte (log text is the
@@ -28,6 +30,7 @@
 static struct fuzz_file files[MAX_INPUTS];
 static FILE *devnull;
 static size_t nparsers;
+static struct bw_ruleset *rules[2]; /* without, with the identity domain */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -97,6 +100,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.seed = 1,
 	};
 	char err[4096];
+	int dom = domain != NULL;
+	if (!rules[dom] &&
+	    !(rules[dom] = bw_engine_rules_load(&cfg, err, sizeof(err))))
+		fuzz_fail("rules: %s (run from the tree's top)", err);
+	cfg.rules = rules[dom];
 	struct bw_engine *engine = bw_engine_new(&cfg, err, sizeof(err));
 	if (!engine)
 		fuzz_fail("engine: %s (run from the tree's top)", err);
