@@ -1,0 +1,478 @@
+/*
+ * web_w3c.c - the W3C extended log format as Microsoft IIS writes it: the
+ * access logs of Exchange (OWA, ECP, autodiscover, EWS), SharePoint and
+ * every other IIS site, and http.sys's HTTPERR log of requests refused
+ * before they reached a site.
+ *
+ *   #Software: Microsoft Internet Information Services 10.0
+ *   #Version: 1.0
+ *   #Date: 2021-08-13 07:11:02
+ *   #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port
+ *       cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus
+ *       sc-win32-status time-taken
+ *   2021-08-13 07:11:02 10.0.0.5 GET /owa/ - 443 - 203.0.113.9 Mozilla/5.0+(X11) - 302 0 0 15
+ *
+ * The #Fields directive names the columns, in any order and any subset
+ * (administrators pick them, and IIS writes a new header when they
+ * change or the service restarts): a line is read by the header before
+ * it. A line whose column count is not the header's is read by IIS's
+ * default column set of its count when there is one (files glued
+ * together, a header lost to truncation), else skipped and counted;
+ * a file tail without any header is read the same way.
+ *
+ * Values never hold a space: IIS writes the spaces of header fields
+ * (User-Agent, Referer, Cookie) as '+', turned back into spaces in the
+ * agent so scanner-agent rules see "Nmap Scripting Engine" as any other
+ * log has it. Stamps are UTC (W3C logging is always UTC, whatever the
+ * server's zone). sc-bytes is the whole response, headers included (IIS
+ * logs no body size): it is the bytes that left. Directives are valid
+ * lines that are not events: ignored, counted. Never allocates; the
+ * per-input state holds the column layout.
+ */
+#include "parser.h"
+#include "bw_time.h"
+#include "bw_util.h"
+
+/* The columns read; every other one is skipped. */
+enum w3c_col {
+	C_SKIP = 0,
+	C_DATE, C_TIME, C_SITE, C_COMPUTER, C_SIP, C_SPORT, C_METHOD,
+	C_STEM, C_QUERY, C_URI, C_USER, C_CIP, C_CPORT, C_VERSION,
+	C_AGENT, C_REFERER, C_HOST, C_STATUS, C_SCBYTES, C_CSBYTES,
+	C_TAKEN, C_XFF, C_REASON,
+};
+
+static const struct {
+	const char *name;
+	enum w3c_col col;
+} col_names[] = {
+	{ "date", C_DATE }, { "time", C_TIME },
+	{ "s-sitename", C_SITE }, { "s-computername", C_COMPUTER },
+	{ "s-ip", C_SIP }, { "s-port", C_SPORT },
+	{ "cs-method", C_METHOD }, { "cs-uri-stem", C_STEM },
+	{ "cs-uri-query", C_QUERY }, { "cs-uri", C_URI },
+	{ "cs-username", C_USER }, { "c-ip", C_CIP }, { "c-port", C_CPORT },
+	{ "cs-version", C_VERSION }, { "cs(user-agent)", C_AGENT },
+	{ "cs(referer)", C_REFERER }, { "cs-host", C_HOST },
+	{ "sc-status", C_STATUS }, { "sc-bytes", C_SCBYTES },
+	{ "cs-bytes", C_CSBYTES }, { "time-taken", C_TAKEN },
+	/* IIS 8.5+ custom fields are named by the administrator: the
+	 * header's name, or cs(...) as other W3C writers put it */
+	{ "x-forwarded-for", C_XFF }, { "cs(x-forwarded-for)", C_XFF },
+	{ "s-reason", C_REASON },
+};
+
+#define W3C_MAX_COLS 128
+
+struct w3c_state {
+	uint8_t col[W3C_MAX_COLS];
+	uint32_t ncol;        /* 0: no usable #Fields yet */
+	int64_t date_ms;      /* #Date's day (UTC midnight), for a layout
+	                         without a date column; -1 = none */
+	int64_t last_ms;      /* the last line's time, same case */
+	int started;
+};
+
+/* IIS's default column sets, for lines without a header that fits: 15
+ * columns is IIS 8.5 and later (and Exchange's), 14 is IIS 7.x. */
+static const uint8_t default15[] = {
+	C_DATE, C_TIME, C_SIP, C_METHOD, C_STEM, C_QUERY, C_SPORT, C_USER,
+	C_CIP, C_AGENT, C_REFERER, C_STATUS, C_SKIP, C_SKIP, C_TAKEN,
+};
+static const uint8_t default14[] = {
+	C_DATE, C_TIME, C_SIP, C_METHOD, C_STEM, C_QUERY, C_SPORT, C_USER,
+	C_CIP, C_AGENT, C_STATUS, C_SKIP, C_SKIP, C_TAKEN,
+};
+
+static int is_dash(bw_str s)
+{
+	return s.n == 1 && s.p[0] == '-';
+}
+
+static enum w3c_col col_of(const char *p, size_t n)
+{
+	for (size_t i = 0; i < sizeof(col_names) / sizeof(col_names[0]); i++)
+		if (bw_str_ieq(bw_str_make(p, n), col_names[i].name))
+			return col_names[i].col;
+	return C_SKIP;
+}
+
+/* "#Fields: a b c": the layout into st. @return 0, -1 when it has no
+ * date-or-time column or more columns than W3C_MAX_COLS. */
+static int read_fields(struct w3c_state *st, const char *p, const char *end)
+{
+	uint32_t n = 0;
+	int when = 0;
+	uint8_t col[W3C_MAX_COLS];
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == end)
+			break;
+		const char *b = p;
+		while (p < end && *p != ' ' && *p != '\t')
+			p++;
+		if (n == W3C_MAX_COLS)
+			return -1;
+		col[n] = (uint8_t)col_of(b, (size_t)(p - b));
+		when |= col[n] == C_TIME;
+		n++;
+	}
+	if (!when)
+		return -1;
+	memcpy(st->col, col, n);
+	st->ncol = n;
+	return 0;
+}
+
+/* "YYYY-MM-DD" at p (10 bytes): its UTC midnight in *ms. */
+static int parse_date(const char *p, size_t n, int64_t *ms)
+{
+	if (n != 10 || p[4] != '-' || p[7] != '-')
+		return 0;
+	int y = bw_parse_fixed(p, 4), m = bw_parse_fixed(p + 5, 2),
+	    d = bw_parse_fixed(p + 8, 2);
+	if (y < 0 || m < 0 || d < 0 || !bw_civil_valid(y, m, d, 0, 0, 0))
+		return 0;
+	*ms = bw_epoch_from_civil(y, m, d, 0, 0, 0) * 1000;
+	return 1;
+}
+
+/* "HH:MM:SS[.fff]": milliseconds since midnight in *ms. */
+static int parse_clock(const char *p, size_t n, int64_t *ms)
+{
+	if (n < 8 || p[2] != ':' || p[5] != ':')
+		return 0;
+	int h = bw_parse_fixed(p, 2), mi = bw_parse_fixed(p + 3, 2),
+	    s = bw_parse_fixed(p + 6, 2);
+	if (h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 60)
+		return 0;
+	int64_t frac = 0;
+	if (n > 8) {
+		if (p[8] != '.' || n == 9)
+			return 0;
+		int64_t scale = 100;
+		for (size_t i = 9; i < n; i++) {
+			unsigned d = (unsigned)((unsigned char)p[i] - '0');
+			if (d > 9)
+				return 0;
+			frac += (int64_t)d * scale;
+			scale /= 10;
+		}
+	}
+	*ms = ((int64_t)h * 3600 + mi * 60 + s) * 1000 + frac;
+	return 1;
+}
+
+/* A directive line ("#..."): read, never an event. */
+static enum bw_parse_rc directive(struct bw_parse_ctx *ctx,
+				  struct w3c_state *st, const char *p, size_t n)
+{
+	const char *end = p + n;
+	ctx->reason = "w3c directive";
+	if (n >= 8 && !memcmp(p, "#Fields:", 8)) {
+		if (read_fields(st, p + 8, end) < 0) {
+			st->ncol = 0;
+			ctx->reason = "#Fields without a time column or with too many";
+			return BW_PARSE_MALFORMED;
+		}
+		return BW_PARSE_IGNORED;
+	}
+	/* #Date / #Start-Date: the day of a layout without a date column */
+	const char *v = NULL;
+	if (n >= 6 && !memcmp(p, "#Date:", 6))
+		v = p + 6;
+	else if (n >= 12 && !memcmp(p, "#Start-Date:", 12))
+		v = p + 12;
+	if (v) {
+		while (v < end && *v == ' ')
+			v++;
+		int64_t day;
+		if (end - v >= 10 && parse_date(v, 10, &day)) {
+			st->date_ms = day;
+			st->last_ms = INT64_MIN;
+		}
+	}
+	return BW_PARSE_IGNORED;
+}
+
+/* The client address of a forwarded list when the peer is the site's
+ * own proxy or load balancer (private): its first public address. */
+static void forwarded(bw_event *ev, bw_str list)
+{
+	ev->forwarded_for = list;
+	if (ev->src_ip.family && !bw_ip_is_private(&ev->src_ip))
+		return; /* a public peer's header is the peer's own word */
+	const char *p = list.p, *end = p + list.n;
+	bw_ip a;
+	int ok;
+	while ((p = bw_ip_list_elem(p, end, 1, &a, &ok)))
+		if (ok && !bw_ip_is_private(&a)) {
+			ev->src_ip = a;
+			return;
+		}
+}
+
+/* An address column: "a.b.c.d", "v6", "v6%zone" (the zone dropped). */
+static int parse_addr(bw_str s, bw_ip *ip)
+{
+	return bw_ip_parse(s.p, s.n, ip);
+}
+
+static int parse_port(bw_str s, uint16_t *port)
+{
+	uint64_t v;
+	if (bw_parse_u64(s.p, s.p + s.n, &v) != s.n || !s.n || v > 65535)
+		return 0;
+	*port = (uint16_t)v;
+	return 1;
+}
+
+static void plus_to_space(bw_str s)
+{
+	char *p = (char *)(uintptr_t)s.p;
+	for (size_t i = 0; i < s.n; i++)
+		if (p[i] == '+')
+			p[i] = ' ';
+}
+
+static void set_target(bw_event *ev, bw_str uri)
+{
+	const char *q = memchr(uri.p, '?', uri.n);
+	if (!q) {
+		ev->url_path = uri;
+		return;
+	}
+	ev->url_path = bw_str_make(uri.p, (size_t)(q - uri.p));
+	ev->url_query = bw_str_make(q + 1, (size_t)(uri.p + uri.n - q - 1));
+}
+
+static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
+				  size_t n, bw_event *ev)
+{
+	struct w3c_state *st = ctx->state;
+	if (!st->started) {
+		st->started = 1;
+		st->date_ms = -1;
+		st->last_ms = INT64_MIN;
+	}
+	if (n && line[0] == '#')
+		return directive(ctx, st, line, n);
+
+	bw_str tok[W3C_MAX_COLS];
+	uint32_t nt = 0;
+	const char *p = line, *end = line + n;
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		const char *b = p;
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		p = sp ? sp : end;
+		if (nt == W3C_MAX_COLS) {
+			ctx->reason = "more columns than any #Fields";
+			return BW_PARSE_MALFORMED;
+		}
+		tok[nt++] = bw_str_make(b, (size_t)(p - b));
+	}
+	const uint8_t *col = st->col;
+	if (nt != st->ncol || !st->ncol) {
+		if (nt == sizeof(default15))
+			col = default15;
+		else if (nt == sizeof(default14))
+			col = default14;
+		else {
+			ctx->reason = st->ncol ? "column count differs from #Fields" :
+						 "no #Fields header";
+			return BW_PARSE_MALFORMED;
+		}
+	}
+
+	int64_t day = -1, clock = -1;
+	int status = 0;
+	bw_str xff = BW_STR_NULL;
+	ev->source = BW_SRC_WEB;
+	ev->kind = BW_KIND_REQUEST;
+	ev->format = "iis";
+	for (uint32_t i = 0; i < nt; i++) {
+		bw_str v = tok[i];
+		if (col[i] == C_SKIP)
+			continue;
+		if (is_dash(v) && col[i] != C_METHOD)
+			continue;
+		uint64_t num;
+		switch ((enum w3c_col)col[i]) {
+		case C_DATE:
+			if (!parse_date(v.p, v.n, &day)) {
+				ctx->reason = "bad date";
+				return BW_PARSE_MALFORMED;
+			}
+			break;
+		case C_TIME:
+			if (!parse_clock(v.p, v.n, &clock)) {
+				ctx->reason = "bad time";
+				return BW_PARSE_MALFORMED;
+			}
+			break;
+		case C_COMPUTER:
+			ev->host = v;
+			break;
+		case C_SIP:
+			parse_addr(v, &ev->dst_ip);
+			break;
+		case C_SPORT:
+			parse_port(v, &ev->dst_port);
+			break;
+		case C_CPORT:
+			parse_port(v, &ev->src_port);
+			break;
+		case C_METHOD:
+			if (!is_dash(v))
+				ev->http_method = v;
+			break;
+		case C_STEM:
+			ev->url_path = v;
+			break;
+		case C_QUERY:
+			ev->url_query = v;
+			break;
+		case C_URI:
+			set_target(ev, v);
+			break;
+		case C_USER:
+			ev->user = v;
+			break;
+		case C_CIP:
+			if (!parse_addr(v, &ev->src_ip))
+				ev->src_host = v;
+			break;
+		case C_VERSION:
+			ev->http_version = v.n > 5 && !memcmp(v.p, "HTTP/", 5) ?
+						   bw_str_make(v.p + 5, v.n - 5) : v;
+			break;
+		case C_AGENT:
+			plus_to_space(v);
+			ev->user_agent = v;
+			break;
+		case C_REFERER:
+			ev->referrer = v;
+			break;
+		case C_HOST: {
+			const char *colon = memchr(v.p, ':', v.n);
+			if (colon && !memchr(colon + 1, ':', (size_t)(v.p + v.n - colon - 1)))
+				v.n = (size_t)(colon - v.p);
+			ev->vhost = v;
+			break;
+		}
+		case C_STATUS:
+			if (bw_parse_u64(v.p, v.p + v.n, &num) != v.n || v.n != 3 ||
+			    num < 100) {
+				ctx->reason = "bad status";
+				return BW_PARSE_MALFORMED;
+			}
+			status = (int)num;
+			break;
+		case C_SCBYTES:
+			if (bw_parse_u64(v.p, v.p + v.n, &num) == v.n &&
+			    num <= INT64_MAX)
+				ev->http_bytes = ev->bytes_out = (int64_t)num;
+			break;
+		case C_CSBYTES:
+			if (bw_parse_u64(v.p, v.p + v.n, &num) == v.n &&
+			    num <= INT64_MAX)
+				ev->bytes_in = (int64_t)num;
+			break;
+		case C_TAKEN:
+			/* milliseconds; a request lasting over a year is forged */
+			if (bw_parse_u64(v.p, v.p + v.n, &num) == v.n &&
+			    num <= 366ull * 86400 * 1000)
+				ev->duration_ms = (int64_t)num;
+			break;
+		case C_XFF:
+			plus_to_space(v); /* "a,+b": IIS's space */
+			xff = v;
+			break;
+		case C_REASON:
+			ev->reason = v;
+			break;
+		case C_SITE:
+		case C_SKIP:
+			break;
+		}
+	}
+	if (clock < 0) {
+		ctx->reason = "no time";
+		return BW_PARSE_MALFORMED;
+	}
+	if (day < 0) {
+		/* a layout without a date column: #Date's day, moving on
+		 * when the clock runs backwards past midnight */
+		if (st->date_ms < 0) {
+			ctx->reason = "no date column and no #Date";
+			return BW_PARSE_MALFORMED;
+		}
+		if (st->last_ms != INT64_MIN && clock + 3600 * 1000 < st->last_ms)
+			st->date_ms += 86400 * 1000;
+		st->last_ms = clock;
+		day = st->date_ms;
+	}
+	ev->ts_ms = day + clock;
+	ev->http_status = status;
+	if (xff.p)
+		forwarded(ev, xff);
+	if (!ev->http_method.p && !ev->url_path.p) {
+		/* http.sys's record of a connection that sent no request
+		 * (Timer_ConnectionIdle, Connection_Dropped) */
+		ctx->reason = "connection without a request";
+		return BW_PARSE_IGNORED;
+	}
+	return BW_PARSE_OK;
+}
+
+/* A data line: "YYYY-MM-DD HH:MM:SS " then at least eight more columns,
+ * one of them an upper-case method, one a three-digit status. */
+static int sniff_data(const char *l, size_t n)
+{
+	int64_t ms;
+	if (n < 30 || l[10] != ' ' || l[19] != ' ' || !parse_date(l, 10, &ms) ||
+	    !parse_clock(l + 11, 8, &ms))
+		return 0;
+	int cols = 2, method = 0, status = 0;
+	const char *p = l + 20, *end = l + n;
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *e = sp ? sp : end;
+		size_t k = (size_t)(e - p);
+		int upper = k >= 3 && k <= 12;
+		for (size_t i = 0; upper && i < k; i++)
+			upper = (p[i] >= 'A' && p[i] <= 'Z') || p[i] == '_';
+		method |= upper;
+		status |= k == 3 && p[0] >= '1' && p[0] <= '5' &&
+			  p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9';
+		cols++;
+		p = e + (sp != NULL);
+	}
+	return cols >= 10 && method && status ? 90 : 0;
+}
+
+static int w3c_sniff(const char *l, size_t n)
+{
+	if (n && l[0] == '#') {
+		if (n >= 20 && !memcmp(l, "#Software: Microsoft", 20))
+			return 100;
+		if (n >= 8 && !memcmp(l, "#Fields:", 8)) {
+			struct w3c_state st;
+			return read_fields(&st, l + 8, l + n) == 0 ? 100 : 0;
+		}
+		if (n >= 13 && !memcmp(l, "#Version: 1.0", 13))
+			return 80;
+		return 0;
+	}
+	return sniff_data(l, n);
+}
+
+const struct bw_parser bw_parser_iis = {
+	"iis", "Microsoft IIS W3C extended log (#Fields-driven: Exchange, SharePoint, HTTPERR)",
+	BW_SRC_WEB, w3c_sniff, w3c_parse, sizeof(struct w3c_state), NULL,
+};
