@@ -20,10 +20,11 @@
  * together, a header lost to truncation), else skipped and counted;
  * a file tail without any header is read the same way.
  *
- * Values never hold a space: IIS writes the spaces of header fields
- * (User-Agent, Referer, Cookie) as '+', turned back into spaces in the
- * agent so scanner-agent rules see "Nmap Scripting Engine" as any other
- * log has it. Stamps are UTC (W3C logging is always UTC, whatever the
+ * IIS's values never hold a space: it writes the spaces of header
+ * fields (User-Agent, Referer, Cookie) as '+', turned back into spaces
+ * in the agent so scanner-agent rules see "Nmap Scripting Engine" as any
+ * other log has it. Other W3C writers quote strings as the draft says
+ * ("a ""b"" c", unescaped in place) and may separate fields by tabs. Stamps are UTC (W3C logging is always UTC, whatever the
  * server's zone). sc-bytes is the whole response, headers included (IIS
  * logs no body size): it is the bytes that left. Directives are valid
  * lines that are not events: ignored, counted. Never allocates; the
@@ -138,13 +139,13 @@ static int parse_date(const char *p, size_t n, int64_t *ms)
 	return 1;
 }
 
-/* "HH:MM:SS[.fff]": milliseconds since midnight in *ms. */
+/* "HH:MM[:SS[.fff]]": milliseconds since midnight in *ms. */
 static int parse_clock(const char *p, size_t n, int64_t *ms)
 {
-	if (n < 8 || p[2] != ':' || p[5] != ':')
+	if (n < 5 || p[2] != ':' || (n > 5 && (n < 8 || p[5] != ':')))
 		return 0;
 	int h = bw_parse_fixed(p, 2), mi = bw_parse_fixed(p + 3, 2),
-	    s = bw_parse_fixed(p + 6, 2);
+	    s = n > 5 ? bw_parse_fixed(p + 6, 2) : 0;
 	if (h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 60)
 		return 0;
 	int64_t frac = 0;
@@ -247,6 +248,32 @@ static void set_target(bw_event *ev, bw_str uri)
 	ev->url_query = bw_str_make(q + 1, (size_t)(uri.p + uri.n - q - 1));
 }
 
+/* A quoted string at p ('"'), as the W3C draft writes strings ('""' is
+ * one quote; IIS never quotes, other writers do): its text, unescaped in
+ * place, into *out. @return where the field ends (a separator or the
+ * end of the line), NULL when it does not. */
+static char *quoted(char *p, char *end, bw_str *out)
+{
+	char *w = p + 1, *r = p + 1;
+	for (;;) {
+		char *q = memchr(r, '"', (size_t)(end - r));
+		if (!q)
+			return NULL;
+		size_t k = (size_t)(q - r);
+		memmove(w, r, k);
+		w += k;
+		if (q + 1 < end && q[1] == '"') {
+			*w++ = '"';
+			r = q + 2;
+			continue;
+		}
+		if (q + 1 < end && q[1] != ' ' && q[1] != '\t')
+			return NULL;
+		*out = bw_str_make(p + 1, (size_t)(w - p - 1));
+		return q + 1;
+	}
+}
+
 static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 				  size_t n, bw_event *ev)
 {
@@ -260,20 +287,31 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 		return directive(ctx, st, line, n);
 
 	bw_str tok[W3C_MAX_COLS];
+	uint8_t isq[W3C_MAX_COLS]; /* 1: the value was quoted */
 	uint32_t nt = 0;
-	const char *p = line, *end = line + n;
+	char *p = line, *end = line + n;
 	while (p < end) {
-		while (p < end && *p == ' ')
+		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		if (p == end)
 			break;
-		const char *b = p;
-		const char *sp = memchr(p, ' ', (size_t)(end - p));
-		p = sp ? sp : end;
 		if (nt == W3C_MAX_COLS) {
 			ctx->reason = "more columns than any #Fields";
 			return BW_PARSE_MALFORMED;
 		}
+		if (*p == '"') {
+			p = quoted(p, end, &tok[nt]);
+			if (!p) {
+				ctx->reason = "bad quoted field";
+				return BW_PARSE_MALFORMED;
+			}
+			isq[nt++] = 1;
+			continue;
+		}
+		char *b = p;
+		while (p < end && *p != ' ' && *p != '\t')
+			p++;
+		isq[nt] = 0;
 		tok[nt++] = bw_str_make(b, (size_t)(p - b));
 	}
 	const uint8_t *col = st->col;
@@ -352,7 +390,8 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 						   bw_str_make(v.p + 5, v.n - 5) : v;
 			break;
 		case C_AGENT:
-			plus_to_space(v);
+			if (!isq[i])
+				plus_to_space(v);
 			ev->user_agent = v;
 			break;
 		case C_REFERER:
@@ -390,7 +429,8 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 				ev->duration_ms = (int64_t)num;
 			break;
 		case C_XFF:
-			plus_to_space(v); /* "a,+b": IIS's space */
+			if (!isq[i])
+				plus_to_space(v); /* "a,+b": IIS's space */
 			xff = v;
 			break;
 		case C_REASON:
