@@ -276,6 +276,17 @@ for m in mixed1 mixed2; do
 	cp "$tmp/err" "$tmp/$m.err"
 done
 check "tail -F headers are ignored, named" grep -q 'ignored: tail file header: 2' "$tmp/mixed1.err"
+# an IIS log in the stream: its #Fields (a layout of 12 columns, none of
+# IIS's defaults) reaches the IIS parser's own state through the fallback
+{ echo '==> /var/log/auth.log <=='; bfl 25; echo '==> /mnt/exch/W3SVC1/u_ex261125.log <==';
+  echo '#Software: Microsoft Internet Information Services 10.0'
+  echo '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken'
+  echo '2026-11-25 10:00:26 10.20.0.15 GET /remote/fgt_lang lang=/../../../..//////////dev/cmdb/sslvpn_websession 443 - 203.0.113.66 Mozilla/5.0+(x) 200 5'; } >"$tmp/mixed3.log"
+$BW scan --stats "$tmp/mixed3.log" >"$tmp/out" 2>"$tmp/err"
+check "mixed3: the web exploit from the IIS log" grep -q 'web.fortinet-cve-2018-13379 src.ip=203.0.113.66' "$tmp/out"
+check "mixed3: the brute force" grep -q 'auth.bruteforce-source' "$tmp/out"
+check "mixed3: nothing skipped" grep -q 'total: 1 input(s), lines [0-9]*, events 26, ignored [0-9]*, skipped 0' "$tmp/err"
+check "mixed3: the IIS directives ignored" grep -q 'ignored: w3c directive: 2' "$tmp/err"
 
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
