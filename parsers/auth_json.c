@@ -57,7 +57,20 @@ void bw_jpack_finish(struct bw_jpack *pk, bw_event *ev)
 
 json_t *bw_json_get(const json_t *obj, const char *path)
 {
-	while (obj && json_is_object(obj)) {
+	while (obj) {
+		if (json_is_array(obj)) {
+			/* "[]": the array's first element */
+			if (strncmp(path, "[]", 2) != 0 || (path[2] && path[2] != '.'))
+				return NULL;
+			json_t *first = json_array_get(obj, 0);
+			if (!path[2])
+				return first;
+			obj = first;
+			path += 3;
+			continue;
+		}
+		if (!json_is_object(obj))
+			return NULL;
 		json_t *v = json_object_get(obj, path);
 		if (v)
 			return v;
@@ -395,13 +408,19 @@ struct pick {
 };
 
 /* @return 1 when the key path path[0..depth) spells the dotted spec. */
+/* Whether the key path of a scalar is spec: dotted keys, "[]" for an
+ * element of an array (headers as Caddy logs them, "User-Agent": [".."]). */
 static int path_is(const bw_str *path, int depth, const char *spec)
 {
 	for (int i = 0; i < depth; i++) {
 		const char *dot = strchr(spec, '.');
 		size_t sn = dot ? (size_t)(dot - spec) : strlen(spec);
-		if (!path[i].p || path[i].n != sn || memcmp(path[i].p, spec, sn) != 0)
+		if (!path[i].p) {
+			if (sn != 2 || memcmp(spec, "[]", 2) != 0)
+				return 0;
+		} else if (path[i].n != sn || memcmp(path[i].p, spec, sn) != 0) {
 			return 0;
+		}
 		if (i + 1 == depth)
 			return dot == NULL;
 		if (!dot)
@@ -418,6 +437,9 @@ static void pick_fn(void *ud, const bw_str *path, int depth, bw_str v, int type)
 		return;
 	for (size_t i = 0; i < pk->np; i++) {
 		if (pk->paths[i][0] == path[0].p[0] && path_is(path, depth, pk->paths[i])) {
+			/* an array's first element, as bw_json_get takes it */
+			if (pk->type[i] && !path[depth - 1].p)
+				continue;
 			pk->out[i] = v;
 			pk->type[i] = (char)type;
 		}

@@ -1,6 +1,7 @@
 /*
- * auth_json.h - shared plumbing for the JSON-lines authentication parsers
- * (journald, Windows Security, Okta, Entra ID): line framing for JSON
+ * auth_json.h - shared plumbing for the JSON-lines parsers (journald,
+ * Windows Security, Okta, Entra ID, and the web servers' JSON access logs
+ * in web_json.c): line framing for JSON
  * array files, a structural walk, dotted-path picking, and Jansson as
  * the fallback.
  *
@@ -48,7 +49,9 @@ void bw_jpack_finish(struct bw_jpack *pk, bw_event *ev);
 
 /* Look up a dotted path ("winlog.event_data.TargetUserName") in nested
  * objects; at each level a literal dotted key ("winlog.event_id", as in
- * flattened exports) is tried first. @return the value or NULL. */
+ * flattened exports) is tried first. A "[]" segment takes an array's
+ * first element ("request.headers.User-Agent.[]"). @return the value or
+ * NULL. */
 json_t *bw_json_get(const json_t *obj, const char *path);
 
 /* An integer from a JSON integer, real or numeric string (decimal, or hex
@@ -81,8 +84,8 @@ typedef void (*bw_jwalk_fn)(void *ud, const bw_str *path, int depth, bw_str valu
 			    int type);
 int bw_json_walk(const char *line, size_t n, bw_jwalk_fn fn, void *ud);
 
-/* Fill out[i] with the value at the dotted path paths[i] of one JSON
- * line: strings decoded, numbers and true/false as their text, null,
+/* Fill out[i] with the value at the dotted path paths[i] (bw_json_get's
+ * paths, "[]" included) of one JSON line: strings decoded, numbers and true/false as their text, null,
  * objects and arrays absent. The allocation-free walk is tried first
  * (strings decoded in place); anything it refuses goes to Jansson (values
  * packed at the line's tail, ev->line shortened to the intact head).

@@ -448,3 +448,20 @@ int bw_syslog_repeated(const char *m, size_t n, uint64_t *times, bw_str *inner)
 	*inner = bw_str_make(b, (size_t)(e - b));
 	return 1;
 }
+
+void bw_web_forwarded(bw_event *ev, bw_str list)
+{
+	if (!list.p || !list.n)
+		return;
+	ev->forwarded_for = list;
+	if (ev->src_ip.family && !bw_ip_is_private(&ev->src_ip))
+		return;
+	const char *p = list.p, *end = p + list.n;
+	bw_ip a;
+	int ok;
+	while ((p = bw_ip_list_elem(p, end, 1, &a, &ok)))
+		if (ok && !bw_ip_is_private(&a)) {
+			ev->src_ip = a;
+			return;
+		}
+}

@@ -139,6 +139,13 @@ void bw_ip_from_v4(bw_ip *ip, uint32_t v4);
 /* @return 1 for loopback, RFC 1918, link-local, ULA and CGNAT ranges. */
 int bw_ip_is_private(const bw_ip *ip);
 
+/* A forwarded list (an X-Forwarded-For header a web server logged beside
+ * its peer, ev->src_ip): kept as ev->forwarded_for, and when the peer is
+ * private (the site's own proxy or load balancer) or absent, its first
+ * public address becomes the client. From a public peer the header is
+ * the client's own word and is only kept. */
+void bw_web_forwarded(bw_event *ev, bw_str list);
+
 /* Unescape \" \\ and \xHH in place (Apache and nginx log escaping).
  * @return the new length (<= n). */
 size_t bw_unescape_inplace(char *p, size_t n);

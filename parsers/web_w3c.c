@@ -197,23 +197,6 @@ static enum bw_parse_rc directive(struct bw_parse_ctx *ctx,
 	return BW_PARSE_IGNORED;
 }
 
-/* The client address of a forwarded list when the peer is the site's
- * own proxy or load balancer (private): its first public address. */
-static void forwarded(bw_event *ev, bw_str list)
-{
-	ev->forwarded_for = list;
-	if (ev->src_ip.family && !bw_ip_is_private(&ev->src_ip))
-		return; /* a public peer's header is the peer's own word */
-	const char *p = list.p, *end = p + list.n;
-	bw_ip a;
-	int ok;
-	while ((p = bw_ip_list_elem(p, end, 1, &a, &ok)))
-		if (ok && !bw_ip_is_private(&a)) {
-			ev->src_ip = a;
-			return;
-		}
-}
-
 /* An address column: "a.b.c.d", "v6", "v6%zone" (the zone dropped). */
 static int parse_addr(bw_str s, bw_ip *ip)
 {
@@ -459,8 +442,7 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 	}
 	ev->ts_ms = day + clock;
 	ev->http_status = status;
-	if (xff.p)
-		forwarded(ev, xff);
+	bw_web_forwarded(ev, xff);
 	if (!ev->http_method.p && !ev->url_path.p) {
 		/* http.sys's record of a connection that sent no request
 		 * (Timer_ConnectionIdle, Connection_Dropped) */

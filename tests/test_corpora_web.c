@@ -521,8 +521,9 @@ static void test_crowdsec(void)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		/* Custom log_format (nginx-proxy-manager), JSON (caddy,
-		 * traefik_json) and haproxy syslog are other formats. */
+		/* Custom log_format (nginx-proxy-manager) and haproxy
+		 * syslog are other formats; JSON (caddy, traefik_json):
+		 * test_crowdsec_json. */
 		if (strstr(de->d_name, "proxy-manager") || strstr(de->d_name, "caddy") ||
 		    strstr(de->d_name, "catch-npm") ||
 		    strstr(de->d_name, "traefik_json") || strstr(de->d_name, "haproxy"))
@@ -549,6 +550,113 @@ static void test_crowdsec(void)
 	       checked, mismatches);
 	CHECK(checked >= 15);
 	CHECK_EQ_INT(mismatches, 0);
+}
+
+/* The hub's JSON access-log tests (Caddy, Traefik JSON): every line its
+ * parser decodes (s01-parse Success) must give the client address, method,
+ * request target and status it asserts. One difference, explained: for a
+ * Traefik ClientHost holding a list ("192.168.1.100,10.0.0.50", trusted
+ * forwarders) the hub takes the last element, the nearest proxy; we take
+ * the first public address, else the first (the original client), as for
+ * every forwarded list, and keep the list. */
+struct hub_json {
+	char message[8192], addr[64], verb[16], request[1024], status[8];
+	int ok;
+};
+
+static void hub_field(const char *p, const char *key, char *dst, size_t cap)
+{
+	const char *k = strstr(p, key);
+	if (k && !dst[0])
+		go_string(k + strlen(key), dst, cap);
+}
+
+static void check_hub_json(const char *dir, const char *logname,
+			   const char *parser, const char *addr_key,
+			   int *checked, int *explained)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/parser.assert", dir);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	static struct hub_json hj[32];
+	memset(hj, 0, sizeof(hj));
+	char pfx[256], addr[96];
+	snprintf(pfx, sizeof(pfx), "results[\"s01-parse\"][\"crowdsecurity/%s\"][", parser);
+	snprintf(addr, sizeof(addr), "Parsed[\"%s\"] == \"", addr_key);
+	static char buf[65536];
+	while (fgets(buf, sizeof(buf), f)) {
+		/* the raw line: Parsed["message"] of any stage */
+		const char *r = strstr(buf, "][\"crowdsecurity/");
+		const char *b = r ? strchr(r + 3, '[') : NULL;
+		if (!b)
+			continue;
+		size_t idx = strtoul(b + 1, NULL, 10);
+		if (idx >= 32)
+			continue;
+		hub_field(buf, "Parsed[\"message\"] == \"", hj[idx].message,
+			  sizeof(hj[idx].message));
+		if (strncmp(buf, pfx, strlen(pfx)) != 0)
+			continue;
+		if (strstr(buf, "].Success == true"))
+			hj[idx].ok = 1;
+		hub_field(buf, addr, hj[idx].addr, sizeof(hj[idx].addr));
+		hub_field(buf, "Parsed[\"verb\"] == \"", hj[idx].verb, sizeof(hj[idx].verb));
+		hub_field(buf, "Parsed[\"request\"] == \"", hj[idx].request,
+			  sizeof(hj[idx].request));
+		hub_field(buf, "Meta[\"http_status\"] == \"", hj[idx].status,
+			  sizeof(hj[idx].status));
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", dir, logname);
+	CHECK(run_file(path) >= 0);
+	for (size_t i = 0; i < 32; i++) {
+		if (!hj[i].ok || !hj[i].message[0])
+			continue;
+		struct ev_copy *e = NULL;
+		for (size_t k = 0; k < nev && !e; k++)
+			if (strcmp(evs[k].line, hj[i].message) == 0)
+				e = &evs[k];
+		(*checked)++;
+		if (!e) {
+			fprintf(stderr, "  %s: not accepted: %.100s\n", dir, hj[i].message);
+			CHECK(0);
+			continue;
+		}
+		int ip_ok = ip_eq_text(&e->ip, hj[i].addr);
+		const char *ch = strstr(hj[i].message, "\"ClientHost\":\"");
+		const char *comma = ch ? strchr(ch + 14, ',') : NULL;
+		const char *q = ch ? strchr(ch + 14, '"') : NULL;
+		if (!ip_ok && comma && q && comma < q) {
+			(*explained)++; /* a ClientHost list, see above */
+			ip_ok = 1;
+		}
+		int st = atoi(hj[i].status);
+		int ok = ip_ok && !strcmp(hj[i].verb, e->method) &&
+			 !strcmp(hj[i].request, e->target) &&
+			 (st ? st == e->status : e->status == 0);
+		if (!ok)
+			fprintf(stderr, "  %s: mismatch on %.100s: got %s %s %d\n", dir,
+				hj[i].message, e->method, e->target, e->status);
+		CHECK(ok);
+	}
+}
+
+static void test_crowdsec_json(void)
+{
+	if (!have_corpora())
+		return;
+	int checked = 0, explained = 0;
+	check_hub_json(CORPORA "/crowdsec-hub/.tests/caddy-logs", "caddy-logs.log",
+		       "caddy-logs", "remote_ip", &checked, &explained);
+	check_hub_json(CORPORA "/crowdsec-hub/.tests/traefik_json", "traefik_json.log",
+		       "traefik-logs", "remote_addr", &checked, &explained);
+	printf("corpora_web: crowdsec hub JSON: %d asserted lines, %d ClientHost "
+	       "list(s) read as forwarded lists\n", checked, explained);
+	CHECK(checked >= 14);
+	CHECK_EQ_INT(explained, 1);
 }
 
 /* Access lines sent through syslog (nginx `access_log syslog:`) keep the
@@ -617,6 +725,7 @@ int main(int argc, char **argv)
 		{ "elastic", test_elastic },
 		{ "elastic_iis", test_elastic_iis },
 		{ "crowdsec", test_crowdsec },
+		{ "crowdsec_json", test_crowdsec_json },
 		{ "crowdsec_syslog_wrapped", test_crowdsec_syslog_wrapped },
 		{ "acceptance_rate", test_acceptance_rate },
 		{ NULL, NULL },
