@@ -3,6 +3,7 @@
  * outside the given bounds (inputs are attacker controlled).
  */
 #include "bw_util.h"
+#include "bw_time.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -465,3 +466,109 @@ void bw_web_forwarded(bw_event *ev, bw_str list)
 			return;
 		}
 }
+
+static int sl_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* bw_syslog_prefix (bw_util.h): the header's parts. */
+/* TAG[PID]: at l[i]: @return the index after ": ", 0 when not one. */
+static size_t syslog_tag_at(const char *l, size_t n, size_t i, bw_str *tag)
+{
+	size_t t = i;
+	while (i < n && (l[i] == '_' || l[i] == '-' || l[i] == '.' ||
+			 l[i] == '/' || sl_digit(l[i]) ||
+			 ((l[i] | 0x20) >= 'a' && (l[i] | 0x20) <= 'z')))
+		i++;
+	if (i == t || i >= n)
+		return 0;
+	*tag = bw_str_make(l + t, i - t);
+	if (l[i] == '[') {
+		size_t d = ++i;
+		while (i < n && sl_digit(l[i]))
+			i++;
+		if (i == d || i >= n || l[i] != ']')
+			return 0;
+		i++;
+	}
+	if (i + 1 >= n || l[i] != ':' || l[i + 1] != ' ')
+		return 0;
+	return i + 2;
+}
+
+/* The token at l[i] up to a space: @return the index after the space,
+ * 0 when there is none. */
+static size_t syslog_token(const char *l, size_t n, size_t i, bw_str *tok)
+{
+	size_t t = i;
+	while (i < n && l[i] != ' ')
+		i++;
+	if (i == t || i >= n)
+		return 0;
+	*tok = bw_str_make(l + t, i - t);
+	return i + 1;
+}
+
+size_t bw_syslog_prefix_slow(const char *l, size_t n, bw_str *host,
+			     bw_str *tag)
+{
+	size_t i = 0;
+	if (l[0] == '<') {
+		for (i = 1; i < n && i <= 4 && sl_digit(l[i]); i++)
+			;
+		if (i == 1 || i >= n || l[i] != '>')
+			return 0;
+		i++;
+		if (i + 1 < n && l[i] == '1' && l[i + 1] == ' ') {
+			/* RFC 5424: 1 TS HOST APP PROCID MSGID SD MSG */
+			bw_str ts, pid, mid;
+			if (!(i = syslog_token(l, n, i + 2, &ts)) ||
+			    !(i = syslog_token(l, n, i, host)) ||
+			    !(i = syslog_token(l, n, i, tag)) ||
+			    !(i = syslog_token(l, n, i, &pid)) ||
+			    !(i = syslog_token(l, n, i, &mid)))
+				return 0;
+			if (i < n && l[i] == '-') {
+				i++;
+			} else if (i < n && l[i] == '[') {
+				size_t sd = bw_syslog_sd_len(l + i, n - i);
+				if (!sd)
+					return 0;
+				i += sd;
+			}
+			if (i >= n || l[i] != ' ')
+				return 0;
+			if (host->n == 1 && host->p[0] == '-')
+				*host = BW_STR_NULL;
+			return i + 1;
+		}
+	}
+	const char *s = l + i;
+	size_t left = n - i;
+	if (left >= 16 && bw_month_from_abbr(s) && s[3] == ' ' &&
+	    (s[4] == ' ' || sl_digit(s[4])) && sl_digit(s[5]) && s[6] == ' ' &&
+	    sl_digit(s[7]) && sl_digit(s[8]) && s[9] == ':' &&
+	    sl_digit(s[10]) && sl_digit(s[11]) && s[12] == ':' &&
+	    sl_digit(s[13]) && sl_digit(s[14]) && s[15] == ' ') {
+		i += 16;
+	} else if (left >= 20 && sl_digit(s[0]) && sl_digit(s[1]) &&
+		   sl_digit(s[2]) && sl_digit(s[3]) && s[4] == '-' &&
+		   sl_digit(s[5]) && sl_digit(s[6]) && s[7] == '-' &&
+		   sl_digit(s[8]) && sl_digit(s[9]) && s[10] == 'T' &&
+		   sl_digit(s[11]) && sl_digit(s[12]) && s[13] == ':') {
+		const char *sp = memchr(s, ' ', left);
+		if (!sp || sp - s > 40)
+			return 0;
+		i += (size_t)(sp - s) + 1;
+	} else {
+		return 0;
+	}
+	/* no HOST: the tag follows the stamp ("Nov 27 13:04:03 sshd[100]: ") */
+	size_t k = syslog_tag_at(l, n, i, tag);
+	if (k) {
+		*host = BW_STR_NULL;
+		return k;
+	}
+	if (!(i = syslog_token(l, n, i, host)))
+		return 0;
+	return syslog_tag_at(l, n, i, tag);
+}
+

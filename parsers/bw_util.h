@@ -136,6 +136,29 @@ size_t bw_ip_format(const bw_ip *ip, char *buf, size_t cap);
 /* Make an IPv4 address from a host-order 32-bit value. */
 void bw_ip_from_v4(bw_ip *ip, uint32_t v4);
 
+/* A syslog header in front of a programme's line (an access line sent by
+ * nginx `access_log syslog:`, Apache piped to logger, HAProxy):
+ *
+ *   [<PRI>]Mmm dd hh:mm:ss [HOST] TAG[PID]: ...        (RFC 3164)
+ *   [<PRI>]yyyy-mm-ddThh:mm:ss[.frac]zone HOST TAG[PID]: ...
+ *                                  (rsyslog's RFC 3339 file format)
+ *   <PRI>1 TS HOST APP PROCID MSGID SD MSG               (RFC 5424)
+ *
+ * The stamp is only recognised: the line's own time is the event's.
+ * @return the header's length (0: none), its HOST (absent when none)
+ * and TAG. Inline: most access lines start with an address and are
+ * answered on one look. */
+size_t bw_syslog_prefix_slow(const char *l, size_t n, bw_str *host,
+			     bw_str *tag);
+static inline size_t bw_syslog_prefix(const char *l, size_t n, bw_str *host,
+				      bw_str *tag)
+{
+	if (n < 20 || !(l[0] == '<' || (l[3] == ' ' && l[9] == ':') ||
+			(l[4] == '-' && l[10] == 'T')))
+		return 0;
+	return bw_syslog_prefix_slow(l, n, host, tag);
+}
+
 /* @return 1 for loopback, RFC 1918, link-local, ULA and CGNAT ranges. */
 int bw_ip_is_private(const bw_ip *ip);
 

@@ -147,122 +147,6 @@ static int ssl_scan(const char *line, size_t n, struct clf_scan *sc)
 	return 1;
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* A syslog header in front of an access line:
- *
- *   [<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: ...        (RFC 3164)
- *   [<PRI>]yyyy-mm-ddThh:mm:ss[.frac]zone HOST TAG[PID]: ...
- *                                  (rsyslog's RFC 3339 file format)
- *
- * The stamp is only recognised: the access line's own [time] is the
- * event's. @return the header's length (0: none) and its HOST. */
-/* TAG[PID]: at l[i]: @return the index after ": ", 0 when not one. */
-static size_t tag_at(const char *l, size_t n, size_t i, bw_str *tag)
-{
-	size_t t = i;
-	while (i < n && (l[i] == '_' || l[i] == '-' || l[i] == '.' ||
-			 l[i] == '/' || is_digit(l[i]) ||
-			 ((l[i] | 0x20) >= 'a' && (l[i] | 0x20) <= 'z')))
-		i++;
-	if (i == t || i >= n)
-		return 0;
-	*tag = bw_str_make(l + t, i - t);
-	if (l[i] == '[') {
-		size_t d = ++i;
-		while (i < n && is_digit(l[i]))
-			i++;
-		if (i == d || i >= n || l[i] != ']')
-			return 0;
-		i++;
-	}
-	if (i + 1 >= n || l[i] != ':' || l[i + 1] != ' ')
-		return 0;
-	return i + 2;
-}
-
-/* The token at l[i] up to a space: @return the index after the space,
- * 0 when there is none. */
-static size_t token_sp(const char *l, size_t n, size_t i, bw_str *tok)
-{
-	size_t t = i;
-	while (i < n && l[i] != ' ')
-		i++;
-	if (i == t || i >= n)
-		return 0;
-	*tok = bw_str_make(l + t, i - t);
-	return i + 1;
-}
-
-static size_t syslog_prefix(const char *l, size_t n, bw_str *host,
-			    bw_str *tag)
-{
-	/* most lines start with an address: out on one look */
-	if (n < 20 || !(l[0] == '<' || (l[3] == ' ' && l[9] == ':') ||
-			(l[4] == '-' && l[10] == 'T')))
-		return 0;
-	size_t i = 0;
-	if (l[0] == '<') {
-		for (i = 1; i < n && i <= 4 && is_digit(l[i]); i++)
-			;
-		if (i == 1 || i >= n || l[i] != '>')
-			return 0;
-		i++;
-		if (i + 1 < n && l[i] == '1' && l[i + 1] == ' ') {
-			/* RFC 5424: 1 TS HOST APP PROCID MSGID SD MSG */
-			bw_str ts, pid, mid;
-			if (!(i = token_sp(l, n, i + 2, &ts)) ||
-			    !(i = token_sp(l, n, i, host)) ||
-			    !(i = token_sp(l, n, i, tag)) ||
-			    !(i = token_sp(l, n, i, &pid)) ||
-			    !(i = token_sp(l, n, i, &mid)))
-				return 0;
-			if (i < n && l[i] == '-') {
-				i++;
-			} else if (i < n && l[i] == '[') {
-				size_t sd = bw_syslog_sd_len(l + i, n - i);
-				if (!sd)
-					return 0;
-				i += sd;
-			}
-			if (i >= n || l[i] != ' ')
-				return 0;
-			if (host->n == 1 && host->p[0] == '-')
-				*host = BW_STR_NULL;
-			return i + 1;
-		}
-	}
-	const char *s = l + i;
-	size_t left = n - i;
-	if (left >= 16 && bw_month_from_abbr(s) && s[3] == ' ' &&
-	    (s[4] == ' ' || is_digit(s[4])) && is_digit(s[5]) && s[6] == ' ' &&
-	    is_digit(s[7]) && is_digit(s[8]) && s[9] == ':' &&
-	    is_digit(s[10]) && is_digit(s[11]) && s[12] == ':' &&
-	    is_digit(s[13]) && is_digit(s[14]) && s[15] == ' ') {
-		i += 16;
-	} else if (left >= 20 && is_digit(s[0]) && is_digit(s[1]) &&
-		   is_digit(s[2]) && is_digit(s[3]) && s[4] == '-' &&
-		   is_digit(s[5]) && is_digit(s[6]) && s[7] == '-' &&
-		   is_digit(s[8]) && is_digit(s[9]) && s[10] == 'T' &&
-		   is_digit(s[11]) && is_digit(s[12]) && s[13] == ':') {
-		const char *sp = memchr(s, ' ', left);
-		if (!sp || sp - s > 40)
-			return 0;
-		i += (size_t)(sp - s) + 1;
-	} else {
-		return 0;
-	}
-	/* no HOST: the tag follows the stamp ("Nov 27 13:04:03 sshd[100]: ") */
-	size_t k = tag_at(l, n, i, tag);
-	if (k) {
-		*host = BW_STR_NULL;
-		return k;
-	}
-	if (!(i = token_sp(l, n, i, host)))
-		return 0;
-	return tag_at(l, n, i, tag);
-}
-
 static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 {
 	const char *end = line + n;
@@ -281,7 +165,7 @@ static int clf_scan(const char *line, size_t n, struct clf_scan *sc)
 	sc->syslog_host = BW_STR_NULL;
 	sc->repeat = 0;
 	bw_str tag = BW_STR_NULL;
-	size_t hdr = syslog_prefix(line, n, &sc->syslog_host, &tag);
+	size_t hdr = bw_syslog_prefix(line, n, &sc->syslog_host, &tag);
 	if (!hdr && n && line[0] == '<') {
 		sc->reason = "a syslog header not understood";
 		return 0;
