@@ -145,6 +145,15 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* HAProxy's request log: "CLIENT:PORT [dd/Mon/yyyy:HH:MM:SS.mmm] ..."
+ * (only asked of web servers' tags), read by the haproxy parser. */
+static int haproxy_line(const char *m, size_t n)
+{
+	const char *sp = memchr(m, ' ', n < 64 ? n : 64);
+	return sp && (size_t)(sp - m) + 5 < n && sp[1] == '[' &&
+	       is_digit(sp[2]) && is_digit(sp[3]) && sp[4] == '/';
+}
+
 /* Is a web server's message an access line (only asked of web servers'
  * tags, bw_web_server_tag): NCSA's time, " [27/Nov/2026:13:04:01 +0100]
  * \"" (haproxy's ".123]" is not), after nothing but what an access line
@@ -496,7 +505,7 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 					  st->rep_n, ev);
 	}
 	enum bw_parse_rc rc = bw_syslog_dispatch(ctx, prog, msg, mn, ev);
-	if (rc == BW_PARSE_IGNORED && access_line(msg, mn) &&
+	if (rc == BW_PARSE_IGNORED && (access_line(msg, mn) || haproxy_line(msg, mn)) &&
 	    bw_web_server_tag(prog.p, prog.n)) {
 		/* nginx or Apache sending access lines through syslog: the
 		 * web parsers read the whole line (the pipeline tries them

@@ -9,7 +9,8 @@
 
 extern const struct bw_parser bw_parser_combined, bw_parser_common,
 	bw_parser_vhost_combined, bw_parser_nginx, bw_parser_apache_ssl,
-	bw_parser_iis, bw_parser_caddy, bw_parser_traefik_json;
+	bw_parser_iis, bw_parser_caddy, bw_parser_traefik_json,
+	bw_parser_haproxy;
 /* auth (issue 3) */
 extern const struct bw_parser bw_parser_syslog, bw_parser_journald,
 	bw_parser_windows, bw_parser_okta, bw_parser_entra;
@@ -31,6 +32,7 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_iis,
 	&bw_parser_caddy,
 	&bw_parser_traefik_json,
+	&bw_parser_haproxy,
 	/* Product formats before generic syslog: sniffing ties go to the
 	 * earlier entry, and "2024-01-05 10:00:00 us=1 ..." (OpenVPN's own
 	 * log) also looks like an RFC 3339 syslog frame. */

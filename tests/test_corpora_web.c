@@ -4,6 +4,8 @@
  *  - Filebeat's nginx/apache/traefik access test files: source.ip,
  *    http.response.status_code and the URL path must equal the expected
  *    documents (matched by log.offset);
+ *  - Filebeat's HAProxy test files: client, port, status, bytes,
+ *    duration and request line of every request;
  *  - Filebeat's IIS access test files: every field both sides model
  *    (time, addresses, ports, request, status, agent, user, duration,
  *    byte counts, host, version) equal to the expected documents;
@@ -40,7 +42,7 @@ struct ev_copy {
 	/* for the IIS comparison */
 	int64_t ts_ms, duration_ms, http_bytes, bytes_in;
 	bw_ip dst_ip;
-	int dst_port;
+	int dst_port, src_port;
 	char method[32], query[1024], agent[512], user[128], version[16];
 };
 
@@ -83,6 +85,7 @@ static void on_event(void *arg, bw_event *ev)
 	c->bytes_in = ev->bytes_in;
 	c->dst_ip = ev->dst_ip;
 	c->dst_port = ev->dst_port;
+	c->src_port = ev->src_port;
 	copy_view(c->method, sizeof(c->method), ev->http_method);
 	copy_view(c->query, sizeof(c->query), ev->url_query);
 	copy_view(c->agent, sizeof(c->agent), ev->user_agent);
@@ -375,6 +378,63 @@ static void check_iis_file(const char *log)
 	json_decref(docs);
 }
 
+/* Filebeat's HAProxy test files: client, port, status, bytes, duration
+ * (Ta) and the request line, by log.offset. */
+static void check_haproxy_file(const char *log, int *compared)
+{
+	char exp[1200];
+	snprintf(exp, sizeof(exp), "%s-expected.json", log);
+	CHECK(run_file(log) >= 0);
+	json_error_t jerr;
+	json_t *docs = json_load_file(exp, 0, &jerr);
+	CHECK(docs && json_is_array(docs));
+	size_t i;
+	json_t *d;
+	json_array_foreach(docs, i, d) {
+		const char *raw = json_string_value(
+			json_object_get(d, "haproxy.http.request.raw_request_line"));
+		if (!raw)
+			continue; /* TCP logs and messages: no request */
+		uint64_t off = (uint64_t)json_integer_value(json_object_get(d, "log.offset"));
+		struct ev_copy *e = NULL;
+		for (size_t k = 0; k < nev; k++)
+			if (evs[k].offset == off)
+				e = &evs[k];
+		CHECK(e != NULL);
+		if (!e)
+			continue;
+		(*compared)++;
+		char line[2200];
+		snprintf(line, sizeof(line), "%s %s HTTP/%s", e->method, e->target,
+			 e->version);
+		CHECK(iis_ip_eq(d, "source.ip", &e->ip));
+		CHECK(iis_int_eq(d, "source.port", e->src_port, 1));
+		CHECK(iis_int_eq(d, "http.response.status_code", e->status, 1));
+		CHECK(iis_int_eq(d, "http.response.bytes", e->http_bytes, 1));
+		CHECK(iis_int_eq(d, "event.duration", e->duration_ms, 1000000));
+		CHECK_EQ_STR(line, raw);
+	}
+	json_decref(docs);
+}
+
+static void test_elastic_haproxy(void)
+{
+	if (!have_corpora())
+		return;
+	int compared = 0;
+	static const char *const files[] = {
+		"haproxy.log", "httplog-no-headers.log", "tcplog.log", "default.log",
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", CORPORA
+			 "/elastic-beats-2019/filebeat/module/haproxy/log/test",
+			 files[i]);
+		check_haproxy_file(path, &compared);
+	}
+	CHECK_EQ_INT(compared, 4);
+}
+
 static void test_elastic_iis(void)
 {
 	if (!have_corpora())
@@ -521,8 +581,8 @@ static void test_crowdsec(void)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		/* Custom log_format (nginx-proxy-manager) and haproxy
-		 * syslog are other formats; JSON (caddy, traefik_json):
+		/* Custom log_format (nginx-proxy-manager) is another
+		 * format; JSON (caddy, traefik_json) and haproxy:
 		 * test_crowdsec_json. */
 		if (strstr(de->d_name, "proxy-manager") || strstr(de->d_name, "caddy") ||
 		    strstr(de->d_name, "catch-npm") ||
@@ -552,7 +612,8 @@ static void test_crowdsec(void)
 	CHECK_EQ_INT(mismatches, 0);
 }
 
-/* The hub's JSON access-log tests (Caddy, Traefik JSON): every line its
+/* The hub's JSON access-log tests (Caddy, Traefik JSON) and its HAProxy
+ * test: every request line its
  * parser decodes (s01-parse Success) must give the client address, method,
  * request target and status it asserts. One difference, explained: for a
  * Traefik ClientHost holding a list ("192.168.1.100,10.0.0.50", trusted
@@ -613,7 +674,9 @@ static void check_hub_json(const char *dir, const char *logname,
 	snprintf(path, sizeof(path), "%s/%s", dir, logname);
 	CHECK(run_file(path) >= 0);
 	for (size_t i = 0; i < 32; i++) {
-		if (!hj[i].ok || !hj[i].message[0])
+		/* a line the hub's parser takes but that holds no request
+		 * (HAProxy's "SSL handshake failure") has no verb */
+		if (!hj[i].ok || !hj[i].message[0] || !hj[i].verb[0])
 			continue;
 		struct ev_copy *e = NULL;
 		for (size_t k = 0; k < nev && !e; k++)
@@ -653,9 +716,11 @@ static void test_crowdsec_json(void)
 		       "caddy-logs", "remote_ip", &checked, &explained);
 	check_hub_json(CORPORA "/crowdsec-hub/.tests/traefik_json", "traefik_json.log",
 		       "traefik-logs", "remote_addr", &checked, &explained);
-	printf("corpora_web: crowdsec hub JSON: %d asserted lines, %d ClientHost "
-	       "list(s) read as forwarded lists\n", checked, explained);
-	CHECK(checked >= 14);
+	check_hub_json(CORPORA "/crowdsec-hub/.tests/haproxy-logs", "haproxy-logs.log",
+		       "haproxy-logs", "client_ip", &checked, &explained);
+	printf("corpora_web: crowdsec hub JSON and HAProxy: %d asserted lines, %d "
+	       "ClientHost list(s) read as forwarded lists\n", checked, explained);
+	CHECK(checked >= 16);
 	CHECK_EQ_INT(explained, 1);
 }
 
@@ -724,6 +789,7 @@ int main(int argc, char **argv)
 	static const struct bw_test tests[] = {
 		{ "elastic", test_elastic },
 		{ "elastic_iis", test_elastic_iis },
+		{ "elastic_haproxy", test_elastic_haproxy },
 		{ "crowdsec", test_crowdsec },
 		{ "crowdsec_json", test_crowdsec_json },
 		{ "crowdsec_syslog_wrapped", test_crowdsec_syslog_wrapped },
