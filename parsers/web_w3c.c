@@ -40,7 +40,7 @@ enum w3c_col {
 	C_DATE, C_TIME, C_SITE, C_COMPUTER, C_SIP, C_SPORT, C_METHOD,
 	C_STEM, C_QUERY, C_URI, C_USER, C_CIP, C_CPORT, C_VERSION,
 	C_AGENT, C_REFERER, C_HOST, C_STATUS, C_SCBYTES, C_CSBYTES,
-	C_TAKEN, C_XFF, C_REASON,
+	C_TAKEN, C_XFF, C_REASON, C_FTPMARK,
 };
 
 static const struct {
@@ -61,6 +61,8 @@ static const struct {
 	 * header's name, or cs(...) as other W3C writers put it */
 	{ "x-forwarded-for", C_XFF }, { "cs(x-forwarded-for)", C_XFF },
 	{ "s-reason", C_REASON },
+	/* IIS FTP's own fields: its logs share the #Software line */
+	{ "x-session", C_FTPMARK }, { "x-fullpath", C_FTPMARK },
 };
 
 #define W3C_MAX_COLS 128
@@ -72,6 +74,9 @@ struct w3c_state {
 	                         without a date column; -1 = none */
 	int64_t last_ms;      /* the last line's time, same case */
 	int started;
+	int quotes;           /* a writer other than IIS (#Software): values
+	                         may be quoted strings, as the draft says */
+	int ftp;              /* the layout is IIS FTP's (x-session) */
 };
 
 /* IIS's default column sets, for lines without a header that fits: 15
@@ -99,11 +104,12 @@ static enum w3c_col col_of(const char *p, size_t n)
 }
 
 /* "#Fields: a b c": the layout into st. @return 0, -1 when it has no
- * date-or-time column or more columns than W3C_MAX_COLS. */
+ * time column, no request column (a Windows Firewall log is W3C too) or
+ * more columns than W3C_MAX_COLS. */
 static int read_fields(struct w3c_state *st, const char *p, const char *end)
 {
 	uint32_t n = 0;
-	int when = 0;
+	int when = 0, req = 0, ftp = 0;
 	uint8_t col[W3C_MAX_COLS];
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t'))
@@ -117,12 +123,15 @@ static int read_fields(struct w3c_state *st, const char *p, const char *end)
 			return -1;
 		col[n] = (uint8_t)col_of(b, (size_t)(p - b));
 		when |= col[n] == C_TIME;
+		req |= col[n] == C_METHOD || col[n] == C_STEM || col[n] == C_URI;
+		ftp |= col[n] == C_FTPMARK;
 		n++;
 	}
-	if (!when)
+	if (!when || !req)
 		return -1;
 	memcpy(st->col, col, n);
 	st->ncol = n;
+	st->ftp = ftp;
 	return 0;
 }
 
@@ -174,12 +183,20 @@ static enum bw_parse_rc directive(struct bw_parse_ctx *ctx,
 	if (n >= 8 && !memcmp(p, "#Fields:", 8)) {
 		if (read_fields(st, p + 8, end) < 0) {
 			st->ncol = 0;
-			ctx->reason = "#Fields without a time column or with too many";
+			ctx->reason = "#Fields without a time or request column, or with too many";
 			return BW_PARSE_MALFORMED;
 		}
 		return BW_PARSE_IGNORED;
 	}
-	/* #Date / #Start-Date: the day of a layout without a date column */
+	if (n >= 10 && !memcmp(p, "#Software:", 10)) {
+		const char *sw = p + 10;
+		while (sw < end && *sw == ' ')
+			sw++;
+		st->quotes = !(end - sw >= 9 && !memcmp(sw, "Microsoft", 9));
+		return BW_PARSE_IGNORED;
+	}
+	/* #Date / #Start-Date: the day (and time) of a layout without a
+	 * date column */
 	const char *v = NULL;
 	if (n >= 6 && !memcmp(p, "#Date:", 6))
 		v = p + 6;
@@ -188,10 +205,12 @@ static enum bw_parse_rc directive(struct bw_parse_ctx *ctx,
 	if (v) {
 		while (v < end && *v == ' ')
 			v++;
-		int64_t day;
+		int64_t day, tod;
 		if (end - v >= 10 && parse_date(v, 10, &day)) {
 			st->date_ms = day;
 			st->last_ms = INT64_MIN;
+			if (end - v >= 19 && v[10] == ' ' && parse_clock(v + 11, 8, &tod))
+				st->last_ms = tod;
 		}
 	}
 	return BW_PARSE_IGNORED;
@@ -237,6 +256,20 @@ static void set_target(bw_event *ev, bw_str uri)
  * end of the line), NULL when it does not. */
 static char *quoted(char *p, char *end, bw_str *out)
 {
+	/* first find where it ends, leaving the line alone when it is no
+	 * quoted string after all */
+	for (char *r = p + 1;;) {
+		char *q = memchr(r, '"', (size_t)(end - r));
+		if (!q)
+			return NULL;
+		if (q + 1 < end && q[1] == '"') {
+			r = q + 2;
+			continue;
+		}
+		if (q + 1 < end && q[1] != ' ' && q[1] != '\t')
+			return NULL;
+		break;
+	}
 	char *w = p + 1, *r = p + 1;
 	for (;;) {
 		char *q = memchr(r, '"', (size_t)(end - r));
@@ -255,6 +288,45 @@ static char *quoted(char *p, char *end, bw_str *out)
 		*out = bw_str_make(p + 1, (size_t)(w - p - 1));
 		return q + 1;
 	}
+}
+
+/* A line without a header that fits, read by a default layout (both
+ * begin date time s-ip cs-method cs-uri-stem cs-uri-query s-port
+ * cs-username c-ip): only when it looks the part, so that an HTTPERR
+ * tail of the same count is not read as an access line. */
+static int default_fits(const bw_str *tok)
+{
+	bw_ip ip;
+	uint16_t port;
+	bw_str m = tok[3], stem = tok[4];
+	for (size_t i = 0; i < m.n; i++)
+		if (!((m.p[i] >= 'A' && m.p[i] <= 'Z') || m.p[i] == '-' || m.p[i] == '_'))
+			return 0;
+	return m.n && stem.n && (stem.p[0] == '/' || is_dash(stem)) &&
+	       (is_dash(tok[2]) || parse_addr(tok[2], &ip)) &&
+	       parse_port(tok[6], &port) && parse_addr(tok[8], &ip);
+}
+
+/* IIS FTP (its layout has x-session): a PASS answered 230 is a login,
+ * 530 a failed one; other commands are not events. */
+static enum bw_parse_rc ftp_event(struct bw_parse_ctx *ctx, bw_event *ev)
+{
+	int st = ev->http_status;
+	if (!bw_str_eq(ev->http_method, "PASS") || (st != 230 && st != 530)) {
+		ctx->reason = "IIS FTP command other than a password";
+		return BW_PARSE_IGNORED;
+	}
+	ev->source = BW_SRC_AUTH;
+	ev->kind = BW_KIND_LOGIN;
+	ev->outcome = st == 230 ? BW_OUTCOME_SUCCESS : BW_OUTCOME_FAILURE;
+	ev->action = BW_STR_LIT("ftp_login");
+	ev->auth_method = BW_STR_LIT("password");
+	ev->format = "iis-ftp";
+	ev->http_method = ev->url_path = ev->url_query = BW_STR_NULL;
+	ev->http_status = 0;
+	if (st == 530)
+		ev->reason = BW_STR_LIT("bad_password");
+	return BW_PARSE_OK;
 }
 
 static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
@@ -282,14 +354,14 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 			ctx->reason = "more columns than any #Fields";
 			return BW_PARSE_MALFORMED;
 		}
-		if (*p == '"') {
-			p = quoted(p, end, &tok[nt]);
-			if (!p) {
-				ctx->reason = "bad quoted field";
-				return BW_PARSE_MALFORMED;
+		if (*p == '"' && st->quotes) {
+			char *q = quoted(p, end, &tok[nt]);
+			if (q) {
+				p = q;
+				isq[nt++] = 1;
+				continue;
 			}
-			isq[nt++] = 1;
-			continue;
+			/* not a quoted string: a plain value */
 		}
 		char *b = p;
 		while (p < end && *p != ' ' && *p != '\t')
@@ -298,16 +370,16 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 		tok[nt++] = bw_str_make(b, (size_t)(p - b));
 	}
 	const uint8_t *col = st->col;
+	int ftp = st->ftp;
 	if (nt != st->ncol || !st->ncol) {
-		if (nt == sizeof(default15))
-			col = default15;
-		else if (nt == sizeof(default14))
-			col = default14;
-		else {
+		col = nt == sizeof(default15) ? default15 :
+		      nt == sizeof(default14) ? default14 : NULL;
+		if (!col || !default_fits(tok)) {
 			ctx->reason = st->ncol ? "column count differs from #Fields" :
 						 "no #Fields header";
 			return BW_PARSE_MALFORMED;
 		}
+		ftp = 0;
 	}
 
 	int64_t day = -1, clock = -1;
@@ -421,6 +493,7 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 			break;
 		case C_SITE:
 		case C_SKIP:
+		case C_FTPMARK:
 			break;
 		}
 	}
@@ -443,9 +516,12 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->ts_ms = day + clock;
 	ev->http_status = status;
 	bw_web_forwarded(ev, xff);
-	if (!ev->http_method.p && !ev->url_path.p) {
+	if (ftp)
+		return ftp_event(ctx, ev);
+	if (!ev->http_method.p && !ev->url_path.p && !status) {
 		/* http.sys's record of a connection that sent no request
-		 * (Timer_ConnectionIdle, Connection_Dropped) */
+		 * (Timer_ConnectionIdle, Connection_Dropped); one it refused
+		 * (400 BadRequest: a TLS hello on a plain port) is an event */
 		ctx->reason = "connection without a request";
 		return BW_PARSE_IGNORED;
 	}
@@ -481,7 +557,8 @@ static int sniff_data(const char *l, size_t n)
 static int w3c_sniff(const char *l, size_t n)
 {
 	if (n && l[0] == '#') {
-		if (n >= 20 && !memcmp(l, "#Software: Microsoft", 20))
+		if ((n >= 50 && !memcmp(l, "#Software: Microsoft Internet Information Services", 50)) ||
+		    (n >= 29 && !memcmp(l, "#Software: Microsoft HTTP API", 29)))
 			return 100;
 		if (n >= 8 && !memcmp(l, "#Fields:", 8)) {
 			struct w3c_state st;
