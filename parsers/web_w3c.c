@@ -80,7 +80,8 @@ struct w3c_state {
 };
 
 /* IIS's default column sets, for lines without a header that fits: 15
- * columns is IIS 8.5 and later (and Exchange's), 14 is IIS 7.x. */
+ * columns is IIS 8.5 and later (and Exchange's), 14 is IIS 7.x, 22 every
+ * standard field ticked (what hardening guides ask for). */
 static const uint8_t default15[] = {
 	C_DATE, C_TIME, C_SIP, C_METHOD, C_STEM, C_QUERY, C_SPORT, C_USER,
 	C_CIP, C_AGENT, C_REFERER, C_STATUS, C_SKIP, C_SKIP, C_TAKEN,
@@ -88,6 +89,11 @@ static const uint8_t default15[] = {
 static const uint8_t default14[] = {
 	C_DATE, C_TIME, C_SIP, C_METHOD, C_STEM, C_QUERY, C_SPORT, C_USER,
 	C_CIP, C_AGENT, C_STATUS, C_SKIP, C_SKIP, C_TAKEN,
+};
+static const uint8_t default22[] = {
+	C_DATE, C_TIME, C_SITE, C_COMPUTER, C_SIP, C_METHOD, C_STEM, C_QUERY,
+	C_SPORT, C_USER, C_CIP, C_VERSION, C_AGENT, C_SKIP, C_REFERER, C_HOST,
+	C_STATUS, C_SKIP, C_SKIP, C_SCBYTES, C_CSBYTES, C_TAKEN,
 };
 
 static int is_dash(bw_str s)
@@ -290,14 +296,15 @@ static char *quoted(char *p, char *end, bw_str *out)
 	}
 }
 
-/* A line without a header that fits, read by a default layout (both
- * begin date time s-ip cs-method cs-uri-stem cs-uri-query s-port
- * cs-username c-ip): only when it looks the part, so that an HTTPERR
- * tail of the same count is not read as an access line. */
+/* A line without a header that fits, read by a default layout (from
+ * s-ip on: s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username
+ * c-ip, at tok[0]): only when it looks the part, so that an HTTPERR tail
+ * of the same count is not read as an access line. */
 static int default_fits(const bw_str *tok)
 {
 	bw_ip ip;
 	uint16_t port;
+	tok -= 2; /* the indices below count from the date */
 	bw_str m = tok[3], stem = tok[4];
 	for (size_t i = 0; i < m.n; i++)
 		if (!((m.p[i] >= 'A' && m.p[i] <= 'Z') || m.p[i] == '-' || m.p[i] == '_'))
@@ -373,8 +380,9 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 	int ftp = st->ftp;
 	if (nt != st->ncol || !st->ncol) {
 		col = nt == sizeof(default15) ? default15 :
-		      nt == sizeof(default14) ? default14 : NULL;
-		if (!col || !default_fits(tok)) {
+		      nt == sizeof(default14) ? default14 :
+		      nt == sizeof(default22) ? default22 : NULL;
+		if (!col || !default_fits(tok + (col == default22 ? 4 : 2))) {
 			ctx->reason = st->ncol ? "column count differs from #Fields" :
 						 "no #Fields header";
 			return BW_PARSE_MALFORMED;

@@ -6,6 +6,7 @@
  *    documents (matched by log.offset);
  *  - Filebeat's HAProxy test files: client, port, status, bytes,
  *    duration and request line of every request;
+ *  - OSSEC's web rule tests' header-less IIS lines: all accepted;
  *  - Filebeat's IIS access test files: every field both sides model
  *    (time, addresses, ports, request, status, agent, user, duration,
  *    byte counts, host, version) equal to the expected documents;
@@ -20,6 +21,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bw_util.h"
 #include "pipeline.h"
@@ -435,6 +437,53 @@ static void test_elastic_haproxy(void)
 	CHECK_EQ_INT(compared, 4);
 }
 
+/* OSSEC's web rule tests hold IIS lines without their #Fields header
+ * (web_rules.ini, "log N pass = ..."): read by the default layouts of
+ * their column counts (15 and every-field 22), each one accepted. */
+static void test_ossec_iis(void)
+{
+	if (!have_corpora())
+		return;
+	FILE *in = fopen(CORPORA "/ossec-hids/contrib/ossec-testing/tests/web_rules.ini", "r");
+	CHECK(in != NULL);
+	if (!in)
+		return;
+	char tmpl[] = "/tmp/bw-ossec-iis.XXXXXX";
+	int fd = mkstemp(tmpl);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	CHECK(out != NULL);
+	static char buf[65536];
+	int lines = 0;
+	while (out && fgets(buf, sizeof(buf), in)) {
+		const char *p = strstr(buf, " pass = ");
+		if (strncmp(buf, "log ", 4) || !p || strlen(p) < 20 || p[12] != '-' ||
+		    p[18] != ' ')
+			continue; /* not a dated W3C line */
+		fputs(p + 8, out);
+		lines++;
+	}
+	fclose(in);
+	if (out)
+		fclose(out);
+	CHECK(run_file(tmpl) >= 0);
+	unlink(tmpl);
+	CHECK_EQ_INT(lines, 4);
+	CHECK_EQ_INT((int)nev, lines);
+	int seen22 = 0, seen15 = 0;
+	for (size_t k = 0; k < nev; k++) {
+		if (!strcmp(evs[k].vhost, "www.somesite.org")) {
+			seen22 = evs[k].status == 200 && evs[k].http_bytes == 36560 &&
+				 ip_eq_text(&evs[k].ip, "173.201.216.6") &&
+				 !strcmp(evs[k].path, "/search/programdetails.aspx");
+		}
+		if (!strcmp(evs[k].agent, "Sun Web Console Fingerprinter/7.15"))
+			seen15 = evs[k].status == 404 && ip_eq_text(&evs[k].ip, "31.3.3.7") &&
+				 evs[k].dst_port == 80;
+	}
+	CHECK(seen22);
+	CHECK(seen15);
+}
+
 static void test_elastic_iis(void)
 {
 	if (!have_corpora())
@@ -789,6 +838,7 @@ int main(int argc, char **argv)
 	static const struct bw_test tests[] = {
 		{ "elastic", test_elastic },
 		{ "elastic_iis", test_elastic_iis },
+		{ "ossec_iis", test_ossec_iis },
 		{ "elastic_haproxy", test_elastic_haproxy },
 		{ "crowdsec", test_crowdsec },
 		{ "crowdsec_json", test_crowdsec_json },
