@@ -130,6 +130,8 @@ $BW scan testdata/demo/* >"$tmp/out" 2>"$tmp/err"
 check "scan demo: high alerts exit 1" [ $? = 1 ]
 check "scan demo: CVE-2018-13379 alert" grep -q "web.fortinet-cve-2018-13379" "$tmp/out"
 check "scan demo: VPN-lease user in exfil alert" grep -q "exfil.user-hourly user=m.visser" "$tmp/out"
+check "scan demo: ProxyShell from the Exchange server's IIS log" grep -q "HIGH     web.exchange-proxyshell src.ip=203.0.113.66: .* answered 400 \[testdata/demo/exchange-u_ex261125.log:7\]" "$tmp/out"
+check "scan demo: the exploit attempt, then the SSH login" grep -q "01:47:02.000Z CRITICAL access.exploit-then-login src.net=203.0.113.66: 203.0.113.66 logged in as m.visser (auth)" "$tmp/out"
 $BW scan --fail-on none testdata/demo/* >/dev/null 2>&1
 check "scan --fail-on none exits 0" [ $? = 0 ]
 $BW scan --rules none testdata/demo/* >"$tmp/out" 2>/dev/null
