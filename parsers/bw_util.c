@@ -572,3 +572,27 @@ size_t bw_syslog_prefix_slow(const char *l, size_t n, bw_str *host,
 	return syslog_tag_at(l, n, i, tag);
 }
 
+
+void bw_url_target(bw_event *ev, bw_str t)
+{
+	const char *q = t.p ? memchr(t.p, '?', t.n) : NULL;
+	if (!q) {
+		ev->url_path = t;
+		return;
+	}
+	ev->url_path = bw_str_make(t.p, (size_t)(q - t.p));
+	ev->url_query = bw_str_make(q + 1, (size_t)(t.p + t.n - q - 1));
+}
+
+bw_str bw_host_only(bw_str h)
+{
+	if (h.n > 2 && h.p[0] == '[') {
+		const char *rb = memchr(h.p, ']', h.n);
+		if (rb)
+			return bw_str_make(h.p + 1, (size_t)(rb - h.p - 1));
+	}
+	const char *colon = h.p ? memchr(h.p, ':', h.n) : NULL;
+	if (colon && !memchr(colon + 1, ':', (size_t)(h.p + h.n - colon - 1)))
+		h.n = (size_t)(colon - h.p);
+	return h;
+}

@@ -162,6 +162,14 @@ static inline size_t bw_syslog_prefix(const char *l, size_t n, bw_str *host,
 /* @return 1 for loopback, RFC 1918, link-local, ULA and CGNAT ranges. */
 int bw_ip_is_private(const bw_ip *ip);
 
+/* A request target "path[?query]" into ev->url_path and ev->url_query
+ * (absent when there is no '?'). */
+void bw_url_target(bw_event *ev, bw_str target);
+
+/* A Host header's host: "host:port" -> host, "[v6]:port" -> v6; a bare
+ * IPv6 literal is left whole. */
+bw_str bw_host_only(bw_str h);
+
 /* A forwarded list (an X-Forwarded-For header a web server logged beside
  * its peer, ev->src_ip): kept as ev->forwarded_for, and when the peer is
  * private (the site's own proxy or load balancer) or absent, its first

@@ -153,8 +153,7 @@ static void captured(bw_event *ev, char *p, size_t n, int request)
 			if (!ev->user_agent.p)
 				ev->user_agent = v;
 		} else if (was_first && !ev->vhost.p) {
-			const char *colon = memchr(v.p, ':', v.n);
-			ev->vhost = colon ? bw_str_make(v.p, (size_t)(colon - v.p)) : v;
+			ev->vhost = bw_host_only(v);
 		}
 		if (!bar)
 			break;
@@ -187,10 +186,7 @@ static void request(bw_event *ev, char *p, size_t n)
 		return;
 	}
 	ev->http_method = bw_str_make(p, (size_t)(sp1 - p));
-	char *q = memchr(target, '?', (size_t)(tend - target));
-	ev->url_path = bw_str_make(target, (size_t)((q ? q : tend) - target));
-	if (q)
-		ev->url_query = bw_str_make(q + 1, (size_t)(tend - q - 1));
+	bw_url_target(ev, bw_str_make(target, (size_t)(tend - target)));
 }
 
 static enum bw_parse_rc hap_parse(struct bw_parse_ctx *ctx, char *line,

@@ -39,31 +39,6 @@ static bw_str http_version(bw_str proto)
 	return proto;
 }
 
-/* "host:port" -> host, "[v6]:port" -> v6 */
-static bw_str host_only(bw_str h)
-{
-	if (h.n > 2 && h.p[0] == '[') {
-		const char *rb = memchr(h.p, ']', h.n);
-		if (rb)
-			return bw_str_make(h.p + 1, (size_t)(rb - h.p - 1));
-	}
-	const char *colon = h.p ? memchr(h.p, ':', h.n) : NULL;
-	if (colon && !memchr(colon + 1, ':', (size_t)(h.p + h.n - colon - 1)))
-		h.n = (size_t)(colon - h.p);
-	return h;
-}
-
-static void set_target(bw_event *ev, bw_str uri)
-{
-	const char *q = memchr(uri.p, '?', uri.n);
-	if (!q) {
-		ev->url_path = uri;
-		return;
-	}
-	ev->url_path = bw_str_make(uri.p, (size_t)(q - uri.p));
-	ev->url_query = bw_str_make(q + 1, (size_t)(uri.p + uri.n - q - 1));
-}
-
 /* A non-negative JSON number's text, its integer part scaled by 10^k
  * plus the first k fraction digits: "1.75" with k 3 is 1750.
  * @return 1 and *v, 0 when it is not such a number or overflows. */
@@ -203,11 +178,11 @@ static enum bw_parse_rc caddy_parse(struct bw_parse_ctx *ctx, char *line,
 		   v[C_RPORT]);
 	ev->http_method = v[C_METHOD];
 	if (v[C_URI].p)
-		set_target(ev, v[C_URI]);
+		bw_url_target(ev, v[C_URI]);
 	if (v[C_PROTO].p)
 		ev->http_version = http_version(v[C_PROTO]);
 	if (v[C_HOST].p && v[C_HOST].n)
-		ev->vhost = host_only(v[C_HOST]);
+		ev->vhost = bw_host_only(v[C_HOST]);
 	if (v[C_UA].p)
 		ev->user_agent = v[C_UA];
 	if (v[C_REFERER].p && v[C_REFERER].n)
@@ -280,11 +255,11 @@ static enum bw_parse_rc traefik_parse(struct bw_parse_ctx *ctx, char *line,
 		ev->user = v[T_USER];
 	ev->http_method = v[T_METHOD];
 	if (v[T_PATH].p)
-		set_target(ev, v[T_PATH]);
+		bw_url_target(ev, v[T_PATH]);
 	if (v[T_PROTO].p)
 		ev->http_version = http_version(v[T_PROTO]);
 	if (v[T_RHOST].p && v[T_RHOST].n)
-		ev->vhost = host_only(v[T_RHOST]);
+		ev->vhost = bw_host_only(v[T_RHOST]);
 	if (!set_status(ev, v[T_STATUS])) {
 		ctx->reason = "traefik: bad DownstreamStatus";
 		return BW_PARSE_MALFORMED;

@@ -245,17 +245,6 @@ static void plus_to_space(bw_str s)
 			p[i] = ' ';
 }
 
-static void set_target(bw_event *ev, bw_str uri)
-{
-	const char *q = memchr(uri.p, '?', uri.n);
-	if (!q) {
-		ev->url_path = uri;
-		return;
-	}
-	ev->url_path = bw_str_make(uri.p, (size_t)(q - uri.p));
-	ev->url_query = bw_str_make(q + 1, (size_t)(uri.p + uri.n - q - 1));
-}
-
 /* A quoted string at p ('"'), as the W3C draft writes strings ('""' is
  * one quote; IIS never quotes, other writers do): its text, unescaped in
  * place, into *out. @return where the field ends (a separator or the
@@ -439,7 +428,7 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 			ev->url_query = v;
 			break;
 		case C_URI:
-			set_target(ev, v);
+			bw_url_target(ev, v);
 			break;
 		case C_USER:
 			ev->user = v;
@@ -460,13 +449,9 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 		case C_REFERER:
 			ev->referrer = v;
 			break;
-		case C_HOST: {
-			const char *colon = memchr(v.p, ':', v.n);
-			if (colon && !memchr(colon + 1, ':', (size_t)(v.p + v.n - colon - 1)))
-				v.n = (size_t)(colon - v.p);
-			ev->vhost = v;
+		case C_HOST:
+			ev->vhost = bw_host_only(v);
 			break;
-		}
 		case C_STATUS:
 			if (bw_parse_u64(v.p, v.p + v.n, &num) != v.n || v.n != 3 ||
 			    num < 100) {

@@ -188,26 +188,43 @@ static int have_corpora(void)
 	return 1;
 }
 
-static void check_elastic_file(const char *log)
+/* Run Filebeat test file log and load its expected documents (the
+ * caller decrefs). @return them, NULL (checked) when either fails. */
+static json_t *run_elastic(const char *log)
 {
 	char exp[1200];
 	snprintf(exp, sizeof(exp), "%s-expected.json", log);
 	if (run_file(log) < 0) {
 		CHECK(0 && "pipeline failed");
-		return;
+		return NULL;
 	}
 	json_error_t jerr;
 	json_t *docs = json_load_file(exp, 0, &jerr);
 	CHECK(docs && json_is_array(docs));
+	return docs;
+}
+
+/* The event of the line at a document's log.offset, or NULL. */
+static struct ev_copy *ev_at(json_t *d)
+{
+	uint64_t off = (uint64_t)json_integer_value(json_object_get(d, "log.offset"));
+	for (size_t k = 0; k < nev; k++)
+		if (evs[k].offset == off)
+			return &evs[k];
+	return NULL;
+}
+
+static void check_elastic_file(const char *log)
+{
+	json_t *docs = run_elastic(log);
+	if (!docs)
+		return;
 	size_t i;
 	json_t *d;
 	int mismatches = 0;
 	json_array_foreach(docs, i, d) {
 		uint64_t off = (uint64_t)json_integer_value(json_object_get(d, "log.offset"));
-		struct ev_copy *e = NULL;
-		for (size_t k = 0; k < nev; k++)
-			if (evs[k].offset == off)
-				e = &evs[k];
+		struct ev_copy *e = ev_at(d);
 		if (!e) {
 			fprintf(stderr, "  %s@%llu: line not accepted\n", log,
 				(unsigned long long)off);
@@ -304,24 +321,15 @@ static int iis_ip_eq(json_t *d, const char *key, const bw_ip *got)
 
 static void check_iis_file(const char *log)
 {
-	char exp[1200];
-	snprintf(exp, sizeof(exp), "%s-expected.json", log);
-	if (run_file(log) < 0) {
-		CHECK(0 && "pipeline failed");
+	json_t *docs = run_elastic(log);
+	if (!docs)
 		return;
-	}
-	json_error_t jerr;
-	json_t *docs = json_load_file(exp, 0, &jerr);
-	CHECK(docs && json_is_array(docs));
 	size_t i;
 	json_t *d;
 	int mismatches = 0, compared = 0;
 	json_array_foreach(docs, i, d) {
 		uint64_t off = (uint64_t)json_integer_value(json_object_get(d, "log.offset"));
-		struct ev_copy *e = NULL;
-		for (size_t k = 0; k < nev; k++)
-			if (evs[k].offset == off)
-				e = &evs[k];
+		struct ev_copy *e = ev_at(d);
 		if (!e) {
 			fprintf(stderr, "  %s@%llu: line not accepted\n", log,
 				(unsigned long long)off);
@@ -384,12 +392,9 @@ static void check_iis_file(const char *log)
  * (Ta) and the request line, by log.offset. */
 static void check_haproxy_file(const char *log, int *compared)
 {
-	char exp[1200];
-	snprintf(exp, sizeof(exp), "%s-expected.json", log);
-	CHECK(run_file(log) >= 0);
-	json_error_t jerr;
-	json_t *docs = json_load_file(exp, 0, &jerr);
-	CHECK(docs && json_is_array(docs));
+	json_t *docs = run_elastic(log);
+	if (!docs)
+		return;
 	size_t i;
 	json_t *d;
 	json_array_foreach(docs, i, d) {
@@ -397,11 +402,7 @@ static void check_haproxy_file(const char *log, int *compared)
 			json_object_get(d, "haproxy.http.request.raw_request_line"));
 		if (!raw)
 			continue; /* TCP logs and messages: no request */
-		uint64_t off = (uint64_t)json_integer_value(json_object_get(d, "log.offset"));
-		struct ev_copy *e = NULL;
-		for (size_t k = 0; k < nev; k++)
-			if (evs[k].offset == off)
-				e = &evs[k];
+		struct ev_copy *e = ev_at(d);
 		CHECK(e != NULL);
 		if (!e)
 			continue;
