@@ -433,14 +433,17 @@ static int path_is(const bw_str *path, int depth, const char *spec)
 static void pick_fn(void *ud, const bw_str *path, int depth, bw_str v, int type)
 {
 	struct pick *pk = ud;
-	if (type == 'z' || !path[0].p)
+	if (!path[0].p)
 		return;
 	for (size_t i = 0; i < pk->np; i++) {
 		if (pk->paths[i][0] == path[0].p[0] && path_is(path, depth, pk->paths[i])) {
-			/* an array's first element, as bw_json_get takes it */
+			/* an array's first element, as bw_json_get takes it: a
+			 * null there takes the slot too (the value is absent) */
 			if (pk->type[i] && !path[depth - 1].p)
 				continue;
-			pk->out[i] = v;
+			if (type == 'z' && path[depth - 1].p)
+				continue; /* a null member: absent, as before */
+			pk->out[i] = type == 'z' ? BW_STR_NULL : v;
 			pk->type[i] = (char)type;
 		}
 	}

@@ -463,6 +463,7 @@ void bw_web_forwarded(bw_event *ev, bw_str list)
 	while ((p = bw_ip_list_elem(p, end, 1, &a, &ok)))
 		if (ok && !bw_ip_is_private(&a)) {
 			ev->src_ip = a;
+			ev->src_port = 0; /* the peer's, not this client's */
 			return;
 		}
 }

@@ -173,8 +173,9 @@ bw_str bw_host_only(bw_str h);
 /* A forwarded list (an X-Forwarded-For header a web server logged beside
  * its peer, ev->src_ip): kept as ev->forwarded_for, and when the peer is
  * private (the site's own proxy or load balancer) or absent, its first
- * public address becomes the client. From a public peer the header is
- * the client's own word and is only kept. */
+ * public address becomes the client (and the peer's port is dropped).
+ * From a public peer the header is the client's own word and is only
+ * kept. */
 void bw_web_forwarded(bw_event *ev, bw_str list);
 
 /* Unescape \" \\ and \xHH in place (Apache and nginx log escaping).

@@ -17,9 +17,10 @@
  *
  * Captured headers are whatever `capture request header` lists, in the
  * configuration's order, which the log does not name: an element that is
- * a URL is read as the Referer, an address or address list as
- * X-Forwarded-For, a host name (the first element, no '/' or space) as the
- * Host, anything else with a '/' or a space as the User-Agent.
+ * a URL is read as the Referer, the first element (one word) as the Host,
+ * a later address or address list as X-Forwarded-For, anything else as
+ * the User-Agent. A request cut short (syslog's 1 KiB default) is read
+ * to the end of the line.
  * HAProxy escapes '"', '#', '{', '|', '}' and control bytes as #XX:
  * decoded in place.
  *
@@ -35,6 +36,24 @@
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* HAProxy's syslog tag: "haproxy", "HAProxy", "docker/haproxy" (as the
+ * syslog parser hands such lines over, bw_web_server_tag). */
+static int haproxy_tag(bw_str tag)
+{
+	for (size_t i = 0; i + 7 <= tag.n; i++)
+		if (bw_str_ieq(bw_str_make(tag.p + i, 7), "haproxy"))
+			return 1;
+	return 0;
+}
+
+/* A CLF access line (`option httplog clf`): the combined parser's. */
+static int clf_like(const char *p, size_t n)
+{
+	const char *b = memchr(p, '[', n < 200 ? n : 200);
+	return b && (size_t)(b - p) + 28 <= n && b[27] == ']' && b[21] == ' ' &&
+	       (b[22] == '+' || b[22] == '-');
 }
 
 static int hexval(char c)
@@ -125,7 +144,10 @@ static int is_url(bw_str s)
 }
 
 /* One captured-header block "{a|b|c}" (without braces), read as
- * described at the top. */
+ * described at the top: the first element is the Host slot (an address
+ * there is the server's, never a client); a later address or address
+ * list is X-Forwarded-For; a later word of its own is the agent
+ * ("Nikto"). */
 static void captured(bw_event *ev, char *p, size_t n, int request)
 {
 	char *end = p + n;
@@ -141,19 +163,20 @@ static void captured(bw_event *ev, char *p, size_t n, int request)
 			continue;
 		bw_ip ip;
 		const char *sp = memchr(v.p, ' ', v.n), *sl = memchr(v.p, '/', v.n);
+		int addr = bw_ip_parse(v.p, v.n, &ip) ||
+			   (memchr(v.p, ',', v.n) && !sl &&
+			    bw_ip_list_elem(v.p, v.p + v.n, 1, &ip, &(int){ 0 }));
 		if (is_url(v)) {
 			if (!ev->referrer.p)
 				ev->referrer = v;
-		} else if (bw_ip_parse(v.p, v.n, &ip) ||
-			   ((memchr(v.p, ',', v.n)) && !sl &&
-			    bw_ip_list_elem(v.p, v.p + v.n, 1, &ip, &(int){ 0 }))) {
+		} else if (was_first && !sl && !sp && !memchr(v.p, ',', v.n)) {
+			if (!ev->vhost.p)
+				ev->vhost = bw_host_only(v);
+		} else if (addr) {
 			if (!ev->forwarded_for.p)
 				bw_web_forwarded(ev, v);
-		} else if (sl || sp) {
-			if (!ev->user_agent.p)
-				ev->user_agent = v;
-		} else if (was_first && !ev->vhost.p) {
-			ev->vhost = bw_host_only(v);
+		} else if (!ev->user_agent.p) {
+			ev->user_agent = v;
 		}
 		if (!bar)
 			break;
@@ -195,10 +218,23 @@ static enum bw_parse_rc hap_parse(struct bw_parse_ctx *ctx, char *line,
 	bw_str host = BW_STR_NULL, tag = BW_STR_NULL;
 	size_t hdr = bw_syslog_prefix(line, n, &host, &tag);
 	if (hdr) {
-		if (tag.n < 7 || memcmp(tag.p, "haproxy", 7) != 0)
+		if (!haproxy_tag(tag))
 			return BW_PARSE_NOT_MINE;
 		line += hdr;
 		n -= hdr;
+	} else if (n > 5 && line[0] == '<') {
+		/* `log ... format short`: "<134>" and the message */
+		size_t i = 1;
+		while (i < 5 && is_digit(line[i]))
+			i++;
+		if (i > 1 && line[i] == '>') {
+			line += i + 1;
+			n -= i + 1;
+		}
+	}
+	if (clf_like(line, n)) {
+		ctx->reason = "haproxy: a CLF access line";
+		return BW_PARSE_NOT_MINE;
 	}
 	const char *p = line, *end = line + n;
 	bw_str client = token(&p, end);
@@ -285,10 +321,8 @@ static enum bw_parse_rc hap_parse(struct bw_parse_ctx *ctx, char *line,
 			break;
 		rqe++;
 	}
-	if (!rqe) {
-		ctx->reason = "haproxy: unclosed request";
-		return BW_PARSE_MALFORMED;
-	}
+	if (!rqe)
+		rqe = (char *)(uintptr_t)end; /* cut by syslog's size limit */
 
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
@@ -315,7 +349,7 @@ static int hap_sniff(const char *line, size_t n)
 {
 	bw_str host, tag = BW_STR_NULL;
 	size_t hdr = bw_syslog_prefix(line, n, &host, &tag);
-	if (hdr && (tag.n < 7 || memcmp(tag.p, "haproxy", 7) != 0))
+	if (hdr && !haproxy_tag(tag))
 		return 0;
 	const char *p = line + hdr, *end = line + n;
 	bw_str client = token(&p, end);

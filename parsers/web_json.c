@@ -122,16 +122,18 @@ static void set_client(bw_event *ev, bw_str ip, bw_str port)
 		ev->src_port = (uint16_t)v;
 }
 
+static void traefik_client(bw_event *ev, bw_str addr, bw_str host, bw_str port);
+
 /* ------------------------------------------------------------- caddy */
 
 enum {
-	C_TS, C_LOGGER, C_CLIENT, C_REMOTE, C_RPORT, C_METHOD, C_URI, C_PROTO,
+	C_TS, C_LOGGER, C_CLIENT, C_REMOTE, C_RADDR, C_RPORT, C_METHOD, C_URI, C_PROTO,
 	C_HOST, C_UA, C_REFERER, C_XFF, C_USER, C_STATUS, C_SIZE, C_READ,
 	C_DURATION, C__N
 };
 static const char *const caddy_paths[C__N] = {
 	"ts", "logger", "request.client_ip", "request.remote_ip",
-	"request.remote_port", "request.method", "request.uri", "request.proto",
+	"request.remote_addr", "request.remote_port", "request.method", "request.uri", "request.proto",
 	"request.host", "request.headers.User-Agent.[]",
 	"request.headers.Referer.[]", "request.headers.X-Forwarded-For.[]",
 	"user_id", "status", "size", "bytes_read", "duration",
@@ -162,8 +164,13 @@ static enum bw_parse_rc caddy_parse(struct bw_parse_ctx *ctx, char *line,
 	enum bw_parse_rc rc = bw_json_pick(ctx, line, n, caddy_paths, C__N, v, ev);
 	if (rc != BW_PARSE_OK)
 		return rc;
-	if (!v[C_LOGGER].p || v[C_LOGGER].n < 15 ||
-	    memcmp(v[C_LOGGER].p, "http.log.access", 15) != 0 || !v[C_METHOD].p) {
+	if (!v[C_LOGGER].p || !v[C_TS].p) {
+		/* another program's JSON (journald in the same stream) */
+		ctx->reason = "caddy: a JSON line without Caddy's logger";
+		return BW_PARSE_NOT_MINE;
+	}
+	if (v[C_LOGGER].n < 15 || memcmp(v[C_LOGGER].p, "http.log.access", 15) != 0 ||
+	    !v[C_METHOD].p) {
 		ctx->reason = "caddy: not an access log entry";
 		return BW_PARSE_IGNORED;
 	}
@@ -174,8 +181,16 @@ static enum bw_parse_rc caddy_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = "caddy";
-	set_client(ev, v[C_CLIENT].p && v[C_CLIENT].n ? v[C_CLIENT] : v[C_REMOTE],
-		   v[C_RPORT]);
+	if (v[C_CLIENT].p && v[C_CLIENT].n)
+		set_client(ev, v[C_CLIENT], BW_STR_NULL);
+	else if (v[C_REMOTE].p && v[C_REMOTE].n)
+		set_client(ev, v[C_REMOTE], v[C_RPORT]);
+	else if (v[C_RADDR].p) /* Caddy 2.0-2.4: "ip:port" */
+		traefik_client(ev, v[C_RADDR], BW_STR_NULL, BW_STR_NULL);
+	/* the peer's port goes with the client only when the peer is it */
+	if (v[C_CLIENT].p && v[C_REMOTE].p && v[C_CLIENT].n == v[C_REMOTE].n &&
+	    !memcmp(v[C_CLIENT].p, v[C_REMOTE].p, v[C_REMOTE].n))
+		set_client(ev, BW_STR_NULL, v[C_RPORT]);
 	ev->http_method = v[C_METHOD];
 	if (v[C_URI].p)
 		bw_url_target(ev, v[C_URI]);
@@ -219,17 +234,42 @@ static int caddy_sniff(const char *line, size_t n)
 /* ----------------------------------------------------------- traefik */
 
 enum {
-	T_START, T_TIME, T_HOST, T_PORT, T_USER, T_METHOD, T_PATH, T_PROTO,
+	T_START, T_TIME, T_ADDR, T_HOST, T_PORT, T_USER, T_METHOD, T_PATH, T_PROTO,
 	T_RHOST, T_STATUS, T_SIZE, T_READ, T_DURATION, T_UA, T_REFERER, T_XFF,
-	T__N
+	T_LEVEL, T_MSG, T__N
 };
 static const char *const traefik_paths[T__N] = {
-	"StartUTC", "time", "ClientHost", "ClientPort", "ClientUsername",
+	"StartUTC", "time", "ClientAddr", "ClientHost", "ClientPort", "ClientUsername",
 	"RequestMethod", "RequestPath", "RequestProtocol", "RequestHost",
 	"DownstreamStatus", "DownstreamContentSize", "RequestContentSize",
 	"Duration", "request_User-Agent", "request_Referer",
-	"request_X-Forwarded-For",
+	"request_X-Forwarded-For", "level", "msg",
 };
+
+/* Traefik's ClientAddr is the peer ("ip:port", "[v6]:port"); its
+ * ClientHost the peer's host, or the X-Forwarded-For value when Traefik
+ * kept one (a trusted forwarder): read then as any forwarded list
+ * against the peer. Without ClientAddr (dropped by the fields
+ * configuration), ClientHost is the client. Caddy 2.0-2.4's
+ * remote_addr ("ip:port") is read the same way. */
+static void traefik_client(bw_event *ev, bw_str addr, bw_str host, bw_str port)
+{
+	bw_str ip = addr, pt = BW_STR_NULL;
+	const char *colon = addr.p ? memrchr(addr.p, ':', addr.n) : NULL;
+	if (colon) {
+		ip = bw_str_make(addr.p, (size_t)(colon - addr.p));
+		pt = bw_str_make(colon + 1, (size_t)(addr.p + addr.n - colon - 1));
+		if (ip.n > 2 && ip.p[0] == '[' && ip.p[ip.n - 1] == ']')
+			ip = bw_str_make(ip.p + 1, ip.n - 2);
+	}
+	if (!ip.p || !ip.n || !bw_ip_parse(ip.p, ip.n, &(bw_ip){ 0 })) {
+		set_client(ev, host, port);
+		return;
+	}
+	set_client(ev, ip, pt);
+	if (host.p && host.n && !(host.n == ip.n && !memcmp(host.p, ip.p, ip.n)))
+		bw_web_forwarded(ev, host);
+}
 
 static enum bw_parse_rc traefik_parse(struct bw_parse_ctx *ctx, char *line,
 				      size_t n, bw_event *ev)
@@ -239,8 +279,11 @@ static enum bw_parse_rc traefik_parse(struct bw_parse_ctx *ctx, char *line,
 	if (rc != BW_PARSE_OK)
 		return rc;
 	if (!v[T_METHOD].p) {
+		/* Traefik's own messages ({"level", "msg", "time"}) are its;
+		 * other programs' JSON in the same stream is not */
 		ctx->reason = "traefik: not an access log entry";
-		return BW_PARSE_IGNORED;
+		return v[T_LEVEL].p && v[T_MSG].p && v[T_TIME].p ? BW_PARSE_IGNORED :
+								  BW_PARSE_NOT_MINE;
 	}
 	bw_str ts = v[T_START].p ? v[T_START] : v[T_TIME];
 	if (!ts.p || !bw_time_parse_iso(ts.p, ts.n, NULL, &ev->ts_ms)) {
@@ -250,7 +293,7 @@ static enum bw_parse_rc traefik_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = "traefik-json";
-	set_client(ev, v[T_HOST], v[T_PORT]);
+	traefik_client(ev, v[T_ADDR], v[T_HOST], v[T_PORT]);
 	if (v[T_USER].p && v[T_USER].n && !bw_str_eq(v[T_USER], "-"))
 		ev->user = v[T_USER];
 	ev->http_method = v[T_METHOD];
