@@ -19,9 +19,10 @@ extern const struct bw_msg_parser bw_msg_sshd, bw_msg_sudo, bw_msg_su,
 /* VPN (issue 4) */
 extern const struct bw_parser bw_parser_openvpn, bw_parser_openvpn_status,
 	bw_parser_cisco_asa, bw_parser_fortigate, bw_parser_panos,
-	bw_parser_ivanti, bw_parser_charon;
+	bw_parser_ivanti, bw_parser_charon, bw_parser_netscaler;
 extern const struct bw_msg_parser bw_msg_openvpn, bw_msg_charon,
-	bw_msg_cisco_asa, bw_msg_fortigate, bw_msg_panos, bw_msg_ivanti;
+	bw_msg_cisco_asa, bw_msg_fortigate, bw_msg_panos, bw_msg_ivanti,
+	bw_msg_netscaler;
 
 const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_combined,
@@ -43,6 +44,7 @@ const struct bw_parser *const bw_parsers[] = {
 	&bw_parser_panos,
 	&bw_parser_ivanti,
 	&bw_parser_charon,
+	&bw_parser_netscaler,
 	&bw_parser_syslog,
 	&bw_parser_journald,
 	&bw_parser_windows,
@@ -70,6 +72,7 @@ const struct bw_msg_parser *const bw_msg_parsers[] = {
 	&bw_msg_fortigate,
 	&bw_msg_panos,
 	&bw_msg_ivanti,
+	&bw_msg_netscaler,
 	&bw_msg_pam,
 	NULL,
 };

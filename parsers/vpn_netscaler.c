@@ -1,0 +1,320 @@
+/*
+ * vpn_netscaler.c - Citrix NetScaler (ADC) Gateway audit log (ns.log, or
+ * the appliance's syslog as a collector writes it):
+ *
+ *   Mar  7 14:11:55 <local0.info> 211.193.193.80  03/07/2013:05:12:16 GMT
+ *       ns PPE-0 : SSLVPN LOGOUT 928630814 : Context c3g@123.143.222.211 -
+ *       SessionId: 650781- User c3g - Client_ip 123.143.222.211 - Nat_ip
+ *       "Mapped Ip" - Vserver 211.193.193.103:443 - Start_time "..." -
+ *       End_time "..." - Duration 05:48:09 - ... - Total_bytes_send 9326313
+ *       - Total_bytes_recv 179795866 - ... - LogoutMethod "Explicit" - ...
+ *
+ * Whatever stands before it (a collector's header, "<local0.info> IP"),
+ * the line holds the appliance's own stamp "MM/DD/YYYY:HH:MM:SS" (UTC
+ * when followed by GMT, else the appliance's local time: --tz), its host
+ * name, "[0-]PPE-n :", on newer builds the partition ("default"), then
+ * FEATURE EVENT SEQ [0] : and the message's " - "-separated fields.
+ *
+ * Modelled: SSLVPN LOGIN (a login: user, Client_ip, SessionId,
+ * Browser_type, the Vserver as destination), SSLVPN LOGOUT (the session's
+ * end: Duration, and its bytes: Total_bytes_recv is what the session
+ * received from the inside, delivered to the client (bytes out);
+ * Total_bytes_send what the client sent (bytes in): in Citrix's own ICA
+ * example a desktop session of 47 s received 678,421 and sent 0, and an
+ * FTP data connection (TCPCONNSTAT, port 20) received 122,881),
+ * SSLVPN REMOVE_SESSION (a logout, with its Errmsg) and AAA LOGIN_FAILED
+ * (a failed login with its Failure_reason). Per-connection statistics,
+ * clientless HTTP requests, SSL handshakes and debug messages are valid
+ * lines, ignored and counted.
+ */
+#include "parser.h"
+
+#include "bw_time.h"
+#include "bw_util.h"
+#include "vpn_scan.h"
+
+static const char F_NS[] = "netscaler";
+
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "MM/DD/YYYY:HH:MM:SS" at p (19 bytes). */
+static int is_stamp(const char *p, const char *end)
+{
+	return end - p >= 19 && digit(p[0]) && digit(p[1]) && p[2] == '/' &&
+	       digit(p[3]) && digit(p[4]) && p[5] == '/' && digit(p[6]) &&
+	       digit(p[9]) && p[10] == ':' && digit(p[11]) && p[13] == ':' &&
+	       p[16] == ':' && digit(p[18]);
+}
+
+struct ns_hdr {
+	const char *stamp;      /* 19 bytes */
+	int gmt;
+	bw_str host;            /* the appliance's name */
+	bw_str feature, event;  /* "SSLVPN", "LOGIN" */
+	const char *msg;        /* after "SEQ [0] : " */
+};
+
+/* Find the appliance's header in the first bytes of the line. */
+static int ns_header(const char *p, const char *end, struct ns_hdr *h)
+{
+	const char *lim = end - p > 160 ? p + 160 : end;
+	const char *s = p;
+	for (;; s++) {
+		s = memchr(s, '/', (size_t)(lim - s));
+		if (!s)
+			return 0;
+		if (s - p >= 2 && is_stamp(s - 2, end))
+			break;
+	}
+	h->stamp = s - 2;
+	const char *q = h->stamp + 19;
+	h->gmt = end - q >= 4 && !memcmp(q, " GMT", 4);
+	if (h->gmt)
+		q += 4;
+	while (q < end && *q == ' ')
+		q++;
+	h->host = bw_vpn_until(q, end, " ");
+	q += h->host.n;
+	/* " PPE-0 : " or " 0-PPE-0 : " */
+	const char *ppe = bw_vpn_find(q, end - q > 16 ? q + 16 : end, "PPE-");
+	if (!ppe || !h->host.n)
+		return 0;
+	q = bw_vpn_after(ppe, end, " : ");
+	if (!q)
+		return 0;
+	/* [partition] FEATURE EVENT SEQ [0] : */
+	bw_str w[6];
+	int nw = 0;
+	const char *m = NULL;
+	while (q < end && nw < 6) {
+		while (q < end && *q == ' ')
+			q++;
+		if (q < end && *q == ':') {
+			m = q + 1;
+			break;
+		}
+		w[nw] = bw_vpn_until(q, end, " ");
+		q += w[nw].n;
+		nw++;
+	}
+	if (!m) {
+		while (q < end && *q == ' ')
+			q++;
+		if (q < end && *q == ':')
+			m = q + 1;
+	}
+	if (!m || nw < 3)
+		return 0;
+	/* the sequence number is the first all-digit word after two */
+	int f = 0;
+	while (f + 2 < nw) {
+		uint64_t v;
+		if (bw_parse_u64(w[f + 2].p, w[f + 2].p + w[f + 2].n, &v) == w[f + 2].n)
+			break;
+		f++;
+	}
+	if (f + 2 >= nw)
+		return 0;
+	h->feature = w[f];
+	h->event = w[f + 1];
+	while (m < end && *m == ' ')
+		m++;
+	h->msg = m;
+	return 1;
+}
+
+static int ns_time(const struct ns_hdr *h, const struct bw_tz *tz, int64_t *ms)
+{
+	const char *p = h->stamp;
+	int mo = bw_parse_fixed(p, 2), d = bw_parse_fixed(p + 3, 2),
+	    y = bw_parse_fixed(p + 6, 4), hh = bw_parse_fixed(p + 11, 2),
+	    mi = bw_parse_fixed(p + 14, 2), s = bw_parse_fixed(p + 17, 2);
+	if (mo < 0 || d < 0 || y < 0 || hh < 0 || mi < 0 || s < 0 ||
+	    !bw_civil_valid(y, mo, d, hh, mi, s))
+		return 0;
+	int64_t t = bw_epoch_from_civil(y, mo, d, hh, mi, s);
+	*ms = (h->gmt ? t : bw_tz_local_to_utc(tz, t)) * 1000;
+	return 1;
+}
+
+/* The value of "Key value" in the " - " separated fields: up to the next
+ * " - " (or "- " glued to it: "SessionId: 651542- User"), quotes
+ * removed. */
+static bw_str field(const char *m, const char *end, const char *key)
+{
+	size_t kn = strlen(key);
+	for (const char *q = m; (q = bw_vpn_find(q, end, key)) != NULL; q += kn) {
+		if (q != m && q[-1] != ' ' && q[-1] != '-')
+			continue; /* inside another word */
+		const char *v = q + kn;
+		if (v >= end || (*v != ' ' && *v != ':'))
+			continue;
+		while (v < end && (*v == ' ' || *v == ':'))
+			v++;
+		if (v < end && *v == '"') {
+			const char *c = memchr(v + 1, '"', (size_t)(end - v - 1));
+			if (!c)
+				return BW_STR_NULL;
+			bw_str s = bw_str_make(v + 1, (size_t)(c - v - 1));
+			while (s.n && s.p[s.n - 1] == ' ')
+				s.n--;
+			return s;
+		}
+		const char *e = v;
+		while (e < end && !(*e == ' ' && e + 1 < end && e[1] == '-') &&
+		       !(*e == '-' && e + 1 < end && e[1] == ' '))
+			e++;
+		return bw_str_make(v, (size_t)(e - v));
+	}
+	return BW_STR_NULL;
+}
+
+static int64_t num_field(const char *m, const char *end, const char *key)
+{
+	int64_t v;
+	bw_str s = field(m, end, key);
+	return bw_vpn_num(s, &v) && v >= 0 ? v : BW_NUM_ABSENT;
+}
+
+/* "HH:MM:SS" (hours may pass 99). */
+static int64_t duration(bw_str s)
+{
+	const char *c1 = s.p ? memchr(s.p, ':', s.n) : NULL;
+	if (!c1 || s.p + s.n - c1 != 6 || c1[3] != ':')
+		return BW_NUM_ABSENT;
+	uint64_t h;
+	int mi = bw_parse_fixed(c1 + 1, 2), sec = bw_parse_fixed(c1 + 4, 2);
+	if (bw_parse_u64(s.p, c1, &h) != (size_t)(c1 - s.p) || c1 == s.p ||
+	    mi < 0 || sec < 0 || h > 876000)
+		return BW_NUM_ABSENT;
+	return bw_vpn_duration(((int64_t)h * 3600 + mi * 60 + sec) * 1000);
+}
+
+static void common(const char *m, const char *end, bw_event *ev)
+{
+	bw_str u = field(m, end, "User");
+	if (u.n)
+		ev->user = u;
+	bw_str ip = field(m, end, "Client_ip");
+	if (ip.n)
+		bw_ip_parse(ip.p, ip.n, &ev->src_ip);
+	bw_str sid = field(m, end, "SessionId");
+	if (!sid.n)
+		sid = field(m, end, "Sessionid");
+	if (!sid.n)
+		sid = field(m, end, "sessionId");
+	if (sid.n)
+		ev->session_id = sid;
+	bw_str vs = field(m, end, "Vserver");
+	if (vs.n)
+		bw_vpn_ip_port(vs.p, vs.n, &ev->dst_ip, &ev->dst_port);
+}
+
+static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, char *line,
+				 size_t n, bw_event *ev)
+{
+	const char *end = line + n;
+	struct ns_hdr h;
+	if (!ns_header(line, end, &h))
+		return BW_PARSE_NOT_MINE;
+	if (!ns_time(&h, ctx->tz, &ev->ts_ms)) {
+		ctx->reason = "netscaler: bad time";
+		return BW_PARSE_MALFORMED;
+	}
+	ev->source = BW_SRC_VPN;
+	ev->format = F_NS;
+	ev->host = h.host;
+	const char *m = h.msg;
+	if (bw_str_eq(h.feature, "SSLVPN") && bw_str_eq(h.event, "LOGIN")) {
+		common(m, end, ev);
+		bw_str ua = field(m, end, "Browser_type");
+		if (ua.n)
+			ev->user_agent = ua;
+		ev->kind = BW_KIND_LOGIN;
+		ev->outcome = BW_OUTCOME_SUCCESS;
+		ev->action = BW_STR_LIT("sslvpn_login");
+		ev->auth_method = BW_STR_LIT("password");
+	} else if (bw_str_eq(h.feature, "SSLVPN") && bw_str_eq(h.event, "LOGOUT")) {
+		common(m, end, ev);
+		ev->kind = BW_KIND_SESSION_END;
+		ev->action = BW_STR_LIT("sslvpn_logout");
+		ev->duration_ms = duration(field(m, end, "Duration"));
+		ev->bytes_out = num_field(m, end, "Total_bytes_recv");
+		ev->bytes_in = num_field(m, end, "Total_bytes_send");
+		bw_str how = field(m, end, "LogoutMethod");
+		if (how.n)
+			ev->reason = how;
+	} else if (bw_str_eq(h.feature, "SSLVPN") &&
+		   bw_str_eq(h.event, "REMOVE_SESSION")) {
+		common(m, end, ev);
+		ev->kind = BW_KIND_LOGOUT;
+		ev->action = BW_STR_LIT("sslvpn_remove_session");
+		bw_str why = field(m, end, "Errmsg");
+		if (why.n)
+			ev->reason = why;
+	} else if (bw_str_eq(h.feature, "AAA") && bw_str_eq(h.event, "LOGIN_FAILED")) {
+		common(m, end, ev);
+		ev->kind = BW_KIND_LOGIN;
+		ev->outcome = BW_OUTCOME_FAILURE;
+		ev->action = BW_STR_LIT("aaa_login_failed");
+		ev->auth_method = BW_STR_LIT("password");
+		bw_str why = field(m, end, "Failure_reason");
+		ev->reason = why.n ? why : BW_STR_LIT("login failed");
+		/* "Browser Mozilla/5.0 (...)": the rest of the line */
+		const char *b = bw_vpn_after(m, end, " - Browser ");
+		if (b && b < end)
+			ev->user_agent = bw_str_make(b, (size_t)(end - b));
+	} else {
+		ctx->reason = "netscaler: message not modelled";
+		return BW_PARSE_IGNORED;
+	}
+	if (!ev->user.p && ev->kind == BW_KIND_LOGIN) {
+		ctx->reason = "netscaler: no User";
+		return BW_PARSE_MALFORMED;
+	}
+	return BW_PARSE_OK;
+}
+
+static int ns_sniff(const char *line, size_t n)
+{
+	struct ns_hdr h;
+	return ns_header(line, line + n, &h) ? 100 : 0;
+}
+
+static enum bw_parse_rc ns_line(struct bw_parse_ctx *ctx, char *line,
+				size_t n, bw_event *ev)
+{
+	enum bw_parse_rc rc = ns_parse(ctx, line, n, ev);
+	if (rc == BW_PARSE_NOT_MINE)
+		ctx->reason = "netscaler: no appliance header";
+	return rc;
+}
+
+/* As a syslog message parser (a collector's file of several products):
+ * the appliance's header straddles what the syslog parser takes for the
+ * tag, so the whole line is read. */
+static enum bw_parse_rc ns_msg(struct bw_parse_ctx *ctx, bw_str program,
+			       char *msg, size_t n, bw_event *ev)
+{
+	(void)program;
+	if (!bw_vpn_find(msg, msg + (n < 80 ? n : 80), "PPE-") || !ev->line.p)
+		return BW_PARSE_NOT_MINE;
+	return ns_parse(ctx, (char *)(uintptr_t)ev->line.p, ev->line.n, ev);
+}
+
+const struct bw_msg_parser bw_msg_netscaler = {
+	.name = "netscaler",
+	.programs = NULL,
+	.parse = ns_msg,
+};
+
+const struct bw_parser bw_parser_netscaler = {
+	.name = "netscaler",
+	.description = "Citrix NetScaler (ADC) Gateway audit log: SSLVPN logins, logouts with bytes, AAA failures",
+	.source = BW_SRC_VPN,
+	.sniff = ns_sniff,
+	.parse = ns_line,
+};
