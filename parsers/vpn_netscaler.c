@@ -12,8 +12,13 @@
  * Whatever stands before it (a collector's header, "<local0.info> IP"),
  * the line holds the appliance's own stamp "MM/DD/YYYY:HH:MM:SS" (UTC
  * when followed by GMT, else the appliance's local time: --tz), its host
- * name, "[0-]PPE-n :", on newer builds the partition ("default"), then
- * FEATURE EVENT SEQ [0] : and the message's " - "-separated fields.
+ * name (absent on some builds), "[0-]PPE-n :", on newer builds the
+ * partition ("default"), then FEATURE EVENT SEQ [0] : and the message's
+ * " - "-separated fields. The appliance's dateFormat may put the day
+ * first (DD/MM/YYYY, learned per input from the first stamp whose day is
+ * above 12; earlier ambiguous stamps were read MM/DD and a warning says
+ * so) or the year (YYYY/MM/DD). RFC 5424 frames (the feature as APP-NAME,
+ * the stamp in the frame) and CEF (AppFirewall) are not read.
  *
  * Modelled: SSLVPN LOGIN (a login: user, Client_ip, SessionId,
  * Browser_type, the Vserver as destination), SSLVPN LOGOUT (the session's
@@ -23,7 +28,10 @@
  * example a desktop session of 47 s received 678,421 and sent 0, and an
  * FTP data connection (TCPCONNSTAT, port 20) received 122,881),
  * SSLVPN REMOVE_SESSION (a logout, with its Errmsg) and AAA LOGIN_FAILED
- * (a failed login with its Failure_reason). Per-connection statistics,
+ * (a failed login with its Failure_reason); AAATM LOGIN and LOGOUT
+ * (nFactor, AAA-TM) as SSLVPN's, its Anonymous pre-authentication
+ * sessions ignored. (ICAEND_CONNSTAT counts the other way round: not
+ * read.) Per-connection statistics,
  * clientless HTTP requests, SSL handshakes and debug messages are valid
  * lines, ignored and counted.
  */
@@ -40,17 +48,35 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* "MM/DD/YYYY:HH:MM:SS" at p (19 bytes). */
+/* The appliance's stamp at p (19 bytes): "MM/DD/YYYY:HH:MM:SS" (the
+ * default), "DD/MM/YYYY:..." or "YYYY/MM/DD:..." (its dateFormat).
+ * @return 1 for day-or-month first, 2 for year first, 0 for none. */
 static int is_stamp(const char *p, const char *end)
 {
-	return end - p >= 19 && digit(p[0]) && digit(p[1]) && p[2] == '/' &&
-	       digit(p[3]) && digit(p[4]) && p[5] == '/' && digit(p[6]) &&
-	       digit(p[9]) && p[10] == ':' && digit(p[11]) && p[13] == ':' &&
-	       p[16] == ':' && digit(p[18]);
+	if (end - p < 19 || p[10] != ':' || !digit(p[11]) || p[13] != ':' ||
+	    p[16] != ':' || !digit(p[18]))
+		return 0;
+	if (digit(p[0]) && digit(p[1]) && p[2] == '/' && digit(p[3]) &&
+	    digit(p[4]) && p[5] == '/' && digit(p[6]) && digit(p[9]))
+		return 1;
+	if (digit(p[0]) && digit(p[3]) && p[4] == '/' && digit(p[5]) &&
+	    p[7] == '/' && digit(p[8]) && digit(p[9]))
+		return 2;
+	return 0;
 }
+
+/* Per input: the order of a stamp's first two numbers, learned from the
+ * first stamp that tells (a number above 12): NetScaler's dateFormat is
+ * the appliance's setting, MM/DD/YYYY unless changed. */
+struct ns_state {
+	int dmy;                /* 0: MM/DD (default or learned), 1: DD/MM */
+	int known;              /* the order was seen, not assumed */
+	int assumed;            /* a stamp was read before it was known */
+};
 
 struct ns_hdr {
 	const char *stamp;      /* 19 bytes */
+	int ymd;                /* YYYY/MM/DD */
 	int gmt;
 	bw_str host;            /* the appliance's name */
 	bw_str feature, event;  /* "SSLVPN", "LOGIN" */
@@ -62,14 +88,22 @@ static int ns_header(const char *p, const char *end, struct ns_hdr *h)
 {
 	const char *lim = end - p > 160 ? p + 160 : end;
 	const char *s = p;
+	int kind = 0;
 	for (;; s++) {
 		s = memchr(s, '/', (size_t)(lim - s));
 		if (!s)
 			return 0;
-		if (s - p >= 2 && is_stamp(s - 2, end))
+		if (s - p >= 4 && is_stamp(s - 4, end) == 2) {
+			kind = 2;
 			break;
+		}
+		if (s - p >= 2 && is_stamp(s - 2, end) == 1) {
+			kind = 1;
+			break;
+		}
 	}
-	h->stamp = s - 2;
+	h->stamp = kind == 2 ? s - 4 : s - 2;
+	h->ymd = kind == 2;
 	const char *q = h->stamp + 19;
 	h->gmt = end - q >= 4 && !memcmp(q, " GMT", 4);
 	if (h->gmt)
@@ -77,10 +111,16 @@ static int ns_header(const char *p, const char *end, struct ns_hdr *h)
 	while (q < end && *q == ' ')
 		q++;
 	h->host = bw_vpn_until(q, end, " ");
-	q += h->host.n;
-	/* " PPE-0 : " or " 0-PPE-0 : " */
-	const char *ppe = bw_vpn_find(q, end - q > 16 ? q + 16 : end, "PPE-");
-	if (!ppe || !h->host.n)
+	/* " PPE-0 : " or " 0-PPE-0 : "; a line without a host name has
+	 * the PPE token right after the stamp */
+	const char *ppe = bw_vpn_find(h->host.p, h->host.p + h->host.n, "PPE-");
+	if (ppe) {
+		h->host = BW_STR_NULL;
+	} else {
+		q += h->host.n;
+		ppe = bw_vpn_find(q, end - q > 16 ? q + 16 : end, "PPE-");
+	}
+	if (!ppe)
 		return 0;
 	q = bw_vpn_after(ppe, end, " : ");
 	if (!q)
@@ -126,17 +166,40 @@ static int ns_header(const char *p, const char *end, struct ns_hdr *h)
 	return 1;
 }
 
-static int ns_time(const struct ns_hdr *h, const struct bw_tz *tz, int64_t *ms)
+static int ns_time(const struct ns_hdr *h, struct bw_parse_ctx *ctx, int64_t *ms)
 {
 	const char *p = h->stamp;
-	int mo = bw_parse_fixed(p, 2), d = bw_parse_fixed(p + 3, 2),
-	    y = bw_parse_fixed(p + 6, 4), hh = bw_parse_fixed(p + 11, 2),
-	    mi = bw_parse_fixed(p + 14, 2), s = bw_parse_fixed(p + 17, 2);
+	struct ns_state *st = ctx->state;
+	int a = bw_parse_fixed(p, 2), b = bw_parse_fixed(p + 3, 2), y, mo, d;
+	if (h->ymd) {
+		y = bw_parse_fixed(p, 4);
+		mo = bw_parse_fixed(p + 5, 2);
+		d = bw_parse_fixed(p + 8, 2);
+	} else {
+		y = bw_parse_fixed(p + 6, 4);
+		if (st && !st->known && a <= 12 && b <= 12)
+			st->assumed = 1;
+		if (st && !st->known && (a > 12 || b > 12)) {
+			if (a > 12 && st->assumed) {
+				/* stamps before were read MM/DD: say so */
+				ctx->warnings++;
+				ctx->warning = "netscaler: stamps are DD/MM/YYYY (dateFormat); "
+					       "earlier ambiguous ones were read as MM/DD";
+			}
+			st->dmy = a > 12;
+			st->known = 1;
+		}
+		int dmy = st && st->dmy;
+		mo = dmy ? b : a;
+		d = dmy ? a : b;
+	}
+	int hh = bw_parse_fixed(p + 11, 2), mi = bw_parse_fixed(p + 14, 2),
+	    s = bw_parse_fixed(p + 17, 2);
 	if (mo < 0 || d < 0 || y < 0 || hh < 0 || mi < 0 || s < 0 ||
 	    !bw_civil_valid(y, mo, d, hh, mi, s))
 		return 0;
 	int64_t t = bw_epoch_from_civil(y, mo, d, hh, mi, s);
-	*ms = (h->gmt ? t : bw_tz_local_to_utc(tz, t)) * 1000;
+	*ms = (h->gmt ? t : bw_tz_local_to_utc(ctx->tz, t)) * 1000;
 	return 1;
 }
 
@@ -167,6 +230,8 @@ static bw_str field(const char *m, const char *end, const char *key)
 		while (e < end && !(*e == ' ' && e + 1 < end && e[1] == '-') &&
 		       !(*e == '-' && e + 1 < end && e[1] == ' '))
 			e++;
+		while (e > v && e[-1] == ' ')
+			e--; /* "Duration 00:39:15  - ": two spaces */
 		return bw_str_make(v, (size_t)(e - v));
 	}
 	return BW_STR_NULL;
@@ -199,8 +264,16 @@ static void common(const char *m, const char *end, bw_event *ev)
 	if (u.n)
 		ev->user = u;
 	bw_str ip = field(m, end, "Client_ip");
-	if (ip.n)
-		bw_ip_parse(ip.p, ip.n, &ev->src_ip);
+	const char *sp = ip.p ? memchr(ip.p, ' ', ip.n) : NULL;
+	if (sp) /* "Client_ip 10.252.7.9 Nat_ip ...": a dash missing */
+		ip.n = (size_t)(sp - ip.p);
+	if (!ip.n || !bw_ip_parse(ip.p, ip.n, &ev->src_ip)) {
+		/* "Context user@203.0.113.5": the client after the last @ */
+		bw_str c = field(m, end, "Context");
+		const char *at = c.p ? memrchr(c.p, '@', c.n) : NULL;
+		if (at)
+			bw_ip_parse(at + 1, (size_t)(c.p + c.n - at - 1), &ev->src_ip);
+	}
 	bw_str sid = field(m, end, "SessionId");
 	if (!sid.n)
 		sid = field(m, end, "Sessionid");
@@ -220,7 +293,7 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, char *line,
 	struct ns_hdr h;
 	if (!ns_header(line, end, &h))
 		return BW_PARSE_NOT_MINE;
-	if (!ns_time(&h, ctx->tz, &ev->ts_ms)) {
+	if (!ns_time(&h, ctx, &ev->ts_ms)) {
 		ctx->reason = "netscaler: bad time";
 		return BW_PARSE_MALFORMED;
 	}
@@ -228,7 +301,16 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->format = F_NS;
 	ev->host = h.host;
 	const char *m = h.msg;
-	if (bw_str_eq(h.feature, "SSLVPN") && bw_str_eq(h.event, "LOGIN")) {
+	/* AAA-TM (nFactor, the traffic management front) logs its sessions
+	 * as SSLVPN does */
+	int sess = bw_str_eq(h.feature, "SSLVPN") || bw_str_eq(h.feature, "AAATM");
+	bw_str who = field(m, end, "User");
+	if (sess && bw_str_eq(who, "Anonymous")) {
+		/* a pre-authentication session timing out: no account */
+		ctx->reason = "netscaler: anonymous pre-authentication session";
+		return BW_PARSE_IGNORED;
+	}
+	if (sess && bw_str_eq(h.event, "LOGIN")) {
 		common(m, end, ev);
 		bw_str ua = field(m, end, "Browser_type");
 		if (ua.n)
@@ -237,7 +319,7 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, char *line,
 		ev->outcome = BW_OUTCOME_SUCCESS;
 		ev->action = BW_STR_LIT("sslvpn_login");
 		ev->auth_method = BW_STR_LIT("password");
-	} else if (bw_str_eq(h.feature, "SSLVPN") && bw_str_eq(h.event, "LOGOUT")) {
+	} else if (sess && bw_str_eq(h.event, "LOGOUT")) {
 		common(m, end, ev);
 		ev->kind = BW_KIND_SESSION_END;
 		ev->action = BW_STR_LIT("sslvpn_logout");
@@ -317,4 +399,5 @@ const struct bw_parser bw_parser_netscaler = {
 	.source = BW_SRC_VPN,
 	.sniff = ns_sniff,
 	.parse = ns_line,
+	.state_size = sizeof(struct ns_state),
 };
