@@ -1652,6 +1652,15 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
  * node ni to be true: a regex with a literal filter, the smaller list of
  * an AND's two sides, both lists of an OR. @return the count, 0 when
  * nothing is certain. */
+/* How many of the n filter nodes set[] are on url.path.normalized. */
+static int pre_norm(const struct bw_ruleset *rs, const int32_t *set, int n)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		k += rs->nodes[set[i]].field == BW_F_URL_PATH_NORM;
+	return k;
+}
+
 static int pre_set(const struct bw_ruleset *rs, int32_t ni, int32_t *out,
 		   int max)
 {
@@ -1663,7 +1672,11 @@ static int pre_set(const struct bw_ruleset *rs, int32_t ni, int32_t *out,
 		int32_t b[BW_RMAX_PRE];
 		int na = pre_set(rs, n->a, out, max);
 		int nb = pre_set(rs, n->b, b, max);
-		if (nb && (!na || nb < na)) {
+		/* fewer filters, else filters on fields scanned as logged:
+		 * one on url.path.normalized makes every event's path be
+		 * normalized before the filter can say no */
+		if (nb && (!na || nb < na ||
+			   (nb == na && pre_norm(rs, out, na) > pre_norm(rs, b, nb)))) {
 			memcpy(out, b, (size_t)nb * sizeof(*b));
 			return nb;
 		}
