@@ -24,6 +24,7 @@
 
 #include "alert.h"
 #include "bw_time.h"
+#include "detect.h"
 #include "bw_util.h"
 #include "window.h"
 
@@ -3336,6 +3337,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 				size_t errlen)
 {
 	struct bw_rerr re = { 0 };
+	bw_detectors_register();
 	struct bw_engine *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory\n");

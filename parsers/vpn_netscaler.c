@@ -30,8 +30,10 @@
  * SSLVPN REMOVE_SESSION (a logout, with its Errmsg) and AAA LOGIN_FAILED
  * (a failed login with its Failure_reason); AAATM LOGIN and LOGOUT
  * (nFactor, AAA-TM) as SSLVPN's, its Anonymous pre-authentication
- * sessions ignored. (ICAEND_CONNSTAT counts the other way round: not
- * read.) Per-connection statistics,
+ * sessions ignored; a session's traffic records (TCPCONNSTAT,
+ * UDPFLOWSTAT, HTTPREQUEST, TCPCONN_TIMEDOUT) as connections naming the
+ * session and its client, without bytes (the LOGOUT sums them). (ICAEND_
+ * CONNSTAT counts the other way round: not read.) Per-connection statistics,
  * clientless HTTP requests, SSL handshakes and debug messages are valid
  * lines, ignored and counted.
  */
@@ -349,6 +351,27 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, char *line,
 		const char *b = bw_vpn_after(m, end, " - Browser ");
 		if (b && b < end)
 			ev->user_agent = bw_str_make(b, (size_t)(end - b));
+	} else if (sess && (bw_str_eq(h.event, "TCPCONNSTAT") ||
+			    bw_str_eq(h.event, "UDPFLOWSTAT") ||
+			    bw_str_eq(h.event, "HTTPREQUEST") ||
+			    bw_str_eq(h.event, "TCPCONN_TIMEDOUT"))) {
+		/* traffic of a session, named by its id and the client it
+		 * came from: what shows a stolen session cookie (Citrix
+		 * Bleed) used from another address. Its bytes are the
+		 * session's, summed by its LOGOUT: not repeated here. */
+		common(m, end, ev);
+		if (!ev->session_id.n || !ev->src_ip.family) {
+			ctx->reason = "netscaler: session traffic without session or client";
+			return BW_PARSE_IGNORED;
+		}
+		ev->kind = BW_KIND_CONNECTION;
+		ev->action = bw_str_eq(h.event, "HTTPREQUEST") ?
+				     BW_STR_LIT("sslvpn_http_request") :
+				     BW_STR_LIT("sslvpn_connection");
+		/* the Vserver is the gateway; Destination the inside host */
+		bw_str dst = field(m, end, "Destination");
+		if (dst.n)
+			bw_vpn_ip_port(dst.p, dst.n, &ev->dst_ip, &ev->dst_port);
 	} else {
 		ctx->reason = "netscaler: message not modelled";
 		return BW_PARSE_IGNORED;

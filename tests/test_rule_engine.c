@@ -1689,6 +1689,61 @@ static void test_shared_rules(void)
 	rules_dir_rm();
 }
 
+/* The built-in session-address-change detector: one alert per new
+ * address of a session (at most four), sessions keyed by device and id,
+ * and its table bounded (the 65,536 most recently seen sessions). */
+static void test_session_address_change(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule s\n  severity high\n  when source == vpn and exists(session.id)\n"
+		"  baseline session-address-change\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	ngot = 0;
+	char ip[32], sid[32];
+	/* session 1 from six addresses: four alerts */
+	for (int i = 0; i < 6; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i + 1);
+		bw_event ev = mkev(T0 + i, BW_SRC_VPN, BW_KIND_CONNECTION,
+				   BW_OUTCOME_NONE, ip, "kim", (uint64_t)i + 1);
+		ev.session_id = BW_STR_LIT("1");
+		ev.host = BW_STR_LIT("gw1");
+		bw_engine_event(e, &ev);
+		/* the same address again: nothing new */
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(count_rule("s"), 4);
+	if (ngot)
+		CHECK(strstr(got[0].message, "first seen from 198.51.100.1, used from 198.51.100.2") != NULL);
+	/* the same id on another device is another session */
+	bw_event other = mkev(T0 + 10, BW_SRC_VPN, BW_KIND_CONNECTION,
+			      BW_OUTCOME_NONE, "203.0.113.9", "kim", 20);
+	other.session_id = BW_STR_LIT("1");
+	other.host = BW_STR_LIT("gw2");
+	bw_engine_event(e, &other);
+	CHECK_EQ_INT(count_rule("s"), 4);
+	/* 70,000 other sessions push session 1 of gw2 out: its next
+	 * address starts it afresh instead of alerting */
+	for (int i = 0; i < 70000; i++) {
+		snprintf(sid, sizeof(sid), "x%d", i);
+		bw_event ev = mkev(T0 + 20, BW_SRC_VPN, BW_KIND_CONNECTION,
+				   BW_OUTCOME_NONE, "192.0.2.1", "u", 100);
+		ev.session_id = bw_str_make(sid, strlen(sid));
+		ev.host = BW_STR_LIT("gw3");
+		bw_engine_event(e, &ev);
+	}
+	bw_event back = mkev(T0 + 30, BW_SRC_VPN, BW_KIND_CONNECTION,
+			     BW_OUTCOME_NONE, "203.0.113.10", "kim", 21);
+	back.session_id = BW_STR_LIT("1");
+	back.host = BW_STR_LIT("gw2");
+	bw_engine_event(e, &back);
+	CHECK_EQ_INT(count_rule("s"), 4);
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* Two fields of one event whose values share a slot of the filter cache:
  * the second must not make the first's filter answer stale. */
 static void test_filter_cache_slot_reuse(void)
@@ -2283,6 +2338,7 @@ static const struct bw_test tests[] = {
 	{ "output_and_summary", test_output_and_summary },
 	{ "baseline_hook", test_baseline_hook },
 	{ "shared_rules", test_shared_rules },
+	{ "session_address_change", test_session_address_change },
 	{ "identity_and_needed_fields", test_identity_and_needed_fields },
 	{ "threshold_fires", test_threshold_fires },
 	{ "window_edge", test_window_edge },

@@ -1,0 +1,135 @@
+/*
+ * detect_session.c - baseline detector "session-address-change": one VPN
+ * session, named by its device and session id, seen from a second client
+ * address. That is what a stolen session token looks like when it is
+ * replayed (Citrix Bleed, CVE-2023-4966, leaks NetScaler session cookies
+ * that work from anywhere; Ivanti and GlobalProtect have had the like):
+ * the gateway logs the session's traffic under its id with the new
+ * client. A roaming user (Wi-Fi to LTE) looks the same, which the alert's
+ * message lets the reader judge: both addresses, the first line and this
+ * one are in it.
+ *
+ * State: device + session id -> the first client and the line that showed
+ * it, and up to SEEN_MAX addresses alerted on (one alert per new
+ * address). Bounded: at most MAX_SESSIONS sessions, the least recently
+ * seen evicted first; sessions idle for a day expire on event time.
+ */
+#include "detect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bw_util.h"
+#include "window.h"
+
+#define MAX_SESSIONS 65536
+#define SEEN_MAX 4
+#define IDLE_MS (24LL * 3600 * 1000)
+#define KEY_MAX 256
+
+struct sess_seen {
+	bw_ip first;
+	uint32_t first_input;
+	uint64_t first_line;
+	bw_ip seen[SEEN_MAX];  /* addresses alerted on */
+	uint32_t nseen;
+};
+
+struct det {
+	struct bw_wtable tab;
+	struct bw_wbudget budget;
+	int64_t last_expire;
+	char msg[512];
+};
+
+static void *det_create(const char *rule_id)
+{
+	(void)rule_id;
+	struct det *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->budget.max_keys = MAX_SESSIONS;
+	bw_wtable_init(&d->tab, sizeof(struct sess_seen), 0x5e55104eull,
+		       IDLE_MS, &d->budget, NULL);
+	d->last_expire = INT64_MIN;
+	return d;
+}
+
+static void det_destroy(void *st)
+{
+	struct det *d = st;
+	if (!d)
+		return;
+	bw_wtable_fini(&d->tab);
+	free(d);
+}
+
+static int ip_eq(const bw_ip *a, const bw_ip *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, 16);
+}
+
+static void det_event(void *st, struct bw_engine *e, int rule,
+		      const bw_event *ev)
+{
+	struct det *d = st;
+	if (!ev->session_id.n || !ev->src_ip.family)
+		return;
+	if (ev->ts_ms - d->last_expire >= 10000 || d->last_expire == INT64_MIN) {
+		d->last_expire = ev->ts_ms;
+		bw_wtable_expire(&d->tab, ev->ts_ms);
+	}
+	/* the device's name (or the format for a log naming none), then
+	 * the id: two gateways may number their sessions alike */
+	char key[KEY_MAX];
+	bw_str dev = ev->host.p ? ev->host :
+		     bw_str_make(ev->format ? ev->format : "", ev->format ? strlen(ev->format) : 0);
+	size_t dn = dev.n < KEY_MAX / 2 ? dev.n : KEY_MAX / 2;
+	size_t sn = ev->session_id.n < KEY_MAX / 2 - 1 ? ev->session_id.n : KEY_MAX / 2 - 1;
+	memcpy(key, dev.p, dn);
+	key[dn] = 0;
+	memcpy(key + dn + 1, ev->session_id.p, sn);
+	int created;
+	struct bw_wkey *k = bw_wtable_get(&d->tab, key, (uint32_t)(dn + 1 + sn),
+					  ev->ts_ms, &created);
+	if (!k)
+		return;
+	struct sess_seen *s = bw_wkey_state(k);
+	if (created) {
+		s->first = ev->src_ip;
+		s->first_input = ev->input_id;
+		s->first_line = ev->line_no;
+		return;
+	}
+	if (ip_eq(&s->first, &ev->src_ip))
+		return;
+	for (uint32_t i = 0; i < s->nseen; i++)
+		if (ip_eq(&s->seen[i], &ev->src_ip))
+			return;
+	if (s->nseen == SEEN_MAX)
+		return; /* a session hopping further is alerted on enough */
+	s->seen[s->nseen++] = ev->src_ip;
+	char a[64], b[64];
+	bw_ip_format(&s->first, a, sizeof(a));
+	bw_ip_format(&ev->src_ip, b, sizeof(b));
+	snprintf(d->msg, sizeof(d->msg),
+		 "VPN session %.*s of %.*s on %.*s, first seen from %s, used from %s",
+		 (int)(sn > 64 ? 64 : sn), ev->session_id.p,
+		 (int)(ev->user.n > 64 ? 64 : ev->user.n), ev->user.p ? ev->user.p : "",
+		 (int)(dn > 64 ? 64 : dn), dev.p ? dev.p : "", a, b);
+	/* evidence: the line that showed the first address, then this one */
+	bw_event cited = *ev;
+	cited.start_input = s->first_input;
+	cited.start_line = s->first_line;
+	bw_baseline_emit(e, rule, &cited, d->msg);
+}
+
+static const struct bw_baseline_ops session_address_change = {
+	"session-address-change", det_create, det_event, det_destroy,
+};
+
+void bw_detectors_register(void)
+{
+	bw_baseline_register(&session_address_change);
+}
