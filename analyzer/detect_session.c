@@ -39,7 +39,8 @@ struct sess_seen {
 struct det {
 	struct bw_wtable tab;
 	struct bw_wbudget budget;
-	int64_t last_expire;
+	int64_t clock;        /* newest event time seen (ms), from 0 */
+	int64_t last_expire;  /* clock at the last expiry */
 	char msg[512];
 };
 
@@ -52,8 +53,7 @@ static void *det_create(const char *rule_id)
 	d->budget.max_keys = MAX_SESSIONS;
 	bw_wtable_init(&d->tab, sizeof(struct sess_seen), 0x5e55104eull,
 		       IDLE_MS, &d->budget, NULL);
-	d->last_expire = INT64_MIN;
-	return d;
+	return d; /* clock and last_expire 0: as the engine starts */
 }
 
 static void det_destroy(void *st)
@@ -76,9 +76,14 @@ static void det_event(void *st, struct bw_engine *e, int rule,
 	struct det *d = st;
 	if (!ev->session_id.n || !ev->src_ip.family)
 		return;
-	if (ev->ts_ms - d->last_expire >= 10000 || d->last_expire == INT64_MIN) {
-		d->last_expire = ev->ts_ms;
-		bw_wtable_expire(&d->tab, ev->ts_ms);
+	/* the detector's clock is the newest stamp seen, from 0, as the
+	 * engine's: a hostile stamp far in the past cannot underflow the
+	 * table's expiry */
+	if (ev->ts_ms > d->clock)
+		d->clock = ev->ts_ms;
+	if (d->clock - d->last_expire >= 10000) {
+		d->last_expire = d->clock;
+		bw_wtable_expire(&d->tab, d->clock);
 	}
 	/* the device's name (or the format for a log naming none), then
 	 * the id: two gateways may number their sessions alike */
@@ -92,7 +97,7 @@ static void det_event(void *st, struct bw_engine *e, int rule,
 	memcpy(key + dn + 1, ev->session_id.p, sn);
 	int created;
 	struct bw_wkey *k = bw_wtable_get(&d->tab, key, (uint32_t)(dn + 1 + sn),
-					  ev->ts_ms, &created);
+					  d->clock, &created);
 	if (!k)
 		return;
 	struct sess_seen *s = bw_wkey_state(k);

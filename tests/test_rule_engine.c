@@ -1740,6 +1740,18 @@ static void test_session_address_change(void)
 	back.host = BW_STR_LIT("gw2");
 	bw_engine_event(e, &back);
 	CHECK_EQ_INT(count_rule("s"), 4);
+	/* stamps a hostile log can carry, far in the past and the future
+	 * (the sanitizer build checks the clock arithmetic) */
+	static const int64_t odd[] = { INT64_MIN / 2, -1, INT64_MAX / 2 };
+	for (int i = 0; i < 3; i++) {
+		bw_event ev = mkev(0, BW_SRC_VPN, BW_KIND_CONNECTION,
+				   BW_OUTCOME_NONE, "192.0.2.77", "u", 200);
+		ev.ts_ms = odd[i];
+		ev.session_id = BW_STR_LIT("odd");
+		ev.host = BW_STR_LIT("gw4");
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(count_rule("s"), 4);
 	bw_engine_free(e);
 	rules_dir_rm();
 }
