@@ -9,7 +9,7 @@
  * message lets the reader judge: both addresses, the first line and this
  * one are in it.
  *
- * State: device + session id -> the first client and the line that showed
+ * State: device + account + session id -> the first client and the line that showed
  * it, and up to SEEN_MAX addresses alerted on (one alert per new
  * address). Bounded: at most MAX_SESSIONS sessions, the least recently
  * seen evicted first; sessions idle for a day expire on event time.
@@ -85,18 +85,25 @@ static void det_event(void *st, struct bw_engine *e, int rule,
 		d->last_expire = d->clock;
 		bw_wtable_expire(&d->tab, d->clock);
 	}
-	/* the device's name (or the format for a log naming none), then
-	 * the id: two gateways may number their sessions alike */
+	/* the device's name (or the format for a log naming none), the
+	 * account and the id: two gateways may number their sessions
+	 * alike, and a gateway restarted numbers them afresh, so an id
+	 * alone may come back for another user (a stolen token is
+	 * replayed as its own user) */
 	char key[KEY_MAX];
 	bw_str dev = ev->host.p ? ev->host :
 		     bw_str_make(ev->format ? ev->format : "", ev->format ? strlen(ev->format) : 0);
-	size_t dn = dev.n < KEY_MAX / 2 ? dev.n : KEY_MAX / 2;
-	size_t sn = ev->session_id.n < KEY_MAX / 2 - 1 ? ev->session_id.n : KEY_MAX / 2 - 1;
+	size_t dn = dev.n < KEY_MAX / 3 ? dev.n : KEY_MAX / 3;
+	size_t un = ev->user.n < KEY_MAX / 3 ? ev->user.n : KEY_MAX / 3;
+	size_t sn = ev->session_id.n < KEY_MAX / 3 - 2 ? ev->session_id.n : KEY_MAX / 3 - 2;
 	memcpy(key, dev.p, dn);
 	key[dn] = 0;
-	memcpy(key + dn + 1, ev->session_id.p, sn);
+	if (un)
+		memcpy(key + dn + 1, ev->user.p, un);
+	key[dn + 1 + un] = 0;
+	memcpy(key + dn + 2 + un, ev->session_id.p, sn);
 	int created;
-	struct bw_wkey *k = bw_wtable_get(&d->tab, key, (uint32_t)(dn + 1 + sn),
+	struct bw_wkey *k = bw_wtable_get(&d->tab, key, (uint32_t)(dn + 2 + un + sn),
 					  d->clock, &created);
 	if (!k)
 		return;

@@ -1717,6 +1717,14 @@ static void test_session_address_change(void)
 	CHECK_EQ_INT(count_rule("s"), 4);
 	if (ngot)
 		CHECK(strstr(got[0].message, "first seen from 198.51.100.1, used from 198.51.100.2") != NULL);
+	/* the same id for another account (a restarted gateway numbering
+	 * afresh) is another session */
+	bw_event relog = mkev(T0 + 8, BW_SRC_VPN, BW_KIND_CONNECTION,
+			      BW_OUTCOME_NONE, "203.0.113.8", "lee", 19);
+	relog.session_id = BW_STR_LIT("1");
+	relog.host = BW_STR_LIT("gw1");
+	bw_engine_event(e, &relog);
+	CHECK_EQ_INT(count_rule("s"), 4);
 	/* the same id on another device is another session */
 	bw_event other = mkev(T0 + 10, BW_SRC_VPN, BW_KIND_CONNECTION,
 			      BW_OUTCOME_NONE, "203.0.113.9", "kim", 20);
