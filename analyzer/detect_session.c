@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bw_util.h"
+#include "rule.h"
 #include "window.h"
 
 #define MAX_SESSIONS 65536
@@ -70,12 +71,41 @@ static int ip_eq(const bw_ip *a, const bw_ip *b)
 	return a->family == b->family && !memcmp(a->addr, b->addr, 16);
 }
 
+static void det_judge(struct det *d, struct bw_engine *e, int rule,
+		      const bw_event *ev, struct sess_seen *s, bw_str dev);
+
+/* dev \0 user \0 id into key (KEY_MAX bytes); parts too long for it
+ * are cut and the hashes of the whole parts appended, so that two long
+ * ids sharing their first bytes stay two sessions. @return its length. */
+static size_t key_of(char *key, bw_str dev, bw_str user, bw_str sid)
+{
+	const size_t part = (KEY_MAX - 3 - 24) / 3;
+	bw_str p[3] = { dev, user, sid };
+	size_t n = 0;
+	int cut = 0;
+	for (int i = 0; i < 3; i++) {
+		size_t m = p[i].n < part ? p[i].n : part;
+		cut |= m < p[i].n;
+		if (m)
+			memcpy(key + n, p[i].p, m);
+		n += m;
+		key[n++] = 0;
+	}
+	for (int i = 0; cut && i < 3; i++) {
+		uint64_t h = bw_hash64(0x6b6579ull, p[i].p ? p[i].p : "", p[i].n);
+		memcpy(key + n, &h, 8);
+		n += 8;
+	}
+	return n;
+}
+
 static void det_event(void *st, struct bw_engine *e, int rule,
 		      const bw_event *ev)
 {
 	struct det *d = st;
-	if (!ev->session_id.n || !ev->src_ip.family)
-		return;
+	if (!ev->session_id.n || !ev->src_ip.family || !ev->user.n)
+		return; /* a session is an account's: lines naming none are
+			   not told apart (strongSwan's restarted ids) */
 	/* the detector's clock is the newest stamp seen, from 0, as the
 	 * engine's: a hostile stamp far in the past cannot underflow the
 	 * table's expiry */
@@ -90,30 +120,47 @@ static void det_event(void *st, struct bw_engine *e, int rule,
 	 * alike, and a gateway restarted numbers them afresh, so an id
 	 * alone may come back for another user (a stolen token is
 	 * replayed as its own user) */
-	char key[KEY_MAX];
-	bw_str dev = ev->host.p ? ev->host :
-		     bw_str_make(ev->format ? ev->format : "", ev->format ? strlen(ev->format) : 0);
-	size_t dn = dev.n < KEY_MAX / 3 ? dev.n : KEY_MAX / 3;
-	size_t un = ev->user.n < KEY_MAX / 3 ? ev->user.n : KEY_MAX / 3;
-	size_t sn = ev->session_id.n < KEY_MAX / 3 - 2 ? ev->session_id.n : KEY_MAX / 3 - 2;
-	memcpy(key, dev.p, dn);
-	key[dn] = 0;
-	if (un)
-		memcpy(key + dn + 1, ev->user.p, un);
-	key[dn + 1 + un] = 0;
-	memcpy(key + dn + 2 + un, ev->session_id.p, sn);
+	char key[KEY_MAX], devbuf[64];
+	bw_str dev = ev->host;
+	if (!dev.p) {
+		/* a log naming no device (strongSwan's, OpenVPN's own file):
+		 * its product and its input, since two servers' files
+		 * number their sessions alike */
+		int m = snprintf(devbuf, sizeof(devbuf), "%s#%u",
+				 ev->format ? ev->format : "", (unsigned)ev->input_id);
+		dev = bw_str_make(devbuf, m > 0 && (size_t)m < sizeof(devbuf) ?
+				  (size_t)m : 0);
+	}
+	size_t kn = key_of(key, dev, ev->user, ev->session_id);
 	int created;
-	struct bw_wkey *k = bw_wtable_get(&d->tab, key, (uint32_t)(dn + 2 + un + sn),
-					  d->clock, &created);
+	struct bw_wkey *k = bw_wtable_get(&d->tab, key, (uint32_t)kn, d->clock, &created);
 	if (!k)
 		return;
 	struct sess_seen *s = bw_wkey_state(k);
+	/* a session that ended is forgotten once judged: its id may be
+	 * given again (a restarted gateway numbers afresh) */
+	int ends = ev->kind == BW_KIND_SESSION_END || ev->kind == BW_KIND_LOGOUT;
 	if (created) {
 		s->first = ev->src_ip;
 		s->first_input = ev->input_id;
 		s->first_line = ev->line_no;
+		if (ends)
+			bw_wtable_del(&d->tab, k);
 		return;
 	}
+	if (ends) {
+		det_judge(d, e, rule, ev, s, dev);
+		bw_wtable_del(&d->tab, k);
+		return;
+	}
+	det_judge(d, e, rule, ev, s, dev);
+}
+
+/* A later event of session s: alert when its client is new. */
+static void det_judge(struct det *d, struct bw_engine *e, int rule,
+		      const bw_event *ev, struct sess_seen *s, bw_str dev)
+{
+	size_t sn = ev->session_id.n, dn = dev.n;
 	if (ip_eq(&s->first, &ev->src_ip))
 		return;
 	for (uint32_t i = 0; i < s->nseen; i++)

@@ -168,10 +168,12 @@ static int ns_header(const char *p, const char *end, struct ns_hdr *h)
 	return 1;
 }
 
-static int ns_time(const struct ns_hdr *h, struct bw_parse_ctx *ctx, int64_t *ms)
+/* st: the line parser's state; NULL from the syslog message parser,
+ * whose ctx->state is the syslog parser's (stamps then read MM/DD). */
+static int ns_time(const struct ns_hdr *h, struct bw_parse_ctx *ctx,
+		   struct ns_state *st, int64_t *ms)
 {
 	const char *p = h->stamp;
-	struct ns_state *st = ctx->state;
 	int a = bw_parse_fixed(p, 2), b = bw_parse_fixed(p + 3, 2), y, mo, d;
 	if (h->ymd) {
 		y = bw_parse_fixed(p, 4);
@@ -288,14 +290,15 @@ static void common(const char *m, const char *end, bw_event *ev)
 		bw_vpn_ip_port(vs.p, vs.n, &ev->dst_ip, &ev->dst_port);
 }
 
-static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, char *line,
+static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, struct ns_state *st,
+				 char *line,
 				 size_t n, bw_event *ev)
 {
 	const char *end = line + n;
 	struct ns_hdr h;
 	if (!ns_header(line, end, &h))
 		return BW_PARSE_NOT_MINE;
-	if (!ns_time(&h, ctx, &ev->ts_ms)) {
+	if (!ns_time(&h, ctx, st, &ev->ts_ms)) {
 		ctx->reason = "netscaler: bad time";
 		return BW_PARSE_MALFORMED;
 	}
@@ -392,7 +395,7 @@ static int ns_sniff(const char *line, size_t n)
 static enum bw_parse_rc ns_line(struct bw_parse_ctx *ctx, char *line,
 				size_t n, bw_event *ev)
 {
-	enum bw_parse_rc rc = ns_parse(ctx, line, n, ev);
+	enum bw_parse_rc rc = ns_parse(ctx, ctx->state, line, n, ev);
 	if (rc == BW_PARSE_NOT_MINE)
 		ctx->reason = "netscaler: no appliance header";
 	return rc;
@@ -404,10 +407,21 @@ static enum bw_parse_rc ns_line(struct bw_parse_ctx *ctx, char *line,
 static enum bw_parse_rc ns_msg(struct bw_parse_ctx *ctx, bw_str program,
 			       char *msg, size_t n, bw_event *ev)
 {
-	(void)program;
 	if (!bw_vpn_find(msg, msg + (n < 80 ? n : 80), "PPE-") || !ev->line.p)
 		return BW_PARSE_NOT_MINE;
-	return ns_parse(ctx, (char *)(uintptr_t)ev->line.p, ev->line.n, ev);
+	/* the appliance's stamp is what the syslog parser took for the
+	 * programme ("03/07/2013:01:59:45 ...") or starts the message:
+	 * another programme's text quoting NetScaler's form is not read
+	 * (a portal logging what a client sent would forge sessions) */
+	const char *m = msg;
+	while (m < msg + n && *m == ' ')
+		m++;
+	int stamp_tag = program.n >= 2 && digit(program.p[0]) &&
+			memchr(program.p, '/', program.n) != NULL;
+	int stamp_msg = is_stamp(m, msg + n) != 0;
+	if (program.n && !stamp_tag && !stamp_msg)
+		return BW_PARSE_NOT_MINE;
+	return ns_parse(ctx, NULL, (char *)(uintptr_t)ev->line.p, ev->line.n, ev);
 }
 
 const struct bw_msg_parser bw_msg_netscaler = {

@@ -48,6 +48,22 @@ static int haproxy_tag(bw_str tag)
 	return 0;
 }
 
+/* HAProxy's own messages as its raw output writes them. */
+static int own_message(const char *p, size_t n)
+{
+	static const char *const lead[] = {
+		"[NOTICE]", "[WARNING]", "[ALERT]", "[ERROR]", "Proxy ",
+		"Server ", "Backend ", "backend ", "Connect from ", "Health check ",
+		"Stopping ", "Pausing ", "Resuming ",
+	};
+	for (size_t i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+		size_t k = strlen(lead[i]);
+		if (n >= k && !memcmp(p, lead[i], k))
+			return 1;
+	}
+	return 0;
+}
+
 /* A CLF access line (`option httplog clf`): the combined parser's. */
 static int clf_like(const char *p, size_t n)
 {
@@ -239,9 +255,11 @@ static enum bw_parse_rc hap_parse(struct bw_parse_ctx *ctx, char *line,
 	const char *p = line, *end = line + n;
 	bw_str client = token(&p, end);
 	if (!client.p || p + 2 >= end || p[1] != '[') {
-		/* "Connect from", "Server app/x is DOWN", "Proxy x started" */
+		/* "Connect from", "Server app/x is DOWN", "Proxy x started",
+		 * "[NOTICE] (2210) : ...": HAProxy's own, behind its tag or
+		 * (`log stdout format raw`) bare */
 		ctx->reason = "haproxy: not a request log line";
-		return hdr ? BW_PARSE_IGNORED : BW_PARSE_NOT_MINE;
+		return hdr || own_message(line, n) ? BW_PARSE_IGNORED : BW_PARSE_NOT_MINE;
 	}
 	const char *db = p + 2, *de = memchr(db, ']', (size_t)(end - db));
 	if (!de || !accept_date(db, (size_t)(de - db), ctx->tz, &ev->ts_ms)) {
@@ -356,7 +374,7 @@ static int hap_sniff(const char *line, size_t n)
 	int64_t ms;
 	const struct bw_tz *utc = bw_tz_get("UTC");
 	if (!client.p || p + 2 >= end || p[1] != '[')
-		return hdr ? 60 : 0;
+		return hdr || own_message(line, n) ? 60 : 0;
 	const char *db = p + 2, *de = memchr(db, ']', (size_t)(end - db));
 	if (!de || !utc || !accept_date(db, (size_t)(de - db), utc, &ms))
 		return hdr ? 60 : 0;

@@ -129,14 +129,14 @@ static void traefik_client(bw_event *ev, bw_str addr, bw_str host, bw_str port);
 enum {
 	C_TS, C_LOGGER, C_CLIENT, C_REMOTE, C_RADDR, C_RPORT, C_METHOD, C_URI, C_PROTO,
 	C_HOST, C_UA, C_REFERER, C_XFF, C_USER, C_STATUS, C_SIZE, C_READ,
-	C_DURATION, C__N
+	C_DURATION, C_LEVEL, C_MSG, C__N
 };
 static const char *const caddy_paths[C__N] = {
 	"ts", "logger", "request.client_ip", "request.remote_ip",
 	"request.remote_addr", "request.remote_port", "request.method", "request.uri", "request.proto",
 	"request.host", "request.headers.User-Agent.[]",
 	"request.headers.Referer.[]", "request.headers.X-Forwarded-For.[]",
-	"user_id", "status", "size", "bytes_read", "duration",
+	"user_id", "status", "size", "bytes_read", "duration", "level", "msg",
 };
 
 /* Caddy's ts: Unix seconds with a fraction (the default), milli- or
@@ -165,7 +165,12 @@ static enum bw_parse_rc caddy_parse(struct bw_parse_ctx *ctx, char *line,
 	if (rc != BW_PARSE_OK)
 		return rc;
 	if (!v[C_LOGGER].p || !v[C_TS].p) {
-		/* another program's JSON (journald in the same stream) */
+		/* Caddy's default logger names none ("serving initial
+		 * configuration"); another program's JSON (journald in the
+		 * same stream) has none of ts, level, msg */
+		ctx->reason = "caddy: not an access log entry";
+		if (v[C_TS].p && v[C_LEVEL].p && v[C_MSG].p)
+			return BW_PARSE_IGNORED;
 		ctx->reason = "caddy: a JSON line without Caddy's logger";
 		return BW_PARSE_NOT_MINE;
 	}
@@ -236,14 +241,14 @@ static int caddy_sniff(const char *line, size_t n)
 enum {
 	T_START, T_TIME, T_ADDR, T_HOST, T_PORT, T_USER, T_METHOD, T_PATH, T_PROTO,
 	T_RHOST, T_STATUS, T_SIZE, T_READ, T_DURATION, T_UA, T_REFERER, T_XFF,
-	T_LEVEL, T_MSG, T__N
+	T_LEVEL, T_MSG, T_MESSAGE, T__N
 };
 static const char *const traefik_paths[T__N] = {
 	"StartUTC", "time", "ClientAddr", "ClientHost", "ClientPort", "ClientUsername",
 	"RequestMethod", "RequestPath", "RequestProtocol", "RequestHost",
 	"DownstreamStatus", "DownstreamContentSize", "RequestContentSize",
 	"Duration", "request_User-Agent", "request_Referer",
-	"request_X-Forwarded-For", "level", "msg",
+	"request_X-Forwarded-For", "level", "msg", "message",
 };
 
 /* Traefik's ClientAddr is the peer ("ip:port", "[v6]:port"); its
@@ -282,8 +287,9 @@ static enum bw_parse_rc traefik_parse(struct bw_parse_ctx *ctx, char *line,
 		/* Traefik's own messages ({"level", "msg", "time"}) are its;
 		 * other programs' JSON in the same stream is not */
 		ctx->reason = "traefik: not an access log entry";
-		return v[T_LEVEL].p && v[T_MSG].p && v[T_TIME].p ? BW_PARSE_IGNORED :
-								  BW_PARSE_NOT_MINE;
+		/* (Traefik v3 writes "message") */
+		return v[T_LEVEL].p && (v[T_MSG].p || v[T_MESSAGE].p) && v[T_TIME].p ?
+			       BW_PARSE_IGNORED : BW_PARSE_NOT_MINE;
 	}
 	bw_str ts = v[T_START].p ? v[T_START] : v[T_TIME];
 	if (!ts.p || !bw_time_parse_iso(ts.p, ts.n, NULL, &ev->ts_ms)) {

@@ -522,14 +522,17 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 }
 
 /* A data line: "YYYY-MM-DD HH:MM:SS " then at least eight more columns,
- * one of them an upper-case method, one a three-digit status. */
+ * among them an upper-case method, a path ('/'), an address and a
+ * three-digit status (OpenVPN's "Using 256 bit message hash 'SHA256'
+ * for HMAC" has a status-like number and upper-case words, no path or
+ * address). */
 static int sniff_data(const char *l, size_t n)
 {
 	int64_t ms;
 	if (n < 30 || l[10] != ' ' || l[19] != ' ' || !parse_date(l, 10, &ms) ||
 	    !parse_clock(l + 11, 8, &ms))
 		return 0;
-	int cols = 2, method = 0, status = 0;
+	int cols = 2, method = 0, status = 0, path = 0, addr = 0;
 	const char *p = l + 20, *end = l + n;
 	while (p < end) {
 		const char *sp = memchr(p, ' ', (size_t)(end - p));
@@ -541,10 +544,13 @@ static int sniff_data(const char *l, size_t n)
 		method |= upper;
 		status |= k == 3 && p[0] >= '1' && p[0] <= '5' &&
 			  p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9';
+		path |= k && p[0] == '/';
+		bw_ip ip;
+		addr |= k >= 2 && k <= 45 && bw_ip_parse(p, k, &ip);
 		cols++;
 		p = e + (sp != NULL);
 	}
-	return cols >= 10 && method && status ? 90 : 0;
+	return cols >= 10 && method && status && path && addr ? 90 : 0;
 }
 
 static int w3c_sniff(const char *l, size_t n)
@@ -559,6 +565,13 @@ static int w3c_sniff(const char *l, size_t n)
 		}
 		if (n >= 13 && !memcmp(l, "#Version: 1.0", 13))
 			return 80;
+		/* the other directives: W3C's, in a stream of several logs
+		 * (tail -F) read by the IIS parser, which ignores them */
+		if ((n >= 6 && !memcmp(l, "#Date:", 6)) ||
+		    (n >= 8 && !memcmp(l, "#Remark:", 8)) ||
+		    (n >= 12 && (!memcmp(l, "#Start-Date:", 12) ||
+				 !memcmp(l, "#End-Date:", 10))))
+			return 60;
 		return 0;
 	}
 	return sniff_data(l, n);

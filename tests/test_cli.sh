@@ -282,13 +282,33 @@ check "tail -F headers are ignored, named" grep -q 'ignored: tail file header: 2
 # IIS's defaults) reaches the IIS parser's own state through the fallback
 { echo '==> /var/log/auth.log <=='; bfl 25; echo '==> /mnt/exch/W3SVC1/u_ex261125.log <==';
   echo '#Software: Microsoft Internet Information Services 10.0'
+  echo '#Date: 2026-11-25 10:00:00'
+  echo '#Remark: directives a syslog-sniffed stream must hand to the IIS parser, not skip'
   echo '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken'
   echo '2026-11-25 10:00:26 10.20.0.15 GET /remote/fgt_lang lang=/../../../..//////////dev/cmdb/sslvpn_websession 443 - 203.0.113.66 Mozilla/5.0+(x) 200 5'; } >"$tmp/mixed3.log"
 $BW scan --stats "$tmp/mixed3.log" >"$tmp/out" 2>"$tmp/err"
 check "mixed3: the web exploit from the IIS log" grep -q 'web.fortinet-cve-2018-13379 src.ip=203.0.113.66' "$tmp/out"
 check "mixed3: the brute force" grep -q 'auth.bruteforce-source' "$tmp/out"
 check "mixed3: nothing skipped" grep -q 'total: 1 input(s), lines [0-9]*, events 26, ignored [0-9]*, skipped 0' "$tmp/err"
-check "mixed3: the IIS directives ignored" grep -q 'ignored: w3c directive: 2' "$tmp/err"
+check "mixed3: the IIS directives ignored" grep -q 'ignored: w3c directive: 4' "$tmp/err"
+$BW scan --strict --fail-on none "$tmp/mixed3.log" >/dev/null 2>&1
+check "mixed3: --strict passes (no directive skipped)" [ $? = 0 ]
+# OpenVPN's "Using 256 bit message hash 'SHA256' for HMAC" once looked
+# like an IIS line (upper-case words, a three-digit number): ignored by
+# OpenVPN in a syslog stream, never skipped as IIS
+{ bfl 3; echo '2026-11-25 10:00:05 Outgoing Data Channel: Using 256 bit message hash '"'"'SHA256'"'"' for HMAC authentication'; } >"$tmp/mixovpn.log"
+$BW parse --strict --year 2026 "$tmp/mixovpn.log" >/dev/null 2>&1
+check "an OpenVPN line in a syslog stream is not IIS's" [ $? = 0 ]
+# session reuse: two strongSwan files (no device names) numbering their
+# sessions alike are two devices; an allowlisted first address still
+# counts as the session's first
+printf '%s\n' 'Mar  5 10:00:00 06[NET] <7> received packet: from 203.0.113.5[500] to 198.51.100.1[500] (1072 bytes)' 'Mar  5 10:00:01 09[IKE] <rw|7> IKE_SA rw[7] established between 198.51.100.1[vpn1.example.org]...203.0.113.5[alice@example.org]' >"$tmp/charon1.log"
+printf '%s\n' 'Mar  5 10:30:00 06[NET] <7> received packet: from 192.0.2.44[500] to 198.51.100.2[500] (1072 bytes)' 'Mar  5 10:30:01 09[IKE] <rw|7> IKE_SA rw[7] established between 198.51.100.2[vpn2.example.org]...192.0.2.44[bob@example.org]' >"$tmp/charon2.log"
+$BW scan --fail-on none --year 2026 "$tmp/charon1.log" "$tmp/charon2.log" >"$tmp/out" 2>/dev/null
+if grep -q 'vpn.session-address-change' "$tmp/out"; then bad "two strongSwan files are two devices"; else ok; fi
+printf '198.51.100.20\n' >"$tmp/allow-office.txt"
+$BW scan --fail-on none --allow "$tmp/allow-office.txt" testdata/rules/vpn.session-address-change/fire/netscaler.log >"$tmp/out" 2>/dev/null
+check "session reuse from an allowlisted office address still alerts" grep -q 'first seen from 198.51.100.20, used from 203.0.113.66' "$tmp/out"
 
 # --- streaming scan: an alert is written before the input ends ----------
 mkfifo "$tmp/sin" "$tmp/sout"
