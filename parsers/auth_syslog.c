@@ -8,6 +8,7 @@
  *   [<PRI>]2026-11-27T13:04:01.123456+01:00 host prog[pid]: msg  rsyslog RFC 3339
  *   <PRI>1 2026-11-27T13:04:01Z host app procid msgid [sd] msg   RFC 5424
  *   macOS:  ... host prog[pid] <Notice>: msg / prog[pid] (subsystem): msg
+ *   FreeBSD syslogd -v (NetScaler's ns.log): Mmm dd hh:mm:ss <facility.level> host ...
  *   Solaris: ... prog[pid]: [ID 800047 auth.notice] msg
  *
  * Year-less stamps take their year from --year (ctx->year, the year of
@@ -453,6 +454,16 @@ static enum bw_parse_rc syslog_parse(struct bw_parse_ctx *ctx, char *line, size_
 		    (unsigned char)c.p[1] == 0xBB && (unsigned char)c.p[2] == 0xBF)
 			c.p += 3; /* BOM */
 	} else {
+		/* FreeBSD's syslogd -v writes the facility and level before
+		 * the host: "Jun 14 10:54:40 <auth.info> ns sshd[1]: ..." (a
+		 * NetScaler's own ns.log: logins to the appliance) */
+		if (c.p < c.end && *c.p == '<') {
+			size_t left = bw_cur_left(&c);
+			const char *gt = memchr(c.p, '>', left < 24 ? left : 24);
+			if (gt && memchr(c.p, '.', (size_t)(gt - c.p)) &&
+			    gt + 1 < c.end && gt[1] == ' ')
+				c.p = gt + 2;
+		}
 		/* host, unless it is missing: "Feb  9 21:20:08  sshd[1]: ..."
 		 * (empty) or "Nov 27 13:04:01 sshd[1]: ..." (tag right away). */
 		if (c.p < c.end && *c.p == ' ') {

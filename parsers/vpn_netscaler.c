@@ -305,6 +305,8 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, struct ns_state *st,
 	ev->source = BW_SRC_VPN;
 	ev->format = F_NS;
 	ev->host = h.host;
+	/* what a syslog parser took for the programme is the stamp */
+	ev->program = BW_STR_NULL;
 	const char *m = h.msg;
 	/* AAA-TM (nFactor, the traffic management front) logs its sessions
 	 * as SSLVPN does */
