@@ -28,6 +28,7 @@
 #include "auth_json.h"
 #include "bw_time.h"
 #include "bw_util.h"
+#include "vpn_scan.h"
 
 #include <string.h>
 
@@ -122,7 +123,7 @@ static void set_client(bw_event *ev, bw_str ip, bw_str port)
 		ev->src_port = (uint16_t)v;
 }
 
-static void traefik_client(bw_event *ev, bw_str addr, bw_str host, bw_str port);
+static void peer_client(bw_event *ev, bw_str addr, bw_str host, bw_str port);
 
 /* ------------------------------------------------------------- caddy */
 
@@ -186,16 +187,17 @@ static enum bw_parse_rc caddy_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = "caddy";
-	if (v[C_CLIENT].p && v[C_CLIENT].n)
-		set_client(ev, v[C_CLIENT], BW_STR_NULL);
-	else if (v[C_REMOTE].p && v[C_REMOTE].n)
+	if (v[C_CLIENT].n) {
+		/* the peer's port goes with the client only when the peer
+		 * is it */
+		int peer = v[C_REMOTE].n == v[C_CLIENT].n &&
+			   !memcmp(v[C_REMOTE].p, v[C_CLIENT].p, v[C_CLIENT].n);
+		set_client(ev, v[C_CLIENT], peer ? v[C_RPORT] : BW_STR_NULL);
+	} else if (v[C_REMOTE].n) {
 		set_client(ev, v[C_REMOTE], v[C_RPORT]);
-	else if (v[C_RADDR].p) /* Caddy 2.0-2.4: "ip:port" */
-		traefik_client(ev, v[C_RADDR], BW_STR_NULL, BW_STR_NULL);
-	/* the peer's port goes with the client only when the peer is it */
-	if (v[C_CLIENT].p && v[C_REMOTE].p && v[C_CLIENT].n == v[C_REMOTE].n &&
-	    !memcmp(v[C_CLIENT].p, v[C_REMOTE].p, v[C_REMOTE].n))
-		set_client(ev, BW_STR_NULL, v[C_RPORT]);
+	} else if (v[C_RADDR].p) { /* Caddy 2.0-2.4: "ip:port" */
+		peer_client(ev, v[C_RADDR], BW_STR_NULL, BW_STR_NULL);
+	}
 	ev->http_method = v[C_METHOD];
 	if (v[C_URI].p)
 		bw_url_target(ev, v[C_URI]);
@@ -251,28 +253,24 @@ static const char *const traefik_paths[T__N] = {
 	"request_X-Forwarded-For", "level", "msg", "message",
 };
 
-/* Traefik's ClientAddr is the peer ("ip:port", "[v6]:port"); its
- * ClientHost the peer's host, or the X-Forwarded-For value when Traefik
- * kept one (a trusted forwarder): read then as any forwarded list
- * against the peer. Without ClientAddr (dropped by the fields
- * configuration), ClientHost is the client. Caddy 2.0-2.4's
- * remote_addr ("ip:port") is read the same way. */
-static void traefik_client(bw_event *ev, bw_str addr, bw_str host, bw_str port)
+/* A peer "ip:port" or "[v6]:port" (Traefik's ClientAddr, Caddy 2.0-2.4's
+ * remote_addr) is the client. Traefik's ClientHost is the peer's host, or
+ * the X-Forwarded-For value Traefik kept from a trusted forwarder: when
+ * it names another address it is read as a forwarded list against the
+ * peer. Without a readable peer (ClientAddr dropped by the fields
+ * configuration), host is the client. */
+static void peer_client(bw_event *ev, bw_str addr, bw_str host, bw_str port)
 {
-	bw_str ip = addr, pt = BW_STR_NULL;
-	const char *colon = addr.p ? memrchr(addr.p, ':', addr.n) : NULL;
-	if (colon) {
-		ip = bw_str_make(addr.p, (size_t)(colon - addr.p));
-		pt = bw_str_make(colon + 1, (size_t)(addr.p + addr.n - colon - 1));
-		if (ip.n > 2 && ip.p[0] == '[' && ip.p[ip.n - 1] == ']')
-			ip = bw_str_make(ip.p + 1, ip.n - 2);
-	}
-	if (!ip.p || !ip.n || !bw_ip_parse(ip.p, ip.n, &(bw_ip){ 0 })) {
+	bw_ip ip, h;
+	uint16_t pt;
+	if (!addr.n || !bw_vpn_ip_port(addr.p, addr.n, &ip, &pt)) {
 		set_client(ev, host, port);
 		return;
 	}
-	set_client(ev, ip, pt);
-	if (host.p && host.n && !(host.n == ip.n && !memcmp(host.p, ip.p, ip.n)))
+	ev->src_ip = ip;
+	ev->src_port = pt;
+	if (host.n && !(bw_ip_parse(host.p, host.n, &h) && h.family == ip.family &&
+			!memcmp(h.addr, ip.addr, sizeof(h.addr))))
 		bw_web_forwarded(ev, host);
 }
 
@@ -299,7 +297,7 @@ static enum bw_parse_rc traefik_parse(struct bw_parse_ctx *ctx, char *line,
 	ev->source = BW_SRC_WEB;
 	ev->kind = BW_KIND_REQUEST;
 	ev->format = "traefik-json";
-	traefik_client(ev, v[T_ADDR], v[T_HOST], v[T_PORT]);
+	peer_client(ev, v[T_ADDR], v[T_HOST], v[T_PORT]);
 	if (v[T_USER].p && v[T_USER].n && !bw_str_eq(v[T_USER], "-"))
 		ev->user = v[T_USER];
 	ev->http_method = v[T_METHOD];

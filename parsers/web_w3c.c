@@ -222,12 +222,6 @@ static enum bw_parse_rc directive(struct bw_parse_ctx *ctx,
 	return BW_PARSE_IGNORED;
 }
 
-/* An address column: "a.b.c.d", "v6", "v6%zone" (the zone dropped). */
-static int parse_addr(bw_str s, bw_ip *ip)
-{
-	return bw_ip_parse(s.p, s.n, ip);
-}
-
 static int parse_port(bw_str s, uint16_t *port)
 {
 	uint64_t v;
@@ -299,8 +293,8 @@ static int default_fits(const bw_str *tok)
 		if (!((m.p[i] >= 'A' && m.p[i] <= 'Z') || m.p[i] == '-' || m.p[i] == '_'))
 			return 0;
 	return m.n && stem.n && (stem.p[0] == '/' || is_dash(stem)) &&
-	       (is_dash(tok[2]) || parse_addr(tok[2], &ip)) &&
-	       parse_port(tok[6], &port) && parse_addr(tok[8], &ip);
+	       (is_dash(tok[2]) || bw_ip_parse(tok[2].p, tok[2].n, &ip)) &&
+	       parse_port(tok[6], &port) && bw_ip_parse(tok[8].p, tok[8].n, &ip);
 }
 
 /* IIS FTP (its layout has x-session): a PASS answered 230 is a login,
@@ -389,8 +383,8 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 		bw_str v = tok[i];
 		if (col[i] == C_SKIP)
 			continue;
-		if (is_dash(v) && col[i] != C_METHOD)
-			continue;
+		if (is_dash(v))
+			continue; /* IIS's "no value" */
 		uint64_t num;
 		switch ((enum w3c_col)col[i]) {
 		case C_DATE:
@@ -409,7 +403,7 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 			ev->host = v;
 			break;
 		case C_SIP:
-			parse_addr(v, &ev->dst_ip);
+			bw_ip_parse(v.p, v.n, &ev->dst_ip);
 			break;
 		case C_SPORT:
 			parse_port(v, &ev->dst_port);
@@ -418,8 +412,7 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 			parse_port(v, &ev->src_port);
 			break;
 		case C_METHOD:
-			if (!is_dash(v))
-				ev->http_method = v;
+			ev->http_method = v;
 			break;
 		case C_STEM:
 			ev->url_path = v;
@@ -434,7 +427,7 @@ static enum bw_parse_rc w3c_parse(struct bw_parse_ctx *ctx, char *line,
 			ev->user = v;
 			break;
 		case C_CIP:
-			if (!parse_addr(v, &ev->src_ip))
+			if (!bw_ip_parse(v.p, v.n, &ev->src_ip))
 				ev->src_host = v;
 			break;
 		case C_VERSION:
