@@ -15,7 +15,8 @@
  * (bw_sessions_enrich); such context entries are never emitted.
  *
  * Keys: device (ev->host) + ev->session_id when the parser set one
- * (OpenVPN peer ip:port, FortiGate tunnelid, strongSwan IKE_SA), else
+ * (OpenVPN peer ip:port, FortiGate tunnelid, strongSwan IKE_SA,
+ * NetScaler SessionId), else
  * device + user + public IP (ASA, GlobalProtect, Ivanti). Keys and
  * strings are copied; the table never keeps a view into a line.
  *

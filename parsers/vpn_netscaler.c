@@ -322,7 +322,11 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, struct ns_state *st,
 		bw_str ua = field(m, end, "Browser_type");
 		if (ua.n)
 			ev->user_agent = ua;
-		ev->kind = BW_KIND_LOGIN;
+		/* the session starts here (its id is made at login): the
+		 * session table tracks it, so a tunnel still up a day later
+		 * (a stolen session cookie kept alive) is reported while
+		 * open; the rules take a VPN session start as a login */
+		ev->kind = BW_KIND_SESSION_START;
 		ev->outcome = BW_OUTCOME_SUCCESS;
 		ev->action = BW_STR_LIT("sslvpn_login");
 		ev->auth_method = BW_STR_LIT("password");
@@ -339,7 +343,10 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, struct ns_state *st,
 	} else if (bw_str_eq(h.feature, "SSLVPN") &&
 		   bw_str_eq(h.event, "REMOVE_SESSION")) {
 		common(m, end, ev);
-		ev->kind = BW_KIND_LOGOUT;
+		/* the session is gone (a LOGOUT may follow, which then
+		 * finds it ended and passes as logged): ending it here keeps
+		 * a session removed without a LOGOUT from counting as open */
+		ev->kind = BW_KIND_SESSION_END;
 		ev->action = BW_STR_LIT("sslvpn_remove_session");
 		bw_str why = field(m, end, "Errmsg");
 		if (why.n)
@@ -381,7 +388,8 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, struct ns_state *st,
 		ctx->reason = "netscaler: message not modelled";
 		return BW_PARSE_IGNORED;
 	}
-	if (!ev->user.p && ev->kind == BW_KIND_LOGIN) {
+	if (!ev->user.p && (ev->kind == BW_KIND_LOGIN ||
+			    ev->kind == BW_KIND_SESSION_START)) {
 		ctx->reason = "netscaler: no User";
 		return BW_PARSE_MALFORMED;
 	}
