@@ -66,6 +66,20 @@ static void diag(FILE *f, const char *fmt, ...)
 		put_term(f, "breachwatch: ", m, "\n");
 }
 
+/* One file of the several `tail -F a b` writes to one pipe, between its
+ * "==> a <==" headers: the parser states it has made so far (the input's
+ * parser's and the other formats'), so that each file keeps its own IIS
+ * #Fields layout, NetScaler date format or syslog year. */
+struct section {
+	uint64_t hash;            /* of the header line, 0 = free */
+	uint64_t used;            /* pin.tick when last switched to */
+	void *state;              /* the input's parser's */
+	void *fb_state[BW_MAX_PARSERS];
+};
+
+#define MAX_SECTIONS 64      /* files of one pipe with a state kept; the
+                                least recently read gives its place */
+
 struct pin {
 	uint32_t id;
 	const char *path;         /* as given */
@@ -83,6 +97,14 @@ struct pin {
 	/* the states of the other parsers, made when a line of theirs turns
 	 * up in this input (tail -F auth.log access.log | scan -) */
 	void *fb_state[BW_MAX_PARSERS];
+	/* tail's files seen in this input; the states above are those of
+	 * sections[cur] (cur = -1: no header yet), which holds none itself
+	 * while current */
+	struct section *sections;
+	size_t nsections;
+	long cur;
+	uint64_t tick;
+	uint64_t sections_dropped; /* states given up at MAX_SECTIONS */
 	char *probe;              /* parse_probe's copy of a cut line */
 	size_t probe_cap;
 	uint64_t warn_line;   /* line of the parser's last warning */
@@ -197,6 +219,7 @@ struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
 		struct pin *p = &pl->pins[i];
 		const struct bw_input_spec *s = &specs[i];
 		p->id = (uint32_t)i;
+		p->cur = -1;
 		p->path = s->path;
 		p->ctx.input_id = (uint32_t)i;
 		p->ctx.year = s->year;
@@ -277,6 +300,86 @@ static int is_tail_header(const char *p, size_t n)
 {
 	return n > 8 && memcmp(p, "==> ", 4) == 0 &&
 	       memcmp(p + n - 4, " <==", 4) == 0;
+}
+
+static uint64_t header_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* Free the states a section holds (p->parser's and the others'). */
+static void section_free(struct pin *p, struct section *s)
+{
+	if (s->state && p->parser && p->parser->state_fini)
+		p->parser->state_fini(s->state);
+	free(s->state);
+	s->state = NULL;
+	for (size_t k = 0; k < BW_MAX_PARSERS; k++)
+		if (s->fb_state[k]) {
+			if (bw_parsers[k]->state_fini)
+				bw_parsers[k]->state_fini(s->fb_state[k]);
+			free(s->fb_state[k]);
+			s->fb_state[k] = NULL;
+		}
+}
+
+/* A tail header: make its file's states the input's, keeping the ones
+ * of the file before (the first header adopts what lines before it
+ * made). States are created on use, so a new file starts as a new
+ * input does. Out of memory: the file shares the states in use. */
+static void section_switch(struct pin *p, const char *l, size_t n)
+{
+	uint64_t h = header_hash(l, n);
+	p->tick++;
+	if (p->cur >= 0 && p->sections[p->cur].hash == h) {
+		p->sections[p->cur].used = p->tick;
+		return;
+	}
+	if (!p->sections &&
+	    !(p->sections = calloc(MAX_SECTIONS, sizeof(*p->sections))))
+		return;
+	long to = -1;
+	for (size_t i = 0; i < p->nsections; i++)
+		if (p->sections[i].hash == h)
+			to = (long)i;
+	if (to < 0 && p->cur < 0) {
+		/* the first header: the lines before it were its file's */
+		p->sections[0].hash = h;
+		p->sections[0].used = p->tick;
+		p->nsections = 1;
+		p->cur = 0;
+		return;
+	}
+	if (to < 0) {
+		if (p->nsections < MAX_SECTIONS) {
+			to = (long)p->nsections++;
+		} else {
+			/* the file read least recently gives its place */
+			to = p->cur == 0 ? 1 : 0;
+			for (size_t i = 0; i < p->nsections; i++)
+				if ((long)i != p->cur &&
+				    p->sections[i].used < p->sections[to].used)
+					to = (long)i;
+			section_free(p, &p->sections[to]);
+			p->sections_dropped++;
+		}
+		p->sections[to].hash = h;
+	}
+	struct section *from = &p->sections[p->cur];
+	struct section *into = &p->sections[to];
+	from->state = p->ctx.state;
+	memcpy(from->fb_state, p->fb_state, sizeof(p->fb_state));
+	p->ctx.state = into->state;
+	memcpy(p->fb_state, into->fb_state, sizeof(p->fb_state));
+	into->state = NULL;
+	memset(into->fb_state, 0, sizeof(into->fb_state));
+	if (!p->ctx.state && p->parser && p->parser->state_size)
+		p->ctx.state = calloc(1, p->parser->state_size);
+	into->used = p->tick;
+	p->cur = to;
 }
 
 static void sniff(struct pin *p)
@@ -417,6 +520,7 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		if (is_tail_header(line.p, line.n)) {
 			p->ignored++;
 			count_reason(p->ignore_reasons, "tail file header");
+			section_switch(p, line.p, line.n);
 			continue;
 		}
 		if (!p->parser) {
@@ -761,6 +865,14 @@ void bw_pipeline_print_stats(const struct bw_pipeline *pl, FILE *f)
 		if (p->fallback)
 			fprintf(f, "  parsed by another format: %llu\n",
 				(unsigned long long)p->fallback);
+		if (p->nsections > 1)
+			fprintf(f, "  tail files: %zu kept apart (IIS layouts, "
+				"date formats, years)%s\n", p->nsections,
+				p->sections_dropped ? "; beyond 64, the least "
+				"recently read lost its states" : "");
+		if (p->sections_dropped)
+			fprintf(f, "  tail files that lost their states: %llu\n",
+				(unsigned long long)p->sections_dropped);
 		fprintf(f, "  bytes %llu decoded, %llu read\n", (unsigned long long)db,
 			(unsigned long long)rb);
 		if (p->in && bw_input_tail_dropped(p->in))
@@ -839,6 +951,9 @@ void bw_pipeline_free(struct bw_pipeline *pl)
 		return;
 	for (size_t i = 0; i < pl->npins; i++) {
 		struct pin *p = &pl->pins[i];
+		for (size_t k = 0; k < p->nsections; k++)
+			section_free(p, &p->sections[k]);
+		free(p->sections);
 		pin_set_parser(p, NULL);
 		free(p->probe);
 		for (size_t k = 0; k < BW_MAX_PARSERS; k++)

@@ -207,12 +207,78 @@ static void test_event_copy(void)
 	CHECK(cp.reason.p >= buf && cp.reason.p < buf + sizeof(buf));
 }
 
+/* tail -F of several IIS logs into one pipe: each file between its
+ * "==> f <==" headers keeps its own #Fields layout, for the 64 files read
+ * most recently; a file read again after 64 others starts over. */
+struct tail_sink {
+	uint64_t events;
+	char paths[128][16];   /* url.path of each event, in order */
+};
+
+static void on_tail_event(void *arg, bw_event *ev)
+{
+	struct tail_sink *s = arg;
+	if (s->events < 128)
+		snprintf(s->paths[s->events], sizeof(s->paths[0]), "%.*s",
+			 (int)ev->url_path.n, ev->url_path.p);
+	s->events++;
+}
+
+static const char layout_a[] = "#Fields: date time s-ip cs-method cs-uri-stem "
+	"cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) "
+	"sc-status sc-substatus sc-win32-status sc-bytes time-taken\n";
+static const char layout_b[] = "#Fields: time c-ip cs-username cs-method "
+	"cs-uri-stem sc-status sc-bytes time-taken\n";
+
+static void tail_line(FILE *f, int i, int again)
+{
+	fprintf(f, "\n==> /mnt/iis/W3SVC%d/u_ex261127.log <==\n", i);
+	if (!again)
+		fprintf(f, "#Software: Microsoft Internet Information Services 10.0\n"
+			"#Date: 2026-11-27 13:00:00\n%s", i % 2 ? layout_b : layout_a);
+	if (i % 2)
+		fprintf(f, "13:%02d:%02d 203.0.113.%d - GET /b%d%s 200 512 4\n",
+			again, i % 60, i, i, again ? "r" : "");
+	else
+		fprintf(f, "2026-11-27 13:%02d:%02d 10.0.0.5 GET /a%d%s - 443 - "
+			"203.0.113.%d agent - 200 0 0 512 4\n", again, i % 60, i,
+			again ? "r" : "", i);
+}
+
+static void test_tail_sections(void)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	for (int i = 0; i < 70; i++)
+		tail_line(f, i, 0);
+	tail_line(f, 69, 1); /* kept: its layout (b) */
+	tail_line(f, 68, 1); /* kept: its layout (a), after b's */
+	tail_line(f, 0, 1);  /* 64 files read since: started over */
+	fclose(f);
+	struct tail_sink s = { 0 };
+	struct bw_input_spec spec = { path, "iis", "UTC", 0 };
+	struct bw_pipeline_opts o = { .on_event = on_tail_event, .arg = &s };
+	char err[256];
+	struct bw_pipeline *pl = bw_pipeline_new(&spec, 1, &o, err, sizeof(err));
+	CHECK(pl != NULL);
+	if (!pl)
+		return;
+	bw_pipeline_run(pl);
+	CHECK_EQ_INT(s.events, 72);
+	CHECK_EQ_STR(s.paths[70], "/b69r");
+	CHECK_EQ_STR(s.paths[71], "/a68r");
+	/* without its #Fields, a 16-column line fits no IIS default */
+	CHECK_EQ_INT(bw_pipeline_skipped(pl), 1);
+	bw_pipeline_free(pl);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
 		{ "no_allocation_per_line", test_no_allocation_per_line },
 		{ "event_copy", test_event_copy },
 		{ "event_json_worst_case", test_event_json_worst_case },
+		{ "tail_sections", test_tail_sections },
 		{ NULL, NULL },
 	};
 	int fd = mkstemp(path);
