@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define MAX_PART 255 /* longest host / user / session id we key on */
+#define KEY_CAP (3 * MAX_PART + 32) /* device, session id and user */
 /* Longest duration computed from event times (100 years, ms): beyond it
  * the stamps are hostile and the duration is left absent, so consumers
  * can scale it to ns without overflow. */
@@ -411,6 +412,17 @@ static size_t make_key(const bw_event *ev, char *k, size_t cap)
 		k[n++] = 's';
 		memcpy(k + n, ev->session_id.p, ev->session_id.n);
 		n += ev->session_id.n;
+		/* NetScaler numbers its sessions from 1 again after a
+		 * restart, and a collector's file often holds several
+		 * appliances under the default name "ns": its session id is
+		 * the session's only together with the account (as the
+		 * session-reuse detector keys it) */
+		if (ev->format && strcmp(ev->format, "netscaler") == 0 &&
+		    ev->user.n && ev->user.n <= MAX_PART) {
+			k[n++] = 0;
+			memcpy(k + n, ev->user.p, ev->user.n);
+			n += ev->user.n;
+		}
 	} else if (ev->user.n && ev->src_ip.family) {
 		if (ev->user.n > MAX_PART)
 			return 0;
@@ -651,7 +663,7 @@ static struct sess *context_entry(struct bw_sessions *s, const char *k,
 
 static void login_context(struct bw_sessions *s, const bw_event *ev)
 {
-	char k[2 * MAX_PART + 32];
+	char k[KEY_CAP];
 	size_t n = user_key(ev, k);
 	struct sess *e = n ? context_entry(s, k, n, ev, 1) : NULL;
 	if (e && !e->started) /* an open session keeps its own address */
@@ -662,7 +674,7 @@ static void login_context(struct bw_sessions *s, const bw_event *ev)
  * of an IKE exchange, the EAP identity) for the events after them. */
 static void context_event(struct bw_sessions *s, const bw_event *ev)
 {
-	char k[2 * MAX_PART + 32];
+	char k[KEY_CAP];
 	size_t n = make_key(ev, k, sizeof(k));
 	if (!n)
 		return;
@@ -788,6 +800,27 @@ static int closed_has(const struct bw_sessions *s, uint64_t h,
 /* bw_sessions_event for a VPN event; out of line, so that the other
  * events, most lines of a mixed run, pay for no frame of its size. */
 __attribute__((noinline))
+/* A logout saying its session is over while the end record may follow
+ * (BW_EF_SESSION_GONE): the session is no longer tracked (no reports,
+ * no flush at the end of input) and no end is emitted; an end record
+ * that follows passes as logged, as one of a session never seen. */
+static void session_gone(struct bw_sessions *s, const bw_event *ev)
+{
+	char k[KEY_CAP];
+	size_t n = make_key(ev, k, sizeof(k));
+	if (!n)
+		return;
+	uint64_t h = hash_bytes(s->seed, k, n);
+	struct sess *e = *find_slot(s, k, n, h);
+	if (!e)
+		return;
+	if (e->started) {
+		closed_note(s, h, e->start_ms, ev->ts_ms);
+		s->st.gone++;
+	}
+	sess_remove(s, e);
+}
+
 static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		     bw_session_emit_fn emit, void *arg)
 {
@@ -796,6 +829,10 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 	if (d && ev->ts_ms > d->newest)
 		d->newest = ev->ts_ms;
 	if (!session_kind(ev)) {
+		if ((ev->flags & BW_EF_SESSION_GONE) && ev->session_id.n) {
+			session_gone(s, ev);
+			return 0;
+		}
 		if (ev->session_id.n)
 			context_event(s, ev);
 		else if (ev->kind == BW_KIND_LOGIN &&
@@ -803,7 +840,7 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 			login_context(s, ev);
 		return 0;
 	}
-	char k[2 * MAX_PART + 32];
+	char k[KEY_CAP];
 	size_t n = make_key(ev, k, sizeof(k));
 	if (!n) {
 		s->st.untracked++;
@@ -1000,7 +1037,7 @@ int bw_sessions_enrich(struct bw_sessions *s, bw_event *ev)
 	if (ev->source != BW_SRC_VPN || !ev->session_id.n ||
 	    (ev->user.p && ev->src_ip.family))
 		return 0;
-	char k[2 * MAX_PART + 32];
+	char k[KEY_CAP];
 	size_t n = make_key(ev, k, sizeof(k));
 	if (!n)
 		return 0;

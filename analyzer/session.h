@@ -114,6 +114,9 @@ struct bw_sessions_stats {
 	uint64_t evicted;     /* sessions dropped because the table was full
 	                         (least recently active first) */
 	uint64_t unmatched;   /* end messages for sessions never seen */
+	uint64_t gone;        /* sessions a logout said were over, whose
+	                         end record did not come first
+	                         (BW_EF_SESSION_GONE): no longer tracked */
 	uint64_t untracked;   /* session events without a usable key */
 	uint64_t abandoned;   /* context-only entries (no session started)
 	                         dropped: at end of input, or first when

@@ -92,6 +92,12 @@ enum {
 	                               (authpair, the session table at end of
 	                               input): behind newer events by design,
 	                               not late */
+	BW_EF_SESSION_GONE = 1u << 6, /* a logout saying the session it names
+	                                 is over, while its end record (with
+	                                 duration and bytes) may follow:
+	                                 the session table stops tracking it
+	                                 and emits no end (NetScaler's
+	                                 REMOVE_SESSION) */
 };
 
 /* Absent-value markers for numbers. */

@@ -85,6 +85,83 @@ struct ns_hdr {
 	const char *msg;        /* after "SEQ [0] : " */
 };
 
+/* The next word of [*q, end) (separated by spaces or tabs), or an empty
+ * view at the end. */
+static bw_str ns_word(const char **q, const char *end)
+{
+	const char *s = *q;
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	const char *w = s;
+	while (s < end && *s != ' ' && *s != '\t')
+		s++;
+	*q = s;
+	return bw_str_make(w, (size_t)(s - w));
+}
+
+static int all_digits(bw_str w)
+{
+	if (!w.n)
+		return 0;
+	for (size_t i = 0; i < w.n; i++)
+		if (!digit(w.p[i]))
+			return 0;
+	return 1;
+}
+
+/* Whether [p, stamp) is a frame a collector puts before the appliance's
+ * stamp: nothing, "<PRI>" (or RFC 5424's "<PRI>1"), or a syslog stamp
+ * (RFC 3164 "Mar  7 11:02:14", RFC 3339) followed by the sender: its
+ * host, FreeBSD's "<facility.level>" and host, or RFC 5424's host, app,
+ * procid, msgid and structured data. Anything else is another
+ * programme's text that quotes NetScaler's form (a web request whose
+ * agent or path carries it, a portal logging what a client typed): not
+ * the appliance, so it must not start, end or age sessions. */
+static int ns_prefix_ok(const char *p, const char *stamp)
+{
+	const char *q = p;
+	bw_str w = ns_word(&q, stamp);
+	if (w.n && w.p[0] == '<') {
+		const char *gt = memchr(w.p, '>', w.n);
+		if (!gt || gt == w.p + 1 ||
+		    !all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))) ||
+		    (gt + 1 < w.p + w.n &&
+		     !all_digits(bw_str_make(gt + 1, (size_t)(w.p + w.n - gt - 1)))))
+			return 0;
+		w = ns_word(&q, stamp);
+	}
+	if (!w.n)
+		return 1;
+	if (w.n == 3 && bw_month_from_abbr(w.p)) {
+		bw_str d = ns_word(&q, stamp), t = ns_word(&q, stamp);
+		if (!all_digits(d) || d.n > 2 || t.n != 8 || t.p[2] != ':' ||
+		    t.p[5] != ':')
+			return 0;
+	} else if (!(w.n >= 19 && digit(w.p[0]) && w.p[4] == '-' &&
+		     w.p[10] == 'T')) {
+		return 0;
+	}
+	bw_str rest[6];
+	int n = 0;
+	while (n < 6 && (rest[n] = ns_word(&q, stamp)).n)
+		n++;
+	if (n == 6)
+		return 0;
+	int i = 0;
+	if (n && rest[0].p[0] == '<' && rest[0].p[rest[0].n - 1] == '>' &&
+	    memchr(rest[0].p, '.', rest[0].n))
+		i = 1; /* FreeBSD syslogd -v */
+	for (int k = i; k < n; k++)
+		if (memchr(rest[k].p, '"', rest[k].n) ||
+		    rest[k].p[rest[k].n - 1] == ':')
+			return 0; /* a quote, a programme's "tag:" */
+	if (n - i == 1)
+		return 1; /* the host */
+	/* RFC 5424: host app procid msgid and "-" or "[...]" */
+	return n - i == 5 &&
+	       (bw_str_eq(rest[i + 4], "-") || rest[i + 4].p[0] == '[');
+}
+
 /* Find the appliance's header in the first bytes of the line. */
 static int ns_header(const char *p, const char *end, struct ns_hdr *h)
 {
@@ -106,6 +183,8 @@ static int ns_header(const char *p, const char *end, struct ns_hdr *h)
 	}
 	h->stamp = kind == 2 ? s - 4 : s - 2;
 	h->ymd = kind == 2;
+	if (!ns_prefix_ok(p, h->stamp))
+		return 0;
 	const char *q = h->stamp + 19;
 	h->gmt = end - q >= 4 && !memcmp(q, " GMT", 4);
 	if (h->gmt)
@@ -343,10 +422,12 @@ static enum bw_parse_rc ns_parse(struct bw_parse_ctx *ctx, struct ns_state *st,
 	} else if (bw_str_eq(h.feature, "SSLVPN") &&
 		   bw_str_eq(h.event, "REMOVE_SESSION")) {
 		common(m, end, ev);
-		/* the session is gone (a LOGOUT may follow, which then
-		 * finds it ended and passes as logged): ending it here keeps
-		 * a session removed without a LOGOUT from counting as open */
-		ev->kind = BW_KIND_SESSION_END;
+		/* the session is gone, but its LOGOUT (with duration and
+		 * bytes) may follow: one end, not two. The session table
+		 * stops tracking it, so a session removed without a LOGOUT
+		 * does not count as open */
+		ev->kind = BW_KIND_LOGOUT;
+		ev->flags |= BW_EF_SESSION_GONE;
 		ev->action = BW_STR_LIT("sslvpn_remove_session");
 		bw_str why = field(m, end, "Errmsg");
 		if (why.n)
