@@ -105,6 +105,9 @@ struct pin {
 	long cur;
 	uint64_t tick;
 	uint64_t sections_dropped; /* states given up at MAX_SECTIONS */
+	int tail_stream;          /* the first line was a tail header:
+	                             headers switch sections (elsewhere a
+	                             header-like line only is ignored) */
 	char *probe;              /* parse_probe's copy of a cut line */
 	size_t probe_cap;
 	uint64_t warn_line;   /* line of the parser's last warning */
@@ -326,10 +329,29 @@ static void section_free(struct pin *p, struct section *s)
 		}
 }
 
+/* A copy of state st of parser ps for a new file of the stream
+ * (state_inherit), or NULL (none, or out of memory: the new file then
+ * starts as a new input does). */
+static void *state_for_new_file(const struct bw_parser *ps, const void *st)
+{
+	if (!ps || !ps->state_size || !st)
+		return NULL;
+	void *c = calloc(1, ps->state_size);
+	if (!c)
+		return NULL;
+	if (ps->state_inherit)
+		ps->state_inherit(c, st);
+	else
+		memcpy(c, st, ps->state_size);
+	return c;
+}
+
 /* A tail header: make its file's states the input's, keeping the ones
  * of the file before (the first header adopts what lines before it
- * made). States are created on use, so a new file starts as a new
- * input does. Out of memory: the file shares the states in use. */
+ * made). A file not seen before (or given up at MAX_SECTIONS) takes over
+ * what the file before it learned (state_inherit): tail shows a file's
+ * last lines only, so an IIS file's #Fields line has often scrolled out,
+ * and the other files of the stream are the best guess. */
 static void section_switch(struct pin *p, const char *l, size_t n)
 {
 	uint64_t h = header_hash(l, n);
@@ -345,6 +367,7 @@ static void section_switch(struct pin *p, const char *l, size_t n)
 	for (size_t i = 0; i < p->nsections; i++)
 		if (p->sections[i].hash == h)
 			to = (long)i;
+	int fresh = to < 0;
 	if (to < 0 && p->cur < 0) {
 		/* the first header: the lines before it were its file's */
 		p->sections[0].hash = h;
@@ -370,6 +393,13 @@ static void section_switch(struct pin *p, const char *l, size_t n)
 	}
 	struct section *from = &p->sections[p->cur];
 	struct section *into = &p->sections[to];
+	if (fresh) {
+		into->state = state_for_new_file(p->parser, p->ctx.state);
+		for (size_t k = 0; k < BW_MAX_PARSERS; k++)
+			if (p->fb_state[k])
+				into->fb_state[k] = state_for_new_file(
+					bw_parsers[k], p->fb_state[k]);
+	}
 	from->state = p->ctx.state;
 	memcpy(from->fb_state, p->fb_state, sizeof(p->fb_state));
 	p->ctx.state = into->state;
@@ -518,9 +548,15 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 			continue;
 		}
 		if (is_tail_header(line.p, line.n)) {
+			/* tail's output starts with one; in a stream that
+			 * did not, the line is no file boundary (a log line
+			 * an attacker shaped so cannot switch states) */
+			if (p->lines == p->empty + 1)
+				p->tail_stream = 1;
 			p->ignored++;
 			count_reason(p->ignore_reasons, "tail file header");
-			section_switch(p, line.p, line.n);
+			if (p->tail_stream)
+				section_switch(p, line.p, line.n);
 			continue;
 		}
 		if (!p->parser) {

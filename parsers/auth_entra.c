@@ -158,5 +158,5 @@ static int entra_sniff(const char *line, size_t n)
 const struct bw_parser bw_parser_entra = {
 	"entra",
 	"Microsoft Entra ID sign-in logs (Graph or diagnostic-settings JSON, lines or array)",
-	BW_SRC_AUTH, entra_sniff, entra_parse, 0, NULL,
+	BW_SRC_AUTH, entra_sniff, entra_parse, 0, NULL, NULL,
 };

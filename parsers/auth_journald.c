@@ -219,5 +219,5 @@ static int journald_sniff(const char *line, size_t n)
 const struct bw_parser bw_parser_journald = {
 	"journald",
 	"journalctl -o json export, MESSAGE parsed as syslog (sshd, PAM, sudo, ...)",
-	BW_SRC_AUTH, journald_sniff, journald_parse, 0, NULL,
+	BW_SRC_AUTH, journald_sniff, journald_parse, 0, NULL, NULL,
 };

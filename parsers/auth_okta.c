@@ -98,5 +98,5 @@ static int okta_sniff(const char *line, size_t n)
 const struct bw_parser bw_parser_okta = {
 	"okta",
 	"Okta System Log events (JSON lines or a JSON array)",
-	BW_SRC_AUTH, okta_sniff, okta_parse, 0, NULL,
+	BW_SRC_AUTH, okta_sniff, okta_parse, 0, NULL, NULL,
 };

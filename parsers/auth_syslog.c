@@ -597,8 +597,18 @@ static int syslog_sniff(const char *line, size_t n)
 	return score + 10;
 }
 
+/* A new file of a tail stream goes on from the year reached (a file
+ * that follows the New Year's line of another is in the new year), not
+ * from the other file's last message, which its own "last message
+ * repeated" lines cannot mean. */
+static void syslog_state_inherit(void *dst, const void *src)
+{
+	((struct syslog_state *)dst)->y = ((const struct syslog_state *)src)->y;
+}
+
 const struct bw_parser bw_parser_syslog = {
 	"syslog",
 	"syslog (RFC 3164/BSD, rsyslog RFC 3339, RFC 5424) with sshd, PAM, sudo, su, login, dovecot, postfix SASL",
 	BW_SRC_AUTH, syslog_sniff, syslog_parse, sizeof(struct syslog_state), NULL,
+	syslog_state_inherit,
 };

@@ -648,5 +648,5 @@ static int windows_sniff(const char *line, size_t n)
 const struct bw_parser bw_parser_windows = {
 	"windows",
 	"Windows Security events as JSON lines (Winlogbeat/ECS, EVTX-to-JSON, NXLog)",
-	BW_SRC_AUTH, windows_sniff, windows_parse, 0, NULL,
+	BW_SRC_AUTH, windows_sniff, windows_parse, 0, NULL, NULL,
 };

@@ -70,6 +70,12 @@ struct bw_parser {
 	/* Release what the state holds (e.g. the last line's JSON tree);
 	 * NULL when there is nothing to release. */
 	void (*state_fini)(void *state);
+	/* What a new file of a `tail -F a b` stream takes over from the
+	 * state of the file read before it (dst is zeroed): an IIS layout
+	 * whose #Fields line scrolled out of tail's last lines, a learned
+	 * date order, the year reached. NULL: the whole state (it must then
+	 * own nothing, state_fini NULL). */
+	void (*state_inherit)(void *dst, const void *src);
 };
 
 struct bw_msg_parser {

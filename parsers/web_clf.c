@@ -579,21 +579,21 @@ static int sniff_ssl(const char *l, size_t n) { return sniff_variant(l, n, V_SSL
 
 const struct bw_parser bw_parser_common = {
 	"common", "NCSA common log format (Apache %h %l %u %t \"%r\" %>s %b)",
-	BW_SRC_WEB, sniff_common, clf_parse, 0, NULL,
+	BW_SRC_WEB, sniff_common, clf_parse, 0, NULL, NULL,
 };
 const struct bw_parser bw_parser_combined = {
 	"combined", "NCSA combined (Apache/nginx/Traefik; also accepts common, vhost, XFF lists)",
-	BW_SRC_WEB, sniff_combined, clf_parse, 0, NULL,
+	BW_SRC_WEB, sniff_combined, clf_parse, 0, NULL, NULL,
 };
 const struct bw_parser bw_parser_vhost_combined = {
 	"vhost_combined", "Apache vhost_combined (%v:%p before the combined fields)",
-	BW_SRC_WEB, sniff_vhost, clf_parse, 0, NULL,
+	BW_SRC_WEB, sniff_vhost, clf_parse, 0, NULL, NULL,
 };
 const struct bw_parser bw_parser_apache_ssl = {
 	"apache_ssl", "Apache mod_ssl ssl_request_log ([%t] %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b)",
-	BW_SRC_WEB, sniff_ssl, clf_parse, 0, NULL,
+	BW_SRC_WEB, sniff_ssl, clf_parse, 0, NULL, NULL,
 };
 const struct bw_parser bw_parser_nginx = {
 	"nginx", "nginx main/combined with trailing \"$http_x_forwarded_for\"",
-	BW_SRC_WEB, sniff_nginx, clf_parse, 0, NULL,
+	BW_SRC_WEB, sniff_nginx, clf_parse, 0, NULL, NULL,
 };

@@ -394,5 +394,5 @@ static int hap_sniff(const char *line, size_t n)
 
 const struct bw_parser bw_parser_haproxy = {
 	"haproxy", "HAProxy HTTP request log (option httplog/httpslog; bare or behind syslog)",
-	BW_SRC_WEB, hap_sniff, hap_parse, 0, NULL,
+	BW_SRC_WEB, hap_sniff, hap_parse, 0, NULL, NULL,
 };

@@ -333,9 +333,9 @@ static int traefik_sniff(const char *line, size_t n)
 
 const struct bw_parser bw_parser_caddy = {
 	"caddy", "Caddy 2 access log (JSON lines, the default format)",
-	BW_SRC_WEB, caddy_sniff, caddy_parse, 0, NULL,
+	BW_SRC_WEB, caddy_sniff, caddy_parse, 0, NULL, NULL,
 };
 const struct bw_parser bw_parser_traefik_json = {
 	"traefik-json", "Traefik access log in JSON (accessLog.format=json)",
-	BW_SRC_WEB, traefik_sniff, traefik_parse, 0, NULL,
+	BW_SRC_WEB, traefik_sniff, traefik_parse, 0, NULL, NULL,
 };

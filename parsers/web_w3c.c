@@ -572,5 +572,5 @@ static int w3c_sniff(const char *l, size_t n)
 
 const struct bw_parser bw_parser_iis = {
 	"iis", "Microsoft IIS W3C extended log (#Fields-driven: Exchange, SharePoint, HTTPERR, FTP logins)",
-	BW_SRC_WEB, w3c_sniff, w3c_parse, sizeof(struct w3c_state), NULL,
+	BW_SRC_WEB, w3c_sniff, w3c_parse, sizeof(struct w3c_state), NULL, NULL,
 };

@@ -209,7 +209,9 @@ static void test_event_copy(void)
 
 /* tail -F of several IIS logs into one pipe: each file between its
  * "==> f <==" headers keeps its own #Fields layout, for the 64 files read
- * most recently; a file read again after 64 others starts over. */
+ * most recently; a file not seen before (or read again after 64 others)
+ * takes over the layout of the file read before it, as a file whose
+ * #Fields line scrolled out of tail's last lines needs. */
 struct tail_sink {
 	uint64_t events;
 	char paths[128][16];   /* url.path of each event, in order */
@@ -251,9 +253,11 @@ static void test_tail_sections(void)
 	CHECK(f != NULL);
 	for (int i = 0; i < 70; i++)
 		tail_line(f, i, 0);
-	tail_line(f, 69, 1); /* kept: its layout (b) */
-	tail_line(f, 68, 1); /* kept: its layout (a), after b's */
-	tail_line(f, 0, 1);  /* 64 files read since: started over */
+	tail_line(f, 69, 1);  /* kept: its layout (b) */
+	tail_line(f, 68, 1);  /* kept: its layout (a), after b's */
+	tail_line(f, 100, 1); /* new, no #Fields: a, from 68 before it */
+	tail_line(f, 69, 1);  /* b again */
+	tail_line(f, 0, 1);   /* 64 files read since: b from 69, not its a */
 	fclose(f);
 	struct tail_sink s = { 0 };
 	struct bw_input_spec spec = { path, "iis", "UTC", 0 };
@@ -264,10 +268,12 @@ static void test_tail_sections(void)
 	if (!pl)
 		return;
 	bw_pipeline_run(pl);
-	CHECK_EQ_INT(s.events, 72);
+	CHECK_EQ_INT(s.events, 74);
 	CHECK_EQ_STR(s.paths[70], "/b69r");
 	CHECK_EQ_STR(s.paths[71], "/a68r");
-	/* without its #Fields, a 16-column line fits no IIS default */
+	CHECK_EQ_STR(s.paths[72], "/a100r");
+	CHECK_EQ_STR(s.paths[73], "/b69r");
+	/* read by b's 9 columns, a's 16-column line fits no layout */
 	CHECK_EQ_INT(bw_pipeline_skipped(pl), 1);
 	bw_pipeline_free(pl);
 }
