@@ -105,7 +105,7 @@ struct pin {
 	long cur;
 	uint64_t tick;
 	uint64_t sections_dropped; /* states given up at MAX_SECTIONS */
-	int tail_stream;          /* the first line was a tail header:
+	int tail_stream;          /* a tail header came before any event:
 	                             headers switch sections (elsewhere a
 	                             header-like line only is ignored) */
 	char *probe;              /* parse_probe's copy of a cut line */
@@ -334,15 +334,13 @@ static void section_free(struct pin *p, struct section *s)
  * starts as a new input does). */
 static void *state_for_new_file(const struct bw_parser *ps, const void *st)
 {
-	if (!ps || !ps->state_size || !st)
+	if (!ps || !ps->state_size)
 		return NULL;
+	if (!st)
+		return calloc(1, ps->state_size);
 	void *c = calloc(1, ps->state_size);
-	if (!c)
-		return NULL;
-	if (ps->state_inherit)
+	if (c && ps->state_inherit)
 		ps->state_inherit(c, st);
-	else
-		memcpy(c, st, ps->state_size);
 	return c;
 }
 
@@ -548,10 +546,12 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 			continue;
 		}
 		if (is_tail_header(line.p, line.n)) {
-			/* tail's output starts with one; in a stream that
-			 * did not, the line is no file boundary (a log line
-			 * an attacker shaped so cannot switch states) */
-			if (p->lines == p->empty + 1)
+			/* tail's output starts with one (perhaps after its
+			 * own "tail: cannot open" lines, with 2>&1); in a
+			 * stream whose events came first, the line is no
+			 * file boundary (a log line an attacker shaped so
+			 * cannot switch states) */
+			if (!p->events)
 				p->tail_stream = 1;
 			p->ignored++;
 			count_reason(p->ignore_reasons, "tail file header");

@@ -101,8 +101,9 @@ static void print_vpn_stats(FILE *f, const struct bw_vpn_stage *vpn)
 		(unsigned long long)s.unmatched, (unsigned long long)s.reported,
 		(unsigned long long)s.stale);
 	if (s.gone)
-		fprintf(f, "vpn sessions removed before their end record: "
-			"%llu (no longer tracked)\n", (unsigned long long)s.gone);
+		fprintf(f, "vpn sessions removed before their end record: %llu, "
+			"%llu of them ended there (no end record followed)\n",
+			(unsigned long long)s.gone, (unsigned long long)s.removed);
 	fprintf(f, "address leases: %llu, evicted %llu, events attributed %llu\n",
 		(unsigned long long)l.opened, (unsigned long long)l.evicted,
 		(unsigned long long)l.attributed);

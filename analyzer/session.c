@@ -55,6 +55,9 @@
  * few): a second tunnel of the key begun in the same seconds keeps its
  * later statistics */
 #define CLOSED_LATE_MS ((int64_t)120000)
+/* how long, by its device's clock, a removed session waits for its end
+ * record (NetScaler's LOGOUT follows its REMOVE_SESSION within seconds) */
+#define REMOVED_WAIT_MS ((int64_t)120000)
 /* ends of a key's bucket looked at per statistics line, newest first */
 #define CLOSED_LOOK 64u
 
@@ -97,6 +100,13 @@ struct sess {
 	                                context-only entry (pre-auth IKE
 	                                exchange) is never flushed */
 	uint8_t user_heap;           /* user was allocated on its own */
+	uint8_t removed;             /* a logout said it is over
+	                                (BW_EF_SESSION_GONE): not reported;
+	                                its end record may follow, else it
+	                                ends when removed (REMOVED_WAIT_MS) */
+	int64_t removed_ms;
+	uint32_t rm_input;           /* provenance of that logout */
+	uint64_t rm_line, rm_offset;
 	char data[];                 /* key, host, sid, user: one allocation */
 };
 
@@ -185,6 +195,13 @@ static void due_at(struct sess *e)
 	struct dev *d = e->dev;
 	if (!d || !e->started)
 		return;
+	if (e->removed) {
+		int64_t t = e->removed_ms > INT64_MAX - REMOVED_WAIT_MS ?
+				    INT64_MAX : e->removed_ms + REMOVED_WAIT_MS;
+		if (t < d->next_due)
+			d->next_due = t;
+		return;
+	}
 	if (d->newest != INT64_MIN && d->newest > e->start_ms &&
 	    span(e->start_ms, d->newest) == BW_NUM_ABSENT)
 		return;
@@ -797,13 +814,10 @@ static int closed_has(const struct bw_sessions *s, uint64_t h,
 	return 0;
 }
 
-/* bw_sessions_event for a VPN event; out of line, so that the other
- * events, most lines of a mixed run, pay for no frame of its size. */
-__attribute__((noinline))
 /* A logout saying its session is over while the end record may follow
- * (BW_EF_SESSION_GONE): the session is no longer tracked (no reports,
- * no flush at the end of input) and no end is emitted; an end record
- * that follows passes as logged, as one of a session never seen. */
+ * (BW_EF_SESSION_GONE): the session is no longer reported as open and
+ * waits for that end record (one end, with its bytes); without one it
+ * ends when removed (removed_end). */
 static void session_gone(struct bw_sessions *s, const bw_event *ev)
 {
 	char k[KEY_CAP];
@@ -814,13 +828,61 @@ static void session_gone(struct bw_sessions *s, const bw_event *ev)
 	struct sess *e = *find_slot(s, k, n, h);
 	if (!e)
 		return;
-	if (e->started) {
-		closed_note(s, h, e->start_ms, ev->ts_ms);
-		s->st.gone++;
+	if (!e->started) {
+		sess_remove(s, e);
+		return;
 	}
+	if (e->removed)
+		return;
+	e->removed = 1;
+	e->removed_ms = ev->ts_ms;
+	e->rm_input = ev->input_id;
+	e->rm_line = ev->line_no;
+	e->rm_offset = ev->offset;
+	s->st.gone++;
+	due_at(e);
+}
+
+/* The end of removed session e, whose end record did not come: at the
+ * logout that removed it, citing that line and the one that opened it;
+ * emitted after newer lines (held back here, not late). */
+static void removed_end(struct bw_sessions *s, struct sess *e,
+			bw_session_emit_fn emit, void *arg)
+{
+	bw_event out;
+	open_event(e, &out, e->removed_ms, BW_KIND_SESSION_END);
+	out.flags = BW_EF_HELD;
+	out.action = BW_STR_LIT("session-removed");
+	out.reason = BW_STR_LIT("removed; no end record followed");
+	if (e->line_no && (e->input_id != e->rm_input || e->line_no != e->rm_line)) {
+		out.start_input = e->input_id;
+		out.start_line = e->line_no;
+	}
+	out.input_id = e->rm_input;
+	out.line_no = e->rm_line;
+	out.offset = e->rm_offset;
+	s->st.removed++;
+	closed_note(s, e->hash, e->start_ms, e->removed_ms);
+	emit(arg, &out);
 	sess_remove(s, e);
 }
 
+/* End d's removed sessions whose wait for an end record is over by d's
+ * clock (all of them when all is set). */
+static void removed_due(struct bw_sessions *s, struct dev *d, int all,
+			bw_session_emit_fn emit, void *arg)
+{
+	struct sess *next;
+	for (struct sess *e = d->head; e; e = next) {
+		next = e->dnext;
+		if (e->removed && (all || d->newest - REMOVED_WAIT_MS >= e->removed_ms))
+			removed_end(s, e, emit, arg);
+	}
+}
+
+/* bw_sessions_event for a VPN event; out of line, so that the other
+ * events, most lines of a mixed run, pay for no frame of its size. */
+__attribute__((noinline))
 static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		     bw_session_emit_fn emit, void *arg)
 {
@@ -850,6 +912,12 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 	struct sess **slot = find_slot(s, k, n, h);
 	struct sess *e = *slot;
 	int snapshot = ev->kind == BW_KIND_SESSION_END && (ev->flags & BW_EF_SESSION_OPEN);
+	if (e && e->removed && ev->kind == BW_KIND_SESSION_START) {
+		/* the key starts again (its id given out anew): the removed
+		 * session it held has ended */
+		removed_end(s, e, emit, arg);
+		e = NULL;
+	}
 
 	if (ev->kind != BW_KIND_SESSION_END || snapshot) {
 		int64_t start = snapshot ? start_of(ev, ev->ts_ms) : ev->ts_ms;
@@ -974,6 +1042,10 @@ static void report_due(struct bw_sessions *s, struct dev *d, uint32_t flags,
 	d->last_scan = d->newest;
 	d->next_due = INT64_MAX;
 	for (struct sess *e = d->head; e; e = e->dnext) {
+		if (e->removed) {
+			due_at(e);
+			continue;
+		}
 		int64_t age = span(e->start_ms, d->newest);
 		if (age != BW_NUM_ABSENT && age >= e->next_age_ms) {
 			bw_event out;
@@ -999,6 +1071,7 @@ void bw_sessions_tick(struct bw_sessions *s, const bw_event *ev,
 		return;
 	if (d->last_scan != INT64_MIN && d->newest - d->last_scan < STATUS_SCAN_MS)
 		return;
+	removed_due(s, d, 0, emit, arg);
 	report_due(s, d, 0, emit, arg);
 }
 
@@ -1008,6 +1081,14 @@ void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,
 	while (s->pending.tail) {
 		s->st.abandoned++;
 		sess_remove(s, s->pending.tail);
+	}
+	/* removed sessions whose end record did not come end when they
+	 * were removed */
+	struct sess *prev;
+	for (struct sess *e = s->live.tail; e; e = prev) {
+		prev = e->prev;
+		if (e->removed)
+			removed_end(s, e, emit, arg);
 	}
 	/* a last look, without the minute's wait: the reports due by each
 	 * device's clock (devices in the order of their sessions' activity,

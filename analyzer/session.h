@@ -116,7 +116,11 @@ struct bw_sessions_stats {
 	uint64_t unmatched;   /* end messages for sessions never seen */
 	uint64_t gone;        /* sessions a logout said were over, whose
 	                         end record did not come first
-	                         (BW_EF_SESSION_GONE): no longer tracked */
+	                         (BW_EF_SESSION_GONE): no longer reported */
+	uint64_t removed;     /* of those, ended at that logout: no end
+	                         record followed (in REMOVED_WAIT_MS of
+	                         their device's time, or before the input
+	                         ended) */
 	uint64_t untracked;   /* session events without a usable key */
 	uint64_t abandoned;   /* context-only entries (no session started)
 	                         dropped: at end of input, or first when

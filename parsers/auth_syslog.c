@@ -40,6 +40,9 @@ struct syslog_years {
 	int year;        /* year given to year-less stamps; 0 = no line yet */
 	int last_month;  /* month of the last year-less stamp, 0 = none */
 	int64_t last_ms; /* UTC ms of the last year-less stamp */
+	int64_t ref_ms;  /* set: year was taken over from the file before
+	                    in a tail stream, whose last line was then; the
+	                    first line lies no more than a day after it */
 };
 
 /* Per-input state: year inference, and the last message that became an
@@ -230,6 +233,15 @@ static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_years *st, int 
 			if (t > ctx->ref_ms + DAY_MS)
 				st->year--;
 		}
+	}
+	if (st->ref_ms && !st->last_month) {
+		/* tail shows a quiet file's last lines too, months old: in
+		 * the year before when they would lie after the other's */
+		if (bw_civil_valid(st->year, mon, day, h, mi, s) &&
+		    bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(st->year, mon,
+				day, h, mi, s)) * 1000 > st->ref_ms + DAY_MS)
+			st->year--;
+		st->ref_ms = 0;
 	}
 	int year = st->year;
 	int64_t t = 0;
@@ -598,12 +610,18 @@ static int syslog_sniff(const char *line, size_t n)
 }
 
 /* A new file of a tail stream goes on from the year reached (a file
- * that follows the New Year's line of another is in the new year), not
- * from the other file's last message, which its own "last message
- * repeated" lines cannot mean. */
+ * that follows the New Year's line of another is in the new year, one
+ * whose last lines are from March is not in the next), not from the
+ * other file's last message, which its own "last message repeated"
+ * lines cannot mean. */
 static void syslog_state_inherit(void *dst, const void *src)
 {
-	((struct syslog_state *)dst)->y = ((const struct syslog_state *)src)->y;
+	const struct syslog_years *f = &((const struct syslog_state *)src)->y;
+	struct syslog_years *t = &((struct syslog_state *)dst)->y;
+	if (!f->year || !f->last_month)
+		return;
+	t->year = f->year;
+	t->ref_ms = f->last_ms ? f->last_ms : 1;
 }
 
 const struct bw_parser bw_parser_syslog = {

@@ -73,8 +73,8 @@ struct bw_parser {
 	/* What a new file of a `tail -F a b` stream takes over from the
 	 * state of the file read before it (dst is zeroed): an IIS layout
 	 * whose #Fields line scrolled out of tail's last lines, a learned
-	 * date order, the year reached. NULL: the whole state (it must then
-	 * own nothing, state_fini NULL). */
+	 * date order as a guess, the year reached. NULL: nothing, the file
+	 * starts as a new input does. */
 	void (*state_inherit)(void *dst, const void *src);
 };
 

@@ -109,57 +109,141 @@ static int all_digits(bw_str w)
 	return 1;
 }
 
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A word of a syslog stamp: month, day, year, time (hh:mm:ss with a
+ * fraction), an ISO date or date-time, a facility.level (bare or in
+ * "<>", Kiwi's "Local0.Info"), or RFC 5424's "-". @return 2 for a time
+ * or date-time (a stamp's end), 1 for the others, 0 for none. */
+static int frame_word(bw_str w)
+{
+	const char *p = w.p;
+	size_t n = w.n;
+	if (n == 1 && p[0] == '-')
+		return 1;
+	if (n == 3 && bw_month_from_abbr(p))
+		return 1;
+	if (all_digits(w) && (n <= 2 || n == 4))
+		return 1;
+	if (n >= 3 && p[0] == '<' && p[n - 1] == '>' &&
+	    all_digits(bw_str_make(p + 1, n - 2)))
+		return 1; /* a <PRI> a collector shows with the message */
+	if (n >= 8 && digit(p[0]) && (p[1] == ':' || p[2] == ':')) {
+		size_t i = 0, colons = 0;
+		while (i < n && (digit(p[i]) || p[i] == ':' ||
+				 ((p[i] == '.' || p[i] == ',') && colons == 2)))
+			colons += p[i++] == ':';
+		return i == n && colons == 2 ? 2 : 0;
+	}
+	if (n >= 10 && digit(p[0]) && digit(p[3]) && p[4] == '-' && p[7] == '-') {
+		for (size_t i = 0; i < n; i++)
+			if (!digit(p[i]) && !memchr("-T:.+Z", p[i], 6))
+				return 0;
+		return n > 10 ? 2 : 1;
+	}
+	size_t a = p[0] == '<', b = n && p[n - 1] == '>';
+	if (a != b || n < 3 + a + b)
+		return 0;
+	const char *dot = memchr(p, '.', n);
+	if (!dot || dot == p + a || dot == p + n - b - 1)
+		return 0;
+	for (const char *c = p + a; c < p + n - b; c++)
+		if (c != dot && !is_alpha(*c) && !digit(*c))
+			return 0;
+	return is_alpha(p[a]) ? 1 : 0;
+}
+
+/* A sender's name: a host name or address. A programme's "tag:" or
+ * "name[pid]:", quoted text, paths and brackets are not. */
+static int host_word(bw_str w)
+{
+	if (!w.n || w.p[w.n - 1] == ':')
+		return 0;
+	for (size_t i = 0; i < w.n; i++) {
+		char c = w.p[i];
+		if (!is_alpha(c) && !digit(c) && c != '.' && c != '-' &&
+		    c != '_' && c != ':')
+			return 0;
+	}
+	return 1;
+}
+
+/* RFC 5424 after "<PRI>1": TIMESTAMP HOSTNAME, then the appliance's
+ * stamp where the APP-NAME goes (a relay that took it for one), or a nil
+ * APP-NAME, PROCID, MSGID and structured data before it. Another
+ * programme's message (APP-NAME "portal") is not the appliance's. */
+static int ns_5424_ok(const char *q, const char *stamp)
+{
+	bw_str ts = ns_word(&q, stamp), host = ns_word(&q, stamp);
+	if (!frame_word(ts) || !(host_word(host) || bw_str_eq(host, "-")))
+		return 0;
+	bw_str app = ns_word(&q, stamp);
+	if (!app.n)
+		return 1;
+	bw_str pid = ns_word(&q, stamp), mid = ns_word(&q, stamp);
+	if (!bw_str_eq(app, "-") || !(host_word(pid) || bw_str_eq(pid, "-")) ||
+	    !(host_word(mid) || bw_str_eq(mid, "-")))
+		return 0;
+	while (q < stamp && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < stamp && *q == '-') {
+		q++;
+	} else {
+		/* [id param="value" ...]...: quoted values may hold
+		 * anything but an unescaped quote */
+		while (q < stamp && *q == '[') {
+			int quoted = 0;
+			for (q++; q < stamp && (quoted || *q != ']'); q++) {
+				if (*q == '\\' && q + 1 < stamp)
+					q++;
+				else if (*q == '"')
+					quoted = !quoted;
+			}
+			if (q >= stamp)
+				return 0;
+			q++;
+		}
+	}
+	return ns_word(&q, stamp).n == 0;
+}
+
 /* Whether [p, stamp) is a frame a collector puts before the appliance's
- * stamp: nothing, "<PRI>" (or RFC 5424's "<PRI>1"), or a syslog stamp
- * (RFC 3164 "Mar  7 11:02:14", RFC 3339) followed by the sender: its
- * host, FreeBSD's "<facility.level>" and host, or RFC 5424's host, app,
- * procid, msgid and structured data. Anything else is another
- * programme's text that quotes NetScaler's form (a web request whose
- * agent or path carries it, a portal logging what a client typed): not
- * the appliance, so it must not start, end or age sessions. */
+ * stamp: nothing, a "<PRI>", syslog stamps (RFC 3164 with or without a
+ * year or fraction, RFC 3339, "YYYY-MM-DD hh:mm:ss" as Kiwi writes it)
+ * each followed by at most two names (the sender's, a collector's; a
+ * relay adds its own stamp), facility.level words and a <PRI> shown with
+ * the message, or an RFC 5424 header (ns_5424_ok).
+ * Anything else is another programme's text quoting NetScaler's form (a
+ * web request whose agent or path carries it, a portal logging what a
+ * client typed): not the appliance, so it must not start, end or age
+ * sessions. */
 static int ns_prefix_ok(const char *p, const char *stamp)
 {
 	const char *q = p;
 	bw_str w = ns_word(&q, stamp);
-	if (w.n && w.p[0] == '<') {
+	if (w.n && w.p[0] == '<' && !frame_word(w)) {
 		const char *gt = memchr(w.p, '>', w.n);
 		if (!gt || gt == w.p + 1 ||
-		    !all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))) ||
-		    (gt + 1 < w.p + w.n &&
-		     !all_digits(bw_str_make(gt + 1, (size_t)(w.p + w.n - gt - 1)))))
+		    !all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))))
 			return 0;
-		w = ns_word(&q, stamp);
+		w = bw_str_make(gt + 1, (size_t)(w.p + w.n - gt - 1));
+		if (bw_str_eq(w, "1"))
+			return ns_5424_ok(q, stamp);
+		if (!w.n)
+			w = ns_word(&q, stamp);
 	}
-	if (!w.n)
-		return 1;
-	if (w.n == 3 && bw_month_from_abbr(w.p)) {
-		bw_str d = ns_word(&q, stamp), t = ns_word(&q, stamp);
-		if (!all_digits(d) || d.n > 2 || t.n != 8 || t.p[2] != ':' ||
-		    t.p[5] != ':')
+	int hosts = 0;
+	for (; w.n; w = ns_word(&q, stamp)) {
+		int f = frame_word(w);
+		if (f == 2)
+			hosts = 0; /* a stamp: the next name is its sender */
+		else if (!f && (!host_word(w) || ++hosts > 2))
 			return 0;
-	} else if (!(w.n >= 19 && digit(w.p[0]) && w.p[4] == '-' &&
-		     w.p[10] == 'T')) {
-		return 0;
 	}
-	bw_str rest[6];
-	int n = 0;
-	while (n < 6 && (rest[n] = ns_word(&q, stamp)).n)
-		n++;
-	if (n == 6)
-		return 0;
-	int i = 0;
-	if (n && rest[0].p[0] == '<' && rest[0].p[rest[0].n - 1] == '>' &&
-	    memchr(rest[0].p, '.', rest[0].n))
-		i = 1; /* FreeBSD syslogd -v */
-	for (int k = i; k < n; k++)
-		if (memchr(rest[k].p, '"', rest[k].n) ||
-		    rest[k].p[rest[k].n - 1] == ':')
-			return 0; /* a quote, a programme's "tag:" */
-	if (n - i == 1)
-		return 1; /* the host */
-	/* RFC 5424: host app procid msgid and "-" or "[...]" */
-	return n - i == 5 &&
-	       (bw_str_eq(rest[i + 4], "-") || rest[i + 4].p[0] == '[');
+	return 1;
 }
 
 /* Find the appliance's header in the first bytes of the line. */
@@ -521,6 +605,14 @@ const struct bw_msg_parser bw_msg_netscaler = {
 	.parse = ns_msg,
 };
 
+/* A new file of a tail stream (perhaps another appliance) reads
+ * ambiguous stamps in the order learned before it, as a guess its first
+ * unambiguous stamp corrects. */
+static void ns_state_inherit(void *dst, const void *src)
+{
+	((struct ns_state *)dst)->dmy = ((const struct ns_state *)src)->dmy;
+}
+
 const struct bw_parser bw_parser_netscaler = {
 	.name = "netscaler",
 	.description = "Citrix NetScaler (ADC) Gateway audit log: SSLVPN logins, logouts with bytes, AAA failures",
@@ -528,4 +620,5 @@ const struct bw_parser bw_parser_netscaler = {
 	.sniff = ns_sniff,
 	.parse = ns_line,
 	.state_size = sizeof(struct ns_state),
+	.state_inherit = ns_state_inherit,
 };

@@ -570,7 +570,16 @@ static int w3c_sniff(const char *l, size_t n)
 	return sniff_data(l, n);
 }
 
+/* A new file of a tail stream reads by the layout before it: tail shows
+ * a file's last lines, so its own #Fields line has often scrolled out
+ * (its own, when it comes, replaces it). */
+static void w3c_state_inherit(void *dst, const void *src)
+{
+	memcpy(dst, src, sizeof(struct w3c_state));
+}
+
 const struct bw_parser bw_parser_iis = {
 	"iis", "Microsoft IIS W3C extended log (#Fields-driven: Exchange, SharePoint, HTTPERR, FTP logins)",
-	BW_SRC_WEB, w3c_sniff, w3c_parse, sizeof(struct w3c_state), NULL, NULL,
+	BW_SRC_WEB, w3c_sniff, w3c_parse, sizeof(struct w3c_state), NULL,
+	w3c_state_inherit,
 };

@@ -827,6 +827,95 @@ static void test_promoted_takes_its_device(void)
 	bw_sessions_free(s);
 }
 
+/* A NetScaler-like event of device "ns": kind, account, session id, time
+ * (seconds, also its line number), flags; then the report tick. */
+static int ns_feed(struct bw_sessions *s, enum bw_kind kind, const char *user,
+		   const char *sid, int64_t t, uint32_t flags)
+{
+	bw_event ev;
+	bw_event_clear(&ev);
+	ev.source = BW_SRC_VPN;
+	ev.kind = (uint8_t)kind;
+	ev.format = "netscaler";
+	ev.host = bw_str_make("ns", 2);
+	ev.user = bw_str_make(user, strlen(user));
+	ev.session_id = bw_str_make(sid, strlen(sid));
+	bw_ip_parse("203.0.113.7", 11, &ev.src_ip);
+	ev.ts_ms = t * 1000;
+	ev.line_no = (uint64_t)t;
+	ev.flags = flags;
+	int r = bw_sessions_event(s, &ev, collect, NULL);
+	bw_sessions_tick(s, &ev, collect, NULL);
+	return r;
+}
+
+/* A logout saying the session is over (NetScaler's REMOVE_SESSION,
+ * BW_EF_SESSION_GONE) stops its reports; the end record that follows is
+ * its one end; without one, the session ends at the logout, once its
+ * device's clock is 2 min past it, at a new start of its key, or at the
+ * end of the input. Ids are the session's only with the account. */
+static void test_removed_sessions(void)
+{
+	struct bw_sessions *s = bw_sessions_new(16);
+	nout = 0;
+	ns_feed(s, BW_KIND_SESSION_START, "kim", "1", 1000, 0);
+	CHECK_EQ_INT(ns_feed(s, BW_KIND_LOGOUT, "kim", "1", 2000, BW_EF_SESSION_GONE), 0);
+	ns_feed(s, BW_KIND_SESSION_START, "bob", "1", 2119, 0); /* other account */
+	CHECK_EQ_INT(nout, 0);
+	ns_feed(s, BW_KIND_SESSION_START, "carl", "2", 2121, 0);
+	CHECK_EQ_INT(nout, 1);
+	CHECK_EQ_INT(out[0].kind, BW_KIND_SESSION_END);
+	CHECK_EQ_STR(out_user[0], "kim");
+	CHECK(is_action(&out[0], "session-removed"));
+	CHECK_EQ_INT(out[0].ts_ms, 2000000);
+	CHECK_EQ_INT(out[0].duration_ms, 1000000);
+	CHECK_EQ_INT(out[0].line_no, 2000);
+	CHECK_EQ_INT(out[0].start_line, 1000);
+	CHECK(out[0].flags & BW_EF_HELD);
+	CHECK(!(out[0].flags & BW_EF_SESSION_OPEN));
+	/* its LOGOUT after the wait: one of a session never seen */
+	CHECK_EQ_INT(ns_feed(s, BW_KIND_SESSION_END, "kim", "1", 2200, 0), 0);
+	CHECK_EQ_INT(nout, 1);
+	/* carl: removed, then his LOGOUT within the wait is the one end */
+	ns_feed(s, BW_KIND_LOGOUT, "carl", "2", 2500, BW_EF_SESSION_GONE);
+	CHECK_EQ_INT(ns_feed(s, BW_KIND_SESSION_END, "carl", "2", 2501, 0), 1);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_STR(out_user[1], "carl");
+	CHECK(is_action(&out[1], "session-removed") == 0);
+	CHECK_EQ_INT(out[1].duration_ms, 380000);
+	/* erin: removed, then her key starts again */
+	ns_feed(s, BW_KIND_SESSION_START, "erin", "4", 3000, 0);
+	ns_feed(s, BW_KIND_LOGOUT, "erin", "4", 3010, BW_EF_SESSION_GONE);
+	ns_feed(s, BW_KIND_SESSION_START, "erin", "4", 3020, 0);
+	CHECK_EQ_INT(nout, 3);
+	CHECK(is_action(&out[2], "session-removed"));
+	CHECK_EQ_INT(out[2].duration_ms, 10000);
+	/* dave: removed just before the input ends */
+	ns_feed(s, BW_KIND_SESSION_START, "dave", "3", 3100, 0);
+	ns_feed(s, BW_KIND_LOGOUT, "dave", "3", 3110, BW_EF_SESSION_GONE);
+	/* a removal naming another account leaves bob's session alone */
+	ns_feed(s, BW_KIND_LOGOUT, "zz", "1", 3120, BW_EF_SESSION_GONE);
+	nout = 0;
+	bw_sessions_finish(s, collect, NULL);
+	int removed = 0, open = 0;
+	for (int i = 0; i < nout; i++) {
+		if (is_action(&out[i], "session-removed")) {
+			removed++;
+			CHECK_EQ_STR(out_user[i], "dave");
+			CHECK_EQ_INT(out[i].duration_ms, 10000);
+		} else if (is_action(&out[i], "session-open")) {
+			open++; /* bob, carl's id 2 is closed, erin again */
+		}
+	}
+	CHECK_EQ_INT(removed, 1);
+	CHECK_EQ_INT(open, 2);
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.gone, 4);
+	CHECK_EQ_INT(st.removed, 3);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -849,6 +938,7 @@ static const struct bw_test tests[] = {
 	{ "stats_after_end_close_starts", test_stats_after_end_close_starts },
 	{ "nameless_clock_per_product", test_nameless_clock_per_product },
 	{ "promoted_takes_its_device", test_promoted_takes_its_device },
+	{ "removed_sessions", test_removed_sessions },
 	{ NULL, NULL },
 };
 
