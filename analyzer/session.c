@@ -868,14 +868,15 @@ static void removed_end(struct bw_sessions *s, struct sess *e,
 }
 
 /* End d's removed sessions whose wait for an end record is over by d's
- * clock (all of them when all is set). */
-static void removed_due(struct bw_sessions *s, struct dev *d, int all,
+ * clock. d goes with its last session: read nothing of it after. */
+static void removed_due(struct bw_sessions *s, struct dev *d,
 			bw_session_emit_fn emit, void *arg)
 {
+	int64_t now = d->newest;
 	struct sess *next;
 	for (struct sess *e = d->head; e; e = next) {
 		next = e->dnext;
-		if (e->removed && (all || d->newest - REMOVED_WAIT_MS >= e->removed_ms))
+		if (e->removed && now - REMOVED_WAIT_MS >= e->removed_ms)
 			removed_end(s, e, emit, arg);
 	}
 }
@@ -1071,8 +1072,10 @@ void bw_sessions_tick(struct bw_sessions *s, const bw_event *ev,
 		return;
 	if (d->last_scan != INT64_MIN && d->newest - d->last_scan < STATUS_SCAN_MS)
 		return;
-	removed_due(s, d, 0, emit, arg);
-	report_due(s, d, 0, emit, arg);
+	removed_due(s, d, emit, arg);
+	/* the device goes with its last session */
+	if ((d = s->cur_dev) != NULL)
+		report_due(s, d, 0, emit, arg);
 }
 
 void bw_sessions_finish(struct bw_sessions *s, bw_session_emit_fn emit,

@@ -916,6 +916,42 @@ static void test_removed_sessions(void)
 	bw_sessions_free(s);
 }
 
+/* The removed session that was its device's last ends at a tick of an
+ * event that makes no entry (an end of a session never seen): the device
+ * goes with it, and the tick must not look at it after (fuzz_scan found
+ * the use after free). */
+static void test_removed_last_of_device(void)
+{
+	struct bw_sessions *s = bw_sessions_new(16);
+	nout = 0;
+	ns_feed(s, BW_KIND_SESSION_START, "kim", "1", 1000, 0);
+	ns_feed(s, BW_KIND_LOGOUT, "kim", "1", 2000, BW_EF_SESSION_GONE);
+	CHECK_EQ_INT(ns_feed(s, BW_KIND_SESSION_END, "x", "9", 2200, 0), 0);
+	CHECK_EQ_INT(nout, 1);
+	CHECK(is_action(&out[0], "session-removed"));
+	/* the device starts again with its next session */
+	ns_feed(s, BW_KIND_SESSION_START, "lea", "2", 2300, 0);
+	ns_feed(s, BW_KIND_SESSION_START, "max", "3", 2300 + 3600, 0);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_INT(out[1].kind, BW_KIND_SESSION_STATUS);
+	CHECK_EQ_STR(out_user[1], "lea");
+	bw_sessions_free(s);
+	/* the last session's key starts again: it ends, the device with it,
+	 * and the new one starts on a device of its own clock */
+	s = bw_sessions_new(16);
+	nout = 0;
+	ns_feed(s, BW_KIND_SESSION_START, "ann", "5", 1000, 0);
+	ns_feed(s, BW_KIND_LOGOUT, "ann", "5", 1010, BW_EF_SESSION_GONE);
+	ns_feed(s, BW_KIND_SESSION_START, "ann", "5", 1020, 0);
+	CHECK_EQ_INT(nout, 1);
+	CHECK(is_action(&out[0], "session-removed"));
+	ns_feed(s, BW_KIND_SESSION_START, "bea", "6", 1020 + 3600, 0);
+	CHECK_EQ_INT(nout, 2);
+	CHECK_EQ_STR(out_user[1], "ann");
+	CHECK_EQ_INT(out[1].duration_ms, 3600000);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -939,6 +975,7 @@ static const struct bw_test tests[] = {
 	{ "nameless_clock_per_product", test_nameless_clock_per_product },
 	{ "promoted_takes_its_device", test_promoted_takes_its_device },
 	{ "removed_sessions", test_removed_sessions },
+	{ "removed_last_of_device", test_removed_last_of_device },
 	{ NULL, NULL },
 };
 
