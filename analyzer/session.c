@@ -149,6 +149,9 @@ struct bw_sessions {
 	struct dev *devs[DEV_BUCKETS];
 	struct dev *cur_dev;     /* the device of the VPN event being taken
 	                            (bw_sessions_tick's), NULL when none */
+	bw_session_emit_fn emit; /* the caller's, for the end of a removed
+	                            session the cap evicts (make_room) */
+	void *emit_arg;
 	struct bw_sessions_stats st;
 };
 
@@ -537,6 +540,9 @@ static void sess_remove(struct bw_sessions *s, struct sess *e)
 
 /* Make room for one entry. Context entries go first; a session is
  * evicted only for another session. @return 0 when there is no room. */
+static void removed_end(struct bw_sessions *s, struct sess *e,
+			bw_session_emit_fn emit, void *arg);
+
 static int make_room(struct bw_sessions *s, int started)
 {
 	if (!started && s->pending.n >= s->pending_cap && s->pending.tail) {
@@ -552,8 +558,13 @@ static int make_room(struct bw_sessions *s, int started)
 	}
 	if (!started || !s->live.tail)
 		return 0;
-	sess_remove(s, s->live.tail);
 	s->st.evicted++;
+	if (s->live.tail->removed && s->emit) {
+		/* its end is known: it goes out rather than with it */
+		removed_end(s, s->live.tail, s->emit, s->emit_arg);
+		return 1;
+	}
+	sess_remove(s, s->live.tail);
 	return 1;
 }
 
@@ -887,6 +898,8 @@ __attribute__((noinline))
 static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 		     bw_session_emit_fn emit, void *arg)
 {
+	s->emit = emit;
+	s->emit_arg = arg;
 	struct dev *d = dev_find(s, ev);
 	s->cur_dev = d;
 	if (d && ev->ts_ms > d->newest)

@@ -40,9 +40,10 @@ struct syslog_years {
 	int year;        /* year given to year-less stamps; 0 = no line yet */
 	int last_month;  /* month of the last year-less stamp, 0 = none */
 	int64_t last_ms; /* UTC ms of the last year-less stamp */
-	int64_t ref_ms;  /* set: year was taken over from the file before
-	                    in a tail stream, whose last line was then; the
-	                    first line lies no more than a day after it */
+	/* a new file of a tail stream: the file before it had reached
+	 * this year, month and time (0: none) */
+	int hint_year, hint_month;
+	int64_t hint_ms;
 };
 
 /* Per-input state: year inference, and the last message that became an
@@ -234,14 +235,28 @@ static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_years *st, int 
 				st->year--;
 		}
 	}
-	if (st->ref_ms && !st->last_month) {
-		/* tail shows a quiet file's last lines too, months old: in
-		 * the year before when they would lie after the other's */
-		if (bw_civil_valid(st->year, mon, day, h, mi, s) &&
-		    bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(st->year, mon,
-				day, h, mi, s)) * 1000 > st->ref_ms + DAY_MS)
-			st->year--;
-		st->ref_ms = 0;
+	if (st->hint_month && !st->last_month) {
+		/* the first line of a new file of a tail stream has the year
+		 * of a new input (tail shows files in the order named, a quiet
+		 * one's months-old lines too), unless the stream has crossed
+		 * into a later year: then that year, or the one before for a
+		 * line that would lie after the stream's newest; and January
+		 * lines after another file's December are the next year's */
+		int hy = st->hint_year, y = 0;
+		if (hy > st->year)
+			y = hy;
+		else if (st->hint_month == 12 && mon == 1)
+			y = hy + 1;
+		if (y && bw_civil_valid(y, mon, day, h, mi, s)) {
+			int64_t t = bw_tz_local_to_utc(ctx->tz, bw_epoch_from_civil(
+					y, mon, day, h, mi, s)) * 1000;
+			if (y == hy + 1 ? t <= st->hint_ms + 31 * DAY_MS :
+					  t <= st->hint_ms + DAY_MS)
+				st->year = y;
+			else if (y == hy && bw_civil_valid(y - 1, mon, day, h, mi, s))
+				st->year = y - 1;
+		}
+		st->hint_month = 0;
 	}
 	int year = st->year;
 	int64_t t = 0;
@@ -609,19 +624,19 @@ static int syslog_sniff(const char *line, size_t n)
 	return score + 10;
 }
 
-/* A new file of a tail stream goes on from the year reached (a file
- * that follows the New Year's line of another is in the new year, one
- * whose last lines are from March is not in the next), not from the
- * other file's last message, which its own "last message repeated"
- * lines cannot mean. */
+/* A new file of a tail stream starts as a new input does, but knows
+ * where the file before it was (yearless_time: its January after the
+ * other's December is the next year); not the other file's last
+ * message, which its own "last message repeated" lines cannot mean. */
 static void syslog_state_inherit(void *dst, const void *src)
 {
 	const struct syslog_years *f = &((const struct syslog_state *)src)->y;
 	struct syslog_years *t = &((struct syslog_state *)dst)->y;
 	if (!f->year || !f->last_month)
 		return;
-	t->year = f->year;
-	t->ref_ms = f->last_ms ? f->last_ms : 1;
+	t->hint_year = f->year;
+	t->hint_month = f->last_month;
+	t->hint_ms = f->last_ms;
 }
 
 const struct bw_parser bw_parser_syslog = {

@@ -114,56 +114,79 @@ static int is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* A word of a syslog stamp: month, day, year, time (hh:mm:ss with a
- * fraction), an ISO date or date-time, a facility.level (bare or in
- * "<>", Kiwi's "Local0.Info"), or RFC 5424's "-". @return 2 for a time
- * or date-time (a stamp's end), 1 for the others, 0 for none. */
+/* Words of a collector's frame (frame_word). */
+enum {
+	FW_NONE,
+	FW_PART,     /* month, day, year */
+	FW_TIME,     /* hh:mm:ss with a fraction: a stamp's end */
+	FW_DATE,     /* YYYY-MM-DD, its time follows as a word */
+	FW_DATETIME, /* RFC 3339: a stamp of its own */
+	FW_FACILITY, /* facility.level, bare, in <> or Kiwi's Local0.Info */
+	FW_PRI,      /* <134>, as a collector shows it with the message */
+};
+
 static int frame_word(bw_str w)
 {
 	const char *p = w.p;
 	size_t n = w.n;
-	if (n == 1 && p[0] == '-')
-		return 1;
 	if (n == 3 && bw_month_from_abbr(p))
-		return 1;
+		return FW_PART;
 	if (all_digits(w) && (n <= 2 || n == 4))
-		return 1;
+		return FW_PART;
 	if (n >= 3 && p[0] == '<' && p[n - 1] == '>' &&
 	    all_digits(bw_str_make(p + 1, n - 2)))
-		return 1; /* a <PRI> a collector shows with the message */
+		return FW_PRI;
 	if (n >= 8 && digit(p[0]) && (p[1] == ':' || p[2] == ':')) {
 		size_t i = 0, colons = 0;
 		while (i < n && (digit(p[i]) || p[i] == ':' ||
 				 ((p[i] == '.' || p[i] == ',') && colons == 2)))
 			colons += p[i++] == ':';
-		return i == n && colons == 2 ? 2 : 0;
+		return i == n && colons == 2 ? FW_TIME : FW_NONE;
 	}
 	if (n >= 10 && digit(p[0]) && digit(p[3]) && p[4] == '-' && p[7] == '-') {
 		for (size_t i = 0; i < n; i++)
-			if (!digit(p[i]) && !memchr("-T:.+Z", p[i], 6))
-				return 0;
-		return n > 10 ? 2 : 1;
+			if (!digit(p[i]) && !memchr("-T:.,+Z", p[i], 7))
+				return FW_NONE;
+		return n > 10 ? FW_DATETIME : FW_DATE;
 	}
 	size_t a = p[0] == '<', b = n && p[n - 1] == '>';
 	if (a != b || n < 3 + a + b)
-		return 0;
+		return FW_NONE;
 	const char *dot = memchr(p, '.', n);
 	if (!dot || dot == p + a || dot == p + n - b - 1)
-		return 0;
+		return FW_NONE;
 	for (const char *c = p + a; c < p + n - b; c++)
 		if (c != dot && !is_alpha(*c) && !digit(*c))
-			return 0;
-	return is_alpha(p[a]) ? 1 : 0;
+			return FW_NONE;
+	return is_alpha(p[a]) ? FW_FACILITY : FW_NONE;
 }
 
-/* A sender's name: a host name or address. A programme's "tag:" or
- * "name[pid]:", quoted text, paths and brackets are not. */
+/* A log level, as an application's own lines give after their stamp. */
+static int level_word(bw_str w)
+{
+	static const char *const lv[] = {
+		"trace", "debug", "info", "notice", "warn", "warning", "error",
+		"err", "crit", "critical", "alert", "emerg", "fatal", "severe",
+	};
+	for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
+		if (bw_str_ieq(w, lv[i]))
+			return 1;
+	return 0;
+}
+
+/* A sender's name: a host name or address, or syslog-ng's chain of two
+ * ("ns01/10.0.0.1"). A programme's "tag:" or "name[pid]:", a log level,
+ * quoted text, paths and brackets are not. */
 static int host_word(bw_str w)
 {
-	if (!w.n || w.p[w.n - 1] == ':')
+	if (!w.n || w.p[w.n - 1] == ':' || w.p[0] == '/' ||
+	    w.p[w.n - 1] == '/' || level_word(w))
 		return 0;
+	int slashes = 0;
 	for (size_t i = 0; i < w.n; i++) {
 		char c = w.p[i];
+		if (c == '/' && ++slashes == 1)
+			continue;
 		if (!is_alpha(c) && !digit(c) && c != '.' && c != '-' &&
 		    c != '_' && c != ':')
 			return 0;
@@ -175,17 +198,27 @@ static int host_word(bw_str w)
  * stamp where the APP-NAME goes (a relay that took it for one), or a nil
  * APP-NAME, PROCID, MSGID and structured data before it. Another
  * programme's message (APP-NAME "portal") is not the appliance's. */
+static int nil_or(bw_str w, int (*ok)(bw_str))
+{
+	return bw_str_eq(w, "-") || ok(w);
+}
+
+static int stamp_word(bw_str w)
+{
+	return frame_word(w) == FW_DATETIME;
+}
+
 static int ns_5424_ok(const char *q, const char *stamp)
 {
 	bw_str ts = ns_word(&q, stamp), host = ns_word(&q, stamp);
-	if (!frame_word(ts) || !(host_word(host) || bw_str_eq(host, "-")))
+	if (!nil_or(ts, stamp_word) || !nil_or(host, host_word))
 		return 0;
 	bw_str app = ns_word(&q, stamp);
 	if (!app.n)
 		return 1;
 	bw_str pid = ns_word(&q, stamp), mid = ns_word(&q, stamp);
-	if (!bw_str_eq(app, "-") || !(host_word(pid) || bw_str_eq(pid, "-")) ||
-	    !(host_word(mid) || bw_str_eq(mid, "-")))
+	if (!bw_str_eq(app, "-") || !nil_or(pid, host_word) ||
+	    !nil_or(mid, host_word))
 		return 0;
 	while (q < stamp && (*q == ' ' || *q == '\t'))
 		q++;
@@ -212,19 +245,19 @@ static int ns_5424_ok(const char *q, const char *stamp)
 
 /* Whether [p, stamp) is a frame a collector puts before the appliance's
  * stamp: nothing, a "<PRI>", syslog stamps (RFC 3164 with or without a
- * year or fraction, RFC 3339, "YYYY-MM-DD hh:mm:ss" as Kiwi writes it)
- * each followed by at most two names (the sender's, a collector's; a
- * relay adds its own stamp), facility.level words and a <PRI> shown with
- * the message, or an RFC 5424 header (ns_5424_ok).
- * Anything else is another programme's text quoting NetScaler's form (a
- * web request whose agent or path carries it, a portal logging what a
- * client typed): not the appliance, so it must not start, end or age
- * sessions. */
+ * year or fraction, RFC 3339, Kiwi's "YYYY-MM-DD hh:mm:ss") each
+ * followed by one sender name (a relay adds its own stamp and name),
+ * facility.level words and a <PRI> shown with the message, or an RFC
+ * 5424 header (ns_5424_ok). Anything else is another programme's text
+ * quoting NetScaler's form (a web request whose agent or path carries
+ * it, a portal logging what a client typed, an application's "date time
+ * LEVEL logger - message"): not the appliance, so it must not start, end
+ * or age sessions. */
 static int ns_prefix_ok(const char *p, const char *stamp)
 {
 	const char *q = p;
 	bw_str w = ns_word(&q, stamp);
-	if (w.n && w.p[0] == '<' && !frame_word(w)) {
+	if (w.n && w.p[0] == '<' && frame_word(w) != FW_FACILITY) {
 		const char *gt = memchr(w.p, '>', w.n);
 		if (!gt || gt == w.p + 1 ||
 		    !all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))))
@@ -235,12 +268,12 @@ static int ns_prefix_ok(const char *p, const char *stamp)
 		if (!w.n)
 			w = ns_word(&q, stamp);
 	}
-	int hosts = 0;
+	int names = 0;
 	for (; w.n; w = ns_word(&q, stamp)) {
 		int f = frame_word(w);
-		if (f == 2)
-			hosts = 0; /* a stamp: the next name is its sender */
-		else if (!f && (!host_word(w) || ++hosts > 2))
+		if (f == FW_TIME || f == FW_DATETIME)
+			names = 0; /* a stamp: the next name is its sender */
+		else if (!f && (!host_word(w) || ++names > 1))
 			return 0;
 	}
 	return 1;
@@ -347,11 +380,15 @@ static int ns_time(const struct ns_hdr *h, struct bw_parse_ctx *ctx,
 		if (st && !st->known && a <= 12 && b <= 12)
 			st->assumed = 1;
 		if (st && !st->known && (a > 12 || b > 12)) {
-			if (a > 12 && st->assumed) {
-				/* stamps before were read MM/DD: say so */
+			if (st->assumed && (a > 12) != st->dmy) {
+				/* stamps before were read the other way: say so */
 				ctx->warnings++;
-				ctx->warning = "netscaler: stamps are DD/MM/YYYY (dateFormat); "
-					       "earlier ambiguous ones were read as MM/DD";
+				ctx->warning = a > 12 ?
+					"netscaler: stamps are DD/MM/YYYY (dateFormat); "
+					"earlier ambiguous ones were read as MM/DD" :
+					"netscaler: stamps are MM/DD/YYYY; earlier ambiguous "
+					"ones were read as DD/MM (the order of the file "
+					"before in this tail stream)";
 			}
 			st->dmy = a > 12;
 			st->known = 1;

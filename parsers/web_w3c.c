@@ -575,7 +575,9 @@ static int w3c_sniff(const char *l, size_t n)
  * (its own, when it comes, replaces it). */
 static void w3c_state_inherit(void *dst, const void *src)
 {
-	memcpy(dst, src, sizeof(struct w3c_state));
+	struct w3c_state *d = dst;
+	memcpy(d, src, sizeof(*d));
+	d->last_ms = INT64_MIN; /* its own lines roll its #Date over */
 }
 
 const struct bw_parser bw_parser_iis = {

@@ -952,6 +952,27 @@ static void test_removed_last_of_device(void)
 	bw_sessions_free(s);
 }
 
+/* A removed session the cap evicts goes out with its end (known: the
+ * removal), not silently. */
+static void test_removed_evicted(void)
+{
+	struct bw_sessions *s = bw_sessions_new(4);
+	nout = 0;
+	ns_feed(s, BW_KIND_SESSION_START, "kim", "1", 1000, 0);
+	ns_feed(s, BW_KIND_LOGOUT, "kim", "1", 1010, BW_EF_SESSION_GONE);
+	const char *const more[] = { "a", "b", "c", "d" };
+	for (int i = 0; i < 4; i++)
+		ns_feed(s, BW_KIND_SESSION_START, more[i], more[i], 1020 + i, 0);
+	CHECK_EQ_INT(nout, 1);
+	CHECK(is_action(&out[0], "session-removed"));
+	CHECK_EQ_STR(out_user[0], "kim");
+	struct bw_sessions_stats st;
+	bw_sessions_get_stats(s, &st);
+	CHECK_EQ_INT(st.evicted, 1);
+	CHECK_EQ_INT(st.removed, 1);
+	bw_sessions_free(s);
+}
+
 static const struct bw_test tests[] = {
 	{ "asa_session_enriched", test_asa_session_enriched },
 	{ "openvpn_by_session_id", test_openvpn_by_session_id },
@@ -976,6 +997,7 @@ static const struct bw_test tests[] = {
 	{ "promoted_takes_its_device", test_promoted_takes_its_device },
 	{ "removed_sessions", test_removed_sessions },
 	{ "removed_last_of_device", test_removed_last_of_device },
+	{ "removed_evicted", test_removed_evicted },
 	{ NULL, NULL },
 };
 
