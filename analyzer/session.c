@@ -559,12 +559,20 @@ static int make_room(struct bw_sessions *s, int started)
 	if (!started || !s->live.tail)
 		return 0;
 	s->st.evicted++;
-	if (s->live.tail->removed && s->emit) {
+	/* a removed session waits (2 min) for its end record, whose end
+	 * would then be a second one: the least recently active of the
+	 * last few that do not wait goes first */
+	struct sess *v = s->live.tail;
+	for (int i = 0; v && v->removed && i < 16; i++)
+		v = v->prev;
+	if (!v || v->removed)
+		v = s->live.tail;
+	if (v->removed && s->emit) {
 		/* its end is known: it goes out rather than with it */
-		removed_end(s, s->live.tail, s->emit, s->emit_arg);
+		removed_end(s, v, s->emit, s->emit_arg);
 		return 1;
 	}
-	sess_remove(s, s->live.tail);
+	sess_remove(s, v);
 	return 1;
 }
 

@@ -40,10 +40,12 @@ struct syslog_years {
 	int year;        /* year given to year-less stamps; 0 = no line yet */
 	int last_month;  /* month of the last year-less stamp, 0 = none */
 	int64_t last_ms; /* UTC ms of the last year-less stamp */
-	/* a new file of a tail stream: the file before it had reached
-	 * this year, month and time (0: none) */
+	/* the newest year-less line of the tail stream so far, this
+	 * file's and the files' before it (hint_month 0: none), and
+	 * whether this file, new in the stream, has yet to give its first */
 	int hint_year, hint_month;
 	int64_t hint_ms;
+	int first_in_tail;
 };
 
 /* Per-input state: year inference, and the last message that became an
@@ -235,7 +237,7 @@ static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_years *st, int 
 				st->year--;
 		}
 	}
-	if (st->hint_month && !st->last_month) {
+	if (st->first_in_tail && st->hint_month && !st->last_month) {
 		/* the first line of a new file of a tail stream has the year
 		 * of a new input (tail shows files in the order named, a quiet
 		 * one's months-old lines too), unless the stream has crossed
@@ -256,8 +258,8 @@ static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_years *st, int 
 			else if (y == hy && bw_civil_valid(y - 1, mon, day, h, mi, s))
 				st->year = y - 1;
 		}
-		st->hint_month = 0;
 	}
+	st->first_in_tail = 0;
 	int year = st->year;
 	int64_t t = 0;
 	int valid = bw_civil_valid(year, mon, day, h, mi, s);
@@ -297,6 +299,11 @@ static int yearless_time(struct bw_parse_ctx *ctx, struct syslog_years *st, int 
 	}
 	st->last_month = mon;
 	st->last_ms = t;
+	if (!st->hint_month || t > st->hint_ms) {
+		st->hint_year = year;
+		st->hint_month = mon;
+		st->hint_ms = t;
+	}
 	*out = t;
 	return 1;
 }
@@ -632,11 +639,10 @@ static void syslog_state_inherit(void *dst, const void *src)
 {
 	const struct syslog_years *f = &((const struct syslog_state *)src)->y;
 	struct syslog_years *t = &((struct syslog_state *)dst)->y;
-	if (!f->year || !f->last_month)
-		return;
-	t->hint_year = f->year;
-	t->hint_month = f->last_month;
-	t->hint_ms = f->last_ms;
+	t->hint_year = f->hint_year;
+	t->hint_month = f->hint_month;
+	t->hint_ms = f->hint_ms;
+	t->first_in_tail = 1;
 }
 
 const struct bw_parser bw_parser_syslog = {

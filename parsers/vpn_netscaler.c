@@ -149,16 +149,32 @@ static int frame_word(bw_str w)
 				return FW_NONE;
 		return n > 10 ? FW_DATETIME : FW_DATE;
 	}
+	/* facility.level: syslog's names only (a dotted logger name or
+	 * tag, "portal.auth", is an application's) */
 	size_t a = p[0] == '<', b = n && p[n - 1] == '>';
 	if (a != b || n < 3 + a + b)
 		return FW_NONE;
 	const char *dot = memchr(p, '.', n);
-	if (!dot || dot == p + a || dot == p + n - b - 1)
+	if (!dot)
 		return FW_NONE;
-	for (const char *c = p + a; c < p + n - b; c++)
-		if (c != dot && !is_alpha(*c) && !digit(*c))
-			return FW_NONE;
-	return is_alpha(p[a]) ? FW_FACILITY : FW_NONE;
+	bw_str fac = bw_str_make(p + a, (size_t)(dot - p - a));
+	bw_str lev = bw_str_make(dot + 1, (size_t)(p + n - b - dot - 1));
+	static const char *const facs[] = {
+		"kern", "user", "mail", "daemon", "auth", "syslog", "lpr",
+		"news", "uucp", "cron", "authpriv", "ftp", "ntp", "security",
+		"console", "audit", "alert", "clock", "local0", "local1",
+		"local2", "local3", "local4", "local5", "local6", "local7",
+	};
+	static const char *const levs[] = {
+		"emerg", "panic", "alert", "crit", "err", "error", "warning",
+		"warn", "notice", "info", "debug",
+	};
+	int fok = 0, lok = 0;
+	for (size_t i = 0; i < sizeof(facs) / sizeof(facs[0]); i++)
+		fok |= bw_str_ieq(fac, facs[i]);
+	for (size_t i = 0; i < sizeof(levs) / sizeof(levs[0]); i++)
+		lok |= bw_str_ieq(lev, levs[i]);
+	return fok && lok ? FW_FACILITY : FW_NONE;
 }
 
 /* A log level, as an application's own lines give after their stamp. */
@@ -167,6 +183,9 @@ static int level_word(bw_str w)
 	static const char *const lv[] = {
 		"trace", "debug", "info", "notice", "warn", "warning", "error",
 		"err", "crit", "critical", "alert", "emerg", "fatal", "severe",
+		"information", "informational", "verbose", "fine", "finer",
+		"finest", "config", "panic", "trc", "dbg", "vrb", "inf", "wrn",
+		"wrng", "eror", "erro", "ftl", "crt",
 	};
 	for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
 		if (bw_str_ieq(w, lv[i]))
@@ -270,6 +289,11 @@ static int ns_prefix_ok(const char *p, const char *stamp)
 	}
 	int names = 0;
 	for (; w.n; w = ns_word(&q, stamp)) {
+		/* a relay writing the message it got: "<134>Nov" */
+		const char *gt = w.p[0] == '<' ? memchr(w.p, '>', w.n) : NULL;
+		if (gt && gt + 1 < w.p + w.n && gt > w.p + 1 &&
+		    all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))))
+			w = bw_str_make(gt + 1, (size_t)(w.p + w.n - gt - 1));
 		int f = frame_word(w);
 		if (f == FW_TIME || f == FW_DATETIME)
 			names = 0; /* a stamp: the next name is its sender */
@@ -465,6 +489,10 @@ static int64_t duration(bw_str s)
 static void common(const char *m, const char *end, bw_event *ev)
 {
 	bw_str u = field(m, end, "User");
+	/* HTTPREQUEST: "User fbueller : Group(s) N/A : Vserver ..." */
+	const char *colon = u.n ? bw_vpn_find(u.p, u.p + u.n, " : ") : NULL;
+	if (colon)
+		u.n = (size_t)(colon - u.p);
 	if (u.n)
 		ev->user = u;
 	bw_str ip = field(m, end, "Client_ip");

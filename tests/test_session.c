@@ -952,7 +952,9 @@ static void test_removed_last_of_device(void)
 	bw_sessions_free(s);
 }
 
-/* A removed session the cap evicts goes out with its end (known: the
+/* The cap evicts a session that does not wait for its end record before
+ * a removed one (whose LOGOUT would then make a second end); when only
+ * removed ones are left, one goes out with its end (known: the
  * removal), not silently. */
 static void test_removed_evicted(void)
 {
@@ -963,9 +965,24 @@ static void test_removed_evicted(void)
 	const char *const more[] = { "a", "b", "c", "d" };
 	for (int i = 0; i < 4; i++)
 		ns_feed(s, BW_KIND_SESSION_START, more[i], more[i], 1020 + i, 0);
+	CHECK_EQ_INT(nout, 0); /* a went, kim waits */
+	CHECK_EQ_INT(ns_feed(s, BW_KIND_SESSION_END, "kim", "1", 1030, 0), 1);
+	CHECK_EQ_INT(nout, 1); /* her one end, the LOGOUT */
+	CHECK_EQ_STR(out_user[0], "kim");
+	CHECK(!is_action(&out[0], "session-removed"));
+	bw_sessions_free(s);
+
+	s = bw_sessions_new(4);
+	nout = 0;
+	for (int i = 0; i < 4; i++) {
+		ns_feed(s, BW_KIND_SESSION_START, more[i], more[i], 2000 + i, 0);
+		ns_feed(s, BW_KIND_LOGOUT, more[i], more[i], 2010 + i,
+			BW_EF_SESSION_GONE);
+	}
+	ns_feed(s, BW_KIND_SESSION_START, "kim", "1", 2020, 0);
 	CHECK_EQ_INT(nout, 1);
 	CHECK(is_action(&out[0], "session-removed"));
-	CHECK_EQ_STR(out_user[0], "kim");
+	CHECK_EQ_STR(out_user[0], "a");
 	struct bw_sessions_stats st;
 	bw_sessions_get_stats(s, &st);
 	CHECK_EQ_INT(st.evicted, 1);
