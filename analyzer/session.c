@@ -764,6 +764,20 @@ static void open_event(const struct sess *e, bw_event *out, int64_t ts,
 	out->offset = e->offset;
 }
 
+/* out (open_event's, citing e's opening line) cites the line at input,
+ * line and offset instead, and the opening one beside it when another. */
+static void cite_line(bw_event *out, const struct sess *e, uint32_t input,
+		      uint64_t line, uint64_t offset)
+{
+	if (e->line_no && (e->input_id != input || e->line_no != line)) {
+		out->start_input = e->input_id;
+		out->start_line = e->line_no;
+	}
+	out->input_id = input;
+	out->line_no = line;
+	out->offset = offset;
+}
+
 /* When what ev reports began: its time less its duration when it
  * carries one (a statistics snapshot, an end), else otherwise. */
 static int64_t start_of(const bw_event *ev, int64_t otherwise)
@@ -873,13 +887,7 @@ static void removed_end(struct bw_sessions *s, struct sess *e,
 	out.flags = BW_EF_HELD;
 	out.action = BW_STR_LIT("session-removed");
 	out.reason = BW_STR_LIT("removed; no end record followed");
-	if (e->line_no && (e->input_id != e->rm_input || e->line_no != e->rm_line)) {
-		out.start_input = e->input_id;
-		out.start_line = e->line_no;
-	}
-	out.input_id = e->rm_input;
-	out.line_no = e->rm_line;
-	out.offset = e->rm_offset;
+	cite_line(&out, e, e->rm_input, e->rm_line, e->rm_offset);
 	s->st.removed++;
 	closed_note(s, e->hash, e->start_ms, e->removed_ms);
 	emit(arg, &out);
@@ -994,14 +1002,8 @@ static int vpn_event(struct bw_sessions *s, const bw_event *ev,
 					e->next_age_ms = next_report_age(age);
 				bw_event out;
 				open_event(e, &out, ev->ts_ms, BW_KIND_SESSION_STATUS);
-				if (e->line_no && (e->input_id != ev->input_id ||
-						   e->line_no != ev->line_no)) {
-					out.start_input = e->input_id;
-					out.start_line = e->line_no;
-				}
-				out.input_id = ev->input_id;
-				out.line_no = ev->line_no;
-				out.offset = ev->offset;
+				cite_line(&out, e, ev->input_id, ev->line_no,
+					  ev->offset);
 				s->st.reported++;
 				emit(arg, &out);
 			}
