@@ -305,12 +305,27 @@ static int is_tail_header(const char *p, size_t n)
 	       memcmp(p + n - 4, " <==", 4) == 0;
 }
 
+/* FNV-1a of a tail header, never 0 (a free section). The rule layer's
+ * seeded hash (rule.h) is not for the pipeline; headers come from
+ * tail's command line, not from a log's content. */
 static uint64_t header_hash(const char *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
 	return h ? h : 1;
+}
+
+/* Free the other formats' states (fb_state[] of a pin or a section). */
+static void fb_states_free(void **fb)
+{
+	for (size_t k = 0; k < BW_MAX_PARSERS; k++)
+		if (fb[k]) {
+			if (bw_parsers[k]->state_fini)
+				bw_parsers[k]->state_fini(fb[k]);
+			free(fb[k]);
+			fb[k] = NULL;
+		}
 }
 
 /* Free the states a section holds (p->parser's and the others'). */
@@ -320,26 +335,18 @@ static void section_free(struct pin *p, struct section *s)
 		p->parser->state_fini(s->state);
 	free(s->state);
 	s->state = NULL;
-	for (size_t k = 0; k < BW_MAX_PARSERS; k++)
-		if (s->fb_state[k]) {
-			if (bw_parsers[k]->state_fini)
-				bw_parsers[k]->state_fini(s->fb_state[k]);
-			free(s->fb_state[k]);
-			s->fb_state[k] = NULL;
-		}
+	fb_states_free(s->fb_state);
 }
 
-/* A copy of state st of parser ps for a new file of the stream
- * (state_inherit), or NULL (none, or out of memory: the new file then
- * starts as a new input does). */
+/* A state of parser ps for a new file of the stream, with what it takes
+ * over from st (state_inherit), or NULL (none, or out of memory: the new
+ * file then starts as a new input does). */
 static void *state_for_new_file(const struct bw_parser *ps, const void *st)
 {
 	if (!ps || !ps->state_size)
 		return NULL;
-	if (!st)
-		return calloc(1, ps->state_size);
 	void *c = calloc(1, ps->state_size);
-	if (c && ps->state_inherit)
+	if (c && st && ps->state_inherit)
 		ps->state_inherit(c, st);
 	return c;
 }
@@ -903,11 +910,8 @@ void bw_pipeline_print_stats(const struct bw_pipeline *pl, FILE *f)
 				(unsigned long long)p->fallback);
 		if (p->nsections > 1)
 			fprintf(f, "  tail files: %zu kept apart (IIS layouts, "
-				"date formats, years)%s\n", p->nsections,
-				p->sections_dropped ? "; beyond 64, the least "
-				"recently read lost its states" : "");
-		if (p->sections_dropped)
-			fprintf(f, "  tail files that lost their states: %llu\n",
+				"date formats, years), %llu gave up their states "
+				"beyond 64\n", p->nsections,
 				(unsigned long long)p->sections_dropped);
 		fprintf(f, "  bytes %llu decoded, %llu read\n", (unsigned long long)db,
 			(unsigned long long)rb);
@@ -992,12 +996,7 @@ void bw_pipeline_free(struct bw_pipeline *pl)
 		free(p->sections);
 		pin_set_parser(p, NULL);
 		free(p->probe);
-		for (size_t k = 0; k < BW_MAX_PARSERS; k++)
-			if (p->fb_state[k]) {
-				if (bw_parsers[k]->state_fini)
-					bw_parsers[k]->state_fini(p->fb_state[k]);
-				free(p->fb_state[k]);
-			}
+		fb_states_free(p->fb_state);
 		bw_input_free(p->in);
 	}
 	for (size_t i = 0; i < pl->nrheap; i++) {

@@ -432,13 +432,11 @@ static size_t make_key(const bw_event *ev, char *k, size_t cap)
 		k[n++] = 's';
 		memcpy(k + n, ev->session_id.p, ev->session_id.n);
 		n += ev->session_id.n;
-		/* NetScaler numbers its sessions from 1 again after a
-		 * restart, and a collector's file often holds several
-		 * appliances under the default name "ns": its session id is
-		 * the session's only together with the account (as the
-		 * session-reuse detector keys it) */
-		if (ev->format && strcmp(ev->format, "netscaler") == 0 &&
-		    ev->user.n && ev->user.n <= MAX_PART) {
+		/* an id the product gives out again (BW_EF_SID_PER_USER) is
+		 * a session's only with its account, as the session-reuse
+		 * detector keys it */
+		if ((ev->flags & BW_EF_SID_PER_USER) && ev->user.n &&
+		    ev->user.n <= MAX_PART) {
 			k[n++] = 0;
 			memcpy(k + n, ev->user.p, ev->user.n);
 			n += ev->user.n;
@@ -538,11 +536,11 @@ static void sess_remove(struct bw_sessions *s, struct sess *e)
 	s->count--;
 }
 
-/* Make room for one entry. Context entries go first; a session is
- * evicted only for another session. @return 0 when there is no room. */
 static void removed_end(struct bw_sessions *s, struct sess *e,
 			bw_session_emit_fn emit, void *arg);
 
+/* Make room for one entry. Context entries go first; a session is
+ * evicted only for another session. @return 0 when there is no room. */
 static int make_room(struct bw_sessions *s, int started)
 {
 	if (!started && s->pending.n >= s->pending_cap && s->pending.tail) {

@@ -98,6 +98,11 @@ enum {
 	                                 the session table stops tracking it
 	                                 and emits no end (NetScaler's
 	                                 REMOVE_SESSION) */
+	BW_EF_SID_PER_USER = 1u << 7, /* session_id names a session only
+	                                 together with the user (NetScaler
+	                                 numbers sessions from 1 again after
+	                                 a restart, and appliances share the
+	                                 default name "ns") */
 };
 
 /* Absent-value markers for numbers. */

@@ -511,8 +511,10 @@ static void common(const char *m, const char *end, bw_event *ev)
 		sid = field(m, end, "Sessionid");
 	if (!sid.n)
 		sid = field(m, end, "sessionId");
-	if (sid.n)
+	if (sid.n) {
 		ev->session_id = sid;
+		ev->flags |= BW_EF_SID_PER_USER;
+	}
 	bw_str vs = field(m, end, "Vserver");
 	if (vs.n)
 		bw_vpn_ip_port(vs.p, vs.n, &ev->dst_ip, &ev->dst_port);

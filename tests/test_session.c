@@ -843,7 +843,7 @@ static int ns_feed(struct bw_sessions *s, enum bw_kind kind, const char *user,
 	bw_ip_parse("203.0.113.7", 11, &ev.src_ip);
 	ev.ts_ms = t * 1000;
 	ev.line_no = (uint64_t)t;
-	ev.flags = flags;
+	ev.flags = flags | BW_EF_SID_PER_USER; /* as the parser sets it */
 	int r = bw_sessions_event(s, &ev, collect, NULL);
 	bw_sessions_tick(s, &ev, collect, NULL);
 	return r;
