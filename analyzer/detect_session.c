@@ -144,16 +144,11 @@ static void det_event(void *st, struct bw_engine *e, int rule,
 		s->first = ev->src_ip;
 		s->first_input = ev->input_id;
 		s->first_line = ev->line_no;
-		if (ends)
-			bw_wtable_del(&d->tab, k);
-		return;
-	}
-	if (ends) {
+	} else {
 		det_judge(d, e, rule, ev, s, dev);
-		bw_wtable_del(&d->tab, k);
-		return;
 	}
-	det_judge(d, e, rule, ev, s, dev);
+	if (ends)
+		bw_wtable_del(&d->tab, k);
 }
 
 /* A later event of session s: alert when its client is new. */

@@ -1648,10 +1648,6 @@ static int node_cost(struct bw_ruleset *rs, int32_t ni)
 	return c;
 }
 
-/* Regex nodes (indices into out) at least one of which must match for
- * node ni to be true: a regex with a literal filter, the smaller list of
- * an AND's two sides, both lists of an OR. @return the count, 0 when
- * nothing is certain. */
 /* How many of the n filter nodes set[] are on url.path.normalized. */
 static int pre_norm(const struct bw_ruleset *rs, const int32_t *set, int n)
 {
@@ -1661,6 +1657,10 @@ static int pre_norm(const struct bw_ruleset *rs, const int32_t *set, int n)
 	return k;
 }
 
+/* Regex nodes (indices into out) at least one of which must match for
+ * node ni to be true: a regex with a literal filter, the smaller list of
+ * an AND's two sides, both lists of an OR. @return the count, 0 when
+ * nothing is certain. */
 static int pre_set(const struct bw_ruleset *rs, int32_t ni, int32_t *out,
 		   int max)
 {

@@ -101,12 +101,17 @@ static bw_str ns_word(const char **q, const char *end)
 
 static int all_digits(bw_str w)
 {
-	if (!w.n)
-		return 0;
-	for (size_t i = 0; i < w.n; i++)
-		if (!digit(w.p[i]))
-			return 0;
-	return 1;
+	uint64_t v;
+	return w.n && bw_parse_u64(w.p, w.p + w.n, &v) == w.n;
+}
+
+/* Bytes of a "<digits>" (a syslog PRI) that word w starts with, 0 for
+ * none. */
+static size_t pri_len(bw_str w)
+{
+	const char *gt = w.n && w.p[0] == '<' ? memchr(w.p, '>', w.n) : NULL;
+	return gt && all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))) ?
+		       (size_t)(gt - w.p) + 1 : 0;
 }
 
 static int is_alpha(char c)
@@ -133,8 +138,7 @@ static int frame_word(bw_str w)
 		return FW_PART;
 	if (all_digits(w) && (n <= 2 || n == 4))
 		return FW_PART;
-	if (n >= 3 && p[0] == '<' && p[n - 1] == '>' &&
-	    all_digits(bw_str_make(p + 1, n - 2)))
+	if (pri_len(w) == n)
 		return FW_PRI;
 	if (n >= 8 && digit(p[0]) && (p[1] == ':' || p[2] == ':')) {
 		size_t i = 0, colons = 0;
@@ -277,11 +281,10 @@ static int ns_prefix_ok(const char *p, const char *stamp)
 	const char *q = p;
 	bw_str w = ns_word(&q, stamp);
 	if (w.n && w.p[0] == '<' && frame_word(w) != FW_FACILITY) {
-		const char *gt = memchr(w.p, '>', w.n);
-		if (!gt || gt == w.p + 1 ||
-		    !all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))))
+		size_t pl = pri_len(w);
+		if (!pl)
 			return 0;
-		w = bw_str_make(gt + 1, (size_t)(w.p + w.n - gt - 1));
+		w = bw_str_make(w.p + pl, w.n - pl);
 		if (bw_str_eq(w, "1"))
 			return ns_5424_ok(q, stamp);
 		if (!w.n)
@@ -290,10 +293,9 @@ static int ns_prefix_ok(const char *p, const char *stamp)
 	int names = 0;
 	for (; w.n; w = ns_word(&q, stamp)) {
 		/* a relay writing the message it got: "<134>Nov" */
-		const char *gt = w.p[0] == '<' ? memchr(w.p, '>', w.n) : NULL;
-		if (gt && gt + 1 < w.p + w.n && gt > w.p + 1 &&
-		    all_digits(bw_str_make(w.p + 1, (size_t)(gt - w.p - 1))))
-			w = bw_str_make(gt + 1, (size_t)(w.p + w.n - gt - 1));
+		size_t pl = pri_len(w);
+		if (pl && pl < w.n)
+			w = bw_str_make(w.p + pl, w.n - pl);
 		int f = frame_word(w);
 		if (f == FW_TIME || f == FW_DATETIME)
 			names = 0; /* a stamp: the next name is its sender */

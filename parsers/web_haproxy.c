@@ -372,7 +372,9 @@ static int hap_sniff(const char *line, size_t n)
 	const char *p = line + hdr, *end = line + n;
 	bw_str client = token(&p, end);
 	int64_t ms;
-	const struct bw_tz *utc = bw_tz_get("UTC");
+	static const struct bw_tz *utc; /* the zone registry's, kept */
+	if (!utc)
+		utc = bw_tz_get("UTC");
 	if (!client.p || p + 2 >= end || p[1] != '[')
 		return hdr || own_message(line, n) ? 60 : 0;
 	const char *db = p + 2, *de = memchr(db, ']', (size_t)(end - db));

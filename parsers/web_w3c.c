@@ -539,7 +539,7 @@ static int sniff_data(const char *l, size_t n)
 			  p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9';
 		path |= k && p[0] == '/';
 		bw_ip ip;
-		addr |= k >= 2 && k <= 45 && bw_ip_parse(p, k, &ip);
+		addr = addr || (k >= 2 && k <= 45 && bw_ip_parse(p, k, &ip));
 		cols++;
 		p = e + (sp != NULL);
 	}
