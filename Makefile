@@ -37,7 +37,7 @@ endif
 
 OPT     ?= -O2
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -MMD -MP \
-               -Iparsers -Ianalyzer
+               -pthread -Iparsers -Ianalyzer
 BASE_LDFLAGS :=
 
 ifneq ($(SANITIZE),)
@@ -61,7 +61,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ALL_CFLAGS  = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+LIBS        = $(PKG_LIBS) -lm -pthread
 
 PARSER_SRC   := $(sort $(wildcard parsers/*.c))
 ANALYZER_SRC := $(sort $(filter-out analyzer/main.c,$(wildcard analyzer/*.c)))
@@ -79,7 +79,7 @@ else
 PROG := breachwatch
 endif
 
-.PHONY: all deps check-deps demo test test-unit test-golden test-san \
+.PHONY: all deps check-deps demo test test-unit test-golden test-san test-tsan \
         test-fuzz golden-update bench clean tests tools fuzz
 
 all: check-deps $(PROG)
@@ -138,7 +138,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory tests
 	@sh tests/run.sh
 
-test-unit test-golden test-san test-fuzz: check-deps
+test-unit test-golden test-san test-tsan test-fuzz: check-deps
 	@$(MAKE) --no-print-directory tests
 	@sh tests/run.sh $(@:test-%=%)
 
@@ -161,6 +161,6 @@ bench: all tools
 	@sh tests/bench/bench.sh
 
 clean:
-	rm -rf build build-san build-fuzz breachwatch
+	rm -rf build build-san build-tsan build-fuzz breachwatch
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +62,9 @@ static const char usage_text[] =
 	"                     web.background-probe.disabled=yes (repeatable)\n"
 	"  --max-keys N       cap on rule state keys (default sized for 256 MiB)\n"
 	"  --site-tz ZONE     the site's zone for time-of-day rules (default UTC)\n"
+	"  --threads N        1: read, parse and run the rules on one thread; 2:\n"
+	"                     the rules on a second one (default: 2 when this\n"
+	"                     process may use more than one CPU); same alerts\n"
 	"\n"
 	"options:\n"
 	"  --max-line BYTES   cut longer lines (default 64K; suffix K or M)\n"
@@ -97,6 +101,7 @@ struct cli {
 	int min_severity;  /* alerts printed from this level up */
 	int json;
 	const char *site_tz;
+	int threads;       /* --threads: 1 or 2, 0 = by the CPUs we may use */
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -249,6 +254,12 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			if (errno || *end || k == 0 || *v < '0' || *v > '9')
 				return usage_error("bad --max-keys '%s'", v);
 			c->max_keys = k;
+		} else if (is_opt(a, "--threads")) {
+			if (!(v = opt_value(argc, argv, &i, a, "--threads")))
+				return usage_error("%s needs 1 or 2", "--threads");
+			if (strcmp(v, "1") && strcmp(v, "2"))
+				return usage_error("bad --threads '%s' (1 or 2)", v);
+			c->threads = v[0] - '0';
 		} else if (is_opt(a, "--fail-on")) {
 			if (!(v = opt_value(argc, argv, &i, a, "--fail-on")))
 				return usage_error("%s needs a severity", "--fail-on");
@@ -348,6 +359,18 @@ static void catch_stop_signals(void)
 	catch_stop_signals_as(0); /* SA_RESTART once the inputs are open */
 }
 
+/* --threads, or 2 when the process may run on more than one CPU (its
+ * affinity mask: taskset and cpusets count, not the machine's size). */
+static int use_threads(int asked)
+{
+	if (asked)
+		return asked;
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set) > 1 ? 2 : 1;
+	return sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+}
+
 static int cmd_run(struct cli *c, int parse_only)
 {
 	struct bw_engine *engine = NULL;
@@ -414,6 +437,7 @@ static int cmd_run(struct cli *c, int parse_only)
 		.identity = identity,
 		.events_out = parse_only ? stdout : NULL,
 		.engine = engine,
+		.engine_thread = engine && use_threads(c->threads) > 1,
 		.diag = stderr,
 		.stats = c->stats,
 		.opened = inputs_opened,

@@ -29,9 +29,10 @@
 static const char rules_usage[] =
 	"usage: breachwatch rules check [DIR] [--set ID.DIRECTIVE=VALUE]...\n"
 	"       breachwatch rules list [DIR] [--set ID.DIRECTIVE=VALUE]...\n"
-	"       breachwatch rules test [DIR] [--cases DIR] [-v]\n"
+	"       breachwatch rules test [DIR] [--cases DIR] [--threads 1|2] [-v]\n"
 	"DIR is the rules directory (default: signatures); --cases defaults to\n"
-	"testdata/rules.\n";
+	"testdata/rules; --threads 2 runs each case's engine on a thread of its\n"
+	"own, as scan does on a machine with two CPUs (default 1).\n";
 
 struct sets {
 	const char **v;
@@ -89,6 +90,7 @@ struct got {
 
 struct run {
 	struct bw_engine *e;
+	int threads;              /* 2 = the engine on a thread of its own */
 	uint64_t events, skipped; /* parsed / unparsed lines of the inputs */
 	struct got *got;
 	size_t ngot, capgot;
@@ -293,6 +295,7 @@ static int run_case(const char *rules_dir, const char *casedir, struct run *r)
 		.reorder_ms = -1,
 		.identity = id,
 		.engine = r->e,
+		.engine_thread = r->threads > 1,
 		.diag = stderr,
 	};
 	struct bw_scan_result res = { 0 };
@@ -385,7 +388,8 @@ static int check_expect(const char *path, const char *id, const struct run *r,
 	return bad;
 }
 
-static int cmd_test(const char *dir, const char *cases, int verbose)
+static int cmd_test(const char *dir, const char *cases, int verbose,
+		    int threads)
 {
 	struct bw_rerr re = { 0 };
 	struct bw_ruleset *rs = bw_ruleset_load(dir, 1, &re);
@@ -436,6 +440,7 @@ static int cmd_test(const char *dir, const char *cases, int verbose)
 			}
 			struct run r;
 			memset(&r, 0, sizeof(r));
+			r.threads = threads;
 			int rc = run_case(dir, cdir, &r);
 			size_t n = alerts_of(&r, ids[k]);
 			int ok;
@@ -525,7 +530,7 @@ int bw_rules_main(int argc, char **argv)
 		   *cases = "testdata/rules";
 	if (!dir)
 		dir = "signatures"; /* named in the error that follows */
-	int verbose = 0, ndirs = 0;
+	int verbose = 0, ndirs = 0, threads = 1;
 	struct sets sets = { NULL, 0 };
 	sets.v = calloc((size_t)argc, sizeof(*sets.v));
 	if (!sets.v) {
@@ -540,6 +545,9 @@ int bw_rules_main(int argc, char **argv)
 			sets.v[sets.n++] = argv[++i];
 		} else if (!strncmp(argv[i], "--set=", 6)) {
 			sets.v[sets.n++] = argv[i] + 6;
+		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc &&
+			   (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) {
+			threads = argv[++i][0] - '0';
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = 1;
 		} else if (argv[i][0] == '-') {
@@ -558,7 +566,7 @@ int bw_rules_main(int argc, char **argv)
 	else if (!strcmp(sub, "list"))
 		rc = cmd_list(dir, &sets);
 	else if (!strcmp(sub, "test") && !sets.n)
-		rc = cmd_test(dir, cases, verbose);
+		rc = cmd_test(dir, cases, verbose, threads);
 	else if (!strcmp(sub, "test"))
 		fprintf(stderr, "breachwatch rules: the test cases are for the "
 			"rules as written; --set applies to check and list\n");

@@ -10,6 +10,7 @@
 
 #include "authpair.h"
 #include "buf.h"
+#include "engine_thread.h"
 #include "identity.h"
 #include "output_json.h"
 #include "vpn_stage.h"
@@ -20,6 +21,8 @@ struct run {
 	struct bw_vpn_stage *vpn;
 	struct bw_authpair *pair; /* with an engine only: `parse` shows
 	                             every event the logs hold */
+	struct bw_engine_thread *et; /* the engine's thread, or NULL: the
+	                                engine runs on this one */
 	const struct bw_identity *identity;
 	struct bw_identity *own_identity; /* when the options gave none */
 	char identity_buf[512]; /* the current event's identity */
@@ -49,7 +52,9 @@ static void on_final_event(void *arg, bw_event *ev)
 		if (r->out.n >= 64 * 1024)
 			bw_buf_write(&r->out, r->o->events_out);
 	}
-	if (r->o->engine)
+	if (r->et)
+		bw_engine_thread_event(r->et, ev);
+	else if (r->o->engine)
 		bw_engine_event(r->o->engine, ev);
 }
 
@@ -80,6 +85,8 @@ static void on_flush(void *arg)
 	struct run *r = arg;
 	if (r->pair)
 		bw_authpair_idle(r->pair, on_final_event, r);
+	if (r->et)
+		bw_engine_thread_flush(r->et);
 	if (r->o->events_out) {
 		bw_buf_write(&r->out, r->o->events_out);
 		fflush(r->o->events_out);
@@ -180,10 +187,15 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 		for (size_t i = 0; i < bw_pipeline_ninputs(r->pl); i++)
 			bw_engine_set_input_name(o->engine, (uint32_t)i,
 						 bw_pipeline_input_name(r->pl, (uint32_t)i));
+	/* a thread for the engine when asked (and possible: else the
+	 * engine runs here, with the same alerts) */
+	if (o->engine && o->engine_thread)
+		r->et = bw_engine_thread_new(o->engine);
 	status = bw_pipeline_run(r->pl);
 	bw_vpn_stage_finish(r->vpn, on_vpn_event, r);
 	if (r->pair)
 		bw_authpair_flush(r->pair, on_final_event, r);
+	bw_engine_thread_finish(r->et);
 	if (o->engine)
 		bw_engine_finish(o->engine);
 	on_flush(r);
@@ -207,6 +219,7 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 		status = 2;
 	}
 out:
+	bw_engine_thread_free(r->et);
 	bw_pipeline_free(r->pl);
 	bw_vpn_stage_free(r->vpn);
 	bw_authpair_free(r->pair);

@@ -27,6 +27,8 @@ struct bw_scan_opts {
 	const struct bw_identity *identity;
 	FILE *events_out;          /* NDJSON events (parse), or NULL */
 	struct bw_engine *engine;  /* borrowed; NULL = no rules */
+	int engine_thread;         /* 1 = run the engine on a thread of its
+	                              own (engine_thread.h); same alerts */
 	FILE *diag;                /* errors, warnings, stats (stderr) */
 	int stats;                 /* print --stats to diag at the end */
 	void (*opened)(void);      /* called once the inputs are open (the

@@ -3,7 +3,8 @@
 #
 # Stages: unit (tests/test_*.c programs, incl. real-corpus tests),
 # golden (tests/golden.sh), scripts (tests/*.sh shell tests), san (the
-# unit and golden stages again under ASan+UBSan), fuzz (short libFuzzer
+# unit and golden stages again under ASan+UBSan), tsan (the engine's
+# thread under ThreadSanitizer), fuzz (short libFuzzer
 # runs and corpus replay). Each stage prints "NAME: N passed, M failed";
 # the last line is the total. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 2
@@ -80,6 +81,40 @@ if [ -z "$only" ] || [ "$only" = san ]; then
 	else
 		echo "run: sanitizer build failed"
 		total_fail=$((total_fail + 1))
+	fi
+fi
+if [ -z "$only" ] || [ "$only" = tsan ]; then
+	# The engine's thread (engine_thread.c) under ThreadSanitizer: its
+	# unit test, the one-thread/two-thread comparison and every rule case
+	# on two threads.
+	if command -v clang >/dev/null 2>&1; then
+		echo "run: building with CC=clang SANITIZE=thread"
+		T=build-tsan
+		if $MAKE --no-print-directory CC=clang SANITIZE=thread BUILD=$T \
+			PROG=$T/breachwatch $T/breachwatch $T/tests/test_engine_thread \
+			>/dev/null; then
+			export TSAN_OPTIONS=halt_on_error=1:exitcode=66
+			for c in "$T/tests/test_engine_thread" \
+				"$T/breachwatch rules test --threads 2"; do
+				out=$(mktemp)
+				$c >"$out" 2>&1
+				rc=$?
+				cat "$out"
+				[ $rc -gt 1 ] && { echo "run: $c exited with status $rc"; total_fail=$((total_fail + 1)); }
+				tally "$out" "$c"
+				rm -f "$out"
+			done
+			out=$(mktemp)
+			BW=$T/breachwatch sh tests/test_threads.sh >"$out" 2>&1
+			cat "$out"
+			tally "$out" "tsan test_threads.sh"
+			rm -f "$out"
+		else
+			echo "run: ThreadSanitizer build failed"
+			total_fail=$((total_fail + 1))
+		fi
+	else
+		echo "run: tsan stage skipped: no clang (apt-get install clang)"
 	fi
 fi
 if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ -f tests/fuzz/fuzz.sh ]; then

@@ -42,6 +42,21 @@ static void test_test_default(void)
 	CHECK_EQ_INT(run(5, argv), 0);
 }
 
+/* The same cases with the engine on a thread of its own, as `scan` runs
+ * it on two CPUs: every rule's firing case and near miss hold. */
+static void test_test_threaded(void)
+{
+	if (access("testdata/rules", R_OK) != 0) {
+		printf("skip: no testdata/rules here\n");
+		return;
+	}
+	const char *argv[] = { "rules", "test", "signatures", "--cases",
+			       "testdata/rules", "--threads", "2" };
+	CHECK_EQ_INT(run(7, argv), 0);
+	const char *bad[] = { "rules", "test", "--threads", "3" };
+	CHECK_EQ_INT(run(4, bad), 2);
+}
+
 static void test_check_errors(void)
 {
 	rules_dir("rule a\n  when nope == 1\n");
@@ -79,6 +94,7 @@ static void test_cases(void)
 static const struct bw_test tests[] = {
 	{ "check_default", test_check_default },
 	{ "test_default", test_test_default },
+	{ "test_threaded", test_test_threaded },
 	{ "check_errors", test_check_errors },
 	{ "cases", test_cases },
 	{ NULL, NULL },

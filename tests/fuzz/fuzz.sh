@@ -88,7 +88,7 @@ if ! pkg-config --exists $PKGS 2>/dev/null; then
 	exit 2
 fi
 PKG_CFLAGS=$(pkg-config --cflags $PKGS)
-PKG_LIBS="$(pkg-config --libs $PKGS) -lm"
+PKG_LIBS="$(pkg-config --libs $PKGS) -lm -pthread"
 BASE="-std=c11 -D_GNU_SOURCE -g -fno-omit-frame-pointer -Iparsers -Ianalyzer -Itests/fuzz $PKG_CFLAGS"
 
 # --------------------------------------------------------- toolchain
