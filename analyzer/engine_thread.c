@@ -175,10 +175,7 @@ void bw_engine_thread_event(struct bw_engine_thread *t, const bw_event *ev)
 	/* Bigger than a batch (a line near a --max-line of megabytes): wait
 	 * until the engine's thread has run everything queued, then run it
 	 * here. The lock orders the two threads' use of the engine. */
-	pthread_mutex_lock(&t->mu);
-	while (t->count)
-		pthread_cond_wait(&t->room, &t->mu);
-	pthread_mutex_unlock(&t->mu);
+	bw_engine_thread_drain(t);
 	bw_engine_event(t->e, ev);
 	t->inline_events++;
 }
@@ -187,6 +184,17 @@ void bw_engine_thread_flush(struct bw_engine_thread *t)
 {
 	if (t->running)
 		publish(t);
+}
+
+void bw_engine_thread_drain(struct bw_engine_thread *t)
+{
+	if (!t->running)
+		return;
+	publish(t);
+	pthread_mutex_lock(&t->mu);
+	while (t->count)
+		pthread_cond_wait(&t->room, &t->mu);
+	pthread_mutex_unlock(&t->mu);
 }
 
 void bw_engine_thread_finish(struct bw_engine_thread *t)

@@ -38,6 +38,11 @@ void bw_engine_thread_event(struct bw_engine_thread *t, const bw_event *ev);
  * so a live tail's alerts do not wait for the next lines). */
 void bw_engine_thread_flush(struct bw_engine_thread *t);
 
+/* Hand the partly filled batch over and wait until the engine has run
+ * everything queued (before a message on stderr, so a terminal shows
+ * the alerts of earlier lines first, as on one thread). */
+void bw_engine_thread_drain(struct bw_engine_thread *t);
+
 /* Hand over what is queued, wait until the engine has run all of it and
  * stop the thread. The engine is the caller's again. Calling it twice is
  * harmless. */

@@ -54,16 +54,20 @@ static void put_term(FILE *f, const char *prefix, const char *text,
 	bw_buf_fini(&b);
 }
 
+/* The pipeline's "breachwatch: TEXT" on its diag stream, after the
+ * sinks have settled (bw_pipeline_opts.settle). */
 __attribute__((format(printf, 2, 3)))
-static void diag(FILE *f, const char *fmt, ...)
+static void diag(const struct bw_pipeline_opts *o, const char *fmt, ...)
 {
 	char m[8192]; /* a path (up to 4096) and its error */
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(m, sizeof(m), fmt, ap);
 	va_end(ap);
+	if (o->settle)
+		o->settle(o->arg);
 	if (n >= 0)
-		put_term(f, "breachwatch: ", m, "\n");
+		put_term(o->diag, "breachwatch: ", m, "\n");
 }
 
 /* One file of the several `tail -F a b` writes to one pipe, between its
@@ -253,7 +257,7 @@ struct bw_pipeline *bw_pipeline_new(const struct bw_input_spec *specs,
 			continue;
 		}
 		if (!p->in) {
-			diag(pl->o.diag, "%s", oerr);
+			diag(&pl->o, "%s", oerr);
 			p->failed = 1;
 			p->done = 1;
 			pl->status = 2;
@@ -439,7 +443,7 @@ static void skip_line(struct bw_pipeline *pl, struct pin *p,
 	if (p->nsamples < MAX_SAMPLES)
 		p->samples[p->nsamples++] = (struct sample){ line->line_no, reason };
 	if (pl->o.strict && !pl->stopped) {
-		diag(pl->o.diag, "%s:%llu: %s (--strict)", bw_input_name(p->in),
+		diag(&pl->o, "%s:%llu: %s (--strict)", bw_input_name(p->in),
 		     (unsigned long long)line->line_no,
 		     reason ? reason : "unparsable line");
 		pl->stopped = 1;
@@ -540,7 +544,7 @@ static void pin_advance(struct bw_pipeline *pl, struct pin *p)
 		int r = bw_input_next(p->in, &line);
 		if (r <= 0) {
 			if (r < 0) {
-				diag(pl->o.diag, "%s", bw_input_error(p->in));
+				diag(&pl->o, "%s", bw_input_error(p->in));
 				p->failed = 1;
 				pl->status = 2;
 			}
@@ -834,7 +838,7 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 	if (!timed && pl->npins == 1)
 		pl->pins[0].seconds = pl->seconds;
 	if (pl->early)
-		diag(pl->o.diag, "reorder buffer full (%u events or %u MiB): %llu "
+		diag(&pl->o, "reorder buffer full (%u events or %u MiB): %llu "
 		     "event(s) released before the %lld ms window; older events "
 		     "after them pass flagged late",
 		     (unsigned)REORDER_MAX_SLOTS, REORDER_MAX_BYTES >> 20,
@@ -845,7 +849,7 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 		 * log_format) would otherwise report "nothing found" forever */
 		if (!p->failed && !p->parser && p->skipped && !p->events &&
 		    !p->ignored)
-			diag(pl->o.diag, "%s: no line in a known format (%llu "
+			diag(&pl->o, "%s: no line in a known format (%llu "
 			     "line(s) skipped, first: %s); name the format with "
 			     "--format (see 'breachwatch formats')",
 			     p->in ? bw_input_name(p->in) : p->path,
@@ -853,13 +857,13 @@ int bw_pipeline_run(struct bw_pipeline *pl)
 			     p->skip_reasons[0].reason ? p->skip_reasons[0].reason :
 							 "?");
 		else if (!p->failed && p->skipped && !p->events && !p->ignored)
-			diag(pl->o.diag, "%s: every line skipped as %s (%llu, "
+			diag(&pl->o, "%s: every line skipped as %s (%llu, "
 			     "first: %s)", p->in ? bw_input_name(p->in) : p->path,
 			     p->parser->name, (unsigned long long)p->skipped,
 			     p->skip_reasons[0].reason ? p->skip_reasons[0].reason :
 							 "?");
 		if (p->ctx.warnings)
-			diag(pl->o.diag, "%s:%llu: %llu warning(s), last: %s",
+			diag(&pl->o, "%s:%llu: %llu warning(s), last: %s",
 			     p->in ? bw_input_name(p->in) : p->path,
 			     (unsigned long long)p->warn_line,
 			     (unsigned long long)p->ctx.warnings,

@@ -34,6 +34,10 @@ struct bw_pipeline_opts {
 	void (*on_event)(void *arg, bw_event *ev);
 	/* Called before the pipeline may block reading a pipe. */
 	void (*flush)(void *arg);
+	/* Called before a message on diag while events may still be on
+	 * their way (NULL = none): the sinks write what they owe for
+	 * earlier lines first, so a terminal shows both in line order. */
+	void (*settle)(void *arg);
 	void *arg;
 	FILE *diag;         /* where errors and warnings go (stderr) */
 };

@@ -93,6 +93,15 @@ static void on_flush(void *arg)
 	}
 }
 
+/* Before the pipeline's message on diag: the engine's thread catches up,
+ * so the alerts of earlier lines come first, as on one thread. */
+static void on_settle(void *arg)
+{
+	struct run *r = arg;
+	if (r->et)
+		bw_engine_thread_drain(r->et);
+}
+
 static void print_vpn_stats(FILE *f, const struct bw_vpn_stage *vpn)
 {
 	struct bw_sessions_stats s;
@@ -173,6 +182,7 @@ int bw_scan_run(const struct bw_scan_opts *o, struct bw_scan_result *result)
 		.reorder_ms = o->reorder_ms,
 		.on_event = on_event,
 		.flush = on_flush,
+		.settle = on_settle,
 		.arg = r,
 		.diag = diag,
 	};

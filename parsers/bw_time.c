@@ -5,14 +5,23 @@
  * offset of each local hour is remembered in a small direct-mapped table
  * per zone, so the per-line cost is one array probe. Never consults the
  * wall clock.
+ *
+ * The C library converts in one process-wide zone, chosen by TZ: a
+ * conversion sets TZ, converts and puts it back, all under tz_lock, so a
+ * parser on the reading thread and the rule engine's hour(ts) on its own
+ * thread (engine_thread.h) never convert in each other's zone or read
+ * the environment while the other rewrites it.
  */
 #include "bw_time.h"
 #include "bw_util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int64_t bw_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -206,12 +215,16 @@ static int zone_exists(const char *name)
 		return access(name, R_OK) == 0;
 	if (strstr(name, ".."))
 		return 0;
-	const char *dir = getenv("TZDIR");
 	char path[512];
+	pthread_mutex_lock(&tz_lock); /* getenv beside a setenv("TZ") */
+	const char *dir = getenv("TZDIR");
 	size_t dn = strlen(dir ? dir : "/usr/share/zoneinfo");
-	if (dn + strlen(name) + 2 > sizeof(path))
+	int fits = dn + strlen(name) + 2 <= sizeof(path);
+	if (fits)
+		strcpy(path, dir ? dir : "/usr/share/zoneinfo");
+	pthread_mutex_unlock(&tz_lock);
+	if (!fits)
 		return 0;
-	strcpy(path, dir ? dir : "/usr/share/zoneinfo");
 	path[dn] = '/';
 	strcpy(path + dn + 1, name);
 	return access(path, R_OK) == 0;
@@ -252,10 +265,12 @@ const char *bw_tz_name(const struct bw_tz *tz)
 	return tz->name[0] ? tz->name : "local";
 }
 
-/* Make tz the process zone for the C library's conversions. @return
- * what tz_leave needs to put the previous TZ back. */
+/* Make tz the process zone for the C library's conversions, holding
+ * tz_lock until tz_leave. @return what tz_leave needs to put the
+ * previous TZ back. */
 static char *tz_enter(const struct bw_tz *tz)
 {
+	pthread_mutex_lock(&tz_lock);
 	char *saved = NULL;
 	const char *old = getenv("TZ");
 	if (old)
@@ -277,6 +292,7 @@ static void tz_leave(char *saved)
 		unsetenv("TZ");
 	}
 	tzset();
+	pthread_mutex_unlock(&tz_lock);
 }
 
 static int32_t offset_for(const struct bw_tz *tz, int64_t local)

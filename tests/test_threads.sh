@@ -59,6 +59,48 @@ else
 	echo "threads: skip generated logs: no $tools/gen_web (make tests builds it)"
 fi
 
+# Zones: the reader converts local syslog stamps (TZ) while the engine
+# takes hour(ts) in --site-tz; the C library knows one process zone at a
+# time, so the two threads must not switch it under each other (an event
+# stamped in New York time instead of Berlin's, an alert lost).
+mkdir -p "$tmp/tzrules"
+printf '%s\n' 'rule t.hour' '  severity low' '  when kind == login and hour(ts) == 3' \
+	'  message "{user} at three"' 'rule t.every' '  severity low' \
+	'  when kind == login' '  message "{user} login"' >"$tmp/tzrules/t.rules"
+awk 'BEGIN { split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", m, " ")
+	for (i = 0; i < 4000; i++) { h = i % 24; d = int(i / 24); mo = int(d / 28)
+		printf "%s %2d %02d:30:00 host sshd[1]: Failed password for user%d from 10.0.%d.%d port 22 ssh2\n",
+			m[mo + 1], d % 28 + 1, h, i, int(i / 250), i % 250 } }' >"$tmp/hours.log"
+TZ=Europe/Berlin same "local stamps, hour(ts) in another zone" --rules "$tmp/tzrules" \
+	--site-tz America/New_York --year 2025 --fail-on none "$tmp/hours.log"
+
+# One stream for both (a terminal, 2>&1, the journal): a message about
+# line 101 comes after the alerts of lines 1-100, as on one thread.
+head -100 "$tmp/hours.log" >"$tmp/strict.log"
+echo "garbage here" >>"$tmp/strict.log"
+sed -n 101,200p "$tmp/hours.log" >>"$tmp/strict.log"
+for t in 1 2; do
+	"$BW" scan --threads $t --rules "$tmp/tzrules" --tz UTC --year 2025 \
+		--strict "$tmp/strict.log" >"$tmp/m$t" 2>&1
+	echo "status $?" >>"$tmp/m$t"
+done
+if ! grep -q 'strict' "$tmp/m1"; then
+	bad "--strict stopped nowhere (the test shows nothing)"
+elif cmp -s "$tmp/m1" "$tmp/m2"; then
+	ok
+else
+	bad "--strict into one stream: order differs"
+	diff "$tmp/m1" "$tmp/m2" | head -5
+fi
+printf 'no log line here\n' >"$tmp/junk.txt"
+for t in 1 2; do
+	"$BW" scan --threads $t testdata/demo/bastion-auth.log "$tmp/junk.txt" >"$tmp/m$t" 2>&1
+done
+if grep -q 'no line in a known format' "$tmp/m1" && cmp -s "$tmp/m1" "$tmp/m2"; then ok; else
+	bad "an unknown format's message into one stream: order differs"
+	diff "$tmp/m1" "$tmp/m2" | head -5
+fi
+
 # the option itself
 "$BW" scan --threads 3 testdata/demo/bastion-auth.log >/dev/null 2>"$tmp/err"
 st=$?
