@@ -545,8 +545,13 @@ int bw_rules_main(int argc, char **argv)
 			sets.v[sets.n++] = argv[++i];
 		} else if (!strncmp(argv[i], "--set=", 6)) {
 			sets.v[sets.n++] = argv[i] + 6;
-		} else if (!strcmp(argv[i], "--threads") && i + 1 < argc &&
-			   (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) {
+		} else if (!strcmp(argv[i], "--threads")) {
+			if (i + 1 >= argc || (strcmp(argv[i + 1], "1") &&
+					      strcmp(argv[i + 1], "2"))) {
+				fprintf(stderr, "breachwatch rules: --threads "
+					"takes 1 or 2\n%s", rules_usage);
+				goto out;
+			}
 			threads = argv[++i][0] - '0';
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			verbose = 1;

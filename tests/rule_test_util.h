@@ -103,22 +103,32 @@ RT_UNUSED static void rules_dir_rm(void)
 static char errbuf[8192];
 
 /* An engine on the rules directory made by rules_dir (and rules_file),
- * its alerts collected; NULL (errors printed) when the rules are bad. */
-RT_UNUSED static struct bw_engine *engine_in_dir(uint64_t max_keys)
+ * its alerts given to on_alert(ctx, alert); NULL (errors printed) when
+ * the rules are bad. */
+RT_UNUSED static struct bw_engine *
+engine_in_dir_to(uint64_t max_keys, void (*on_alert)(void *, const struct bw_alert *),
+		 void *ctx)
 {
-	ngot = 0;
 	struct bw_engine_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.rules_dir = tdir;
 	cfg.max_keys = max_keys;
 	cfg.fail_on = BW_SEV_HIGH;
 	cfg.seed = 42;
-	cfg.on_alert = collect;
+	cfg.on_alert = on_alert;
+	cfg.on_alert_ctx = ctx;
 	errbuf[0] = 0;
 	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
 	if (!e)
 		fprintf(stderr, "  engine errors:\n%s", errbuf);
 	return e;
+}
+
+/* engine_in_dir_to with the alerts collected in got[]. */
+RT_UNUSED static struct bw_engine *engine_in_dir(uint64_t max_keys)
+{
+	ngot = 0;
+	return engine_in_dir_to(max_keys, collect, NULL);
 }
 
 RT_UNUSED static struct bw_engine *engine_with(const char *text, uint64_t max_keys)

@@ -67,18 +67,7 @@ static struct bw_engine *engine_seen(struct seen *s)
 {
 	s->digest = 0xcbf29ce484222325ull;
 	atomic_store(&s->n, 0);
-	struct bw_engine_config cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.rules_dir = tdir;
-	cfg.fail_on = BW_SEV_HIGH;
-	cfg.seed = 42;
-	cfg.on_alert = on_alert;
-	cfg.on_alert_ctx = s;
-	errbuf[0] = 0;
-	struct bw_engine *e = bw_engine_new(&cfg, errbuf, sizeof(errbuf));
-	if (!e)
-		fprintf(stderr, "  engine errors:\n%s", errbuf);
-	return e;
+	return engine_in_dir_to(0, on_alert, s);
 }
 
 static const char *const users[] = { "root", "admin", "alice", "bob",
