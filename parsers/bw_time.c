@@ -266,44 +266,49 @@ const char *bw_tz_name(const struct bw_tz *tz)
 }
 
 /* Make tz the process zone for the C library's conversions, holding
- * tz_lock until tz_leave. @return what tz_leave needs to put the
- * previous TZ back. */
-static char *tz_enter(const struct bw_tz *tz)
+ * tz_lock until tz_leave. The local zone is the process's own: TZ as
+ * the process got it (outside these pairs TZ is never changed), else
+ * /etc/localtime. @return what tz_leave needs: *switched says whether
+ * TZ was changed, the result is its previous value (NULL = unset). */
+static char *tz_enter(const struct bw_tz *tz, int *switched)
 {
 	pthread_mutex_lock(&tz_lock);
 	char *saved = NULL;
-	const char *old = getenv("TZ");
-	if (old)
-		saved = strdup(old);
-	if (tz->name[0])
+	*switched = 0;
+	if (tz->name[0]) {
+		const char *old = getenv("TZ");
+		if (old && !(saved = strdup(old)))
+			return NULL; /* out of memory: the process zone */
 		setenv("TZ", tz->name, 1);
-	else if (old)
-		unsetenv("TZ");
+		*switched = 1;
+	}
 	tzset();
 	return saved;
 }
 
-static void tz_leave(char *saved)
+static void tz_leave(char *saved, int switched)
 {
-	if (saved) {
-		setenv("TZ", saved, 1);
+	if (switched) {
+		if (saved)
+			setenv("TZ", saved, 1);
+		else
+			unsetenv("TZ");
 		free(saved);
-	} else {
-		unsetenv("TZ");
+		tzset();
 	}
-	tzset();
 	pthread_mutex_unlock(&tz_lock);
 }
 
 static int32_t offset_for(const struct bw_tz *tz, int64_t local)
 {
-	char *saved = tz_enter(tz);
+	int sw;
+	char *saved = tz_enter(tz, &sw);
 	time_t t = (time_t)local;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	tm.tm_isdst = -1;
 	time_t utc = mktime(&tm);
-	tz_leave(saved);
+	tz_leave(saved, sw);
 	if (utc == (time_t)-1)
 		return 0;
 	return (int32_t)(local - (int64_t)utc);
@@ -313,13 +318,14 @@ int32_t bw_tz_offset_at(const struct bw_tz *tz, int64_t utc_secs)
 {
 	if (tz->utc)
 		return 0;
-	char *saved = tz_enter(tz);
+	int sw;
+	char *saved = tz_enter(tz, &sw);
 	time_t t = (time_t)utc_secs;
 	struct tm tm;
 	int32_t off = 0;
 	if (localtime_r(&t, &tm))
 		off = (int32_t)tm.tm_gmtoff;
-	tz_leave(saved);
+	tz_leave(saved, sw);
 	return off;
 }
 

@@ -98,6 +98,31 @@ static void test_tz_dst(void)
 	bw_tz_free_all();
 }
 
+/* The local zone (--tz not given) is the process's: $TZ when set, else
+ * /etc/localtime; a conversion in another zone gives it back. */
+static void test_tz_local_is_env(void)
+{
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	setenv("TZ", "Asia/Tokyo", 1);
+	const struct bw_tz *local = bw_tz_get(NULL);
+	const struct bw_tz *ams = bw_tz_get("Europe/Amsterdam");
+	CHECK(local && ams);
+	if (local && ams) {
+		int64_t t = bw_epoch_from_civil(2026, 11, 27, 9, 0, 0);
+		CHECK_EQ_INT(bw_tz_local_to_utc(local, t), t - 9 * 3600);
+		CHECK_EQ_INT(bw_tz_offset_at(local, t), 9 * 3600);
+		CHECK_EQ_INT(bw_tz_local_to_utc(ams, t + 3600), t);
+		CHECK_EQ_STR(getenv("TZ"), "Asia/Tokyo");
+		CHECK_EQ_INT(bw_tz_offset_at(local, t + 86400), 9 * 3600);
+	}
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	bw_tz_free_all();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
@@ -106,6 +131,7 @@ int main(int argc, char **argv)
 		{ "clf_invalid", test_clf_invalid },
 		{ "iso", test_iso },
 		{ "tz_dst", test_tz_dst },
+		{ "tz_local_is_env", test_tz_local_is_env },
 		{ NULL, NULL },
 	};
 	return bw_test_main("time", tests, argc, argv);
