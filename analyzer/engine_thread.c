@@ -74,7 +74,12 @@ static void *thread_main(void *arg)
 		pthread_mutex_lock(&t->mu);
 		t->head = (t->head + 1) % NBATCH;
 		t->count--;
-		pthread_cond_signal(&t->room);
+		/* a reader waiting for room is woken when half the ring is
+		 * free, not at each batch: it then fills two batches before
+		 * it sleeps again (half the context switches on a log where
+		 * the rules are the slower side) */
+		if (t->count <= NBATCH / 2)
+			pthread_cond_signal(&t->room);
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
@@ -133,19 +138,26 @@ fail:
 }
 
 /* Queue the batch being filled (when it holds anything) and wait until
- * the next one is free. */
-static void publish(struct bw_engine_thread *t)
+ * the next one is free. The engine's thread is woken when two batches
+ * wait (half the wake-ups of one per batch while it keeps up), or at
+ * once with now (a flush before a blocking read, a drain, the end). */
+static void publish(struct bw_engine_thread *t, int now)
 {
-	if (!t->b[t->cur].used)
+	int filled = t->b[t->cur].used != 0;
+	if (!filled && !now)
 		return;
 	pthread_mutex_lock(&t->mu);
-	t->count++;
-	pthread_cond_signal(&t->work);
+	if (filled)
+		t->count++;
+	if (t->count && (now || t->count >= 2))
+		pthread_cond_signal(&t->work);
 	while (t->count == NBATCH)
 		pthread_cond_wait(&t->room, &t->mu);
 	pthread_mutex_unlock(&t->mu);
-	t->cur = (t->cur + 1) % NBATCH;
-	t->b[t->cur].used = 0;
+	if (filled) {
+		t->cur = (t->cur + 1) % NBATCH;
+		t->b[t->cur].used = 0;
+	}
 }
 
 void bw_engine_thread_event(struct bw_engine_thread *t, const bw_event *ev)
@@ -170,7 +182,7 @@ void bw_engine_thread_event(struct bw_engine_thread *t, const bw_event *ev)
 				return;
 			}
 		}
-		publish(t); /* and try an empty batch */
+		publish(t, 0); /* and try an empty batch */
 	}
 	/* Bigger than a batch (a line near a --max-line of megabytes): wait
 	 * until the engine's thread has run everything queued, then run it
@@ -183,14 +195,14 @@ void bw_engine_thread_event(struct bw_engine_thread *t, const bw_event *ev)
 void bw_engine_thread_flush(struct bw_engine_thread *t)
 {
 	if (t->running)
-		publish(t);
+		publish(t, 1);
 }
 
 void bw_engine_thread_drain(struct bw_engine_thread *t)
 {
 	if (!t->running)
 		return;
-	publish(t);
+	publish(t, 1);
 	pthread_mutex_lock(&t->mu);
 	while (t->count)
 		pthread_cond_wait(&t->room, &t->mu);
@@ -201,7 +213,7 @@ void bw_engine_thread_finish(struct bw_engine_thread *t)
 {
 	if (!t || !t->running)
 		return;
-	publish(t);
+	publish(t, 1);
 	pthread_mutex_lock(&t->mu);
 	t->stop = 1;
 	pthread_cond_signal(&t->work);
