@@ -5,6 +5,8 @@
  */
 #include "event.h"
 
+#include <stddef.h>
+
 #include <string.h>
 
 void bw_event_clear(bw_event *ev)
@@ -76,51 +78,57 @@ int bw_outcome_from_name(const char *s, size_t n)
 	return lookup(outcome_names, BW_OUTCOME__COUNT, s, n);
 }
 
-/* The views of an event, for copying. Keep in step with
- * struct bw_event. */
-#define EVENT_VIEWS(ev)                                                     \
-	&(ev)->user, &(ev)->user_domain, &(ev)->auth_method, &(ev)->action, \
-	&(ev)->reason, &(ev)->session_id, &(ev)->target_user,                \
-	&(ev)->command, &(ev)->identity, &(ev)->src_host, &(ev)->host,       \
-	&(ev)->program, &(ev)->forwarded_for, &(ev)->http_method,            \
-	&(ev)->url_path, &(ev)->url_query, &(ev)->http_version,              \
-	&(ev)->referrer, &(ev)->user_agent, &(ev)->vhost, &(ev)->request,    \
-	&(ev)->line
+/* Where an event's views are, the line last, for copying. Keep in step
+ * with struct bw_event: the assertion below trips when the struct
+ * changes size (on LP64), as a new field does. */
+#define V(f) (uint16_t)offsetof(bw_event, f)
+static const uint16_t view_off[] = {
+	V(user), V(user_domain), V(auth_method), V(action), V(reason),
+	V(session_id), V(target_user), V(command), V(identity), V(src_host),
+	V(host), V(program), V(forwarded_for), V(http_method), V(url_path),
+	V(url_query), V(http_version), V(referrer), V(user_agent), V(vhost),
+	V(request),
+};
+#undef V
+_Static_assert(sizeof(void *) != 8 || sizeof(bw_event) == 536,
+	       "bw_event changed: list its new views in view_off");
 
+/* One pass to size, one struct copy, one pass to rebase: the engine's
+ * thread copies every event this way (engine_thread.c). */
 size_t bw_event_copy(bw_event *dst, const bw_event *src, char *buf, size_t cap)
 {
 	const char *lb = src->line.p;
-	size_t ln = src->line.p ? src->line.n : 0;
+	size_t ln = lb ? src->line.n : 0;
 	size_t need = ln;
-	bw_event tmp = *src;
-	bw_str *views[] = { EVENT_VIEWS(&tmp) };
-	const size_t nviews = sizeof(views) / sizeof(views[0]);
+	const size_t nviews = sizeof(view_off) / sizeof(view_off[0]);
 
-	for (size_t i = 0; i + 1 < nviews; i++) { /* the last view is line */
-		const bw_str *s = views[i];
-		if (s->p && !(lb && s->p >= lb && s->p + s->n <= lb + ln))
-			need += s->n;
+	for (size_t i = 0; i < nviews; i++) {
+		const bw_str *v = (const bw_str *)(const void *)
+				  ((const char *)src + view_off[i]);
+		if (v->p && !(lb && v->p >= lb && v->p + v->n <= lb + ln))
+			need += v->n;
 	}
 	if (need > cap || !dst)
 		return need;
+	if (dst != src)
+		memcpy(dst, src, sizeof(*dst));
 	if (ln)
 		memcpy(buf, lb, ln);
 	size_t w = ln;
-	for (size_t i = 0; i + 1 < nviews; i++) {
-		bw_str *s = views[i];
-		if (!s->p)
+	for (size_t i = 0; i < nviews; i++) {
+		bw_str *v = (bw_str *)(void *)((char *)dst + view_off[i]);
+		if (!v->p)
 			continue;
-		if (lb && s->p >= lb && s->p + s->n <= lb + ln) {
-			s->p = buf + (s->p - lb);
+		if (lb && v->p >= lb && v->p + v->n <= lb + ln) {
+			v->p = buf + (v->p - lb);
 		} else {
-			memcpy(buf + w, s->p, s->n);
-			s->p = buf + w;
-			w += s->n;
+			memcpy(buf + w, v->p, v->n);
+			v->p = buf + w;
+			w += v->n;
 		}
 	}
 	if (lb)
-		tmp.line.p = buf;
-	*dst = tmp;
+		dst->line.p = buf;
 	return need;
 }
 

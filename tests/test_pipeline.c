@@ -207,6 +207,47 @@ static void test_event_copy(void)
 	CHECK(cp.reason.p >= buf && cp.reason.p < buf + sizeof(buf));
 }
 
+/* Every view of an event outlives its buffers in a copy: one string per
+ * view, none in the line, all checked after the originals are gone. */
+static void test_event_copy_every_view(void)
+{
+	char src[22][8];
+	bw_event ev;
+	bw_event_clear(&ev);
+	bw_str *v[] = {
+		&ev.user, &ev.user_domain, &ev.auth_method, &ev.action,
+		&ev.reason, &ev.session_id, &ev.target_user, &ev.command,
+		&ev.identity, &ev.src_host, &ev.host, &ev.program,
+		&ev.forwarded_for, &ev.http_method, &ev.url_path, &ev.url_query,
+		&ev.http_version, &ev.referrer, &ev.user_agent, &ev.vhost,
+		&ev.request, &ev.line,
+	};
+	const size_t n = sizeof(v) / sizeof(v[0]);
+	CHECK_EQ_INT(n, 22);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(src[i], sizeof(src[i]), "v%02zu", i);
+		*v[i] = (bw_str){ src[i], 3 };
+	}
+	char buf[128];
+	bw_event cp;
+	CHECK_EQ_INT(bw_event_copy(&cp, &ev, buf, sizeof(buf)), 22 * 3);
+	memset(src, 'Z', sizeof(src));
+	const bw_str *c[] = {
+		&cp.user, &cp.user_domain, &cp.auth_method, &cp.action,
+		&cp.reason, &cp.session_id, &cp.target_user, &cp.command,
+		&cp.identity, &cp.src_host, &cp.host, &cp.program,
+		&cp.forwarded_for, &cp.http_method, &cp.url_path, &cp.url_query,
+		&cp.http_version, &cp.referrer, &cp.user_agent, &cp.vhost,
+		&cp.request, &cp.line,
+	};
+	for (size_t i = 0; i < n; i++) {
+		char want[8];
+		snprintf(want, sizeof(want), "v%02zu", i);
+		CHECK(c[i]->p >= buf && c[i]->p + c[i]->n <= buf + sizeof(buf));
+		CHECK(c[i]->n == 3 && memcmp(c[i]->p, want, 3) == 0);
+	}
+}
+
 /* tail -F of several IIS logs into one pipe: each file between its
  * "==> f <==" headers keeps its own #Fields layout, for the 64 files read
  * most recently; a file not seen before (or read again after 64 others)
@@ -283,6 +324,7 @@ int main(int argc, char **argv)
 	static const struct bw_test tests[] = {
 		{ "no_allocation_per_line", test_no_allocation_per_line },
 		{ "event_copy", test_event_copy },
+		{ "event_copy_every_view", test_event_copy_every_view },
 		{ "event_json_worst_case", test_event_json_worst_case },
 		{ "tail_sections", test_tail_sections },
 		{ NULL, NULL },
