@@ -4,8 +4,10 @@
  * filled batch goes over at a flush and not before; an event bigger
  * than a batch runs in its place in the order.
  */
+#include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bw_test.h"
 #include "engine_thread.h"
@@ -227,12 +229,65 @@ static void test_flush_hands_over(void)
 	rules_dir_rm();
 }
 
+/* Events in bursts of random size, with flushes, drains and big events
+ * between them at random: whatever the order of hand-overs, nothing is
+ * lost, nothing waits forever (alarm: a lost wake-up fails the test
+ * instead of hanging it) and the alerts are those of one thread. */
+static void on_stuck(int sig)
+{
+	(void)sig;
+	static const char m[] = "  engine_thread: stuck (a lost wake-up?)\n";
+	if (write(2, m, sizeof(m) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+static void test_random_handovers(void)
+{
+	rules_dir(thread_rules);
+	struct seen one, two;
+	struct bw_engine *e1 = engine_seen(&one), *e2 = engine_seen(&two);
+	struct bw_engine_thread *t = e2 ? bw_engine_thread_new(e2) : NULL;
+	CHECK(e1 && e2 && t);
+	if (e1 && e2 && t) {
+		signal(SIGALRM, on_stuck);
+		alarm(60);
+		uint64_t r = 0x243f6a8885a308d3ull, i = 0;
+		while (i < NEV) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			uint64_t burst = r % 700;
+			for (uint64_t k = 0; k < burst && i < NEV; k++, i++) {
+				size_t big = (r >> 20) % 50 == 0 && k == 0 ? 300 * 1024 : 0;
+				bw_event ev = stream_event(i, line, sizeof(line), big);
+				bw_engine_event(e1, &ev);
+				bw_engine_thread_event(t, &ev);
+			}
+			switch ((r >> 32) % 4) {
+			case 0: bw_engine_thread_flush(t); break;
+			case 1: bw_engine_thread_drain(t); break;
+			default: break;
+			}
+		}
+		bw_engine_thread_finish(t);
+		alarm(0);
+		CHECK(atomic_load(&one.n) > 300);
+		CHECK_EQ_INT(atomic_load(&two.n), atomic_load(&one.n));
+		CHECK(two.digest == one.digest);
+		CHECK(bw_engine_thread_inline_events(t) > 0);
+	}
+	bw_engine_thread_free(t);
+	bw_engine_free(e1);
+	bw_engine_free(e2);
+	rules_dir_rm();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct bw_test tests[] = {
 		{ "same_alerts", test_same_alerts },
 		{ "big_event_in_order", test_big_event_in_order },
 		{ "flush_hands_over", test_flush_hands_over },
+		{ "random_handovers", test_random_handovers },
 		{ NULL, NULL },
 	};
 	return bw_test_main("engine_thread", tests, argc, argv);
