@@ -209,19 +209,19 @@ static void test_event_copy(void)
 
 /* Every view of an event outlives its buffers in a copy: one string per
  * view, none in the line, all checked after the originals are gone. */
+#define ALL_VIEWS(e)                                                      \
+	&(e).user, &(e).user_domain, &(e).auth_method, &(e).action,         \
+	&(e).reason, &(e).session_id, &(e).target_user, &(e).command,       \
+	&(e).identity, &(e).src_host, &(e).host, &(e).program,              \
+	&(e).forwarded_for, &(e).http_method, &(e).url_path, &(e).url_query, \
+	&(e).http_version, &(e).referrer, &(e).user_agent, &(e).vhost,      \
+	&(e).request, &(e).line
 static void test_event_copy_every_view(void)
 {
 	char src[22][8];
 	bw_event ev;
 	bw_event_clear(&ev);
-	bw_str *v[] = {
-		&ev.user, &ev.user_domain, &ev.auth_method, &ev.action,
-		&ev.reason, &ev.session_id, &ev.target_user, &ev.command,
-		&ev.identity, &ev.src_host, &ev.host, &ev.program,
-		&ev.forwarded_for, &ev.http_method, &ev.url_path, &ev.url_query,
-		&ev.http_version, &ev.referrer, &ev.user_agent, &ev.vhost,
-		&ev.request, &ev.line,
-	};
+	bw_str *v[] = { ALL_VIEWS(ev) };
 	const size_t n = sizeof(v) / sizeof(v[0]);
 	CHECK_EQ_INT(n, 22);
 	for (size_t i = 0; i < n; i++) {
@@ -232,14 +232,7 @@ static void test_event_copy_every_view(void)
 	bw_event cp;
 	CHECK_EQ_INT(bw_event_copy(&cp, &ev, buf, sizeof(buf)), 22 * 3);
 	memset(src, 'Z', sizeof(src));
-	const bw_str *c[] = {
-		&cp.user, &cp.user_domain, &cp.auth_method, &cp.action,
-		&cp.reason, &cp.session_id, &cp.target_user, &cp.command,
-		&cp.identity, &cp.src_host, &cp.host, &cp.program,
-		&cp.forwarded_for, &cp.http_method, &cp.url_path, &cp.url_query,
-		&cp.http_version, &cp.referrer, &cp.user_agent, &cp.vhost,
-		&cp.request, &cp.line,
-	};
+	const bw_str *c[] = { ALL_VIEWS(cp) };
 	for (size_t i = 0; i < n; i++) {
 		char want[8];
 		snprintf(want, sizeof(want), "v%02zu", i);
