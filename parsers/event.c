@@ -6,7 +6,6 @@
 #include "event.h"
 
 #include <stddef.h>
-
 #include <string.h>
 
 void bw_event_clear(bw_event *ev)
@@ -78,8 +77,8 @@ int bw_outcome_from_name(const char *s, size_t n)
 	return lookup(outcome_names, BW_OUTCOME__COUNT, s, n);
 }
 
-/* Where an event's views are, the line last, for copying. Keep in step
- * with struct bw_event: the assertion below trips when the struct
+/* Where an event's views other than its line are, for copying. Keep in
+ * step with struct bw_event: the assertion below trips when the struct
  * changes size (on LP64), as a new field does. */
 #define V(f) (uint16_t)offsetof(bw_event, f)
 static const uint16_t view_off[] = {
