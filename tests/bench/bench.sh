@@ -175,7 +175,7 @@ if [ "$HAVE_RULES" = 1 ]; then
 	# shellcheck disable=SC2086
 	measure drscan "$DL" "$DB" "$BW" scan --threads 1 $RULES_ARGS "$DIST"
 	# shellcheck disable=SC2086
-	measure rscan2 "$WL" "$WB" "$BW" scan --threads 2 $RULES_ARGS "$WEB"
+	measure trscan "$WL" "$WB" "$BW" scan --threads 2 $RULES_ARGS "$WEB"
 fi
 if [ -n "$AUTH" ]; then
 	AL=$(lines_of "$AUTH"); AB=$(bytes_of "$AUTH")
@@ -185,7 +185,7 @@ if [ -n "$AUTH" ]; then
 		# shellcheck disable=SC2086
 		measure arscan "$AL" "$AB" "$BW" scan --threads 1 $RULES_ARGS "$AUTH"
 		# shellcheck disable=SC2086
-		measure arscan2 "$AL" "$AB" "$BW" scan --threads 2 $RULES_ARGS "$AUTH"
+		measure tarscan "$AL" "$AB" "$BW" scan --threads 2 $RULES_ARGS "$AUTH"
 	fi
 fi
 
@@ -193,7 +193,9 @@ fi
 fails=0
 val() { eval "echo \${$1_$2:-}"; }
 
-# row KEY LABEL TARGET_TEXT VERDICT
+# row KEY LABEL TARGET_TEXT VERDICT [wall]: rates per CPU second, or with
+# "wall" per wall second (the engine on a thread of its own: CPU seconds
+# add up both threads, wall seconds are what the user waits)
 row() {
 	t=$(val T "$1"); c=$(val C "$1"); l=$(val L "$1"); b=$(val B "$1")
 	r=$(val R "$1"); s=$(val S "$1")
@@ -218,30 +220,11 @@ row() {
 		note "$2: only ${ev% *} of ${ev#* } lines became events"
 	fi
 	case $v in FAIL*|ERROR*) fails=$((fails + 1)) ;; esac
-	awk -v label="$label" -v t="$t" -v c="$c" -v l="$l" -v b="$b" -v r="$r" -v tgt="$3" -v v="$v" 'BEGIN {
-		if (c <= 0) c = 1e-6
+	awk -v label="$label" -v t="$t" -v c="$c" -v l="$l" -v b="$b" -v r="$r" -v tgt="$3" -v v="$v" -v per="${5:-cpu}" 'BEGIN {
+		d = per == "wall" ? t : c
+		if (d <= 0) d = 1e-6
 		printf "%-34s %11.0f %8.1f %8.1f %7.3f %7.3f  %-31s %s\n",
-			label, l / c, b / c / 1e6, r / 1024, c, t, tgt, v }'
-}
-
-# wrow KEY LABEL INFO: a row at wall-clock rates (the engine on a thread
-# of its own: CPU seconds add up both threads, wall seconds are what the
-# user waits), for information: no verdict
-wrow() {
-	t=$(val T "$1"); c=$(val C "$1"); l=$(val L "$1"); b=$(val B "$1")
-	r=$(val R "$1"); s=$(val S "$1")
-	label=$2
-	[ -n "$(val ONCE "$1")" ] && label="$label *"
-	v=""
-	if [ "$s" -gt 1 ]; then
-		v="ERROR(exit $s)"
-		fails=$((fails + 1))
-		note "$2: exit status $s, see $DATA/last-$1.err"
-	fi
-	awk -v label="$label" -v t="$t" -v c="$c" -v l="$l" -v b="$b" -v r="$r" -v tgt="$3" -v v="$v" 'BEGIN {
-		if (t <= 0) t = 1e-6
-		printf "%-34s %11.0f %8.1f %8.1f %7.3f %7.3f  %-31s %s\n",
-			label, l / t, b / t / 1e6, r / 1024, c, t, tgt, v }'
+			label, l / d, b / d / 1e6, r / 1024, c, t, tgt, v }'
 }
 
 # verdict EXPR: PASS when the awk expression over the T_/R_ values holds
@@ -278,8 +261,8 @@ if [ "$HAVE_RULES" = 1 ]; then
 	# cap; the default --max-keys is sized for a 256 MiB state budget.
 	row drscan "bw scan (rules), distinct IPs" "<256 MiB (default cap)" \
 		"$(verdict "$(R drscan) < $MIB256")"
-	wrow rscan2 "bw scan (rules) web, 2 threads w" \
-		"wall: $(awk "BEGIN { printf \"%.0f%%\", 100 * $(val T scan) / $(val T rscan2) }") of scan's wall"
+	row trscan "bw scan (rules) web, 2 threads w" \
+		"wall: $(awk "BEGIN { printf \"%.0f%%\", 100 * $(val T scan) / $(val T trscan) }") of scan's wall" "" wall
 fi
 if [ -n "$AUTH" ]; then
 	row ascan "$scanlabel, auth" "<32 MiB" "$(verdict "$(R ascan) < $MIB32")"
@@ -287,8 +270,8 @@ if [ -n "$AUTH" ]; then
 		row arscan "bw scan (rules) auth" \
 			">=60% of scan, <64 MiB $(awk "BEGIN { printf \"%.0f%%\", 100 * $(T ascan) / $(T arscan) }")" \
 			"$(verdict "$(T ascan) / $(T arscan) >= 0.6 && $(R arscan) < $MIB64")"
-		wrow arscan2 "bw scan (rules) auth, 2 threads w" \
-			"wall: $(awk "BEGIN { printf \"%.0f%%\", 100 * $(val T ascan) / $(val T arscan2) }") of scan's wall"
+		row tarscan "bw scan (rules) auth, 2 threads w" \
+			"wall: $(awk "BEGIN { printf \"%.0f%%\", 100 * $(val T ascan) / $(val T tarscan) }") of scan's wall" "" wall
 	fi
 else
 	note "no auth rows: build/tools/gen_auth does not exist yet"
