@@ -22,19 +22,27 @@ tally() {
 	total_fail=$((total_fail + f))
 }
 
+# counted NAME CMD...: run CMD, show its output, add its result line; a
+# status above 1 (a crash, a sanitizer's report) is one more failure.
+counted() {
+	name=$1
+	shift
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	if [ $rc -gt 1 ]; then
+		echo "run: $name exited with status $rc (crash?)"
+		total_fail=$((total_fail + 1))
+	fi
+	tally "$out" "$name"
+	rm -f "$out"
+}
+
 stage_unit() { # $1 = build dir
 	for t in "$1"/tests/test_*; do
 		[ -x "$t" ] || continue
-		out=$(mktemp)
-		"$t" >"$out" 2>&1
-		rc=$?
-		cat "$out"
-		if [ $rc -gt 1 ]; then
-			echo "run: $t exited with status $rc (crash?)"
-			total_fail=$((total_fail + 1))
-		fi
-		tally "$out" "$t"
-		rm -f "$out"
+		counted "$t" "$t"
 	done
 }
 
@@ -94,21 +102,9 @@ if [ -z "$only" ] || [ "$only" = tsan ]; then
 			PROG=$T/breachwatch $T/breachwatch $T/tests/test_engine_thread \
 			>/dev/null; then
 			export TSAN_OPTIONS=halt_on_error=1:exitcode=66
-			for c in "$T/tests/test_engine_thread" \
-				"$T/breachwatch rules test --threads 2"; do
-				out=$(mktemp)
-				$c >"$out" 2>&1
-				rc=$?
-				cat "$out"
-				[ $rc -gt 1 ] && { echo "run: $c exited with status $rc"; total_fail=$((total_fail + 1)); }
-				tally "$out" "$c"
-				rm -f "$out"
-			done
-			out=$(mktemp)
-			BW=$T/breachwatch sh tests/test_threads.sh >"$out" 2>&1
-			cat "$out"
-			tally "$out" "tsan test_threads.sh"
-			rm -f "$out"
+			counted "tsan test_engine_thread" "$T/tests/test_engine_thread"
+			counted "tsan rules test" "$T/breachwatch" rules test --threads 2
+			counted "tsan test_threads.sh" env BW=$T/breachwatch sh tests/test_threads.sh
 		else
 			echo "run: ThreadSanitizer build failed"
 			total_fail=$((total_fail + 1))
@@ -121,14 +117,7 @@ if { [ -z "$only" ] || [ "$only" = fuzz ]; } && [ -f tests/fuzz/fuzz.sh ]; then
 	# The saved corpus (crash reproducers included) under gcc, then
 	# short coverage-guided runs under clang's libFuzzer.
 	for mode in --replay --no-replay; do
-		out=$(mktemp)
-		# shellcheck disable=SC2086
-		sh tests/fuzz/fuzz.sh $mode >"$out" 2>&1
-		rc=$?
-		cat "$out"
-		tally "$out" "fuzz $mode"
-		[ $rc -gt 1 ] && { echo "run: fuzz.sh $mode exited $rc"; total_fail=$((total_fail + 1)); }
-		rm -f "$out"
+		counted "fuzz $mode" sh tests/fuzz/fuzz.sh "$mode"
 	done
 fi
 echo "$total_pass passed, $total_fail failed"
