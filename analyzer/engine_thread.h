@@ -52,7 +52,7 @@ void bw_engine_thread_finish(struct bw_engine_thread *t);
 void bw_engine_thread_free(struct bw_engine_thread *t);
 
 /* Events the engine ran on the caller's thread because they did not fit
- * a batch (test hook and --stats). */
+ * a batch (a test hook). */
 uint64_t bw_engine_thread_inline_events(const struct bw_engine_thread *t);
 
 #endif /* BW_ENGINE_THREAD_H */
