@@ -505,69 +505,116 @@ struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 
 #define NIL UINT32_MAX
 
-/* Move entry i, in the list but not its head, to the head (as
- * lru_to_head: i has a predecessor, so no test for that end). */
-static inline void dlist_to_head(struct bw_dset *d, uint32_t i)
+static inline struct bw_dval *dvals(const struct bw_dset *d)
 {
-	struct bw_dent *x = &d->e[i];
-	d->e[x->prev].next = x->next;
-	if (x->next != NIL)
-		d->e[x->next].prev = x->prev;
-	else
-		d->tail = x->prev;
-	x->prev = NIL;
-	x->next = d->head;
-	d->e[d->head].prev = i;
-	d->head = i;
+	return d->e;
 }
 
-static void dlist_push_head(struct bw_dset *d, uint32_t i)
+static inline struct bw_dent *dents(const struct bw_dset *d)
 {
-	struct bw_dent *x = &d->e[i];
-	x->prev = NIL;
-	x->next = d->head;
-	if (d->head != NIL)
-		d->e[d->head].prev = i;
-	d->head = i;
-	if (d->tail == NIL)
+	return d->e;
+}
+
+/* Bytes of a set's entries. */
+static size_t dset_bytes(uint32_t cap)
+{
+	return cap <= BW_DSET_SMALL ? cap * sizeof(struct bw_dval) :
+				      cap * sizeof(struct bw_dent);
+}
+
+/* -- small sets: an array, oldest first */
+
+/* Put (h, ts) after every value seen at or before ts; room is there. */
+static inline void dval_put(struct bw_dset *d, uint64_t h, int64_t ts)
+{
+	struct bw_dval *v = dvals(d);
+	uint32_t i = d->n;
+	while (i && v[i - 1].last > ts)
+		i--;
+	if (i < d->n)
+		memmove(v + i + 1, v + i, (d->n - i) * sizeof(*v));
+	v[i].h = h;
+	v[i].last = ts;
+	d->n++;
+}
+
+static inline void dval_del(struct bw_dset *d, uint32_t i)
+{
+	struct bw_dval *v = dvals(d);
+	d->n--;
+	if (i < d->n)
+		memmove(v + i, v + i + 1, (d->n - i) * sizeof(*v));
+}
+
+/* -- big sets: a hash table threaded on a list, head the newest */
+
+static inline void dlist_unlink(struct bw_dset *d, uint32_t i)
+{
+	struct bw_dent *e = dents(d), *x = &e[i];
+	if (x->prev != NIL)
+		e[x->prev].next = x->next;
+	else
+		d->head = x->next;
+	if (x->next != NIL)
+		e[x->next].prev = x->prev;
+	else
+		d->tail = x->prev;
+}
+
+/* Link entry i at its place by time: before (newer than) the first
+ * value seen at or before it. In-order events stop at the head. */
+static inline void dlist_link(struct bw_dset *d, uint32_t i)
+{
+	struct bw_dent *e = dents(d), *x = &e[i];
+	uint32_t newer = NIL, at = d->head;
+	while (at != NIL && e[at].last > x->last) {
+		newer = at;
+		at = e[at].next;
+	}
+	x->prev = newer;
+	x->next = at;
+	if (newer != NIL)
+		e[newer].next = i;
+	else
+		d->head = i;
+	if (at != NIL)
+		e[at].prev = i;
+	else
 		d->tail = i;
 }
 
 /* Move slot j's entry to empty slot i, fixing its list neighbours. */
 static void dent_move(struct bw_dset *d, uint32_t j, uint32_t i)
 {
-	d->e[i] = d->e[j];
-	struct bw_dent *x = &d->e[i];
+	struct bw_dent *e = dents(d);
+	e[i] = e[j];
+	struct bw_dent *x = &e[i];
 	if (x->prev != NIL)
-		d->e[x->prev].next = i;
+		e[x->prev].next = i;
 	else
 		d->head = i;
 	if (x->next != NIL)
-		d->e[x->next].prev = i;
+		e[x->next].prev = i;
 	else
 		d->tail = i;
-	d->e[j].h = 0;
+	e[j].h = 0;
 }
 
 /* Drop the least recently seen value, the list's tail (values only
  * ever leave from there: expired or evicted at the cap). */
 static void dset_del_tail(struct bw_dset *d)
 {
+	struct bw_dent *e = dents(d);
 	uint32_t mask = d->cap - 1, i = d->tail;
-	uint32_t p = d->e[i].prev;
-	d->tail = p;
-	if (p != NIL)
-		d->e[p].next = NIL;
-	else
-		d->head = NIL;
-	d->e[i].h = 0;
+	dlist_unlink(d, i);
+	e[i].h = 0;
 	d->n--;
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!d->e[j].h)
+		if (!e[j].h)
 			break;
-		uint32_t home = (uint32_t)d->e[j].h & mask;
+		uint32_t home = (uint32_t)e[j].h & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			dent_move(d, j, i);
 			i = j;
@@ -575,51 +622,78 @@ static void dset_del_tail(struct bw_dset *d)
 	}
 }
 
+/* Put h into the table (not in it, room for it) with time ts. */
+static void dent_put(struct bw_dset *d, uint64_t h, int64_t ts)
+{
+	struct bw_dent *e = dents(d);
+	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
+	while (e[i].h)
+		i = (i + 1) & mask;
+	e[i].h = h;
+	e[i].last = ts;
+	dlist_link(d, i);
+	d->n++;
+}
+
+/* Grow: an array to a bigger array, or (past BW_DSET_SMALL) to a
+ * table, a table to one twice as big. @return 0, -1 when out of
+ * memory. */
 static int dset_grow(struct bw_dset *d, struct bw_wbudget *b)
 {
-	uint32_t cap = d->cap ? d->cap * 2 : 8;
-	struct bw_dent *e = calloc(cap, sizeof(*e));
-	if (!e)
+	uint32_t cap = !d->cap ? 2 : d->cap < BW_DSET_SMALL ? d->cap * 2 :
+		       d->cap == BW_DSET_SMALL ? 4 * BW_DSET_SMALL : d->cap * 2;
+	void *ne = calloc(cap, cap <= BW_DSET_SMALL ? sizeof(struct bw_dval) :
+						      sizeof(struct bw_dent));
+	if (!ne)
 		return -1;
-	/* re-insert in list order, oldest first, so the list is rebuilt */
-	struct bw_dset nd = { e, cap, 0, NIL, NIL };
-	for (uint32_t i = d->n ? d->tail : NIL; i != NIL; i = d->e[i].prev) {
-		uint32_t j = (uint32_t)d->e[i].h & (cap - 1);
-		while (e[j].h)
-			j = (j + 1) & (cap - 1);
-		e[j].h = d->e[i].h;
-		e[j].last = d->e[i].last;
-		dlist_push_head(&nd, j);
-		nd.n++;
+	struct bw_dset nd = { ne, cap, 0, NIL, NIL };
+	if (cap <= BW_DSET_SMALL) {
+		if (d->n)
+			memcpy(ne, d->e, d->n * sizeof(struct bw_dval));
+		nd.n = d->n;
+	} else if (d->cap <= BW_DSET_SMALL) {
+		/* oldest first: each links at the head */
+		for (uint32_t i = 0; i < d->n; i++)
+			dent_put(&nd, dvals(d)[i].h, dvals(d)[i].last);
+	} else {
+		for (uint32_t i = d->n ? d->tail : NIL; i != NIL;
+		     i = dents(d)[i].prev)
+			dent_put(&nd, dents(d)[i].h, dents(d)[i].last);
 	}
 	if (b)
-		b->bytes += (cap - d->cap) * sizeof(*e);
+		b->bytes += dset_bytes(cap) - dset_bytes(d->cap);
 	free(d->e);
 	*d = nd;
 	return 0;
 }
 
-/* Add h, not in the set, when that takes an eviction at maxn or a
- * bigger table. @return 1 when a value was evicted at the cap, 0, -1
- * when out of memory. */
+/* Add h, not in the set, when that takes an eviction at maxn or more
+ * room. @return 1 when a value was evicted at the cap (maybe h, seen
+ * before every value kept), 0, -1 when out of memory. */
 __attribute__((noinline))
 static int dset_add_slow(struct bw_dset *d, uint64_t h, int64_t ts,
 			 uint32_t maxn, struct bw_wbudget *b)
 {
 	int evicted = 0;
-	if (d->n >= maxn && d->tail != NIL) {
-		dset_del_tail(d);
+	if (d->n && d->n >= maxn) {
+		int64_t oldest = d->cap <= BW_DSET_SMALL ? dvals(d)[0].last :
+							   dents(d)[d->tail].last;
+		if (ts < oldest)
+			return 1; /* h is the least recently seen */
+		if (d->cap <= BW_DSET_SMALL)
+			dval_del(d, 0);
+		else
+			dset_del_tail(d);
 		evicted = 1;
 	}
-	if ((d->n + 1) * 2 > d->cap && dset_grow(d, b))
+	if ((d->cap <= BW_DSET_SMALL ? d->n == d->cap :
+				       (d->n + 1) * 2 > d->cap) &&
+	    dset_grow(d, b))
 		return -1;
-	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
-	while (d->e[i].h)
-		i = (i + 1) & mask;
-	d->e[i].h = h;
-	d->e[i].last = ts;
-	dlist_push_head(d, i);
-	d->n++;
+	if (d->cap <= BW_DSET_SMALL)
+		dval_put(d, h, ts);
+	else
+		dent_put(d, h, ts);
 	return evicted;
 }
 
@@ -627,17 +701,38 @@ static int dset_add_slow(struct bw_dset *d, uint64_t h, int64_t ts,
 static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 			     uint32_t maxn, struct bw_wbudget *b)
 {
-	if (!d->cap)
-		return dset_add_slow(d, h, ts, maxn, b);
+	if (d->cap <= BW_DSET_SMALL) {
+		struct bw_dval *v = dvals(d);
+		/* newest first: a value seen again is most often recent */
+		for (uint32_t i = d->n; i-- > 0;) {
+			if (v[i].h != h)
+				continue;
+			if (ts >= v[i].last) {
+				if (i + 1 == d->n) {
+					v[i].last = ts; /* still the newest */
+				} else {
+					dval_del(d, i);
+					dval_put(d, h, ts);
+				}
+			}
+			return 0;
+		}
+		if (d->n >= maxn || d->n == d->cap)
+			return dset_add_slow(d, h, ts, maxn, b);
+		dval_put(d, h, ts);
+		return 0;
+	}
+	struct bw_dent *e = dents(d);
 	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
-	for (; d->e[i].h; i = (i + 1) & mask) {
-		if (d->e[i].h != h)
+	for (; e[i].h; i = (i + 1) & mask) {
+		if (e[i].h != h)
 			continue;
-		struct bw_dent *x = &d->e[i];
-		if (ts >= x->last) {
-			x->last = ts;
-			if (d->head != i)
-				dlist_to_head(d, i);
+		if (ts >= e[i].last) {
+			e[i].last = ts;
+			if (d->head != i) {
+				dlist_unlink(d, i);
+				dlist_link(d, i);
+			}
 		}
 		return 0;
 	}
@@ -646,9 +741,9 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 	 * path would put it */
 	if (d->n >= maxn || (d->n + 1) * 2 > d->cap)
 		return dset_add_slow(d, h, ts, maxn, b);
-	d->e[i].h = h;
-	d->e[i].last = ts;
-	dlist_push_head(d, i);
+	e[i].h = h;
+	e[i].last = ts;
+	dlist_link(d, i);
 	d->n++;
 	return 0;
 }
@@ -657,15 +752,26 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
  * time left, INT64_MAX when none. */
 static int64_t dset_expire(struct bw_dset *d, int64_t cutoff)
 {
-	while (d->n && d->e[d->tail].last <= cutoff)
+	if (d->cap <= BW_DSET_SMALL) {
+		struct bw_dval *v = dvals(d);
+		uint32_t k = 0;
+		while (k < d->n && v[k].last <= cutoff)
+			k++;
+		if (k) {
+			d->n -= k;
+			memmove(v, v + k, d->n * sizeof(*v));
+		}
+		return d->n ? v[0].last : INT64_MAX;
+	}
+	while (d->n && dents(d)[d->tail].last <= cutoff)
 		dset_del_tail(d);
-	return d->n ? d->e[d->tail].last : INT64_MAX;
+	return d->n ? dents(d)[d->tail].last : INT64_MAX;
 }
 
 static void dset_clear(struct bw_dset *d)
 {
-	if (d->cap)
-		memset(d->e, 0, d->cap * sizeof(*d->e));
+	if (d->cap > BW_DSET_SMALL)
+		memset(d->e, 0, d->cap * sizeof(struct bw_dent));
 	d->n = 0;
 	d->head = d->tail = NIL;
 }
@@ -962,7 +1068,7 @@ void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b)
 	if (w->heap & BW_WRING_HEAP_DIST) {
 		for (int i = 0; i < w->ndist; i++) {
 			if (b)
-				b->bytes -= w->dist[i].cap * sizeof(struct bw_dent);
+				b->bytes -= dset_bytes(w->dist[i].cap);
 			free(w->dist[i].e);
 			w->dist[i].e = NULL;
 			w->dist[i].cap = w->dist[i].n = 0;

@@ -186,10 +186,25 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k);
 
 #define BW_WRING_MAX_AGG 4
 
-/* Distinct values of one field in a window: value hash -> last time seen,
- * in a hash table threaded on a list ordered by that time, so values
- * leave the set when their last sighting leaves the window. At most `cap`
- * values are kept (the least recently seen goes first, counted). */
+/* Distinct values of one field in a window: value hash -> last time
+ * seen, kept in order of that time (a value first seen late takes its
+ * place by time, not at the newest end), so each value leaves the set
+ * when its last sighting leaves the window. At most `maxn` values are
+ * kept: the least recently seen goes (counted), which may be the value
+ * just seen late.
+ *
+ * Most sets hold a handful of values (the accounts one address tried
+ * in a window): up to BW_DSET_SMALL values are a plain array of
+ * struct bw_dval, oldest first, on one or two cache lines. A set that
+ * outgrows it becomes a hash table of struct bw_dent threaded on a list
+ * in the same order. cap tells which: <= BW_DSET_SMALL is the array. */
+#define BW_DSET_SMALL 16u
+
+struct bw_dval {
+	uint64_t h;          /* value hash, never 0 */
+	int64_t last;        /* ms */
+};
+
 struct bw_dent {
 	uint64_t h;          /* 0 = empty slot */
 	int64_t last;        /* ms */
@@ -197,9 +212,9 @@ struct bw_dent {
 };
 
 struct bw_dset {
-	struct bw_dent *e;
-	uint32_t cap, n;     /* slots, values */
-	uint32_t head, tail; /* head = most recently seen */
+	void *e;             /* struct bw_dval[cap] or struct bw_dent[cap] */
+	uint32_t cap, n;     /* entries, values */
+	uint32_t head, tail; /* the table's list: head = most recently seen */
 };
 
 /* A key's sliding window (now - W, now]. The newest max_records events

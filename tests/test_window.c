@@ -276,6 +276,141 @@ static void test_distinct_cap(void)
 	bw_wring_fini(&w, NULL);
 }
 
+/* A distinct set against a model of what it promises: each value with
+ * the last time it was seen (an older sighting changes nothing), kept in
+ * order of that time (equal times in the order seen); a value leaves
+ * when that time is at or before the cutoff, and at the cap the least
+ * recently seen goes. Random touches, out-of-order times (a value first
+ * seen late leaves with its time, not behind the values seen before
+ * it), expiries and clears; caps on both sides of where a set changes
+ * its layout, and sets growing past it. */
+struct dmodel {
+	uint64_t h[200];
+	int64_t last[200];
+	uint32_t n;
+};
+
+static void dmodel_del(struct dmodel *m, uint32_t i)
+{
+	memmove(m->h + i, m->h + i + 1, (m->n - i - 1) * sizeof(m->h[0]));
+	memmove(m->last + i, m->last + i + 1,
+		(m->n - i - 1) * sizeof(m->last[0]));
+	m->n--;
+}
+
+/* Put h at its place by time: after every value seen at or before ts. */
+static void dmodel_put(struct dmodel *m, uint64_t h, int64_t ts)
+{
+	uint32_t i = m->n;
+	while (i && m->last[i - 1] > ts)
+		i--;
+	memmove(m->h + i + 1, m->h + i, (m->n - i) * sizeof(m->h[0]));
+	memmove(m->last + i + 1, m->last + i, (m->n - i) * sizeof(m->last[0]));
+	m->h[i] = h;
+	m->last[i] = ts;
+	m->n++;
+}
+
+/* @return 1 when a value was evicted at the cap */
+static int dmodel_touch(struct dmodel *m, uint64_t h, int64_t ts,
+			uint32_t maxn)
+{
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (m->h[i] != h)
+			continue;
+		if (ts >= m->last[i]) {
+			dmodel_del(m, i);
+			dmodel_put(m, h, ts);
+		}
+		return 0;
+	}
+	/* the least recently seen may be h itself */
+	dmodel_put(m, h, ts);
+	if (m->n > maxn) {
+		dmodel_del(m, 0);
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t rnd_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void test_distinct_model(void)
+{
+	static const uint32_t caps[] = { 1, 3, 15, 16, 17, 40, 150 };
+	static const uint32_t domains[] = { 4, 20, 60, 400 };
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int bad = 0;
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++)
+	for (size_t d = 0; d < sizeof(domains) / sizeof(domains[0]); d++) {
+		struct bw_wbudget b = { .max_keys = 10 };
+		struct bw_wring w;
+		struct dmodel m = { .n = 0 };
+		memset(&w, 0, sizeof(w));
+		bw_wring_setup(&w, 0, 1, 1000000, 0);
+		int64_t now = 0, cutoff = INT64_MIN;
+		for (int op = 0; op < 4000 && !bad; op++) {
+			uint64_t r = rnd_next(&seed);
+			if (r % 50 == 0) {
+				/* expire: the cutoff moves, now and then far */
+				cutoff = now - (int64_t)(rnd_next(&seed) % 400);
+				bw_wring_expire(&w, cutoff);
+				while (m.n && m.last[0] <= cutoff)
+					dmodel_del(&m, 0);
+			} else if (r % 997 == 1) {
+				bw_wring_clear(&w);
+				m.n = 0;
+			} else {
+				now += (int64_t)(rnd_next(&seed) % 5);
+				/* one event in eight is late, some before the
+				 * cutoff already applied */
+				int64_t ts = rnd_next(&seed) % 8 ? now :
+					     now - (int64_t)(rnd_next(&seed) % 300);
+				uint64_t h = rnd_next(&seed) % domains[d] + 1;
+				struct bw_wrec rec;
+				memset(&rec, 0, sizeof(rec));
+				rec.ts = ts;
+				rec.repeat = 1;
+				rec.dh[0] = h * 0x9e3779b97f4a7c15ull | 1;
+				int got = bw_wring_push(&w, &rec, 20, caps[c], &b);
+				int want = dmodel_touch(&m, rec.dh[0], ts, caps[c]);
+				if (got < 0 || ((got & 2) != 0) != want)
+					bad = 1;
+			}
+			if (w.dist[0].n != m.n)
+				bad = 1;
+			if (bad)
+				printf("  cap %u domain %u: op %d: n %u, model %u\n",
+				       caps[c], domains[d], op, w.dist[0].n, m.n);
+		}
+		/* expiring everything, in steps, empties both alike */
+		for (int64_t t = now - 300; t <= now && !bad; t += 7) {
+			bw_wring_expire(&w, t);
+			while (m.n && m.last[0] <= t)
+				dmodel_del(&m, 0);
+			if (w.dist[0].n != m.n) {
+				printf("  cap %u domain %u: expire %lld: n %u, "
+				       "model %u\n", caps[c], domains[d],
+				       (long long)t, w.dist[0].n, m.n);
+				bad = 1;
+			}
+		}
+		bw_wring_fini(&w, &b);
+		if (b.bytes != 0) {
+			printf("  cap %u domain %u: %llu bytes left\n", caps[c],
+			       domains[d], (unsigned long long)b.bytes);
+			bad = 1;
+		}
+	}
+	CHECK(!bad);
+}
+
 /* A ring set up with room after its distinct sets keeps its first
  * records there (no heap, nothing added to the budget), then moves them,
  * in order, to the heap when they outgrow it. */
@@ -546,6 +681,7 @@ static const struct bw_test tests[] = {
 	{ "ring_buckets", test_ring_buckets },
 	{ "ring_evidence", test_ring_evidence },
 	{ "distinct_cap", test_distinct_cap },
+	{ "distinct_model", test_distinct_model },
 	{ "ring_inline", test_ring_inline },
 	{ "ring_fini_budget", test_ring_fini_budget },
 	{ "table_lanes", test_table_lanes },
