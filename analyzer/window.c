@@ -803,6 +803,15 @@ uint64_t bw_wring_bucketed(const struct bw_wring *w)
 	return n;
 }
 
+/* Record i (0 = oldest), to write. */
+static inline uint64_t *rec_slot(struct bw_wring *w, uint32_t i)
+{
+	uint32_t slot = w->head + i;
+	if (slot >= w->cap)
+		slot -= w->cap;
+	return w->rec + (size_t)slot * w->stride;
+}
+
 static void rec_drop_front(struct bw_wring *w)
 {
 	const uint64_t *r = bw_wring_rec(w, 0);
@@ -919,8 +928,9 @@ static inline int rec_to_bucket(struct bw_wring *w, struct bw_wbudget *b)
 		last[0] = start;
 		w->blen++;
 	}
-	/* records are folded oldest first, so a bucket only ever gains
-	 * events at or after its start (late events land in the newest) */
+	/* records are in order of time and folded oldest first, and a late
+	 * event older than the newest bucket goes to the bucket of its time
+	 * (late_to_bucket): a bucket holds only events of its own span */
 	last[1] += (int64_t)BW_WREC_REPEAT(r);
 	for (int i = 0; i < w->nsum; i++)
 		last[2 + i] += (int64_t)r[2 + i];
@@ -964,6 +974,39 @@ static int rec_grow(struct bw_wring *w, uint32_t max_records,
 	return 0;
 }
 
+/* A late event stamped before the newest bucket's start: into the
+ * bucket of its time, made in its place when there is none, so it
+ * leaves with the events of its time (buckets stay in order of start).
+ * Out of line: only events logged long after their stamp come here.
+ * @return 0, -1 when out of memory. */
+__attribute__((noinline))
+static int late_to_bucket(struct bw_wring *w, const struct bw_wrec *r,
+			  uint64_t rep, struct bw_wbudget *b)
+{
+	int64_t start = r->ts - (((r->ts % w->width) + w->width) % w->width);
+	uint32_t k = w->blen; /* the first bucket starting after start */
+	while (k && bucket(w, k - 1u)[0] > start)
+		k--;
+	int64_t *bk;
+	if (k && bucket(w, k - 1u)[0] == start) {
+		bk = bucket(w, k - 1u);
+	} else {
+		if (w->blen == w->bcap && bucket_grow(w, b))
+			return -1;
+		for (uint32_t j = w->blen; j > k; j--)
+			memcpy(bucket(w, j), bucket(w, j - 1u),
+			       (size_t)w->stride * sizeof(int64_t));
+		bk = bucket(w, k);
+		memset(bk, 0, (size_t)w->stride * sizeof(int64_t));
+		bk[0] = start;
+		w->blen++;
+	}
+	bk[1] += (int64_t)rep;
+	for (int i = 0; i < w->nsum; i++)
+		bk[2 + i] += r->sum[i];
+	return 0;
+}
+
 int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		  uint32_t max_records, uint32_t max_distinct,
 		  struct bw_wbudget *b)
@@ -991,22 +1034,38 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 	}
 	if (r->ts < w->oldest)
 		w->oldest = r->ts;
-	uint32_t slot = w->head + w->len;
-	if (slot >= w->cap)
-		slot -= w->cap;
-	uint64_t *x = w->rec + (size_t)slot * w->stride;
 	/* repeat above 0xffff is counted as 0xffff: a syslog line does
 	 * not stand for more identical events than that */
 	uint64_t rep = r->repeat > 0xffff ? 0xffff : r->repeat;
+	w->count += rep;
+	for (int i = 0; i < w->nsum; i++)
+		w->sum[i] += r->sum[i];
+	/* Records are kept in order of time, so a late event (Apache logs
+	 * a long download when it ends, stamped when it began) leaves the
+	 * window at its own time, not behind the events logged before it.
+	 * Before the newest bucket, it joins the bucket of its time. */
+	if (w->blen && r->ts < bucket(w, w->blen - 1u)[0]) {
+		if (late_to_bucket(w, r, rep, b)) {
+			w->count -= rep;
+			for (int i = 0; i < w->nsum; i++)
+				w->sum[i] -= r->sum[i];
+			return -1;
+		}
+		return flags | 1;
+	}
+	uint32_t pos = w->len;
+	while (pos && bw_wring_rec_ts(w, pos - 1u) > r->ts)
+		pos--;
+	for (uint32_t i = w->len; i > pos; i--)
+		memcpy(rec_slot(w, i), rec_slot(w, i - 1u),
+		       (size_t)w->stride * sizeof(uint64_t));
+	uint64_t *x = rec_slot(w, pos);
 	x[0] = ((uint64_t)r->ts & BW_WREC_TS_MASK) | rep << 48;
 	x[1] = (uint64_t)(r->input_id & 0xffff) << 48 |
 	       (r->line_no & BW_WREC_TS_MASK);
-	w->len++;
-	w->count += rep;
-	for (int i = 0; i < w->nsum; i++) {
+	for (int i = 0; i < w->nsum; i++)
 		x[2 + i] = (uint64_t)r->sum[i];
-		w->sum[i] += r->sum[i];
-	}
+	w->len++;
 	return flags;
 }
 

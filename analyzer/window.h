@@ -9,10 +9,12 @@
  * lane's least recently seen key. Nothing here reads the wall clock.
  *
  * bw_wring: the events of one key inside a sliding window (now - W, now]:
- * a ring of exact records (time, provenance, summed values), time buckets
- * for what overflows it, running count and sums, and distinct sets keyed
- * by last-seen time, so each event costs O(1) amortized and nothing is
- * allocated once the ring and sets have grown to the key's working size.
+ * a ring of exact records (time, provenance, summed values) in order of
+ * time, time buckets for what overflows it, running count and sums, and
+ * distinct sets keyed by last-seen time, so each event costs O(1)
+ * amortized (a late event, logged after newer ones, takes its place by
+ * time) and nothing is allocated once the ring and sets have grown to
+ * the key's working size.
  */
 #ifndef BW_WINDOW_H
 #define BW_WINDOW_H
@@ -291,9 +293,11 @@ static inline uint64_t *bw_wring_inline(struct bw_wring *w)
  * multiple of 8, 0 for none) for its first records. */
 void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms,
 		    size_t inline_bytes);
-/* Add an event (max_records at most 65535). @return bit 1 when an old record was folded into a
- * bucket, bit 2 when a distinct value was dropped at max_distinct,
- * -1 when out of memory. */
+/* Add an event (max_records at most 65535) at its place by time: among
+ * the exact records, or, stamped before the newest bucket's start, into
+ * the bucket of its time. @return bit 1 when an old record was folded
+ * into a bucket (or the event went to one), bit 2 when a distinct value
+ * was dropped at max_distinct, -1 when out of memory. */
 int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		  uint32_t max_records, uint32_t max_distinct,
 		  struct bw_wbudget *b);
