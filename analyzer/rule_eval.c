@@ -2683,22 +2683,32 @@ static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
 		e->st.window_drops++;
 }
 
-/* Record a run event at the current step; drop stamps outside the span
- * that ends at ts (inclusive: a stamp exactly span before ts stays).
- * @return the number of runs now held. */
+/* Record a run event at the current step, in order of time (a failure
+ * logged after newer ones takes its place; one older than every stamp of
+ * a full run is not kept), then drop stamps outside the span that ends
+ * at the newest of ts and the stamps (inclusive: a stamp exactly span
+ * before stays). @return the number of runs now held. */
 static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 			int64_t span, uint32_t repeat)
 {
 	int64_t *run = seq_runs(s);
 	for (uint32_t k = 0; k < repeat && k < cap; k++) {
-		uint32_t i = (s->runhead + s->nrun) % cap;
-		run[i] = ts;
-		if (s->nrun < cap)
-			s->nrun++;
-		else
+		if (s->nrun == cap) {
+			if (ts < run[s->runhead])
+				break;
 			s->runhead = (s->runhead + 1) % cap;
+			s->nrun--;
+		}
+		uint32_t i = s->nrun;
+		for (; i && run[(s->runhead + i - 1) % cap] > ts; i--)
+			run[(s->runhead + i) % cap] = run[(s->runhead + i - 1) % cap];
+		run[(s->runhead + i) % cap] = ts;
+		s->nrun++;
 	}
-	while (s->nrun && run[s->runhead] < ts - span) {
+	int64_t end = ts;
+	if (s->nrun && run[(s->runhead + s->nrun - 1) % cap] > end)
+		end = run[(s->runhead + s->nrun - 1) % cap];
+	while (s->nrun && run[s->runhead] < end - span) {
 		s->runhead = (s->runhead + 1) % cap;
 		s->nrun--;
 	}
@@ -2710,6 +2720,22 @@ static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 static int64_t seq_run_start(struct seq_state *s, uint32_t cap, uint32_t need)
 {
 	return seq_runs(s)[(s->runhead + s->nrun - need) % cap];
+}
+
+/* The record of ev, the event completing a sequence: the newest, unless
+ * a step-0 event stamped after it came first (records are in order of
+ * time). */
+static const uint64_t *seq_completing(const struct bw_wring *w,
+				      const bw_event *ev)
+{
+	for (uint32_t i = w->len; i-- > 0;) {
+		const uint64_t *r = bw_wring_rec(w, i);
+		if (BW_WREC_LINE(r) == (ev->line_no & BW_WREC_TS_MASK) &&
+		    BW_WREC_INPUT(r) == (ev->input_id & 0xffff) &&
+		    BW_WREC_TS(r) == ev->ts_ms)
+			return r;
+	}
+	return bw_wring_rec(w, w->len - 1u);
 }
 
 /* One event (or alert, when ar != NULL) against sequence rule ri. */
@@ -2794,7 +2820,11 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 			s->first_ts = ts;
 		}
 		s->step++;
+		/* reached at the newest event of its run, which a late
+		 * event completing the run is not */
 		s->step_ts = ts;
+		if (s->nrun && seq_runs(s)[(s->runhead + s->nrun - 1) % cap] > ts)
+			s->step_ts = seq_runs(s)[(s->runhead + s->nrun - 1) % cap];
 		if (!(cur == 0 && keep0))
 			s->nrun = s->runhead = 0;
 	} else if (cur == 1 && (match & 1u) && keep0) {
@@ -2819,7 +2849,7 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	size_t nevd = bw_wring_evidence(&s->ring, seq_cutoff(r, ts), recs,
 					BW_ALERT_MAX_EVIDENCE);
 	if (nevd && s->ring.len)
-		recs[nevd - 1] = bw_wring_rec(&s->ring, s->ring.len - 1u);
+		recs[nevd - 1] = seq_completing(&s->ring, ev);
 	for (size_t i = 0; i < nevd; i++) {
 		evd[i].input_id = BW_WREC_INPUT(recs[i]);
 		evd[i].line_no = BW_WREC_LINE(recs[i]);

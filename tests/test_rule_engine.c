@@ -783,6 +783,51 @@ static void test_sequence_late_step(void)
 	rules_dir_rm();
 }
 
+/* A failure logged after newer ones takes its place by time in the run:
+ * four failures at 13:40-13:55, one stamped 13:00 read after them, and a
+ * login at 14:01 are four failures in the 30 minutes before the login,
+ * not five. The same failure stamped 13:36 makes five, reached at 13:55:
+ * a login stamped 13:50 does not follow them, one at 14:01 does, and the
+ * alert lists it. */
+static void test_sequence_late_run(void)
+{
+	for (int inside = 0; inside < 2; inside++) {
+		struct bw_engine *e = engine_with(seq_rules, 0);
+		if (!e) {
+			CHECK(0);
+			return;
+		}
+		bw_event f = mkev(T0, BW_SRC_AUTH, BW_KIND_LOGIN,
+				  BW_OUTCOME_FAILURE, "203.0.113.66", "deploy", 1);
+		for (int i = 0; i < 4; i++) {
+			f.ts_ms = (T0 + 2400 + i * 300) * 1000;
+			f.line_no = (uint64_t)i + 1;
+			bw_engine_event(e, &f);
+		}
+		f.ts_ms = (T0 + (inside ? 2160 : 0)) * 1000;
+		f.line_no = 5;
+		bw_engine_event(e, &f);
+		/* a login stamped 13:50, read now, came after four of the
+		 * five: it does not follow the run */
+		bw_event s = mkev(T0 + 3000, BW_SRC_AUTH, BW_KIND_LOGIN,
+				  BW_OUTCOME_SUCCESS, "203.0.113.66", "deploy", 6);
+		bw_engine_event(e, &s);
+		CHECK_EQ_INT(count_rule("auth.saf"), 0);
+		s.ts_ms = (T0 + 3660) * 1000;
+		s.line_no = 7;
+		bw_engine_event(e, &s);
+		CHECK_EQ_INT(count_rule("auth.saf"), inside);
+		for (int i = 0; i < ngot; i++)
+			if (!strcmp(got[i].rule, "auth.saf")) {
+				CHECK_EQ_INT(got[i].evidence_count, 6);
+				CHECK_EQ_INT(got[i].first_line, 5);
+				CHECK_EQ_INT(got[i].last_line, 7);
+			}
+		bw_engine_free(e);
+		rules_dir_rm();
+	}
+}
+
 /* The span is inclusive for a counted step as for the completing one:
  * failures at 0, 300 and 600 s and a success at 600 s are 3 failures
  * within 10 min. */
@@ -2420,6 +2465,7 @@ static const struct bw_test tests[] = {
 	{ "sequence_success_resets", test_sequence_success_resets },
 	{ "sequence_run_edge", test_sequence_run_edge },
 	{ "sequence_late_step", test_sequence_late_step },
+	{ "sequence_late_run", test_sequence_late_run },
 	{ "regex_prefilter_sound", test_regex_prefilter_sound },
 	{ "recent_semantics", test_recent_semantics },
 	{ "group_keys", test_group_keys },
