@@ -2692,26 +2692,28 @@ static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 			int64_t span, uint32_t repeat)
 {
 	int64_t *run = seq_runs(s);
+	/* stamp i of the run (0 = oldest), i <= cap: no division */
+#define RUN(i) run[s->runhead + (i) >= cap ? s->runhead + (i) - cap : \
+			   s->runhead + (i)]
 	for (uint32_t k = 0; k < repeat && k < cap; k++) {
 		if (s->nrun == cap) {
 			if (ts < run[s->runhead])
 				break;
-			s->runhead = (s->runhead + 1) % cap;
+			s->runhead = s->runhead + 1 == cap ? 0 : s->runhead + 1;
 			s->nrun--;
 		}
 		uint32_t i = s->nrun;
-		for (; i && run[(s->runhead + i - 1) % cap] > ts; i--)
-			run[(s->runhead + i) % cap] = run[(s->runhead + i - 1) % cap];
-		run[(s->runhead + i) % cap] = ts;
+		for (; i && RUN(i - 1) > ts; i--)
+			RUN(i) = RUN(i - 1);
+		RUN(i) = ts;
 		s->nrun++;
 	}
-	int64_t end = ts;
-	if (s->nrun && run[(s->runhead + s->nrun - 1) % cap] > end)
-		end = run[(s->runhead + s->nrun - 1) % cap];
+	int64_t end = s->nrun && RUN(s->nrun - 1) > ts ? RUN(s->nrun - 1) : ts;
 	while (s->nrun && run[s->runhead] < end - span) {
-		s->runhead = (s->runhead + 1) % cap;
+		s->runhead = s->runhead + 1 == cap ? 0 : s->runhead + 1;
 		s->nrun--;
 	}
+#undef RUN
 	return s->nrun;
 }
 

@@ -708,12 +708,15 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 			if (v[i].h != h)
 				continue;
 			if (ts >= v[i].last) {
-				if (i + 1 == d->n) {
-					v[i].last = ts; /* still the newest */
-				} else {
-					dval_del(d, i);
-					dval_put(d, h, ts);
-				}
+				/* on past the values seen at or before ts:
+				 * mostly to the newest end */
+				uint32_t j = i;
+				while (j + 1 < d->n && v[j + 1].last <= ts)
+					j++;
+				if (j > i)
+					memmove(v + i, v + i + 1, (j - i) * sizeof(*v));
+				v[j].h = h;
+				v[j].last = ts;
 			}
 			return 0;
 		}
