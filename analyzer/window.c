@@ -885,29 +885,43 @@ static void first_copy(struct bw_wring *w)
 	fb[0] = n;
 }
 
+/* Whether ring record r is one of the n first records copied at fb. */
+static int is_first_copy(const uint64_t *fb, uint32_t n, const uint64_t *r)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (fb[1 + 2 * i] == r[0] && fb[2 + 2 * i] == r[1])
+			return 1;
+	return 0;
+}
+
 uint32_t bw_wring_evidence(const struct bw_wring *w, int64_t cutoff,
 			   const uint64_t **out, uint32_t max)
 {
-	uint32_t k = 0, skip = 0;
-	if (w->blen) {
-		const uint64_t *fb = (const uint64_t *)first_block(w);
-		uint32_t n = (uint32_t)fb[0];
-		for (uint32_t i = 0; i < n && k < max; i++) {
-			const uint64_t *r = fb + 1 + 2 * i;
-			if (BW_WREC_TS(r) > cutoff)
-				out[k++] = r;
-		}
-		/* records are folded oldest first: the ring still holds the
-		 * copies not folded yet, at its start, ending with the last */
-		const uint64_t *last = n ? fb + 1 + 2 * (n - 1) : NULL;
-		for (uint32_t i = 0; last && i < n && i < w->len; i++) {
-			const uint64_t *r = bw_wring_rec(w, i);
-			if (r[0] == last[0] && r[1] == last[1])
-				skip = i + 1;
+	/* while events are folded: the first records copied at the first
+	 * fold, merged by time with the exact records that are not copies
+	 * (the copies not folded yet are both; a late event may lie among
+	 * them) */
+	const uint64_t *fb = w->blen ? (const uint64_t *)first_block(w) : NULL;
+	uint32_t nf = fb ? (uint32_t)fb[0] : 0, i = 0, j = 0, k = 0;
+	while (k < max) {
+		while (i < nf && BW_WREC_TS(fb + 1 + 2 * i) <= cutoff)
+			i++;
+		while (j < w->len &&
+		       (BW_WREC_TS(bw_wring_rec(w, j)) <= cutoff ||
+			(nf && is_first_copy(fb, nf, bw_wring_rec(w, j)))))
+			j++;
+		const uint64_t *c = i < nf ? fb + 1 + 2 * i : NULL;
+		const uint64_t *x = j < w->len ? bw_wring_rec(w, j) : NULL;
+		if (!c && !x)
+			break;
+		if (x && (!c || BW_WREC_TS(x) < BW_WREC_TS(c))) {
+			out[k++] = x;
+			j++;
+		} else {
+			out[k++] = c;
+			i++;
 		}
 	}
-	for (uint32_t i = skip; i < w->len && k < max; i++)
-		out[k++] = bw_wring_rec(w, i);
 	return k;
 }
 

@@ -344,11 +344,11 @@ static inline void bw_wring_prefetch(const struct bw_wring *w)
 /* Events in buckets (older than every exact record). */
 uint64_t bw_wring_bucketed(const struct bw_wring *w);
 /* The window's first events, oldest first, as far as the ring still
- * knows them: while events are folded, the first records copied at the
- * first fold that are still inside (ts > cutoff), then the exact records
- * after them; else the exact records. Each out[i] points to a record's
- * time and provenance words (BW_WREC_TS/INPUT/LINE), valid until the
- * ring changes. @return how many, at most max. */
+ * knows them, all inside (ts > cutoff): while events are folded, the
+ * first records copied at the first fold merged by time with the exact
+ * records that are not among them; else the exact records. Each out[i]
+ * points to a record's time and provenance words (BW_WREC_TS/INPUT/LINE),
+ * valid until the ring changes. @return how many, at most max. */
 uint32_t bw_wring_evidence(const struct bw_wring *w, int64_t cutoff,
 			   const uint64_t **out, uint32_t max);
 

@@ -276,6 +276,37 @@ static void test_distinct_cap(void)
 	bw_wring_fini(&w, NULL);
 }
 
+/* A late record placed among the records copied at the first fold is
+ * listed in its place by time; records outside the window are not. */
+static void test_ring_evidence_late(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	struct bw_wbudget b = { .max_keys = 1 };
+	bw_wring_setup(&w, 0, 0, 256000, 0); /* buckets of 1000 ms */
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	for (int i = 0; i <= 20; i++) {
+		r.ts = 1000 + 100 * i;
+		r.line_no = (uint64_t)i + 1;
+		bw_wring_push(&w, &r, 20, 0, &b);
+	}
+	r.ts = 1550;
+	r.line_no = 99;
+	bw_wring_push(&w, &r, 20, 0, &b);
+	const uint64_t *ev[20];
+	uint32_t k = bw_wring_evidence(&w, 1450, ev, 20);
+	/* lines 6..21 stamped after 1450, and 99 after line 6 */
+	CHECK_EQ_INT(k, 17);
+	uint64_t want[17] = { 6, 99 };
+	for (int i = 2; i < 17; i++)
+		want[i] = (uint64_t)i + 5;
+	for (uint32_t i = 0; i < k && i < 17; i++)
+		CHECK_EQ_INT(BW_WREC_LINE(ev[i]), want[i]);
+	bw_wring_fini(&w, &b);
+}
+
 /* A distinct set against a model of what it promises: each value with
  * the last time it was seen (an older sighting changes nothing), kept in
  * order of that time (equal times in the order seen); a value leaves
@@ -764,6 +795,7 @@ static const struct bw_test tests[] = {
 	{ "ring_window", test_ring_window },
 	{ "ring_buckets", test_ring_buckets },
 	{ "ring_evidence", test_ring_evidence },
+	{ "ring_evidence_late", test_ring_evidence_late },
 	{ "distinct_cap", test_distinct_cap },
 	{ "distinct_model", test_distinct_model },
 	{ "ring_late_model", test_ring_late_model },
