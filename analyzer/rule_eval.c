@@ -2666,8 +2666,8 @@ static inline int64_t seq_cutoff(const struct bw_rule *r, int64_t ts)
 }
 
 /* Add an event of the run: the ring forgets those before the span that
- * ends at it, so a key waiting long at a counted step lists and counts
- * only the events of its last span. */
+ * ends at its newest, so a key waiting long at a counted step lists and
+ * counts only the events of its last span. */
 static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
 			 struct seq_state *s, const bw_event *ev)
 {
@@ -2676,7 +2676,17 @@ static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
 	rec.input_id = ev->input_id;
 	rec.repeat = ev->repeat ? ev->repeat : 1;
 	rec.line_no = ev->line_no;
-	bw_wring_expire(&s->ring, seq_cutoff(r, ev->ts_ms));
+	/* the span ends at the newest event held: an event logged late
+	 * goes to its place in it, one older than the whole span is not
+	 * kept (a log read newest first would otherwise grow a bucket
+	 * per line) */
+	int64_t end = ev->ts_ms;
+	if (s->ring.len && bw_wring_rec_ts(&s->ring, s->ring.len - 1u) > end)
+		end = bw_wring_rec_ts(&s->ring, s->ring.len - 1u);
+	int64_t cutoff = seq_cutoff(r, end);
+	bw_wring_expire(&s->ring, cutoff);
+	if (ev->ts_ms <= cutoff)
+		return;
 	int rc = bw_wring_push(&s->ring, &rec, WINDOW_MAX_RECORDS, 0,
 			       &e->budget);
 	if (rc > 0 && (rc & 1))
@@ -2724,20 +2734,13 @@ static int64_t seq_run_start(struct seq_state *s, uint32_t cap, uint32_t need)
 	return seq_runs(s)[(s->runhead + s->nrun - need) % cap];
 }
 
-/* The record of ev, the event completing a sequence: the newest, unless
- * a step-0 event stamped after it came first (records are in order of
- * time). */
-static const uint64_t *seq_completing(const struct bw_wring *w,
-				      const bw_event *ev)
+/* Whether window record r is event ev's (records keep 16 bits of the
+ * input and 48 of the line). */
+static int is_rec_of(const uint64_t *r, const bw_event *ev)
 {
-	for (uint32_t i = w->len; i-- > 0;) {
-		const uint64_t *r = bw_wring_rec(w, i);
-		if (BW_WREC_LINE(r) == (ev->line_no & BW_WREC_TS_MASK) &&
-		    BW_WREC_INPUT(r) == (ev->input_id & 0xffff) &&
-		    BW_WREC_TS(r) == ev->ts_ms)
-			return r;
-	}
-	return bw_wring_rec(w, w->len - 1u);
+	return BW_WREC_LINE(r) == (ev->line_no & BW_WREC_TS_MASK) &&
+	       BW_WREC_INPUT(r) == (ev->input_id & 0xffff) &&
+	       BW_WREC_TS(r) == ev->ts_ms;
 }
 
 /* One event (or alert, when ar != NULL) against sequence rule ri. */
@@ -2822,10 +2825,11 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 			s->first_ts = ts;
 		}
 		s->step++;
-		/* reached at the newest event of its run, which a late
-		 * event completing the run is not */
+		/* a counted step is reached at the newest event of its run,
+		 * which a late event completing the run is not */
 		s->step_ts = ts;
-		if (s->nrun && seq_runs(s)[(s->runhead + s->nrun - 1) % cap] > ts)
+		if ((st->runs > 1 || (cur == 0 && keep0)) && s->nrun &&
+		    seq_runs(s)[(s->runhead + s->nrun - 1) % cap] > ts)
 			s->step_ts = seq_runs(s)[(s->runhead + s->nrun - 1) % cap];
 		if (!(cur == 0 && keep0))
 			s->nrun = s->runhead = 0;
@@ -2844,18 +2848,22 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 	}
 	if (s->step < (uint32_t)r->nsteps)
 		return;
-	/* complete: the first events of the run, and the one completing it
-	 * (the newest record) even when more than the list holds */
+	/* complete: the first events of the run, and last the one that
+	 * completed it, even when more than the list holds (a late one may
+	 * be stamped before others, or folded into a bucket) */
 	struct bw_evidence evd[BW_ALERT_MAX_EVIDENCE];
 	const uint64_t *recs[BW_ALERT_MAX_EVIDENCE];
-	size_t nevd = bw_wring_evidence(&s->ring, seq_cutoff(r, ts), recs,
-					BW_ALERT_MAX_EVIDENCE);
-	if (nevd && s->ring.len)
-		recs[nevd - 1] = seq_completing(&s->ring, ev);
-	for (size_t i = 0; i < nevd; i++) {
-		evd[i].input_id = BW_WREC_INPUT(recs[i]);
-		evd[i].line_no = BW_WREC_LINE(recs[i]);
+	size_t n = bw_wring_evidence(&s->ring, seq_cutoff(r, ts), recs,
+				     BW_ALERT_MAX_EVIDENCE);
+	size_t nevd = 0;
+	for (size_t i = 0; i < n && nevd < BW_ALERT_MAX_EVIDENCE - 1; i++) {
+		if (is_rec_of(recs[i], ev))
+			continue;
+		evd[nevd].input_id = BW_WREC_INPUT(recs[i]);
+		evd[nevd++].line_no = BW_WREC_LINE(recs[i]);
 	}
+	evd[nevd].input_id = ev->input_id;
+	evd[nevd++].line_no = ev->line_no;
 	uint64_t evcount = s->ring.count;
 	seq_reset(s);
 	int sev = alert_severity(e, ri, ev);
