@@ -503,8 +503,6 @@ struct bw_wkey *bw_wtable_get_lane_hashed(struct bw_wtable *t, uint32_t l,
 
 /* ------------------------------------------------------- distinct sets */
 
-#define NIL UINT32_MAX
-
 static inline struct bw_dval *dvals(const struct bw_dset *d)
 {
 	return d->e;
@@ -515,11 +513,17 @@ static inline struct bw_dent *dents(const struct bw_dset *d)
 	return d->e;
 }
 
-/* Bytes of a set's entries. */
+static inline struct bw_dheap *dheap(const struct bw_dset *d)
+{
+	return (struct bw_dheap *)(void *)((struct bw_dent *)d->e + d->cap);
+}
+
+/* Bytes of a set's entries (and heap). */
 static size_t dset_bytes(uint32_t cap)
 {
 	return cap <= BW_DSET_SMALL ? cap * sizeof(struct bw_dval) :
-				      cap * sizeof(struct bw_dent);
+				      cap * sizeof(struct bw_dent) +
+					      cap / 2 * sizeof(struct bw_dheap);
 }
 
 /* -- small sets: an array, oldest first */
@@ -546,69 +550,64 @@ static inline void dval_del(struct bw_dset *d, uint32_t i)
 		memmove(v + i, v + i + 1, (d->n - i) * sizeof(*v));
 }
 
-/* -- big sets: a hash table threaded on a list, head the newest */
+/* -- big sets: a hash table beside a min-heap on (last, seq) */
 
-static inline void dlist_unlink(struct bw_dset *d, uint32_t i)
+static inline int dh_less(const struct bw_dheap *a, const struct bw_dheap *b)
 {
-	struct bw_dent *e = dents(d), *x = &e[i];
-	if (x->prev != NIL)
-		e[x->prev].next = x->next;
-	else
-		d->head = x->next;
-	if (x->next != NIL)
-		e[x->next].prev = x->prev;
-	else
-		d->tail = x->prev;
+	return a->last < b->last ||
+	       (a->last == b->last && (int32_t)(a->seq - b->seq) < 0);
 }
 
-/* Link entry i at its place by time: before (newer than) the first
- * value seen at or before it. In-order events stop at the head. */
-static inline void dlist_link(struct bw_dset *d, uint32_t i)
+static inline void dh_place(struct bw_dset *d, uint32_t pos,
+			    struct bw_dheap x)
 {
-	struct bw_dent *e = dents(d), *x = &e[i];
-	uint32_t newer = NIL, at = d->head;
-	while (at != NIL && e[at].last > x->last) {
-		newer = at;
-		at = e[at].next;
+	dheap(d)[pos] = x;
+	dents(d)[x.slot].hpos = pos;
+}
+
+static void dh_up(struct bw_dset *d, uint32_t pos)
+{
+	struct bw_dheap *hp = dheap(d), x = hp[pos];
+	while (pos) {
+		uint32_t p = (pos - 1) / 2;
+		if (!dh_less(&x, &hp[p]))
+			break;
+		dh_place(d, pos, hp[p]);
+		pos = p;
 	}
-	x->prev = newer;
-	x->next = at;
-	if (newer != NIL)
-		e[newer].next = i;
-	else
-		d->head = i;
-	if (at != NIL)
-		e[at].prev = i;
-	else
-		d->tail = i;
+	dh_place(d, pos, x);
 }
 
-/* Move slot j's entry to empty slot i, fixing its list neighbours. */
-static void dent_move(struct bw_dset *d, uint32_t j, uint32_t i)
+static void dh_down(struct bw_dset *d, uint32_t pos)
 {
-	struct bw_dent *e = dents(d);
-	e[i] = e[j];
-	struct bw_dent *x = &e[i];
-	if (x->prev != NIL)
-		e[x->prev].next = i;
-	else
-		d->head = i;
-	if (x->next != NIL)
-		e[x->next].prev = i;
-	else
-		d->tail = i;
-	e[j].h = 0;
+	struct bw_dheap *hp = dheap(d), x = hp[pos];
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+		if (c >= d->n)
+			break;
+		if (c + 1 < d->n && dh_less(&hp[c + 1], &hp[c]))
+			c++;
+		if (!dh_less(&hp[c], &x))
+			break;
+		dh_place(d, pos, hp[c]);
+		pos = c;
+	}
+	dh_place(d, pos, x);
 }
 
-/* Drop the least recently seen value, the list's tail (values only
- * ever leave from there: expired or evicted at the cap). */
-static void dset_del_tail(struct bw_dset *d)
+/* Drop the least recently seen value, the heap's top (values only ever
+ * leave from there: expired or evicted at the cap), and its entry, with
+ * the table's backward shift. */
+static void dset_del_min(struct bw_dset *d)
 {
 	struct bw_dent *e = dents(d);
-	uint32_t mask = d->cap - 1, i = d->tail;
-	dlist_unlink(d, i);
+	struct bw_dheap *hp = dheap(d);
+	uint32_t mask = d->cap - 1, i = hp[0].slot;
+	if (--d->n) {
+		hp[0] = hp[d->n];
+		dh_down(d, 0);
+	}
 	e[i].h = 0;
-	d->n--;
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
@@ -616,23 +615,26 @@ static void dset_del_tail(struct bw_dset *d)
 			break;
 		uint32_t home = (uint32_t)e[j].h & mask;
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			dent_move(d, j, i);
+			e[i] = e[j];
+			hp[e[i].hpos].slot = i;
+			e[j].h = 0;
 			i = j;
 		}
 	}
 }
 
-/* Put h into the table (not in it, room for it) with time ts. */
-static void dent_put(struct bw_dset *d, uint64_t h, int64_t ts)
+/* Put h, not in the table, with time ts and number seq (room for it). */
+static void dent_put(struct bw_dset *d, uint64_t h, int64_t ts, uint32_t seq)
 {
 	struct bw_dent *e = dents(d);
 	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
 	while (e[i].h)
 		i = (i + 1) & mask;
 	e[i].h = h;
-	e[i].last = ts;
-	dlist_link(d, i);
+	dheap(d)[d->n] = (struct bw_dheap){ ts, seq, i };
+	e[i].hpos = d->n;
 	d->n++;
+	dh_up(d, d->n - 1);
 }
 
 /* Grow: an array to a bigger array, or (past BW_DSET_SMALL) to a
@@ -642,23 +644,25 @@ static int dset_grow(struct bw_dset *d, struct bw_wbudget *b)
 {
 	uint32_t cap = !d->cap ? 2 : d->cap < BW_DSET_SMALL ? d->cap * 2 :
 		       d->cap == BW_DSET_SMALL ? 4 * BW_DSET_SMALL : d->cap * 2;
-	void *ne = calloc(cap, cap <= BW_DSET_SMALL ? sizeof(struct bw_dval) :
-						      sizeof(struct bw_dent));
+	void *ne = calloc(1, dset_bytes(cap));
 	if (!ne)
 		return -1;
-	struct bw_dset nd = { ne, cap, 0, NIL, NIL };
+	struct bw_dset nd = { ne, cap, 0, d->seq };
 	if (cap <= BW_DSET_SMALL) {
 		if (d->n)
 			memcpy(ne, d->e, d->n * sizeof(struct bw_dval));
 		nd.n = d->n;
 	} else if (d->cap <= BW_DSET_SMALL) {
-		/* oldest first: each links at the head */
+		/* oldest first, numbered in that order: a sorted array is
+		 * a heap already, each put stays where it lands */
 		for (uint32_t i = 0; i < d->n; i++)
-			dent_put(&nd, dvals(d)[i].h, dvals(d)[i].last);
+			dent_put(&nd, dvals(d)[i].h, dvals(d)[i].last, nd.seq++);
 	} else {
-		for (uint32_t i = d->n ? d->tail : NIL; i != NIL;
-		     i = dents(d)[i].prev)
-			dent_put(&nd, dents(d)[i].h, dents(d)[i].last);
+		/* in heap order, which the new heap keeps */
+		for (uint32_t k = 0; k < d->n; k++) {
+			const struct bw_dheap *x = &dheap(d)[k];
+			dent_put(&nd, dents(d)[x->slot].h, x->last, x->seq);
+		}
 	}
 	if (b)
 		b->bytes += dset_bytes(cap) - dset_bytes(d->cap);
@@ -677,13 +681,13 @@ static int dset_add_slow(struct bw_dset *d, uint64_t h, int64_t ts,
 	int evicted = 0;
 	if (d->n && d->n >= maxn) {
 		int64_t oldest = d->cap <= BW_DSET_SMALL ? dvals(d)[0].last :
-							   dents(d)[d->tail].last;
+							   dheap(d)[0].last;
 		if (ts < oldest)
 			return 1; /* h is the least recently seen */
 		if (d->cap <= BW_DSET_SMALL)
 			dval_del(d, 0);
 		else
-			dset_del_tail(d);
+			dset_del_min(d);
 		evicted = 1;
 	}
 	if ((d->cap <= BW_DSET_SMALL ? d->n == d->cap :
@@ -693,7 +697,7 @@ static int dset_add_slow(struct bw_dset *d, uint64_t h, int64_t ts,
 	if (d->cap <= BW_DSET_SMALL)
 		dval_put(d, h, ts);
 	else
-		dent_put(d, h, ts);
+		dent_put(d, h, ts, d->seq++);
 	return evicted;
 }
 
@@ -730,24 +734,20 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 	for (; e[i].h; i = (i + 1) & mask) {
 		if (e[i].h != h)
 			continue;
-		if (ts >= e[i].last) {
-			e[i].last = ts;
-			if (d->head != i) {
-				dlist_unlink(d, i);
-				dlist_link(d, i);
-			}
+		struct bw_dheap *x = &dheap(d)[e[i].hpos];
+		if (ts >= x->last) {
+			/* a later key: down the heap */
+			x->last = ts;
+			x->seq = d->seq++;
+			dh_down(d, e[i].hpos);
 		}
 		return 0;
 	}
 	/* a new value, and room for it without an eviction or a bigger
-	 * table: i is the empty slot its probe ended on, where the slow
-	 * path would put it */
+	 * table */
 	if (d->n >= maxn || (d->n + 1) * 2 > d->cap)
 		return dset_add_slow(d, h, ts, maxn, b);
-	e[i].h = h;
-	e[i].last = ts;
-	dlist_link(d, i);
-	d->n++;
+	dent_put(d, h, ts, d->seq++);
 	return 0;
 }
 
@@ -766,9 +766,9 @@ static int64_t dset_expire(struct bw_dset *d, int64_t cutoff)
 		}
 		return d->n ? v[0].last : INT64_MAX;
 	}
-	while (d->n && dents(d)[d->tail].last <= cutoff)
-		dset_del_tail(d);
-	return d->n ? dents(d)[d->tail].last : INT64_MAX;
+	while (d->n && dheap(d)[0].last <= cutoff)
+		dset_del_min(d);
+	return d->n ? dheap(d)[0].last : INT64_MAX;
 }
 
 static void dset_clear(struct bw_dset *d)
@@ -776,7 +776,6 @@ static void dset_clear(struct bw_dset *d)
 	if (d->cap > BW_DSET_SMALL)
 		memset(d->e, 0, d->cap * sizeof(struct bw_dent));
 	d->n = 0;
-	d->head = d->tail = NIL;
 }
 
 /* ------------------------------------------------------------- rings */
@@ -794,8 +793,6 @@ void bw_wring_setup(struct bw_wring *w, int nsum, int ndist, int64_t window_ms,
 	}
 	w->width = window_ms / 256 > 0 ? window_ms / 256 : 1;
 	w->oldest = INT64_MAX;
-	for (int i = 0; i < ndist; i++)
-		w->dist[i].head = w->dist[i].tail = NIL;
 }
 
 uint64_t bw_wring_bucketed(const struct bw_wring *w)

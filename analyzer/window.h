@@ -190,16 +190,18 @@ void bw_wtable_del(struct bw_wtable *t, struct bw_wkey *k);
 
 /* Distinct values of one field in a window: value hash -> last time
  * seen, kept in order of that time (a value first seen late takes its
- * place by time, not at the newest end), so each value leaves the set
- * when its last sighting leaves the window. At most `maxn` values are
- * kept: the least recently seen goes (counted), which may be the value
- * just seen late.
+ * place by time, not at the newest end; equal times in the order seen),
+ * so each value leaves the set when its last sighting leaves the window.
+ * At most `maxn` values are kept: the least recently seen goes
+ * (counted), which may be the value just seen late.
  *
  * Most sets hold a handful of values (the accounts one address tried
  * in a window): up to BW_DSET_SMALL values are a plain array of
  * struct bw_dval, oldest first, on one or two cache lines. A set that
- * outgrows it becomes a hash table of struct bw_dent threaded on a list
- * in the same order. cap tells which: <= BW_DSET_SMALL is the array. */
+ * outgrows it becomes a hash table of struct bw_dent beside a binary
+ * min-heap of struct bw_dheap on (last, seq), in one block: a touch, an
+ * insert, an eviction or an expiry costs O(log n) whatever the order
+ * events come in. cap tells which: <= BW_DSET_SMALL is the array. */
 #define BW_DSET_SMALL 16u
 
 struct bw_dval {
@@ -209,14 +211,20 @@ struct bw_dval {
 
 struct bw_dent {
 	uint64_t h;          /* 0 = empty slot */
+	uint32_t hpos;       /* its place in the heap */
+};
+
+struct bw_dheap {
 	int64_t last;        /* ms */
-	uint32_t prev, next; /* list by time; UINT32_MAX = none */
+	uint32_t seq;        /* order seen, for equal times (wraps) */
+	uint32_t slot;       /* its entry in the table */
 };
 
 struct bw_dset {
-	void *e;             /* struct bw_dval[cap] or struct bw_dent[cap] */
+	void *e;             /* struct bw_dval[cap], or struct bw_dent[cap]
+	                        then struct bw_dheap[cap / 2] */
 	uint32_t cap, n;     /* entries, values */
-	uint32_t head, tail; /* the table's list: head = most recently seen */
+	uint32_t seq;        /* next touch's number (the heap) */
 };
 
 /* A key's sliding window (now - W, now]. The newest max_records events
