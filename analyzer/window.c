@@ -595,6 +595,30 @@ static void dh_down(struct bw_dset *d, uint32_t pos)
 	dh_place(d, pos, x);
 }
 
+static int dh_cmp(const void *a, const void *b)
+{
+	return dh_less(a, b) ? -1 : dh_less(b, a) ? 1 : 0;
+}
+
+/* Touch numbers compare by their difference, right while the values
+ * held were numbered less than 2^31 touches apart: every 2^30 touches
+ * the heap is sorted (a sorted array is a heap) and numbered again
+ * from 0, so a value held since long ago and one seen late at the same
+ * millisecond keep the order they were seen in. */
+#define DSEQ_BLOCK 0x3fffffffu
+
+__attribute__((noinline))
+static void dset_renumber(struct bw_dset *d)
+{
+	struct bw_dheap *hp = dheap(d);
+	qsort(hp, d->n, sizeof(*hp), dh_cmp);
+	for (uint32_t k = 0; k < d->n; k++) {
+		hp[k].seq = k;
+		dents(d)[hp[k].slot].hpos = k;
+	}
+	d->seq = d->n;
+}
+
 /* Drop the least recently seen value, the heap's top (values only ever
  * leave from there: expired or evicted at the cap), and its entry, with
  * the table's backward shift. */
@@ -729,6 +753,8 @@ static inline int dset_touch(struct bw_dset *d, uint64_t h, int64_t ts,
 		dval_put(d, h, ts);
 		return 0;
 	}
+	if ((d->seq & DSEQ_BLOCK) == DSEQ_BLOCK)
+		dset_renumber(d); /* this touch takes at most one number */
 	struct bw_dent *e = dents(d);
 	uint32_t mask = d->cap - 1, i = (uint32_t)h & mask;
 	for (; e[i].h; i = (i + 1) & mask) {
@@ -773,9 +799,34 @@ static int64_t dset_expire(struct bw_dset *d, int64_t cutoff)
 
 static void dset_clear(struct bw_dset *d)
 {
+	/* the used slots only: a set grown to 4096 values is cleared at
+	 * every alert of its key */
 	if (d->cap > BW_DSET_SMALL)
-		memset(d->e, 0, d->cap * sizeof(struct bw_dent));
+		for (uint32_t k = 0; k < d->n; k++)
+			dents(d)[dheap(d)[k].slot].h = 0;
 	d->n = 0;
+}
+
+uint32_t bw_dset_values(const struct bw_dset *d, struct bw_dval *out,
+			uint32_t max)
+{
+	uint32_t n = d->n < max ? d->n : max;
+	if (d->cap <= BW_DSET_SMALL) {
+		if (n)
+			memcpy(out, d->e, n * sizeof(*out));
+		return n;
+	}
+	struct bw_dheap *hp = malloc((d->n ? d->n : 1) * sizeof(*hp));
+	if (!hp)
+		return 0;
+	memcpy(hp, dheap(d), d->n * sizeof(*hp));
+	qsort(hp, d->n, sizeof(*hp), dh_cmp);
+	for (uint32_t i = 0; i < n; i++) {
+		out[i].h = dents(d)[hp[i].slot].h;
+		out[i].last = hp[i].last;
+	}
+	free(hp);
+	return n;
 }
 
 /* ------------------------------------------------------------- rings */

@@ -313,6 +313,11 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 void bw_wring_expire(struct bw_wring *w, int64_t cutoff);
 /* Forget everything (after an alert the window starts over). */
 void bw_wring_clear(struct bw_wring *w);
+/* A distinct set's values, least recently seen first (equal times in
+ * the order seen), into out. @return how many, at most max; 0 when out
+ * of memory as well as for an empty set. */
+uint32_t bw_dset_values(const struct bw_dset *d, struct bw_dval *out,
+			uint32_t max);
 /* Free what the ring allocated; it then owns nothing and holds no
  * records, and needs zeroing and bw_wring_setup before reuse. */
 void bw_wring_fini(struct bw_wring *w, struct bw_wbudget *b);

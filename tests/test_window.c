@@ -364,6 +364,19 @@ static int dmodel_touch(struct dmodel *m, uint64_t h, int64_t ts,
 	return 0;
 }
 
+/* Whether set d holds the model's values, in its order. */
+static int dset_is(const struct bw_dset *d, const struct dmodel *m)
+{
+	struct bw_dval v[200];
+	uint32_t n = bw_dset_values(d, v, 200);
+	if (n != m->n)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].h != m->h[i] || v[i].last != m->last[i])
+			return 0;
+	return 1;
+}
+
 static uint64_t rnd_next(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -414,7 +427,7 @@ static void test_distinct_model(void)
 				if (got < 0 || ((got & 2) != 0) != want)
 					bad = 1;
 			}
-			if (w.dist[0].n != m.n)
+			if (w.dist[0].n != m.n || !dset_is(&w.dist[0], &m))
 				bad = 1;
 			if (bad)
 				printf("  cap %u domain %u: op %d: n %u, model %u\n",
@@ -440,6 +453,55 @@ static void test_distinct_model(void)
 		}
 	}
 	CHECK(!bad);
+}
+
+/* Equal times keep the order seen after 2^31 touches of a big set:
+ * A and D at 100, fifteen values at 200+, one of them touched across
+ * the wrap of the set's touch numbers, B seen late at 100 evicts A, and
+ * C at 300 evicts D (seen long before B), not B. */
+static void test_distinct_seq_wrap(void)
+{
+	struct bw_wring w;
+	memset(&w, 0, sizeof(w));
+	bw_wring_setup(&w, 0, 1, 1000000, 0);
+	struct bw_wrec r;
+	memset(&r, 0, sizeof(r));
+	r.repeat = 1;
+	const uint64_t A = 0xa1, B = 0xb1, C = 0xc1, D = 0xd1;
+	uint64_t hs[] = { A, D };
+	for (int i = 0; i < 2; i++) {
+		r.ts = 100;
+		r.dh[0] = hs[i];
+		bw_wring_push(&w, &r, 20, 17, NULL);
+	}
+	for (int i = 0; i < 15; i++) {
+		r.ts = 200 + i;
+		r.dh[0] = 0x1000 + (uint64_t)i;
+		bw_wring_push(&w, &r, 20, 17, NULL);
+	}
+	CHECK(w.dist[0].cap > BW_DSET_SMALL);
+	w.dist[0].seq = 0x7ffffff0u; /* as after that many touches */
+	for (int i = 0; i < 40; i++) {
+		r.ts = 215;
+		r.dh[0] = 0x1000;
+		bw_wring_push(&w, &r, 20, 17, NULL);
+	}
+	r.ts = 100;
+	r.dh[0] = B;
+	CHECK_EQ_INT(bw_wring_push(&w, &r, 20, 17, NULL) & 2, 2);
+	r.ts = 300;
+	r.dh[0] = C;
+	CHECK_EQ_INT(bw_wring_push(&w, &r, 20, 17, NULL) & 2, 2);
+	struct bw_dval v[17];
+	uint32_t n = bw_dset_values(&w.dist[0], v, 17);
+	CHECK_EQ_INT(n, 17);
+	int hasb = 0, hasd = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		hasb |= v[i].h == B;
+		hasd |= v[i].h == D;
+	}
+	CHECK(hasb && !hasd);
+	bw_wring_fini(&w, NULL);
 }
 
 /* A window's count and sum against the events pushed, some of them late
@@ -798,6 +860,7 @@ static const struct bw_test tests[] = {
 	{ "ring_evidence_late", test_ring_evidence_late },
 	{ "distinct_cap", test_distinct_cap },
 	{ "distinct_model", test_distinct_model },
+	{ "distinct_seq_wrap", test_distinct_seq_wrap },
 	{ "ring_late_model", test_ring_late_model },
 	{ "ring_inline", test_ring_inline },
 	{ "ring_fini_budget", test_ring_fini_budget },
