@@ -11,10 +11,11 @@
  * bw_wring: the events of one key inside a sliding window (now - W, now]:
  * a ring of exact records (time, provenance, summed values) in order of
  * time, time buckets for what overflows it, running count and sums, and
- * distinct sets keyed by last-seen time, so each event costs O(1)
- * amortized (a late event, logged after newer ones, takes its place by
- * time) and nothing is allocated once the ring and sets have grown to
- * the key's working size.
+ * distinct sets keyed by last-seen time. An event costs O(1) amortized,
+ * plus O(log n) in a distinct set of more than 16 values and a shift of
+ * at most the 20 exact records for a late one (logged after newer ones,
+ * it takes its place by time); nothing is allocated once the ring and
+ * sets have grown to the key's working size.
  */
 #ifndef BW_WINDOW_H
 #define BW_WINDOW_H
