@@ -1072,6 +1072,29 @@ static int late_to_bucket(struct bw_wring *w, const struct bw_wrec *r,
 	return 0;
 }
 
+/* rec_late's answer when the event went to a bucket. */
+static uint64_t late_bucketed_word;
+#define LATE_BUCKETED (&late_bucketed_word)
+
+/* A late event: before the newest bucket's start into the bucket of its
+ * time, else a slot made for it among the exact records (room is
+ * there). Out of line: in-order events append. @return the slot,
+ * LATE_BUCKETED, NULL when out of memory. */
+__attribute__((noinline))
+static uint64_t *rec_late(struct bw_wring *w, const struct bw_wrec *r,
+			  uint64_t rep, struct bw_wbudget *b)
+{
+	if (w->blen && r->ts < bucket(w, w->blen - 1u)[0])
+		return late_to_bucket(w, r, rep, b) ? NULL : LATE_BUCKETED;
+	uint32_t pos = w->len;
+	while (pos && bw_wring_rec_ts(w, pos - 1u) > r->ts)
+		pos--;
+	for (uint32_t i = w->len; i > pos; i--)
+		memcpy(rec_slot(w, i), rec_slot(w, i - 1u),
+		       (size_t)w->stride * sizeof(uint64_t));
+	return rec_slot(w, pos);
+}
+
 int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		  uint32_t max_records, uint32_t max_distinct,
 		  struct bw_wbudget *b)
@@ -1107,24 +1130,22 @@ int bw_wring_push(struct bw_wring *w, const struct bw_wrec *r,
 		w->sum[i] += r->sum[i];
 	/* Records are kept in order of time, so a late event (Apache logs
 	 * a long download when it ends, stamped when it began) leaves the
-	 * window at its own time, not behind the events logged before it.
-	 * Before the newest bucket, it joins the bucket of its time. */
-	if (w->blen && r->ts < bucket(w, w->blen - 1u)[0]) {
-		if (late_to_bucket(w, r, rep, b)) {
+	 * window at its own time, not behind the events logged before it:
+	 * the newest record tells (records are newer than every bucket). */
+	uint64_t *x;
+	if (w->len ? bw_wring_rec_ts(w, w->len - 1u) > r->ts : w->blen != 0) {
+		x = rec_late(w, r, rep, b);
+		if (x == LATE_BUCKETED)
+			return flags | 1;
+		if (!x) {
 			w->count -= rep;
 			for (int i = 0; i < w->nsum; i++)
 				w->sum[i] -= r->sum[i];
 			return -1;
 		}
-		return flags | 1;
+	} else {
+		x = rec_slot(w, w->len);
 	}
-	uint32_t pos = w->len;
-	while (pos && bw_wring_rec_ts(w, pos - 1u) > r->ts)
-		pos--;
-	for (uint32_t i = w->len; i > pos; i--)
-		memcpy(rec_slot(w, i), rec_slot(w, i - 1u),
-		       (size_t)w->stride * sizeof(uint64_t));
-	uint64_t *x = rec_slot(w, pos);
 	x[0] = ((uint64_t)r->ts & BW_WREC_TS_MASK) | rep << 48;
 	x[1] = (uint64_t)(r->input_id & 0xffff) << 48 |
 	       (r->line_no & BW_WREC_TS_MASK);
