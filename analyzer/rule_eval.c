@@ -3043,48 +3043,119 @@ static size_t lane_leader(const struct bw_engine *e, size_t ri)
 	return lead;
 }
 
-/* @return 0 when ev lacks field f; fields not listed here (added to the
- * model later) count as present, which only costs a full evaluation. */
+/* How an event shows that it has field f: a pointer set, an address
+ * family set, a number not 0 or not BW_NUM_ABSENT, at an offset in
+ * bw_event. Fields not listed (added to the model later) count as
+ * present, which only costs a full evaluation. field_present and the
+ * dispatch's presence masks (fp_masks) both read this table. */
+enum { FP_ALWAYS, FP_PTR, FP_IP, FP_U16, FP_I32, FP_I64, FP_USER, FP__COUNT };
+
+#define FP(k, m) { (k), (uint16_t)offsetof(bw_event, m) }
+static const struct fpres {
+	uint8_t kind;
+	uint16_t off;
+} fpres[BW_F__COUNT] = {
+	[BW_F_FORMAT] = FP(FP_PTR, format),
+	[BW_F_USER] = FP(FP_USER, user), /* or the identity */
+	[BW_F_IDENTITY] = FP(FP_PTR, identity.p),
+	[BW_F_USER_DOMAIN] = FP(FP_PTR, user_domain.p),
+	[BW_F_AUTH_METHOD] = FP(FP_PTR, auth_method.p),
+	[BW_F_ACTION] = FP(FP_PTR, action.p),
+	[BW_F_REASON] = FP(FP_PTR, reason.p),
+	[BW_F_SESSION_ID] = FP(FP_PTR, session_id.p),
+	[BW_F_SRC_IP] = FP(FP_IP, src_ip),
+	[BW_F_DST_IP] = FP(FP_IP, dst_ip),
+	[BW_F_ASSIGNED_IP] = FP(FP_IP, assigned_ip),
+	[BW_F_VPN_CLIENT_IP] = FP(FP_IP, vpn_client_ip),
+	[BW_F_SRC_PORT] = FP(FP_U16, src_port),
+	[BW_F_DST_PORT] = FP(FP_U16, dst_port),
+	[BW_F_SRC_HOST] = FP(FP_PTR, src_host.p),
+	[BW_F_HOST] = FP(FP_PTR, host.p),
+	[BW_F_PROGRAM] = FP(FP_PTR, program.p),
+	[BW_F_FORWARDED_FOR] = FP(FP_PTR, forwarded_for.p),
+	[BW_F_HTTP_METHOD] = FP(FP_PTR, http_method.p),
+	[BW_F_URL_PATH] = FP(FP_PTR, url_path.p),
+	[BW_F_URL_QUERY] = FP(FP_PTR, url_query.p),
+	[BW_F_HTTP_VERSION] = FP(FP_PTR, http_version.p),
+	[BW_F_REFERRER] = FP(FP_PTR, referrer.p),
+	[BW_F_USER_AGENT] = FP(FP_PTR, user_agent.p),
+	[BW_F_VHOST] = FP(FP_PTR, vhost.p),
+	[BW_F_REQUEST] = FP(FP_PTR, request.p),
+	[BW_F_HTTP_STATUS] = FP(FP_I32, http_status),
+	[BW_F_HTTP_BYTES] = FP(FP_I64, http_bytes),
+	[BW_F_BYTES_OUT] = FP(FP_I64, bytes_out),
+	[BW_F_BYTES_IN] = FP(FP_I64, bytes_in),
+	[BW_F_DURATION] = FP(FP_I64, duration_ms),
+	[BW_F_TARGET_USER] = FP(FP_PTR, target_user.p),
+	[BW_F_URL_PATH_NORM] = FP(FP_PTR, url_path.p), /* computed from it */
+	[BW_F_SRC_NET] = FP(FP_IP, src_ip),
+};
+#undef FP
+
+/* The fields of each kind, by bit. */
+static uint64_t fp_mask[FP__COUNT];
+
+static void fp_masks(void)
+{
+	uint64_t m[FP__COUNT] = { 0 };
+	for (int f = 0; f < BW_F__COUNT; f++)
+		m[fpres[f].kind] |= 1ull << f;
+	memcpy(fp_mask, m, sizeof(m));
+}
+
+/* Whether a field of kind k at base + off is absent. */
+static inline __attribute__((always_inline)) int
+fp_absent(const char *base, unsigned k, unsigned off)
+{
+	const char *q = base + off;
+	const void *p;
+	uint16_t u16;
+	int32_t i32;
+	int64_t i64;
+	switch (k) {
+	case FP_PTR: memcpy(&p, q, sizeof(p)); return p == NULL;
+	case FP_IP: return ((const bw_ip *)(const void *)q)->family == 0;
+	case FP_U16: memcpy(&u16, q, sizeof(u16)); return u16 == 0;
+	case FP_I32: memcpy(&i32, q, sizeof(i32)); return i32 == 0;
+	case FP_I64: memcpy(&i64, q, sizeof(i64)); return i64 == BW_NUM_ABSENT;
+	case FP_USER: {
+		const bw_event *ev = (const void *)base;
+		return ev->user.p == NULL && ev->identity.p == NULL;
+	}
+	default: return 0;
+	}
+}
+
+/* @return 0 when ev lacks field f (fpres). */
 static inline __attribute__((always_inline)) int
 field_present(const bw_event *ev, int f)
 {
-	switch ((enum bw_field_id)f) {
-	case BW_F_FORMAT: return ev->format != NULL;
-	case BW_F_USER: return ev->user.p != NULL || ev->identity.p != NULL;
-	case BW_F_IDENTITY: return ev->identity.p != NULL;
-	case BW_F_USER_DOMAIN: return ev->user_domain.p != NULL;
-	case BW_F_AUTH_METHOD: return ev->auth_method.p != NULL;
-	case BW_F_ACTION: return ev->action.p != NULL;
-	case BW_F_REASON: return ev->reason.p != NULL;
-	case BW_F_SESSION_ID: return ev->session_id.p != NULL;
-	case BW_F_SRC_IP: return ev->src_ip.family != 0;
-	case BW_F_DST_IP: return ev->dst_ip.family != 0;
-	case BW_F_ASSIGNED_IP: return ev->assigned_ip.family != 0;
-	case BW_F_VPN_CLIENT_IP: return ev->vpn_client_ip.family != 0;
-	case BW_F_SRC_PORT: return ev->src_port != 0;
-	case BW_F_DST_PORT: return ev->dst_port != 0;
-	case BW_F_SRC_HOST: return ev->src_host.p != NULL;
-	case BW_F_HOST: return ev->host.p != NULL;
-	case BW_F_PROGRAM: return ev->program.p != NULL;
-	case BW_F_FORWARDED_FOR: return ev->forwarded_for.p != NULL;
-	case BW_F_HTTP_METHOD: return ev->http_method.p != NULL;
-	case BW_F_URL_PATH: return ev->url_path.p != NULL;
-	case BW_F_URL_QUERY: return ev->url_query.p != NULL;
-	case BW_F_HTTP_VERSION: return ev->http_version.p != NULL;
-	case BW_F_REFERRER: return ev->referrer.p != NULL;
-	case BW_F_USER_AGENT: return ev->user_agent.p != NULL;
-	case BW_F_VHOST: return ev->vhost.p != NULL;
-	case BW_F_REQUEST: return ev->request.p != NULL;
-	case BW_F_HTTP_STATUS: return ev->http_status != 0;
-	case BW_F_HTTP_BYTES: return ev->http_bytes != BW_NUM_ABSENT;
-	case BW_F_BYTES_OUT: return ev->bytes_out != BW_NUM_ABSENT;
-	case BW_F_BYTES_IN: return ev->bytes_in != BW_NUM_ABSENT;
-	case BW_F_DURATION: return ev->duration_ms != BW_NUM_ABSENT;
-	case BW_F_TARGET_USER: return ev->target_user.p != NULL;
-	case BW_F_URL_PATH_NORM: return ev->url_path.p != NULL;
-	case BW_F_SRC_NET: return ev->src_ip.family != 0;
-	default: return 1;
+	if ((unsigned)f >= BW_F__COUNT)
+		return 1;
+	return !fp_absent((const char *)ev, fpres[f].kind, fpres[f].off);
+}
+
+/* The fields of need that ev lacks, as bits: one loop per kind, so
+ * each field costs a load and a compare, without a switch. */
+static inline uint64_t fields_missing(const bw_event *ev, uint64_t need)
+{
+	const char *base = (const char *)ev;
+	uint64_t miss = 0;
+	for (uint64_t m = need & fp_mask[FP_PTR]; m; m &= m - 1) {
+		int f = __builtin_ctzll(m);
+		miss |= (uint64_t)fp_absent(base, FP_PTR, fpres[f].off) << f;
 	}
+	for (uint64_t m = need & fp_mask[FP_IP]; m; m &= m - 1) {
+		int f = __builtin_ctzll(m);
+		miss |= (uint64_t)fp_absent(base, FP_IP, fpres[f].off) << f;
+	}
+	for (uint64_t m = need & (fp_mask[FP_U16] | fp_mask[FP_I32] |
+				  fp_mask[FP_I64] | fp_mask[FP_USER]);
+	     m; m &= m - 1) {
+		int f = __builtin_ctzll(m);
+		miss |= (uint64_t)fp_absent(base, fpres[f].kind, fpres[f].off) << f;
+	}
+	return miss;
 }
 
 /* Calls fn on each address of the event's forwarded list; stops when
@@ -3192,13 +3263,8 @@ void bw_engine_event(struct bw_engine *e, const bw_event *ev)
 	 * scans only present ones: Log4Shell's seven fields on an sshd
 	 * line are its user) */
 	size_t rw = e->rw;
-	uint64_t miss = 0;
-	for (uint64_t fm = e->needany[src][kind] | e->prefields[src][kind]; fm;
-	     fm &= fm - 1) {
-		int f = __builtin_ctzll(fm);
-		if (!field_present(ev, f))
-			miss |= 1ull << f;
-	}
+	uint64_t miss = fields_missing(ev, e->needany[src][kind] |
+					       e->prefields[src][kind]);
 	/* events of one source and kind mostly lack the same fields: the
 	 * mask for that shape is kept (okmemo) */
 	_Static_assert(BW_F__COUNT <= 48, "okmemo key: fields below bit 48");
@@ -3355,6 +3421,7 @@ struct bw_ruleset *bw_engine_rules_load(const struct bw_engine_config *cfg,
 {
 	struct bw_rerr re = { 0 };
 	lowtab_init();
+	fp_masks();
 	struct bw_ruleset *rs = rules_load(cfg, cfg->seed ? cfg->seed : random_seed(),
 					   &re);
 	if (!rs)
@@ -3390,6 +3457,7 @@ struct bw_engine *bw_engine_new(const struct bw_engine_config *cfg, char *err,
 	e->budget.max_keys = e->cfg.max_keys;
 	e->tz_hour_base = INT64_MIN;
 	lowtab_init();
+	fp_masks();
 	if (cfg->rules) {
 		e->rs = cfg->rules;
 	} else {
