@@ -295,7 +295,8 @@ struct bw_rule {
 	int32_t pre_rx[BW_RMAX_PRE];
 	int16_t pre_field[BW_RMAX_PRE];
 	int npre;
-	/* Outcomes (bit 1 << enum bw_outcome) of events that can pass `when`. */
+	/* Outcomes (bit 1 << enum bw_outcome; bit BW_OUTCOME__COUNT for any
+	 * value out of range) of events that can pass `when`. */
 	uint8_t outcome_mask;
 	/* status_known: only events whose http.status (1 .. BW_STATUS_BITS-1)
 	 * has its bit in status_ok can pass `when`; other statuses and an

@@ -1779,11 +1779,15 @@ static uint64_t need_of(const struct bw_ruleset *rs, int32_t ni)
 	}
 }
 
-#define ALL_OUTCOMES ((1u << BW_OUTCOME__COUNT) - 1)
+/* Every outcome, and bit BW_OUTCOME__COUNT for a value out of range
+ * (which `outcome == failure` does not meet, `outcome != failure` does). */
+#define ALL_OUTCOMES ((1u << (BW_OUTCOME__COUNT + 1)) - 1)
+_Static_assert(BW_OUTCOME__COUNT + 1 <= 8, "outcome_mask is a byte");
 
-/* Outcomes for which node ni can be true. Conservative: only enum
- * compares under AND/OR narrow it (eval() reads the outcome for every
- * RN_CMP_ENUM field but source and kind). */
+/* Outcomes for which node ni can be true (bit BW_OUTCOME__COUNT: any
+ * out of range). Conservative: only enum compares under AND/OR narrow
+ * it (eval() reads the outcome for every RN_CMP_ENUM field but source
+ * and kind). */
 static unsigned outcome_of(const struct bw_ruleset *rs, int32_t ni)
 {
 	if (ni < 0)

@@ -1331,11 +1331,10 @@ static int cand_build(struct bw_engine *e)
 		for (int f = 0; f < BW_F__COUNT; f++)
 			if (r->need_fields & (1ull << f))
 				e->needmask[(size_t)f * rw + w] |= bit;
-		for (int o = 0; o < BW_OUTCOME__COUNT; o++)
+		/* o == BW_OUTCOME__COUNT: an outcome out of range */
+		for (int o = 0; o <= BW_OUTCOME__COUNT; o++)
 			if (r->outcome_mask & (1u << o))
 				e->ocmask[(size_t)o * rw + w] |= bit;
-		if (r->outcome_mask) /* an outcome out of range meets any */
-			e->ocmask[(size_t)BW_OUTCOME__COUNT * rw + w] |= bit;
 		if (!r->noallow)
 			e->allowmask[w] |= bit;
 		for (size_t st = 0; st < BW_STATUS_BITS; st++)
@@ -1816,6 +1815,19 @@ static int test_implied(struct bw_engine *e, const struct bw_rule *r,
 		 * knows is absent from a zeroed event */
 		return (r->need_fields >> n->field) & 1 &&
 		       !field_present(&t, n->field);
+	if (n->op == RN_CMP_ENUM && n->field == BW_F_OUTCOME) {
+		/* the dispatch hands r only events of the outcomes in
+		 * r->outcome_mask (BW_OUTCOME__COUNT: any out of range) */
+		for (unsigned v = 0; v <= BW_OUTCOME__COUNT; v++) {
+			if (!((r->outcome_mask >> v) & 1))
+				continue;
+			t.outcome = (uint8_t)v;
+			struct ectx x = { e, 0, &t, NULL };
+			if (!eval_leaf(&x, n))
+				return 0;
+		}
+		return 1;
+	}
 	if ((n->op != RN_CMP_ENUM && n->op != RN_IN) ||
 	    (n->field != BW_F_SOURCE && n->field != BW_F_KIND))
 		return 0;

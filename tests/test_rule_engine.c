@@ -113,6 +113,38 @@ static void test_implied_tests(void)
 	}
 	bw_engine_free(e);
 	rules_dir_rm();
+	/* outcome tests the dispatch answers (its outcome masks) are left
+	 * out too: an outcome out of range meets `!=`, never `==` */
+	e = engine_with("rule fail\n  severity high\n"
+			"  when kind == login and outcome == failure\n"
+			"rule notok\n  severity high\n"
+			"  when kind == login and outcome != success\n", 0);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	static const struct { int outcome; const char *fires; } oc[] = {
+		{ BW_OUTCOME_FAILURE, "fail notok" },
+		{ BW_OUTCOME_SUCCESS, "" },
+		{ BW_OUTCOME_NONE, "notok" },
+		{ 200, "notok" }, /* out of range */
+	};
+	for (size_t i = 0; i < sizeof(oc) / sizeof(*oc); i++) {
+		bw_event ev = mkev(T0 + (int64_t)i, BW_SRC_AUTH, BW_KIND_LOGIN,
+				   BW_OUTCOME_FAILURE, "192.0.2.1", "alice",
+				   i + 1);
+		ev.outcome = (uint8_t)oc[i].outcome;
+		ngot = 0;
+		bw_engine_event(e, &ev);
+		char fired[256] = "";
+		for (int k = 0; k < ngot && k < 2; k++) {
+			size_t n = strlen(fired);
+			snprintf(fired + n, sizeof(fired) - n, "%s%.60s",
+				 k ? " " : "", got[k].rule);
+		}
+		CHECK_EQ_STR(fired, oc[i].fires);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
 	/* a sequence's event steps lose the same tests, not the others */
 	e = engine_with("rule seq\n  severity high\n"
 			"  sequence by src.ip within 10m\n"
