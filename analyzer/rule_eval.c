@@ -63,7 +63,8 @@ struct held {
 	const struct supp *owner; /* the key's state; NULL: free */
 	int32_t rule;
 	uint32_t count;
-	int64_t first, last;     /* ms, event times held back */
+	int64_t first, last;     /* ms, the earliest and latest event
+	                            times held back */
 	char key[160];           /* "user=m.visser", as the alert line */
 };
 
@@ -2340,7 +2341,11 @@ static void held_note(struct bw_engine *e, int ri, struct supp *sp,
 	if (sp->slot && e->held[sp->slot - 1].owner == sp) {
 		struct held *h = &e->held[sp->slot - 1];
 		h->count = sp->held;
-		h->last = ev->ts_ms;
+		/* the span of event times, whatever the order read */
+		if (ev->ts_ms > h->last)
+			h->last = ev->ts_ms;
+		if (ev->ts_ms < h->first)
+			h->first = ev->ts_ms;
 		return;
 	}
 	/* a key without an entry looks for one at its 1st, 2nd, 4th, 8th...

@@ -955,6 +955,44 @@ static void test_sequence_reversed(void)
 	rules_dir_rm();
 }
 
+/* The summary's list of keys held back by suppress gives the span of
+ * their event times, earliest to latest, whatever the order read (it
+ * printed the first read to the last: "22:18:20 to 22:16:40"). */
+static void test_held_span_late(void)
+{
+	struct bw_engine *e = engine_with(
+		"rule s.sig\n  severity high\n"
+		"  when kind == login and outcome == failure\n"
+		"  group src.ip\n  suppress 1h\n", 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	static const int64_t at[] = { 100, 300, 200, 250 };
+	for (int i = 0; i < 4; i++) {
+		bw_event ev = mkev(T0 + at[i], BW_SRC_AUTH, BW_KIND_LOGIN,
+				   BW_OUTCOME_FAILURE, "192.0.2.44", "bob",
+				   (uint64_t)i + 1);
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(ngot, 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	CHECK(f != NULL);
+	if (f) {
+		bw_engine_print_summary(e, f, 0);
+		fclose(f);
+		CHECK(text && strstr(text, ": 3 held back, 2023-11-14T22:16:40") &&
+		      strstr(text, " to 2023-11-14T22:18:20"));
+		if (text && !strstr(text, " to 2023-11-14T22:18:20"))
+			printf("%s", text);
+		free(text);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* A step without runs is reached at its own event's time, though step
  * 0's events are kept beside it: failure at 0 s, failure at 600 s, a
  * login stamped 300 s read after it, a logout at 400 s is failure ->
@@ -2626,6 +2664,7 @@ static const struct bw_test tests[] = {
 	{ "sequence_late_step", test_sequence_late_step },
 	{ "sequence_late_run", test_sequence_late_run },
 	{ "sequence_late_evidence", test_sequence_late_evidence },
+	{ "held_span_late", test_held_span_late },
 	{ "sequence_reversed", test_sequence_reversed },
 	{ "sequence_late_three_steps", test_sequence_late_three_steps },
 	{ "regex_prefilter_sound", test_regex_prefilter_sound },
