@@ -485,7 +485,8 @@ static int cmd_run(struct cli *c, int parse_only)
 			if (es.late)
 				fprintf(stderr, "breachwatch: warning: %llu event(s) came "
 					"after newer ones, past the reorder window: a "
-					"window they had left judged them alone. Give "
+					"window of their key's that had moved on judged "
+					"them alone. Give "
 					"the files as arguments (merged by time), in "
 					"time order on a pipe, or widen --reorder\n",
 					(unsigned long long)es.late);

@@ -2518,7 +2518,6 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	const struct kmemo *km = group_key(e, ri, ev);
 	if (!km)
 		return;
-	int64_t cutoff = e->clock - r->window_ms;
 	struct rrun *rr = &e->run[ri];
 	/* the slot is a likely cache miss on a big table: start it, and
 	 * build the record while it loads */
@@ -2535,6 +2534,17 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	}
 	for (int i = 0; i < r->ndist; i++)
 		rec.dh[i] = value_hash(e, ev, r->dist_field[i]);
+	int created;
+	struct thr_state *s = thr_state_get(e, ri, km, &created);
+	if (!s)
+		return;
+	/* The window ends at this key's newest event (this one, or one
+	 * before it), not at the newest of the whole run: a line stamped a
+	 * year ahead (a device's clock) moves only its own key's window. */
+	int64_t end = ev->ts_ms;
+	if (s->ring.len && bw_wring_rec_ts(&s->ring, s->ring.len - 1u) > end)
+		end = bw_wring_rec_ts(&s->ring, s->ring.len - 1u);
+	int64_t cutoff = end - r->window_ms;
 	if (ev->ts_ms <= cutoff) {
 		/* too late for the key's window, which has moved on: judged
 		 * alone (Apache logs a long download when it ends, stamped
@@ -2542,10 +2552,6 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 		on_threshold_late(e, ri, ev, km, &rec);
 		return;
 	}
-	int created;
-	struct thr_state *s = thr_state_get(e, ri, km, &created);
-	if (!s)
-		return;
 	if (!created)
 		bw_wring_prefetch(&s->ring);
 	bw_wring_expire(&s->ring, cutoff);

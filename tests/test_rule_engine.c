@@ -955,6 +955,33 @@ static void test_sequence_reversed(void)
 	rules_dir_rm();
 }
 
+/* A line stamped far ahead (a device whose clock jumped a year) does
+ * not stop the counting rules: each key's window ends at its own newest
+ * event, so a brute force after it still makes its count. */
+static void test_clock_jump(void)
+{
+	struct bw_engine *e = engine_with(bf_rules, 0);
+	if (!e) {
+		CHECK(0);
+		return;
+	}
+	bw_event ev = mkev(T0 + 365 * 86400, BW_SRC_AUTH, BW_KIND_LOGIN,
+			   BW_OUTCOME_FAILURE, "198.51.100.200", "root", 1);
+	bw_engine_event(e, &ev);
+	for (int i = 0; i < 3; i++) {
+		ev = mkev(T0 + i, BW_SRC_AUTH, BW_KIND_LOGIN, BW_OUTCOME_FAILURE,
+			  "203.0.113.66", "root", (uint64_t)i + 2);
+		bw_engine_event(e, &ev);
+	}
+	CHECK_EQ_INT(ngot, 1);
+	if (ngot == 1) {
+		CHECK_EQ_INT(got[0].count, 3);
+		CHECK_EQ_INT(got[0].evidence_count, 3);
+	}
+	bw_engine_free(e);
+	rules_dir_rm();
+}
+
 /* The summary's list of keys held back by suppress gives the span of
  * their event times, earliest to latest, whatever the order read (it
  * printed the first read to the last: "22:18:20 to 22:16:40"). */
@@ -2665,6 +2692,7 @@ static const struct bw_test tests[] = {
 	{ "sequence_late_run", test_sequence_late_run },
 	{ "sequence_late_evidence", test_sequence_late_evidence },
 	{ "held_span_late", test_held_span_late },
+	{ "clock_jump", test_clock_jump },
 	{ "sequence_reversed", test_sequence_reversed },
 	{ "sequence_late_three_steps", test_sequence_late_three_steps },
 	{ "regex_prefilter_sound", test_regex_prefilter_sound },
