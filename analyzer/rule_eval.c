@@ -2541,10 +2541,7 @@ static void on_threshold(struct bw_engine *e, int ri, const bw_event *ev)
 	/* The window ends at this key's newest event (this one, or one
 	 * before it), not at the newest of the whole run: a line stamped a
 	 * year ahead (a device's clock) moves only its own key's window. */
-	int64_t end = ev->ts_ms;
-	if (s->ring.len && bw_wring_rec_ts(&s->ring, s->ring.len - 1u) > end)
-		end = bw_wring_rec_ts(&s->ring, s->ring.len - 1u);
-	int64_t cutoff = end - r->window_ms;
+	int64_t cutoff = bw_wring_end(&s->ring, ev->ts_ms) - r->window_ms;
 	if (ev->ts_ms <= cutoff) {
 		/* too late for the key's window, which has moved on: judged
 		 * alone (Apache logs a long download when it ends, stamped
@@ -2703,10 +2700,7 @@ static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
 	 * goes to its place in it, one older than the whole span is not
 	 * kept (a log read newest first would otherwise grow a bucket
 	 * per line) */
-	int64_t end = ev->ts_ms;
-	if (s->ring.len && bw_wring_rec_ts(&s->ring, s->ring.len - 1u) > end)
-		end = bw_wring_rec_ts(&s->ring, s->ring.len - 1u);
-	int64_t cutoff = seq_cutoff(r, end);
+	int64_t cutoff = seq_cutoff(r, bw_wring_end(&s->ring, ev->ts_ms));
 	bw_wring_expire(&s->ring, cutoff);
 	if (ev->ts_ms <= cutoff)
 		return;
@@ -2714,6 +2708,16 @@ static void seq_evidence(struct bw_engine *e, const struct bw_rule *r,
 			       &e->budget);
 	if (rc > 0 && (rc & 1))
 		e->st.window_drops++;
+}
+
+/* The later of ts and the run's newest stamp. */
+static int64_t seq_run_end(struct seq_state *s, uint32_t cap, int64_t ts)
+{
+	if (!s->nrun)
+		return ts;
+	uint32_t i = s->runhead + s->nrun - 1;
+	int64_t newest = seq_runs(s)[i >= cap ? i - cap : i];
+	return newest > ts ? newest : ts;
 }
 
 /* Record a run event at the current step, in order of time (a failure
@@ -2741,7 +2745,7 @@ static uint32_t seq_run(struct seq_state *s, uint32_t cap, int64_t ts,
 		RUN(i) = ts;
 		s->nrun++;
 	}
-	int64_t end = s->nrun && RUN(s->nrun - 1) > ts ? RUN(s->nrun - 1) : ts;
+	int64_t end = seq_run_end(s, cap, ts);
 	while (s->nrun && run[s->runhead] < end - span) {
 		s->runhead = s->runhead + 1 == cap ? 0 : s->runhead + 1;
 		s->nrun--;
@@ -2851,9 +2855,8 @@ static void on_sequence(struct bw_engine *e, int ri, const bw_event *ev,
 		/* a counted step is reached at the newest event of its run,
 		 * which a late event completing the run is not */
 		s->step_ts = ts;
-		if ((st->runs > 1 || (cur == 0 && keep0)) && s->nrun &&
-		    seq_runs(s)[(s->runhead + s->nrun - 1) % cap] > ts)
-			s->step_ts = seq_runs(s)[(s->runhead + s->nrun - 1) % cap];
+		if (st->runs > 1 || (cur == 0 && keep0))
+			s->step_ts = seq_run_end(s, cap, ts);
 		if (!(cur == 0 && keep0))
 			s->nrun = s->runhead = 0;
 	} else if (cur == 1 && (match & 1u) && keep0) {

@@ -345,6 +345,14 @@ static inline uint64_t bw_wring_rec_line(const struct bw_wring *w, uint32_t i)
 {
 	return BW_WREC_LINE(bw_wring_rec(w, i));
 }
+/* The later of ts and the newest exact record's time: where a window
+ * that takes an event at ts ends (records are newer than every bucket). */
+static inline int64_t bw_wring_end(const struct bw_wring *w, int64_t ts)
+{
+	if (w->len && bw_wring_rec_ts(w, w->len - 1u) > ts)
+		return bw_wring_rec_ts(w, w->len - 1u);
+	return ts;
+}
 /* Start loading what the next push will read: the oldest record (folded
  * when the ring is full) and the newest bucket. */
 static inline void bw_wring_prefetch(const struct bw_wring *w)
